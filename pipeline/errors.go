@@ -1,0 +1,5 @@
+package pipeline
+
+import "errors"
+
+func asFatal(err error, target **fatalError) bool { return errors.As(err, target) }

@@ -1,0 +1,108 @@
+package pipeline
+
+import "github.com/wawi-etl/etl/mappings"
+
+// Job is a decoded job file.
+type Job struct {
+	Name        string        `yaml:"name,omitempty" json:"name,omitempty"`
+	Description string        `yaml:"description,omitempty" json:"description,omitempty"`
+	Source      SourceSpec    `yaml:"source" json:"source"`
+	Mapping     mappings.Spec `yaml:"mapping,omitempty" json:"mapping,omitempty"`
+	Sink        SinkSpec      `yaml:"sink" json:"sink"`
+	Options     Options       `yaml:"options,omitempty" json:"options,omitempty"`
+	ERP         *ERPSpec      `yaml:"erp,omitempty" json:"erp,omitempty" jsonschema:"description=Wawi connection; overrides the WAWI_* environment"`
+
+	// File is the path the job was loaded from; Dir its folder.
+	File string `yaml:"-" json:"-"`
+	Dir  string `yaml:"-" json:"-"`
+}
+
+// Options tune a run.
+type Options struct {
+	Concurrency int    `yaml:"concurrency,omitempty" json:"concurrency,omitempty" jsonschema:"minimum=1,maximum=256"`
+	ReportDir   string `yaml:"report_dir,omitempty" json:"report_dir,omitempty"`
+	StateDir    string `yaml:"state_dir,omitempty" json:"state_dir,omitempty"`
+}
+
+// SourceSpec configures a source. Fields apply to the types named in their
+// comments; validate rejects a field set for another type.
+type SourceSpec struct {
+	Type string `yaml:"type" json:"type" jsonschema:"enum=csv,enum=xlsx,enum=erp"`
+	// Path of the input file (csv, xlsx).
+	Path string `yaml:"path,omitempty" json:"path,omitempty"`
+	// Delimiter (csv): one character; auto-detected among , ; tab | when empty.
+	Delimiter string `yaml:"delimiter,omitempty" json:"delimiter,omitempty"`
+	// Quote (csv): the quote character, default ".
+	Quote string `yaml:"quote,omitempty" json:"quote,omitempty"`
+	// Encoding (csv): utf-8 (default, BOM honoured), windows-1252, iso-8859-1, iso-8859-15, utf-16.
+	Encoding string `yaml:"encoding,omitempty" json:"encoding,omitempty" jsonschema:"enum=utf-8,enum=utf-8-bom,enum=windows-1252,enum=iso-8859-1,enum=iso-8859-15,enum=utf-16"`
+	// HeaderRow is the 1-based row holding the column names (csv, xlsx); default 1.
+	HeaderRow int `yaml:"header_row,omitempty" json:"header_row,omitempty" jsonschema:"minimum=1"`
+	// Skip rows after the header row before data starts (csv, xlsx).
+	Skip int `yaml:"skip,omitempty" json:"skip,omitempty" jsonschema:"minimum=0"`
+	// Sheet (xlsx): name, or 1-based index as text; default the first sheet.
+	Sheet string `yaml:"sheet,omitempty" json:"sheet,omitempty"`
+
+	// Resource (erp): items, salesOrders, customers, stocks, ...
+	Resource string `yaml:"resource,omitempty" json:"resource,omitempty"`
+	// Filters (erp): query parameters of the list endpoint; dates may be relative (today, -7d, start of last month).
+	Filters map[string]string `yaml:"filters,omitempty" json:"filters,omitempty"`
+	// Include (erp): sub-resources fetched per record, e.g. lineitems.
+	Include  string `yaml:"include,omitempty" json:"include,omitempty"`
+	PageSize int    `yaml:"page_size,omitempty" json:"page_size,omitempty"`
+	TimeZone string `yaml:"time_zone,omitempty" json:"time_zone,omitempty"`
+}
+
+// SinkSpec configures a sink.
+type SinkSpec struct {
+	Type string `yaml:"type" json:"type" jsonschema:"enum=csv,enum=xlsx,enum=erp"`
+	// Path of the output file (csv, xlsx).
+	Path string `yaml:"path,omitempty" json:"path,omitempty"`
+	// Delimiter (csv), default ",".
+	Delimiter string `yaml:"delimiter,omitempty" json:"delimiter,omitempty"`
+	// Encoding (csv): utf-8 (default), utf-8-bom, windows-1252, iso-8859-1, iso-8859-15.
+	Encoding string `yaml:"encoding,omitempty" json:"encoding,omitempty" jsonschema:"enum=utf-8,enum=utf-8-bom,enum=windows-1252,enum=iso-8859-1,enum=iso-8859-15"`
+	// DecimalComma (csv) writes 1234,56 instead of 1234.56.
+	DecimalComma bool `yaml:"decimal_comma,omitempty" json:"decimal_comma,omitempty"`
+	// Header (csv) writes a header row; default true.
+	Header *bool `yaml:"header,omitempty" json:"header,omitempty"`
+	// Sheet (xlsx) name, default "Data".
+	Sheet string `yaml:"sheet,omitempty" json:"sheet,omitempty"`
+	// DateFormat: Excel number format of date cells (xlsx, default dd.mm.yyyy) or
+	// Go layout of dates (csv, default 2006-01-02).
+	DateFormat     string `yaml:"date_format,omitempty" json:"date_format,omitempty"`
+	DateTimeFormat string `yaml:"datetime_format,omitempty" json:"datetime_format,omitempty"`
+	// DecimalFormat (xlsx): Excel number format of decimal cells, default #,##0.00.
+	DecimalFormat string `yaml:"decimal_format,omitempty" json:"decimal_format,omitempty"`
+	// NeutralizeFormulas prefixes text starting with = + - @ with ' ; default true.
+	NeutralizeFormulas *bool `yaml:"neutralize_formulas,omitempty" json:"neutralize_formulas,omitempty"`
+
+	// Resource (erp): items, stocks, salesOrders, customers.
+	Resource string `yaml:"resource,omitempty" json:"resource,omitempty"`
+	// Operation (erp): create, update, upsert (items, customers), set, adjust (stocks).
+	Operation string `yaml:"operation,omitempty" json:"operation,omitempty" jsonschema:"enum=create,enum=update,enum=upsert,enum=set,enum=adjust"`
+	// MatchBy (erp): the field that identifies an existing record (SKU, GTIN, Number, ExternalNumber).
+	MatchBy string `yaml:"match_by,omitempty" json:"match_by,omitempty"`
+}
+
+// ERPSpec is the Wawi connection of a job. Empty fields fall back to the
+// WAWI_* environment variables; values may use ${VAR} so secrets stay out of
+// job files.
+type ERPSpec struct {
+	URL          string  `yaml:"url,omitempty" json:"url,omitempty"`
+	APIKey       string  `yaml:"api_key,omitempty" json:"api_key,omitempty"`
+	APIKeyFile   string  `yaml:"api_key_file,omitempty" json:"api_key_file,omitempty"`
+	ClientID     string  `yaml:"client_id,omitempty" json:"client_id,omitempty"`
+	ClientSecret string  `yaml:"client_secret,omitempty" json:"client_secret,omitempty"`
+	TenantID     string  `yaml:"tenant_id,omitempty" json:"tenant_id,omitempty"`
+	TokenURL     string  `yaml:"token_url,omitempty" json:"token_url,omitempty"`
+	AppID        string  `yaml:"app_id,omitempty" json:"app_id,omitempty"`
+	AppVersion   string  `yaml:"app_version,omitempty" json:"app_version,omitempty"`
+	APIVersion   string  `yaml:"api_version,omitempty" json:"api_version,omitempty"`
+	RunAs        string  `yaml:"run_as,omitempty" json:"run_as,omitempty"`
+	RateLimit    float64 `yaml:"rate_limit,omitempty" json:"rate_limit,omitempty" jsonschema:"description=requests per second, shared by all workers"`
+	Timeout      string  `yaml:"timeout,omitempty" json:"timeout,omitempty" jsonschema:"description=per request, e.g. 30s"`
+	PageSize     int     `yaml:"page_size,omitempty" json:"page_size,omitempty"`
+	// DisableWorkflows sends disableAutomaticWorkflows=true on writes.
+	DisableWorkflows *bool `yaml:"disable_workflows,omitempty" json:"disable_workflows,omitempty"`
+}

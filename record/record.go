@@ -1,0 +1,116 @@
+// Package record holds the unit of data that flows from a source through a
+// mapping to a sink. It is a leaf package so that sources, mappings, sinks and
+// the pipeline can all share it without import cycles.
+package record
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Header is the column layout of a tabular source. It is shared by every
+// record of that source, so lookups by name cost one map access per mapping
+// compile, not per record.
+type Header struct {
+	Names []string
+	index map[string]int
+
+	// SerialDates is true for spreadsheet sources: a numeric cell mapped to a
+	// date is a serial day number, not a Unix timestamp.
+	SerialDates bool
+	// Date1904 selects the 1904 date system of old Mac workbooks.
+	Date1904 bool
+}
+
+// NewHeader builds a header. When a name occurs twice the first wins for
+// lookups by name; positions stay intact.
+func NewHeader(names []string) *Header {
+	h := &Header{Names: names, index: make(map[string]int, len(names))}
+	for i, n := range names {
+		if _, dup := h.index[n]; !dup {
+			h.index[n] = i
+		}
+	}
+	return h
+}
+
+// Index returns the position of a column by its exact name.
+func (h *Header) Index(name string) (int, bool) {
+	if h == nil {
+		return 0, false
+	}
+	i, ok := h.index[name]
+	return i, ok
+}
+
+// Record is one row of a source.
+type Record struct {
+	// Seq is the 0-based position in the source; sinks that keep input order
+	// sort by it.
+	Seq int64
+	// Row is the number a user sees: the CSV line the record starts on, the
+	// spreadsheet row, or the ordinal of an API document.
+	Row int
+	// Header describes Fields; nil for document sources.
+	Header *Header
+	// Fields are the cell texts of a tabular source, aligned with Header.
+	Fields []string
+	// Doc is the JSON document of a structured source (the ERP), nested as
+	// decoded by encoding/json with UseNumber.
+	Doc map[string]any
+	// Err marks a malformed input row (broken quotes, wrong field count). The
+	// pipeline counts it as failed with this reason and goes on.
+	Err error
+}
+
+// Get returns a value by column name, or by dotted path into Doc
+// ("BillingAddress.Company", "Items[0].SKU").
+func (r *Record) Get(name string) (any, bool) {
+	if r.Doc != nil {
+		return Lookup(r.Doc, name)
+	}
+	if i, ok := r.Header.Index(name); ok {
+		if i < len(r.Fields) {
+			return r.Fields[i], true
+		}
+		return "", true
+	}
+	return nil, false
+}
+
+// Lookup resolves a dotted path with optional [n] indexes in a nested
+// document.
+func Lookup(doc map[string]any, path string) (any, bool) {
+	var cur any = doc
+	for part := range strings.SplitSeq(path, ".") {
+		name, idx, hasIdx := splitIndex(part)
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		cur, ok = m[name]
+		if !ok {
+			return nil, false
+		}
+		if hasIdx {
+			arr, ok := cur.([]any)
+			if !ok || idx < 0 || idx >= len(arr) {
+				return nil, false
+			}
+			cur = arr[idx]
+		}
+	}
+	return cur, true
+}
+
+func splitIndex(part string) (name string, idx int, ok bool) {
+	open := strings.IndexByte(part, '[')
+	if open < 0 || !strings.HasSuffix(part, "]") {
+		return part, 0, false
+	}
+	n, err := strconv.Atoi(part[open+1 : len(part)-1])
+	if err != nil {
+		return part, 0, false
+	}
+	return part[:open], n, true
+}
