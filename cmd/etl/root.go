@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, chosen here and nowhere else.
+const (
+	exitOK          = 0   // every record succeeded
+	exitRecordsFail = 1   // the run finished, some records failed (or a guardrail tripped)
+	exitCannotStart = 2   // invalid job, unreadable source, auth or connection failure
+	exitInterrupted = 130 // Ctrl-C
+)
+
+// exitError carries the exit code a command wants.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// withCode attaches an exit code to err.
+func withCode(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: code, err: err}
+}
+
+// subcommands is filled by the init functions of the cmd_*.go files, one
+// command per file.
+var subcommands []func() *cobra.Command
+
+func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "etl",
+		Short:         "Move data in bulk between CSV/XLSX files and JTL-Wawi",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	for _, mk := range subcommands {
+		root.AddCommand(mk())
+	}
+	return root
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRootCommand(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	code := exitCannotStart
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	if code != exitRecordsFail || ee == nil || ee.err.Error() != "" {
+		fmt.Fprintln(stderr, "etl:", err)
+	}
+	return code
+}
