@@ -1,0 +1,250 @@
+package pipeline
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+)
+
+// JobError is a problem at a place in a job file.
+type JobError struct {
+	File      string
+	Line, Col int    // 0 when the place is not known
+	Path      string // YAML path, e.g. $.mapping.fields[2].column
+	Msg       string
+	Snippet   string // the offending lines with a caret
+}
+
+func (e *JobError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Col)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	if e.Snippet != "" {
+		b.WriteString("\n")
+		b.WriteString(strings.TrimRight(e.Snippet, "\n"))
+	}
+	return b.String()
+}
+
+// JobErrors collects every problem found in a job, so a user fixes them in
+// one go rather than one per run.
+type JobErrors []*JobError
+
+func (es JobErrors) Error() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "\n")
+}
+
+// LoadOptions change how a job file is read.
+type LoadOptions struct {
+	// Sets are key.path=value overrides from the command line.
+	Sets []string
+	// LookupEnv resolves ${VAR}; os.LookupEnv when nil.
+	LookupEnv func(string) (string, bool)
+}
+
+// LoadJob reads, strictly decodes, validates against the job schema,
+// expands ${VAR} and applies overrides. Errors point at file:line:col.
+func LoadJob(path string, opts LoadOptions) (*Job, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read job file: %w", err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	job := &Job{File: path, Dir: filepath.Dir(abs)}
+	if len(bytes.TrimSpace(src)) == 0 {
+		return nil, &JobError{File: path, Msg: "job file is empty; it needs at least source: and sink:"}
+	}
+	if err := yaml.UnmarshalWithOptions(src, job, yaml.Strict()); err != nil {
+		return nil, yamlError(path, err)
+	}
+	if errs := validateSchema(path, src); len(errs) > 0 {
+		return nil, errs
+	}
+	lookup := opts.LookupEnv
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	if err := expandEnv(job, lookup); err != nil {
+		return nil, &JobError{File: path, Msg: err.Error()}
+	}
+	// Paths in the file are relative to the file; paths given with --set are
+	// typed by a user in a shell and are relative to the working directory.
+	resolveJobPaths(job)
+	for _, s := range opts.Sets {
+		if err := applySet(job, s, lookup); err != nil {
+			return nil, fmt.Errorf("--set %s: %w", s, err)
+		}
+	}
+	inferTypes(job)
+	if err := checkStructure(job); err != nil {
+		return nil, err
+	}
+	return job, nil
+}
+
+// yamlError turns a go-yaml error into a JobError with its position and the
+// source lines with a caret.
+func yamlError(file string, err error) error {
+	var ye yaml.Error
+	if !errors.As(err, &ye) {
+		return &JobError{File: file, Msg: err.Error()}
+	}
+	je := &JobError{File: file, Msg: ye.GetMessage()}
+	if tk := ye.GetToken(); tk != nil && tk.Position != nil {
+		je.Line, je.Col = tk.Position.Line, tk.Position.Column
+	}
+	formatted := ye.FormatError(false, true)
+	if i := strings.IndexByte(formatted, '\n'); i >= 0 {
+		je.Snippet = formatted[i+1:]
+	}
+	je.Msg = friendlyYAMLMessage(je.Msg)
+	return je
+}
+
+// friendlyYAMLMessage drops Go type names from decoder messages: a merchant
+// editing a job file knows YAML, not our structs.
+func friendlyYAMLMessage(msg string) string {
+	if i := strings.Index(msg, "into Go struct field "); i >= 0 {
+		rest := msg[i+len("into Go struct field "):]
+		if j := strings.Index(rest, " of type "); j >= 0 {
+			return msg[:i] + "where " + strings.TrimPrefix(rest[j+len(" of type "):], "*") + " is expected"
+		}
+	}
+	return msg
+}
+
+// positionOf finds the line and column of a YAML path in src and the lines
+// around it with a caret. It returns zeros when the path is not in the file
+// (e.g. a default or an --set value).
+func positionOf(src []byte, path string) (line, col int, snippet string) {
+	p, err := yaml.PathString(path)
+	if err != nil {
+		return 0, 0, ""
+	}
+	out, err := p.AnnotateSource(src, false)
+	if err != nil {
+		return 0, 0, ""
+	}
+	snippet = string(out)
+	for _, l := range strings.Split(snippet, "\n") {
+		if strings.HasPrefix(l, ">") {
+			var n int
+			if _, err := fmt.Sscanf(strings.TrimSpace(l[1:]), "%d", &n); err == nil {
+				line = n
+			}
+		}
+		if t := strings.TrimLeft(l, " "); line > 0 && col == 0 && strings.HasPrefix(t, "^") {
+			// the caret line is indented like the source lines, which carry a
+			// "   12 | " gutter
+			if bar := strings.Index(snippet, "| "); bar >= 0 {
+				gutter := 0
+				for _, sl := range strings.Split(snippet, "\n") {
+					if k := strings.Index(sl, "| "); k >= 0 {
+						gutter = k + 2
+						break
+					}
+				}
+				col = len(l) - len(t) - gutter + 1
+			}
+		}
+	}
+	return line, col, snippet
+}
+
+// ErrorAt builds a JobError for a YAML path of the job's file.
+func (j *Job) ErrorAt(path, msg string) *JobError {
+	je := &JobError{File: j.File, Path: path, Msg: msg}
+	if src, err := os.ReadFile(j.File); err == nil {
+		je.Line, je.Col, je.Snippet = positionOf(src, path)
+	}
+	if je.Line == 0 {
+		je.Msg = strings.TrimPrefix(path, "$.") + ": " + msg
+	}
+	return je
+}
+
+func resolveJobPaths(job *Job) {
+	abs := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(job.Dir, *p)
+		}
+	}
+	abs(&job.Source.Path)
+	abs(&job.Sink.Path)
+	abs(&job.Options.ReportDir)
+	abs(&job.Options.StateDir)
+	if job.ERP != nil {
+		abs(&job.ERP.APIKeyFile)
+	}
+}
+
+// inferTypes fills an empty source or sink type from the file extension, so
+// `--set source.path=errors.xlsx` re-imports an error workbook without more.
+func inferTypes(job *Job) {
+	if job.Source.Type == "" {
+		job.Source.Type = typeFromExt(job.Source.Path)
+	}
+	if job.Sink.Type == "" {
+		job.Sink.Type = typeFromExt(job.Sink.Path)
+	}
+}
+
+func typeFromExt(p string) string {
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".csv", ".txt", ".tsv":
+		return "csv"
+	case ".xlsx", ".xlsm":
+		return "xlsx"
+	}
+	return ""
+}
+
+// checkStructure catches what the schema cannot: combinations of keys.
+func checkStructure(job *Job) error {
+	var errs JobErrors
+	add := func(path, msg string) { errs = append(errs, job.ErrorAt(path, msg)) }
+	switch job.Source.Type {
+	case "":
+		add("$.source", "source.type is missing (csv, xlsx or erp)")
+	case "csv", "xlsx":
+		if job.Source.Path == "" {
+			add("$.source", "source.path is missing: which file should be read?")
+		}
+	case "erp":
+		if job.Source.Resource == "" {
+			add("$.source", "source.resource is missing (e.g. salesOrders, items)")
+		}
+	}
+	switch job.Sink.Type {
+	case "":
+		add("$.sink", "sink.type is missing (csv, xlsx or erp)")
+	case "csv", "xlsx":
+		if job.Sink.Path == "" {
+			add("$.sink", "sink.path is missing: where should the output go?")
+		}
+	case "erp":
+		if job.Sink.Resource == "" {
+			add("$.sink", "sink.resource is missing (items, stocks, salesOrders, customers)")
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}

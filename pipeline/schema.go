@@ -1,0 +1,165 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/goccy/go-yaml"
+	"github.com/invopop/jsonschema"
+	validator "github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// Schema returns the JSON Schema of job files, generated from the Go types
+// so that it cannot drift from what the decoder accepts.
+func Schema() []byte {
+	schemaOnce.Do(buildSchema)
+	return schemaJSON
+}
+
+var (
+	schemaOnce     sync.Once
+	schemaJSON     []byte
+	schemaCompiled *validator.Schema
+	schemaErr      error
+)
+
+func buildSchema() {
+	r := &jsonschema.Reflector{FieldNameTag: "yaml", RequiredFromJSONSchemaTags: false}
+	s := r.Reflect(&Job{})
+	s.Title = "etl job file"
+	s.Description = "A job moves records from a source through a mapping to a sink. See README.md."
+	raw, err := json.Marshal(s)
+	if err != nil {
+		schemaErr = err
+		return
+	}
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		schemaErr = err
+		return
+	}
+	loosenScalars(doc)
+	schemaJSON, schemaErr = json.MarshalIndent(doc, "", "  ")
+	if schemaErr != nil {
+		return
+	}
+	inst, err := validator.UnmarshalJSON(bytes.NewReader(schemaJSON))
+	if err != nil {
+		schemaErr = err
+		return
+	}
+	c := validator.NewCompiler()
+	if err := c.AddResource("etl-job.json", inst); err != nil {
+		schemaErr = err
+		return
+	}
+	schemaCompiled, schemaErr = c.Compile("etl-job.json")
+}
+
+// loosenScalars lets free-text fields take any YAML scalar: `value: 0` or
+// `isCancelled: false` are text to us, and YAML users should not have to
+// quote them. Fields with an enum keep their exact type.
+func loosenScalars(n any) {
+	switch v := n.(type) {
+	case map[string]any:
+		if v["type"] == "string" && v["enum"] == nil && v["pattern"] == nil {
+			v["type"] = []any{"string", "number", "boolean"}
+		}
+		for _, c := range v {
+			loosenScalars(c)
+		}
+	case []any:
+		for _, c := range v {
+			loosenScalars(c)
+		}
+	}
+}
+
+// validateSchema checks a job file against the schema and returns every
+// violation with its place in the file.
+func validateSchema(file string, src []byte) JobErrors {
+	schemaOnce.Do(buildSchema)
+	if schemaErr != nil {
+		return JobErrors{{File: file, Msg: "internal: job schema: " + schemaErr.Error()}}
+	}
+	js, err := yaml.YAMLToJSON(src)
+	if err != nil {
+		return JobErrors{{File: file, Msg: err.Error()}}
+	}
+	inst, err := validator.UnmarshalJSON(bytes.NewReader(js))
+	if err != nil {
+		return JobErrors{{File: file, Msg: err.Error()}}
+	}
+	err = schemaCompiled.Validate(inst)
+	if err == nil {
+		return nil
+	}
+	ve, ok := err.(*validator.ValidationError)
+	if !ok {
+		return JobErrors{{File: file, Msg: err.Error()}}
+	}
+	p := message.NewPrinter(language.English)
+	seen := map[string]bool{}
+	var errs JobErrors
+	for _, leaf := range leaves(ve) {
+		path := yamlPath(inst, leaf.InstanceLocation)
+		if seen[path] {
+			continue
+		}
+		seen[path] = true
+		je := &JobError{File: file, Path: path, Msg: leaf.ErrorKind.LocalizedString(p)}
+		je.Line, je.Col, je.Snippet = positionOf(src, path)
+		if len(leaf.InstanceLocation) > 0 {
+			je.Msg = strings.Join(leaf.InstanceLocation, ".") + ": " + je.Msg
+		}
+		errs = append(errs, je)
+	}
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+	return errs
+}
+
+func leaves(e *validator.ValidationError) []*validator.ValidationError {
+	if len(e.Causes) == 0 {
+		return []*validator.ValidationError{e}
+	}
+	var out []*validator.ValidationError
+	for _, c := range e.Causes {
+		out = append(out, leaves(c)...)
+	}
+	return out
+}
+
+// yamlPath turns a JSON pointer's tokens into a go-yaml path, telling list
+// indexes from map keys by looking at the instance.
+func yamlPath(inst any, loc []string) string {
+	var b strings.Builder
+	b.WriteString("$")
+	cur := inst
+	for _, tok := range loc {
+		switch v := cur.(type) {
+		case []any:
+			i, _ := strconv.Atoi(tok)
+			fmt.Fprintf(&b, "[%d]", i)
+			if i < len(v) {
+				cur = v[i]
+			}
+		case map[string]any:
+			if strings.ContainsAny(tok, ".[]' ") {
+				fmt.Fprintf(&b, ".'%s'", tok)
+			} else {
+				b.WriteString("." + tok)
+			}
+			cur = v[tok]
+		default:
+			b.WriteString("." + tok)
+		}
+	}
+	return b.String()
+}
