@@ -1,0 +1,267 @@
+package erp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"net/url"
+	"strconv"
+	"sync"
+)
+
+// Page is one page of a list, named as the spec's PagedList envelope.
+type Page struct {
+	TotalItems         int
+	PageNumber         int
+	PageSize           int
+	TotalPages         int
+	HasPreviousPage    bool
+	HasNextPage        bool
+	NextPageNumber     int
+	PreviousPageNumber int
+	Items              []json.RawMessage
+}
+
+// PageOptions tune Pages and List.
+type PageOptions struct {
+	// PageSize asked for; 0 means Config.PageSize. When the server answers
+	// with a smaller PageSize, that one is used for the following pages.
+	PageSize int
+	// Parallel is how many pages are fetched at once once TotalPages is
+	// known (at most that many are buffered; pages are still delivered in
+	// order). 0 means min(4, Concurrency); 1 fetches one after the other.
+	Parallel int
+}
+
+// envelope is the PagedList as sent; pointers tell absent from zero
+// (TotalPages, HasNextPage, ... are readOnly and not required).
+type envelope struct {
+	TotalItems         *int
+	PageNumber         *int
+	PageSize           *int
+	TotalPages         *int
+	HasPreviousPage    *bool
+	HasNextPage        *bool
+	NextPageNumber     *int
+	PreviousPageNumber *int
+	Items              []json.RawMessage
+}
+
+// parsePage decodes a page. A plain JSON array (the unpaged lists such as
+// /companies) becomes a single page. more reports whether a next page
+// exists.
+func parsePage(body []byte, asked int) (p *Page, more bool, err error) {
+	body = bytes.TrimSpace(body)
+	if len(body) > 0 && body[0] == '[' {
+		var items []json.RawMessage
+		if err := json.Unmarshal(body, &items); err != nil {
+			return nil, false, err
+		}
+		n := len(items)
+		return &Page{TotalItems: n, PageNumber: 1, PageSize: n, TotalPages: 1, PreviousPageNumber: 1, NextPageNumber: 1, Items: items}, false, nil
+	}
+	var e envelope
+	if err := json.Unmarshal(body, &e); err != nil {
+		return nil, false, err
+	}
+	if e.Items == nil && e.TotalItems == nil && e.PageNumber == nil {
+		return nil, false, fmt.Errorf("the answer is not a paged list (no Items, TotalItems, PageNumber)")
+	}
+	val := func(p *int) int {
+		if p == nil {
+			return 0
+		}
+		return *p
+	}
+	p = &Page{
+		TotalItems:         val(e.TotalItems),
+		PageNumber:         val(e.PageNumber),
+		PageSize:           val(e.PageSize),
+		TotalPages:         val(e.TotalPages),
+		NextPageNumber:     val(e.NextPageNumber),
+		PreviousPageNumber: val(e.PreviousPageNumber),
+		Items:              e.Items,
+	}
+	if e.TotalPages == nil && p.PageSize > 0 && e.TotalItems != nil {
+		p.TotalPages = (p.TotalItems + p.PageSize - 1) / p.PageSize
+	}
+	if e.HasPreviousPage != nil {
+		p.HasPreviousPage = *e.HasPreviousPage
+	} else {
+		p.HasPreviousPage = p.PageNumber > 1
+	}
+	switch {
+	case e.HasNextPage != nil:
+		p.HasNextPage = *e.HasNextPage
+	case e.TotalPages != nil || e.TotalItems != nil && p.PageSize > 0:
+		p.HasNextPage = p.PageNumber < p.TotalPages
+	default:
+		size := p.PageSize
+		if size == 0 {
+			size = asked
+		}
+		p.HasNextPage = size > 0 && len(p.Items) >= size
+	}
+	return p, p.HasNextPage && len(p.Items) > 0, nil
+}
+
+func (c *Client) fetchPage(ctx context.Context, path string, query url.Values, n, size int) (*Page, bool, error) {
+	q := make(url.Values, len(query)+2)
+	for k, v := range query {
+		q[k] = v
+	}
+	q.Set(QueryPageNumber, strconv.Itoa(n))
+	q.Set(QueryPageSize, strconv.Itoa(size))
+	var raw []byte
+	if err := c.Get(ctx, path, q, &raw); err != nil {
+		return nil, false, err
+	}
+	p, more, err := parsePage(raw, size)
+	if err != nil {
+		return nil, false, fmt.Errorf("GET %s page %d: %w", apiPath(path), n, err)
+	}
+	return p, more, nil
+}
+
+// Pages lists path page by page from pageNumber 1. It stops when the
+// server says there is no next page (HasNextPage, TotalPages) or a page is
+// empty. Once TotalPages is known the remaining pages are fetched
+// opt.Parallel at a time and delivered in order. Breaking out of the loop
+// cancels the fetches in flight. Unpaged lists (a plain array) come as one
+// page. After an error the sequence ends.
+func (c *Client) Pages(ctx context.Context, path string, query url.Values, opt PageOptions) iter.Seq2[*Page, error] {
+	return func(yield func(*Page, error) bool) {
+		size := opt.PageSize
+		if size <= 0 {
+			size = c.cfg.PageSize
+		}
+		if def := resourceForListPath(path); def != nil && !def.Paged {
+			var raw []byte
+			if err := c.Get(ctx, path, query, &raw); err != nil {
+				yield(nil, err)
+				return
+			}
+			p, _, err := parsePage(raw, 0)
+			if err != nil {
+				err = fmt.Errorf("GET %s: %w", apiPath(path), err)
+			}
+			yield(p, err)
+			return
+		}
+		p, more, err := c.fetchPage(ctx, path, query, 1, size)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		if !yield(p, nil) || !more {
+			return
+		}
+		if p.PageSize > 0 && p.PageSize < size {
+			size = p.PageSize // the server caps the page size
+		}
+		next := 2
+		parallel := opt.Parallel
+		if parallel == 0 {
+			parallel = 4
+		}
+		parallel = min(parallel, c.cfg.Concurrency)
+		if parallel > 1 && p.TotalPages >= next {
+			more, ok := c.parallelPages(ctx, path, query, size, next, p.TotalPages, parallel, yield)
+			if !ok || !more {
+				return
+			}
+			// The list grew while we read it: go on one by one.
+			next = p.TotalPages + 1
+		}
+		for n := next; ; n++ {
+			p, more, err := c.fetchPage(ctx, path, query, n, size)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(p, nil) || !more {
+				return
+			}
+		}
+	}
+}
+
+// parallelPages fetches pages from..to with at most parallel fetched or
+// buffered at once and yields them in order. ok is false when the consumer
+// stopped or an error ended the sequence; more is the last page's verdict.
+func (c *Client) parallelPages(ctx context.Context, path string, query url.Values, size, from, to, parallel int, yield func(*Page, error) bool) (more, ok bool) {
+	type result struct {
+		p    *Page
+		more bool
+		err  error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	// futures holds the pages in order; its capacity bounds the read-ahead:
+	// parallel-1 queued plus the one the consumer waits on.
+	futures := make(chan chan result, parallel-1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(futures)
+		for n := from; n <= to; n++ {
+			ch := make(chan result, 1)
+			select {
+			case futures <- ch:
+			case <-ctx.Done():
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p, more, err := c.fetchPage(ctx, path, query, n, size)
+				ch <- result{p, more, err}
+			}()
+		}
+	}()
+	for ch := range futures {
+		r := <-ch // a fetch always answers; a cancelled one with its error
+		if r.err != nil {
+			yield(nil, r.err)
+			return false, false
+		}
+		if !yield(r.p, nil) {
+			return false, false
+		}
+		more = r.p != nil && r.more
+	}
+	if ctx.Err() != nil {
+		// The producer stopped early because the caller's context ended.
+		yield(nil, fmt.Errorf("GET %s: %w", apiPath(path), context.Cause(ctx)))
+		return false, false
+	}
+	return more, true
+}
+
+// List is Pages flattened into records; numbers are json.Number.
+func (c *Client) List(ctx context.Context, path string, query url.Values, opt PageOptions) iter.Seq2[map[string]any, error] {
+	return func(yield func(map[string]any, error) bool) {
+		for p, err := range c.Pages(ctx, path, query, opt) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for i, raw := range p.Items {
+				var m map[string]any
+				d := json.NewDecoder(bytes.NewReader(raw))
+				d.UseNumber()
+				if err := d.Decode(&m); err != nil {
+					yield(nil, fmt.Errorf("GET %s page %d item %d: %w", apiPath(path), p.PageNumber, i+1, err))
+					return
+				}
+				if !yield(m, nil) {
+					return
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,294 @@
+package erp
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Paths and field names of the API dialect 1.0 (openapi-cloud-1.0.json).
+// Everything a job needs to know about the API's shape lives in this file so
+// a 2.x dialect (paths /v2/..., camelCase fields, GUID ids) can be added
+// beside it.
+const (
+	PathInfo                 = "/info"
+	PathAuthentication       = "/authentication"
+	PathAuthenticationStatus = "/authentication/{registrationId}"
+
+	QueryPageNumber       = "pageNumber"
+	QueryPageSize         = "pageSize"
+	QueryDisableWorkflows = "disableAutomaticWorkflows"
+
+	// HeaderChallengeCode is sent on the registration calls.
+	HeaderChallengeCode = "x-challengecode"
+)
+
+// Param is a query parameter the spec declares, with its type: string,
+// integer, boolean or date-time.
+type Param struct {
+	Name, Type string
+}
+
+// NaturalKey is a field that identifies a record to a merchant, and the
+// list filter that finds candidates for it. Lookup may match more than the
+// field (items' searchKeyWord matches SKU and other identifiers): compare
+// Field on the answers.
+type NaturalKey struct {
+	Field  string // dotted path in the record, e.g. SKU, Identifiers.Gtin
+	Lookup string // list query parameter, "" when none
+}
+
+// ResourceDef describes one API resource.
+type ResourceDef struct {
+	Name       string // as used in job files: items, salesOrders, ...
+	ListPath   string // GET; may contain the parent's {param} (sub-resources)
+	ItemPath   string // GET/PATCH one record, "" when the API has none
+	CreatePath string // POST, "" when the API cannot create
+	Patchable  bool   // PATCH ItemPath exists
+	PathParam  string // name of the id in ItemPath, e.g. itemId
+	IDField    string // "Id", "" when records have no id (stocks)
+	// Paged: the list answers the PagedList envelope; false: a plain array.
+	Paged       bool
+	NaturalKeys []NaturalKey
+	// ListQuery are the list filters the spec declares (paging excluded);
+	// CreateQuery and UpdateQuery the query parameters of POST and PATCH.
+	ListQuery, CreateQuery, UpdateQuery []Param
+	// Schema names in the spec: the record, the create and update bodies.
+	Schema, CreateSchema, UpdateSchema string
+	// CreateRequired are the fields the create schema requires.
+	CreateRequired []string
+	// Sub are sub-resources, e.g. salesOrders → lineitems.
+	Sub map[string]*ResourceDef
+}
+
+// ItemURL is ItemPath with the id filled in (path-escaped).
+func (r *ResourceDef) ItemURL(id any) string {
+	return fillParam(r.ItemPath, r.PathParam, id)
+}
+
+// ListURL is ListPath with a parent id filled in (sub-resources); for a
+// top-level resource it is ListPath.
+func (r *ResourceDef) ListURL(parentID any) string {
+	if i := strings.IndexByte(r.ListPath, '{'); i >= 0 {
+		j := strings.IndexByte(r.ListPath[i:], '}')
+		return fillParam(r.ListPath, r.ListPath[i+1:i+j], parentID)
+	}
+	return r.ListPath
+}
+
+func fillParam(tmpl, param string, v any) string {
+	return strings.Replace(tmpl, "{"+param+"}", url.PathEscape(fmt.Sprint(v)), 1)
+}
+
+// Filter finds a declared list filter by name, ignoring case (the server
+// binds query names case-insensitively); it returns the spec's spelling.
+func (r *ResourceDef) Filter(name string) (Param, bool) {
+	for _, p := range r.ListQuery {
+		if strings.EqualFold(p.Name, name) {
+			return p, true
+		}
+	}
+	return Param{}, false
+}
+
+// ValidateFilters checks that every key is a list filter the spec declares
+// for this resource; the error lists the allowed names.
+func (r *ResourceDef) ValidateFilters(filters map[string]string) error {
+	var bad []string
+	for k := range filters {
+		if _, ok := r.Filter(k); !ok {
+			bad = append(bad, k)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	sort.Strings(bad)
+	allowed := make([]string, len(r.ListQuery))
+	for i, p := range r.ListQuery {
+		allowed[i] = p.Name
+	}
+	if len(allowed) == 0 {
+		return fmt.Errorf("%s takes no filters (got %s)", r.Name, strings.Join(bad, ", "))
+	}
+	return fmt.Errorf("%s has no filter %s; the API declares: %s", r.Name, strings.Join(bad, ", "), strings.Join(allowed, ", "))
+}
+
+// NaturalKey returns the natural key named field (case-insensitive).
+func (r *ResourceDef) NaturalKey(field string) (NaturalKey, bool) {
+	for _, k := range r.NaturalKeys {
+		if strings.EqualFold(k.Field, field) || strings.EqualFold(lastSegment(k.Field), field) {
+			return k, true
+		}
+	}
+	return NaturalKey{}, false
+}
+
+func lastSegment(s string) string {
+	if i := strings.LastIndexByte(s, '.'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// Lookup reads a dotted field (Identifiers.Gtin) from a decoded record.
+func Lookup(rec map[string]any, field string) (any, bool) {
+	var cur any = rec
+	for part := range strings.SplitSeq(field, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[part]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+var (
+	disableWF = Param{QueryDisableWorkflows, "boolean"}
+	byName    = []NaturalKey{{Field: "Name"}}
+)
+
+// dialect10 is API version 1.0.
+var dialect10 = map[string]*ResourceDef{
+	"items": {
+		Name: "items", ListPath: "/items", ItemPath: "/items/{itemId}", CreatePath: "/items",
+		Patchable: true, PathParam: "itemId", IDField: "Id", Paged: true,
+		NaturalKeys: []NaturalKey{{Field: "SKU", Lookup: "searchKeyWord"}, {Field: "Identifiers.Gtin", Lookup: "searchKeyWord"}},
+		ListQuery: []Param{{"searchKeyWord", "string"}, {"categoryId", "integer"}, {"manufacturerId", "integer"},
+			{"parentItemId", "integer"}, {"changedSince", "date-time"}, {"isActiveOnSalesChannelId", "string"}},
+		CreateQuery: []Param{disableWF}, UpdateQuery: []Param{disableWF},
+		Schema: "Item", CreateSchema: "CreateItem", UpdateSchema: "UpdateItem",
+		CreateRequired: []string{"Categories", "Name"},
+	},
+	"stocks": {
+		// POST /stocks adds Quantity to the current stock: an adjustment.
+		Name: "stocks", ListPath: "/stocks", CreatePath: "/stocks", Paged: true,
+		NaturalKeys: []NaturalKey{{Field: "ItemId", Lookup: "itemId"}, {Field: "WarehouseId", Lookup: "warehouseId"}, {Field: "StorageLocationId", Lookup: "storageLocationId"}},
+		ListQuery:   []Param{{"itemId", "integer"}, {"warehouseId", "integer"}, {"storageLocationId", "integer"}},
+		CreateQuery: []Param{disableWF},
+		Schema:      "Stock", CreateSchema: "CreateStock",
+		CreateRequired: []string{"WarehouseId", "ItemId", "Quantity"},
+	},
+	"salesOrders": {
+		Name: "salesOrders", ListPath: "/salesOrders", ItemPath: "/salesOrders/{salesOrderId}", CreatePath: "/salesOrders",
+		Patchable: true, PathParam: "salesOrderId", IDField: "Id", Paged: true,
+		NaturalKeys: []NaturalKey{{Field: "Number", Lookup: "salesOrderNumber"}, {Field: "ExternalNumber", Lookup: "externalOrderNumber"}},
+		ListQuery: []Param{{"salesOrderNumber", "string"}, {"externalOrderNumber", "string"}, {"billingNumber", "string"},
+			{"itemId", "integer"}, {"customerId", "integer"}, {"paymentStatus", "integer"}, {"paymentMethodId", "integer"},
+			{"deliveryCompleteStatus", "integer"}, {"createdUserId", "integer"}, {"companyId", "integer"},
+			{"salesChannelId", "string"}, {"createdSince", "date-time"}, {"createdUntil", "date-time"}, {"colorId", "integer"},
+			{"ebayUsername", "string"}, {"shippingMethodId", "integer"}, {"deliveredDate", "date-time"},
+			{"isCancelled", "boolean"}, {"onHoldReasonId", "integer"}, {"isExternalInvoice", "boolean"}},
+		CreateQuery: []Param{{"renameSalesOrderNumberWhenAlreadyExists", "boolean"}, disableWF},
+		UpdateQuery: []Param{{"recalculateTax", "integer"}, disableWF},
+		Schema:      "SalesOrder", CreateSchema: "CreateSalesOrder", UpdateSchema: "UpdateSalesOrder",
+		CreateRequired: []string{"CompanyId", "CustomerId"},
+		Sub: map[string]*ResourceDef{
+			"lineitems": {
+				Name: "lineitems", ListPath: "/salesOrders/{salesOrderId}/lineitems", CreatePath: "/salesOrders/{salesOrderId}/lineitems",
+				PathParam: "salesOrderId", IDField: "Id", Paged: false,
+				NaturalKeys: []NaturalKey{{Field: "SKU"}},
+				// POST takes an array of CreateSalesOrderLineItem.
+				Schema: "SalesOrderLineItem", CreateSchema: "CreateSalesOrderLineItem",
+				CreateRequired: []string{"Quantity"},
+			},
+		},
+	},
+	"customers": {
+		Name: "customers", ListPath: "/customers", ItemPath: "/customers/{customerId}", CreatePath: "/customers",
+		Patchable: true, PathParam: "customerId", IDField: "Id", Paged: true,
+		NaturalKeys: []NaturalKey{{Field: "Number", Lookup: "number"}},
+		ListQuery:   []Param{{"searchKeyWord", "string"}, {"number", "string"}, {"groupId", "integer"}, {"categoryId", "integer"}},
+		CreateQuery: []Param{disableWF}, UpdateQuery: []Param{disableWF},
+		Schema: "Customer", CreateSchema: "CreateCustomer", UpdateSchema: "UpdateCustomer",
+		CreateRequired: []string{"CustomerGroupId", "BillingAddress", "LanguageIso", "InternalCompanyId"},
+	},
+	"categories": {
+		Name: "categories", ListPath: "/categories", ItemPath: "/categories/{categoryId}", CreatePath: "/categories",
+		Patchable: true, PathParam: "categoryId", IDField: "Id", Paged: true,
+		NaturalKeys: byName,
+		Schema:      "Category", CreateSchema: "CreateCategory", UpdateSchema: "UpdateCategory",
+		CreateRequired: []string{"Name"},
+	},
+	"warehouses": {
+		Name: "warehouses", ListPath: "/warehouses", IDField: "Id", Paged: true,
+		NaturalKeys: []NaturalKey{{Field: "Name"}, {Field: "Code"}},
+		ListQuery:   []Param{{"isActive", "boolean"}},
+		Schema:      "Warehouse",
+	},
+	"companies":       {Name: "companies", ListPath: "/companies", IDField: "Id", NaturalKeys: byName, Schema: "Company"},
+	"paymentMethods":  {Name: "paymentMethods", ListPath: "/paymentMethods", IDField: "Id", NaturalKeys: byName, Schema: "PaymentMethod"},
+	"shippingMethods": {Name: "shippingMethods", ListPath: "/shippingMethods", IDField: "Id", NaturalKeys: byName, Schema: "ShippingMethod"},
+	"manufacturers":   {Name: "manufacturers", ListPath: "/manufacturers", IDField: "Id", NaturalKeys: byName, Schema: "Manufacturer"},
+}
+
+// Resource finds a resource by name (case-insensitive: salesOrders,
+// salesorders). Sub-resources are named parent/sub, e.g. salesOrders/lineitems.
+func Resource(name string) (*ResourceDef, bool) {
+	parent, sub, hasSub := strings.Cut(name, "/")
+	for k, r := range dialect10 {
+		if !strings.EqualFold(k, parent) {
+			continue
+		}
+		if !hasSub {
+			return r, true
+		}
+		for sk, s := range r.Sub {
+			if strings.EqualFold(sk, sub) {
+				return s, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// Resources lists the resource names, sorted.
+func Resources() []string {
+	names := make([]string, 0, len(dialect10))
+	for k := range dialect10 {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// resourceForListPath finds the resource whose ListPath template matches a
+// concrete path (/salesOrders/12/lineitems), for paging decisions.
+func resourceForListPath(p string) *ResourceDef {
+	p = "/" + strings.Trim(p, "/")
+	for _, r := range dialect10 {
+		if pathMatches(r.ListPath, p) {
+			return r
+		}
+		for _, s := range r.Sub {
+			if pathMatches(s.ListPath, p) {
+				return s
+			}
+		}
+	}
+	return nil
+}
+
+func pathMatches(tmpl, p string) bool {
+	ts, ps := strings.Split(tmpl, "/"), strings.Split(p, "/")
+	if len(ts) != len(ps) {
+		return false
+	}
+	for i := range ts {
+		if strings.HasPrefix(ts[i], "{") {
+			if ps[i] == "" {
+				return false
+			}
+			continue
+		}
+		if !strings.EqualFold(ts[i], ps[i]) {
+			return false
+		}
+	}
+	return true
+}
