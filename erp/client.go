@@ -60,10 +60,13 @@ type Stats struct {
 // New validates cfg, applies defaults and returns a client. It does not
 // touch the network.
 func New(cfg Config) (*Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	if err := cfg.LoadKeyFile(); err != nil {
 		return nil, err
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := headerSafe("the API key", cfg.APIKey); err != nil {
 		return nil, err
 	}
 	return newClient(cfg, true)
@@ -72,7 +75,7 @@ func New(cfg Config) (*Client, error) {
 // NewForRegistration returns a client without credentials, for Register:
 // only BaseURL is needed.
 func NewForRegistration(cfg Config) (*Client, error) {
-	cfg.APIKey, cfg.APIKeyFile, cfg.ClientID, cfg.ClientSecret, cfg.envErr = "", "", "", "", nil
+	cfg.APIKey, cfg.APIKeyFile, cfg.ClientID, cfg.ClientSecret = "", "", "", ""
 	if _, err := cfg.baseURL(); err != nil {
 		return nil, err
 	}

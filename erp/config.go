@@ -59,8 +59,8 @@ type Config struct {
 	// BaseURL of the API, e.g. http://127.0.0.1:64110/api/eazybusiness/ or
 	// https://api.jtl-cloud.com/erp/ (trailing slash optional).
 	BaseURL string
-	// APIKey (OnPremise) from `etl register`. APIKeyFile names a file holding
-	// it; New reads the file when APIKey is empty.
+	// APIKey (OnPremise) from `etl register`, or APIKeyFile naming a file
+	// holding it (read and trimmed by New; set only one).
 	APIKey     string `json:"-"`
 	APIKeyFile string
 	// ClientID, ClientSecret, TenantID and TokenURL (Cloud).
@@ -96,15 +96,11 @@ type Config struct {
 	HTTPClient *http.Client `json:"-"`
 	// Logger receives debug lines about retries and limits; nil discards.
 	Logger *slog.Logger `json:"-"`
-
-	// envErr records a problem ConfigFromEnv could not return (unreadable
-	// key file, conflicting variables); Validate reports it.
-	envErr error
 }
 
 // ConfigFromEnv reads the WAWI_* variables through getenv (os.Getenv in
-// production). Problems such as an unreadable WAWI_API_KEY_FILE are reported
-// by Validate.
+// production). WAWI_API_KEY_FILE is kept in APIKeyFile and read (trimmed) by
+// New; Validate reports a file that cannot be read.
 func ConfigFromEnv(getenv func(string) string) Config {
 	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
 	c := Config{
@@ -126,19 +122,17 @@ func ConfigFromEnv(getenv func(string) string) Config {
 	if c.APIVersion == "" {
 		c.APIVersion = DefaultAPIVersion
 	}
-	if c.APIKey != "" && c.APIKeyFile != "" {
-		c.envErr = &ConfigError{Msg: "set only one of WAWI_API_KEY and WAWI_API_KEY_FILE"}
-	} else if err := c.LoadKeyFile(); err != nil {
-		c.envErr = err
-	}
 	return c
 }
 
-// LoadKeyFile reads APIKeyFile into APIKey (trimmed) when APIKey is empty.
+// LoadKeyFile reads APIKeyFile into APIKey (trimmed) and clears APIKeyFile.
 // The error names the file, never its content.
 func (c *Config) LoadKeyFile() error {
-	if c.APIKey != "" || c.APIKeyFile == "" {
+	if c.APIKeyFile == "" {
 		return nil
+	}
+	if c.APIKey != "" {
+		return &ConfigError{Msg: "set only one of WAWI_API_KEY and WAWI_API_KEY_FILE"}
 	}
 	b, err := os.ReadFile(c.APIKeyFile)
 	if err != nil {
@@ -148,10 +142,11 @@ func (c *Config) LoadKeyFile() error {
 		}
 		return &ConfigError{Msg: fmt.Sprintf("cannot read the API key file %s (WAWI_API_KEY_FILE): %v", c.APIKeyFile, err)}
 	}
-	c.APIKey = strings.TrimSpace(string(b))
-	if c.APIKey == "" {
+	key := strings.TrimSpace(string(b))
+	if key == "" {
 		return &ConfigError{Msg: fmt.Sprintf("the API key file %s (WAWI_API_KEY_FILE) is empty", c.APIKeyFile)}
 	}
+	c.APIKey, c.APIKeyFile = key, ""
 	return nil
 }
 
@@ -172,9 +167,6 @@ func (c Config) Mode() Mode {
 // Validate checks the Config without touching the network: a usable base
 // URL and exactly one set of credentials.
 func (c Config) Validate() error {
-	if c.envErr != nil {
-		return c.envErr
-	}
 	if _, err := c.baseURL(); err != nil {
 		return err
 	}
@@ -185,6 +177,11 @@ func (c Config) Validate() error {
 		return &ConfigError{Msg: "both OnPremise (WAWI_API_KEY) and Cloud credentials (WAWI_CLIENT_ID/WAWI_CLIENT_SECRET) are set; set only one"}
 	case !hasKey && !hasCloud:
 		return &ConfigError{Msg: "no credentials: set WAWI_API_KEY (or WAWI_API_KEY_FILE) for an OnPremise Wawi, or WAWI_CLIENT_ID, WAWI_CLIENT_SECRET and WAWI_TENANT_ID for JTL Cloud (get a key with `etl register`)"}
+	case hasKey:
+		cp := c
+		if err := cp.LoadKeyFile(); err != nil {
+			return err
+		}
 	case hasCloud:
 		var missing []string
 		if c.ClientID == "" {

@@ -22,8 +22,8 @@ type limiter struct {
 	lim *rate.Limiter
 	log *slog.Logger
 
-	mu     sync.Mutex
-	recent [32]time.Time // start times of the last requests, a ring
+	mu      sync.Mutex
+	recent  [32]time.Time // start times of the last requests, a ring
 	n, i    int
 	last429 time.Time
 }
