@@ -62,6 +62,12 @@ type FieldSpec struct {
 	Transforms []Transform `yaml:"transforms,omitempty" json:"transforms,omitempty"`
 	Required   bool        `yaml:"required,omitempty" json:"required,omitempty"`
 	Validate   *Rules      `yaml:"validate,omitempty" json:"validate,omitempty"`
+
+	// From is the included file this field came from ("" for the job file)
+	// and FromIndex its position in that file's fields; LoadIncludes sets
+	// them so that errors point into the right file.
+	From      string `yaml:"-" json:"-"`
+	FromIndex int    `yaml:"-" json:"-"`
 }
 
 // Rules validate a mapped value; each broken rule is one field error.
@@ -85,6 +91,10 @@ type LookupSpec struct {
 	Create bool `yaml:"create,omitempty" json:"create,omitempty"`
 	// Missing says what a key not in the table gives: error (default), empty, or keep.
 	Missing string `yaml:"missing,omitempty" json:"missing,omitempty" jsonschema:"enum=error,enum=empty,enum=keep"`
+
+	// From is the included file the lookup came from ("" for the job file);
+	// set by LoadIncludes.
+	From string `yaml:"-" json:"-"`
 }
 
 // Target describes one output value of a compiled mapping.

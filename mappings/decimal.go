@@ -1,0 +1,489 @@
+package mappings
+
+import (
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+)
+
+// DecimalSep says which character separates the fraction in numeric text.
+type DecimalSep uint8
+
+const (
+	// SepAuto decides per value; see ParseDecimal.
+	SepAuto DecimalSep = iota
+	// SepComma: 1.234,56 — "," is the decimal separator, "." groups thousands.
+	SepComma
+	// SepPoint: 1,234.56 — "." is the decimal separator, "," groups thousands.
+	SepPoint
+)
+
+func (s DecimalSep) String() string {
+	switch s {
+	case SepComma:
+		return "comma"
+	case SepPoint:
+		return "point"
+	}
+	return "auto"
+}
+
+// parseSep reads the decimal: setting of a job.
+func parseSep(s string) (DecimalSep, bool) {
+	switch s {
+	case "", "auto":
+		return SepAuto, true
+	case "comma":
+		return SepComma, true
+	case "point":
+		return SepPoint, true
+	}
+	return SepAuto, false
+}
+
+// Bounds that keep hostile input from producing huge big.Ints or strings.
+const (
+	maxNumberLen = 400
+	maxExponent  = 100
+)
+
+// ParseDecimal reads a number as people and spreadsheets write it.
+//
+// Around the number it accepts spaces, a leading sign (+, -, U+2212) and one
+// currency symbol or code (€ $ £ ¥ EUR USD GBP CHF, any case) before or after
+// it. Thousands may be grouped with "." or "," (whichever is not the decimal
+// separator), an apostrophe (' or ’) or a space (also no-break and thin
+// spaces); groups after the first must have exactly 3 digits, and one number
+// uses one kind of grouping. An exponent (1.5E-3) is accepted only with a
+// decimal point and no grouping, as spreadsheets store numbers that way.
+//
+// With SepComma and SepPoint the roles of "," and "." are fixed; text that does
+// not fit them ("1.5" with SepComma: "." would group thousands, but "5" is no
+// group of 3) is an error, never a guess.
+//
+// With SepAuto the decision is made per value:
+//   - both "." and "," appear: the last one is the decimal separator;
+//   - one of them appears more than once: it groups thousands;
+//   - one of them appears once: it is the decimal separator, unless it is
+//     followed by exactly 3 digits and preceded by 1–3 digits not starting
+//     with 0 ("1,234", "12.500"). That text is ambiguous — it is 1.234 or
+//     1234 depending on the file's convention — and is an error naming both
+//     readings: a wrong guess would silently change a price or a stock level
+//     by a factor of 1000. Set decimal: comma or point to read such files.
+//     Apostrophe or space grouping elsewhere in the number resolves it ("1 234,5").
+//
+// See parseDecimalSheet for spreadsheet cells, where "." is always decimal.
+func ParseDecimal(s string, sep DecimalSep) (decimal.Decimal, error) {
+	n, err := scanNumber(s, sep, false)
+	if err != nil {
+		return decimal.Decimal{}, err
+	}
+	return n.decimal(), nil
+}
+
+// number is numeric text reduced to its digits: the value is
+// ±digits × 10^(exp-frac).
+type number struct {
+	neg    bool
+	digits []byte
+	frac   int
+	exp    int
+	buf    [24]byte // backing store for digits of ordinary numbers
+}
+
+// decimal converts without going through a string for up to 18 digits, which
+// is every price and quantity in practice.
+func (n *number) decimal() decimal.Decimal {
+	exp := int32(n.exp - n.frac)
+	if len(n.digits) <= 18 {
+		var m int64
+		for _, c := range n.digits {
+			m = m*10 + int64(c-'0')
+		}
+		if n.neg {
+			m = -m
+		}
+		return decimal.New(m, exp)
+	}
+	bi, _ := new(big.Int).SetString(string(n.digits), 10)
+	if n.neg {
+		bi.Neg(bi)
+	}
+	return decimal.NewFromBigInt(bi, exp)
+}
+
+// int64 converts exactly or fails: 1.0 is 1, 1.5 is an error.
+func (n *number) int64() (int64, error) {
+	digits := n.digits
+	e := n.exp - n.frac
+	for ; e < 0; e++ {
+		if digits[len(digits)-1] != '0' {
+			return 0, reasonError("not a whole number")
+		}
+		digits = digits[:len(digits)-1]
+		if len(digits) == 0 {
+			return 0, nil
+		}
+	}
+	var u uint64
+	const cutoff = math.MaxUint64 / 10
+	overflow := reasonError("too large for an int (max 9223372036854775807)")
+	for _, c := range digits {
+		if u > cutoff {
+			return 0, overflow
+		}
+		u = u*10 + uint64(c-'0')
+		if u < uint64(c-'0') {
+			return 0, overflow
+		}
+	}
+	for ; e > 0; e-- {
+		if u > cutoff {
+			return 0, overflow
+		}
+		u *= 10
+	}
+	if n.neg {
+		if u > 1<<63 {
+			return 0, overflow
+		}
+		return -int64(u), nil
+	}
+	if u > math.MaxInt64 {
+		return 0, overflow
+	}
+	return int64(u), nil
+}
+
+// sepKind classifies the non-digit characters allowed inside a number.
+const (
+	kindDot   = '.'
+	kindComma = ','
+	kindApos  = '\''
+	kindSpace = ' '
+)
+
+// sepAt returns the kind and byte width of the separator at s[i], or 0.
+func sepAt(s string, i int) (byte, int) {
+	switch c := s[i]; c {
+	case '.', ',', '\'', ' ':
+		return c, 1
+	}
+	if s[i] < utf8.RuneSelf {
+		return 0, 1
+	}
+	r, size := utf8.DecodeRuneInString(s[i:])
+	switch r {
+	case '\u2019': // ’ typographic apostrophe, Swiss grouping
+		return kindApos, size
+	case '\u00a0', '\u202f', '\u2009': // no-break, narrow no-break, thin space
+		return kindSpace, size
+	}
+	return 0, size
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// scanNumber validates numeric text and collects its digits; sheet marks
+// spreadsheet input, where a lone "." is the decimal point (see
+// parseDecimalSheet).
+func scanNumber(s string, sep DecimalSep, sheet bool) (n number, err error) {
+	if len(s) > maxNumberLen {
+		return n, reasonError("too long for a number")
+	}
+	body, neg, err := stripAround(s)
+	if err != nil {
+		return n, err
+	}
+	n.neg = neg
+	n.digits = n.buf[:0]
+
+	// Pass 1: find the separators and where the mantissa ends.
+	var dots, commas, others int
+	lastDot, lastComma := -1, -1
+	end := len(body)
+	for i := 0; i < len(body); {
+		c := body[i]
+		if isDigit(c) {
+			i++
+			continue
+		}
+		if c == 'e' || c == 'E' {
+			end = i
+			break
+		}
+		k, size := sepAt(body, i)
+		switch k {
+		case kindDot:
+			dots++
+			lastDot = i
+		case kindComma:
+			commas++
+			lastComma = i
+		case kindApos, kindSpace:
+			others++
+		default:
+			r, _ := utf8.DecodeRuneInString(body[i:])
+			return n, reasonf("not a number: unexpected %q", r)
+		}
+		i += size
+	}
+	mant := body[:end]
+	hasExp := end < len(body)
+
+	// Decide which character is the decimal separator.
+	var dec byte
+	switch sep {
+	case SepComma:
+		dec = kindComma
+	case SepPoint:
+		dec = kindDot
+	default:
+		switch {
+		case dots > 0 && commas > 0:
+			dec = kindComma
+			if lastDot > lastComma {
+				dec = kindDot
+			}
+		case dots+commas == 0:
+		case dots > 1 || commas > 1:
+			// repeated: it groups thousands, there is no fraction
+		default:
+			c, pos := byte(kindDot), lastDot
+			if commas == 1 {
+				c, pos = kindComma, lastComma
+			}
+			dec = c
+			before, after := pos, len(mant)-pos-1
+			if !hasExp && others == 0 && after == 3 && before >= 1 && before <= 3 && mant[0] != '0' && !(c == kindDot && sheet) {
+				return n, reasonf("ambiguous: %s is %s with a decimal %s or %s with a thousands %s; set decimal: comma or decimal: point",
+					strconv.Quote(strings.TrimSpace(s)), mant[:pos]+"."+mant[pos+1:], sepName(c), mant[:pos]+mant[pos+1:], sepName(c))
+			}
+		}
+	}
+
+	// Pass 2: collect digits and check the grouping.
+	var (
+		thou     byte // grouping kind in use
+		group    = -1 // digits since the last grouping separator; -1 before the first
+		intCount int  // digits before the decimal separator
+		seenDec  bool
+	)
+	groupErr := func(k byte) error {
+		return reasonf("%s must separate groups of 3 digits (decimal separator: %s)", sepDesc(k), sepDescOrNone(dec))
+	}
+	for i := 0; i < len(mant); {
+		c := mant[i]
+		if isDigit(c) {
+			n.digits = append(n.digits, c)
+			if seenDec {
+				n.frac++
+			} else {
+				intCount++
+				if group >= 0 {
+					group++
+				}
+			}
+			i++
+			continue
+		}
+		k, size := sepAt(mant, i)
+		i += size
+		if k == dec {
+			if seenDec {
+				return n, reasonf("more than one decimal separator %s", sepDesc(k))
+			}
+			if group >= 0 && group != 3 {
+				return n, groupErr(thou)
+			}
+			seenDec = true
+			continue
+		}
+		switch {
+		case seenDec:
+			return n, reasonf("%s after the decimal separator %s", sepDesc(k), sepDesc(dec))
+		case thou == 0:
+			if intCount == 0 {
+				return n, reasonf("starts with %s", sepDesc(k))
+			}
+			if intCount > 3 || mant[0] == '0' {
+				return n, groupErr(k)
+			}
+			thou = k
+		case k != thou:
+			return n, reasonf("mixes %s and %s as thousands separators", sepDesc(thou), sepDesc(k))
+		case group != 3:
+			return n, groupErr(k)
+		}
+		group = 0
+	}
+	if !seenDec && group >= 0 && group != 3 {
+		return n, groupErr(thou)
+	}
+	if len(n.digits) == 0 {
+		return n, reasonError("not a number: no digits")
+	}
+	if hasExp {
+		if dec == kindComma && seenDec || thou != 0 || sep == SepComma {
+			return n, reasonError("exponent notation (E) needs a decimal point and no thousands separators")
+		}
+		e, ok := parseExponent(body[end+1:])
+		if !ok {
+			return n, reasonf("not a number: bad exponent %q", body[end:])
+		}
+		if e > maxExponent || e < -maxExponent {
+			return n, reasonf("exponent %d out of range (±%d)", e, maxExponent)
+		}
+		n.exp = e
+	}
+	return n, nil
+}
+
+// parseExponent reads [+-]digits, at most 4 digits.
+func parseExponent(s string) (int, bool) {
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg, s = s[0] == '-', s[1:]
+	}
+	if s == "" || len(s) > 4 {
+		return 0, false
+	}
+	e := 0
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return 0, false
+		}
+		e = e*10 + int(s[i]-'0')
+	}
+	if neg {
+		e = -e
+	}
+	return e, true
+}
+
+func sepName(c byte) string {
+	if c == kindComma {
+		return "comma"
+	}
+	return "point"
+}
+
+func sepDesc(k byte) string {
+	switch k {
+	case kindApos:
+		return "apostrophe"
+	case kindSpace:
+		return "space"
+	}
+	return strconv.Quote(string(k))
+}
+
+func sepDescOrNone(k byte) string {
+	if k == 0 {
+		return "none"
+	}
+	return sepDesc(k)
+}
+
+// currencies are stripped before or after a number. Codes match in any case.
+var currencies = []string{"€", "$", "£", "¥", "EUR", "USD", "GBP", "CHF"}
+
+// stripAround removes spaces, one currency marker and the sign.
+func stripAround(s string) (body string, neg bool, err error) {
+	s = strings.TrimSpace(s)
+	signed := false
+	takeSign := func() {
+		if signed || s == "" {
+			return
+		}
+		switch {
+		case s[0] == '-':
+			neg, s = true, s[1:]
+		case s[0] == '+':
+			s = s[1:]
+		case strings.HasPrefix(s, "\u2212"):
+			neg, s = true, s[len("\u2212"):]
+		default:
+			return
+		}
+		signed = true
+		s = strings.TrimLeft(s, " ")
+	}
+	takeSign()
+	cur := false
+	for _, c := range currencies {
+		if len(s) >= len(c) && strings.EqualFold(s[:len(c)], c) {
+			s, cur = strings.TrimSpace(s[len(c):]), true
+			break
+		}
+	}
+	takeSign()
+	if !cur {
+		for _, c := range currencies {
+			if len(s) >= len(c) && strings.EqualFold(s[len(s)-len(c):], c) {
+				s = strings.TrimSpace(s[:len(s)-len(c)])
+				break
+			}
+		}
+	}
+	if s == "" {
+		return "", false, reasonError("not a number: no digits")
+	}
+	return s, neg, nil
+}
+
+// parseDecimalSheet reads a spreadsheet cell: cells come either as the stored
+// number ("1234.5", "1.5E-3") or as text someone typed. A lone "." followed by
+// 3 digits is then the decimal point, since that is how the stored form
+// writes 1.234; a lone "," stays ambiguous under auto.
+func parseDecimalSheet(s string, sep DecimalSep) (decimal.Decimal, error) {
+	n, err := scanNumber(s, sep, true)
+	if err != nil {
+		return decimal.Decimal{}, err
+	}
+	return n.decimal(), nil
+}
+
+// parseInt reads an int64 with the same rules as ParseDecimal; the value must
+// be whole ("1.000" with decimal: comma is 1000; "1.5" is an error).
+func parseInt(s string, sep DecimalSep, sheet bool) (int64, error) {
+	if v, ok := plainInt(s); ok {
+		return v, nil
+	}
+	n, err := scanNumber(s, sep, sheet)
+	if err != nil {
+		return 0, err
+	}
+	return n.int64()
+}
+
+// plainInt is the fast path for the common "123" / "-42".
+func plainInt(s string) (int64, bool) {
+	if len(s) == 0 || len(s) > 18 {
+		return 0, false
+	}
+	i := 0
+	neg := s[0] == '-'
+	if neg || s[0] == '+' {
+		i = 1
+		if len(s) == 1 {
+			return 0, false
+		}
+	}
+	var v int64
+	for ; i < len(s); i++ {
+		c := s[i]
+		if !isDigit(c) {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}

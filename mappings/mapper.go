@@ -1,0 +1,790 @@
+package mappings
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr/vm"
+	"github.com/shopspring/decimal"
+	"github.com/wawi-etl/etl/record"
+)
+
+// Resolver resolves ERP lookups (categories, warehouses, customers, ...); the
+// pipeline provides it. found=false means the key does not exist (and was not
+// created); err is a transport failure and stops the run.
+type Resolver interface {
+	Resolve(ctx context.Context, table, key string, create bool) (value any, found bool, err error)
+}
+
+// Options are what Compile needs besides the spec and the header.
+type Options struct {
+	// BaseDir is the job file's folder; lookup files resolve against it.
+	BaseDir string
+	// Resolver serves erp: lookups; nil makes them a compile error.
+	Resolver Resolver
+	// Location holds date-times written without an offset; nil is UTC.
+	Location *time.Location
+}
+
+// Result is one mapped record.
+type Result struct {
+	// Skip is set when the mapping's when is false; Values is then nil.
+	Skip bool
+	// Values are aligned with Mapper.Targets; nil for an empty value.
+	Values []any
+	// Errs lists every field problem of the record; the record fails when
+	// there is any.
+	Errs []*FieldError
+}
+
+// Mapper is a compiled mapping. Apply is safe for concurrent use.
+type Mapper struct {
+	targets []Target
+	fields  []field
+	when    *vm.Program
+	exprs   *exprs // nil when the mapping has no expression
+}
+
+type srcKind uint8
+
+const (
+	srcColumn srcKind = iota // cell of a tabular source
+	srcPath                  // dotted path into a document
+	srcConst                 // value:
+	srcExpr                  // expr:
+)
+
+// field is one compiled FieldSpec.
+type field struct {
+	target, column string
+	src            srcKind
+	col            int
+	path           []pathSeg
+	value          string
+	prog           *vm.Program
+
+	tf       transforms
+	lookup   *lookup
+	typ      Type
+	sep      DecimalSep
+	dates    *dateParser
+	required bool
+	rules    *ruleSet
+
+	// Constants are mapped once at Compile.
+	hasConst bool
+	constVal any
+}
+
+// Targets describes Result.Values; shared, do not modify.
+func (m *Mapper) Targets() []Target { return m.targets }
+
+// Apply maps one record. Field problems go to Result.Errs; the error return
+// is only for failures that should stop the run (an ERP lookup could not be
+// resolved because of the connection or ctx).
+func (m *Mapper) Apply(ctx context.Context, rec *record.Record) (Result, error) {
+	var env *exprEnv
+	if m.exprs != nil {
+		env = m.exprs.env(rec)
+		defer m.exprs.put(env)
+	}
+	if m.when != nil {
+		v, err := env.run(m.when)
+		if err != nil {
+			return Result{Errs: []*FieldError{{Target: "when", Reason: err.Error()}}}, nil
+		}
+		if b, _ := v.(bool); !b {
+			return Result{Skip: true}, nil
+		}
+	}
+	var sheet, d1904 bool
+	if h := rec.Header; h != nil {
+		sheet, d1904 = h.SerialDates, h.Date1904
+	}
+	res := Result{Values: make([]any, len(m.fields))}
+	for i := range m.fields {
+		f := &m.fields[i]
+		if f.hasConst {
+			res.Values[i] = f.constVal
+			continue
+		}
+		v, err := f.apply(ctx, rec, env, sheet, d1904, &res)
+		if err != nil {
+			return Result{}, err
+		}
+		res.Values[i] = v
+	}
+	return res, nil
+}
+
+// input is a field's raw value. Numbers that arrive typed (json.Number, int,
+// decimal from expressions or ERP lookups) become text with machine set: they
+// are read with a decimal point whatever the field's separator.
+type input struct {
+	text    string
+	typed   any // bool, time.Time, lists, objects: values that are not text
+	isText  bool
+	machine bool
+}
+
+func classify(v any) input {
+	switch v := v.(type) {
+	case string:
+		return input{text: v, isText: true}
+	case nil:
+		return input{isText: true}
+	case json.Number:
+		return input{text: string(v), isText: true, machine: true}
+	case int:
+		return input{text: strconv.Itoa(v), isText: true, machine: true}
+	case int64:
+		return input{text: strconv.FormatInt(v, 10), isText: true, machine: true}
+	case int32:
+		return input{text: strconv.FormatInt(int64(v), 10), isText: true, machine: true}
+	case uint64:
+		return input{text: strconv.FormatUint(v, 10), isText: true, machine: true}
+	case uint:
+		return input{text: strconv.FormatUint(uint64(v), 10), isText: true, machine: true}
+	case float64:
+		// Shortest text that reads back as the same float: 0.1, not
+		// 0.1000000000000000055511151231257827.
+		return input{text: strconv.FormatFloat(v, 'f', -1, 64), isText: true, machine: true}
+	case float32:
+		return input{text: strconv.FormatFloat(float64(v), 'f', -1, 32), isText: true, machine: true}
+	case decimal.Decimal:
+		return input{text: v.String(), isText: true, machine: true}
+	}
+	return input{typed: v}
+}
+
+// origText is the input as a user would recognise it, for messages.
+func (in *input) origText() string {
+	if in.isText {
+		return in.text
+	}
+	s, _ := typedText(in.typed)
+	return s
+}
+
+// typedText writes a typed value as text for transforms and lookups.
+func typedText(v any) (string, bool) {
+	switch v := v.(type) {
+	case bool:
+		return strconv.FormatBool(v), true
+	case time.Time:
+		return v.Format(time.RFC3339Nano), true
+	}
+	return fmt.Sprint(v), false
+}
+
+func (f *field) fail(res *Result, in *input, reason string) {
+	res.Errs = append(res.Errs, &FieldError{Target: f.target, Column: f.column, Value: in.origText(), Reason: reason})
+}
+
+// read returns the field's raw input.
+func (f *field) read(rec *record.Record, env *exprEnv) (input, error) {
+	switch f.src {
+	case srcColumn:
+		if f.col < len(rec.Fields) {
+			return input{text: rec.Fields[f.col], isText: true}, nil
+		}
+		return input{isText: true}, nil
+	case srcPath:
+		v, _ := walkPath(rec.Doc, f.path)
+		return classify(v), nil
+	case srcConst:
+		return input{text: f.value, isText: true}, nil
+	}
+	v, err := env.run(f.prog)
+	if err != nil {
+		return input{isText: true}, err
+	}
+	return classify(v), nil
+}
+
+// apply maps one field of one record: read, text transforms, lookup, empty
+// check, typing, round/multiply, rules.
+func (f *field) apply(ctx context.Context, rec *record.Record, env *exprEnv, sheet, d1904 bool, res *Result) (any, error) {
+	in, err := f.read(rec, env)
+	if err != nil {
+		f.fail(res, &in, err.Error())
+		return nil, nil
+	}
+	if f.typ == List {
+		return f.applyList(ctx, &in, res)
+	}
+	cur := in
+	if !cur.isText && (len(f.tf.pre) > 0 || f.lookup != nil) {
+		if s, ok := typedText(cur.typed); ok {
+			cur = input{text: s, isText: true}
+		}
+	}
+	if cur.isText {
+		if cur.text, err = runSteps(f.tf.pre, cur.text); err != nil {
+			f.fail(res, &in, err.Error())
+			return nil, nil
+		}
+		if f.lookup != nil && cur.text != "" {
+			v, ok, err := f.translate(ctx, cur.text)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				f.fail(res, &in, fmt.Sprintf("%q is not in lookup table %q", cur.text, f.lookup.name))
+				return nil, nil
+			}
+			cur = v
+		}
+	}
+	if cur.isText && (cur.text == "" || f.typ != String && strings.TrimSpace(cur.text) == "") {
+		if f.required {
+			f.fail(res, &in, "required, but empty")
+		}
+		return nil, nil
+	}
+	var val any
+	if cur.isText {
+		val, err = f.typeText(cur.text, cur.machine, sheet, d1904)
+	} else {
+		val, err = f.typeValue(cur.typed)
+	}
+	if err != nil {
+		reason := err.Error()
+		if cur.isText && in.isText && cur.text != in.text {
+			reason += fmt.Sprintf(" (after transforms: %q)", cur.text)
+		}
+		f.fail(res, &in, reason)
+		return nil, nil
+	}
+	if f.rules != nil {
+		text := cur.text
+		if !cur.isText {
+			text, _ = typedText(cur.typed)
+		}
+		f.rules.check(text, val, func(reason string) { f.fail(res, &in, reason) })
+	}
+	return val, nil
+}
+
+// translate looks text up and applies the missing policy; ok=false means a
+// missing key under missing: error.
+func (f *field) translate(ctx context.Context, key string) (input, bool, error) {
+	v, found, err := f.lookup.get(ctx, key)
+	if err != nil {
+		return input{}, false, fmt.Errorf("%s: lookup %q of %q: %w", f.target, f.lookup.name, key, err)
+	}
+	if found {
+		if f.lookup.erp == nil {
+			return input{text: v.(string), isText: true}, true, nil
+		}
+		return classify(v), true, nil
+	}
+	switch f.lookup.missing {
+	case missingEmpty:
+		return input{isText: true}, true, nil
+	case missingKeep:
+		return input{text: key, isText: true}, true, nil
+	}
+	return input{}, false, nil
+}
+
+// applyList maps a list field: split, per-element transforms and lookup,
+// empty elements dropped, rules per element.
+func (f *field) applyList(ctx context.Context, in *input, res *Result) (any, error) {
+	var parts []string
+	switch v := in.typed; {
+	case in.isText:
+		text, err := runSteps(f.tf.pre, in.text)
+		if err != nil {
+			f.fail(res, in, err.Error())
+			return nil, nil
+		}
+		if f.tf.hasSplit {
+			parts = strings.Split(text, f.tf.split)
+		} else {
+			parts = []string{text}
+		}
+	default:
+		switch v := v.(type) {
+		case []string:
+			parts = v
+		case []any:
+			for _, el := range v {
+				c := classify(el)
+				if !c.isText {
+					s, ok := typedText(c.typed)
+					if !ok {
+						f.fail(res, in, "list elements must be plain values")
+						return nil, nil
+					}
+					c.text = s
+				}
+				parts = append(parts, c.text)
+			}
+		default:
+			s, ok := typedText(v)
+			if !ok {
+				f.fail(res, in, "is an object, not a list")
+				return nil, nil
+			}
+			parts = []string{s}
+		}
+	}
+	out := make([]string, 0, len(parts))
+	for _, p := range parts {
+		p, err := runSteps(f.tf.post, p)
+		if err != nil {
+			f.fail(res, in, fmt.Sprintf("element %q: %v", p, err))
+			continue
+		}
+		if f.lookup != nil && p != "" {
+			v, ok, err := f.translate(ctx, p)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				f.fail(res, in, fmt.Sprintf("%q is not in lookup table %q", p, f.lookup.name))
+				continue
+			}
+			if v.isText {
+				p = v.text
+			} else {
+				p, _ = typedText(v.typed)
+			}
+		}
+		if p == "" {
+			continue
+		}
+		if f.rules != nil {
+			f.rules.check(p, p, func(reason string) { f.fail(res, in, fmt.Sprintf("element %q %s", p, reason)) })
+		}
+		out = append(out, p)
+	}
+	if len(out) == 0 {
+		if f.required {
+			f.fail(res, in, "required, but empty")
+		}
+		return nil, nil
+	}
+	return out, nil
+}
+
+// typeText converts non-empty text to the field's type. machine text (from
+// typed numbers) always uses a decimal point.
+func (f *field) typeText(s string, machine, sheet, d1904 bool) (any, error) {
+	if f.typ == String {
+		return s, nil
+	}
+	s = strings.TrimSpace(s)
+	sep := f.sep
+	if machine {
+		sep = SepPoint
+	}
+	switch f.typ {
+	case Int:
+		if len(f.tf.num) == 0 {
+			v, err := parseInt(s, sep, sheet)
+			if err != nil {
+				return nil, err
+			}
+			return v, nil
+		}
+		d, err := f.number(s, sep, sheet)
+		if err != nil {
+			return nil, err
+		}
+		if !d.IsInteger() {
+			return nil, reasonf("%s is not a whole number after round/multiply", d.String())
+		}
+		if bi := d.BigInt(); !bi.IsInt64() {
+			return nil, reasonError("too large for an int (max 9223372036854775807)")
+		} else {
+			return bi.Int64(), nil
+		}
+	case Decimal:
+		d, err := f.number(s, sep, sheet)
+		if err != nil {
+			return nil, err
+		}
+		return d, nil
+	case Bool:
+		b, ok := parseBool(s)
+		if !ok {
+			return nil, reasonError(boolHelp)
+		}
+		return b, nil
+	case Date, DateTime:
+		if sheet && isPlainNumber(s) {
+			if f.dates.layout != "" {
+				if t, err := f.dates.parse(s); err == nil {
+					return t, nil
+				}
+			}
+			t, err := serialToTime(s, d1904, f.dates.loc)
+			if err != nil {
+				return nil, err
+			}
+			return f.dates.finish(t), nil
+		}
+		t, err := f.dates.parse(s)
+		if err != nil {
+			return nil, err
+		}
+		return t, nil
+	}
+	return nil, reasonf("unsupported type %q", f.typ)
+}
+
+// number parses a decimal and applies round/multiply in order.
+func (f *field) number(s string, sep DecimalSep, sheet bool) (decimal.Decimal, error) {
+	n, err := scanNumber(s, sep, sheet)
+	if err != nil {
+		return decimal.Decimal{}, err
+	}
+	d := n.decimal()
+	for i := range f.tf.num {
+		d = f.tf.num[i].apply(d)
+	}
+	return d, nil
+}
+
+// typeValue converts a value that is not text (bool, time, list, object).
+func (f *field) typeValue(v any) (any, error) {
+	switch v := v.(type) {
+	case bool:
+		switch f.typ {
+		case Bool:
+			return v, nil
+		case String:
+			return strconv.FormatBool(v), nil
+		}
+	case time.Time:
+		switch f.typ {
+		case Date, DateTime:
+			return f.dates.finish(v), nil
+		case String:
+			return v.Format(time.RFC3339Nano), nil
+		}
+	case []any, []string:
+		return nil, reasonf("is a list; map it with type: list")
+	case map[string]any:
+		return nil, reasonf("is an object, not a value; map one of its fields with a dotted path")
+	}
+	return nil, reasonf("a %T value cannot be a %s", v, f.typ)
+}
+
+// pathSeg is one step of a dotted document path: name or name[idx].
+type pathSeg struct {
+	name   string
+	idx    int
+	hasIdx bool
+}
+
+// parsePath splits a dotted path once at Compile, with the same rules as
+// record.Lookup.
+func parsePath(p string) []pathSeg {
+	var segs []pathSeg
+	for part := range strings.SplitSeq(p, ".") {
+		seg := pathSeg{name: part}
+		if open := strings.IndexByte(part, '['); open >= 0 && strings.HasSuffix(part, "]") {
+			if n, err := strconv.Atoi(part[open+1 : len(part)-1]); err == nil {
+				seg = pathSeg{name: part[:open], idx: n, hasIdx: true}
+			}
+		}
+		segs = append(segs, seg)
+	}
+	return segs
+}
+
+func walkPath(doc map[string]any, segs []pathSeg) (any, bool) {
+	var cur any = doc
+	for _, s := range segs {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[s.name]; !ok {
+			return nil, false
+		}
+		if s.hasIdx {
+			arr, ok := cur.([]any)
+			if !ok || s.idx < 0 || s.idx >= len(arr) {
+				return nil, false
+			}
+			cur = arr[s.idx]
+		}
+	}
+	return cur, true
+}
+
+// Compile checks a mapping against a source's header (nil for document
+// sources, whose columns are dotted paths) and prepares it. All problems are
+// returned at once as a *CompileError.
+//
+// Without fields, every header column is passed through as a string field in
+// header order.
+func Compile(spec *Spec, h *record.Header, opts Options) (*Mapper, error) {
+	c := &compiler{spec: spec, h: h, opts: opts, lookups: map[string]*lookup{}}
+	m := c.compile()
+	if len(c.errs) > 0 {
+		return nil, &CompileError{Errs: c.errs}
+	}
+	return m, nil
+}
+
+type compiler struct {
+	spec    *Spec
+	h       *record.Header
+	opts    Options
+	errs    []*SpecError
+	sep     DecimalSep
+	exprs   *exprs
+	lookups map[string]*lookup
+}
+
+func (c *compiler) bad(field int, key, msg string) {
+	se := &SpecError{Field: field, Key: key, Msg: msg}
+	if field >= 0 {
+		if fs := &c.spec.Fields[field]; fs.From != "" {
+			se.File, se.FileField = fs.From, fs.FromIndex
+		}
+	}
+	c.errs = append(c.errs, se)
+}
+
+func (c *compiler) expressions() *exprs {
+	if c.exprs == nil {
+		c.exprs = newExprs(c.h)
+	}
+	return c.exprs
+}
+
+func (c *compiler) compile() *Mapper {
+	spec := c.spec
+	m := &Mapper{}
+	if len(spec.Include) > 0 {
+		c.bad(-1, "include", "includes are not loaded; call LoadIncludes before Compile")
+	}
+	var ok bool
+	if c.sep, ok = parseSep(spec.Decimal); !ok {
+		c.bad(-1, "decimal", fmt.Sprintf("decimal must be comma, point or auto, not %q", spec.Decimal))
+	}
+	if spec.DateFormat != "" {
+		if _, err := newDateParser(spec.DateFormat, false, nil); err != nil {
+			c.bad(-1, "date_format", err.Error())
+		}
+	}
+	names := make([]string, 0, len(spec.Lookups))
+	for n := range spec.Lookups {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		ls := spec.Lookups[n]
+		l := compileLookup(n, &ls, &c.opts, func(key, msg string) {
+			k := "lookups." + n
+			if key != "" {
+				k += "." + key
+			}
+			c.errs = append(c.errs, &SpecError{Field: -1, Key: k, Msg: msg, File: ls.From, FileField: -1})
+		})
+		c.lookups[n] = l
+	}
+	if spec.When != "" {
+		prog, err := c.expressions().compile(spec.When, true)
+		if err != nil {
+			c.bad(-1, "when", err.Error())
+		}
+		m.when = prog
+	}
+
+	if len(spec.Fields) == 0 {
+		if c.h == nil {
+			c.bad(-1, "fields", "a document source needs fields: there are no columns to pass through")
+			return nil
+		}
+		for i, n := range c.h.Names {
+			m.fields = append(m.fields, field{target: n, column: n, src: srcColumn, col: i, typ: String})
+			m.targets = append(m.targets, Target{Path: n, Type: String, Column: n})
+		}
+	} else {
+		seen := make(map[string]int, len(spec.Fields))
+		for i := range spec.Fields {
+			fs := &spec.Fields[i]
+			f := c.field(i, fs)
+			if fs.Target != "" {
+				if j, dup := seen[fs.Target]; dup {
+					c.bad(i, "target", fmt.Sprintf("target %q is already mapped by fields[%d]", fs.Target, j))
+				} else {
+					seen[fs.Target] = i
+				}
+			}
+			m.fields = append(m.fields, f)
+			m.targets = append(m.targets, Target{Path: f.target, Type: f.typ, Column: f.column})
+		}
+	}
+	if c.exprs != nil {
+		c.exprs.finish()
+		m.exprs = c.exprs
+	}
+	if len(c.errs) > 0 {
+		return nil
+	}
+	// Constants do not depend on the record: map them once, and report a
+	// constant that does not fit its type now rather than on every record.
+	for i := range m.fields {
+		f := &m.fields[i]
+		if f.src != srcConst || f.lookup != nil && f.lookup.erp != nil {
+			continue
+		}
+		var res Result
+		v, _ := f.apply(context.Background(), &record.Record{}, nil, false, false, &res)
+		for _, fe := range res.Errs {
+			c.bad(i, "value", fe.Reason)
+		}
+		f.hasConst, f.constVal = true, v
+	}
+	return m
+}
+
+var types = []Type{String, Int, Decimal, Bool, Date, DateTime, List}
+
+// field compiles one FieldSpec; problems go to c.errs.
+func (c *compiler) field(i int, fs *FieldSpec) field {
+	f := field{target: fs.Target, column: fs.Column, typ: fs.Type, required: fs.Required}
+	if fs.Target == "" {
+		c.bad(i, "target", "target is required")
+	}
+
+	var set []string
+	if fs.Column != "" {
+		set = append(set, "column")
+	}
+	if fs.Value != nil {
+		set = append(set, "value")
+	}
+	if fs.Expr != "" {
+		set = append(set, "expr")
+	}
+	switch {
+	case len(set) == 0:
+		c.bad(i, "column", "needs one of column, value or expr")
+	case len(set) > 1:
+		c.bad(i, set[1], fmt.Sprintf("%s and %s are both set; use one", set[0], set[1]))
+	}
+	switch {
+	case fs.Column != "" && c.h != nil:
+		f.src = srcColumn
+		col, ok := c.h.Index(fs.Column)
+		if !ok {
+			c.bad(i, "column", missingColumn(fs.Column, c.h))
+		}
+		f.col = col
+	case fs.Column != "":
+		f.src = srcPath
+		f.path = parsePath(fs.Column)
+		for _, s := range f.path {
+			if s.name == "" {
+				c.bad(i, "column", fmt.Sprintf("path %q has an empty part", fs.Column))
+				break
+			}
+		}
+	case fs.Value != nil:
+		f.src, f.value = srcConst, *fs.Value
+	case fs.Expr != "":
+		f.src = srcExpr
+		prog, err := c.expressions().compile(fs.Expr, false)
+		if err != nil {
+			c.bad(i, "expr", err.Error())
+		}
+		f.prog = prog
+	}
+
+	f.tf = compileTransforms(fs.Transforms, func(msg string) { c.bad(i, "transforms", msg) })
+	switch {
+	case f.typ == "" && f.tf.hasSplit:
+		f.typ = List
+	case f.typ == "":
+		f.typ = String
+	case !slices.Contains(types, f.typ):
+		c.bad(i, "type", fmt.Sprintf("unknown type %q (string, int, decimal, bool, date, datetime, list)", f.typ))
+		f.typ = String
+	}
+	if f.tf.hasSplit && f.typ != List {
+		c.bad(i, "transforms", fmt.Sprintf("split makes a list, but the type is %s; use type: list", f.typ))
+	}
+	if f.typ == List && !f.tf.hasSplit && (f.src == srcColumn || f.src == srcConst) {
+		c.bad(i, "type", `type list needs a split transform, e.g. - split: ","`)
+	}
+	if len(f.tf.num) > 0 && f.typ != Int && f.typ != Decimal {
+		c.bad(i, "transforms", fmt.Sprintf("round and multiply apply to int and decimal fields, not %s", f.typ))
+	}
+
+	f.sep = c.sep
+	if fs.Decimal != "" {
+		sep, ok := parseSep(fs.Decimal)
+		switch {
+		case !ok:
+			c.bad(i, "decimal", fmt.Sprintf("decimal must be comma, point or auto, not %q", fs.Decimal))
+		case f.typ != Int && f.typ != Decimal:
+			c.bad(i, "decimal", fmt.Sprintf("decimal applies to int and decimal fields, not %s", f.typ))
+		}
+		f.sep = sep
+	}
+
+	if fs.Format != "" && f.typ != Date && f.typ != DateTime {
+		c.bad(i, "format", fmt.Sprintf("format applies to date and datetime fields, not %s", f.typ))
+	}
+	if f.typ == Date || f.typ == DateTime {
+		format := fs.Format
+		if format == "" {
+			format = c.spec.DateFormat
+		}
+		dp, err := newDateParser(format, f.typ == Date, c.opts.Location)
+		if err != nil {
+			if fs.Format != "" {
+				c.bad(i, "format", err.Error())
+			} // a bad date_format is reported once, at mapping level
+			dp, _ = newDateParser("", f.typ == Date, c.opts.Location)
+		}
+		f.dates = dp
+	}
+
+	if fs.Lookup != "" {
+		l, defined := c.lookups[fs.Lookup]
+		switch {
+		case !defined:
+			known := slices.Sorted(maps.Keys(c.spec.Lookups))
+			msg := fmt.Sprintf("lookup %q is not defined in mapping.lookups", fs.Lookup)
+			if len(known) > 0 {
+				msg += " (defined: " + strings.Join(known, ", ") + ")"
+			}
+			c.bad(i, "lookup", msg)
+		case l == nil:
+			// the lookup itself is broken and already reported
+		default:
+			f.lookup = l
+		}
+	}
+	f.rules = compileRules(fs.Validate, &f, func(key, msg string) { c.bad(i, "validate."+key, msg) })
+	return f
+}
+
+// missingColumn explains a column that is not in the header, with a
+// suggestion when only case or spaces differ.
+func missingColumn(col string, h *record.Header) string {
+	msg := fmt.Sprintf("column %q is not in the file (columns: %s)", col, listNames(h.Names))
+	want := strings.TrimSpace(col)
+	for _, n := range h.Names {
+		if strings.EqualFold(strings.TrimSpace(n), want) {
+			return msg + fmt.Sprintf("; did you mean %q?", n)
+		}
+	}
+	return msg
+}
