@@ -356,11 +356,11 @@ func (e *retryAfterError) Unwrap() []error { return []error{e.err, e.ra} }
 // do runs a call with retries: exponential backoff with jitter, Retry-After,
 // MaxAttempts and MaxElapsed.
 func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
-	cl.path = apiPath(cl.path)
 	u, err := c.endpoint(cl.path, cl.query)
 	if err != nil {
 		return nil, err
 	}
+	cl.path = apiPath(cl.path)
 	bo := &backoff.ExponentialBackOff{
 		InitialInterval:     c.cfg.BackoffInitial,
 		RandomizationFactor: 0.5,
@@ -375,14 +375,15 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 	op := func() (*response, error) {
 		if pending != nil {
 			ok, cerr := cl.landed(ctx)
+			doubt := pending
+			pending = nil
 			switch {
 			case cerr != nil:
-				return nil, backoff.Permanent(&UnknownOutcomeError{Method: cl.method, Path: cl.path, Err: pending, CheckErr: cerr})
+				return nil, backoff.Permanent(&UnknownOutcomeError{Method: cl.method, Path: cl.path, Err: doubt, CheckErr: cerr})
 			case ok:
-				return nil, backoff.Permanent(landedError(cl, pending))
+				return nil, backoff.Permanent(landedError(cl, doubt))
 			}
 			c.log.Debug("erp: the write did not land, repeating it", "method", cl.method, "path", cl.path)
-			pending = nil
 		}
 		attempts++
 		if attempts > 1 {
@@ -392,7 +393,9 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		if err == nil {
 			return resp, nil
 		}
-		lastErr = err
+		if ctx.Err() == nil {
+			lastErr = err
+		}
 		doubt := cl.method == http.MethodPost && inDoubt(err)
 		if doubt {
 			c.st.unknown.Add(1)
@@ -444,8 +447,8 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		}
 		return nil, &UnknownOutcomeError{Method: cl.method, Path: cl.path, Err: pending}
 	}
-	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) && lastErr != nil && !errors.Is(lastErr, err) {
-		return nil, fmt.Errorf("%s %s: %w (last error: %s)", cl.method, cl.path, err, strings.TrimPrefix(lastErr.Error(), cl.method+" "+cl.path+": "))
+	if ctx.Err() != nil && lastErr != nil {
+		return nil, fmt.Errorf("%s %s: %w (last error: %s)", cl.method, cl.path, context.Cause(ctx), stripOp(lastErr, cl.method, cl.path))
 	}
 	return nil, err
 }
