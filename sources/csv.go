@@ -1,0 +1,525 @@
+package sources
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+
+	"github.com/wawi-etl/etl/pipeline"
+	"github.com/wawi-etl/etl/record"
+)
+
+const (
+	bufSize   = 64 << 10
+	sniffSize = 32 << 10 // bytes looked at for the delimiter and the encoding
+	// Fields of this many records share one allocation.
+	slabRecords = 32
+)
+
+// CSVSource reads a delimited text file record by record.
+type CSVSource struct {
+	f         *os.File
+	r         *csvReader
+	display   string
+	header    *record.Header
+	width     int
+	checkUTF8 bool
+	delim     rune
+	encoding  string
+
+	seq   int64
+	calls uint
+	slab  []string
+	recs  []record.Record
+}
+
+var _ pipeline.Source = (*CSVSource)(nil)
+
+// OpenCSV opens a CSV source; it is a pipeline.SourceFactory. It reads the
+// header row before returning, so a file that cannot be used fails here and
+// not in the middle of a run.
+func OpenCSV(ctx context.Context, spec *pipeline.SourceSpec, env *pipeline.Env) (pipeline.Source, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	path, display, err := resolvePath(spec.Path, env)
+	if err != nil {
+		return nil, err
+	}
+	headerRow, skip, err := headerSpec(spec)
+	if err != nil {
+		return nil, err
+	}
+	delim, err := parseDelimiter(spec.Delimiter)
+	if err != nil {
+		return nil, err
+	}
+	quote, err := parseQuote(spec.Quote)
+	if err != nil {
+		return nil, err
+	}
+	if delim != 0 && delim == quote {
+		return nil, fmt.Errorf("source.delimiter and source.quote are both %q", delim)
+	}
+	encName, enc, err := lookupEncoding(spec.Encoding)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read source file: %w", err)
+	}
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("cannot read source file %s: it is a folder", path)
+	}
+	s := &CSVSource{f: f, display: display, delim: delim, encoding: encName}
+	if err := s.open(headerRow, skip, quote, enc); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// open sets up decoding, finds the delimiter and reads the header.
+func (s *CSVSource) open(headerRow, skip int, quote rune, enc encoding.Encoding) error {
+	raw := bufio.NewReaderSize(s.f, bufSize)
+	head, err := raw.Peek(4)
+	if err != nil && err != io.EOF {
+		return fmt.Errorf("cannot read source file %s: %w", s.display, err)
+	}
+	if len(head) == 0 {
+		return fmt.Errorf("%s: file is empty, no header row", s.display)
+	}
+	switch {
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return fmt.Errorf("%s is an Excel workbook (.xlsx), not a CSV file: use source.type: xlsx", s.display)
+	case bytes.HasPrefix(head, []byte("\xD0\xCF\x11\xE0")):
+		return fmt.Errorf("%s is an old Excel .xls file or an encrypted workbook, not a CSV file: save it as .xlsx or CSV", s.display)
+	}
+
+	// A byte-order mark is unambiguous, so it wins over source.encoding.
+	switch {
+	case bytes.HasPrefix(head, []byte("\xEF\xBB\xBF")):
+		raw.Discard(3)
+		enc, s.encoding = nil, "utf-8"
+	case bytes.HasPrefix(head, []byte("\xFF\xFE")):
+		enc, s.encoding = unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM), "utf-16le"
+	case bytes.HasPrefix(head, []byte("\xFE\xFF")):
+		enc, s.encoding = unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM), "utf-16be"
+	}
+	br := raw
+	if enc != nil {
+		br = bufio.NewReaderSize(transform.NewReader(raw, enc.NewDecoder()), bufSize)
+	}
+	s.checkUTF8 = enc == nil
+
+	win, err := br.Peek(sniffSize)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return fmt.Errorf("cannot read source file %s: %w", s.display, err)
+	}
+	if len(win) == 0 {
+		return fmt.Errorf("%s: file is empty, no header row", s.display)
+	}
+	if s.checkUTF8 && bytes.Count(win, []byte{0}) > len(win)/4 {
+		return kindErrorf(ErrEncoding, "%s: the file is full of NUL bytes, so it is probably UTF-16 without a byte-order mark: set source.encoding: utf-16le (or utf-16be)",
+			s.display)
+	}
+	if bytes.IndexByte(win, '\n') < 0 && bytes.IndexByte(win, '\r') >= 0 {
+		// Lines end in a bare CR (old Mac Excel "CSV (Macintosh)").
+		br = bufio.NewReaderSize(crToLF{br}, bufSize)
+	}
+
+	r := &csvReader{br: br}
+	if quote != 0 {
+		r.quote = utf8.AppendRune(nil, quote)
+	}
+	s.r = r
+	for r.line < headerRow-1 {
+		if _, err := r.readLine(); err == io.EOF {
+			return fmt.Errorf("%s: header row %d is past the end of the file, which has %d lines", s.display, headerRow, r.line)
+		} else if err != nil {
+			return fmt.Errorf("cannot read source file %s: %w", s.display, err)
+		}
+	}
+
+	win, err = br.Peek(sniffSize)
+	atEOF := err == io.EOF
+	if !atEOF {
+		// Look at whole lines only, so a character cut at the edge of the
+		// window is not taken for a broken one.
+		if i := bytes.LastIndexByte(win, '\n'); i >= 0 {
+			win = win[:i+1]
+		}
+	}
+	if s.checkUTF8 {
+		if err := checkUTF8Window(win, s.display, r.line+1); err != nil {
+			return err
+		}
+	}
+	if s.delim == 0 {
+		s.delim = sniffDelimiter(win, r.quote, atEOF)
+	}
+	r.comma = utf8.AppendRune(nil, s.delim)
+
+	fr, err := r.read()
+	switch {
+	case err == io.EOF:
+		if r.line == 0 {
+			return fmt.Errorf("%s: file is empty, no header row", s.display)
+		}
+		return fmt.Errorf("%s: header row %d is past the end of the file, which has %d lines", s.display, headerRow, r.line)
+	case err != nil:
+		return fmt.Errorf("cannot read source file %s: %w", s.display, err)
+	case fr.blank:
+		return kindErrorf(ErrHeader, "%s: header row %d is empty", s.display, headerRow)
+	case fr.problem != nil:
+		return kindErrorf(ErrHeader, "%s: header row %d: %s", s.display, headerRow, fr.problem.msg)
+	case s.checkUTF8 && !utf8.Valid(r.buf):
+		return kindErrorf(ErrEncoding, "%s: header row %d is not valid UTF-8: set source.encoding (windows-1252 for files saved by Excel)",
+			s.display, headerRow)
+	}
+	names := make([]string, len(r.ends))
+	prev := 0
+	for i, e := range r.ends {
+		names[i] = cleanName(string(r.buf[prev:e]))
+		prev = e
+	}
+	colPos := func(i int) string { return fmt.Sprintf("column %d", i+1) }
+	if err := checkNames(names, colPos, "has no name"); err != nil {
+		return fmt.Errorf("%s: header row %d: %w", s.display, headerRow, err)
+	}
+	s.header = record.NewHeader(names)
+	s.width = len(names)
+
+	// skip counts rows as a spreadsheet shows them: a record with quoted
+	// line breaks is one row, a blank line is one row.
+	for range skip {
+		if _, err := r.read(); err == io.EOF {
+			break
+		} else if err != nil {
+			return fmt.Errorf("cannot read source file %s: %w", s.display, err)
+		}
+	}
+	return nil
+}
+
+// Header returns the column names of the header row.
+func (s *CSVSource) Header() *record.Header { return s.header }
+
+// Delimiter is the field delimiter in use, configured or detected.
+func (s *CSVSource) Delimiter() rune { return s.delim }
+
+// Encoding is the encoding in use: the configured one, or the one a
+// byte-order mark announced.
+func (s *CSVSource) Encoding() string { return s.encoding }
+
+// Next returns the next record. Blank lines and lines holding nothing but
+// delimiters (Excel writes those below the data) are not records.
+func (s *CSVSource) Next(ctx context.Context) (*record.Record, error) {
+	for {
+		if s.calls++; s.calls&255 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		if s.r == nil {
+			return nil, io.EOF
+		}
+		r := s.r
+		fr, err := r.read()
+		if err == io.EOF {
+			return nil, io.EOF
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cannot read source file %s after line %d: %w", s.display, r.line, err)
+		}
+		if fr.blank || (fr.problem == nil && len(r.buf) == 0) {
+			continue
+		}
+		prob := fr.problem
+		n := len(r.ends)
+		if prob == nil && (n < s.width || (n > s.width && r.ends[s.width-1] != len(r.buf))) {
+			// More fields than columns are fine when the extra ones are
+			// empty (a trailing delimiter): no value is lost.
+			msg := fmt.Sprintf("expected %d fields, found %d", s.width, n)
+			if fr.end > fr.start {
+				msg += fmt.Sprintf(" (the record runs on to line %d because a quoted field holds line breaks)", fr.end)
+			}
+			prob = &problem{ErrFieldCount, msg}
+		}
+		if prob == nil && s.checkUTF8 && !utf8.Valid(r.buf) {
+			prob = s.encodingProblem()
+		}
+
+		str := string(r.buf)
+		fields := s.fields()
+		prev := 0
+		for i, e := range r.ends {
+			if i == len(fields) {
+				break
+			}
+			fields[i] = str[prev:e]
+			prev = e
+		}
+		if prob != nil && s.checkUTF8 && !utf8.ValidString(str) {
+			// Sinks copy failed records into an error file; keep it valid.
+			for i, f := range fields {
+				fields[i] = strings.ToValidUTF8(f, "\uFFFD")
+			}
+		}
+		return s.emit(fr, prob, fields), nil
+	}
+}
+
+func (s *CSVSource) emit(fr frame, prob *problem, fields []string) *record.Record {
+	if len(s.recs) == 0 {
+		s.recs = make([]record.Record, slabRecords)
+	}
+	rec := &s.recs[0]
+	s.recs = s.recs[1:]
+	rec.Seq, rec.Row, rec.Header, rec.Fields = s.seq, fr.start, s.header, fields
+	if prob != nil {
+		rec.Err = &RowError{File: s.display, Line: fr.start, Kind: prob.kind, Msg: prob.msg}
+	}
+	s.seq++
+	return rec
+}
+
+// fields hands out a zeroed slice of header width; capacity is capped so an
+// append by a caller cannot spill into the next record's fields.
+func (s *CSVSource) fields() []string {
+	if len(s.slab) < s.width {
+		s.slab = make([]string, s.width*slabRecords)
+	}
+	f := s.slab[:s.width:s.width]
+	s.slab = s.slab[s.width:]
+	return f
+}
+
+func (s *CSVSource) encodingProblem() *problem {
+	b := s.r.buf
+	bad := 0
+	for bad < len(b) {
+		r, size := utf8.DecodeRune(b[bad:])
+		if r == utf8.RuneError && size <= 1 {
+			break
+		}
+		bad += size
+	}
+	field := 1
+	for _, e := range s.r.ends {
+		if bad < e {
+			break
+		}
+		field++
+	}
+	return &problem{ErrEncoding, fmt.Sprintf(
+		"field %d is not valid UTF-8 (byte 0x%02X): if the file was saved by Excel, set source.encoding: windows-1252",
+		field, b[bad])}
+}
+
+// Close closes the file. It may be called more than once.
+func (s *CSVSource) Close() error {
+	s.r = nil
+	if s.f == nil {
+		return nil
+	}
+	err := s.f.Close()
+	s.f = nil
+	return err
+}
+
+// checkUTF8Window fails early for a file in the wrong encoding: a UTF-8
+// decode of a windows-1252 file would otherwise fail one record per umlaut.
+func checkUTF8Window(win []byte, display string, firstLine int) error {
+	if utf8.Valid(win) {
+		return nil
+	}
+	i := 0
+	for i < len(win) {
+		r, size := utf8.DecodeRune(win[i:])
+		if r == utf8.RuneError && size <= 1 {
+			break
+		}
+		i += size
+	}
+	line := firstLine + bytes.Count(win[:i], []byte{'\n'})
+	return kindErrorf(ErrEncoding, "%s: line %d is not valid UTF-8 (byte 0x%02X): the file is probably windows-1252 (as Excel saves CSV): set source.encoding: windows-1252",
+		display, line, win[i])
+}
+
+// crToLF turns bare CR line ends into LF.
+type crToLF struct{ r io.Reader }
+
+func (c crToLF) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i, b := range p[:n] {
+		if b == '\r' {
+			p[i] = '\n'
+		}
+	}
+	return n, err
+}
+
+// parseDelimiter reads source.delimiter; 0 means detect.
+func parseDelimiter(s string) (rune, error) {
+	switch strings.ToLower(s) {
+	case "":
+		return 0, nil
+	case "tab", `\t`, "\t":
+		return '\t', nil
+	case "comma":
+		return ',', nil
+	case "semicolon":
+		return ';', nil
+	case "pipe":
+		return '|', nil
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	if size != len(s) || r == utf8.RuneError {
+		return 0, fmt.Errorf("source.delimiter %q must be a single character (or \"tab\")", s)
+	}
+	if r == '\r' || r == '\n' {
+		return 0, fmt.Errorf("source.delimiter cannot be a line break")
+	}
+	return r, nil
+}
+
+// parseQuote reads source.quote; 0 means quoting is off ("none").
+func parseQuote(s string) (rune, error) {
+	switch strings.ToLower(s) {
+	case "":
+		return '"', nil
+	case "none":
+		return 0, nil
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	if size != len(s) || r == utf8.RuneError {
+		return 0, fmt.Errorf("source.quote %q must be a single character (or \"none\")", s)
+	}
+	if r == '\r' || r == '\n' {
+		return 0, fmt.Errorf("source.quote cannot be a line break")
+	}
+	return r, nil
+}
+
+const encodingNames = "utf-8, utf-8-bom, windows-1252, iso-8859-1, iso-8859-15, utf-16, utf-16le, utf-16be"
+
+// lookupEncoding maps source.encoding to a decoder; nil means UTF-8, which
+// needs none.
+func lookupEncoding(name string) (string, encoding.Encoding, error) {
+	switch strings.ReplaceAll(strings.ToLower(strings.TrimSpace(name)), "_", "-") {
+	case "", "utf-8", "utf8", "utf-8-bom", "utf8-bom", "utf-8-sig":
+		return "utf-8", nil, nil
+	case "windows-1252", "cp1252", "win-1252", "windows1252":
+		return "windows-1252", charmap.Windows1252, nil
+	case "iso-8859-1", "iso8859-1", "latin1", "latin-1":
+		// Decoded as windows-1252, as browsers do (WHATWG): files labelled
+		// Latin-1 are nearly always Windows files, and 1252 differs only
+		// where Latin-1 has unused control codes — among them the € at 0x80.
+		return "iso-8859-1", charmap.Windows1252, nil
+	case "iso-8859-15", "iso8859-15", "latin9", "latin-9":
+		return "iso-8859-15", charmap.ISO8859_15, nil
+	case "utf-16", "utf16":
+		return "utf-16", unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), nil
+	case "utf-16le", "utf-16-le":
+		return "utf-16le", unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), nil
+	case "utf-16be", "utf-16-be":
+		return "utf-16be", unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), nil
+	}
+	return "", nil, fmt.Errorf("source.encoding %q is not supported (use one of: %s)", name, encodingNames)
+}
+
+// Delimiters tried by detection, in order of preference on a tie.
+var sniffCandidates = [...]byte{'\t', ';', ',', '|'}
+
+// sniffDelimiter picks the delimiter that occurs in the header line and the
+// same number of times in the most lines after it; a decimal comma in a
+// ;-file occurs in data lines but not in the header, so it loses. Counting
+// happens outside quotes. A file with no candidate is one column; ',' then.
+func sniffDelimiter(win, quote []byte, atEOF bool) rune {
+	const maxLines = 100
+	var (
+		counts              [][len(sniffCandidates)]int
+		cur                 [len(sniffCandidates)]int
+		inQuote, fieldStart = false, true
+		nonEmpty            bool
+	)
+	for i := 0; i < len(win) && len(counts) < maxLines; i++ {
+		if inQuote {
+			if hasPrefix(win[i:], quote) {
+				if hasPrefix(win[i+len(quote):], quote) {
+					i += 2*len(quote) - 1
+					continue
+				}
+				inQuote = false
+				i += len(quote) - 1
+			}
+			continue
+		}
+		if fieldStart && hasPrefix(win[i:], quote) {
+			inQuote, fieldStart, nonEmpty = true, false, true
+			i += len(quote) - 1
+			continue
+		}
+		c := win[i]
+		switch c {
+		case '\n':
+			if nonEmpty {
+				counts = append(counts, cur)
+			}
+			cur, fieldStart, nonEmpty = [len(sniffCandidates)]int{}, true, false
+			continue
+		case '\r':
+			continue
+		}
+		nonEmpty, fieldStart = true, false
+		for k, d := range sniffCandidates {
+			if c == d {
+				cur[k]++
+				fieldStart = true
+			}
+		}
+	}
+	if nonEmpty && atEOF && len(counts) < maxLines {
+		counts = append(counts, cur)
+	}
+	if len(counts) == 0 {
+		return ','
+	}
+	best, bestScore, bestN := -1, -1.0, 0
+	for k := range sniffCandidates {
+		n := counts[0][k]
+		if n == 0 || (len(quote) == 1 && quote[0] == sniffCandidates[k]) {
+			continue
+		}
+		score := 1.0
+		if len(counts) > 1 {
+			match := 0
+			for _, c := range counts[1:] {
+				if c[k] == n {
+					match++
+				}
+			}
+			score = float64(match) / float64(len(counts)-1)
+		}
+		if score > bestScore || (score == bestScore && n > bestN) {
+			best, bestScore, bestN = k, score, n
+		}
+	}
+	if best < 0 {
+		return ','
+	}
+	return rune(sniffCandidates[best])
+}
