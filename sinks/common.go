@@ -1,0 +1,214 @@
+// Package sinks holds the file sinks (CSV, XLSX) and the streaming XLSX table
+// writer that reports share, so that cell typing and styling live in one place.
+//
+// Both file sinks write to a temporary file next to the target
+// (".<name>.tmp-*") and rename it into place only on Close(ctx, true). A
+// failed run, a dry run or a crash never leaves a partial file at the target
+// path, and an existing file there stays untouched until the rename. A crash
+// can leave the temporary file behind; it is never mistaken for output
+// because of its name.
+//
+// Formula injection: unless neutralize_formulas is false, a text value that
+// starts with = + - @ tab or CR gets a leading ' so that a spreadsheet opening
+// the file shows it as text instead of evaluating it. Typed numbers are never
+// touched (a negative decimal is a number). In XLSX, string cells are never
+// evaluated, but the prefix is added there too: users save workbooks as CSV
+// and open that in Excel, where the formula would come alive again. Column
+// headers come from the job file, not from data, and are written as they are.
+package sinks
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wawi-etl/etl/mappings"
+	"github.com/wawi-etl/etl/pipeline"
+)
+
+// ListSeparator joins the elements of a list value into one cell.
+const ListSeparator = "|"
+
+// FieldError is a record-level problem with one output value: a character
+// the file's encoding lacks, a number Excel cannot hold exactly. It names the
+// output field and, through pipeline.ColumnError, the source column, so the
+// error workbook can point at the offending cell.
+type FieldError struct {
+	Field  string // target path, the output column name
+	Column string // source column the value came from, "" for constants
+	Err    error
+}
+
+func (e *FieldError) Error() string {
+	if e.Column != "" && e.Column != e.Field {
+		return fmt.Sprintf("field %q (from column %q): %v", e.Field, e.Column, e.Err)
+	}
+	return fmt.Sprintf("field %q: %v", e.Field, e.Err)
+}
+
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// ErrorColumn implements pipeline.ColumnError.
+func (e *FieldError) ErrorColumn() (field, column string) { return e.Field, e.Column }
+
+var _ pipeline.ColumnError = (*FieldError)(nil)
+
+// neutralize prefixes text that a spreadsheet would take for a formula.
+func neutralize(s string) string {
+	if s != "" {
+		switch s[0] {
+		case '=', '+', '-', '@', '\t', '\r':
+			return "'" + s
+		}
+	}
+	return s
+}
+
+// itemKey names a record in reports: its row in the source.
+func itemKey(it *pipeline.Item) string {
+	if it.Rec == nil {
+		return ""
+	}
+	if it.Rec.Row > 0 {
+		return strconv.Itoa(it.Rec.Row)
+	}
+	return strconv.FormatInt(it.Rec.Seq+1, 10)
+}
+
+// checkValues guards against a mapper/sink mismatch, which is a bug, not a
+// data problem.
+func checkValues(it *pipeline.Item, targets []mappings.Target) error {
+	if len(it.Values) != len(targets) {
+		return fmt.Errorf("internal: item has %d values for %d columns", len(it.Values), len(targets))
+	}
+	return nil
+}
+
+// outputPath resolves a sink path against the job folder and checks that it
+// does not name a folder.
+func outputPath(p string, env *pipeline.Env) (string, error) {
+	if p == "" {
+		return "", errors.New("sink.path is required")
+	}
+	if !filepath.IsAbs(p) && env != nil && env.JobDir != "" {
+		p = filepath.Join(env.JobDir, p)
+	}
+	p = filepath.Clean(p)
+	if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+		return "", fmt.Errorf("sink.path %s is a folder", p)
+	}
+	return p, nil
+}
+
+// createTemp makes the parent folders of path and a temporary file beside it,
+// so that the final rename stays on one file system and is atomic.
+func createTemp(path string) (*os.File, error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	return os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+}
+
+// commitTemp makes a finished temporary file durable and renames it over
+// path. The file takes the mode of the file it replaces, or 0644.
+func commitTemp(tmp *os.File, path string) error {
+	name := tmp.Name()
+	fail := func(err error) error {
+		tmp.Close()
+		os.Remove(name)
+		return err
+	}
+	mode := os.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+		mode = fi.Mode().Perm()
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(name)
+		return err
+	}
+	if err := os.Rename(name, path); err != nil {
+		os.Remove(name)
+		return err
+	}
+	syncDir(filepath.Dir(path))
+	return nil
+}
+
+// discardTemp removes a temporary file that will not be committed.
+func discardTemp(tmp *os.File) error {
+	if tmp == nil {
+		return nil
+	}
+	tmp.Close()
+	if err := os.Remove(tmp.Name()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// syncDir makes a rename durable. Best effort: not every platform can fsync a
+// folder, and the data itself is already synced.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+}
+
+// bufSize is the write buffer of the file sinks.
+const bufSize = 256 << 10
+
+// writeBuffered writes through a buffer and flushes it.
+func writeBuffered(w io.Writer, write func(io.Writer) error) error {
+	bw := bufio.NewWriterSize(w, bufSize)
+	if err := write(bw); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// goLayoutOK reports whether a Go time layout contains at least one
+// reference-time element; "dd.mm.yyyy" does not and would print literally.
+func goLayoutOK(layout string) bool {
+	a := goRefA.Format(layout)
+	b := goRefB.Format(layout)
+	return a != b
+}
+
+// excelDateFormatOK reports whether an Excel number format shows a date or
+// time part (d, m, y, h, s outside quoted text); "02.01.2006" would show the
+// serial number through digit placeholders.
+func excelDateFormatOK(f string) bool {
+	inQuote := false
+	for i := 0; i < len(f); i++ {
+		c := f[i]
+		switch {
+		case c == '"':
+			inQuote = !inQuote
+		case inQuote:
+		case c == '\\':
+			i++
+		case strings.IndexByte("dDmMyYhHsS", c) >= 0:
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	goRefA = time.Date(2006, time.January, 2, 15, 4, 5, 0, time.UTC)
+	goRefB = time.Date(2017, time.November, 23, 8, 9, 10, 0, time.UTC)
+)

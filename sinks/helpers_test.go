@@ -1,0 +1,134 @@
+package sinks
+
+import (
+	"archive/zip"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/wawi-etl/etl/mappings"
+	"github.com/wawi-etl/etl/pipeline"
+	"github.com/wawi-etl/etl/record"
+)
+
+func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+func ptr[T any](v T) *T { return &v }
+
+func targets(spec ...string) []mappings.Target {
+	// "Path:type" or "Path:type:Column"
+	out := make([]mappings.Target, len(spec))
+	for i, s := range spec {
+		parts := strings.Split(s, ":")
+		out[i] = mappings.Target{Path: parts[0], Type: mappings.Type(parts[1])}
+		if len(parts) > 2 {
+			out[i].Column = parts[2]
+		}
+	}
+	return out
+}
+
+// run plans every row and applies those the sink accepts, as the ordered
+// runner does; it returns the plans.
+func run(t *testing.T, s pipeline.Sink, tg []mappings.Target, rows ...[]any) []*pipeline.Plan {
+	t.Helper()
+	ctx := context.Background()
+	var plans []*pipeline.Plan
+	for i, vals := range rows {
+		it := &pipeline.Item{Rec: &record.Record{Seq: int64(i), Row: i + 2}, Targets: tg, Values: vals}
+		p, err := s.Plan(ctx, it)
+		if err != nil {
+			t.Fatalf("plan row %d: %v", i, err)
+		}
+		if p.Outcome == pipeline.Created {
+			if err := s.Apply(ctx, p); err != nil {
+				t.Fatalf("apply row %d: %v", i, err)
+			}
+		}
+		plans = append(plans, p)
+	}
+	return plans
+}
+
+// dirNames lists a folder.
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+func noTemp(t *testing.T, dir string) {
+	t.Helper()
+	for _, n := range dirNames(t, dir) {
+		if strings.Contains(n, ".tmp-") {
+			t.Errorf("temporary file left behind: %s", n)
+		}
+	}
+}
+
+// zipPart returns one part of an XLSX package.
+func zipPart(t *testing.T, path, name string) string {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		if f.Name == name {
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.Close()
+			b, err := io.ReadAll(rc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}
+	}
+	t.Fatalf("%s has no part %s", path, name)
+	return ""
+}
+
+func env(dir string, tg []mappings.Target) *pipeline.Env {
+	return &pipeline.Env{JobDir: dir, Targets: tg}
+}
+
+var berlin = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		return time.FixedZone("CET", 3600)
+	}
+	return l
+}()
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func mustNotExist(t *testing.T, path string) {
+	t.Helper()
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("%s exists (err=%v)", filepath.Base(path), err)
+	}
+}
