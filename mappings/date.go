@@ -11,7 +11,8 @@ import (
 // 02.01.2006, 2006-01-02T15:04:05Z07:00) used as is, or a pattern of tokens:
 //
 //	yyyy  4-digit year            yy  2-digit year
-//	mm, m month, 1 or 2 digits    dd, d  day, 1 or 2 digits
+//	mm, m month, 1 or 2 digits    dd, d  day, 1 or 2 digits (exactly 2 when
+//	      a two-letter token touches another token, as in yyyymmdd)
 //	HH, H hour 0–23, 1 or 2 digits
 //	MM, M minute — mm/MM mean minutes right after an hour token or right
 //	      before a seconds token (HH:mm, HH:MM:SS, mm:ss), else months, so
@@ -94,7 +95,11 @@ func toLayout(format string) (string, error) {
 		for j < len(format) && format[j]|0x20 == lc {
 			j++
 		}
-		toks = append(toks, tok{letter: lc, n: j - i, text: format[i:j]})
+		if format[i:j] == "T" {
+			toks = append(toks, tok{text: "T"}) // ISO 8601 literal
+		} else {
+			toks = append(toks, tok{letter: lc, n: j - i, text: format[i:j]})
+		}
 		i = j
 	}
 	var b strings.Builder
@@ -117,6 +122,15 @@ func toLayout(format string) (string, error) {
 	bad := func(t tok) error {
 		return fmt.Errorf("format %q: unknown token %q (tokens: yyyy yy mm dd HH MM SS T, or a Go layout like 02.01.2006)", format, t.text)
 	}
+	// Tokens with a literal on both sides accept 1 or 2 digits (5.3.2024);
+	// two-letter tokens touching another token (yyyymmdd) need exactly 2.
+	pick := func(i int, t tok, lenient, fixed string) string {
+		touching := i > 0 && toks[i-1].letter != 0 || i+1 < len(toks) && toks[i+1].letter != 0
+		if touching && t.n == 2 {
+			return fixed
+		}
+		return lenient
+	}
 	for i, t := range toks {
 		switch {
 		case t.letter == 0:
@@ -126,19 +140,17 @@ func toLayout(format string) (string, error) {
 		case t.letter == 'y' && t.n == 2:
 			b.WriteString("06")
 		case t.letter == 'd' && t.n <= 2:
-			b.WriteString("2")
+			b.WriteString(pick(i, t, "2", "02"))
 		case t.letter == 'h' && t.n <= 2:
 			b.WriteString("15")
 		case t.letter == 's' && t.n <= 2:
-			b.WriteString("5")
+			b.WriteString(pick(i, t, "5", "05"))
 		case t.letter == 'm' && t.n <= 2:
 			if prevTok(i) == 'h' || nextTok(i) == 's' {
-				b.WriteString("4")
+				b.WriteString(pick(i, t, "4", "04"))
 			} else {
-				b.WriteString("1")
+				b.WriteString(pick(i, t, "1", "01"))
 			}
-		case t.letter == 't' && t.text == "T":
-			b.WriteString("T")
 		default:
 			return "", bad(t)
 		}

@@ -25,9 +25,10 @@ import (
 const maxSerial = 2958465
 
 var (
-	msPerDay   = decimal.NewFromInt(86_400_000)
-	serialBase = time.Date(1899, time.December, 30, 0, 0, 0, 0, time.UTC)
-	base1904   = time.Date(1904, time.January, 1, 0, 0, 0, 0, time.UTC)
+	msPerDay     = decimal.NewFromInt(86_400_000)
+	maxSerialDec = decimal.NewFromInt(maxSerial + 1)
+	serialBase   = time.Date(1899, time.December, 30, 0, 0, 0, 0, time.UTC)
+	base1904     = time.Date(1904, time.January, 1, 0, 0, 0, 0, time.UTC)
 )
 
 // isPlainNumber reports whether s is digits with an optional fraction — the
@@ -54,11 +55,11 @@ func serialToTime(s string, date1904 bool, loc *time.Location) (time.Time, error
 	if err != nil {
 		return time.Time{}, err
 	}
-	days := d.IntPart()
-	ms := d.Sub(decimal.NewFromInt(days)).Mul(msPerDay).Round(0).IntPart()
-	if days > maxSerial {
+	if d.Cmp(maxSerialDec) >= 0 {
 		return time.Time{}, reasonf("serial date %s is after 9999-12-31", s)
 	}
+	days := d.IntPart()
+	ms := d.Sub(decimal.NewFromInt(days)).Mul(msPerDay).Round(0).IntPart()
 	base := base1904
 	if !date1904 {
 		switch {

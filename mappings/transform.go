@@ -36,11 +36,14 @@ var transformNames = []string{"trim", "upper", "lower", "replace", "regex", "def
 // UnmarshalYAML implements goccy/go-yaml's InterfaceUnmarshaler. That form
 // (rather than BytesUnmarshaler) decodes with the job's own decoder, so
 // yaml.Strict() and the file positions of errors carry through. It accepts
+// a bare name or a one-key map; a sequence gives several arguments, a scalar
+// one, kept as written (multiply: 1.10 stays "1.10"):
 //
-//	- trim                    bare name
-//	- replace: [",", "."]     one-key map; a sequence gives several arguments
-//	- round: 2                a scalar gives one argument, kept as written
-//	- default: "0"
+//	transforms:
+//	  - trim
+//	  - replace: [",", "."]
+//	  - round: 2
+//	  - default: "0"
 //
 // Names and argument counts are checked by Compile (as SpecErrors with key
 // "transforms"), so one run reports them together with the other problems.

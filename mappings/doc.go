@@ -1,0 +1,31 @@
+// Package mappings compiles the mapping block of a job once and applies it to
+// every record.
+//
+// A field is mapped in this order:
+//
+//  1. input: column (a header name; for document sources a dotted path such
+//     as BillingAddress.Company or Items[0].SKU), value (a constant) or expr
+//     (an expr-lang expression);
+//  2. text transforms, in the order written: trim, upper, lower, replace,
+//     regex, default, prefix, suffix, split. Only default acts on empty text
+//     (a prefix on an empty cell would invent a value). Transforms after
+//     split apply to each element;
+//  3. lookup: the text is translated through a table (inline values, a CSV
+//     file, or the ERP); missing: error | empty | keep;
+//  4. empty check: empty text gives nil, or the error "required, but empty";
+//  5. typing (string, int, decimal, bool, date, datetime, list);
+//  6. round and multiply, on the typed number, in the order written. round
+//     is half away from zero (2.345 → 2.35, -2.345 → -2.35);
+//  7. validate rules; each broken rule is its own field error.
+//
+// Numbers are never float64: decimals are shopspring decimal.Decimal and
+// keep the scale they were written with ("12,50" has exponent -2). See
+// ParseDecimal for the separator rules, including decimal: auto. Dates: see
+// the token list in date.go; spreadsheet serial dates in serial.go.
+//
+// Expressions see each column as a string variable by its name (or as
+// $env["Col Name"] when the name is no identifier) and row, the record's
+// row number. For document sources they see the document's top-level keys.
+// Arithmetic inside expressions is expr-lang's own (float64); keep money in
+// columns with type decimal and multiply/round transforms.
+package mappings
