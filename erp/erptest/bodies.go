@@ -1,0 +1,274 @@
+package erptest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/shopspring/decimal"
+
+	"github.com/wawi-etl/etl/erp/contract"
+)
+
+// Request bodies are checked against the spec's own schemas (required
+// properties, JSON types, lengths, bounds, enums, int32 range, date-time) the
+// way the Wawi's model binding does, so the emulator's 400 answers follow the
+// spec without hand-written rules per field. This does not use kin-openapi's
+// validator (Options.Validate) and costs microseconds per body.
+
+func specSchema(name string) *openapi3.Schema {
+	ref := contract.Spec().Components.Schemas[name]
+	if ref == nil || ref.Value == nil {
+		panic("erptest: schema " + name + " not in spec")
+	}
+	return ref.Value
+}
+
+// requestSchema is the JSON request body schema of an operation.
+func requestSchema(opID string) *openapi3.Schema {
+	op := contract.Operation(opID)
+	if op == nil || op.RequestBody == nil || op.RequestBody.Value == nil {
+		panic("erptest: operation " + opID + " has no request body")
+	}
+	mt := op.RequestBody.Value.Content.Get("application/json")
+	if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
+		panic("erptest: operation " + opID + " has no JSON request schema")
+	}
+	return mt.Schema.Value
+}
+
+// decodeJSON parses b keeping numbers exact (json.Number).
+func decodeJSON(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("unexpected data after the JSON value")
+	}
+	return v, nil
+}
+
+// toMap turns a struct into its JSON object form with exact numbers.
+func toMap(v any) map[string]any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	m, err := decodeJSON(b)
+	if err != nil {
+		panic(err)
+	}
+	return m.(map[string]any)
+}
+
+// fromJSONValue decodes a JSON value (maps, slices, json.Number) into out.
+func fromJSONValue(v any, out any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, out)
+}
+
+// mergeInto applies patch onto dst as the Wawi applies a PATCH (or a create
+// body onto defaults): only properties the schema declares are taken, null
+// values are ignored, objects are merged recursively and everything else
+// (scalars, arrays) is replaced.
+func mergeInto(dst, patch map[string]any, s *openapi3.Schema) {
+	for k, v := range patch {
+		prop := s.Properties[k]
+		if prop == nil || prop.Value == nil || v == nil {
+			continue
+		}
+		if pm, ok := v.(map[string]any); ok && prop.Value.Type.Is("object") && len(prop.Value.Properties) > 0 {
+			dm, ok := dst[k].(map[string]any)
+			if !ok {
+				dm = map[string]any{}
+				dst[k] = dm
+			}
+			mergeInto(dm, pm, prop.Value)
+			continue
+		}
+		dst[k] = v
+	}
+}
+
+// validateBody checks v against s and returns ASP.NET-style validation
+// errors keyed by field path ("Name", "Categories[0].CategoryId").
+func validateBody(v any, s *openapi3.Schema) map[string]string {
+	errs := map[string]string{}
+	checkValue(errs, "", v, s)
+	if v == nil {
+		errs["$"] = "A non-empty request body is required."
+	}
+	return errs
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func fieldName(path string) string {
+	if path == "" {
+		return "body"
+	}
+	return path
+}
+
+func checkValue(errs map[string]string, path string, v any, s *openapi3.Schema) {
+	if s == nil || v == nil {
+		return
+	}
+	name := fieldName(path)
+	t := s.Type
+	switch {
+	case t.Is("object"):
+		m, ok := v.(map[string]any)
+		if !ok {
+			errs[name] = fmt.Sprintf("The JSON value for %s must be an object.", name)
+			return
+		}
+		for _, req := range s.Required {
+			val, present := m[req]
+			if str, isStr := val.(string); !present || val == nil || (isStr && str == "") {
+				errs[joinPath(path, req)] = fmt.Sprintf("The %s field is required.", req)
+			}
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if prop := s.Properties[k]; prop != nil {
+				checkValue(errs, joinPath(path, k), m[k], prop.Value)
+			}
+		}
+		if ap := s.AdditionalProperties.Schema; ap != nil && ap.Value != nil {
+			for _, k := range keys {
+				if s.Properties[k] == nil {
+					checkValue(errs, joinPath(path, k), m[k], ap.Value)
+				}
+			}
+		}
+	case t.Is("array"):
+		a, ok := v.([]any)
+		if !ok {
+			errs[name] = fmt.Sprintf("The JSON value for %s must be an array.", name)
+			return
+		}
+		if s.Items != nil {
+			for i, e := range a {
+				checkValue(errs, fmt.Sprintf("%s[%d]", path, i), e, s.Items.Value)
+			}
+		}
+	case t.Is("string"):
+		str, ok := v.(string)
+		if !ok {
+			errs[name] = fmt.Sprintf("The JSON value for %s must be a string.", name)
+			return
+		}
+		n := uint64(len([]rune(str)))
+		if s.MaxLength != nil && n > *s.MaxLength {
+			errs[name] = fmt.Sprintf("The field %s must be a string with a maximum length of %d.", name, *s.MaxLength)
+		}
+		if s.MinLength > 1 && n < s.MinLength {
+			errs[name] = fmt.Sprintf("The field %s must be a string with a minimum length of %d.", name, s.MinLength)
+		}
+		if s.Format == "date-time" {
+			if _, err := ParseTime(str); err != nil {
+				errs[name] = fmt.Sprintf("The JSON value for %s is not a valid date-time.", name)
+			}
+		}
+		checkEnum(errs, name, v, s)
+	case t.Is("integer"):
+		num, ok := v.(json.Number)
+		if !ok {
+			errs[name] = fmt.Sprintf("The JSON value for %s must be an integer.", name)
+			return
+		}
+		i, err := strconv.ParseInt(string(num), 10, 64)
+		if err != nil || (s.Format == "int32" && (i < math.MinInt32 || i > math.MaxInt32)) {
+			errs[name] = fmt.Sprintf("The JSON value %s for %s is not a valid %s.", num, name, orDefault(s.Format, "integer"))
+			return
+		}
+		checkBounds(errs, name, decimal.NewFromInt(i), s)
+		checkEnum(errs, name, v, s)
+	case t.Is("number"):
+		num, ok := v.(json.Number)
+		if !ok {
+			errs[name] = fmt.Sprintf("The JSON value for %s must be a number.", name)
+			return
+		}
+		d, err := decimal.NewFromString(string(num))
+		if err != nil {
+			errs[name] = fmt.Sprintf("The JSON value %s for %s is not a valid number.", num, name)
+			return
+		}
+		checkBounds(errs, name, d, s)
+	case t.Is("boolean"):
+		if _, ok := v.(bool); !ok {
+			errs[name] = fmt.Sprintf("The JSON value for %s must be true or false.", name)
+		}
+	}
+}
+
+func checkBounds(errs map[string]string, name string, d decimal.Decimal, s *openapi3.Schema) {
+	if s.Min != nil && d.LessThan(decimal.NewFromFloat(*s.Min)) {
+		errs[name] = fmt.Sprintf("The field %s must be between %v and %v.", name, *s.Min, bound(s.Max))
+	}
+	if s.Max != nil && d.GreaterThan(decimal.NewFromFloat(*s.Max)) {
+		errs[name] = fmt.Sprintf("The field %s must be between %v and %v.", name, bound(s.Min), *s.Max)
+	}
+}
+
+func bound(p *float64) any {
+	if p == nil {
+		return "∞"
+	}
+	return *p
+}
+
+func checkEnum(errs map[string]string, name string, v any, s *openapi3.Schema) {
+	if len(s.Enum) == 0 {
+		return
+	}
+	for _, e := range s.Enum {
+		if fmt.Sprint(e) == fmt.Sprint(v) {
+			return
+		}
+	}
+	errs[name] = fmt.Sprintf("The value %v is not valid for %s.", v, name)
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// summarize joins the validation messages in key order.
+func summarize(errs map[string]string) string {
+	keys := make([]string, 0, len(errs))
+	for k := range errs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, errs[k])
+	}
+	return strings.Join(parts, " ")
+}
