@@ -199,7 +199,7 @@ func (l *includeLoader) yamlError(path string, err error) error {
 		}
 		// FormatError is "[line:col] message\n excerpt"; keep the excerpt.
 		if _, src, ok := strings.Cut(yaml.FormatError(err, false, true), "\n"); ok {
-			ie.Source = src
+			ie.Source = strings.TrimRight(src, "\n ")
 		}
 	}
 	return ie
