@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/wawi-etl/etl/mappings"
 )
 
 // JobError is a problem at a place in a job file.
@@ -92,6 +94,11 @@ func LoadJob(path string, opts LoadOptions) (*Job, error) {
 		}
 	}
 	inferTypes(job)
+	own := len(job.Mapping.Fields)
+	if err := mappings.LoadIncludes(&job.Mapping, job.Dir); err != nil {
+		return nil, err
+	}
+	job.includedFields = len(job.Mapping.Fields) - own
 	if err := checkStructure(job); err != nil {
 		return nil, err
 	}

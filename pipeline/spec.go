@@ -15,6 +15,10 @@ type Job struct {
 	// File is the path the job was loaded from; Dir its folder.
 	File string `yaml:"-" json:"-"`
 	Dir  string `yaml:"-" json:"-"`
+
+	// includedFields counts the fields that mapping.include put before the
+	// job's own, to point errors at the right line.
+	includedFields int
 }
 
 // Options tune a run.

@@ -1,0 +1,43 @@
+# Every target works on a fresh machine with Go installed; .ci/run adds the
+# Debian packages the tests use (python3-openpyxl) and `make bench` uses (miller).
+GO       ?= go
+BIN      := bin/etl
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+FUZZTIME ?= 30s
+
+.PHONY: all build test test-short demo bench fuzz lint schema clean
+
+all: build
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/etl
+
+# The README's test command: formatting, vet, and every test with the race detector.
+test: lint
+	$(GO) test -race -count=1 ./...
+
+test-short:
+	$(GO) test -short ./...
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+# Runs the main jobs against the built-in emulator and shows where the reports are.
+demo: build
+	@scripts/demo.sh
+
+bench: build
+	@scripts/bench.sh
+
+# Each fuzz target for $(FUZZTIME); go test -fuzz takes one target at a time.
+fuzz:
+	@scripts/fuzz.sh $(FUZZTIME)
+
+schema: build
+	$(BIN) schema > etl-job.schema.json
+
+clean:
+	rm -rf bin out reports

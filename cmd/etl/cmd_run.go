@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/wawi-etl/etl/mappings"
+	"github.com/wawi-etl/etl/pipeline"
+)
+
+func init() { subcommands = append(subcommands, newRunCommand) }
+
+type runOptions struct {
+	dryRun      bool
+	sets        []string
+	source      string
+	reportDir   string
+	concurrency int
+	noProgress  bool
+	logFormat   string
+}
+
+func newRunCommand() *cobra.Command {
+	var o runOptions
+	cmd := &cobra.Command{
+		Use:   "run JOB.yaml [JOB.yaml...]",
+		Short: "Run jobs",
+		Long: `Run one or more jobs, one after the other. Each writes summary.json, and
+errors.xlsx when records failed, into its report folder (default
+reports/<job name>).
+
+Exit codes: 0 every record succeeded; 1 the run finished and some records
+failed; 2 a job could not start; 130 interrupted.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runJobs(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, o)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.dryRun, "dry-run", false, "plan only: read, map and compare, write nothing")
+	f.StringArrayVar(&o.sets, "set", nil, "override a key of the job, e.g. --set source.path=today.csv (repeatable)")
+	f.StringVar(&o.source, "source", "", "read this file instead of source.path (type from its extension), e.g. a fixed errors.xlsx")
+	f.StringVar(&o.reportDir, "report-dir", "", "folder for summary.json and errors.xlsx (default reports/<job name>)")
+	f.IntVar(&o.concurrency, "concurrency", 0, "records in flight at once (default: the job's, else by sink type)")
+	f.BoolVar(&o.noProgress, "no-progress", false, "no progress bar, even on a terminal")
+	f.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
+	return cmd
+}
+
+func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+	switch format {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo})), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo})), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: use text or json", format)
+}
+
+func runJobs(ctx context.Context, stdout, stderr io.Writer, paths []string, o runOptions) error {
+	log, err := newLogger(stderr, o.logFormat)
+	if err != nil {
+		return withCode(exitCannotStart, err)
+	}
+	worst := exitOK
+	var lastErr error
+	for _, path := range paths {
+		code, err := runOne(ctx, stdout, stderr, log, path, o, len(paths) > 1)
+		if err != nil {
+			lastErr = err
+			if len(paths) > 1 {
+				fmt.Fprintf(stderr, "etl: %s: %v\n", path, err)
+			}
+		}
+		worst = worse(worst, code)
+		if code == exitInterrupted {
+			break
+		}
+	}
+	if worst == exitOK {
+		return nil
+	}
+	if len(paths) > 1 || lastErr == nil {
+		lastErr = errors.New("") // already reported per job
+	}
+	return withCode(worst, lastErr)
+}
+
+// worse orders exit codes by what a caller must react to first.
+func worse(a, b int) int {
+	rank := map[int]int{exitOK: 0, exitRecordsFail: 1, exitCannotStart: 2, exitInterrupted: 3}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, path string, o runOptions, many bool) (int, error) {
+	sets := append([]string(nil), o.sets...)
+	if o.source != "" {
+		sets = append(sets, "source.path="+o.source, "source.type="+sourceTypeOf(o.source))
+	}
+	job, err := pipeline.LoadJob(path, pipeline.LoadOptions{Sets: sets})
+	if err != nil {
+		return exitCannotStart, err
+	}
+	reportDir := o.reportDir
+	if reportDir != "" && many {
+		reportDir = filepath.Join(reportDir, jobName(job))
+	}
+	resolver, closeFn, err := resolverFor(ctx, job, false)
+	if err != nil {
+		return exitCannotStart, err
+	}
+	defer closeFn()
+
+	var progress pipeline.Progress
+	if f, ok := stderr.(*os.File); ok && !o.noProgress && term.IsTerminal(int(f.Fd())) {
+		progress = pipeline.NewBar(stderr, -1)
+	} else {
+		progress = pipeline.NewLogProgress(log, 10*time.Second)
+	}
+	sum, err := pipeline.Run(ctx, job, pipeline.RunOptions{
+		DryRun: o.dryRun, ReportDir: reportDir, Concurrency: o.concurrency,
+		Progress: progress, Logger: log, Resolver: resolver, Stdout: stdout,
+	})
+	var se *pipeline.StartError
+	switch {
+	case errors.As(err, &se):
+		return exitCannotStart, err
+	case errors.Is(err, pipeline.ErrInterrupted):
+		return exitInterrupted, err
+	case err != nil:
+		// a fatal error stopped the run after it started: auth lost, the
+		// connection gone for longer than the retry budget
+		return exitCannotStart, err
+	case sum.Failed > 0:
+		return exitRecordsFail, fmt.Errorf("%d of %d records failed", sum.Failed, sum.RecordsRead)
+	}
+	return exitOK, nil
+}
+
+func jobName(job *pipeline.Job) string {
+	if job.Name != "" {
+		return job.Name
+	}
+	b := filepath.Base(job.File)
+	return strings.TrimSuffix(b, filepath.Ext(b))
+}
+
+func sourceTypeOf(path string) string {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".xlsx", ".xlsm":
+		return "xlsx"
+	}
+	return "csv"
+}
+
+// resolverFor connects the ERP lookups of a job's mapping. Jobs without
+// erp: lookups need no connection.
+func resolverFor(ctx context.Context, job *pipeline.Job, validateOnly bool) (mappings.Resolver, func(), error) {
+	for _, l := range job.Mapping.Lookups {
+		if l.ERP != "" {
+			return nil, func() {}, withCode(exitCannotStart, fmt.Errorf("mapping.lookups: ERP lookups need the ERP sink, which this build does not have yet"))
+		}
+	}
+	return nil, func() {}, nil
+}

@@ -1,0 +1,59 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/wawi-etl/etl/mappings"
+)
+
+// Check validates what a job means beyond its syntax: the source can be
+// opened and has the columns the mapping names, transforms exist and
+// expressions compile, and the sink type is known. It writes nothing.
+func Check(ctx context.Context, job *Job, resolver mappings.Resolver) error {
+	var errs JobErrors
+	if !contains(SinkTypes(), job.Sink.Type) {
+		errs = append(errs, job.ErrorAt("$.sink.type", fmt.Sprintf("unknown sink type %q (known: %v)", job.Sink.Type, SinkTypes())))
+	}
+	env := &Env{JobDir: job.Dir, DryRun: true}
+	src, err := OpenSource(ctx, &job.Source, env)
+	if err != nil {
+		errs = append(errs, job.ErrorAt("$.source.path", "cannot open the source: "+err.Error()))
+		// without a header the mapping can still be checked for everything
+		// but column names
+		if _, cerr := mappings.Compile(&job.Mapping, nil, mappings.Options{BaseDir: job.Dir, Resolver: resolver}); cerr != nil {
+			errs = appendJobErrors(errs, job.mappingError(cerr))
+		}
+		return errs
+	}
+	defer src.Close()
+	if _, err := mappings.Compile(&job.Mapping, src.Header(), mappings.Options{BaseDir: job.Dir, Resolver: resolver}); err != nil {
+		errs = appendJobErrors(errs, job.mappingError(err))
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+func appendJobErrors(errs JobErrors, err error) JobErrors {
+	var je JobErrors
+	if errors.As(err, &je) {
+		return append(errs, je...)
+	}
+	var one *JobError
+	if errors.As(err, &one) {
+		return append(errs, one)
+	}
+	return append(errs, &JobError{Msg: err.Error()})
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

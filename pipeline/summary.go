@@ -1,0 +1,118 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Summary accounts for a run. RecordsRead always equals the sum of the five
+// outcomes.
+type Summary struct {
+	Job             string    `json:"job"`
+	JobFile         string    `json:"job_file"`
+	DryRun          bool      `json:"dry_run"`
+	RecordsRead     int64     `json:"records_read"`
+	Created         int64     `json:"created"`
+	Updated         int64     `json:"updated"`
+	Unchanged       int64     `json:"unchanged"`
+	Skipped         int64     `json:"skipped"`
+	Failed          int64     `json:"failed"`
+	Requests        int64     `json:"requests"`
+	DurationSeconds float64   `json:"duration_seconds"`
+	StartedAt       time.Time `json:"started_at"`
+	FinishedAt      time.Time `json:"finished_at"`
+	Source          string    `json:"source"`
+	Sink            string    `json:"sink"`
+	// Output is the file a file sink wrote; empty when nothing was committed.
+	Output        string `json:"output,omitempty"`
+	ErrorWorkbook string `json:"error_workbook,omitempty"`
+	Interrupted   bool   `json:"interrupted"`
+	// Fatal is the error that stopped the run early, if any.
+	Fatal string `json:"fatal,omitempty"`
+}
+
+func (s *Summary) count(o Outcome) {
+	s.RecordsRead++
+	switch o {
+	case Created:
+		s.Created++
+	case Updated:
+		s.Updated++
+	case Unchanged:
+		s.Unchanged++
+	case Skipped:
+		s.Skipped++
+	case Failed:
+		s.Failed++
+	}
+}
+
+// Balanced reports whether every record read ended in exactly one outcome.
+func (s *Summary) Balanced() bool {
+	return s.RecordsRead == s.Created+s.Updated+s.Unchanged+s.Skipped+s.Failed
+}
+
+// WriteJSON writes summary.json into dir.
+func (s *Summary) WriteJSON(dir string) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dir, "summary.json"), append(b, '\n'))
+}
+
+// Print writes the short human summary.
+func (s *Summary) Print(w io.Writer, fileSink bool) {
+	created := "created"
+	if fileSink {
+		created = "written"
+	}
+	mode := ""
+	if s.DryRun {
+		mode = " (dry run: nothing was written)"
+	}
+	fmt.Fprintf(w, "%s: %d read: %d %s, %d updated, %d unchanged, %d skipped, %d failed in %.1fs%s\n",
+		s.Job, s.RecordsRead, s.Created, created, s.Updated, s.Unchanged, s.Skipped, s.Failed, s.DurationSeconds, mode)
+	if s.Requests > 0 {
+		fmt.Fprintf(w, "  API requests: %d\n", s.Requests)
+	}
+	if s.Output != "" {
+		fmt.Fprintf(w, "  output: %s\n", s.Output)
+	}
+	if s.ErrorWorkbook != "" {
+		fmt.Fprintf(w, "  errors: %s (fix the rows and run the job again with --source %s)\n", s.ErrorWorkbook, s.ErrorWorkbook)
+	}
+	if s.Interrupted {
+		fmt.Fprintln(w, "  interrupted: records after the last one counted were not read")
+	}
+	if s.Fatal != "" {
+		fmt.Fprintf(w, "  stopped: %s\n", strings.ReplaceAll(s.Fatal, "\n", "\n    "))
+	}
+}
+
+// writeFileAtomic writes via a temp file and rename, so a reader never sees
+// half a report.
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
