@@ -27,6 +27,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
@@ -212,3 +215,57 @@ var (
 	goRefA = time.Date(2006, time.January, 2, 15, 4, 5, 0, time.UTC)
 	goRefB = time.Date(2017, time.November, 23, 8, 9, 10, 0, time.UTC)
 )
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// appendDecimal writes d in plain notation keeping its scale (19.90 stays
+// 19.90, 1E3 is 1000), with point as the decimal separator and no grouping.
+func appendDecimal(buf []byte, d decimal.Decimal, point byte) []byte {
+	exp := d.Exponent()
+	if d.NumDigits() > 18 || exp > 18 {
+		var t string
+		if exp < 0 {
+			t = d.StringFixed(-exp)
+		} else {
+			t = d.String()
+		}
+		if point != '.' {
+			t = strings.Replace(t, ".", string(point), 1)
+		}
+		return append(buf, t...)
+	}
+	c := d.CoefficientInt64()
+	if c < 0 {
+		buf = append(buf, '-')
+		c = -c
+	}
+	if exp >= 0 {
+		buf = strconv.AppendInt(buf, c, 10)
+		if c != 0 {
+			for range exp {
+				buf = append(buf, '0')
+			}
+		}
+		return buf
+	}
+	var tmp [20]byte
+	digits := strconv.AppendInt(tmp[:0], c, 10)
+	scale := int(-exp)
+	if len(digits) <= scale {
+		buf = append(buf, '0', point)
+		for range scale - len(digits) {
+			buf = append(buf, '0')
+		}
+		return append(buf, digits...)
+	}
+	buf = append(buf, digits[:len(digits)-scale]...)
+	buf = append(buf, point)
+	return append(buf, digits[len(digits)-scale:]...)
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -43,13 +44,14 @@ type CSVSink struct {
 	w       *csv.Writer
 	targets []mappings.Target
 
-	cm           *charmap.Charmap // nil for UTF-8
-	encName      string
-	decimalComma bool
-	neutralize   bool
-	dateLayout   string
-	dtLayout     string
-	closed       bool
+	cm         *charmap.Charmap // nil for UTF-8
+	encName    string
+	point      byte // decimal separator
+	typedASCII bool // the date layouts are ASCII, so typed values need no encoding
+	neutralize bool
+	dateLayout string
+	dtLayout   string
+	closed     bool
 }
 
 var (
@@ -68,7 +70,7 @@ func OpenCSV(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (p
 	if err != nil {
 		return nil, err
 	}
-	s := &CSVSink{path: path, targets: env.Targets, decimalComma: spec.DecimalComma,
+	s := &CSVSink{path: path, targets: env.Targets, point: '.',
 		neutralize: spec.NeutralizeFormulas == nil || *spec.NeutralizeFormulas,
 		dateLayout: spec.DateFormat, dtLayout: spec.DateTimeFormat}
 	bom := false
@@ -97,7 +99,11 @@ func OpenCSV(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (p
 			return nil, fmt.Errorf("sink.%s %q is not a Go time layout: write the reference date 2006-01-02 15:04:05 the way you want dates to look, e.g. 02.01.2006", l.name, l.v)
 		}
 	}
-	if s.decimalComma && comma == ',' && env.Logger != nil {
+	if spec.DecimalComma {
+		s.point = ','
+	}
+	s.typedASCII = isASCII(s.dateLayout) && isASCII(s.dtLayout)
+	if spec.DecimalComma && comma == ',' && env.Logger != nil {
 		env.Logger.Warn("sink: decimal_comma with delimiter ',' quotes every decimal; delimiter ';' is usual with decimal commas")
 	}
 	var header []string
@@ -149,81 +155,120 @@ func csvDelimiter(d string) (rune, error) {
 // Ordered implements pipeline.Ordered: lines follow input order.
 func (s *CSVSink) Ordered() bool { return true }
 
-// Plan formats and encodes the record's fields.
+// Plan formats and encodes the record's fields. Typed values are appended
+// to one buffer per row and sliced from a single string, so a row costs a
+// few allocations whatever its width.
 func (s *CSVSink) Plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan, error) {
 	if err := checkValues(it, s.targets); err != nil {
 		return nil, err
 	}
 	p := &pipeline.Plan{Item: it, Outcome: pipeline.Created, Key: itemKey(it)}
-	fields := make([]string, len(it.Values))
+	n := len(it.Values)
+	fields := make([]string, n)
+	var spanArr [64]int32
+	spans := spanArr[:0]
+	if 2*n > len(spanArr) {
+		spans = make([]int32, 0, 2*n)
+	}
+	bp := rowBufs.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 64<<10 {
+			rowBufs.Put(bp)
+		}
+	}()
+	buf := (*bp)[:0]
 	for i, v := range it.Values {
-		text, isText := s.format(i, v)
+		start := len(buf)
+		var text string
+		var isText bool
+		buf, text, isText = s.format(buf, i, v)
+		*bp = buf
+		if len(buf) > start {
+			spans = append(spans, int32(start), int32(len(buf)))
+			continue
+		}
+		spans = append(spans, -1, -1)
 		if isText && s.neutralize {
 			text = neutralize(text)
 		}
 		enc, err := s.encode(text)
 		if err != nil {
-			t := s.targets[i]
-			p.Outcome, p.Err = pipeline.Failed, &FieldError{Field: t.Path, Column: t.Column, Err: err}
-			return p, nil
+			return s.fail(p, i, err), nil
 		}
 		fields[i] = enc
+	}
+	if len(buf) > 0 {
+		all := string(buf)
+		for i := range n {
+			a := spans[2*i]
+			if a < 0 {
+				continue
+			}
+			fields[i] = all[a:spans[2*i+1]]
+			if !s.typedASCII {
+				enc, err := s.encode(fields[i])
+				if err != nil {
+					return s.fail(p, i, err), nil
+				}
+				fields[i] = enc
+			}
+		}
 	}
 	p.State = fields
 	return p, nil
 }
 
-// format renders one value; isText marks values that are text (and so may
-// need neutralising) rather than typed numbers, dates or bools.
-func (s *CSVSink) format(i int, v any) (text string, isText bool) {
+var rowBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+func (s *CSVSink) fail(p *pipeline.Plan, i int, err error) *pipeline.Plan {
+	t := s.targets[i]
+	p.Outcome, p.Err = pipeline.Failed, &FieldError{Field: t.Path, Column: t.Column, Err: err}
+	return p
+}
+
+// format renders one value: typed values (numbers, dates, bools) are
+// appended to buf; text is returned as it is, isText marking that it may
+// need neutralising. nil appends and returns nothing.
+func (s *CSVSink) format(buf []byte, i int, v any) (out []byte, text string, isText bool) {
 	switch v := v.(type) {
 	case nil:
-		return "", false
+		return buf, "", false
 	case string:
-		return v, true
+		return buf, v, true
 	case []string:
-		return strings.Join(v, ListSeparator), true
+		return buf, strings.Join(v, ListSeparator), true
 	case int64:
-		return strconv.FormatInt(v, 10), false
+		return strconv.AppendInt(buf, v, 10), "", false
 	case int:
-		return strconv.Itoa(v), false
+		return strconv.AppendInt(buf, int64(v), 10), "", false
 	case decimal.Decimal:
-		return s.decimal(v), false
+		return appendDecimal(buf, v, s.point), "", false
 	case *decimal.Decimal:
 		if v == nil {
-			return "", false
+			return buf, "", false
 		}
-		return s.decimal(*v), false
+		return appendDecimal(buf, *v, s.point), "", false
 	case bool:
-		return strconv.FormatBool(v), false
+		return strconv.AppendBool(buf, v), "", false
 	case time.Time:
 		if s.targets[i].Type == mappings.Date {
-			return v.Format(s.dateLayout), false
+			return v.AppendFormat(buf, s.dateLayout), "", false
 		}
-		return v.Format(s.dtLayout), false
+		return v.AppendFormat(buf, s.dtLayout), "", false
 	case float64:
-		return s.comma(strconv.FormatFloat(v, 'f', -1, 64)), false
+		start := len(buf)
+		buf = strconv.AppendFloat(buf, v, 'f', -1, 64)
+		if s.point != '.' {
+			for j := start; j < len(buf); j++ {
+				if buf[j] == '.' {
+					buf[j] = s.point
+				}
+			}
+		}
+		return buf, "", false
 	default:
-		return fmt.Sprint(v), true
+		return buf, fmt.Sprint(v), true
 	}
-}
-
-// decimal writes d in plain notation with its own scale: 19.90 stays 19.90.
-func (s *CSVSink) decimal(d decimal.Decimal) string {
-	var t string
-	if e := d.Exponent(); e < 0 {
-		t = d.StringFixed(-e)
-	} else {
-		t = d.String()
-	}
-	return s.comma(t)
-}
-
-func (s *CSVSink) comma(t string) string {
-	if s.decimalComma {
-		return strings.Replace(t, ".", ",", 1)
-	}
-	return t
 }
 
 // encode converts UTF-8 text to the sink's single-byte encoding, held in a Go

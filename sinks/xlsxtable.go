@@ -477,8 +477,31 @@ func (t *Table) decimal(i int, d decimal.Decimal, c *excelize.Cell, k *cellKind)
 }
 
 // decimalFloat returns the float64 that excelize writes back as exactly d, or
-// ok=false when there is none Excel would keep. s is d in plain notation.
+// ok=false when there is none Excel would keep; s is d in plain notation
+// when ok is false.
+//
+// Fast path (Clinger): a coefficient of at most 15 digits is exact as a
+// float64, so are the powers of ten up to 1e22, and IEEE division and
+// multiplication round correctly: the result is the float64 nearest to d,
+// the same strconv.ParseFloat(d.String()) gives, without allocating.
 func decimalFloat(d decimal.Decimal) (f float64, s string, ok bool) {
+	exp := d.Exponent()
+	if d.NumDigits() <= MaxSignificant && exp >= -22 && exp <= 22 {
+		f = float64(d.CoefficientInt64())
+		if exp < 0 {
+			f /= pow10f[-exp]
+		} else {
+			f *= pow10f[exp]
+		}
+		return f, "", true
+	}
+	return decimalFloatSlow(d)
+}
+
+var pow10f = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+func decimalFloatSlow(d decimal.Decimal) (f float64, s string, ok bool) {
 	s = d.String()
 	if d.IsZero() {
 		return 0, s, true

@@ -1,0 +1,128 @@
+package sinks
+
+import (
+	"context"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/wawi-etl/etl/pipeline"
+)
+
+// randomDecimals covers small and large coefficients and scales, both signs.
+func randomDecimals(n int) []decimal.Decimal {
+	r := rand.New(rand.NewPCG(1, 2))
+	out := []decimal.Decimal{decimal.Zero, decimal.New(0, -3), decimal.New(0, 4), dec("19.90"), dec("-0.5"),
+		dec("1e3"), decimal.New(5, 19), decimal.New(-7, -25), dec("123456789012345678901234.5678")}
+	for range n {
+		var c int64
+		switch r.IntN(3) {
+		case 0:
+			c = r.Int64N(1000)
+		case 1:
+			c = r.Int64N(1_000_000_000_000_000)
+		default:
+			c = r.Int64()
+		}
+		if r.IntN(2) == 0 {
+			c = -c
+		}
+		out = append(out, decimal.New(c, int32(r.IntN(50)-30)))
+	}
+	return out
+}
+
+func TestAppendDecimalMatchesStringFixed(t *testing.T) {
+	for _, d := range randomDecimals(20000) {
+		var want string
+		if e := d.Exponent(); e < 0 {
+			want = d.StringFixed(-e)
+		} else {
+			want = d.String()
+		}
+		if got := string(appendDecimal(nil, d, '.')); got != want {
+			t.Fatalf("%s (coef %s exp %d): got %s want %s", d, d.Coefficient(), d.Exponent(), got, want)
+		}
+		if got := string(appendDecimal([]byte("x"), d, ',')); got != "x"+strings.Replace(want, ".", ",", 1) {
+			t.Fatalf("comma: %s", got)
+		}
+	}
+}
+
+func TestDecimalFloatFastPathMatchesParseFloat(t *testing.T) {
+	n := 0
+	for _, d := range randomDecimals(50000) {
+		f, _, ok := decimalFloat(d)
+		g, s, okSlow := decimalFloatSlow(d)
+		if ok != okSlow || f != g {
+			t.Fatalf("%s: fast %v %v, slow %v %v", d, f, ok, g, okSlow)
+		}
+		if ok {
+			n++
+			// what excelize writes is the decimal itself
+			back := decimal.RequireFromString(strconv.FormatFloat(f, 'f', -1, 64))
+			if !back.Equal(d) {
+				t.Fatalf("%s comes back as %s", d, back)
+			}
+		} else if significantDigits(s) <= MaxSignificant && d.Abs().LessThan(dec("1e300")) && d.Abs().GreaterThan(dec("1e-300")) {
+			t.Fatalf("%s refused though it fits", d)
+		}
+	}
+	if n < 10000 {
+		t.Fatalf("only %d representable cases: the generator is off", n)
+	}
+}
+
+// A date layout with non-ASCII text goes through the encoder too.
+func TestCSVNonASCIILayout(t *testing.T) {
+	v := []any{time.Date(2024, 3, 15, 0, 0, 0, 0, time.UTC)}
+	got, plans := writeCSV(t, pipeline.SinkSpec{Encoding: "windows-1252", Header: ptr(false), DateFormat: "2.1.2006 – Mon"},
+		"d:date", v)
+	if plans[0].Outcome != pipeline.Created || string(got) != "15.3.2024 \x96 Fri\n" {
+		t.Fatalf("%q %v", got, plans[0].Err)
+	}
+	_, plans = writeCSV(t, pipeline.SinkSpec{Encoding: "iso-8859-1", Header: ptr(false), DateFormat: "2.1.2006 – Mon"},
+		"d:date", v)
+	if plans[0].Outcome != pipeline.Failed || !strings.Contains(plans[0].Err.Error(), `"d"`) {
+		t.Fatalf("en dash in iso-8859-1: %v %v", plans[0].Outcome, plans[0].Err)
+	}
+}
+
+func TestCSVPlanIsConcurrent(t *testing.T) {
+	dir := t.TempDir()
+	tg := targets("s:string", "d:decimal", "t:datetime")
+	s := openCSV(t, &pipeline.SinkSpec{Path: "out.csv", DecimalComma: true, Delimiter: ";"}, env(dir, tg))
+	ctx := context.Background()
+	plans := make([]*pipeline.Plan, 300)
+	done := make(chan struct{})
+	for i := range plans {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			p, err := s.Plan(ctx, &pipeline.Item{Values: []any{"=" + strconv.Itoa(i), dec(strconv.Itoa(i) + ".25"),
+				time.Date(2024, 1, 1, 0, 0, i, 0, time.UTC)}})
+			if err != nil {
+				t.Error(err)
+			}
+			plans[i] = p
+		}()
+	}
+	for range plans {
+		<-done
+	}
+	for _, p := range plans {
+		if err := s.Apply(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(readFile(t, dir+"/out.csv")), "\n")
+	if lines[1] != "'=0;0,25;2024-01-01 00:00:00" || lines[300] != "'=299;299,25;2024-01-01 00:04:59" {
+		t.Fatalf("%q %q", lines[1], lines[300])
+	}
+}
