@@ -12,6 +12,9 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"time"
+
+	"github.com/wawi-etl/etl/erp"
 
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/record"
@@ -119,6 +122,17 @@ type Env struct {
 	Targets []mappings.Target
 	// Concurrency is the run's worker bound.
 	Concurrency int
+	// ERP is the Wawi client, set when the job's source, sink or lookups use
+	// the ERP; shared by all of them so they share one rate limit.
+	ERP *erp.Client
+	// JobName names the job in state files; StateDir holds them (journal,
+	// export watermarks).
+	JobName  string
+	StateDir string
+	// Full ignores export watermarks (etl run --full).
+	Full bool
+	// Now is the clock; tests fix it.
+	Now func() time.Time
 }
 
 // SourceFactory opens a source from its spec.

@@ -25,7 +25,24 @@ type Job struct {
 type Options struct {
 	Concurrency int    `yaml:"concurrency,omitempty" json:"concurrency,omitempty" jsonschema:"minimum=1,maximum=256"`
 	ReportDir   string `yaml:"report_dir,omitempty" json:"report_dir,omitempty"`
-	StateDir    string `yaml:"state_dir,omitempty" json:"state_dir,omitempty"`
+	// StateDir holds the journal and export watermarks; default .etl-state
+	// next to the job file.
+	StateDir   string     `yaml:"state_dir,omitempty" json:"state_dir,omitempty"`
+	Guardrails Guardrails `yaml:"guardrails,omitempty" json:"guardrails,omitempty"`
+}
+
+// Guardrails stop an ERP import before its first write when the plan looks
+// like a broken input. Limits are a count ("50") or a percentage of the
+// records planned ("5%"); "off" disables one. Empty means the default.
+type Guardrails struct {
+	// MaxFailed: records that fail mapping or planning (default 10%).
+	MaxFailed string `yaml:"max_failed,omitempty" json:"max_failed,omitempty" jsonschema:"description=count or percent of records that may fail; default 10%"`
+	// MaxChanges: records that would be created or updated (default off).
+	MaxChanges string `yaml:"max_changes,omitempty" json:"max_changes,omitempty" jsonschema:"description=count or percent of records that may change; default off"`
+	// MaxPriceChange: largest relative change of any price field of one record, in percent (default 50%).
+	MaxPriceChange string `yaml:"max_price_change,omitempty" json:"max_price_change,omitempty" jsonschema:"description=largest change of a price field in percent; default 50%"`
+	// MaxZeroedStock: stock levels that would go from above zero to zero (default 10%).
+	MaxZeroedStock string `yaml:"max_zeroed_stock,omitempty" json:"max_zeroed_stock,omitempty" jsonschema:"description=count or percent of stock levels that may drop to zero; default 10%"`
 }
 
 // SourceSpec configures a source. Fields apply to the types named in their
