@@ -1,0 +1,208 @@
+package sources
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/wawi-etl/etl/pipeline"
+	"github.com/wawi-etl/etl/record"
+)
+
+// FuzzCSVSource feeds arbitrary bytes as a file. Whatever the input:
+//   - Open and Next never panic, and Next ends with io.EOF;
+//   - Seq counts 0,1,2,..., Row grows and lies within the file, every record
+//     has one field per column and only valid UTF-8;
+//   - a record either has no Err or a *RowError of a known kind that names
+//     the file and the record's first line;
+//   - no line with content is dropped: lines between records hold nothing
+//     but delimiters and quotes;
+//   - where encoding/csv reads the same input without error, the records and
+//     their lines are the same as encoding/csv's.
+//
+//	go test -run '^$' -fuzz FuzzCSVSource -fuzztime 60s ./sources/
+func FuzzCSVSource(f *testing.F) {
+	seeds := []string{
+		"a,b\n1,2\n",
+		"a;b;c\n1;2\n1;2;3;4\n",
+		"SKU;Name\nA;\"open\nB;x\nC;\"q\"\n",
+		"a,b\n\"x\ny\",2\n\"\"\"\",3\n",
+		"a,b\n1,\"3/8\" Zoll\"\n2,3\n",
+		"\xEF\xBB\xBFa\tb\n1\t2\n",
+		"\xFF\xFEa\x00,\x00b\x00\n\x001\x00,\x002\x00\n\x00",
+		"a|b\r\n1|2\r\n",
+		"a;b\r1;2\r",
+		"x\n\na;b\nu;v\n1;2\n",
+		"a,b\n\n,\n\"\",\"\"\n1,\n",
+		"a,\"b\n",
+		"",
+		"\"",
+		"a\n\"\n\"\"\n\"\"\"\n",
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s), uint8(0))
+		f.Add([]byte(s), uint8(1))
+		f.Add([]byte(s), uint8(0x16))
+	}
+	// One folder per worker: a fresh t.TempDir per input would cost more
+	// than the parse.
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte, opts uint8) {
+		spec := pipeline.SourceSpec{
+			Type:      "csv",
+			Path:      "in.csv",
+			Delimiter: []string{"", ",", ";", "tab"}[opts&3],
+			HeaderRow: int(opts>>2&3) + 1,
+			Skip:      int(opts >> 4 & 1),
+		}
+		if opts&0x20 != 0 {
+			spec.Encoding = "windows-1252"
+		}
+		if err := os.WriteFile(filepath.Join(dir, "in.csv"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		src, err := OpenCSV(context.Background(), &spec, &pipeline.Env{JobDir: dir})
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error message")
+			}
+			return
+		}
+		defer src.Close()
+		cs := src.(*CSVSource)
+		width := len(src.Header().Names)
+		maxLines := bytes.Count(data, []byte{'\n'}) + bytes.Count(data, []byte{'\r'}) + 1
+
+		var recs []*record.Record
+		var ends []int
+		prevEnd := cs.lastEnd
+		starts := []int{prevEnd}
+		for {
+			rec, err := src.Next(context.Background())
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("Next: %v", err)
+			}
+			if len(recs) > maxLines {
+				t.Fatalf("more records (%d) than lines (%d)", len(recs), maxLines)
+			}
+			if rec.Seq != int64(len(recs)) {
+				t.Fatalf("Seq = %d, want %d", rec.Seq, len(recs))
+			}
+			if rec.Row <= prevEnd || rec.Row > maxLines || cs.lastEnd < rec.Row {
+				t.Fatalf("record %d: Row %d (ends %d) after line %d, file has <= %d lines", rec.Seq, rec.Row, cs.lastEnd, prevEnd, maxLines)
+			}
+			if len(rec.Fields) != width {
+				t.Fatalf("line %d: %d fields, header has %d", rec.Row, len(rec.Fields), width)
+			}
+			for _, fv := range rec.Fields {
+				if !utf8.ValidString(fv) {
+					t.Fatalf("line %d: field %q is not valid UTF-8", rec.Row, fv)
+				}
+			}
+			if rec.Err != nil {
+				var re *RowError
+				if !errors.As(rec.Err, &re) || re.Line != rec.Row {
+					t.Fatalf("line %d: error %v is not a RowError for its line", rec.Row, rec.Err)
+				}
+				if !errors.Is(rec.Err, ErrQuote) && !errors.Is(rec.Err, ErrFieldCount) && !errors.Is(rec.Err, ErrEncoding) {
+					t.Fatalf("line %d: error %v has no known kind", rec.Row, rec.Err)
+				}
+				if !strings.Contains(rec.Err.Error(), fmt.Sprintf("in.csv: line %d: ", rec.Row)) {
+					t.Fatalf("error %q does not name file and line %d", rec.Err, rec.Row)
+				}
+			}
+			prevEnd = cs.lastEnd
+			recs = append(recs, rec)
+			ends = append(ends, cs.lastEnd)
+			starts = append(starts, cs.lastEnd)
+		}
+		if _, err := src.Next(context.Background()); err != io.EOF {
+			t.Fatalf("Next after EOF: %v", err)
+		}
+
+		// The remaining checks read lines from the raw bytes, so they hold
+		// for plain UTF-8 with LF line ends only.
+		if spec.Encoding != "" || bytes.HasPrefix(data, []byte("\xEF\xBB\xBF")) || bytes.HasPrefix(data, []byte("\xFF\xFE")) ||
+			bytes.HasPrefix(data, []byte("\xFE\xFF")) || bytes.IndexByte(data, '\r') >= 0 || !utf8.Valid(data) {
+			return
+		}
+		comma := string(cs.delim)
+		lines := strings.SplitAfter(string(data), "\n")
+		covered := make([]bool, len(lines)+2)
+		for i, r := range recs {
+			for l := r.Row; l <= ends[i]; l++ {
+				covered[l] = true
+			}
+		}
+		for l := starts[0] + 1; l <= len(lines); l++ {
+			if covered[l] {
+				continue
+			}
+			rest := strings.NewReplacer(comma, "", `"`, "", "\n", "").Replace(lines[l-1])
+			if rest != "" {
+				t.Fatalf("line %d %q with content is in no record", l, lines[l-1])
+			}
+		}
+
+		// Against encoding/csv, where it accepts the input.
+		if spec.HeaderRow != 1 || spec.Skip != 0 || len(comma) != 1 {
+			return
+		}
+		cr := csv.NewReader(bytes.NewReader(data))
+		cr.Comma = rune(comma[0])
+		cr.FieldsPerRecord = -1
+		all, err := cr.ReadAll()
+		if err != nil || len(all) == 0 {
+			return
+		}
+		lineOf := make([]int, len(all))
+		cr = csv.NewReader(bytes.NewReader(data))
+		cr.Comma, cr.FieldsPerRecord = rune(comma[0]), -1
+		for i := range all {
+			if _, err := cr.Read(); err != nil {
+				t.Fatalf("encoding/csv second pass: %v", err)
+			}
+			lineOf[i], _ = cr.FieldPos(0)
+		}
+		var want []int // indexes into all that should be records
+		for i, fields := range all[1:] {
+			if strings.Join(fields, "") != "" {
+				want = append(want, i+1)
+			}
+		}
+		if len(want) != len(recs) {
+			t.Fatalf("%d records, encoding/csv has %d", len(recs), len(want))
+		}
+		for k, i := range want {
+			got, exp := recs[k], all[i]
+			if got.Row != lineOf[i] {
+				t.Fatalf("record %d: Row %d, encoding/csv says line %d", k, got.Row, lineOf[i])
+			}
+			for j := range width {
+				e := ""
+				if j < len(exp) {
+					e = exp[j]
+				}
+				if got.Fields[j] != e {
+					t.Fatalf("line %d field %d: %q, encoding/csv %q", got.Row, j+1, got.Fields[j], e)
+				}
+			}
+			extraEmpty := len(exp) > width && strings.Join(exp[width:], "") == ""
+			countOK := len(exp) == width || extraEmpty
+			if countOK != (got.Err == nil) {
+				t.Fatalf("line %d: %d fields for %d columns, err = %v", got.Row, len(exp), width, got.Err)
+			}
+		}
+	})
+}
