@@ -18,22 +18,17 @@ import (
 )
 
 // FuzzCSVSource feeds arbitrary bytes as a file. Whatever the input:
-//
 //   - Open and Next never panic, and Next ends with io.EOF;
-//
 //   - Seq counts 0,1,2,..., Row grows and lies within the file, every record
 //     has one field per column and only valid UTF-8;
-//
 //   - a record either has no Err or a *RowError of a known kind that names
 //     the file and the record's first line;
-//
 //   - no line with content is dropped: lines between records hold nothing
 //     but delimiters and quotes;
-//
 //   - where encoding/csv reads the same input without error, the records and
 //     their lines are the same as encoding/csv's.
 //
-//     go test -run '^$' -fuzz FuzzCSVSource -fuzztime 60s ./sources/
+// Run it with: go test -run '^$' -fuzz FuzzCSVSource -fuzztime 60s ./sources/
 func FuzzCSVSource(f *testing.F) {
 	seeds := []string{
 		"a,b\n1,2\n",
