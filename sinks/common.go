@@ -24,6 +24,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -215,6 +216,12 @@ var (
 	goRefA = time.Date(2006, time.January, 2, 15, 4, 5, 0, time.UTC)
 	goRefB = time.Date(2017, time.November, 23, 8, 9, 10, 0, time.UTC)
 )
+
+// isNilPointer reports a typed nil pointer, which is an empty cell, not "<nil>".
+func isNilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
+}
 
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {

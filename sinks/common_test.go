@@ -2,6 +2,8 @@ package sinks
 
 import (
 	"context"
+	"errors"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -9,7 +11,9 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"github.com/xuri/excelize/v2"
 
+	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
 )
 
@@ -125,4 +129,77 @@ func TestCSVPlanIsConcurrent(t *testing.T) {
 	if lines[1] != "'=0;0,25;2024-01-01 00:00:00" || lines[300] != "'=299;299,25;2024-01-01 00:04:59" {
 		t.Fatalf("%q %q", lines[1], lines[300])
 	}
+}
+
+type stringer struct{}
+
+func (stringer) String() string { return "=stringer" }
+
+// Values of Go kinds a mapping does not produce but reports may pass.
+func TestOtherValueKinds(t *testing.T) {
+	d := dec("2.50")
+	var nilDec *decimal.Decimal
+	var nilTime *time.Time
+	tm := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	a, b := 0.1, 0.2
+	vals := []any{7, int32(-3), d.Copy(), &d, nilDec, a + b, stringer{}, &tm, nilTime}
+	got, _ := writeCSV(t, pipeline.SinkSpec{Header: ptr(false), DecimalComma: true, Delimiter: ";"},
+		"a:int,b:int,c:decimal,d:decimal,e:decimal,f:decimal,g:string,h:datetime,i:datetime", vals)
+	if want := "7;-3;2,50;2,50;;0,30000000000000004;'=stringer;2024-05-06 07:08:09;\n"; string(got) != want {
+		t.Errorf("csv: %q\nwant %q", got, want)
+	}
+
+	f := newBookForTest(t)
+	tab := newTable(t, f, "K", []Column{{Name: "a", Type: mappings.Int}, {Name: "b", Type: mappings.Int}, {Name: "c", Type: mappings.Decimal},
+		{Name: "d", Type: mappings.Decimal}, {Name: "e"}, {Name: "f", Type: mappings.Decimal}, {Name: "g"},
+		{Name: "h", Type: mappings.DateTime}, {Name: "i"}, {Name: "j"}, {Name: "k"}, {Name: "l", Type: mappings.Int}},
+		TableOptions{Neutralize: true})
+	if _, err := tab.Append([]any{7, int32(-3), d, &d, nilDec, a + b, stringer{}, &tm, nilTime, uint64(5), float32(1.5), 2.0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tab.Format([]any{uint64(1 << 63)}); err == nil {
+		t.Error("uint64 beyond int64 must fail")
+	}
+	for _, bad := range []float64{math.NaN(), math.Inf(1), 1e-320} {
+		if _, err := tab.Format([]any{nil, nil, nil, nil, nil, bad}); err == nil {
+			t.Errorf("float %v must fail", bad)
+		}
+	}
+	if err := tab.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	g := openBook(t, saveBook(t, f))
+	checkCells(t, g, "K", []cellCheck{
+		{cell: "A2", typ: tNum, raw: "7", numFmt: "0"},
+		{cell: "B2", typ: tNum, raw: "-3"},
+		{cell: "C2", typ: tNum, raw: "2.5", numFmt: "#,##0.00"},
+		{cell: "D2", typ: tNum, raw: "2.5"},
+		{cell: "E2", typ: excelize.CellTypeUnset, raw: ""},
+		{cell: "F2", typ: tNum, raw: "0.3"},
+		{cell: "G2", typ: tStr, raw: "'=stringer"},
+		{cell: "H2", typ: tNum, raw: "45418.2973263889", shown: "06.05.2024 07:08"},
+		{cell: "I2", typ: excelize.CellTypeUnset, raw: ""},
+		{cell: "J2", typ: tNum, raw: "5"},
+		{cell: "K2", typ: tNum, raw: "1.5", numFmt: "#,##0.00"},
+		{cell: "L2", typ: tNum, raw: "2", numFmt: "0"},
+	})
+
+	var s pipeline.Ordered = &CSVSink{}
+	if !s.Ordered() || !(&XLSXSink{}).Ordered() {
+		t.Error("file sinks must be ordered")
+	}
+	fe := &FieldError{Field: "a", Err: errors.New("x")}
+	if !errors.Is(fe, fe.Err) || fe.Error() != `field "a": x` {
+		t.Error(fe)
+	}
+	ce := &CellError{Column: "c", Reason: "r"}
+	if ce.Error() != `column "c": r` {
+		t.Error(ce)
+	}
+}
+
+func newBookForTest(t *testing.T) *excelize.File {
+	f := excelize.NewFile()
+	t.Cleanup(func() { f.Close() })
+	return f
 }

@@ -241,6 +241,22 @@ func (s *CSVSink) format(buf []byte, i int, v any) (out []byte, text string, isT
 		return strconv.AppendInt(buf, v, 10), "", false
 	case int:
 		return strconv.AppendInt(buf, int64(v), 10), "", false
+	case int32:
+		return strconv.AppendInt(buf, int64(v), 10), "", false
+	case int16:
+		return strconv.AppendInt(buf, int64(v), 10), "", false
+	case int8:
+		return strconv.AppendInt(buf, int64(v), 10), "", false
+	case uint64:
+		return strconv.AppendUint(buf, v, 10), "", false
+	case uint:
+		return strconv.AppendUint(buf, uint64(v), 10), "", false
+	case uint32:
+		return strconv.AppendUint(buf, uint64(v), 10), "", false
+	case uint16:
+		return strconv.AppendUint(buf, uint64(v), 10), "", false
+	case uint8:
+		return strconv.AppendUint(buf, uint64(v), 10), "", false
 	case decimal.Decimal:
 		return appendDecimal(buf, v, s.point), "", false
 	case *decimal.Decimal:
@@ -251,24 +267,43 @@ func (s *CSVSink) format(buf []byte, i int, v any) (out []byte, text string, isT
 	case bool:
 		return strconv.AppendBool(buf, v), "", false
 	case time.Time:
-		if s.targets[i].Type == mappings.Date {
-			return v.AppendFormat(buf, s.dateLayout), "", false
+		return s.appendTime(buf, i, v), "", false
+	case *time.Time:
+		if v == nil {
+			return buf, "", false
 		}
-		return v.AppendFormat(buf, s.dtLayout), "", false
+		return s.appendTime(buf, i, *v), "", false
 	case float64:
-		start := len(buf)
-		buf = strconv.AppendFloat(buf, v, 'f', -1, 64)
-		if s.point != '.' {
-			for j := start; j < len(buf); j++ {
-				if buf[j] == '.' {
-					buf[j] = s.point
-				}
-			}
-		}
-		return buf, "", false
+		return s.appendFloat(buf, v, 64), "", false
+	case float32:
+		return s.appendFloat(buf, float64(v), 32), "", false
 	default:
+		if isNilPointer(v) {
+			return buf, "", false
+		}
 		return buf, fmt.Sprint(v), true
 	}
+}
+
+func (s *CSVSink) appendTime(buf []byte, i int, v time.Time) []byte {
+	if s.targets[i].Type == mappings.Date {
+		return v.AppendFormat(buf, s.dateLayout)
+	}
+	return v.AppendFormat(buf, s.dtLayout)
+}
+
+// appendFloat writes a float64 in plain notation, shortest round-trip digits.
+func (s *CSVSink) appendFloat(buf []byte, v float64, bits int) []byte {
+	start := len(buf)
+	buf = strconv.AppendFloat(buf, v, 'f', -1, bits)
+	if s.point != '.' {
+		for j := start; j < len(buf); j++ {
+			if buf[j] == '.' {
+				buf[j] = s.point
+			}
+		}
+	}
+	return buf
 }
 
 // encode converts UTF-8 text to the sink's single-byte encoding, held in a Go

@@ -369,6 +369,18 @@ func (t *Table) formatCell(i int, v any, c *excelize.Cell, k *cellKind) error {
 		return t.integer(i, int64(v), c, k)
 	case int32:
 		return t.integer(i, int64(v), c, k)
+	case int16:
+		return t.integer(i, int64(v), c, k)
+	case int8:
+		return t.integer(i, int64(v), c, k)
+	case uint:
+		return t.formatCell(i, uint64(v), c, k)
+	case uint32:
+		return t.integer(i, int64(v), c, k)
+	case uint16:
+		return t.integer(i, int64(v), c, k)
+	case uint8:
+		return t.integer(i, int64(v), c, k)
 	case uint64:
 		if v > math.MaxInt64 {
 			return t.inexact(i, strconv.FormatUint(v, 10), "has more than 15 significant digits", c, k)
@@ -393,6 +405,9 @@ func (t *Table) formatCell(i int, v any, c *excelize.Cell, k *cellKind) error {
 		}
 		return t.time(i, *v, c, k)
 	default:
+		if isNilPointer(v) {
+			return nil
+		}
 		return t.text(i, fmt.Sprint(v), c, k)
 	}
 }

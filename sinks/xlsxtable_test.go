@@ -51,6 +51,9 @@ func TestTableTotals(t *testing.T) {
 	if err := tab.AppendTotals("Total", []int{1, 2, 3}); err != nil {
 		t.Fatal(err)
 	}
+	if tab.Rows() != 3 || len(tab.Columns()) != 4 {
+		t.Errorf("Rows %d Columns %d", tab.Rows(), len(tab.Columns()))
+	}
 	if tab.TotalsRow() != 5 {
 		t.Fatalf("totals row %d", tab.TotalsRow())
 	}
