@@ -282,6 +282,9 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 		if o.SalesOrderDate.IsZero() {
 			o.SalesOrderDate = T(now)
 		}
+		if s.customerByID[o.CustomerId] == nil || s.companyByID[o.CompanyId] == nil {
+			return nil, fmt.Errorf("seed: sales order %s: unknown customer %d or company %d", o.Number, o.CustomerId, o.CompanyId)
+		}
 		lines := make([]*SalesOrderLineItem, 0, len(so.LineItems))
 		for j := range so.LineItems {
 			l := so.LineItems[j]
