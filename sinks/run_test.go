@@ -79,7 +79,7 @@ func TestRunThroughPipeline(t *testing.T) {
 	for i := range rows {
 		rows[i] = []string{fmt.Sprintf("S%05d", i), fmt.Sprintf("%d.%02d", i, i%100), "Artikel"}
 	}
-	rows[17][2] = "Preis in €" // not in iso-8859-1: fails this record in the CSV run
+	rows[17][2] = "Preis in €"             // not in iso-8859-1: fails this record in the CSV run
 	rows[18][1] = "12345678901234567890.5" // too precise for Excel: fails this record in the XLSX run
 	memRows["ok"] = rows
 
