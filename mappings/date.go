@@ -232,6 +232,21 @@ func defaultLayout(s string) (string, bool) {
 // parse reads a date text; s is already trimmed and non-empty.
 func (p *dateParser) parse(s string) (time.Time, error) {
 	layout := p.layout
+	// The common date-only forms are read by hand: time.Parse costs several
+	// times more, and a file has a date in every row. Anything else, and
+	// every error, goes through time.Parse.
+	switch layout {
+	case "", "2.1.2006", "02.01.2006":
+		if y, m, d, ok := fastDMY(s, layout == "02.01.2006"); ok {
+			return p.date(y, m, d), nil
+		}
+	}
+	switch layout {
+	case "", "2006-01-02", "2006-1-2":
+		if y, m, d, ok := fastYMD(s, layout != "2006-1-2"); ok {
+			return p.date(y, m, d), nil
+		}
+	}
 	if layout == "" {
 		var ok bool
 		if layout, ok = defaultLayout(s); !ok {
@@ -243,6 +258,81 @@ func (p *dateParser) parse(s string) (time.Time, error) {
 		return time.Time{}, p.explain(err)
 	}
 	return p.finish(t), nil
+}
+
+// date builds a valid calendar date at midnight.
+func (p *dateParser) date(y int, m time.Month, d int) time.Time {
+	loc := p.loc
+	if p.dateOnly {
+		loc = time.UTC
+	}
+	return time.Date(y, m, d, 0, 0, 0, 0, loc)
+}
+
+// fastDMY reads d.m.yyyy (fixed: dd.mm.yyyy) and checks the date exists.
+func fastDMY(s string, fixed bool) (int, time.Month, int, bool) {
+	d, rest, ok := leadNum(s, fixed)
+	if !ok || rest == "" || rest[0] != '.' {
+		return 0, 0, 0, false
+	}
+	m, rest, ok := leadNum(rest[1:], fixed)
+	if !ok || len(rest) != 5 || rest[0] != '.' {
+		return 0, 0, 0, false
+	}
+	y, ok := num4(rest[1:])
+	return y, time.Month(m), d, ok && validDate(y, m, d)
+}
+
+// fastYMD reads yyyy-mm-dd (lenient: yyyy-m-d) and checks the date exists.
+func fastYMD(s string, fixed bool) (int, time.Month, int, bool) {
+	if len(s) < 8 || s[4] != '-' {
+		return 0, 0, 0, false
+	}
+	y, ok := num4(s[:4])
+	if !ok {
+		return 0, 0, 0, false
+	}
+	m, rest, ok := leadNum(s[5:], fixed)
+	if !ok || rest == "" || rest[0] != '-' {
+		return 0, 0, 0, false
+	}
+	d, rest, ok := leadNum(rest[1:], fixed)
+	return y, time.Month(m), d, ok && rest == "" && validDate(y, m, d)
+}
+
+// leadNum reads 1 or 2 leading digits (exactly 2 when fixed).
+func leadNum(s string, fixed bool) (int, string, bool) {
+	if s == "" || !isDigit(s[0]) {
+		return 0, s, false
+	}
+	if len(s) > 1 && isDigit(s[1]) {
+		return int(s[0]-'0')*10 + int(s[1]-'0'), s[2:], true
+	}
+	return int(s[0] - '0'), s[1:], !fixed
+}
+
+func num4(s string) (int, bool) {
+	if len(s) != 4 {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < 4; i++ {
+		if !isDigit(s[i]) {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
+}
+
+var daysIn = [13]int{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+
+func validDate(y, m, d int) bool {
+	if m < 1 || m > 12 || d < 1 || d > daysIn[m] {
+		return false
+	}
+	leap := y%4 == 0 && (y%100 != 0 || y%400 == 0)
+	return m != 2 || d <= 28 || leap
 }
 
 func (p *dateParser) finish(t time.Time) time.Time {

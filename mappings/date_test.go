@@ -197,3 +197,16 @@ func FuzzParseDate(f *testing.F) {
 		}
 	})
 }
+
+func TestValidDate(t *testing.T) {
+	for y := 1899; y <= 2401; y++ {
+		for m := 1; m <= 12; m++ {
+			last := time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+			for d := 0; d <= 32; d++ {
+				if got, want := validDate(y, m, d), d >= 1 && d <= last; got != want {
+					t.Fatalf("validDate(%d, %d, %d) = %v", y, m, d, got)
+				}
+			}
+		}
+	}
+}

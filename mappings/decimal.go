@@ -78,30 +78,53 @@ const (
 //
 // See parseDecimalSheet for spreadsheet cells, where "." is always decimal.
 func ParseDecimal(s string, sep DecimalSep) (decimal.Decimal, error) {
-	n, err := scanNumber(s, sep, false)
-	if err != nil {
+	var n number
+	if err := scanNumber(s, sep, false, &n); err != nil {
 		return decimal.Decimal{}, err
 	}
 	return n.decimal(), nil
 }
 
 // number is numeric text reduced to its digits: the value is
-// ±digits × 10^(exp-frac).
+// ±digits × 10^(exp-frac). It lives on the caller's stack; digits beyond
+// len(buf) spill to long.
 type number struct {
-	neg    bool
-	digits []byte
-	frac   int
-	exp    int
-	buf    [24]byte // backing store for digits of ordinary numbers
+	neg  bool
+	nd   int
+	buf  [40]byte
+	long []byte
+	frac int
+	exp  int
+}
+
+func (n *number) push(c byte) {
+	if n.long == nil && n.nd < len(n.buf) {
+		n.buf[n.nd] = c
+		n.nd++
+		return
+	}
+	if n.long == nil {
+		n.long = append(make([]byte, 0, 2*len(n.buf)), n.buf[:n.nd]...)
+	}
+	n.long = append(n.long, c)
+	n.nd++
+}
+
+func (n *number) digits() []byte {
+	if n.long != nil {
+		return n.long
+	}
+	return n.buf[:n.nd]
 }
 
 // decimal converts without going through a string for up to 18 digits, which
 // is every price and quantity in practice.
 func (n *number) decimal() decimal.Decimal {
 	exp := int32(n.exp - n.frac)
-	if len(n.digits) <= 18 {
+	digits := n.digits()
+	if len(digits) <= 18 {
 		var m int64
-		for _, c := range n.digits {
+		for _, c := range digits {
 			m = m*10 + int64(c-'0')
 		}
 		if n.neg {
@@ -109,7 +132,7 @@ func (n *number) decimal() decimal.Decimal {
 		}
 		return decimal.New(m, exp)
 	}
-	bi, _ := new(big.Int).SetString(string(n.digits), 10)
+	bi, _ := new(big.Int).SetString(string(digits), 10)
 	if n.neg {
 		bi.Neg(bi)
 	}
@@ -118,7 +141,7 @@ func (n *number) decimal() decimal.Decimal {
 
 // int64 converts exactly or fails: 1.0 is 1, 1.5 is an error.
 func (n *number) int64() (int64, error) {
-	digits := n.digits
+	digits := n.digits()
 	e := n.exp - n.frac
 	for ; e < 0; e++ {
 		if digits[len(digits)-1] != '0' {
@@ -191,16 +214,15 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // scanNumber validates numeric text and collects its digits; sheet marks
 // spreadsheet input, where a lone "." is the decimal point (see
 // parseDecimalSheet).
-func scanNumber(s string, sep DecimalSep, sheet bool) (n number, err error) {
+func scanNumber(s string, sep DecimalSep, sheet bool, n *number) error {
 	if len(s) > maxNumberLen {
-		return n, reasonError("too long for a number")
+		return reasonError("too long for a number")
 	}
 	body, neg, err := stripAround(s)
 	if err != nil {
-		return n, err
+		return err
 	}
 	n.neg = neg
-	n.digits = n.buf[:0]
 
 	// Pass 1: find the separators and where the mantissa ends.
 	var dots, commas, others int
@@ -228,7 +250,7 @@ func scanNumber(s string, sep DecimalSep, sheet bool) (n number, err error) {
 			others++
 		default:
 			r, _ := utf8.DecodeRuneInString(body[i:])
-			return n, reasonf("not a number: unexpected %q", r)
+			return reasonf("not a number: unexpected %q", r)
 		}
 		i += size
 	}
@@ -260,7 +282,7 @@ func scanNumber(s string, sep DecimalSep, sheet bool) (n number, err error) {
 			dec = c
 			before, after := pos, len(mant)-pos-1
 			if !hasExp && others == 0 && after == 3 && before >= 1 && before <= 3 && mant[0] != '0' && !(c == kindDot && sheet) {
-				return n, reasonf("ambiguous: %s is %s with a decimal %s or %s with a thousands %s; set decimal: comma or decimal: point",
+				return reasonf("ambiguous: %s is %s with a decimal %s or %s with a thousands %s; set decimal: comma or decimal: point",
 					strconv.Quote(strings.TrimSpace(s)), mant[:pos]+"."+mant[pos+1:], sepName(c), mant[:pos]+mant[pos+1:], sepName(c))
 			}
 		}
@@ -279,7 +301,7 @@ func scanNumber(s string, sep DecimalSep, sheet bool) (n number, err error) {
 	for i := 0; i < len(mant); {
 		c := mant[i]
 		if isDigit(c) {
-			n.digits = append(n.digits, c)
+			n.push(c)
 			if seenDec {
 				n.frac++
 			} else {
@@ -295,52 +317,52 @@ func scanNumber(s string, sep DecimalSep, sheet bool) (n number, err error) {
 		i += size
 		if k == dec {
 			if seenDec {
-				return n, reasonf("more than one decimal separator %s", sepDesc(k))
+				return reasonf("more than one decimal separator %s", sepDesc(k))
 			}
 			if group >= 0 && group != 3 {
-				return n, groupErr(thou)
+				return groupErr(thou)
 			}
 			seenDec = true
 			continue
 		}
 		switch {
 		case seenDec:
-			return n, reasonf("%s after the decimal separator %s", sepDesc(k), sepDesc(dec))
+			return reasonf("%s after the decimal separator %s", sepDesc(k), sepDesc(dec))
 		case thou == 0:
 			if intCount == 0 {
-				return n, reasonf("starts with %s", sepDesc(k))
+				return reasonf("starts with %s", sepDesc(k))
 			}
 			if intCount > 3 || mant[0] == '0' {
-				return n, groupErr(k)
+				return groupErr(k)
 			}
 			thou = k
 		case k != thou:
-			return n, reasonf("mixes %s and %s as thousands separators", sepDesc(thou), sepDesc(k))
+			return reasonf("mixes %s and %s as thousands separators", sepDesc(thou), sepDesc(k))
 		case group != 3:
-			return n, groupErr(k)
+			return groupErr(k)
 		}
 		group = 0
 	}
 	if !seenDec && group >= 0 && group != 3 {
-		return n, groupErr(thou)
+		return groupErr(thou)
 	}
-	if len(n.digits) == 0 {
-		return n, reasonError("not a number: no digits")
+	if n.nd == 0 {
+		return reasonError("not a number: no digits")
 	}
 	if hasExp {
 		if dec == kindComma && seenDec || thou != 0 || sep == SepComma {
-			return n, reasonError("exponent notation (E) needs a decimal point and no thousands separators")
+			return reasonError("exponent notation (E) needs a decimal point and no thousands separators")
 		}
 		e, ok := parseExponent(body[end+1:])
 		if !ok {
-			return n, reasonf("not a number: bad exponent %q", body[end:])
+			return reasonf("not a number: bad exponent %q", body[end:])
 		}
 		if e > maxExponent || e < -maxExponent {
-			return n, reasonf("exponent %d out of range (±%d)", e, maxExponent)
+			return reasonf("exponent %d out of range (±%d)", e, maxExponent)
 		}
 		n.exp = e
 	}
-	return n, nil
+	return nil
 }
 
 // parseExponent reads [+-]digits, at most 4 digits.
@@ -395,6 +417,9 @@ var currencies = []string{"€", "$", "£", "¥", "EUR", "USD", "GBP", "CHF"}
 // stripAround removes spaces, one currency marker and the sign.
 func stripAround(s string) (body string, neg bool, err error) {
 	s = strings.TrimSpace(s)
+	if s != "" && isDigit(s[0]) && isDigit(s[len(s)-1]) {
+		return s, false, nil // no sign, no currency: the common case
+	}
 	signed := false
 	takeSign := func() {
 		if signed || s == "" {
@@ -441,8 +466,8 @@ func stripAround(s string) (body string, neg bool, err error) {
 // 3 digits is then the decimal point, since that is how the stored form
 // writes 1.234; a lone "," stays ambiguous under auto.
 func parseDecimalSheet(s string, sep DecimalSep) (decimal.Decimal, error) {
-	n, err := scanNumber(s, sep, true)
-	if err != nil {
+	var n number
+	if err := scanNumber(s, sep, true, &n); err != nil {
 		return decimal.Decimal{}, err
 	}
 	return n.decimal(), nil
@@ -454,8 +479,8 @@ func parseInt(s string, sep DecimalSep, sheet bool) (int64, error) {
 	if v, ok := plainInt(s); ok {
 		return v, nil
 	}
-	n, err := scanNumber(s, sep, sheet)
-	if err != nil {
+	var n number
+	if err := scanNumber(s, sep, sheet, &n); err != nil {
 		return 0, err
 	}
 	return n.int64()

@@ -77,6 +77,9 @@ type field struct {
 	required bool
 	rules    *ruleSet
 
+	// simple fields (column, text transforms, type) take a shorter path.
+	simple bool
+
 	// Constants are mapped once at Compile.
 	hasConst bool
 	constVal any
@@ -211,6 +214,9 @@ func (f *field) read(rec *record.Record, env *exprEnv) (input, error) {
 // apply maps one field of one record: read, text transforms, lookup, empty
 // check, typing, round/multiply, rules.
 func (f *field) apply(ctx context.Context, rec *record.Record, env *exprEnv, sheet, d1904 bool, res *Result) (any, error) {
+	if f.simple {
+		return f.applySimple(rec, sheet, d1904, res), nil
+	}
 	in, err := f.read(rec, env)
 	if err != nil {
 		f.fail(res, &in, err.Error())
@@ -270,6 +276,39 @@ func (f *field) apply(ctx context.Context, rec *record.Record, env *exprEnv, she
 		f.rules.check(text, val, func(reason string) { f.fail(res, &in, reason) })
 	}
 	return val, nil
+}
+
+// applySimple is apply for the common field: a column, text transforms at
+// most, a type, no lookup and no rules.
+func (f *field) applySimple(rec *record.Record, sheet, d1904 bool, res *Result) any {
+	var cell string
+	if f.col < len(rec.Fields) {
+		cell = rec.Fields[f.col]
+	}
+	text := cell
+	var err error
+	if len(f.tf.pre) > 0 {
+		if text, err = runSteps(f.tf.pre, text); err != nil {
+			f.fail(res, &input{text: cell, isText: true}, err.Error())
+			return nil
+		}
+	}
+	if text == "" || f.typ != String && strings.TrimSpace(text) == "" {
+		if f.required {
+			f.fail(res, &input{text: cell, isText: true}, "required, but empty")
+		}
+		return nil
+	}
+	v, err := f.typeText(text, false, sheet, d1904)
+	if err != nil {
+		reason := err.Error()
+		if text != cell {
+			reason += fmt.Sprintf(" (after transforms: %q)", text)
+		}
+		f.fail(res, &input{text: cell, isText: true}, reason)
+		return nil
+	}
+	return v
 }
 
 // translate looks text up and applies the missing policy; ok=false means a
@@ -443,8 +482,8 @@ func (f *field) typeText(s string, machine, sheet, d1904 bool) (any, error) {
 
 // number parses a decimal and applies round/multiply in order.
 func (f *field) number(s string, sep DecimalSep, sheet bool) (decimal.Decimal, error) {
-	n, err := scanNumber(s, sep, sheet)
-	if err != nil {
+	var n number
+	if err := scanNumber(s, sep, sheet, &n); err != nil {
 		return decimal.Decimal{}, err
 	}
 	d := n.decimal()
@@ -610,7 +649,7 @@ func (c *compiler) compile() *Mapper {
 			return nil
 		}
 		for i, n := range c.h.Names {
-			m.fields = append(m.fields, field{target: n, column: n, src: srcColumn, col: i, typ: String})
+			m.fields = append(m.fields, field{target: n, column: n, src: srcColumn, col: i, typ: String, simple: true})
 			m.targets = append(m.targets, Target{Path: n, Type: String, Column: n})
 		}
 	} else {
@@ -773,6 +812,7 @@ func (c *compiler) field(i int, fs *FieldSpec) field {
 		}
 	}
 	f.rules = compileRules(fs.Validate, &f, func(key, msg string) { c.bad(i, "validate."+key, msg) })
+	f.simple = f.src == srcColumn && f.lookup == nil && f.rules == nil && f.typ != List
 	return f
 }
 

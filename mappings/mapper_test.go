@@ -20,7 +20,7 @@ import (
 )
 
 // decodeSpec reads a mapping block the way the pipeline does: strict goccy.
-func decodeSpec(t *testing.T, src string) *Spec {
+func decodeSpec(t testing.TB, src string) *Spec {
 	t.Helper()
 	var doc struct {
 		Mapping Spec `yaml:"mapping"`

@@ -187,29 +187,22 @@ const boolHelp = "not a yes/no value (use ja/nein, yes/no, true/false, wahr/fals
 // parseBool reads the yes/no spellings of German and English files, in any
 // case. Empty never gets here: it is nil.
 func parseBool(s string) (bool, bool) {
-	switch len(s) {
-	case 1:
-		c := s[0]
+	if len(s) > 6 {
+		return false, false
+	}
+	var buf [6]byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		if c >= 'A' && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		switch c {
-		case '1', 'x', 'j', 'y':
-			return true, true
-		case '0', 'n':
-			return false, true
-		}
-		return false, false
+		buf[i] = c
 	}
-	for _, t := range [...]string{"ja", "yes", "true", "wahr"} {
-		if strings.EqualFold(s, t) {
-			return true, true
-		}
-	}
-	for _, f := range [...]string{"nein", "no", "false", "falsch"} {
-		if strings.EqualFold(s, f) {
-			return false, true
-		}
+	switch string(buf[:len(s)]) {
+	case "ja", "yes", "true", "wahr", "1", "x", "j", "y":
+		return true, true
+	case "nein", "no", "false", "falsch", "0", "n":
+		return false, true
 	}
 	return false, false
 }
