@@ -240,7 +240,7 @@ func (c Config) baseURL() (*url.URL, error) {
 	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, &ConfigError{Msg: fmt.Sprintf("WAWI_URL %q is not an http(s) URL with a host (e.g. http://127.0.0.1:64110/api/eazybusiness/)", redactURL(c.BaseURL))}
+		return nil, &ConfigError{Msg: fmt.Sprintf("WAWI_URL %q is not an http(s) URL with a host (e.g. http://127.0.0.1:64110/api/eazybusiness/)", c.scrub(redactURL(c.BaseURL)))}
 	}
 	if u.User != nil {
 		return nil, &ConfigError{Msg: "WAWI_URL must not contain credentials; use WAWI_API_KEY or WAWI_CLIENT_ID/WAWI_CLIENT_SECRET"}
@@ -251,6 +251,16 @@ func (c Config) baseURL() (*url.URL, error) {
 	u.Path = strings.TrimRight(u.Path, "/") + "/"
 	u.RawPath = ""
 	return u, nil
+}
+
+// scrub replaces the Config's secrets in s.
+func (c Config) scrub(s string) string {
+	for _, sec := range []string{c.APIKey, c.ClientSecret} {
+		if len(sec) >= 4 {
+			s = strings.ReplaceAll(s, sec, redacted)
+		}
+	}
+	return s
 }
 
 // redactURL drops userinfo and query from a URL for messages.
@@ -321,7 +331,7 @@ func mask(s string) string {
 // String renders the Config with secrets redacted.
 func (c Config) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "erp.Config{Mode:%s BaseURL:%s", c.Mode(), redactURL(c.BaseURL))
+	fmt.Fprintf(&b, "erp.Config{Mode:%s BaseURL:%s", c.Mode(), c.scrub(redactURL(c.BaseURL)))
 	if c.APIKey != "" {
 		b.WriteString(" APIKey:" + redacted)
 	}
@@ -360,7 +370,7 @@ func (c Config) Format(f fmt.State, verb rune) {
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("mode", string(c.Mode())),
-		slog.String("base_url", redactURL(c.BaseURL)),
+		slog.String("base_url", c.scrub(redactURL(c.BaseURL))),
 		slog.String("api_key", mask(c.APIKey)),
 		slog.String("api_key_file", c.APIKeyFile),
 		slog.String("client_id", c.ClientID),

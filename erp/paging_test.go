@@ -1,0 +1,376 @@
+package erp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// pagedServer serves total items (Id 1..total) as PagedList pages; maxSize
+// caps the page size like a server would.
+type pagedServer struct {
+	total, maxSize int
+	delay          func(page int) time.Duration
+	omitDerived    bool // leave out TotalPages/HasNextPage (readOnly, optional)
+	cur, peak      atomic.Int64
+	rec            recorder
+}
+
+func (s *pagedServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.rec.add(r)
+	n := s.cur.Add(1)
+	defer s.cur.Add(-1)
+	for {
+		p := s.peak.Load()
+		if n <= p || s.peak.CompareAndSwap(p, n) {
+			break
+		}
+	}
+	page, _ := strconv.Atoi(r.URL.Query().Get("pageNumber"))
+	size, _ := strconv.Atoi(r.URL.Query().Get("pageSize"))
+	if page < 1 {
+		page = 1
+	}
+	if size < 1 {
+		size = 100
+	}
+	if s.maxSize > 0 && size > s.maxSize {
+		size = s.maxSize
+	}
+	if s.delay != nil {
+		select {
+		case <-time.After(s.delay(page)):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	items := []map[string]any{}
+	for i := (page-1)*size + 1; i <= min(page*size, s.total); i++ {
+		items = append(items, map[string]any{"Id": i, "Price": json.Number(strconv.Itoa(i) + ".10")})
+	}
+	pages := (s.total + size - 1) / size
+	body := map[string]any{"TotalItems": s.total, "PageNumber": page, "PageSize": size, "Items": items}
+	if !s.omitDerived {
+		body["TotalPages"] = pages
+		body["HasNextPage"] = page < pages
+		body["HasPreviousPage"] = page > 1
+		body["NextPageNumber"] = min(page+1, max(pages, 1))
+		body["PreviousPageNumber"] = max(page-1, 1)
+	}
+	writeJSON(w, 200, body)
+}
+
+func collectIDs(t *testing.T, c *Client, path string, opt PageOptions) []int {
+	t.Helper()
+	var ids []int
+	for rec, err := range c.List(context.Background(), path, nil, opt) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := rec["Id"].(json.Number).Int64()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := rec["Price"].(json.Number); !ok {
+			t.Fatalf("Price is %T, want json.Number", rec["Price"])
+		}
+		ids = append(ids, int(id))
+	}
+	return ids
+}
+
+func wantSequence(t *testing.T, ids []int, n int) {
+	t.Helper()
+	if len(ids) != n {
+		t.Fatalf("%d items, want %d", len(ids), n)
+	}
+	for i, id := range ids {
+		if id != i+1 {
+			t.Fatalf("item %d is Id %d: out of order", i, id)
+		}
+	}
+}
+
+func TestPagesSequential(t *testing.T) {
+	s := &pagedServer{total: 9}
+	c, _ := newTestClient(t, s, nil)
+	ids := collectIDs(t, c, "/items", PageOptions{PageSize: 2, Parallel: 1})
+	wantSequence(t, ids, 9)
+	reqs := s.rec.all()
+	if len(reqs) != 5 {
+		t.Fatalf("%d requests, want 5", len(reqs))
+	}
+	for i, r := range reqs {
+		if r.URL.Query().Get("pageNumber") != strconv.Itoa(i+1) || r.URL.Query().Get("pageSize") != "2" {
+			t.Errorf("request %d: %s", i, r.URL.RawQuery)
+		}
+	}
+	if s.peak.Load() != 1 {
+		t.Errorf("peak %d with Parallel 1", s.peak.Load())
+	}
+}
+
+func TestPagesParallelInOrderBounded(t *testing.T) {
+	s := &pagedServer{total: 50, delay: func(int) time.Duration { return time.Duration(rand.IntN(8)) * time.Millisecond }}
+	c, _ := newTestClient(t, s, func(c *Config) { c.Concurrency = 8 })
+	ids := collectIDs(t, c, "/items", PageOptions{PageSize: 3, Parallel: 3})
+	wantSequence(t, ids, 50)
+	if p := s.peak.Load(); p > 3 {
+		t.Errorf("peak in flight %d, Parallel 3", p)
+	}
+	if p := s.peak.Load(); p < 2 {
+		t.Logf("peak %d: pages were not fetched in parallel", p)
+	}
+	if n := s.rec.n.Load(); n != 17 {
+		t.Errorf("%d requests, want 17", n)
+	}
+}
+
+func TestPagesParallelFasterThanSequential(t *testing.T) {
+	s := &pagedServer{total: 16, delay: func(page int) time.Duration {
+		if page == 1 {
+			return 0
+		}
+		return 20 * time.Millisecond
+	}}
+	c, _ := newTestClient(t, s, nil)
+	start := time.Now()
+	wantSequence(t, collectIDs(t, c, "/items", PageOptions{PageSize: 2, Parallel: 4}), 16)
+	// 7 slow pages, 4 at a time: 2 rounds ≈ 40 ms, sequentially 140 ms.
+	if d := time.Since(start); d > 120*time.Millisecond {
+		t.Errorf("parallel paging took %s", d)
+	}
+}
+
+func TestPagesServerCapsPageSize(t *testing.T) {
+	s := &pagedServer{total: 7, maxSize: 2}
+	c, _ := newTestClient(t, s, nil)
+	wantSequence(t, collectIDs(t, c, "/items", PageOptions{PageSize: 100, Parallel: 2}), 7)
+	reqs := s.rec.all()
+	if got := reqs[0].URL.Query().Get("pageSize"); got != "100" {
+		t.Errorf("first page asked %s", got)
+	}
+	for _, r := range reqs[1:] {
+		if got := r.URL.Query().Get("pageSize"); got != "2" {
+			t.Errorf("later page asked pageSize %s, want the server's 2", got)
+		}
+	}
+}
+
+func TestPagesEmptyList(t *testing.T) {
+	s := &pagedServer{total: 0}
+	c, _ := newTestClient(t, s, nil)
+	var pages []*Page
+	for p, err := range c.Pages(context.Background(), "/items", nil, PageOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, p)
+	}
+	if len(pages) != 1 || pages[0].TotalPages != 0 || pages[0].TotalItems != 0 || len(pages[0].Items) != 0 || pages[0].HasNextPage {
+		t.Fatalf("pages %+v", pages)
+	}
+	if s.rec.n.Load() != 1 {
+		t.Errorf("%d requests", s.rec.n.Load())
+	}
+}
+
+func TestPagesWithoutDerivedFields(t *testing.T) {
+	s := &pagedServer{total: 5, omitDerived: true}
+	c, _ := newTestClient(t, s, nil)
+	wantSequence(t, collectIDs(t, c, "/items", PageOptions{PageSize: 2, Parallel: 1}), 5)
+	wantSequence(t, collectIDs(t, c, "/items", PageOptions{PageSize: 2, Parallel: 2}), 5)
+}
+
+func TestPagesUnpagedArray(t *testing.T) {
+	var rec recorder
+	c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec.add(r)
+		writeJSON(w, 200, []map[string]any{{"Id": 1, "Name": "A"}, {"Id": 2, "Name": "B"}})
+	}), nil)
+	n := 0
+	for rec, err := range c.List(context.Background(), "/companies", nil, PageOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if rec["Id"] != json.Number(strconv.Itoa(n)) {
+			t.Errorf("rec %v", rec)
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d records", n)
+	}
+	// Sub-resource lists are plain arrays too; no paging parameters are sent
+	// to them (the spec does not declare any).
+	for _, err := range c.List(context.Background(), "/salesOrders/12/lineitems", nil, PageOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range rec.all() {
+		if r.URL.RawQuery != "" {
+			t.Errorf("%s sent %q", r.URL.Path, r.URL.RawQuery)
+		}
+	}
+}
+
+func TestPagesErrorEndsSequence(t *testing.T) {
+	s := &pagedServer{total: 10}
+	c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("pageNumber") == "3" {
+			writeJSON(w, 404, errorBody("", "gone", nil))
+			return
+		}
+		s.ServeHTTP(w, r)
+	}), nil)
+	for _, par := range []int{1, 3} {
+		var n int
+		var gotErr error
+		for p, err := range c.Pages(context.Background(), "/items", nil, PageOptions{PageSize: 2, Parallel: par}) {
+			if err != nil {
+				gotErr = err
+				continue
+			}
+			n += len(p.Items)
+		}
+		if StatusOf(gotErr) != 404 || n != 4 {
+			t.Errorf("parallel %d: %d items then %v", par, n, gotErr)
+		}
+	}
+}
+
+// settledGoroutines waits until the goroutine count drops to at most want.
+func settledGoroutines(want int) int {
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		n := runtime.NumGoroutine()
+		if n <= want || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestPagesEarlyBreakCancels(t *testing.T) {
+	var cancelled atomic.Int64
+	s := &pagedServer{total: 1000, delay: func(page int) time.Duration {
+		if page <= 2 {
+			return 0
+		}
+		return 5 * time.Second // pages in flight when the loop breaks
+	}}
+	c, srv := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.ServeHTTP(w, r)
+		if r.Context().Err() != nil {
+			cancelled.Add(1)
+		}
+	}), func(c *Config) {
+		c.HTTPClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	})
+	_ = srv
+	before := runtime.NumGoroutine()
+	start := time.Now()
+	seen := 0
+	for p, err := range c.Pages(context.Background(), "/items", nil, PageOptions{PageSize: 10, Parallel: 4}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen++
+		if p.PageNumber == 2 {
+			break
+		}
+	}
+	if seen != 2 {
+		t.Fatalf("saw %d pages", seen)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("breaking out took %s: fetches were not cancelled", d)
+	}
+	if n := settledGoroutines(before); n > before {
+		buf := make([]byte, 1<<16)
+		t.Errorf("goroutines: %d before, %d after the break\n%s", before, n, buf[:runtime.Stack(buf, true)])
+	}
+	if s.rec.n.Load() > 2+4+1 {
+		t.Errorf("%d pages requested; read-ahead not bounded", s.rec.n.Load())
+	}
+	// The server saw the fetches in flight cancelled.
+	deadline := time.Now().Add(2 * time.Second)
+	for cancelled.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if cancelled.Load() == 0 {
+		t.Error("no in-flight fetch was cancelled")
+	}
+}
+
+func TestPagesReadAheadBounded(t *testing.T) {
+	// A slow consumer: the client must not fetch far ahead of it.
+	s := &pagedServer{total: 200}
+	c, _ := newTestClient(t, s, nil)
+	var maxAhead int64
+	var mu sync.Mutex
+	for p, err := range c.Pages(context.Background(), "/items", nil, PageOptions{PageSize: 10, Parallel: 3}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Millisecond)
+		mu.Lock()
+		if ahead := s.rec.n.Load() - int64(p.PageNumber); ahead > maxAhead {
+			maxAhead = ahead
+		}
+		mu.Unlock()
+	}
+	if maxAhead > 3 {
+		t.Errorf("fetched %d pages ahead of the consumer, Parallel 3", maxAhead)
+	}
+}
+
+func TestPagesContextCancelled(t *testing.T) {
+	s := &pagedServer{total: 100, delay: func(page int) time.Duration {
+		if page == 1 {
+			return 0
+		}
+		return time.Second
+	}}
+	c, _ := newTestClient(t, s, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var gotErr error
+	for _, err := range c.Pages(ctx, "/items", nil, PageOptions{PageSize: 10, Parallel: 3}) {
+		if err != nil {
+			gotErr = err
+			break
+		}
+		cancel()
+	}
+	if !errors.Is(gotErr, context.Canceled) {
+		t.Errorf("err %v", gotErr)
+	}
+}
+
+func TestParsePage(t *testing.T) {
+	p, more, err := parsePage([]byte(`{"TotalItems":5,"PageNumber":1,"PageSize":2,"Items":[{},{}]}`), 2)
+	if err != nil || !more || p.TotalPages != 3 || !p.HasNextPage {
+		t.Errorf("%+v %v %v", p, more, err)
+	}
+	p, more, err = parsePage([]byte(`{"TotalItems":5,"PageNumber":3,"PageSize":2,"TotalPages":3,"HasNextPage":false,"Items":[{}]}`), 2)
+	if err != nil || more || p.HasNextPage {
+		t.Errorf("%+v %v %v", p, more, err)
+	}
+	if _, _, err := parsePage([]byte(`{"foo":1}`), 2); err == nil {
+		t.Error("a non-page was accepted")
+	}
+	// HasNextPage true with no items must not loop forever.
+	if _, more, _ := parsePage([]byte(`{"PageNumber":9,"HasNextPage":true,"Items":[]}`), 2); more {
+		t.Error("an empty page said more")
+	}
+}

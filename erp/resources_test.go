@@ -1,0 +1,172 @@
+package erp
+
+import (
+	"encoding/json"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestResourcesTable(t *testing.T) {
+	want := []string{"categories", "companies", "customers", "items", "manufacturers", "paymentMethods", "salesOrders", "shippingMethods", "stocks", "warehouses"}
+	if got := Resources(); !slices.Equal(got, want) {
+		t.Fatalf("Resources() = %v", got)
+	}
+	items, ok := Resource("items")
+	if !ok || items.ItemURL(42) != "/items/42" || items.IDField != "Id" || items.NaturalKeys[0].Field != "SKU" {
+		t.Fatalf("items %+v", items)
+	}
+	if r, ok := Resource("SALESORDERS"); !ok || r.Name != "salesOrders" {
+		t.Error("lookup is not case-insensitive")
+	}
+	li, ok := Resource("salesOrders/lineitems")
+	if !ok || li.ListURL(7) != "/salesOrders/7/lineitems" || li.Paged {
+		t.Fatalf("lineitems %+v", li)
+	}
+	so, _ := Resource("salesOrders")
+	if k, ok := so.NaturalKey("ExternalNumber"); !ok || k.Lookup != "externalOrderNumber" {
+		t.Errorf("key %+v", k)
+	}
+	if k, ok := items.NaturalKey("gtin"); !ok || k.Field != "Identifiers.Gtin" {
+		t.Errorf("gtin %+v", k)
+	}
+	if p, ok := so.Filter("createdsince"); !ok || p.Name != "createdSince" || p.Type != "date-time" {
+		t.Errorf("filter %+v", p)
+	}
+	if err := so.ValidateFilters(map[string]string{"createdSince": "x", "isCancelled": "false"}); err != nil {
+		t.Error(err)
+	}
+	if err := so.ValidateFilters(map[string]string{"createdAfter": "x"}); err == nil || !strings.Contains(err.Error(), "createdSince") {
+		t.Errorf("err %v", err)
+	}
+	if v, ok := Lookup(map[string]any{"Identifiers": map[string]any{"Gtin": "400"}}, "Identifiers.Gtin"); !ok || v != "400" {
+		t.Error("Lookup")
+	}
+	if r := resourceForListPath("/salesOrders/12/lineitems"); r == nil || r.Name != "lineitems" {
+		t.Error("resourceForListPath")
+	}
+	if r := resourceForListPath("/items/12"); r != nil {
+		t.Error("an item path matched a list")
+	}
+}
+
+// TestResourcesMatchSpec checks the table against the official spec: paths,
+// methods, query parameter names and types, schemas, required fields, and
+// whether the list is paged.
+func TestResourcesMatchSpec(t *testing.T) {
+	b, err := os.ReadFile("contract/openapi-cloud-1.0.json")
+	if err != nil {
+		b, err = os.ReadFile("/work/shared/jtl-wawi-api/openapi-cloud-1.0.json")
+	}
+	if err != nil {
+		t.Skip("spec not available:", err)
+	}
+	type param struct {
+		Name, In string
+		Schema   struct{ Type, Format string }
+	}
+	type schemaRef struct {
+		Ref   string `json:"$ref"`
+		Type  string
+		Items *schemaRef
+	}
+	type op struct {
+		Parameters  []param
+		RequestBody *struct {
+			Content map[string]struct{ Schema schemaRef }
+		}
+		Responses map[string]struct {
+			Content map[string]struct{ Schema schemaRef }
+		}
+	}
+	var spec struct {
+		Paths      map[string]map[string]op
+		Components struct {
+			Schemas map[string]struct{ Required []string }
+		}
+	}
+	if err := json.Unmarshal(b, &spec); err != nil {
+		t.Fatal(err)
+	}
+	query := func(o op) []Param {
+		var ps []Param
+		for _, p := range o.Parameters {
+			if p.In != "query" || p.Name == QueryPageNumber || p.Name == QueryPageSize {
+				continue
+			}
+			ty := p.Schema.Type
+			if p.Schema.Format == "date-time" {
+				ty = "date-time"
+			}
+			ps = append(ps, Param{p.Name, ty})
+		}
+		return ps
+	}
+	ref := func(s schemaRef) string {
+		if s.Items != nil {
+			s = *s.Items
+		}
+		return strings.TrimPrefix(s.Ref, "#/components/schemas/")
+	}
+	checkDef := func(r *ResourceDef) {
+		list, ok := spec.Paths[r.ListPath]["get"]
+		if !ok {
+			t.Errorf("%s: no GET %s", r.Name, r.ListPath)
+			return
+		}
+		if got := query(list); !slices.Equal(got, r.ListQuery) {
+			t.Errorf("%s list query\n got %v\nwant %v", r.Name, r.ListQuery, got)
+		}
+		resp := list.Responses["200"].Content["application/json"].Schema
+		paged := strings.HasPrefix(ref(resp), "PagedListOf")
+		if paged != r.Paged {
+			t.Errorf("%s: Paged %v, spec answers %s", r.Name, r.Paged, ref(resp))
+		}
+		if got := ref(resp); got != "PagedListOf"+r.Schema && got != r.Schema {
+			t.Errorf("%s: list answers %s, table says %s", r.Name, got, r.Schema)
+		}
+		if r.ItemPath != "" {
+			if _, ok := spec.Paths[r.ItemPath]["get"]; !ok {
+				t.Errorf("%s: no GET %s", r.Name, r.ItemPath)
+			}
+			if !strings.Contains(r.ItemPath, "{"+r.PathParam+"}") {
+				t.Errorf("%s: param %s not in %s", r.Name, r.PathParam, r.ItemPath)
+			}
+		}
+		patch, hasPatch := spec.Paths[r.ItemPath]["patch"]
+		if hasPatch != r.Patchable {
+			t.Errorf("%s: Patchable %v", r.Name, r.Patchable)
+		}
+		if hasPatch {
+			if got := query(patch); !slices.Equal(got, r.UpdateQuery) {
+				t.Errorf("%s update query %v, spec %v", r.Name, r.UpdateQuery, got)
+			}
+			if got := ref(patch.RequestBody.Content["application/json"].Schema); got != r.UpdateSchema {
+				t.Errorf("%s update schema %s, spec %s", r.Name, r.UpdateSchema, got)
+			}
+		}
+		post, hasPost := spec.Paths[r.CreatePath]["post"]
+		if hasPost != (r.CreatePath != "") {
+			t.Errorf("%s: CreatePath %q, spec POST %v", r.Name, r.CreatePath, hasPost)
+		}
+		if hasPost {
+			if got := query(post); !slices.Equal(got, r.CreateQuery) {
+				t.Errorf("%s create query %v, spec %v", r.Name, r.CreateQuery, got)
+			}
+			if got := ref(post.RequestBody.Content["application/json"].Schema); got != r.CreateSchema {
+				t.Errorf("%s create schema %s, spec %s", r.Name, r.CreateSchema, got)
+			}
+			if got := spec.Components.Schemas[r.CreateSchema].Required; !slices.Equal(got, r.CreateRequired) {
+				t.Errorf("%s create required %v, spec %v", r.Name, r.CreateRequired, got)
+			}
+		}
+	}
+	for _, name := range Resources() {
+		r, _ := Resource(name)
+		checkDef(r)
+		for _, s := range r.Sub {
+			checkDef(s)
+		}
+	}
+}
