@@ -1,0 +1,183 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wawi-etl/etl/erp"
+)
+
+func init() { subcommands = append(subcommands, newRegisterCommand) }
+
+type registerFlags struct {
+	challenge, appID, displayName, keyFile string
+	scopes, optionalScopes                 []string
+	timeout, poll                          time.Duration
+	force                                  bool
+}
+
+func newRegisterCommand() *cobra.Command {
+	var f registerFlags
+	cmd := &cobra.Command{
+		Use:   "register --challenge CODE",
+		Short: "Register etl with an OnPremise JTL-Wawi and obtain its API key",
+		Long: `register runs the Wawi app registration: it sends the registration request,
+waits while you accept it in JTL-Wawi, then prints the API key (shown only
+once by the Wawi) and, with --key-file, stores it with permissions 0600.
+
+Only WAWI_URL is needed, e.g. http://127.0.0.1:64110/api/eazybusiness/.
+The challenge code is any text of up to 30 characters; use the same one if
+you run register again for the same request.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runRegister(cmd, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.challenge, "challenge", "", "x-challengecode: any text of up to 30 characters (required)")
+	fl.StringVar(&f.appID, "app-id", "", "AppId to register (default WAWI_APP_ID, else etl/<version>); later calls must send the same x-appid")
+	fl.StringVar(&f.displayName, "display-name", "etl", "name shown to the merchant in JTL-Wawi")
+	fl.StringSliceVar(&f.scopes, "scopes", nil, "mandatory API scopes, comma-separated (default all.read, with the write scopes optional)")
+	fl.StringSliceVar(&f.optionalScopes, "optional-scopes", nil, "optional API scopes, comma-separated")
+	fl.StringVar(&f.keyFile, "key-file", "", "write the API key to this file (mode 0600); use it as WAWI_API_KEY_FILE")
+	fl.BoolVar(&f.force, "force", false, "overwrite an existing --key-file")
+	fl.DurationVar(&f.timeout, "timeout", 10*time.Minute, "how long to wait for the merchant to accept")
+	fl.DurationVar(&f.poll, "poll", 3*time.Second, "how often to ask the Wawi for the decision")
+	_ = cmd.MarkFlagRequired("challenge")
+	return cmd
+}
+
+func runRegister(cmd *cobra.Command, f registerFlags) error {
+	out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if err := erp.ValidateChallenge(f.challenge); err != nil {
+		return withCode(exitCannotStart, err)
+	}
+	// Refuse before registering: the key is handed out only once.
+	if f.keyFile != "" && !f.force {
+		if _, err := os.Lstat(f.keyFile); err == nil {
+			return withCode(exitCannotStart, fmt.Errorf("%s exists; use --force to overwrite it, or choose another --key-file", f.keyFile))
+		}
+	}
+	if f.keyFile != "" {
+		if st, err := os.Stat(filepath.Dir(f.keyFile)); err != nil || !st.IsDir() {
+			return withCode(exitCannotStart, fmt.Errorf("cannot write --key-file %s: its folder does not exist", f.keyFile))
+		}
+	}
+	cfg := erp.ConfigFromEnv(os.Getenv)
+	v := appVersion()
+	if cfg.AppVersion == "" {
+		cfg.AppVersion = v
+	}
+	if f.appID != "" {
+		cfg.AppID = f.appID
+	}
+	if cfg.AppID == "" {
+		cfg.AppID = "etl/" + v
+	}
+	c, err := erp.NewForRegistration(cfg)
+	if err != nil {
+		return withCode(exitCannotStart, err)
+	}
+	app := erp.AppRegistration{AppID: cfg.AppID, DisplayName: f.displayName, Version: cfg.AppVersion,
+		MandatoryAPIScopes: f.scopes, OptionalAPIScopes: f.optionalScopes}
+	if app.MandatoryAPIScopes == nil && app.OptionalAPIScopes == nil {
+		app.MandatoryAPIScopes, app.OptionalAPIScopes = erp.DefaultScopes()
+	}
+
+	fmt.Fprintf(out, "Registering %q (AppId %s, version %s) with the Wawi at %s\n\n", app.DisplayName, app.AppID, app.Version, c.BaseURL())
+	fmt.Fprintf(out, "  1. Open JTL-Wawi (new interface) → Admin → App-Registrierung and start the registration there, if you have not yet.\n")
+	fmt.Fprintf(out, "  2. Accept the request of %q there. It asks for the scopes: %s\n", app.DisplayName, scopeList(app))
+	fmt.Fprintf(out, "  3. Leave this window open: etl waits up to %s and then fetches the API key.\n\n", f.timeout)
+
+	start := time.Now()
+	lastNote := start
+	onWait := func(int) {
+		if time.Since(lastNote) >= 30*time.Second {
+			lastNote = time.Now()
+			fmt.Fprintf(errOut, "  still waiting for the decision in JTL-Wawi (%s of %s)…\n", time.Since(start).Round(time.Second), f.timeout)
+		}
+	}
+	fmt.Fprintln(out, "Waiting for the request to be accepted in JTL-Wawi…")
+	reg, err := c.Register(cmd.Context(), f.challenge, app, f.poll, f.timeout, onWait)
+	if err != nil {
+		if errors.Is(err, erp.ErrRegistrationRejected) {
+			return withCode(exitCannotStart, fmt.Errorf("the request of %q was rejected in JTL-Wawi; start a new registration there and run etl register again", app.DisplayName))
+		}
+		return withCode(exitCannotStart, err)
+	}
+
+	fmt.Fprintf(out, "\nAccepted (request %s). Granted scopes: %s\n\n", reg.RequestID, strings.Join(reg.GrantedScopes, ", "))
+	fmt.Fprintf(out, "API key (the Wawi shows it only this once; store it now):\n\n  %s\n\n", reg.APIKey)
+	if f.keyFile != "" {
+		if err := writeKeyFile(f.keyFile, reg.APIKey, f.force); err != nil {
+			return withCode(exitCannotStart, fmt.Errorf("the key is printed above, but writing %s failed: %w", f.keyFile, err))
+		}
+		fmt.Fprintf(out, "Written to %s (mode 0600). Use it with:\n\n  export WAWI_API_KEY_FILE=%s\n", f.keyFile, shellQuote(f.keyFile))
+	} else {
+		fmt.Fprintf(out, "Use it with:\n\n  export WAWI_API_KEY=<the key above>\n")
+	}
+	fmt.Fprintf(out, "  export WAWI_APP_ID=%s   # the key belongs to this app id\n", shellQuote(reg.AppID))
+	fmt.Fprintf(out, "\nThen check the connection with: etl ping\n")
+	return nil
+}
+
+func scopeList(app erp.AppRegistration) string {
+	s := strings.Join(app.MandatoryAPIScopes, ", ") + " (mandatory)"
+	if len(app.OptionalAPIScopes) > 0 {
+		s += "; " + strings.Join(app.OptionalAPIScopes, ", ") + " (optional)"
+	}
+	return s
+}
+
+// writeKeyFile stores key with mode 0600: a new file, or with force an
+// atomic replacement of an existing one.
+func writeKeyFile(path, key string, force bool) error {
+	if !force {
+		fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return err
+		}
+		return writeClose(fh, key)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".wawi-key-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := writeClose(tmp, key); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func writeClose(fh *os.File, key string) error {
+	_, err := io.WriteString(fh, key+"\n")
+	if serr := fh.Sync(); err == nil {
+		err = serr
+	}
+	if cerr := fh.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// shellQuote quotes s for a POSIX shell when needed.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@%+", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
