@@ -191,6 +191,18 @@ func FuzzParseDate(f *testing.F) {
 		} else if err.Error() == "" {
 			t.Fatal("empty error")
 		}
+		// The hand-written fast paths agree with time.Parse.
+		for _, c := range []struct {
+			layout string
+			fast   func(string, bool) (int, time.Month, int, bool)
+			fixed  bool
+		}{{"2.1.2006", fastDMY, false}, {"02.01.2006", fastDMY, true}, {"2006-01-02", fastYMD, true}, {"2006-1-2", fastYMD, false}} {
+			y, m, dd, ok := c.fast(s, c.fixed)
+			ref, err := time.Parse(c.layout, s)
+			if ok != (err == nil) || ok && (ref.Year() != y || ref.Month() != m || ref.Day() != dd) {
+				t.Fatalf("%q as %s: fast %d-%d-%d %v, time.Parse %v %v", s, c.layout, y, m, dd, ok, ref, err)
+			}
+		}
 		if isPlainNumber(s) {
 			_, _ = serialToTime(s, false, time.UTC)
 			_, _ = serialToTime(s, true, time.UTC)

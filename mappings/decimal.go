@@ -76,7 +76,8 @@ const (
 //     by a factor of 1000. Set decimal: comma or point to read such files.
 //     Apostrophe or space grouping elsewhere in the number resolves it ("1 234,5").
 //
-// See parseDecimalSheet for spreadsheet cells, where "." is always decimal.
+// Spreadsheet cells (Header.SerialDates) come in the stored form, so for them
+// a lone "." is always the decimal point; "," keeps the rules above.
 func ParseDecimal(s string, sep DecimalSep) (decimal.Decimal, error) {
 	var n number
 	if err := scanNumber(s, sep, false, &n); err != nil {

@@ -90,7 +90,8 @@ func (m *Mapper) Targets() []Target { return m.targets }
 
 // Apply maps one record. Field problems go to Result.Errs; the error return
 // is only for failures that should stop the run (an ERP lookup could not be
-// resolved because of the connection or ctx).
+// resolved because of the connection or ctx). Records with Err set are the
+// pipeline's to count; Apply does not look at Err.
 func (m *Mapper) Apply(ctx context.Context, rec *record.Record) (Result, error) {
 	var env *exprEnv
 	if m.exprs != nil {

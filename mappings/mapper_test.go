@@ -392,9 +392,10 @@ mapping:
     - {target: Big, expr: 'int(Menge) > 10', type: bool}
     - {target: Half, expr: 'int(Menge) / 4', type: decimal}
     - {target: Fail, expr: 'int(SKU)'}
+    - {target: Parts, expr: 'split(Typ, "t")', type: list}
 `, h, Options{})
 	res := apply(t, m, row(h, 7, "A1", "1.234,5", "extern", "12", "x"))
-	checkValues(t, res.Values, []any{"A1-extern", dec("1234.5"), int64(7), true, dec("3"), nil})
+	checkValues(t, res.Values, []any{"A1-extern", dec("1234.5"), int64(7), true, dec("3"), nil, []string{"ex", "ern"}})
 	if got := errStrings(res.Errs); len(got) != 1 || !strings.HasPrefix(got[0], `Fail: invalid operation: int(A1)`) {
 		t.Errorf("errors %q", got)
 	}
