@@ -5,7 +5,9 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Paths and field names of the API dialect 1.0 (openapi-cloud-1.0.json).
@@ -26,9 +28,34 @@ const (
 )
 
 // Param is a query parameter the spec declares, with its type: string,
-// integer, boolean or date-time.
+// integer, boolean or date-time, and the allowed values when the spec
+// enumerates them.
 type Param struct {
 	Name, Type string
+	Enum       []string
+}
+
+func p(name, typ string, enum ...string) Param { return Param{Name: name, Type: typ, Enum: enum} }
+
+// Check validates a (resolved) filter value against the parameter's type
+// and enum.
+func (p Param) Check(v string) error {
+	var err error
+	switch p.Type {
+	case "integer":
+		_, err = strconv.ParseInt(v, 10, 32)
+	case "boolean":
+		_, err = strconv.ParseBool(v)
+	case "date-time":
+		_, err = time.Parse(time.RFC3339, v)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %q is not a valid %s", p.Name, v, p.Type)
+	}
+	if len(p.Enum) > 0 && !slices.Contains(p.Enum, v) {
+		return fmt.Errorf("%s: %q is not one of %s", p.Name, v, strings.Join(p.Enum, ", "))
+	}
+	return nil
 }
 
 // NaturalKey is a field that identifies a record to a merchant, and the
@@ -149,7 +176,7 @@ func Lookup(rec map[string]any, field string) (any, bool) {
 }
 
 var (
-	disableWF = Param{QueryDisableWorkflows, "boolean"}
+	disableWF = p(QueryDisableWorkflows, "boolean")
 	byName    = []NaturalKey{{Field: "Name"}}
 )
 
@@ -159,8 +186,8 @@ var dialect10 = map[string]*ResourceDef{
 		Name: "items", ListPath: "/items", ItemPath: "/items/{itemId}", CreatePath: "/items",
 		Patchable: true, PathParam: "itemId", IDField: "Id", Paged: true,
 		NaturalKeys: []NaturalKey{{Field: "SKU", Lookup: "searchKeyWord"}, {Field: "Identifiers.Gtin", Lookup: "searchKeyWord"}},
-		ListQuery: []Param{{"searchKeyWord", "string"}, {"categoryId", "integer"}, {"manufacturerId", "integer"},
-			{"parentItemId", "integer"}, {"changedSince", "date-time"}, {"isActiveOnSalesChannelId", "string"}},
+		ListQuery: []Param{p("searchKeyWord", "string"), p("categoryId", "integer"), p("manufacturerId", "integer"),
+			p("parentItemId", "integer"), p("changedSince", "date-time"), p("isActiveOnSalesChannelId", "string")},
 		CreateQuery: []Param{disableWF}, UpdateQuery: []Param{disableWF},
 		Schema: "Item", CreateSchema: "CreateItem", UpdateSchema: "UpdateItem",
 		CreateRequired: []string{"Categories", "Name"},
@@ -169,7 +196,7 @@ var dialect10 = map[string]*ResourceDef{
 		// POST /stocks adds Quantity to the current stock: an adjustment.
 		Name: "stocks", ListPath: "/stocks", CreatePath: "/stocks", Paged: true,
 		NaturalKeys: []NaturalKey{{Field: "ItemId", Lookup: "itemId"}, {Field: "WarehouseId", Lookup: "warehouseId"}, {Field: "StorageLocationId", Lookup: "storageLocationId"}},
-		ListQuery:   []Param{{"itemId", "integer"}, {"warehouseId", "integer"}, {"storageLocationId", "integer"}},
+		ListQuery:   []Param{p("itemId", "integer"), p("warehouseId", "integer"), p("storageLocationId", "integer")},
 		CreateQuery: []Param{disableWF},
 		Schema:      "Stock", CreateSchema: "CreateStock",
 		CreateRequired: []string{"WarehouseId", "ItemId", "Quantity"},
@@ -178,14 +205,14 @@ var dialect10 = map[string]*ResourceDef{
 		Name: "salesOrders", ListPath: "/salesOrders", ItemPath: "/salesOrders/{salesOrderId}", CreatePath: "/salesOrders",
 		Patchable: true, PathParam: "salesOrderId", IDField: "Id", Paged: true,
 		NaturalKeys: []NaturalKey{{Field: "Number", Lookup: "salesOrderNumber"}, {Field: "ExternalNumber", Lookup: "externalOrderNumber"}},
-		ListQuery: []Param{{"salesOrderNumber", "string"}, {"externalOrderNumber", "string"}, {"billingNumber", "string"},
-			{"itemId", "integer"}, {"customerId", "integer"}, {"paymentStatus", "integer"}, {"paymentMethodId", "integer"},
-			{"deliveryCompleteStatus", "integer"}, {"createdUserId", "integer"}, {"companyId", "integer"},
-			{"salesChannelId", "string"}, {"createdSince", "date-time"}, {"createdUntil", "date-time"}, {"colorId", "integer"},
-			{"ebayUsername", "string"}, {"shippingMethodId", "integer"}, {"deliveredDate", "date-time"},
-			{"isCancelled", "boolean"}, {"onHoldReasonId", "integer"}, {"isExternalInvoice", "boolean"}},
-		CreateQuery: []Param{{"renameSalesOrderNumberWhenAlreadyExists", "boolean"}, disableWF},
-		UpdateQuery: []Param{{"recalculateTax", "integer"}, disableWF},
+		ListQuery: []Param{p("salesOrderNumber", "string"), p("externalOrderNumber", "string"), p("billingNumber", "string"),
+			p("itemId", "integer"), p("customerId", "integer"), p("paymentStatus", "integer", "0", "1", "2"), p("paymentMethodId", "integer"),
+			p("deliveryCompleteStatus", "integer", "0", "1", "2"), p("createdUserId", "integer"), p("companyId", "integer"),
+			p("salesChannelId", "string"), p("createdSince", "date-time"), p("createdUntil", "date-time"), p("colorId", "integer"),
+			p("ebayUsername", "string"), p("shippingMethodId", "integer"), p("deliveredDate", "date-time"),
+			p("isCancelled", "boolean"), p("onHoldReasonId", "integer"), p("isExternalInvoice", "boolean")},
+		CreateQuery: []Param{p("renameSalesOrderNumberWhenAlreadyExists", "boolean"), disableWF},
+		UpdateQuery: []Param{p("recalculateTax", "integer", "0", "1", "2"), disableWF},
 		Schema:      "SalesOrder", CreateSchema: "CreateSalesOrder", UpdateSchema: "UpdateSalesOrder",
 		CreateRequired: []string{"CompanyId", "CustomerId"},
 		Sub: map[string]*ResourceDef{
@@ -203,7 +230,7 @@ var dialect10 = map[string]*ResourceDef{
 		Name: "customers", ListPath: "/customers", ItemPath: "/customers/{customerId}", CreatePath: "/customers",
 		Patchable: true, PathParam: "customerId", IDField: "Id", Paged: true,
 		NaturalKeys: []NaturalKey{{Field: "Number", Lookup: "number"}},
-		ListQuery:   []Param{{"searchKeyWord", "string"}, {"number", "string"}, {"groupId", "integer"}, {"categoryId", "integer"}},
+		ListQuery:   []Param{p("searchKeyWord", "string"), p("number", "string"), p("groupId", "integer"), p("categoryId", "integer")},
 		CreateQuery: []Param{disableWF}, UpdateQuery: []Param{disableWF},
 		Schema: "Customer", CreateSchema: "CreateCustomer", UpdateSchema: "UpdateCustomer",
 		CreateRequired: []string{"CustomerGroupId", "BillingAddress", "LanguageIso", "InternalCompanyId"},
@@ -218,7 +245,7 @@ var dialect10 = map[string]*ResourceDef{
 	"warehouses": {
 		Name: "warehouses", ListPath: "/warehouses", IDField: "Id", Paged: true,
 		NaturalKeys: []NaturalKey{{Field: "Name"}, {Field: "Code"}},
-		ListQuery:   []Param{{"isActive", "boolean"}},
+		ListQuery:   []Param{p("isActive", "boolean")},
 		Schema:      "Warehouse",
 	},
 	"companies":       {Name: "companies", ListPath: "/companies", IDField: "Id", NaturalKeys: byName, Schema: "Company"},

@@ -2,6 +2,8 @@ package erp
 
 import (
 	"encoding/json"
+	"fmt"
+	"reflect"
 	"os"
 	"slices"
 	"strings"
@@ -40,6 +42,16 @@ func TestResourcesTable(t *testing.T) {
 	if err := so.ValidateFilters(map[string]string{"createdAfter": "x"}); err == nil || !strings.Contains(err.Error(), "createdSince") {
 		t.Errorf("err %v", err)
 	}
+	ps, _ := so.Filter("paymentStatus")
+	for v, ok := range map[string]bool{"2": true, "3": false, "x": false} {
+		if err := ps.Check(v); (err == nil) != ok {
+			t.Errorf("paymentStatus %q: %v", v, err)
+		}
+	}
+	cs, _ := so.Filter("createdSince")
+	if cs.Check("2025-01-01T00:00:00Z") != nil || cs.Check("-7d") == nil {
+		t.Error("date-time check")
+	}
 	if v, ok := Lookup(map[string]any{"Identifiers": map[string]any{"Gtin": "400"}}, "Identifiers.Gtin"); !ok || v != "400" {
 		t.Error("Lookup")
 	}
@@ -64,7 +76,10 @@ func TestResourcesMatchSpec(t *testing.T) {
 	}
 	type param struct {
 		Name, In string
-		Schema   struct{ Type, Format string }
+		Schema   struct {
+			Type, Format string
+			Enum         []any
+		}
 	}
 	type schemaRef struct {
 		Ref   string `json:"$ref"`
@@ -99,7 +114,11 @@ func TestResourcesMatchSpec(t *testing.T) {
 			if p.Schema.Format == "date-time" {
 				ty = "date-time"
 			}
-			ps = append(ps, Param{p.Name, ty})
+			var enum []string
+			for _, e := range p.Schema.Enum {
+				enum = append(enum, fmt.Sprint(e))
+			}
+			ps = append(ps, Param{Name: p.Name, Type: ty, Enum: enum})
 		}
 		return ps
 	}
@@ -115,7 +134,7 @@ func TestResourcesMatchSpec(t *testing.T) {
 			t.Errorf("%s: no GET %s", r.Name, r.ListPath)
 			return
 		}
-		if got := query(list); !slices.Equal(got, r.ListQuery) {
+		if got := query(list); !reflect.DeepEqual(got, r.ListQuery) {
 			t.Errorf("%s list query\n got %v\nwant %v", r.Name, r.ListQuery, got)
 		}
 		resp := list.Responses["200"].Content["application/json"].Schema
@@ -139,7 +158,7 @@ func TestResourcesMatchSpec(t *testing.T) {
 			t.Errorf("%s: Patchable %v", r.Name, r.Patchable)
 		}
 		if hasPatch {
-			if got := query(patch); !slices.Equal(got, r.UpdateQuery) {
+			if got := query(patch); !reflect.DeepEqual(got, r.UpdateQuery) {
 				t.Errorf("%s update query %v, spec %v", r.Name, r.UpdateQuery, got)
 			}
 			if got := ref(patch.RequestBody.Content["application/json"].Schema); got != r.UpdateSchema {
@@ -151,7 +170,7 @@ func TestResourcesMatchSpec(t *testing.T) {
 			t.Errorf("%s: CreatePath %q, spec POST %v", r.Name, r.CreatePath, hasPost)
 		}
 		if hasPost {
-			if got := query(post); !slices.Equal(got, r.CreateQuery) {
+			if got := query(post); !reflect.DeepEqual(got, r.CreateQuery) {
 				t.Errorf("%s create query %v, spec %v", r.Name, r.CreateQuery, got)
 			}
 			if got := ref(post.RequestBody.Content["application/json"].Schema); got != r.CreateSchema {
