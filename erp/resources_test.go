@@ -3,8 +3,8 @@ package erp
 import (
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
