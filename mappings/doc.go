@@ -20,8 +20,26 @@
 //
 // Numbers are never float64: decimals are shopspring decimal.Decimal and
 // keep the scale they were written with ("12,50" has exponent -2). See
-// ParseDecimal for the separator rules, including decimal: auto. Dates: see
-// the token list in date.go; spreadsheet serial dates in serial.go.
+// ParseDecimal for the separator rules, including decimal: auto.
+//
+// Dates: format: (or the mapping's date_format) is a Go layout when it
+// contains digits (02.01.2006), else a pattern of tokens:
+//
+//	yyyy, yy     year                 mm, m  month   dd, d  day
+//	HH, H        hour 0–23            MM, M  minute  SS, S  second
+//	T            the literal T of ISO 8601
+//
+// Tokens ignore case, except that mm/MM mean minutes right after an hour
+// token or right before a seconds token and months elsewhere, so both
+// dd.mm.yyyy HH:MM:SS and dd.MM.yyyy HH:mm work. Between separators a token
+// accepts 1 or 2 digits; two-letter tokens touching another token (yyyymmdd)
+// need exactly 2. Other letters are errors. Without a format, dates may be
+// 2024-03-05, 2024-03-05T14:30[:15[.123]][Z|+01:00|+0100|+01] (also with a
+// space for T), 05.03.2024, 5.3.2024, 05.03.2024 14:30[:15]. Times without
+// an offset are wall-clock times in Options.Location (UTC when nil); a date
+// field is the calendar date as written, at midnight UTC. Plain numbers
+// from spreadsheets (Header.SerialDates) are serial dates, 1900 or 1904
+// system (see serial.go), unless an explicit format reads them.
 //
 // Expressions see each column as a string variable by its name (or as
 // $env["Col Name"] when the name is no identifier) and row, the record's
