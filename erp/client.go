@@ -447,7 +447,7 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		}
 		return nil, &UnknownOutcomeError{Method: cl.method, Path: cl.path, Err: pending}
 	}
-	if ctx.Err() != nil && lastErr != nil {
+	if ctx.Err() != nil && lastErr != nil && !errors.Is(err, ErrUnknownOutcome) {
 		return nil, fmt.Errorf("%s %s: %w (last error: %s)", cl.method, cl.path, context.Cause(ctx), stripOp(lastErr, cl.method, cl.path))
 	}
 	return nil, err

@@ -900,3 +900,26 @@ func TestInfo(t *testing.T) {
 		t.Fatalf("%v %v", info, err)
 	}
 }
+
+func TestPostCancelledAfterSendIsUnknownOutcome(t *testing.T) {
+	var n atomic.Int64
+	started := make(chan struct{}, 4)
+	c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			writeJSON(w, 429, errorBody("", "later", nil)) // an earlier, harmless failure
+			return
+		}
+		_, _ = io.Copy(io.Discard, r.Body)
+		started <- struct{}{}
+		select {
+		case <-r.Context().Done():
+		case <-time.After(2 * time.Second):
+		}
+	}), func(c *Config) { c.RateLimit = 1000 })
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-started; cancel() }()
+	err := c.Post(ctx, "/items", nil, map[string]any{}, nil, nil)
+	if !errors.Is(err, ErrUnknownOutcome) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v", err)
+	}
+}
