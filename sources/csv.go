@@ -171,7 +171,9 @@ func (s *CSVSource) open(headerRow, skip int, quote rune, enc encoding.Encoding)
 	if s.delim == 0 {
 		s.delim = sniffDelimiter(win, r.quote, atEOF)
 	}
-	r.comma = utf8.AppendRune(nil, s.delim)
+	if s.delim != 0 {
+		r.comma = utf8.AppendRune(nil, s.delim)
+	}
 
 	fr, err := r.read()
 	switch {
@@ -219,7 +221,8 @@ func (s *CSVSource) open(headerRow, skip int, quote rune, enc encoding.Encoding)
 // Header returns the column names of the header row.
 func (s *CSVSource) Header() *record.Header { return s.header }
 
-// Delimiter is the field delimiter in use, configured or detected.
+// Delimiter is the field delimiter in use, configured or detected; 0 when
+// detection found none in the header, so every line is a single field.
 func (s *CSVSource) Delimiter() rune { return s.delim }
 
 // Encoding is the encoding in use: the configured one, or the one a
@@ -450,7 +453,8 @@ var sniffCandidates = [...]byte{'\t', ';', ',', '|'}
 // sniffDelimiter picks the delimiter that occurs in the header line and the
 // same number of times in the most lines after it; a decimal comma in a
 // ;-file occurs in data lines but not in the header, so it loses. Counting
-// happens outside quotes. A file with no candidate is one column; ',' then.
+// happens outside quotes. A header without any candidate means a file of one
+// column: 0 then, so that a comma in the data does not split it.
 func sniffDelimiter(win, quote []byte, atEOF bool) rune {
 	const maxLines = 100
 	var (
@@ -499,7 +503,7 @@ func sniffDelimiter(win, quote []byte, atEOF bool) rune {
 		counts = append(counts, cur)
 	}
 	if len(counts) == 0 {
-		return ','
+		return 0
 	}
 	best, bestScore, bestN := -1, -1.0, 0
 	for k := range sniffCandidates {
@@ -522,7 +526,7 @@ func sniffDelimiter(win, quote []byte, atEOF bool) rune {
 		}
 	}
 	if best < 0 {
-		return ','
+		return 0
 	}
 	return rune(sniffCandidates[best])
 }

@@ -294,9 +294,14 @@ func TestCSVRead(t *testing.T) {
 		spec: pipeline.SourceSpec{Delimiter: "§"},
 		want: []row{{Line: 2, Fields: []string{"1", "x§y"}}},
 	}, {
-		name: "single column",
-		data: []byte("SKU\nA1\nA2\n"),
-		want: []row{{Line: 2, Fields: []string{"A1"}}, {Line: 3, Fields: []string{"A2"}}},
+		name: "single column: a comma in the data does not split it",
+		data: []byte("Name\nSchraube, verzinkt\n\"a\"\"b\"\n"),
+		want: []row{{Line: 2, Fields: []string{"Schraube, verzinkt"}}, {Line: 3, Fields: []string{`a"b`}}},
+	}, {
+		name: "single column with a configured delimiter",
+		data: []byte("Name\nSchraube, verzinkt\n"),
+		spec: pipeline.SourceSpec{Delimiter: ","},
+		want: []row{{Line: 2, Fields: []string{"Schraube"}, Err: "expected 1 fields, found 2"}},
 	}, {
 		name: "long line beyond the read buffer",
 		data: []byte("a,b\n1," + strings.Repeat("x", 200_000) + "\n2,y\n"),
@@ -517,7 +522,7 @@ func TestSniffDelimiter(t *testing.T) {
 		{"a;b;c\n1,5;2,5;3\n", ';'},
 		{"a\tb\n1\t2\n", '\t'},
 		{"a|b\n1|2\n", '|'},
-		{"name\nx\n", ','},
+		{"name\nx,y\n", 0},
 		{"\"a;b\",c\n\"1;2\",3\n", ','},
 		// a quoted line break does not end the line being counted
 		{"a;b\n\"x\ny;z\";1\n", ';'},

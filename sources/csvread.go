@@ -22,7 +22,7 @@ const maxSpanBytes = 4 << 20
 // a quote inside an unquoted field (3/8" Zoll) is a literal character.
 type csvReader struct {
 	br    *bufio.Reader
-	comma []byte // encoded delimiter, 1-4 bytes
+	comma []byte // encoded delimiter, 1-4 bytes; nil for a single column
 	quote []byte // encoded quote; nil turns quoting off
 
 	line   int    // physical lines consumed so far
@@ -90,9 +90,13 @@ func (r *csvReader) readLine() ([]byte, error) {
 	return line, nil
 }
 
-// index finds sep in b; one-byte separators take the fast path.
+// index finds sep in b; one-byte separators take the fast path. An empty
+// sep (a file of one column) is never found.
 func index(b, sep []byte) int {
-	if len(sep) == 1 {
+	switch len(sep) {
+	case 0:
+		return -1
+	case 1:
 		return bytes.IndexByte(b, sep[0])
 	}
 	return bytes.Index(b, sep)
