@@ -84,6 +84,9 @@ type ResourceDef struct {
 	ListQuery, CreateQuery, UpdateQuery []Param
 	// Schema names in the spec: the record, the create and update bodies.
 	Schema, CreateSchema, UpdateSchema string
+	// API scopes the list, create and update calls need (reads are also
+	// granted by all.read).
+	ListScope, CreateScope, UpdateScope string
 	// CreateRequired are the fields the create schema requires.
 	CreateRequired []string
 	// Sub are sub-resources, e.g. salesOrders → lineitems.
@@ -184,6 +187,7 @@ var (
 var dialect10 = map[string]*ResourceDef{
 	"items": {
 		Name: "items", ListPath: "/items", ItemPath: "/items/{itemId}", CreatePath: "/items",
+		ListScope: "item.queryitems", CreateScope: "item.createitem", UpdateScope: "item.updateitem",
 		Patchable: true, PathParam: "itemId", IDField: "Id", Paged: true,
 		NaturalKeys: []NaturalKey{{Field: "SKU", Lookup: "searchKeyWord"}, {Field: "Identifiers.Gtin", Lookup: "searchKeyWord"}},
 		ListQuery: []Param{p("searchKeyWord", "string"), p("categoryId", "integer"), p("manufacturerId", "integer"),
@@ -195,6 +199,7 @@ var dialect10 = map[string]*ResourceDef{
 	"stocks": {
 		// POST /stocks adds Quantity to the current stock: an adjustment.
 		Name: "stocks", ListPath: "/stocks", CreatePath: "/stocks", Paged: true,
+		ListScope: "stock.querystocksperitem", CreateScope: "stock.stockadjustment",
 		NaturalKeys: []NaturalKey{{Field: "ItemId", Lookup: "itemId"}, {Field: "WarehouseId", Lookup: "warehouseId"}, {Field: "StorageLocationId", Lookup: "storageLocationId"}},
 		ListQuery:   []Param{p("itemId", "integer"), p("warehouseId", "integer"), p("storageLocationId", "integer")},
 		CreateQuery: []Param{disableWF},
@@ -203,6 +208,7 @@ var dialect10 = map[string]*ResourceDef{
 	},
 	"salesOrders": {
 		Name: "salesOrders", ListPath: "/salesOrders", ItemPath: "/salesOrders/{salesOrderId}", CreatePath: "/salesOrders",
+		ListScope: "salesorder.querysalesorders", CreateScope: "salesorder.createsalesorder", UpdateScope: "salesorder.updatesalesorder",
 		Patchable: true, PathParam: "salesOrderId", IDField: "Id", Paged: true,
 		NaturalKeys: []NaturalKey{{Field: "Number", Lookup: "salesOrderNumber"}, {Field: "ExternalNumber", Lookup: "externalOrderNumber"}},
 		ListQuery: []Param{p("salesOrderNumber", "string"), p("externalOrderNumber", "string"), p("billingNumber", "string"),
@@ -218,6 +224,7 @@ var dialect10 = map[string]*ResourceDef{
 		Sub: map[string]*ResourceDef{
 			"lineitems": {
 				Name: "lineitems", ListPath: "/salesOrders/{salesOrderId}/lineitems", CreatePath: "/salesOrders/{salesOrderId}/lineitems",
+				ListScope: "salesorder.querysalesorderlineitems", CreateScope: "salesorder.createsalesorderlineitem",
 				PathParam: "salesOrderId", IDField: "Id", Paged: false,
 				NaturalKeys: []NaturalKey{{Field: "SKU"}},
 				// POST takes an array of CreateSalesOrderLineItem.
@@ -228,6 +235,7 @@ var dialect10 = map[string]*ResourceDef{
 	},
 	"customers": {
 		Name: "customers", ListPath: "/customers", ItemPath: "/customers/{customerId}", CreatePath: "/customers",
+		ListScope: "customer.querycustomers", CreateScope: "customer.createcustomer", UpdateScope: "customer.updatecustomer",
 		Patchable: true, PathParam: "customerId", IDField: "Id", Paged: true,
 		NaturalKeys: []NaturalKey{{Field: "Number", Lookup: "number"}},
 		ListQuery:   []Param{p("searchKeyWord", "string"), p("number", "string"), p("groupId", "integer"), p("categoryId", "integer")},
@@ -237,6 +245,7 @@ var dialect10 = map[string]*ResourceDef{
 	},
 	"categories": {
 		Name: "categories", ListPath: "/categories", ItemPath: "/categories/{categoryId}", CreatePath: "/categories",
+		ListScope: "category.querycategories", CreateScope: "category.createcategory", UpdateScope: "category.updatecategory",
 		Patchable: true, PathParam: "categoryId", IDField: "Id", Paged: true,
 		NaturalKeys: byName,
 		Schema:      "Category", CreateSchema: "CreateCategory", UpdateSchema: "UpdateCategory",
@@ -244,14 +253,15 @@ var dialect10 = map[string]*ResourceDef{
 	},
 	"warehouses": {
 		Name: "warehouses", ListPath: "/warehouses", IDField: "Id", Paged: true,
+		ListScope:   "warehouse.querywarehouses",
 		NaturalKeys: []NaturalKey{{Field: "Name"}, {Field: "Code"}},
 		ListQuery:   []Param{p("isActive", "boolean")},
 		Schema:      "Warehouse",
 	},
-	"companies":       {Name: "companies", ListPath: "/companies", IDField: "Id", NaturalKeys: byName, Schema: "Company"},
-	"paymentMethods":  {Name: "paymentMethods", ListPath: "/paymentMethods", IDField: "Id", NaturalKeys: byName, Schema: "PaymentMethod"},
-	"shippingMethods": {Name: "shippingMethods", ListPath: "/shippingMethods", IDField: "Id", NaturalKeys: byName, Schema: "ShippingMethod"},
-	"manufacturers":   {Name: "manufacturers", ListPath: "/manufacturers", IDField: "Id", NaturalKeys: byName, Schema: "Manufacturer"},
+	"companies":       {Name: "companies", ListScope: "company.querycompanies", ListPath: "/companies", IDField: "Id", NaturalKeys: byName, Schema: "Company"},
+	"paymentMethods":  {Name: "paymentMethods", ListScope: "paymentmethod.querypaymentmethods", ListPath: "/paymentMethods", IDField: "Id", NaturalKeys: byName, Schema: "PaymentMethod"},
+	"shippingMethods": {Name: "shippingMethods", ListScope: "shippingmethod.queryshippingmethods", ListPath: "/shippingMethods", IDField: "Id", NaturalKeys: byName, Schema: "ShippingMethod"},
+	"manufacturers":   {Name: "manufacturers", ListScope: "manufacturer.querymanufacturers", ListPath: "/manufacturers", IDField: "Id", NaturalKeys: byName, Schema: "Manufacturer"},
 }
 
 // Resource finds a resource by name (case-insensitive: salesOrders,

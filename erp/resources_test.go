@@ -87,6 +87,7 @@ func TestResourcesMatchSpec(t *testing.T) {
 		Items *schemaRef
 	}
 	type op struct {
+		Security    []map[string][]string
 		Parameters  []param
 		RequestBody *struct {
 			Content map[string]struct{ Schema schemaRef }
@@ -128,6 +129,16 @@ func TestResourcesMatchSpec(t *testing.T) {
 		}
 		return strings.TrimPrefix(s.Ref, "#/components/schemas/")
 	}
+	scope := func(o op) string {
+		for _, sec := range o.Security {
+			for _, s := range sec["Wawi"] {
+				if s != "all.read" {
+					return s
+				}
+			}
+		}
+		return ""
+	}
 	checkDef := func(r *ResourceDef) {
 		list, ok := spec.Paths[r.ListPath]["get"]
 		if !ok {
@@ -136,6 +147,9 @@ func TestResourcesMatchSpec(t *testing.T) {
 		}
 		if got := query(list); !reflect.DeepEqual(got, r.ListQuery) {
 			t.Errorf("%s list query\n got %v\nwant %v", r.Name, r.ListQuery, got)
+		}
+		if got := scope(list); got != r.ListScope {
+			t.Errorf("%s list scope %q, spec %q", r.Name, r.ListScope, got)
 		}
 		resp := list.Responses["200"].Content["application/json"].Schema
 		paged := strings.HasPrefix(ref(resp), "PagedListOf")
@@ -158,6 +172,9 @@ func TestResourcesMatchSpec(t *testing.T) {
 			t.Errorf("%s: Patchable %v", r.Name, r.Patchable)
 		}
 		if hasPatch {
+			if got := scope(patch); got != r.UpdateScope {
+				t.Errorf("%s update scope %q, spec %q", r.Name, r.UpdateScope, got)
+			}
 			if got := query(patch); !reflect.DeepEqual(got, r.UpdateQuery) {
 				t.Errorf("%s update query %v, spec %v", r.Name, r.UpdateQuery, got)
 			}
@@ -170,6 +187,9 @@ func TestResourcesMatchSpec(t *testing.T) {
 			t.Errorf("%s: CreatePath %q, spec POST %v", r.Name, r.CreatePath, hasPost)
 		}
 		if hasPost {
+			if got := scope(post); got != r.CreateScope {
+				t.Errorf("%s create scope %q, spec %q", r.Name, r.CreateScope, got)
+			}
 			if got := query(post); !reflect.DeepEqual(got, r.CreateQuery) {
 				t.Errorf("%s create query %v, spec %v", r.Name, r.CreateQuery, got)
 			}
