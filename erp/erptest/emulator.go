@@ -227,6 +227,7 @@ func New(opts Options) (*Emulator, error) {
 		return nil, err
 	}
 	e.st = st
+	e.opts.Seed = nil // the store has its own copy; let the seed be collected
 	e.mux = http.NewServeMux()
 	for i := range apiRoutes {
 		rt := &apiRoutes[i]

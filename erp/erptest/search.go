@@ -13,10 +13,11 @@ import (
 type textIndex struct {
 	text  map[int]string
 	grams map[string][]int
+	seen  map[string]bool // scratch for set
 }
 
 func newTextIndex() *textIndex {
-	return &textIndex{text: map[int]string{}, grams: map[string][]int{}}
+	return &textIndex{text: map[int]string{}, grams: map[string][]int{}, seen: map[string]bool{}}
 }
 
 // set records the searchable text of id (the fields joined by "\x00").
@@ -26,7 +27,8 @@ func (x *textIndex) set(id int, fields ...string) {
 		return
 	}
 	x.text[id] = t
-	seen := map[string]bool{}
+	seen := x.seen
+	clear(seen)
 	for i := 0; i+3 <= len(t); i++ {
 		g := t[i : i+3]
 		if strings.IndexByte(g, 0) >= 0 || seen[g] {

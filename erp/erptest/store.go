@@ -98,11 +98,12 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 	if seed == nil {
 		seed = &Seed{}
 	}
+	ni, no, ns := len(seed.Items), len(seed.Orders), len(seed.Stock)
 	s := &store{
-		itemByID: map[int]*Item{}, itemBySKU: map[string]*Item{}, itemText: newTextIndex(),
-		stock: map[stockKey]*Stock{}, stockByItem: map[int][]*Stock{},
-		orderByID: map[int]*SalesOrder{}, orderByNum: map[string]*SalesOrder{}, orderByExt: map[string][]*SalesOrder{},
-		orderByCust: map[int][]*SalesOrder{}, lines: map[int][]*SalesOrderLineItem{},
+		itemByID: make(map[int]*Item, ni), itemBySKU: make(map[string]*Item, ni), itemText: newTextIndex(),
+		stock: make(map[stockKey]*Stock, ns), stockByItem: make(map[int][]*Stock, ni),
+		orderByID: make(map[int]*SalesOrder, no), orderByNum: make(map[string]*SalesOrder, no), orderByExt: make(map[string][]*SalesOrder, no),
+		orderByCust: map[int][]*SalesOrder{}, lines: make(map[int][]*SalesOrderLineItem, no),
 		customerByID: map[int]*Customer{}, customerByNum: map[string]*Customer{}, customerText: newTextIndex(),
 		categoryByID: map[int]*Category{}, warehouseByID: map[int]*Warehouse{}, companyByID: map[int]*Company{},
 		paymentByID: map[int]*PaymentMethod{}, shippingByID: map[int]*ShippingMethod{}, manufacturerByID: map[int]*Manufacturer{},
@@ -176,8 +177,10 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 	for _, it := range seed.Items {
 		s.next.item = max(s.next.item, it.Id)
 	}
-	for i := range seed.Items {
-		it := seed.Items[i]
+	items := slices.Clone(seed.Items) // one allocation; the seed stays untouched
+	s.items = make([]*Item, 0, len(items))
+	for i := range items {
+		it := &items[i]
 		if it.Id == 0 {
 			s.next.item++
 			it.Id = s.next.item
@@ -197,9 +200,14 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 		if it.Changed.IsZero() {
 			it.Changed = it.Added
 		}
-		it.Categories = slices.Clone(it.Categories)
-		s.normalizeItem(&it)
-		s.putItem(&it)
+		for _, c := range it.Categories {
+			if c.Name == "" {
+				it.Categories = slices.Clone(it.Categories) // normalizeItem fills the names
+				break
+			}
+		}
+		s.normalizeItem(it)
+		s.putItem(it)
 	}
 	slices.SortFunc(s.items, byID(func(i *Item) int { return i.Id }))
 
@@ -263,9 +271,17 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 			s.next.line = max(s.next.line, l.Id)
 		}
 	}
+	nLines := 0
 	for i := range seed.Orders {
-		so := seed.Orders[i]
-		o := so.SalesOrder
+		nLines += len(seed.Orders[i].LineItems)
+	}
+	orderSlab := make([]SalesOrder, len(seed.Orders))
+	lineSlab := make([]SalesOrderLineItem, 0, nLines)
+	s.orders = make([]*SalesOrder, 0, len(seed.Orders))
+	for i := range seed.Orders {
+		so := &seed.Orders[i]
+		orderSlab[i] = so.SalesOrder
+		o := &orderSlab[i]
 		if o.Id == 0 {
 			s.next.order++
 			o.Id = s.next.order
@@ -287,21 +303,22 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 		}
 		lines := make([]*SalesOrderLineItem, 0, len(so.LineItems))
 		for j := range so.LineItems {
-			l := so.LineItems[j]
+			lineSlab = append(lineSlab, so.LineItems[j])
+			l := &lineSlab[len(lineSlab)-1]
 			if l.Id == 0 {
 				s.next.line++
 				l.Id = s.next.line
 			}
 			l.SalesOrderId = o.Id
-			if err := s.normalizeLine(&l); err != nil {
+			if err := s.normalizeLine(l); err != nil {
 				return nil, fmt.Errorf("seed: sales order %s: %w", o.Number, err)
 			}
-			lines = append(lines, &l)
+			lines = append(lines, l)
 		}
-		s.putOrder(&o)
+		s.putOrder(o)
 		s.lines[o.Id] = lines
 		if o.SalesOrderPaymentDetails.TotalGrossAmount.IsZero() && len(lines) > 0 {
-			s.recalc(&o)
+			s.recalc(o)
 		}
 	}
 	slices.SortFunc(s.orders, byID(func(o *SalesOrder) int { return o.Id }))
