@@ -66,7 +66,9 @@ func BenchmarkStockByItem(b *testing.B) {
 
 func BenchmarkOrderByExternalNumber(b *testing.B) {
 	e := benchEmu(b)
-	benchGet(b, e, func(i int) string { return fmt.Sprintf("/salesOrders?externalOrderNumber=SHOP-%07d", 5000000+1+i%100000) })
+	benchGet(b, e, func(i int) string {
+		return fmt.Sprintf("/salesOrders?externalOrderNumber=SHOP-%07d", 5000000+1+i%100000)
+	})
 }
 
 func BenchmarkGenerateBig(b *testing.B) {
