@@ -97,7 +97,11 @@ type Options struct {
 	// MaxPageSize caps pageSize (default DefaultMaxPageSize).
 	MaxPageSize int
 	// Validate checks every API request and response with erp/contract and
-	// records violations (ContractViolations). Off by default: it is slow.
+	// records violations (ContractViolations, GET /_admin/violations). The
+	// answer to a request that itself broke the contract is not checked (the
+	// spec only describes answers to valid requests). Off by default: it
+	// costs far more than serving. (The spec is loaded either way, for the
+	// required headers and the request body schemas.)
 	Validate bool
 	// Seed is the initial state (nil: base data only; see Seed).
 	Seed *Seed
