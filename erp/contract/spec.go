@@ -4,6 +4,13 @@
 // checks what it receives and answers with ValidateRequest and
 // ValidateResponse. Both sides therefore speak to the same contract.
 //
+// In a client test:
+//
+//	tr := contract.NewTransport(http.DefaultTransport, func(err error) { t.Error(err) })
+//	client := &http.Client{Transport: tr}
+//	// ... exercise the client against erptest.NewServer(...).URL ...
+//	t.Log(tr.Coverage()) // "12 of 209 spec operations exercised" and the list
+//
 // # Matching requests to the spec
 //
 // The spec's only server is https://api.jtl-cloud.com/erp, but requests are
