@@ -150,18 +150,32 @@ func TestXLSXRows(t *testing.T) {
 }
 
 // An error workbook written by a run (the original columns, then _row,
-// _field, _error) reads back like any other sheet; this one is written by
-// the stream writer, which stores text inline instead of as shared strings.
+// _field, _error) reads back like any other sheet. It is built the way the
+// pipeline builds it: stream writer (text stored inline, not as shared
+// strings), styled header, frozen pane, a comment on the bad cell, a table.
 func TestXLSXErrorWorkbook(t *testing.T) {
 	dir := saveBook(t, func(f *excelize.File) {
-		f.SetSheetName("Sheet1", "Fehler")
-		sw, err := f.NewStreamWriter("Fehler")
+		f.SetSheetName("Sheet1", "Errors")
+		sw, err := f.NewStreamWriter("Errors")
 		if err != nil {
 			t.Fatal(err)
 		}
-		sw.SetRow("A1", []any{"SKU", "Preis", "_row", "_field", "_error"})
-		sw.SetRow("A2", []any{"A1", "12,5x", 17, "Preis", "not a number: 12,5x"})
-		sw.SetRow("A3", []any{"A2", "", 18, "SKU", "required"})
+		bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+		sw.SetColWidth(5, 5, 60)
+		sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
+		hdr := []any{}
+		for _, n := range []string{"SKU", "Preis", "_row", "_field", "_error"} {
+			hdr = append(hdr, excelize.Cell{StyleID: bold, Value: n})
+		}
+		sw.SetRow("A1", hdr)
+		sw.SetRow("A2", []any{"A1", "12,5x", "17", "Preis", "not a number: 12,5x"})
+		sw.SetRow("A3", []any{"A2", "", "18", "SKU", "required"})
+		if err := f.AddComment("Errors", excelize.Comment{Cell: "B2", Author: "etl", Text: "not a number"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := sw.AddTable(&excelize.Table{Range: "A1:E3", Name: "Errors", StyleName: "TableStyleLight1"}); err != nil {
+			t.Fatal(err)
+		}
 		if err := sw.Flush(); err != nil {
 			t.Fatal(err)
 		}
