@@ -104,6 +104,18 @@ type SinkSpec struct {
 	Operation string `yaml:"operation,omitempty" json:"operation,omitempty" jsonschema:"enum=create,enum=update,enum=upsert,enum=set,enum=adjust"`
 	// MatchBy (erp): the field that identifies an existing record (SKU, GTIN, Number, ExternalNumber).
 	MatchBy string `yaml:"match_by,omitempty" json:"match_by,omitempty"`
+	// Lookup (erp): how existing records are found: auto (default), index
+	// (read the whole list once) or search (one filtered request per record).
+	Lookup string `yaml:"lookup,omitempty" json:"lookup,omitempty" jsonschema:"enum=auto,enum=index,enum=search"`
+	// Warehouse (erp stocks): name or id of the warehouse for every record,
+	// instead of a WarehouseId or Warehouse target.
+	Warehouse string `yaml:"warehouse,omitempty" json:"warehouse,omitempty"`
+	// OnMissing (erp update, stocks): what a record whose item does not exist
+	// in the Wawi becomes: fail (default) or skip.
+	OnMissing string `yaml:"on_missing,omitempty" json:"on_missing,omitempty" jsonschema:"enum=fail,enum=skip"`
+	// DisableWorkflows (erp) sends disableAutomaticWorkflows=true on writes;
+	// default true. The job's erp.disable_workflows applies when this is unset.
+	DisableWorkflows *bool `yaml:"disable_workflows,omitempty" json:"disable_workflows,omitempty"`
 }
 
 // ERPSpec is the Wawi connection of a job. Empty fields fall back to the
