@@ -409,12 +409,10 @@ func TestCSVRelativeAndAbsolutePath(t *testing.T) {
 func TestCSVUnclosedQuoteSpanLimit(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("SKU;Name\nA0;\"open\n")
-	n := maxSpanBytes/10 + 1000
-	for i := range n {
-		b.WriteString("B;")
-		b.WriteString(strings.Repeat("x", 6))
-		_ = i
-		b.WriteString("\n")
+	line := "B;" + strings.Repeat("x", 4000) + "\n"
+	n := maxSpanBytes/len(line) + 10
+	for range n {
+		b.WriteString(line)
 	}
 	b.WriteString("C;\"quoted\"\n")
 	src, err := openCSVBytes(t, []byte(b.String()), pipeline.SourceSpec{})

@@ -374,9 +374,12 @@ func TestScanMergeRefs(t *testing.T) {
 			t.Errorf("%s: %q %v, want %q", name, got, err, tt.want)
 		}
 	}
-	// The tag at every position relative to the chunk edge.
-	for shift := range 200 {
-		doc := strings.Repeat("x", 64<<10-100+shift) + `<mergeCells><mergeCell ref="B2:C2"/></mergeCells>`
+	// The tag at every position across the edge of the first read (one
+	// chunk plus the carry-over), with a prefix so the walk back to '<'
+	// crosses it too.
+	const firstRead = 64<<10 + 128
+	for shift := range 40 {
+		doc := strings.Repeat("x", firstRead-30+shift) + `<x:mergeCells><x:mergeCell ref="B2:C2"/></x:mergeCells>`
 		got, err := scanMergeRefs(strings.NewReader(doc))
 		if err != nil || len(got) != 1 || got[0] != "B2:C2" {
 			t.Fatalf("shift %d: %q %v", shift, got, err)
