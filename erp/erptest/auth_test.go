@@ -10,6 +10,7 @@ import (
 )
 
 func TestMissingHeaders(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, Options{})
 	ts.badRequests = true
 	for _, h := range []string{"x-appid", "x-appversion", "api-version"} {
@@ -33,6 +34,7 @@ func TestMissingHeaders(t *testing.T) {
 }
 
 func TestOnPremiseAuth(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, Options{APIKey: "secret-key"})
 	ts.badRequests = true
 	must(t, ts.call("GET", "/items", nil, "Authorization", "Wawi secret-key"), 200)
@@ -70,6 +72,7 @@ func getToken(t *testing.T, ts *testServer, id, secret, grant string) (*resp, ma
 }
 
 func TestCloudAuth(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	const tenant = "6f1c7a52-8d7b-4b0e-9c1a-1f2e3d4c5b6a"
 	ts := newServer(t, Options{ClientID: "cid", ClientSecret: "cs", TenantID: tenant, TokenTTL: 10 * time.Minute, Now: clock.Now})
@@ -114,6 +117,7 @@ func registrationBody(app string) string {
 }
 
 func TestRegistrationFlow(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	ts := newServer(t, Options{APIKey: "preset", Now: clock.Now})
 	noAuth := []string{"Authorization", "", "x-appid", "", "x-appversion", "", "x-challengecode", "chal-1"}
@@ -173,6 +177,7 @@ func TestRegistrationFlow(t *testing.T) {
 }
 
 func TestRegistrationAutoAccept(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	ts := newServer(t, Options{RegistrationAutoAccept: 3 * time.Second, Now: clock.Now})
 	hdr := []string{"Authorization", "", "x-challengecode", "c"}

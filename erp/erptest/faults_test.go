@@ -13,6 +13,7 @@ import (
 )
 
 func TestFailRate(t *testing.T) {
+	t.Parallel()
 	ts := newUncheckedServer(t, Options{FailRate: 0.2, Seed: stockSeed()})
 	const n = 1000
 	statuses := map[int]int{}
@@ -38,6 +39,7 @@ func TestFailRate(t *testing.T) {
 }
 
 func TestLostWrites(t *testing.T) {
+	t.Parallel()
 	ts := newUncheckedServer(t, Options{LostWriteRate: 0.3, Seed: stockSeed()})
 	const n = 500
 	statuses := map[int]int{}
@@ -78,6 +80,7 @@ func TestLostWrites(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	ts := newServer(t, Options{RequestBudget: 5, BudgetWindow: 2 * time.Second, Now: clock.Now})
 	for i := 0; i < 5; i++ {
@@ -110,6 +113,7 @@ func TestRateLimit(t *testing.T) {
 }
 
 func TestLatency(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, Options{Latency: 30 * time.Millisecond, Jitter: 10 * time.Millisecond, Seed: stockSeed()})
 	for i := 0; i < 5; i++ {
 		start := time.Now()
@@ -137,6 +141,7 @@ func TestLatency(t *testing.T) {
 }
 
 func TestFaultsAtRuntimeAndAdmin(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, Options{Seed: Generate(GenConfig{Items: 3, Orders: 2})})
 	must(t, ts.call("GET", "/info", nil), 200)
 	// Turn failures on through the admin route, then off through the API.
@@ -192,6 +197,7 @@ func TestFaultsAtRuntimeAndAdmin(t *testing.T) {
 }
 
 func TestDeterministicFaults(t *testing.T) {
+	t.Parallel()
 	run := func() []int {
 		ts := newUncheckedServer(t, Options{FailRate: 0.3, LostWriteRate: 0.3, Rand: rand.New(rand.NewPCG(5, 5)), Seed: stockSeed()})
 		var out []int
@@ -207,6 +213,7 @@ func TestDeterministicFaults(t *testing.T) {
 }
 
 func TestConcurrentAdjustments(t *testing.T) {
+	t.Parallel()
 	ts := newUncheckedServer(t, Options{Seed: stockSeed()})
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {

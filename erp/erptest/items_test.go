@@ -12,6 +12,7 @@ import (
 )
 
 func TestRoutesMatchSpec(t *testing.T) {
+	t.Parallel()
 	for _, rt := range apiRoutes {
 		op := contract.Operation(rt.opID)
 		if op == nil {
@@ -29,6 +30,7 @@ func TestRoutesMatchSpec(t *testing.T) {
 }
 
 func TestItemCreate(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, Options{})
 	r := must(t, ts.call("POST", "/items?disableAutomaticWorkflows=true",
 		`{"Name":"Schraube","Categories":[{"CategoryId":2}],"ItemPriceData":{"SalesPriceNet":19.99,"PurchasePriceNet":1234567.8912},"Identifiers":{"Gtin":"4006381333931"}}`), 201)
@@ -70,6 +72,7 @@ func TestItemCreate(t *testing.T) {
 }
 
 func TestItemCreateValidation(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, Options{})
 	ts.badRequests = true
 	wantValidation(t, ts.call("POST", "/items", `{}`), "Name", "Categories")
@@ -94,6 +97,7 @@ func TestItemCreateValidation(t *testing.T) {
 }
 
 func TestItemGetPatch(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	ts := newServer(t, Options{Now: clock.Now, Seed: Generate(GenConfig{Items: 3})})
 	must(t, ts.call("GET", "/items/999", nil), 404)
@@ -147,6 +151,7 @@ func TestItemGetPatch(t *testing.T) {
 }
 
 func TestItemSearchAndFilters(t *testing.T) {
+	t.Parallel()
 	seed := Generate(GenConfig{Items: 400, Seed: 3})
 	ts := newServer(t, Options{Seed: seed})
 	all := ts.Items()
@@ -217,6 +222,7 @@ func TestItemSearchAndFilters(t *testing.T) {
 func head(ids []int) []int { return ids[:min(len(ids), 12)] }
 
 func TestPagingEnvelope(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, Options{Seed: Generate(GenConfig{Items: 250}), MaxPageSize: 120})
 	var p PagedList[Item]
 	must(t, ts.call("GET", "/items", nil), 200).decode(t, &p)
@@ -269,6 +275,7 @@ func envelope[T any](p PagedList[T]) PagedList[T] {
 }
 
 func TestCategoriesAndLookups(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, Options{})
 	var cats PagedList[Category]
 	must(t, ts.call("GET", "/categories", nil), 200).decode(t, &cats)
@@ -308,6 +315,7 @@ func TestCategoriesAndLookups(t *testing.T) {
 }
 
 func TestUnknownRoute(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, Options{})
 	ts.badRequests = true
 	r := must(t, ts.call("GET", "/nope", nil), 404)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestGenerateDeterministic(t *testing.T) {
+	t.Parallel()
 	cfg := GenConfig{Items: 300, Orders: 500, Seed: 7}
 	a, b := Generate(cfg), Generate(cfg)
 	ja, _ := json.Marshal(a)
@@ -62,6 +63,7 @@ func TestGenerateDeterministic(t *testing.T) {
 }
 
 func TestSeedFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "seed.json")
 	os.WriteFile(path, []byte(`{
@@ -142,6 +144,7 @@ func TestSeedFile(t *testing.T) {
 }
 
 func TestDecJSON(t *testing.T) {
+	t.Parallel()
 	var v struct{ A, B, C, D Dec }
 	if err := json.Unmarshal([]byte(`{"A":0.1,"B":"12345678901234567890.123456789","C":4.90,"D":null}`), &v); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 // TestGeneratedDataIsSpecValid reads every generated record through the API
 // with validation on: the generator's data must satisfy the spec.
 func TestGeneratedDataIsSpecValid(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, Options{Seed: Generate(GenConfig{Items: 40, Orders: 40, Seed: 11})})
 	for _, path := range []string{"/items", "/salesOrders", "/customers", "/stocks", "/categories", "/warehouses"} {
 		var p PagedList[map[string]any]
@@ -32,6 +33,7 @@ func TestGeneratedDataIsSpecValid(t *testing.T) {
 // client's tests do: through contract.NewTransport, which finds the
 // operation below the non-root base path on its own.
 func TestClientSideTransport(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, Options{Seed: Generate(GenConfig{Items: 5, Orders: 5})})
 	var violations []string
 	tr := contract.NewTransport(nil, func(err error) { violations = append(violations, err.Error()) })

@@ -20,6 +20,7 @@ func stockSeed() *Seed {
 }
 
 func TestStockAdjustments(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, Options{Seed: stockSeed()})
 	post := func(body string) *resp {
 		t.Helper()
@@ -102,6 +103,7 @@ func orderSeed() *Seed {
 }
 
 func TestOrderCreate(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, Options{Seed: orderSeed()})
 	var o SalesOrder
 	must(t, ts.call("POST", "/salesOrders?disableAutomaticWorkflows=true", `{"CompanyId":1,"CustomerId":2,"ExternalNumber":"SHOP-1"}`), 201).decode(t, &o)
@@ -175,6 +177,7 @@ func TestOrderCreate(t *testing.T) {
 }
 
 func TestOrderFilters(t *testing.T) {
+	t.Parallel()
 	seed := Generate(GenConfig{Items: 50, Orders: 300, Customers: 20, Seed: 9})
 	ts := newServer(t, Options{Seed: seed})
 	orders := ts.Orders()
@@ -240,6 +243,7 @@ func TestOrderFilters(t *testing.T) {
 }
 
 func TestCustomers(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, Options{})
 	var cu Customer
 	must(t, ts.call("POST", "/customers", `{"CustomerGroupId":1,"LanguageIso":"DE","InternalCompanyId":1,
