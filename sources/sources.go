@@ -4,6 +4,23 @@
 // read-ahead), whatever the size of the file. A malformed row comes back as a
 // record with Err set, so one broken line never stops a run; only a failure of
 // the file itself is returned as an error from Next.
+//
+// Rules a merchant may notice:
+//   - Rows with no value at all (blank lines, lines of bare delimiters, empty
+//     sheet rows) are not records; Row keeps counting them.
+//   - header_row counts physical lines (CSV) or sheet rows (XLSX); skip
+//     counts rows after it, a CSV record with quoted line breaks being one.
+//   - More fields than columns are fine when the extra ones are empty; a
+//     value beyond the last column, or too few fields, fails the record.
+//   - CSV: a quote inside an unquoted field is text (3/8" Zoll), as in
+//     Excel. A quote that never closes fails its record only; the lines
+//     after it are read as records again.
+//   - CSV: a byte-order mark decides the encoding, whatever source.encoding
+//     says; iso-8859-1 is decoded as windows-1252 (as browsers do), which
+//     differs only in having the € and „“ of Windows files. A UTF-8 file
+//     that is not valid UTF-8 in its first 32 KiB fails to open with advice.
+//   - CSV: a header with none of , ; tab | means one column.
+//   - XLSX: merged cells that leave a header cell empty fail the open.
 package sources
 
 import (
