@@ -96,7 +96,7 @@ func (e *Emulator) serveToken(w http.ResponseWriter, r *http.Request) {
 		oauthErr(http.StatusBadRequest, "unsupported_grant_type", fmt.Sprintf("grant_type %q is not supported", gt))
 		return
 	}
-	now := e.opts.Now()
+	now := e.now()
 	exp := now.Add(e.opts.TokenTTL)
 	tok := makeToken(id, e.opts.TenantID, now, exp)
 	e.amu.Lock()

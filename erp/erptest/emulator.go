@@ -30,7 +30,20 @@
 //     the README says to always send: missing → 412. api-version must be 1.x.
 //   - Faults (latency with jitter, 5xx without acting, lost writes, 429
 //     above a request budget) are drawn from Options.Rand, so a seeded rand
-//     gives reproducible runs; SetFaults changes them at runtime.
+//     gives reproducible runs; SetFaults changes them at runtime. Lost writes
+//     apply to POST and PATCH of records, not to the app registration.
+//   - Stock is kept per item, warehouse, storage location (0 = the
+//     warehouse's default location, Id warehouseId*100, "Standard"; any other
+//     Id is accepted) and batch / best-before date; the negative-stock rule
+//     applies to that row.
+//   - A sales order's TotalGrossAmount and StillToPay follow its line items
+//     (Quantity × SalesPriceGross less Discount %, rounded to cents per line);
+//     line items do not change stock (the Wawi reserves, it does not book,
+//     until delivery).
+//
+// Not emulated: operations other than those in apiRoutes (they answer 404),
+// PATCH /salesOrders, deleting anything, x-runas and scopes (any valid key
+// may do anything), isActiveOnSalesChannelId (accepted, ignored).
 package erptest
 
 import (
@@ -226,7 +239,7 @@ func New(opts Options) (*Emulator, error) {
 	e.faults = Faults{Latency: opts.Latency, Jitter: opts.Jitter, FailRate: opts.FailRate, LostWriteRate: opts.LostWriteRate,
 		RequestBudget: opts.RequestBudget, BudgetWindow: opts.BudgetWindow}
 	e.counters = Counters{ByRoute: map[string]int64{}, ByStatus: map[string]int64{}, Faults: map[string]int64{}}
-	st, err := newStore(opts.Seed, opts.Now())
+	st, err := newStore(opts.Seed, e.now())
 	if err != nil {
 		return nil, err
 	}
@@ -254,6 +267,10 @@ func NewHandler(opts Options) *Emulator {
 	}
 	return e
 }
+
+// now is the clock truncated to .NET's 100 ns ticks, so that a date-time
+// read from an answer compares equal to the stored one.
+func (e *Emulator) now() time.Time { return e.opts.Now().Truncate(100 * time.Nanosecond) }
 
 // ServeHTTP implements http.Handler.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { e.mux.ServeHTTP(w, r) }
@@ -418,7 +435,7 @@ func (e *Emulator) pipeline(rt *route, r *http.Request, body []byte) (rep reply,
 			return reply{}, false
 		}
 	}
-	now := e.opts.Now()
+	now := e.now()
 	limitHeader, allowed, retry := e.takeBudget(f, now)
 	defer func() {
 		if limitHeader != nil {
