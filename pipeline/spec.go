@@ -1,6 +1,13 @@
 package pipeline
 
-import "github.com/wawi-etl/etl/mappings"
+import (
+	"encoding/json"
+	"errors"
+
+	"github.com/invopop/jsonschema"
+
+	"github.com/wawi-etl/etl/mappings"
+)
 
 // Job is a decoded job file.
 type Job struct {
@@ -72,6 +79,23 @@ type SourceSpec struct {
 	Include  string `yaml:"include,omitempty" json:"include,omitempty"`
 	PageSize int    `yaml:"page_size,omitempty" json:"page_size,omitempty"`
 	TimeZone string `yaml:"time_zone,omitempty" json:"time_zone,omitempty"`
+	// Incremental (erp): export only what is new since the last successful
+	// run; the watermark lives in options.state_dir.
+	Incremental *IncrementalSpec `yaml:"incremental,omitempty" json:"incremental,omitempty"`
+}
+
+// IncrementalSpec makes an ERP export incremental: the date filter Field
+// (createdSince) starts at the largest Date of the last successful run, and
+// documents at exactly that date that were exported already (by Key) are
+// skipped, so none is exported twice or missed.
+type IncrementalSpec struct {
+	// Field is the list filter the watermark feeds, e.g. createdSince.
+	Field string `yaml:"field" json:"field" jsonschema:"description=list filter the watermark feeds, e.g. createdSince"`
+	// Key identifies a document (default: the resource's id field, Id).
+	Key string `yaml:"key,omitempty" json:"key,omitempty" jsonschema:"description=document field that identifies a record, default Id"`
+	// Date is the document field Field compares (default known for
+	// salesOrders createdSince: SalesOrderDate, items changedSince: Changed).
+	Date string `yaml:"date,omitempty" json:"date,omitempty" jsonschema:"description=document field the filter compares, e.g. SalesOrderDate"`
 }
 
 // SinkSpec configures a sink.
@@ -97,6 +121,17 @@ type SinkSpec struct {
 	DecimalFormat string `yaml:"decimal_format,omitempty" json:"decimal_format,omitempty"`
 	// NeutralizeFormulas prefixes text starting with = + - @ with ' ; default true.
 	NeutralizeFormulas *bool `yaml:"neutralize_formulas,omitempty" json:"neutralize_formulas,omitempty"`
+	// Currency (xlsx): ISO code (EUR, CHF, USD, GBP, ...); amount columns get
+	// a currency number format, e.g. #,##0.00 [$€-407] for EUR.
+	Currency string `yaml:"currency,omitempty" json:"currency,omitempty" jsonschema:"pattern=^[A-Za-z]{3}$"`
+	// Amounts (xlsx): the columns currency applies to; default every decimal column.
+	Amounts []string `yaml:"amounts,omitempty" json:"amounts,omitempty"`
+	// Totals (xlsx): a bold totals row with SUM formulas under these columns,
+	// or true for every decimal column.
+	Totals Totals `yaml:"totals,omitempty" json:"totals,omitempty"`
+	// ParametersSheet (xlsx) adds a sheet "Parameter": job, resolved
+	// filters and period, record count, time of the run.
+	ParametersSheet bool `yaml:"parameters_sheet,omitempty" json:"parameters_sheet,omitempty"`
 
 	// Resource (erp): items, stocks, salesOrders, customers.
 	Resource string `yaml:"resource,omitempty" json:"resource,omitempty"`
@@ -116,6 +151,57 @@ type SinkSpec struct {
 	// DisableWorkflows (erp) sends disableAutomaticWorkflows=true on writes;
 	// default true. The job's erp.disable_workflows applies when this is unset.
 	DisableWorkflows *bool `yaml:"disable_workflows,omitempty" json:"disable_workflows,omitempty"`
+}
+
+// Totals is sink.totals: true (every decimal column) or a list of column
+// names (targets).
+type Totals struct {
+	All     bool
+	Columns []string
+}
+
+// IsZero reports whether no totals are asked for (omitempty).
+func (t Totals) IsZero() bool { return !t.All && len(t.Columns) == 0 }
+
+// UnmarshalYAML implements goccy/go-yaml's InterfaceUnmarshaler: a boolean
+// or a list of names.
+func (t *Totals) UnmarshalYAML(unmarshal func(any) error) error {
+	var all bool
+	if err := unmarshal(&all); err == nil {
+		*t = Totals{All: all}
+		return nil
+	}
+	var cols []string
+	if err := unmarshal(&cols); err != nil {
+		return errors.New("totals: true, false or a list of column names, e.g. [TotalNet, TotalGross]")
+	}
+	*t = Totals{Columns: cols}
+	return nil
+}
+
+// MarshalYAML writes what UnmarshalYAML reads.
+func (t Totals) MarshalYAML() (any, error) {
+	if len(t.Columns) > 0 {
+		return t.Columns, nil
+	}
+	return t.All, nil
+}
+
+// MarshalJSON writes true/false or the list, the shape of the JSON schema.
+func (t Totals) MarshalJSON() ([]byte, error) {
+	v, _ := t.MarshalYAML()
+	return json.Marshal(v)
+}
+
+// JSONSchema describes sink.totals for the job schema.
+func (Totals) JSONSchema() *jsonschema.Schema {
+	return &jsonschema.Schema{
+		Description: "a bold totals row with SUM formulas: true for every decimal column, or a list of columns",
+		OneOf: []*jsonschema.Schema{
+			{Type: "boolean"},
+			{Type: "array", Items: &jsonschema.Schema{Type: "string"}},
+		},
+	}
 }
 
 // ERPSpec is the Wawi connection of a job. Empty fields fall back to the
