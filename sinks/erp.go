@@ -1,0 +1,241 @@
+package sinks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"sync/atomic"
+
+	"github.com/wawi-etl/etl/erp"
+	"github.com/wawi-etl/etl/mappings"
+	"github.com/wawi-etl/etl/pipeline"
+)
+
+// ERPSink writes mapped records to the Wawi: sink {type: erp, resource,
+// operation}.
+//
+//	resource     operations            matched by (match_by)
+//	items        upsert*, update, create  SKU*, GTIN, another Identifiers field
+//	customers    upsert*, update, create  Number*
+//	stocks       set*, adjust             item by SKU or ItemId, warehouse by
+//	                                      WarehouseId, Warehouse (name) or sink.warehouse
+//	salesOrders  create*                  ExternalNumber*, Number
+//
+// (* the default). Plan reads and compares, field by field, with what the
+// Wawi holds; Apply writes only what differs. Records are found through an
+// index of the whole list or per-record searches (sink.lookup: auto, index,
+// search; see keyIndex). Writes carry disableAutomaticWorkflows=true unless
+// sink.disable_workflows is false.
+//
+// The sink is not Ordered: records are applied concurrently; two records
+// with the same key are serialised by a per-key lock, and what one wrote is
+// what the next compares with.
+type ERPSink struct {
+	c       *erp.Client
+	env     *pipeline.Env
+	spec    *pipeline.SinkSpec
+	def     *erp.ResourceDef
+	targets []mappings.Target // as the mapping names them (for errors)
+	mode    lookupMode
+	// writeQuery goes on every POST and PATCH.
+	writeQuery url.Values
+	// onMissingSkip: an update that finds nothing is Skipped, not Failed.
+	onMissingSkip bool
+	lookups       *erp.Lookups
+	base          int64
+	res           resourceSink
+	hint          atomic.Int64
+}
+
+// resourceSink is one resource's planning and writing.
+type resourceSink interface {
+	plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan, error)
+	apply(ctx context.Context, p *pipeline.Plan) error
+	sizeHint(n int64)
+}
+
+var _ pipeline.Sink = (*ERPSink)(nil)
+
+// OpenERP opens the ERP sink. It checks the spec and the mapping's targets
+// against the API's schemas; it does not touch the network.
+func OpenERP(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (pipeline.Sink, error) {
+	if env == nil || env.ERP == nil {
+		return nil, errors.New("the erp sink needs a Wawi connection (erp: in the job or WAWI_* variables)")
+	}
+	def, ok := erp.Resource(spec.Resource)
+	if !ok || spec.Resource == "" {
+		return nil, fmt.Errorf("sink.resource %q: the erp sink writes items, stocks, salesOrders or customers", spec.Resource)
+	}
+	mode, err := parseLookupMode(spec.Lookup)
+	if err != nil {
+		return nil, fmt.Errorf("sink.%w", err)
+	}
+	s := &ERPSink{c: env.ERP, env: env, spec: spec, def: def, targets: env.Targets, mode: mode,
+		lookups: erp.NewLookups(env.ERP), base: env.ERP.Stats().Requests}
+	if spec.DisableWorkflows == nil || *spec.DisableWorkflows {
+		s.writeQuery = url.Values{erp.QueryDisableWorkflows: {"true"}}
+	}
+	switch strings.ToLower(strings.TrimSpace(spec.OnMissing)) {
+	case "", "fail":
+	case "skip":
+		s.onMissingSkip = true
+	default:
+		return nil, fmt.Errorf("sink.on_missing must be fail or skip, not %q", spec.OnMissing)
+	}
+	if len(env.Targets) == 0 {
+		return nil, errors.New("the erp sink needs mapping fields (targets)")
+	}
+	if err := mappings.CheckNest(env.Targets); err != nil {
+		return nil, fmt.Errorf("mapping targets: %w", err)
+	}
+	op := strings.ToLower(strings.TrimSpace(spec.Operation))
+	switch def.Name {
+	case "items":
+		s.res, err = openItems(s, op)
+	case "customers":
+		s.res, err = openCustomers(s, op)
+	case "stocks":
+		s.res, err = openStocks(ctx, s, op)
+	case "salesOrders":
+		s.res, err = openOrders(s, op)
+	default:
+		err = fmt.Errorf("sink.resource %q: the erp sink writes items, stocks, salesOrders or customers", spec.Resource)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Plan compares the record with the Wawi and says what Apply would do.
+func (s *ERPSink) Plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan, error) {
+	return s.res.plan(ctx, it)
+}
+
+// Apply writes a Created or Updated plan.
+func (s *ERPSink) Apply(ctx context.Context, p *pipeline.Plan) error {
+	if p == nil || (p.Outcome != pipeline.Created && p.Outcome != pipeline.Updated) {
+		return nil
+	}
+	return s.res.apply(ctx, p)
+}
+
+// Close has nothing to flush: every write is done by Apply.
+func (s *ERPSink) Close(ctx context.Context, commit bool) error { return nil }
+
+// Requests is the number of API requests of the client since the sink
+// opened. The client is shared, so ERP lookups of the mapping and anything
+// else using it in the meantime are included.
+func (s *ERPSink) Requests() int64 { return s.c.Stats().Requests - s.base }
+
+// SizeHint tells the sink how many records to expect, when the runner knows
+// (a counted file): auto lookup then picks index or search up front instead
+// of switching on the way.
+func (s *ERPSink) SizeHint(n int64) {
+	s.hint.Store(n)
+	s.res.sizeHint(n)
+}
+
+// operation checks op against the allowed ones; "" gives the first.
+func operation(resource, op string, allowed ...string) (string, error) {
+	if op == "" {
+		return allowed[0], nil
+	}
+	for _, a := range allowed {
+		if op == a {
+			return op, nil
+		}
+	}
+	return "", fmt.Errorf("sink.operation %q: %s take %s", op, resource, strings.Join(allowed, ", "))
+}
+
+// fail is a Failed plan.
+func fail(it *pipeline.Item, key string, err error) *pipeline.Plan {
+	return &pipeline.Plan{Item: it, Outcome: pipeline.Failed, Key: key, Err: err}
+}
+
+// targetFor finds the target an API field path (SKU, ItemPriceData.SalesPriceNet,
+// Categories[0].CategoryId, Categories) concerns: the target with that path,
+// else one below it, else one above it. canon are the targets' paths in the
+// spec's spelling, aligned with s.targets.
+func targetFor(targets []mappings.Target, canon []string, field string) (mappings.Target, bool) {
+	field = strings.TrimPrefix(strings.TrimPrefix(field, "$."), "$")
+	if field == "" {
+		return mappings.Target{}, false
+	}
+	lf := strings.ToLower(field)
+	for i, c := range canon {
+		if strings.ToLower(c) == lf {
+			return targets[i], true
+		}
+	}
+	for i, c := range canon {
+		lc := strings.ToLower(c)
+		if strings.HasPrefix(lc, lf+".") || strings.HasPrefix(lc, lf+"[") {
+			return targets[i], true
+		}
+	}
+	for i, c := range canon {
+		lc := strings.ToLower(c)
+		if strings.HasPrefix(lf, lc+".") || strings.HasPrefix(lf, lc+"[") {
+			return targets[i], true
+		}
+	}
+	return mappings.Target{}, false
+}
+
+// fieldErr wraps err as a FieldError on the target an API field concerns,
+// so the error workbook comments the right cell; err unchanged when none.
+func fieldErr(targets []mappings.Target, canon []string, field string, err error) error {
+	if t, ok := targetFor(targets, canon, field); ok {
+		return &FieldError{Field: t.Path, Column: t.Column, Err: err}
+	}
+	return err
+}
+
+// apiFieldErr points an API error with ValidationErrors at the first field
+// that a target maps (fields sorted); other errors come back unchanged.
+// rename maps the API's field names first (line items: "[0].ItemId").
+func apiFieldErr(targets []mappings.Target, canon []string, err error, rename func(string) string) error {
+	var ae *erp.APIError
+	if !errors.As(err, &ae) || len(ae.ValidationErrors) == 0 {
+		return err
+	}
+	fields := make([]string, 0, len(ae.ValidationErrors))
+	for f := range ae.ValidationErrors {
+		fields = append(fields, f)
+	}
+	sort.Strings(fields)
+	for _, f := range fields {
+		if rename != nil {
+			f = rename(f)
+		}
+		if t, ok := targetFor(targets, canon, f); ok {
+			return &FieldError{Field: t.Path, Column: t.Column, Err: err}
+		}
+	}
+	return err
+}
+
+// lookupErr turns a failed lookup into a plan or a fatal error: a request
+// the server refuses for this key (4xx) fails the record; anything else
+// (network, 5xx after retries) stops the run, since the next records would
+// fail the same way.
+func lookupErr(it *pipeline.Item, key string, err error) (*pipeline.Plan, error) {
+	if erp.IsPermanent(err) {
+		return fail(it, key, err), nil
+	}
+	return nil, err
+}
+
+// wrapWriteErr marks write errors that must stop the run: credentials
+// refused. The rest fail the record.
+func wrapWriteErr(err error) error {
+	if erp.IsAuth(err) {
+		return pipeline.Fatal(err)
+	}
+	return err
+}

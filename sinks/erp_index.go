@@ -1,0 +1,266 @@
+package sinks
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/wawi-etl/etl/erp"
+)
+
+// lookupMode says how the sink finds the Wawi's record for a key.
+type lookupMode uint8
+
+const (
+	// modeAuto searches key by key while that is cheaper and switches to the
+	// index once the records seen make the index worth its pages.
+	modeAuto lookupMode = iota
+	// modeIndex pages through the whole list once and answers from memory.
+	modeIndex
+	// modeSearch asks the API per key (a filtered GET).
+	modeSearch
+)
+
+func parseLookupMode(s string) (lookupMode, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "auto":
+		return modeAuto, nil
+	case "index":
+		return modeIndex, nil
+	case "search":
+		return modeSearch, nil
+	}
+	return 0, fmt.Errorf("lookup must be auto, index or search, not %q", s)
+}
+
+// searchWeight is how many records one index page entry is worth against
+// one search request: a search answers a handful of records, a page carries
+// many full ones, so a page costs more than a search but far less than
+// pageSize searches. Auto mode uses the index when
+// TotalItems <= searchWeight × records, i.e. when reading every record of the
+// Wawi costs no more than about one search per searchWeight records.
+const searchWeight = 20
+
+// keyIndex finds records by a key (lower-cased) in one of three modes, and
+// remembers the records this run wrote so that later records see them.
+//
+// Lookups go: touched (records written by this run; authoritative) → known
+// (the index, or the answers of earlier searches) → the API. Index loading
+// happens once, under loadMu, and never overwrites touched entries, so a
+// write that races with a load is not lost.
+type keyIndex[E any] struct {
+	what   string // "items by SKU", for messages
+	mode   lookupMode
+	load   func(ctx context.Context) (map[string][]E, error)
+	search func(ctx context.Context, key string) ([]E, error)
+	probe  func(ctx context.Context) (int64, error)
+
+	mu       sync.RWMutex
+	touched  map[string][]E
+	known    map[string][]E
+	complete bool // known holds every record: a missing key does not exist
+
+	loadMu   sync.Mutex
+	inflight map[string]*searchCall[E] // guarded by mu
+
+	probeOnce sync.Once
+	total     int64 // from probe; -1 unknown
+	probeErr  error
+	searches  atomic.Int64
+	hint      atomic.Int64 // expected records, 0 unknown
+
+	// counters for tests and reports
+	loads, searchCalls atomic.Int64
+}
+
+type searchCall[E any] struct {
+	done chan struct{}
+	res  []E
+	err  error
+}
+
+func newKeyIndex[E any](what string, mode lookupMode) *keyIndex[E] {
+	return &keyIndex[E]{what: what, mode: mode, touched: map[string][]E{}, known: map[string][]E{},
+		inflight: map[string]*searchCall[E]{}, total: -1}
+}
+
+func lowerKey(k string) string { return strings.ToLower(strings.TrimSpace(k)) }
+
+// get returns the records with key. It only reads.
+func (x *keyIndex[E]) get(ctx context.Context, key string) ([]E, error) {
+	k := lowerKey(key)
+	x.mu.RLock()
+	if es, ok := x.touched[k]; ok {
+		x.mu.RUnlock()
+		return es, nil
+	}
+	es, ok := x.known[k]
+	complete := x.complete
+	x.mu.RUnlock()
+	if ok || complete {
+		return es, nil
+	}
+	useIndex, err := x.wantIndex(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if useIndex {
+		if err := x.ensureLoaded(ctx); err != nil {
+			return nil, err
+		}
+		x.mu.RLock()
+		defer x.mu.RUnlock()
+		if es, ok := x.touched[k]; ok {
+			return es, nil
+		}
+		return x.known[k], nil
+	}
+	return x.searchOnce(ctx, k, key)
+}
+
+// fresh asks the API for key, bypassing memory: the landed checks use it.
+func (x *keyIndex[E]) fresh(ctx context.Context, key string) ([]E, error) {
+	x.searchCalls.Add(1)
+	return x.search(ctx, key)
+}
+
+// wantIndex decides the mode of this lookup.
+func (x *keyIndex[E]) wantIndex(ctx context.Context) (bool, error) {
+	switch x.mode {
+	case modeIndex:
+		return true, nil
+	case modeSearch:
+		return false, nil
+	}
+	if x.probe == nil {
+		return true, nil
+	}
+	x.probeOnce.Do(func() { x.total, x.probeErr = x.probe(ctx) })
+	if x.probeErr != nil {
+		return false, x.probeErr
+	}
+	if h := x.hint.Load(); h > 0 {
+		return x.total <= searchWeight*h, nil
+	}
+	// Without a size hint: search until the records seen would have paid
+	// for the index, then load it (at most about twice the cheaper cost).
+	n := x.searches.Add(1)
+	return x.total <= searchWeight*n, nil
+}
+
+func (x *keyIndex[E]) ensureLoaded(ctx context.Context) error {
+	x.loadMu.Lock()
+	defer x.loadMu.Unlock()
+	x.mu.RLock()
+	done := x.complete
+	x.mu.RUnlock()
+	if done {
+		return nil
+	}
+	x.loads.Add(1)
+	m, err := x.load(ctx)
+	if err != nil {
+		return fmt.Errorf("loading %s: %w", x.what, err)
+	}
+	x.mu.Lock()
+	x.known, x.complete = m, true
+	x.mu.Unlock()
+	return nil
+}
+
+// searchOnce runs one search per key at a time and remembers the answer
+// (an empty answer too).
+func (x *keyIndex[E]) searchOnce(ctx context.Context, k, key string) ([]E, error) {
+	x.mu.Lock()
+	if es, ok := x.touched[k]; ok {
+		x.mu.Unlock()
+		return es, nil
+	}
+	if es, ok := x.known[k]; ok || x.complete {
+		x.mu.Unlock()
+		return es, nil
+	}
+	if c := x.inflight[k]; c != nil {
+		x.mu.Unlock()
+		select {
+		case <-c.done:
+			return c.res, c.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	c := &searchCall[E]{done: make(chan struct{})}
+	x.inflight[k] = c
+	x.mu.Unlock()
+
+	x.searchCalls.Add(1)
+	c.res, c.err = x.search(ctx, key)
+	x.mu.Lock()
+	delete(x.inflight, k)
+	if c.err == nil && !x.complete {
+		if c.res == nil {
+			c.res = []E{}
+		}
+		x.known[k] = c.res
+	}
+	x.mu.Unlock()
+	close(c.done)
+	if c.err != nil {
+		return nil, fmt.Errorf("looking up %s %q: %w", x.what, key, c.err)
+	}
+	return c.res, nil
+}
+
+// put records what this run wrote under key; it wins over the index.
+func (x *keyIndex[E]) put(key string, es []E) {
+	x.mu.Lock()
+	x.touched[lowerKey(key)] = es
+	x.mu.Unlock()
+}
+
+// stripedLocks serialise writes per key without a map that grows: two keys
+// may share a stripe, which only costs a little waiting.
+type stripedLocks [256]sync.Mutex
+
+func (l *stripedLocks) lock(key string) func() {
+	h := uint32(2166136261)
+	for i := 0; i < len(key); i++ {
+		h ^= uint32(key[i])
+		h *= 16777619
+	}
+	m := &l[h%uint32(len(l))]
+	m.Lock()
+	return m.Unlock
+}
+
+// probeTotal asks a paged list for its TotalItems with a one-record page.
+func probeTotal(ctx context.Context, c *erp.Client, path string, q url.Values) (int64, error) {
+	qq := url.Values{}
+	for k, v := range q {
+		qq[k] = v
+	}
+	qq.Set(erp.QueryPageNumber, "1")
+	qq.Set(erp.QueryPageSize, "1")
+	var env struct{ TotalItems *int64 }
+	if err := c.Get(ctx, path, qq, &env); err != nil {
+		return 0, err
+	}
+	if env.TotalItems == nil {
+		return -1, nil
+	}
+	return *env.TotalItems, nil
+}
+
+func idOf(v any) (int64, bool) {
+	d, ok := toDecimal(v)
+	if !ok || !d.IsInteger() {
+		return 0, false
+	}
+	return d.IntPart(), true
+}
+
+func fmtID(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,331 @@
+package sinks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/wawi-etl/etl/erp"
+	"github.com/wawi-etl/etl/mappings"
+	"github.com/wawi-etl/etl/pipeline"
+)
+
+// orderSink creates sales orders, idempotent by ExternalNumber (or Number):
+// one record is one order with its line items (targets LineItems[i].SKU,
+// LineItems[i].Quantity, ...). CreateSalesOrder has no line items, so they
+// go in a second request, POST /salesOrders/{id}/lineitems, right after the
+// order.
+//
+// An order whose key exists already is Unchanged, never created twice: the
+// key is looked up with the list's exact filter (externalOrderNumber,
+// salesOrderNumber) and the same lookup is the landed check of the POST. If
+// an earlier run created the order but not its line items (the second
+// request failed), the order has none: the record is then Updated by adding
+// them, so rerunning the file completes the order. Orders that have line
+// items are not compared or changed.
+//
+// Files with one row per line item need grouping first; two records with
+// the same key make one order (the first), the second is Unchanged.
+type orderSink struct {
+	s        *ERPSink
+	match    string // ExternalNumber or Number
+	filter   string // externalOrderNumber or salesOrderNumber
+	lineDef  *erp.ResourceDef
+	targets  []mappings.Target
+	canon    []string
+	kinds    []fieldKind
+	keyIdx   int
+	order    *apiSchema
+	line     *apiSchema
+	orders   *keyIndex[*orderEntry]
+	locks    stripedLocks
+	pendMu   sync.Mutex
+	pendings map[string]int // planned creates: key -> row
+}
+
+type orderEntry struct {
+	id int64
+}
+
+type orderPlan struct {
+	key   string
+	doc   map[string]any
+	lines []any
+	id    int64 // existing order (lines to add), 0 for a create
+	// before is the number of line items the order had when planned.
+	before int
+}
+
+func openOrders(s *ERPSink, op string) (resourceSink, error) {
+	if _, err := operation("salesOrders", op, "create"); err != nil {
+		return nil, err
+	}
+	o := &orderSink{s: s, keyIdx: -1, pendings: map[string]int{}}
+	switch by := strings.TrimSpace(s.spec.MatchBy); {
+	case by == "" || strings.EqualFold(by, "ExternalNumber"):
+		o.match = "ExternalNumber"
+	case strings.EqualFold(by, "Number"):
+		o.match = "Number"
+	default:
+		return nil, fmt.Errorf("sink.match_by %q: sales orders match by ExternalNumber or Number", by)
+	}
+	nk, _ := s.def.NaturalKey(o.match)
+	o.filter = nk.Lookup
+	o.lineDef, _ = erp.Resource("salesOrders/lineitems")
+	var err error
+	if o.order, err = schemaNamed(s.def.CreateSchema); err != nil {
+		return nil, err
+	}
+	if o.line, err = schemaNamed(o.lineDef.CreateSchema); err != nil {
+		return nil, err
+	}
+	var problems []string
+	for _, t := range s.targets {
+		canon, kind, msg := o.resolve(t.Path)
+		if msg != "" {
+			problems = append(problems, fmt.Sprintf("target %q: %s", t.Path, msg))
+			continue
+		}
+		if canon == o.match {
+			o.keyIdx = len(o.targets)
+		}
+		o.targets = append(o.targets, mappings.Target{Path: canon, Type: t.Type, Column: t.Column})
+		o.canon = append(o.canon, canon)
+		o.kinds = append(o.kinds, kind)
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("the sales order sink cannot send these targets (CreateSalesOrder, LineItems[i]: CreateSalesOrderLineItem): %s", strings.Join(problems, "; "))
+	}
+	if o.keyIdx < 0 {
+		return nil, fmt.Errorf("match_by %s: the mapping has no target %s, so orders cannot be recognised on a rerun", o.match, o.match)
+	}
+	o.orders = newKeyIndex[*orderEntry]("sales orders by "+o.match, modeSearch)
+	o.orders.search = o.search
+	return o, nil
+}
+
+// resolve checks an order target: a CreateSalesOrder field, or
+// LineItems[i].<CreateSalesOrderLineItem field>.
+func (o *orderSink) resolve(path string) (string, fieldKind, string) {
+	first, rest, _ := strings.Cut(path, ".")
+	name, idx, hasIdx := splitIndex(first)
+	if !strings.EqualFold(name, "LineItems") {
+		return resolvePath(o.order, path)
+	}
+	if !hasIdx || rest == "" {
+		return "", 0, "line items are targets like LineItems[0].SKU, LineItems[0].Quantity"
+	}
+	canon, kind, msg := resolvePath(o.line, rest)
+	if msg != "" {
+		return "", 0, msg
+	}
+	return fmt.Sprintf("LineItems[%d].%s", idx, canon), kind, ""
+}
+
+func (o *orderSink) sizeHint(int64) {}
+
+// search finds orders by key with the exact list filter, and checks the
+// field anyway.
+func (o *orderSink) search(ctx context.Context, key string) ([]*orderEntry, error) {
+	var out []*orderEntry
+	for rec, err := range o.s.c.List(ctx, o.s.def.ListPath, url.Values{o.filter: {key}}, erp.PageOptions{}) {
+		if err != nil {
+			return nil, err
+		}
+		v, _ := rec[o.match].(string)
+		if !strings.EqualFold(strings.TrimSpace(v), key) {
+			continue
+		}
+		if id, ok := idOf(rec["Id"]); ok {
+			out = append(out, &orderEntry{id: id})
+		}
+	}
+	return out, nil
+}
+
+func (o *orderSink) lineCount(ctx context.Context, id int64) (int, error) {
+	var lines []map[string]any
+	if err := o.s.c.Get(ctx, o.lineDef.ListURL(id), nil, &lines); err != nil {
+		return 0, err
+	}
+	return len(lines), nil
+}
+
+func (o *orderSink) plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan, error) {
+	vals, doc, err := prepare(it, o.targets, o.kinds)
+	if err != nil {
+		return fail(it, "", err), nil
+	}
+	key := keyText(vals[o.keyIdx])
+	if key == "" {
+		t := o.s.targets[o.keyIdx]
+		return fail(it, "", &FieldError{Field: t.Path, Column: t.Column, Err: fmt.Errorf("%s is empty: the order could not be recognised on a rerun", o.match)}), nil
+	}
+	lines, _ := doc["LineItems"].([]any)
+	delete(doc, "LineItems")
+	st := &orderPlan{key: key, doc: doc, lines: lines}
+	p := &pipeline.Plan{Item: it, Key: key, State: st}
+	es, err := o.orders.get(ctx, key)
+	if err != nil {
+		return lookupErr(it, key, err)
+	}
+	if len(es) > 0 {
+		p.Outcome = pipeline.Unchanged
+		if len(es) == 1 && len(lines) > 0 {
+			n, err := o.lineCount(ctx, es[0].id)
+			if err != nil {
+				return lookupErr(it, key, err)
+			}
+			if n == 0 {
+				// created by an earlier run whose line items failed
+				st.id = es[0].id
+				p.Outcome = pipeline.Updated
+				p.Changes = []pipeline.Change{{Field: "LineItems[]", Old: int64(0), New: int64(len(lines))}}
+			}
+		}
+		return p, nil
+	}
+	row := 0
+	if it.Rec != nil {
+		row = it.Rec.Row
+	}
+	lk := lowerKey(key)
+	o.pendMu.Lock()
+	owner, pending := o.pendings[lk]
+	if pending && owner != row {
+		o.pendMu.Unlock()
+		p.Outcome = pipeline.Unchanged // the same order from an earlier record
+		return p, nil
+	}
+	o.pendings[lk] = row
+	o.pendMu.Unlock()
+	if err := o.checkCreate(doc, lines); err != nil {
+		return fail(it, key, err), nil
+	}
+	p.Outcome = pipeline.Created
+	p.Changes = flatChanges(doc, "")
+	for i, l := range lines {
+		if m, ok := l.(map[string]any); ok {
+			p.Changes = append(p.Changes, flatChanges(m, fmt.Sprintf("LineItems[%d].", i))...)
+		}
+	}
+	return p, nil
+}
+
+// flatChanges lists every leaf of a new document as a Change from nil.
+func flatChanges(doc map[string]any, prefix string) []pipeline.Change {
+	keys := make([]string, 0, len(doc))
+	for k := range doc {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []pipeline.Change
+	for _, k := range keys {
+		switch v := doc[k].(type) {
+		case map[string]any:
+			out = append(out, flatChanges(v, prefix+k+".")...)
+		default:
+			out = append(out, pipeline.Change{Field: prefix + k, New: v})
+		}
+	}
+	return out
+}
+
+func (o *orderSink) checkCreate(doc map[string]any, lines []any) error {
+	miss := missingRequired(o.order, doc, "")
+	for i, l := range lines {
+		if m, ok := l.(map[string]any); ok {
+			miss = append(miss, missingRequired(o.line, m, fmt.Sprintf("LineItems[%d].", i))...)
+		}
+	}
+	if len(miss) == 0 {
+		return nil
+	}
+	err := fmt.Errorf("creating a sales order needs %s (and Quantity per line item); missing or empty: %s",
+		strings.Join(o.order.Required, ", "), strings.Join(miss, ", "))
+	for _, m := range miss {
+		if t, ok := targetFor(o.s.targets, o.canon, m); ok {
+			return &FieldError{Field: t.Path, Column: t.Column, Err: err}
+		}
+	}
+	return err
+}
+
+func (o *orderSink) apply(ctx context.Context, p *pipeline.Plan) error {
+	st, ok := p.State.(*orderPlan)
+	if !ok {
+		return errors.New("sales order sink: plan without state")
+	}
+	unlock := o.locks.lock(lowerKey(st.key))
+	defer unlock()
+	if st.id != 0 {
+		return o.addLines(ctx, st.key, st.id, st.lines, 0)
+	}
+	es, err := o.orders.get(ctx, st.key)
+	if err != nil {
+		return err
+	}
+	if len(es) > 0 {
+		return nil // created by an earlier record of this run
+	}
+	var found []*orderEntry
+	landed := func(ctx context.Context) (bool, error) {
+		es, err := o.orders.fresh(ctx, st.key)
+		found = es
+		return len(es) > 0, err
+	}
+	var out map[string]any
+	err = o.s.c.Post(ctx, o.s.def.CreatePath, o.s.writeQuery, wire(st.doc, false), &out, landed)
+	var id int64
+	switch {
+	case errors.Is(err, erp.ErrLandedElsewhere) && len(found) == 1:
+		id = found[0].id
+	case err != nil:
+		return wrapWriteErr(apiFieldErr(o.s.targets, o.canon, err, nil))
+	default:
+		var ok bool
+		if id, ok = idOf(out["Id"]); !ok {
+			return fmt.Errorf("sales order %q was created but the answer has no Id", st.key)
+		}
+	}
+	o.orders.put(st.key, []*orderEntry{{id: id}})
+	if len(st.lines) == 0 {
+		return nil
+	}
+	if err := o.addLines(ctx, st.key, id, st.lines, 0); err != nil {
+		return fmt.Errorf("sales order %q was created (id %d) without its line items; rerunning the file adds them: %w", st.key, id, err)
+	}
+	return nil
+}
+
+// addLines posts the line items of an order that has before of them. A lost
+// answer is settled by counting the order's line items.
+func (o *orderSink) addLines(ctx context.Context, key string, id int64, lines []any, before int) error {
+	want := before + len(lines)
+	landed := func(ctx context.Context) (bool, error) {
+		n, err := o.lineCount(ctx, id)
+		switch {
+		case err != nil:
+			return false, err
+		case n == want:
+			return true, nil
+		case n == before:
+			return false, nil
+		}
+		return false, fmt.Errorf("sales order %q has %d line items, expected %d or %d: changed by someone else; not repeated", key, n, before, want)
+	}
+	err := o.s.c.Post(ctx, o.lineDef.ListURL(id), nil, wire(lines, false), nil, landed)
+	if err != nil && !errors.Is(err, erp.ErrLandedElsewhere) {
+		return wrapWriteErr(apiFieldErr(o.s.targets, o.canon, err, func(f string) string {
+			if strings.HasPrefix(f, "[") {
+				return "LineItems" + f
+			}
+			return f
+		}))
+	}
+	return nil
+}
