@@ -70,6 +70,9 @@ func OpenCSV(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (p
 	if err != nil {
 		return nil, err
 	}
+	if spec.Currency != "" || len(spec.Amounts) > 0 || !spec.Totals.IsZero() || spec.ParametersSheet {
+		return nil, errors.New("sink.currency, amounts, totals and parameters_sheet apply to xlsx sinks; a CSV file holds the rows only")
+	}
 	s := &CSVSink{path: path, targets: env.Targets, point: '.',
 		neutralize: spec.NeutralizeFormulas == nil || *spec.NeutralizeFormulas,
 		dateLayout: spec.DateFormat, dtLayout: spec.DateTimeFormat}

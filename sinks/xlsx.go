@@ -5,6 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -24,6 +29,10 @@ const DefaultSheet = "Data"
 // significant digits, a date before 1900) fails its record with a reason
 // naming the field; it is never rounded. Mapping such a field as string
 // writes it as text. Going past Excel's 1,048,576 rows stops the run.
+//
+// For accountants: currency gives the amount columns a currency format,
+// totals a bold row of SUM formulas under the data, parameters_sheet a sheet
+// "Parameter" saying what the export holds (see writeParameters).
 type XLSXSink struct {
 	path    string
 	tmp     *os.File // nil in a dry run
@@ -31,6 +40,12 @@ type XLSXSink struct {
 	tab     *Table
 	targets []mappings.Target
 	closed  bool
+
+	totals     []int // column indexes summed in the totals row
+	paramSheet bool
+	params     func() [][2]string
+	job        string
+	now        func() time.Time
 }
 
 var (
@@ -58,6 +73,10 @@ func OpenXLSX(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (
 	for i, t := range env.Targets {
 		cols[i] = Column{Name: t.Path, Type: t.Type}
 	}
+	totals, err := accountingColumns(spec, env.Targets, cols)
+	if err != nil {
+		return nil, err
+	}
 	f := excelize.NewFile()
 	tab, err := NewTable(f, sheet, cols, TableOptions{
 		DateFormat: spec.DateFormat, DateTimeFormat: spec.DateTimeFormat, DecimalFormat: spec.DecimalFormat,
@@ -67,7 +86,8 @@ func OpenXLSX(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (
 		f.Close()
 		return nil, fmt.Errorf("sink: %w", err)
 	}
-	s := &XLSXSink{path: path, f: f, tab: tab, targets: env.Targets}
+	s := &XLSXSink{path: path, f: f, tab: tab, targets: env.Targets, totals: totals,
+		paramSheet: spec.ParametersSheet, job: env.JobName, now: env.Now}
 	if env.DryRun {
 		return s, nil
 	}
@@ -132,6 +152,10 @@ func (s *XLSXSink) Close(ctx context.Context, commit bool) error {
 	if s.tmp == nil {
 		return errors.New("xlsx sink: a dry run cannot commit")
 	}
+	if err := s.finish(); err != nil {
+		discardTemp(s.tmp)
+		return fmt.Errorf("%s: %w", s.path, err)
+	}
 	if err := s.tab.Flush(); err != nil {
 		discardTemp(s.tmp)
 		return err
@@ -141,4 +165,173 @@ func (s *XLSXSink) Close(ctx context.Context, commit bool) error {
 		return err
 	}
 	return commitTemp(s.tmp, s.path)
+}
+
+// currencyFormats are Excel number formats of the currencies accountants
+// here meet most; the locale tag ([$€-407]: German) makes Excel and
+// LibreOffice show the symbol where a German user expects it.
+var currencyFormats = map[string]string{
+	"EUR": `#,##0.00 [$€-407]`,
+	"CHF": `#,##0.00 [$CHF-807]`,
+	"USD": `[$$-409]#,##0.00`,
+	"GBP": `[$£-809]#,##0.00`,
+}
+
+// CurrencyFormat is the Excel number format of amounts in an ISO currency:
+// a symbol format for EUR, CHF, USD and GBP, else the code after the number.
+func CurrencyFormat(code string) (string, error) {
+	c := strings.ToUpper(strings.TrimSpace(code))
+	if len(c) != 3 || strings.Trim(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		return "", fmt.Errorf("sink.currency %q: use an ISO 4217 code such as EUR", code)
+	}
+	if f, ok := currencyFormats[c]; ok {
+		return f, nil
+	}
+	return `#,##0.00 "` + c + `"`, nil
+}
+
+// accountingColumns applies currency to the amount columns (cols[i].NumFmt)
+// and returns the indexes of the totals columns.
+func accountingColumns(spec *pipeline.SinkSpec, targets []mappings.Target, cols []Column) ([]int, error) {
+	index := func(key string, names []string) ([]int, error) {
+		var out []int
+		for _, n := range names {
+			i := slices.IndexFunc(targets, func(t mappings.Target) bool { return t.Path == n })
+			if i < 0 {
+				all := make([]string, len(targets))
+				for j, t := range targets {
+					all[j] = t.Path
+				}
+				return nil, fmt.Errorf("sink.%s: no column %q (columns: %s)", key, n, strings.Join(all, ", "))
+			}
+			if !slices.Contains(out, i) {
+				out = append(out, i)
+			}
+		}
+		return out, nil
+	}
+	decimals := func() []int {
+		var out []int
+		for i, t := range targets {
+			if t.Type == mappings.Decimal {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	if spec.Currency != "" {
+		numFmt, err := CurrencyFormat(spec.Currency)
+		if err != nil {
+			return nil, err
+		}
+		amounts := decimals()
+		if len(spec.Amounts) > 0 {
+			if amounts, err = index("amounts", spec.Amounts); err != nil {
+				return nil, err
+			}
+		}
+		for _, i := range amounts {
+			cols[i].NumFmt = numFmt
+		}
+	} else if len(spec.Amounts) > 0 {
+		return nil, errors.New("sink.amounts: set sink.currency too; amounts names the columns it formats")
+	}
+	switch {
+	case len(spec.Totals.Columns) > 0:
+		return index("totals", spec.Totals.Columns)
+	case spec.Totals.All:
+		t := decimals()
+		if len(t) == 0 {
+			return nil, errors.New("sink.totals: true sums the decimal columns, and the mapping has none (type: decimal)")
+		}
+		return t, nil
+	}
+	return nil, nil
+}
+
+// SetParameters hands the sink the source's parameters (a
+// sources.Parameterizer's Parameters), read when the workbook is saved, so
+// the counts are final. The runner wires it:
+//
+//	if p, ok := src.(interface{ Parameters() [][2]string }); ok {
+//		if ps, ok := sink.(interface{ SetParameters(func() [][2]string) }); ok {
+//			ps.SetParameters(p.Parameters)
+//		}
+//	}
+func (s *XLSXSink) SetParameters(f func() [][2]string) { s.params = f }
+
+// finish writes what follows the data: the totals row and the parameters
+// sheet.
+func (s *XLSXSink) finish() error {
+	if len(s.totals) > 0 {
+		label := "Total"
+		if slices.Contains(s.totals, 0) {
+			label = ""
+		}
+		if err := s.tab.AppendTotals(label, s.totals); err != nil {
+			return fmt.Errorf("totals: %w", err)
+		}
+	}
+	if s.paramSheet {
+		return s.writeParameters()
+	}
+	return nil
+}
+
+// ParametersSheet is the name of the sheet parameters_sheet adds.
+const ParametersSheet = "Parameter"
+
+// writeParameters adds the sheet "Parameter": job, time of the run, output
+// file, data rows, then what the source resolved (filters as absolute dates,
+// period, watermark, counts). Values are text, so nothing is reinterpreted.
+func (s *XLSXSink) writeParameters() error {
+	now := time.Now()
+	if s.now != nil {
+		now = s.now()
+	}
+	rows := [][2]string{
+		{"Job", s.job},
+		{"Generated at", now.Format("02.01.2006 15:04:05 MST")},
+		{"File", filepath.Base(s.path)},
+		{"Rows", strconv.Itoa(s.tab.Rows())},
+	}
+	if s.job == "" {
+		rows = rows[1:]
+	}
+	if s.params != nil {
+		rows = append(rows, s.params()...)
+	}
+	if _, err := s.f.NewSheet(ParametersSheet); err != nil {
+		return err
+	}
+	bold, err := s.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{Vertical: "top"}})
+	if err != nil {
+		return err
+	}
+	wrap, err := s.f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	if err != nil {
+		return err
+	}
+	w0, w1 := 10.0, 20.0
+	for i, r := range rows {
+		n := strconv.Itoa(i + 1)
+		if err := s.f.SetCellStr(ParametersSheet, "A"+n, r[0]); err != nil {
+			return err
+		}
+		if err := s.f.SetCellStr(ParametersSheet, "B"+n, neutralize(r[1])); err != nil {
+			return err
+		}
+		w0, w1 = max(w0, float64(textWidth(r[0]))+2), max(w1, float64(textWidth(r[1]))+2)
+	}
+	last := strconv.Itoa(max(1, len(rows)))
+	if err := s.f.SetCellStyle(ParametersSheet, "A1", "A"+last, bold); err != nil {
+		return err
+	}
+	if err := s.f.SetCellStyle(ParametersSheet, "B1", "B"+last, wrap); err != nil {
+		return err
+	}
+	if err := s.f.SetColWidth(ParametersSheet, "A", "A", min(w0, 40)); err != nil {
+		return err
+	}
+	return s.f.SetColWidth(ParametersSheet, "B", "B", min(w1, maxDisplayWidth))
 }

@@ -1,0 +1,516 @@
+package sources
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/wawi-etl/etl/erp"
+	"github.com/wawi-etl/etl/erp/erptest"
+	"github.com/wawi-etl/etl/pipeline"
+	"github.com/wawi-etl/etl/sinks"
+)
+
+// jobWiring plays the integrator's part for the job-level tests: it gives
+// the ERP source its client, clock and state folder, hands the source's
+// parameters to the XLSX sink, and commits the watermark after a run that
+// succeeded. The registry is global, so the factories read the wiring of
+// the test that runs (these tests do not run in parallel).
+type jobWiring struct {
+	client   *erp.Client
+	stateDir string
+	now      func() time.Time
+	full     bool
+	src      *ERPSource
+}
+
+var (
+	wiringMu  sync.Mutex
+	wiring    *jobWiring
+	wiringReg sync.Once
+)
+
+func registerJobWiring() {
+	wiringReg.Do(func() {
+		pipeline.RegisterSource("erp", func(ctx context.Context, spec *pipeline.SourceSpec, env *pipeline.Env) (pipeline.Source, error) {
+			wiringMu.Lock()
+			w := wiring
+			wiringMu.Unlock()
+			env.ERP, env.StateDir, env.Now, env.Full = w.client, w.stateDir, w.now, w.full
+			if env.JobName == "" {
+				env.JobName = "orders-to-excel"
+			}
+			src, err := OpenERP(ctx, spec, env)
+			if err == nil {
+				w.src = src.(*ERPSource)
+			}
+			return src, err
+		})
+		pipeline.RegisterSink("xlsx", func(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (pipeline.Sink, error) {
+			sink, err := sinks.OpenXLSX(ctx, spec, env)
+			wiringMu.Lock()
+			w := wiring
+			wiringMu.Unlock()
+			if err == nil && w != nil && w.src != nil {
+				sink.(interface{ SetParameters(func() [][2]string) }).SetParameters(w.src.Parameters)
+			}
+			return sink, err
+		})
+		pipeline.RegisterSink("csv", sinks.OpenCSV)
+	})
+}
+
+// testResolver resolves erp: lookups of the form resource.Field, id → Field,
+// as erp/lookup.go is meant to.
+type testResolver struct {
+	c     *erp.Client
+	mu    sync.Mutex
+	cache map[string]map[string]any
+}
+
+func (r *testResolver) Resolve(ctx context.Context, table, key string, create bool) (any, bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cache == nil {
+		r.cache = map[string]map[string]any{}
+	}
+	m, ok := r.cache[table]
+	if !ok {
+		res, field, _ := strings.Cut(table, ".")
+		def, ok := erp.Resource(res)
+		if !ok {
+			return nil, false, fmt.Errorf("no resource %s", res)
+		}
+		m = map[string]any{}
+		for rec, err := range r.c.List(ctx, def.ListPath, nil, erp.PageOptions{}) {
+			if err != nil {
+				return nil, false, err
+			}
+			v, _ := erp.Lookup(rec, field)
+			m[keyText(rec["Id"])] = v
+		}
+		r.cache[table] = m
+	}
+	v, ok := m[key]
+	return v, ok, nil
+}
+
+type jobRun struct {
+	sum    *pipeline.Summary
+	err    error
+	out    string
+	src    *ERPSource
+	report string
+}
+
+// runJob runs jobs/orders-to-excel.yaml through pipeline.Run with sets
+// applied, against base, and commits the source when the run succeeded.
+func runJob(t *testing.T, c *erp.Client, stateDir string, sets ...string) jobRun {
+	t.Helper()
+	registerJobWiring()
+	dir := t.TempDir()
+	out := filepath.Join(dir, "orders.xlsx")
+	sets = append([]string{"sink.path=" + out}, sets...)
+	for _, s := range sets {
+		if strings.HasPrefix(s, "sink.path=") {
+			out = strings.TrimPrefix(s, "sink.path=")
+		}
+	}
+	job, err := pipeline.LoadJob(filepath.Join("..", "jobs", "orders-to-excel.yaml"), pipeline.LoadOptions{Sets: sets})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &jobWiring{client: c, stateDir: stateDir, now: func() time.Time { return testNow }}
+	wiringMu.Lock()
+	wiring = w
+	wiringMu.Unlock()
+	report := filepath.Join(dir, "reports")
+	sum, err := pipeline.Run(context.Background(), job, pipeline.RunOptions{ReportDir: report, Resolver: &testResolver{c: c}})
+	if err == nil && w.src != nil {
+		// the runner's part: after the sink committed
+		if cerr := w.src.Commit(); cerr != nil {
+			t.Fatal(cerr)
+		}
+	}
+	return jobRun{sum: sum, err: err, out: out, src: w.src, report: report}
+}
+
+// expected is what the job must write: the May orders that are not
+// cancelled, one row per line item, with their exact totals.
+type expectedRow struct {
+	number, company, sku string
+	date                 string // yyyy-mm-dd in Berlin
+	net, gross           decimal.Decimal
+	hasLine              bool
+}
+
+func expectedRows(srv *erptest.Server) []expectedRow {
+	berlin := mustLoc("Europe/Berlin")
+	var out []expectedRow
+	for _, o := range inMay(srv) {
+		if o.IsCancelled {
+			continue
+		}
+		base := expectedRow{number: o.Number, company: o.BillingAddress.Company, date: o.SalesOrderDate.In(berlin).Format(time.DateOnly)}
+		lines := srv.LineItems(o.Id)
+		if len(lines) == 0 {
+			out = append(out, base)
+			continue
+		}
+		for _, l := range lines {
+			r := base
+			r.sku, r.hasLine = l.SKU, true
+			f := decimal.NewFromInt(1)
+			if !l.Discount.IsZero() {
+				f = decimal.NewFromInt(100).Sub(l.Discount.Decimal).Div(decimal.NewFromInt(100))
+			}
+			r.net = l.Quantity.Mul(l.SalesPriceNet.Decimal).Mul(f).Round(2)
+			r.gross = l.Quantity.Mul(l.SalesPriceGross.Decimal).Mul(f).Round(2)
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func TestOrdersToExcelJob(t *testing.T) {
+	srv := erptest.NewServer(erptest.Options{Seed: testSeed(300), Latency: time.Millisecond})
+	defer srv.Close()
+	c := newClient(t, srv.URL)
+	run := runJob(t, c, t.TempDir())
+	if run.err != nil {
+		t.Fatal(run.err)
+	}
+	want := expectedRows(srv)
+	if run.sum.RecordsRead != int64(len(want)) || run.sum.Created != int64(len(want)) || run.sum.Failed != 0 {
+		t.Fatalf("summary %+v, want %d rows", run.sum, len(want))
+	}
+	f, err := excelize.OpenFile(run.out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := f.GetSheetList(); len(got) != 2 || got[0] != "Orders" || got[1] != sinks.ParametersSheet {
+		t.Errorf("sheets %v", got)
+	}
+	rows, _ := f.GetRows("Orders", excelize.Options{RawCellValue: true})
+	if len(rows) != len(want)+2 {
+		t.Fatalf("%d sheet rows, want header + %d + totals", len(rows), len(want))
+	}
+	hdr := strings.Join(rows[0], ",")
+	if hdr != "OrderNumber,OrderDate,CustomerNumber,Company,PaymentMethod,SKU,ItemName,Quantity,TaxRate,TotalNet,TotalGross" {
+		t.Errorf("header %s", hdr)
+	}
+	sumNet, sumGross := decimal.Zero, decimal.Zero
+	for i, w := range want {
+		r := rows[i+1]
+		cell := func(j int) string {
+			if j < len(r) {
+				return r[j]
+			}
+			return ""
+		}
+		if cell(0) != w.number || cell(5) != w.sku {
+			t.Fatalf("row %d: %v, want %s %s", i+2, r, w.number, w.sku)
+		}
+		if w.company == injection && cell(3) != "'"+injection {
+			t.Errorf("the formula in a company name was not neutralised: %q", cell(3))
+		}
+		if len(cell(2)) < 5 || cell(4) == "" || strings.Trim(cell(4), "0123456789") == "" {
+			t.Errorf("row %d: lookups gave customer %q, payment method %q", i+2, cell(2), cell(4))
+		}
+		if w.hasLine {
+			if n := decimal.RequireFromString(cell(9)); !n.Equal(w.net) {
+				t.Errorf("row %d: net %s, want %s", i+2, cell(9), w.net)
+			}
+			if g := decimal.RequireFromString(cell(10)); !g.Equal(w.gross) {
+				t.Errorf("row %d: gross %s, want %s", i+2, cell(10), w.gross)
+			}
+		}
+		sumNet, sumGross = sumNet.Add(w.net), sumGross.Add(w.gross)
+	}
+	last := len(want) + 1
+	tot := len(want) + 2
+	for col, sum := range map[string]decimal.Decimal{"J": sumNet, "K": sumGross} {
+		formula, _ := f.GetCellFormula("Orders", fmt.Sprintf("%s%d", col, tot))
+		if formula != fmt.Sprintf("SUM(%s2:%s%d)", col, col, last) {
+			t.Errorf("totals %s: %q", col, formula)
+		}
+		cached, _ := f.GetCellValue("Orders", fmt.Sprintf("%s%d", col, tot), excelize.Options{RawCellValue: true})
+		if !decimal.RequireFromString(cached).Equal(sum) {
+			t.Errorf("totals %s: cached %s, want %s", col, cached, sum)
+		}
+	}
+	p, _ := f.GetRows(sinks.ParametersSheet)
+	got := map[string]string{}
+	for _, r := range p {
+		if len(r) == 2 {
+			got[r[0]] = r[1]
+		}
+	}
+	for k, v := range map[string]string{
+		"Job":                         "orders-to-excel",
+		"Generated at":                "15.06.2025 10:00:00 CEST",
+		"File":                        "orders.xlsx",
+		"Rows":                        fmt.Sprint(len(want)),
+		"createdSince":                "01.05.2025 00:00:00 (start of last month)",
+		"createdUntil":                "31.05.2025 up to 23:59:59, whole day included (end of last month)",
+		"isCancelled":                 "false",
+		"Period":                      "01.05.2025 – 31.05.2025 (SalesOrderDate, Europe/Berlin)",
+		"Records (one per line item)": fmt.Sprint(len(want)),
+	} {
+		if got[k] != v {
+			t.Errorf("parameter %s = %q, want %q", k, got[k], v)
+		}
+	}
+	checkWithOpenpyxl(t, run.out, want, sumNet, sumGross)
+}
+
+// openpyxl reads the workbook back: row count, dates are datetimes, amounts
+// exact, currency format, the totals formula and its range recomputed.
+const openpyxlCheck = `
+import json, sys, datetime
+from decimal import Decimal
+import openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+ws = wb["Orders"]
+rows = list(ws.iter_rows())
+hdr = [c.value for c in rows[0]]
+net, gross, date = hdr.index("TotalNet"), hdr.index("TotalGross"), hdr.index("OrderDate")
+out = {"sheets": wb.sheetnames, "rows": len(rows), "data": [], "formats": set(), "date_fmt": set(), "totals": {}}
+for r in rows[1:-1]:
+    d = r[date].value
+    out["data"].append({
+        "date": d.date().isoformat() if isinstance(d, datetime.datetime) else "NOT A DATETIME: %r" % (d,),
+        "net": None if r[net].value is None else repr(r[net].value),
+        "gross": None if r[gross].value is None else repr(r[gross].value),
+        "company": r[3].value,
+    })
+    if r[net].value is not None:
+        out["formats"].add(r[net].number_format)
+        out["formats"].add(r[gross].number_format)
+    out["date_fmt"].add(r[date].number_format)
+tot = rows[-1]
+out["label"] = tot[0].value
+out["label_bold"] = bool(tot[0].font.b)
+for i in (net, gross):
+    f = tot[i].value
+    assert isinstance(f, str) and f.startswith("=SUM("), f
+    a, b = f[5:-1].split(":")
+    col = openpyxl.utils.column_index_from_string(a.rstrip("0123456789"))
+    lo, hi = int(a.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), int(b.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    s = sum((Decimal(repr(ws.cell(row=k, column=col).value)) for k in range(lo, hi + 1) if ws.cell(row=k, column=col).value is not None), Decimal(0))
+    out["totals"][hdr[i]] = {"formula": f, "sum": str(s), "bold": bool(tot[i].font.b), "fmt": tot[i].number_format}
+out["formats"] = sorted(out["formats"])
+out["date_fmt"] = sorted(out["date_fmt"])
+p = wb["Parameter"]
+out["params"] = {r[0].value: r[1].value for r in p.iter_rows()}
+json.dump(out, sys.stdout)
+`
+
+func openpyxlPython(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/python3", "python3"} {
+		if exec.Command(p, "-c", "import openpyxl").Run() == nil {
+			return p
+		}
+	}
+	t.Skip("openpyxl not found: apt-get install python3-openpyxl to read the workbook back independently")
+	return ""
+}
+
+func checkWithOpenpyxl(t *testing.T, path string, want []expectedRow, sumNet, sumGross decimal.Decimal) {
+	py := openpyxlPython(t)
+	cmd := exec.Command(py, "-c", openpyxlCheck, path)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("openpyxl: %v\n%s", err, stderr.String())
+	}
+	var got struct {
+		Sheets []string
+		Rows   int
+		Data   []struct {
+			Date, Company string
+			Net, Gross    *string
+		}
+		Formats   []string
+		DateFmt   []string `json:"date_fmt"`
+		Label     string
+		LabelBold bool `json:"label_bold"`
+		Totals    map[string]struct {
+			Formula, Sum, Fmt string
+			Bold              bool
+		}
+		Params map[string]string
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if got.Rows != len(want)+2 || len(got.Data) != len(want) {
+		t.Fatalf("openpyxl sees %d rows, want %d + header + totals", got.Rows, len(want))
+	}
+	for i, w := range want {
+		g := got.Data[i]
+		if g.Date != w.date {
+			t.Fatalf("row %d: date %s, want %s", i+2, g.Date, w.date)
+		}
+		if !w.hasLine {
+			if g.Net != nil || g.Gross != nil {
+				t.Errorf("row %d: an order without lines has amounts", i+2)
+			}
+			continue
+		}
+		// Python's repr of the float is the shortest text that reads back:
+		// the exact decimal for up to 15 digits
+		if g.Net == nil || !decimal.RequireFromString(*g.Net).Equal(w.net) || g.Gross == nil || !decimal.RequireFromString(*g.Gross).Equal(w.gross) {
+			t.Errorf("row %d: %v %v, want %s %s", i+2, g.Net, g.Gross, w.net, w.gross)
+		}
+	}
+	if len(got.Formats) != 1 || got.Formats[0] != "#,##0.00 [$€-407]" {
+		t.Errorf("amount formats %v", got.Formats)
+	}
+	if len(got.DateFmt) != 1 || got.DateFmt[0] != "dd.mm.yyyy" {
+		t.Errorf("date formats %v", got.DateFmt)
+	}
+	if got.Label != "Total" || !got.LabelBold {
+		t.Errorf("totals label %q bold %v", got.Label, got.LabelBold)
+	}
+	for name, want := range map[string]decimal.Decimal{"TotalNet": sumNet, "TotalGross": sumGross} {
+		tot := got.Totals[name]
+		if !tot.Bold || tot.Fmt != "#,##0.00 [$€-407]" || !decimal.RequireFromString(tot.Sum).Equal(want) {
+			t.Errorf("totals %s: %+v, want the sum %s", name, tot, want)
+		}
+	}
+	if got.Params["Job"] != "orders-to-excel" || got.Params["Resource"] != "salesOrders" {
+		t.Errorf("parameters %v", got.Params)
+	}
+}
+
+// The CSV variant for German accounting tools: ; and decimal comma, dates
+// dd.mm.yyyy, formulas neutralised.
+func TestOrdersToCSVJob(t *testing.T) {
+	srv := erptest.NewServer(erptest.Options{Seed: testSeed(100)})
+	defer srv.Close()
+	c := newClient(t, srv.URL)
+	out := filepath.Join(t.TempDir(), "orders.csv")
+	run := runJob(t, c, t.TempDir(), "sink.type=csv", "sink.path="+out, "sink.delimiter=;", "sink.decimal_comma=true",
+		"sink.date_format=02.01.2006", "sink.currency=", "sink.amounts=[]", "sink.totals=false", "sink.parameters_sheet=false",
+		"sink.sheet=")
+	if run.err != nil {
+		t.Fatal(run.err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	want := expectedRows(srv)
+	if len(lines) != len(want)+1 {
+		t.Fatalf("%d lines, want %d", len(lines), len(want)+1)
+	}
+	if lines[0] != "OrderNumber;OrderDate;CustomerNumber;Company;PaymentMethod;SKU;ItemName;Quantity;TaxRate;TotalNet;TotalGross" {
+		t.Errorf("header %s", lines[0])
+	}
+	sawInjection := false
+	for i, w := range want {
+		l := lines[i+1]
+		y, m, d := w.date[:4], w.date[5:7], w.date[8:]
+		if !strings.HasPrefix(l, w.number+";"+d+"."+m+"."+y+";") {
+			t.Fatalf("line %d: %s, want %s on %s.%s.%s", i+2, l, w.number, d, m, y)
+		}
+		if w.hasLine && !strings.HasSuffix(l, ";"+strings.Replace(w.net.StringFixed(2), ".", ",", 1)+";"+strings.Replace(w.gross.StringFixed(2), ".", ",", 1)) {
+			t.Errorf("line %d: %s, want amounts %s %s with decimal comma", i+2, l, w.net, w.gross)
+		}
+		if w.company == injection {
+			sawInjection = true
+			if !strings.Contains(l, `;"'=cmd|' /C calc'!A0";`) && !strings.Contains(l, `;'=cmd|' /C calc'!A0;`) {
+				t.Errorf("line %d: the formula is not neutralised: %s", i+2, l)
+			}
+		}
+	}
+	if !sawInjection {
+		t.Error("the injection order is not in the export")
+	}
+	// the accountants' workbook options are refused for CSV
+	run = runJob(t, c, t.TempDir(), "sink.type=csv", "sink.path="+filepath.Join(t.TempDir(), "x.csv"), "sink.amounts=[]", "sink.currency=",
+		"sink.parameters_sheet=false")
+	if run.err == nil || !strings.Contains(run.err.Error(), "apply to xlsx") {
+		t.Errorf("totals on a CSV sink: %v", run.err)
+	}
+}
+
+// An export that cannot finish leaves no output that looks complete and
+// does not move the watermark: the server fails after three pages, or goes
+// away.
+func TestOrdersToExcelJobCannotFinish(t *testing.T) {
+	for _, mode := range []string{"503 after page 3", "server gone after page 3"} {
+		t.Run(mode, func(t *testing.T) {
+			srv := erptest.NewServer(erptest.Options{Seed: testSeed(300)})
+			defer srv.Close()
+			var ts *httptest.Server
+			if strings.HasPrefix(mode, "503") {
+				ts = failAfter(srv, 3)
+			} else {
+				var pages atomic.Int64
+				ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if strings.HasSuffix(r.URL.Path, "/salesOrders") && pages.Add(1) == 4 {
+						go ts.Close() // waits for this request, then refuses connections
+						w.WriteHeader(http.StatusBadGateway)
+						return
+					}
+					srv.Emulator.ServeHTTP(w, r)
+				}))
+			}
+			defer ts.Close()
+			c, err := erp.New(erp.Config{BaseURL: ts.URL + erptest.BasePath, APIKey: "k", BackoffInitial: time.Millisecond,
+				BackoffMax: 5 * time.Millisecond, MaxElapsed: 300 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			state := t.TempDir()
+			dir := t.TempDir()
+			out := filepath.Join(dir, "orders.xlsx")
+			if err := os.WriteFile(out, []byte("last month's file"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			run := runJob(t, c, state, "sink.path="+out, "source.page_size=10", "source.incremental.field=createdSince")
+			if run.err == nil {
+				t.Fatal("the run succeeded")
+			}
+			if b, _ := os.ReadFile(out); string(b) != "last month's file" {
+				t.Error("the previous output was replaced")
+			}
+			ents, _ := os.ReadDir(dir)
+			if len(ents) != 1 {
+				t.Errorf("left behind: %v", ents)
+			}
+			if run.sum.Output != "" {
+				t.Errorf("summary names output %s", run.sum.Output)
+			}
+			// the runner does not commit after a failed run; even if it did:
+			if err := run.src.Commit(); err == nil {
+				t.Error("Commit after a failed run")
+			}
+			if _, err := os.Stat(WatermarkPath(state, "orders-to-excel")); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("watermark written: %v", err)
+			}
+			t.Logf("%s: %v", mode, run.err)
+		})
+	}
+}
