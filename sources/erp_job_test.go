@@ -75,41 +75,6 @@ func registerJobWiring() {
 	})
 }
 
-// testResolver resolves erp: lookups of the form resource.Field, id → Field,
-// as erp/lookup.go is meant to.
-type testResolver struct {
-	c     *erp.Client
-	mu    sync.Mutex
-	cache map[string]map[string]any
-}
-
-func (r *testResolver) Resolve(ctx context.Context, table, key string, create bool) (any, bool, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.cache == nil {
-		r.cache = map[string]map[string]any{}
-	}
-	m, ok := r.cache[table]
-	if !ok {
-		res, field, _ := strings.Cut(table, ".")
-		def, ok := erp.Resource(res)
-		if !ok {
-			return nil, false, fmt.Errorf("no resource %s", res)
-		}
-		m = map[string]any{}
-		for rec, err := range r.c.List(ctx, def.ListPath, nil, erp.PageOptions{}) {
-			if err != nil {
-				return nil, false, err
-			}
-			v, _ := erp.Lookup(rec, field)
-			m[keyText(rec["Id"])] = v
-		}
-		r.cache[table] = m
-	}
-	v, ok := m[key]
-	return v, ok, nil
-}
-
 type jobRun struct {
 	sum    *pipeline.Summary
 	err    error
@@ -140,7 +105,7 @@ func runJob(t *testing.T, c *erp.Client, stateDir string, sets ...string) jobRun
 	wiring = w
 	wiringMu.Unlock()
 	report := filepath.Join(dir, "reports")
-	sum, err := pipeline.Run(context.Background(), job, pipeline.RunOptions{ReportDir: report, Resolver: &testResolver{c: c}})
+	sum, err := pipeline.Run(context.Background(), job, pipeline.RunOptions{ReportDir: report, Resolver: erp.NewLookups(c)})
 	if err == nil && w.src != nil {
 		// the runner's part: after the sink committed
 		if cerr := w.src.Commit(); cerr != nil {
