@@ -576,6 +576,9 @@ func (d *docSink) diff(doc map[string]any, cur []any, it *pipeline.Item) ([]pipe
 				}
 			default:
 				old, _ := d.shape.current(cur, p)
+				if cur != nil && p == d.match && sameKey(old, x) {
+					continue // matched ignoring case, as the Wawi does: not a rename
+				}
 				if cur == nil || !sameValue(old, x, types[p]) {
 					changes = append(changes, pipeline.Change{Field: p, Old: oldValue(old, x), New: x})
 					out[k] = x
@@ -657,6 +660,12 @@ func typeOfIndexed(types map[string]mappings.Type, p string) mappings.Type {
 		}
 	}
 	return ""
+}
+
+func sameKey(cur, nv any) bool {
+	c, ok1 := cur.(string)
+	n, ok2 := nv.(string)
+	return ok1 && ok2 && strings.EqualFold(strings.TrimSpace(c), strings.TrimSpace(n))
 }
 
 func joinPath(a, b string) string {
