@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Lookups resolves the ERP lookup tables of a mapping (mapping.lookups.X.erp)
@@ -42,9 +43,15 @@ import (
 // create=true (categories only) creates a missing category with
 // POST /categories, the parents of a path first, once per name even when
 // many goroutines ask at once; a lost answer is checked by reading the
-// categories again, so a retry never creates a second one.
+// categories again, so a retry never creates a second one. After
+// SetDryRun(true) nothing is created: see SetDryRun.
 type Lookups struct {
-	c *Client
+	c   *Client
+	dry atomic.Bool
+	// placeholders are the ids a dry run hands out for categories it would
+	// create, by lower-cased key.
+	phMu         sync.Mutex
+	placeholders map[string]int64
 
 	mu     sync.Mutex
 	lists  map[string]*listTable // by resource name
@@ -54,7 +61,27 @@ type Lookups struct {
 
 // NewLookups returns lookups served by c.
 func NewLookups(c *Client) *Lookups {
-	return &Lookups{c: c, lists: map[string]*listTable{}, byKey: map[string]*keyCache{}}
+	return &Lookups{c: c, lists: map[string]*listTable{}, byKey: map[string]*keyCache{}, placeholders: map[string]int64{}}
+}
+
+// SetDryRun switches creation off (true) or on. While off, a missing
+// category that create would make resolves to a placeholder id instead:
+// negative, one per name (-1, -2, ...), so that a planning pass sees the
+// same records as the real run without writing anything. The mapping caches
+// what Resolve answered, so a pass that writes must not reuse a mapping
+// that ran in dry mode: the placeholders would be sent.
+func (l *Lookups) SetDryRun(dry bool) { l.dry.Store(dry) }
+
+func (l *Lookups) placeholder(key string) int64 {
+	l.phMu.Lock()
+	defer l.phMu.Unlock()
+	k := strings.ToLower(strings.Join(splitPath(key), " > "))
+	id, ok := l.placeholders[k]
+	if !ok {
+		id = -int64(len(l.placeholders) + 1)
+		l.placeholders[k] = id
+	}
+	return id
 }
 
 // nameTables are the tables whose key is a Name and result an Id.
@@ -234,6 +261,9 @@ func (l *Lookups) category(ctx context.Context, t *listTable, key string, create
 		return id, true, nil
 	} else if ambiguous || !create {
 		return nil, false, nil
+	}
+	if l.dry.Load() {
+		return l.placeholder(key), true, nil
 	}
 	l.create.Lock()
 	defer l.create.Unlock()

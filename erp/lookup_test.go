@@ -202,3 +202,27 @@ func TestLookupsCreateCategoryLostAnswer(t *testing.T) {
 		t.Fatalf("%d categories Neu, %d lost writes", n, srv.Counters().LostWrites())
 	}
 }
+
+// A dry run creates nothing: missing categories get placeholder ids.
+func TestLookupsDryRun(t *testing.T) {
+	srv, l := newLookupServer(t, erptest.Options{})
+	l.SetDryRun(true)
+	ctx := context.Background()
+	a, found, err := l.Resolve(ctx, "categories", "Garten > Bewässerung", true)
+	if err != nil || !found || a != int64(-1) {
+		t.Fatalf("%v %v %v", a, found, err)
+	}
+	b, _, _ := l.Resolve(ctx, "categories", "garten>bewässerung", true)
+	c, _, _ := l.Resolve(ctx, "categories", "Sonstiges", true)
+	w, _, _ := l.Resolve(ctx, "categories", "Werkzeug", true)
+	if b != a || c != int64(-2) || w != int64(1) {
+		t.Fatalf("%v %v %v", b, c, w)
+	}
+	if n := srv.Counters().Writes; n != 0 {
+		t.Fatalf("dry run wrote %d times", n)
+	}
+	l.SetDryRun(false)
+	if id, found, err := l.Resolve(ctx, "categories", "Sonstiges", true); err != nil || !found || id.(int64) <= 0 {
+		t.Fatalf("after the dry run: %v %v %v", id, found, err)
+	}
+}
