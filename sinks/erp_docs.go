@@ -301,7 +301,7 @@ func (d *docSink) checkCreate(doc map[string]any, it *pipeline.Item) error {
 	}
 	req := slices.Clone(d.createSchema.Required)
 	sort.Strings(req)
-	err := fmt.Errorf("creating a %s needs %s; missing or empty: %s", d.noun, strings.Join(req, ", "), strings.Join(miss, ", "))
+	err := fmt.Errorf("creating %s needs %s; missing or empty: %s", withArticle(d.noun), strings.Join(req, ", "), strings.Join(miss, ", "))
 	for _, m := range miss {
 		if t, ok := targetFor(d.s.targets, d.canon, m); ok {
 			return &FieldError{Field: t.Path, Column: t.Column, Err: err}
@@ -660,6 +660,13 @@ func typeOfIndexed(types map[string]mappings.Type, p string) mappings.Type {
 		}
 	}
 	return ""
+}
+
+func withArticle(noun string) string {
+	if strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
 }
 
 func sameKey(cur, nv any) bool {

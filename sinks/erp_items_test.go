@@ -316,7 +316,7 @@ func TestERPItemsAPIErrorPointsAtColumn(t *testing.T) {
 // Lost answers (the write happened, the response did not arrive) never make
 // a second item.
 func TestERPItemsLostWrites(t *testing.T) {
-	e := newERPEnvWith(t, baseSeed(), erpEnvOpts{validate: false, opts: erptest.Options{LostWriteRate: 0.5}})
+	e := newERPEnvWith(t, baseSeed(), erpEnvOpts{validate: true, opts: erptest.Options{LostWriteRate: 0.5}})
 	tg := erpTargets("SKU:string", "Name:string", "Categories[0].CategoryId:int", "ItemPriceData.SalesPriceNet:decimal")
 	s := e.open(pipeline.SinkSpec{Resource: "items"}, tg)
 	var rows [][]any
@@ -519,4 +519,52 @@ func TestERPItemIndexMemory(t *testing.T) {
 		t.Fatalf("%.0f bytes per item: 200,000 items would need %.0f MB", per, per*200000/1e6)
 	}
 	runtime.KeepAlive(idx)
+}
+
+// Auto mode switches from searches to the index in the middle of a run
+// that creates items: what was created before the switch is neither lost
+// nor created again.
+func TestERPItemsAutoSwitchWhileWriting(t *testing.T) {
+	seed := erptest.Generate(erptest.GenConfig{Items: 200, Seed: 6})
+	e := newERPEnvWith(t, seed, erpEnvOpts{validate: false, pageSize: 50})
+	tg := erpTargets("SKU:string", "Name:string", "Categories[0].CategoryId:int", "ItemPriceData.SalesPriceNet:decimal")
+	var rows [][]any
+	for i := 0; i < 8; i++ {
+		rows = append(rows, []any{fmt.Sprintf("NEW-%d", i), "Neu", int64(1), erpDec("1")})
+	}
+	for _, it := range seed.Items[:40] {
+		rows = append(rows, []any{it.SKU, it.Name, int64(it.Categories[0].CategoryId), it.ItemPriceData.SalesPriceNet.Add(erpDec("0.10"))})
+	}
+	for i := 0; i < 8; i++ {
+		rows = append(rows, []any{fmt.Sprintf("NEW-%d", i), "Neu", int64(1), erpDec("1.00")})
+	}
+	s := e.open(pipeline.SinkSpec{Resource: "items"}, tg)
+	plans, errs := runRows(t, s, tg, 4, rows)
+	noErrors(t, errs)
+	idx := s.res.(*docSink).idx
+	if idx.loads.Load() != 1 {
+		t.Fatalf("index loads %d, want 1 (switched in the middle)", idx.loads.Load())
+	}
+	if n := e.route("POST /items"); n != 8 {
+		t.Fatalf("POST /items %d times, want 8", n)
+	}
+	for _, p := range plans {
+		if p.Outcome == pipeline.Failed {
+			t.Fatalf("%s: %v", p.Key, p.Err)
+		}
+	}
+	for i := 0; i < 8; i++ {
+		it, _ := e.srv.ItemBySKU(fmt.Sprintf("NEW-%d", i))
+		if !it.ItemPriceData.SalesPriceNet.Equal(erptest.D("1")) {
+			t.Fatalf("NEW-%d price %s", i, it.ItemPriceData.SalesPriceNet)
+		}
+	}
+	// the same file again: nothing to do
+	plans, errs = runRows(t, e.open(pipeline.SinkSpec{Resource: "items"}, tg), tg, 1, rows[8:])
+	noErrors(t, errs)
+	for _, p := range plans {
+		if p.Outcome != pipeline.Unchanged {
+			t.Fatalf("rerun %s: %v %v", p.Key, p.Outcome, p.Changes)
+		}
+	}
 }

@@ -129,7 +129,7 @@ func TestERPOrdersLineErrorPointsAtColumn(t *testing.T) {
 }
 
 func TestERPOrdersLostWrites(t *testing.T) {
-	e := newERPEnvWith(t, baseSeed(), erpEnvOpts{validate: false, opts: erptest.Options{LostWriteRate: 0.5}})
+	e := newERPEnvWith(t, baseSeed(), erpEnvOpts{validate: true, opts: erptest.Options{LostWriteRate: 0.5}})
 	s := e.open(pipeline.SinkSpec{Resource: "salesOrders"}, orderTargets)
 	d := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 	var rows [][]any

@@ -151,7 +151,7 @@ func TestERPStockAdjust(t *testing.T) {
 // nothing is posted twice and the stock ends exactly at the file's value.
 func TestERPStockLostWrites(t *testing.T) {
 	seed := erptest.Generate(erptest.GenConfig{Items: 60, Seed: 4})
-	e := newERPEnvWith(t, seed, erpEnvOpts{validate: false, opts: erptest.Options{LostWriteRate: 0.4, FailRate: 0.1}})
+	e := newERPEnvWith(t, seed, erpEnvOpts{validate: true, opts: erptest.Options{LostWriteRate: 0.4, FailRate: 0.1}})
 	tg := erpTargets("SKU:string", "WarehouseId:int", "Quantity:decimal")
 	var rows [][]any
 	for i, it := range seed.Items {
