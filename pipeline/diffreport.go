@@ -109,8 +109,9 @@ type DiffReport struct {
 	// creates columns, one per mapping target path
 	createCols []mappings.Target
 	createIdx  map[string]int
-	lastTgts   []mappings.Target // targets slice seen last, and where its
-	lastMap    []int             // values go (index into createCols)
+	lastTgts   []mappings.Target // targets slice seen last, where its values
+	lastMap    []int             // go (index into createCols), and the order
+	lastOrder  []int             // to write them in: by column, once each
 
 	counts  [Failed + 1]int64
 	fields  map[string]int64
@@ -329,16 +330,16 @@ func (d *DiffReport) addCreate(row int, key string, plan *Plan, outcome Outcome)
 	if it != nil {
 		tgts, vals = it.Targets, it.Values
 	}
-	idx := d.createMap(tgts)
+	idx, order := d.createMap(tgts)
 	t := d.creates
 	oc := outcome.String()
 	if t.start(d) {
 		d.intCell(t, 0, int64(row))
 		d.textCell(t, 1, key)
 		d.textCell(t, 2, oc)
-		for i, v := range vals {
-			if i < len(idx) {
-				d.valueCell(t, 3+idx[i], diffNorm(v), tgts[i].Type)
+		for _, i := range order {
+			if i < len(vals) {
+				d.valueCell(t, 3+idx[i], diffNorm(vals[i]), tgts[i].Type)
 			}
 		}
 		d.finish(t)
@@ -360,13 +361,15 @@ func (d *DiffReport) addCreate(row int, key string, plan *Plan, outcome Outcome)
 }
 
 // createMap returns where each of an item's values goes among the creates
-// columns. Items of a run share their targets, so this is one comparison per
-// record; a new target path adds a column.
-func (d *DiffReport) createMap(tgts []mappings.Target) []int {
+// columns, and the order to write them in: by column, as SpreadsheetML
+// requires, and a path that occurs twice only once. Items of a run share
+// their targets, so this is one comparison per record; a new target path
+// adds a column.
+func (d *DiffReport) createMap(tgts []mappings.Target) (idx, order []int) {
 	if len(tgts) == len(d.lastTgts) && (len(tgts) == 0 || &tgts[0] == &d.lastTgts[0]) {
-		return d.lastMap
+		return d.lastMap, d.lastOrder
 	}
-	m := make([]int, len(tgts))
+	idx = make([]int, len(tgts))
 	for i, t := range tgts {
 		j, ok := d.createIdx[t.Path]
 		if !ok {
@@ -374,10 +377,19 @@ func (d *DiffReport) createMap(tgts []mappings.Target) []int {
 			d.createIdx[t.Path] = j
 			d.createCols = append(d.createCols, t)
 		}
-		m[i] = j
+		idx[i] = j
 	}
-	d.lastTgts, d.lastMap = tgts, m
-	return m
+	order = make([]int, 0, len(tgts))
+	seen := make(map[int]bool, len(tgts))
+	for i, j := range idx {
+		if !seen[j] {
+			seen[j] = true
+			order = append(order, i)
+		}
+	}
+	sort.SliceStable(order, func(a, b int) bool { return idx[order[a]] < idx[order[b]] })
+	d.lastTgts, d.lastMap, d.lastOrder = tgts, idx, order
+	return idx, order
 }
 
 func (d *DiffReport) addError(rec *record.Record, row int, key string, plan *Plan, err error) {
@@ -1292,6 +1304,9 @@ func (d *DiffReport) writeWorkbook(in *diffInfo) (string, error) {
 	if err := bw.Flush(); err != nil {
 		return "", err
 	}
+	if err := tmp.Chmod(0o644); err != nil { // CreateTemp makes it 0600
+		return "", err
+	}
 	if err := tmp.Sync(); err != nil {
 		return "", err
 	}
@@ -1334,7 +1349,24 @@ func (d *DiffReport) sheetShell(sheet string, cols []string, widths []float64, r
 		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}}); err != nil {
 		return err
 	}
-	return f.AutoFilter(sheet, ref, nil)
+	if err := f.AutoFilter(sheet, ref, nil); err != nil {
+		return err
+	}
+	// the header on every printed page
+	if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", Scope: sheet,
+		RefersTo: "'" + sheet + "'!$1:$1"}); err != nil {
+		return err
+	}
+	return d.printSetup(sheet) // after AutoFilter, which replaces the sheet properties
+}
+
+// printSetup prints a sheet landscape, one page wide.
+func (d *DiffReport) printSetup(sheet string) error {
+	landscape, wide, tall, fit := "landscape", 1, 0, true
+	if err := d.f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &wide, FitToHeight: &tall}); err != nil {
+		return err
+	}
+	return d.f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit})
 }
 
 // writeSummary fills the Summary sheet: mode, run facts, guardrails, counts
@@ -1374,10 +1406,9 @@ func (d *DiffReport) writeSummary(in *diffInfo) error {
 	if in.ModeClass == "stop" {
 		modeStyle = st.warn
 	}
+	// long lines overflow into the empty cells beside them; merged cells
+	// would cut them off
 	if err := set("A", in.Mode, modeStyle); err != nil {
-		return err
-	}
-	if err := f.MergeCell(sh, "A2", "C2"); err != nil {
 		return err
 	}
 	r += 2
@@ -1415,9 +1446,6 @@ func (d *DiffReport) writeSummary(in *diffInfo) error {
 		for _, t := range in.Trips {
 			msg := fmt.Sprintf("Nothing was written: guardrail %s (limit %s) tripped: %s", t.Rule, t.Limit, t.Found)
 			if err := set("A", msg, st.warn); err != nil {
-				return err
-			}
-			if err := f.MergeCell(sh, "A"+strconv.Itoa(r), "D"+strconv.Itoa(r)); err != nil {
 				return err
 			}
 			r++
@@ -1480,6 +1508,8 @@ func (d *DiffReport) writeSummary(in *diffInfo) error {
 		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "Records by outcome"}}},
 		Legend:    excelize.ChartLegend{Position: "none"},
 		PlotArea:  excelize.ChartPlotArea{ShowVal: true},
+		XAxis:     excelize.ChartAxis{Font: excelize.Font{Color: "404040"}},
+		YAxis:     excelize.ChartAxis{Font: excelize.Font{Color: "404040"}, MajorGridLines: true},
 		Dimension: excelize.ChartDimension{Width: 480, Height: 290},
 	}); err != nil {
 		return fmt.Errorf("chart: %w", err)
@@ -1528,10 +1558,13 @@ func (d *DiffReport) writeSummary(in *diffInfo) error {
 	if err := f.SetColWidth(sh, "A", "A", 34); err != nil {
 		return err
 	}
-	if err := f.SetColWidth(sh, "B", "B", 28); err != nil {
+	if err := f.SetColWidth(sh, "B", "B", 20); err != nil {
 		return err
 	}
-	return f.SetColWidth(sh, "C", "C", 60)
+	if err := f.SetColWidth(sh, "C", "C", 50); err != nil {
+		return err
+	}
+	return d.printSetup(sh)
 }
 
 // diffNeutral prefixes text a spreadsheet could take for a formula.
@@ -1794,6 +1827,9 @@ func (d *DiffReport) writeHTML(in *diffInfo) (string, error) {
 	err = diffHTMLTmpl.Execute(bw, data)
 	if err == nil {
 		err = bw.Flush()
+	}
+	if err == nil {
+		err = tmp.Chmod(0o644)
 	}
 	if err == nil {
 		err = tmp.Sync()

@@ -133,6 +133,11 @@ func TestDiffReportFiles(t *testing.T) {
 	if strings.Join(names, ",") != "diff.html,diff.xlsx" {
 		t.Fatalf("dir holds %v; temp files or spool left behind", names)
 	}
+	for _, p := range []string{x, h} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v, %v; want 0644 like the other reports", p, fi.Mode(), err)
+		}
+	}
 }
 
 func openDiff(t *testing.T, path string) *excelize.File {
@@ -804,6 +809,53 @@ func TestDiffReportSheetOverflow(t *testing.T) {
 	}
 	if v, _ := f.GetCellValue("Changes (3)", "B3"); v != "K4" {
 		t.Errorf("last row key %q", v)
+	}
+}
+
+// TestDiffReportCreateColumns: items whose targets differ from the first
+// ones (other order, a new path, a path twice) still give rows whose cells
+// are in column order, each once.
+func TestDiffReportCreateColumns(t *testing.T) {
+	d, err := NewDiffReport(t.TempDir(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := []mappings.Target{{Path: "SKU"}, {Path: "Name"}}
+	b := []mappings.Target{{Path: "Stock", Type: mappings.Int}, {Path: "Name"}, {Path: "SKU"}, {Path: "Name"}}
+	plans := []*Plan{
+		{Outcome: Created, Key: "A", Item: &Item{Targets: a, Values: []any{"A", "Alpha"}}},
+		{Outcome: Created, Key: "B", Item: &Item{Targets: b, Values: []any{int64(3), "Beta", "B", "again"}}},
+		{Outcome: Created, Key: "C", Item: &Item{Targets: a, Values: []any{"C"}}}, // fewer values than targets
+	}
+	for i, p := range plans {
+		if err := d.Add(diffRec(i+2), p, Created, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x, _, err := d.Close(nil, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := zipParts(t, x)
+	cellRef := regexp.MustCompile(`<c r="([A-Z]+)([0-9]+)"`)
+	prevRow, prevCol := 0, 0
+	for _, m := range cellRef.FindAllStringSubmatch(parts["xl/worksheets/sheet3.xml"], -1) {
+		row, _ := strconv.Atoi(m[2])
+		col, _ := excelize.ColumnNameToNumber(m[1])
+		if row < prevRow || (row == prevRow && col <= prevCol) {
+			t.Errorf("cell %s%s after column %d of row %d: not in order or twice", m[1], m[2], prevCol, prevRow)
+		}
+		prevRow, prevCol = row, col
+	}
+	rows, _ := openDiff(t, x).GetRows("Creates")
+	want := [][]string{
+		{"Row", "Key", "Outcome", "SKU", "Name", "Stock"},
+		{"2", "A", "created", "A", "Alpha"},
+		{"3", "B", "created", "B", "Beta", "3"},
+		{"4", "C", "created", "C"},
+	}
+	if fmt.Sprint(rows) != fmt.Sprint(want) {
+		t.Errorf("creates\n%q\nwant\n%q", rows, want)
 	}
 }
 
