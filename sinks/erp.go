@@ -25,14 +25,27 @@ import (
 //	salesOrders  create*                  ExternalNumber*, Number
 //
 // (* the default). Plan reads and compares, field by field, with what the
-// Wawi holds; Apply writes only what differs. Records are found through an
-// index of the whole list or per-record searches (sink.lookup: auto, index,
-// search; see keyIndex). Writes carry disableAutomaticWorkflows=true unless
-// sink.disable_workflows is false.
+// Wawi holds; Apply writes only what differs. Writes carry
+// disableAutomaticWorkflows=true unless sink.disable_workflows is false.
+// sink.on_missing: skip makes a record whose item is not in the Wawi
+// Skipped instead of Failed (update, stocks).
+//
+// Finding records (sink.lookup): index pages through the whole list once
+// (parallel pages) and keeps per record only its id, key and the current
+// values of the fields the mapping targets; search asks a filtered list per
+// record and checks the key exactly; auto (default) uses the index when
+// TotalItems <= 20 × the records expected (SizeHint, when the runner knows),
+// else searches and switches to the index once the records seen make it pay
+// (each at most once, whatever the concurrency). Sales orders always search
+// by their exact filter.
 //
 // The sink is not Ordered: records are applied concurrently; two records
 // with the same key are serialised by a per-key lock, and what one wrote is
-// what the next compares with.
+// what the next compares with. A record whose new key an earlier record of
+// the run will create plans as an update of that one, so a file with the
+// same new SKU twice creates one item. Plans may be made twice (a planning
+// pass, then a writing pass): the record that planned a create is
+// recognised by its row.
 type ERPSink struct {
 	c       *erp.Client
 	env     *pipeline.Env
