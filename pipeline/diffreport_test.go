@@ -28,7 +28,7 @@ import (
 	"github.com/wawi-etl/etl/record"
 )
 
-const xssValue = "<script>alert(1)</script>"
+const diffXSS = "<script>alert(1)</script>"
 
 var diffTargets = []mappings.Target{
 	{Path: "SKU", Type: mappings.String, Column: "Artikelnummer"},
@@ -40,35 +40,35 @@ var diffTargets = []mappings.Target{
 	{Path: "UpdatedAt", Type: mappings.DateTime},
 }
 
-// pointOneTwo is 0.1+0.2 in float64 arithmetic (constants would be exact).
-func pointOneTwo() float64 {
+// diffPointOneTwo is 0.1+0.2 in float64 arithmetic (constants would be exact).
+func diffPointOneTwo() float64 {
 	a, b := 0.1, 0.2
 	return a + b
 }
 
-func deref(s *string) string {
+func diffDeref(s *string) string {
 	if s == nil {
 		return "<nil>"
 	}
 	return *s
 }
 
-func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+func diffDec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
 func diffRec(row int) *record.Record { return &record.Record{Seq: int64(row - 2), Row: row} }
 
-func createPlan(row int, sku string, vals ...any) *Plan {
+func diffCreatePlan(row int, sku string, vals ...any) *Plan {
 	return &Plan{Outcome: Created, Key: sku, Item: &Item{Rec: diffRec(row), Targets: diffTargets, Values: vals}}
 }
 
-func updatePlan(row int, sku string, changes ...Change) *Plan {
+func diffUpdatePlan(row int, sku string, changes ...Change) *Plan {
 	return &Plan{Outcome: Updated, Key: sku, Changes: changes, Item: &Item{Rec: diffRec(row), Targets: diffTargets}}
 }
 
-// buildDiff writes the report every test below reads: two creates, two
+// diffBuild writes the report every test below reads: two creates, two
 // updates with several changed fields, unchanged, skipped, three failures
 // and a tripped guardrail.
-func buildDiff(t *testing.T, dir string) (xlsxPath, htmlPath string) {
+func diffBuild(t *testing.T, dir string) (xlsxPath, htmlPath string) {
 	t.Helper()
 	d, err := NewDiffReport(dir, true)
 	if err != nil {
@@ -81,24 +81,24 @@ func buildDiff(t *testing.T, dir string) (xlsxPath, htmlPath string) {
 		outcome Outcome
 		err     error
 	}{
-		{2, createPlan(2, "SKU-1", "SKU-1", "Kaffeebecher", dec("19.90"), int64(12), true,
+		{2, diffCreatePlan(2, "SKU-1", "SKU-1", "Kaffeebecher", diffDec("19.90"), int64(12), true,
 			time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 3, 1, 14, 30, 5, 0, berlin)), Created, nil},
-		{3, updatePlan(3, "SKU-2",
-			Change{Field: "Price.Gross", Old: json.Number("19.90"), New: dec("21.49")},
-			Change{Field: "Name", Old: "Becher", New: xssValue},
+		{3, diffUpdatePlan(3, "SKU-2",
+			Change{Field: "Price.Gross", Old: json.Number("19.90"), New: diffDec("21.49")},
+			Change{Field: "Name", Old: "Becher", New: diffXSS},
 			Change{Field: "Quantity", Old: int64(5), New: int64(0)},
 			Change{Field: "Description", Old: nil, New: "=HYPERLINK(\"http://evil\")"},
-			Change{Field: "Weight", Old: dec("12345678901234567890.12"), New: dec("12345678901234567890.13")},
+			Change{Field: "Weight", Old: diffDec("12345678901234567890.12"), New: diffDec("12345678901234567890.13")},
 			Change{Field: "Active", Old: true, New: false},
 			Change{Field: "ReleaseDate", Old: time.Date(2023, 12, 24, 0, 0, 0, 0, time.UTC), New: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)},
-			Change{Field: "Ratio", Old: 0.1, New: pointOneTwo()},
+			Change{Field: "Ratio", Old: 0.1, New: diffPointOneTwo()},
 		), Updated, nil},
 		{4, &Plan{Outcome: Unchanged, Key: "SKU-3"}, Unchanged, nil},
 		{5, nil, Skipped, nil},
 		{6, nil, Failed, fieldErrors{{Target: "Price.Gross", Column: "VK", Value: "abc", Reason: "not a number"}}},
 		{7, &Plan{Outcome: Failed, Key: "SKU-7", Err: errors.New("item SKU-7: the Wawi says the manufacturer does not exist")}, Failed, errors.New("item SKU-7: the Wawi says the manufacturer does not exist")},
-		{8, updatePlan(8, "SKU-8", Change{Field: "Price.Gross", Old: dec("10.00"), New: dec("4.00")}), Updated, nil},
-		{9, createPlan(9, "-SKU-9", "-SKU-9", nil, dec("0.005"), int64(1234567890123456789), false, nil, nil), Created, nil},
+		{8, diffUpdatePlan(8, "SKU-8", Change{Field: "Price.Gross", Old: diffDec("10.00"), New: diffDec("4.00")}), Updated, nil},
+		{9, diffCreatePlan(9, "-SKU-9", "-SKU-9", nil, diffDec("0.005"), int64(1234567890123456789), false, nil, nil), Created, nil},
 		{10, nil, Failed, errors.New("line 10: bare \" in a field")},
 	}
 	for _, a := range adds {
@@ -121,7 +121,7 @@ func buildDiff(t *testing.T, dir string) (xlsxPath, htmlPath string) {
 
 func TestDiffReportFiles(t *testing.T) {
 	dir := t.TempDir()
-	x, h := buildDiff(t, dir)
+	x, h := diffBuild(t, dir)
 	if x != filepath.Join(dir, "diff.xlsx") || h != filepath.Join(dir, "diff.html") {
 		t.Fatalf("paths %q %q", x, h)
 	}
@@ -140,7 +140,7 @@ func TestDiffReportFiles(t *testing.T) {
 	}
 }
 
-func openDiff(t *testing.T, path string) *excelize.File {
+func diffOpen(t *testing.T, path string) *excelize.File {
 	t.Helper()
 	f, err := excelize.OpenFile(path)
 	if err != nil {
@@ -150,8 +150,8 @@ func openDiff(t *testing.T, path string) *excelize.File {
 	return f
 }
 
-// zipParts reads every part of an xlsx file.
-func zipParts(t *testing.T, path string) map[string]string {
+// diffZipParts reads every part of an xlsx file.
+func diffZipParts(t *testing.T, path string) map[string]string {
 	t.Helper()
 	zr, err := zip.OpenReader(path)
 	if err != nil {
@@ -175,8 +175,8 @@ func zipParts(t *testing.T, path string) map[string]string {
 }
 
 func TestDiffReportWorkbook(t *testing.T) {
-	x, _ := buildDiff(t, t.TempDir())
-	f := openDiff(t, x)
+	x, _ := diffBuild(t, t.TempDir())
+	f := diffOpen(t, x)
 	if got := strings.Join(f.GetSheetList(), ","); got != "Summary,Changes,Creates,Errors" {
 		t.Fatalf("sheets %s", got)
 	}
@@ -247,7 +247,7 @@ func TestDiffReportWorkbook(t *testing.T) {
 		}
 	}
 	// the markup is text, the formula neutralised, nil empty, 20 digits text
-	if got := raw("Changes", "E3"); got != xssValue {
+	if got := raw("Changes", "E3"); got != diffXSS {
 		t.Errorf("E3 %q", got)
 	}
 	if got := raw("Changes", "D5"); got != "" {
@@ -328,7 +328,7 @@ func TestDiffReportWorkbook(t *testing.T) {
 	}
 
 	// frozen header and autofilter on each data sheet
-	parts := zipParts(t, x)
+	parts := diffZipParts(t, x)
 	for i, s := range []struct {
 		name, ref string
 	}{{"Changes", "A1:G10"}, {"Creates", "A1:J3"}, {"Errors", "A1:D4"}} {
@@ -404,13 +404,13 @@ func TestDiffReportWorkbook(t *testing.T) {
 }
 
 func TestDiffReportHTML(t *testing.T) {
-	_, h := buildDiff(t, t.TempDir())
+	_, h := diffBuild(t, t.TempDir())
 	b, err := os.ReadFile(h)
 	if err != nil {
 		t.Fatal(err)
 	}
 	src := string(b)
-	if strings.Contains(src, xssValue) {
+	if strings.Contains(src, diffXSS) {
 		t.Fatal("the value <script>alert(1)</script> is in the page unescaped")
 	}
 	if !strings.Contains(src, "&lt;script&gt;alert(1)&lt;/script&gt;") {
@@ -509,7 +509,7 @@ func TestDiffReportHTML(t *testing.T) {
 	if strings.Join(ch[0], "|") != strings.Join(want, "|") {
 		t.Errorf("first change row %q, want %q", ch[0], want)
 	}
-	if ch[1][4] != xssValue {
+	if ch[1][4] != diffXSS {
 		t.Errorf("markup value shown as %q", ch[1][4])
 	}
 	if ch[3][3] != "empty" || ch[3][4] != `=HYPERLINK("http://evil")` {
@@ -551,7 +551,7 @@ func TestDiffReportOpenpyxl(t *testing.T) {
 	if exec.Command(py, "-c", "import openpyxl").Run() != nil {
 		t.Skip("openpyxl not found for /usr/bin/python3: apt-get install python3-openpyxl to run the independent XLSX check")
 	}
-	x, _ := buildDiff(t, t.TempDir())
+	x, _ := diffBuild(t, t.TempDir())
 	script := `
 import json, sys, openpyxl
 wb = openpyxl.load_workbook(sys.argv[1])
@@ -603,7 +603,7 @@ print(json.dumps(out))
 	}
 	ch := book.Data["Changes"]
 	if ch.Freeze == nil || *ch.Freeze != "A2" || ch.Filter == nil || strings.ReplaceAll(*ch.Filter, "$", "") != "A1:G10" || ch.MaxRow != 10 {
-		t.Errorf("Changes freeze %v filter %v max_row %d", deref(ch.Freeze), deref(ch.Filter), ch.MaxRow)
+		t.Errorf("Changes freeze %v filter %v max_row %d", diffDeref(ch.Freeze), diffDeref(ch.Filter), ch.MaxRow)
 	}
 	for ref, want := range map[string]string{
 		"A2": "int:3", "D2": "float:19.9", "E2": "float:21.49", "F2": "float:0.079899", "B2": `str:"SKU-2"`,
@@ -633,11 +633,11 @@ func TestDiffReportValues(t *testing.T) {
 		want string
 	}{
 		{nil, ""}, {"x", "x"}, {int64(-7), "-7"}, {int(7), "7"}, {uint64(18446744073709551615), "18446744073709551615"},
-		{dec("19.90"), "19.90"}, {dec("1E+3"), "1000"}, {dec("0.000000000000000000000001"), "0.000000000000000000000001"},
-		{json.Number("19.90"), "19.90"}, {pointOneTwo(), "0.30000000000000004"}, {1e21, "1e+21"}, {float32(0.1), "0.1"},
+		{diffDec("19.90"), "19.90"}, {diffDec("1E+3"), "1000"}, {diffDec("0.000000000000000000000001"), "0.000000000000000000000001"},
+		{json.Number("19.90"), "19.90"}, {diffPointOneTwo(), "0.30000000000000004"}, {1e21, "1e+21"}, {float32(0.1), "0.1"},
 		{true, "true"}, {time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), "2024-02-29"},
 		{time.Date(2024, 2, 29, 13, 4, 5, 0, time.UTC), "2024-02-29 13:04:05 UTC"},
-		{[]string{"a", "b"}, "a|b"}, {(*decimal.Decimal)(nil), ""}, {func() *decimal.Decimal { d := dec("2.50"); return &d }(), "2.50"},
+		{[]string{"a", "b"}, "a|b"}, {(*decimal.Decimal)(nil), ""}, {func() *decimal.Decimal { d := diffDec("2.50"); return &d }(), "2.50"},
 		{map[string]any{"a": json.Number("1")}, `{"a":1}`},
 	} {
 		if got := diffString(diffNorm(c.v)); got != c.want {
@@ -649,13 +649,13 @@ func TestDiffReportValues(t *testing.T) {
 		want     string // fraction, "" for none
 		text     string
 	}{
-		{json.Number("19.90"), dec("21.49"), "0.079899", "+7.99\u00a0%"},
+		{json.Number("19.90"), diffDec("21.49"), "0.079899", "+7.99\u00a0%"},
 		{int64(3), int64(1), "-0.666667", "-66.67\u00a0%"},
-		{dec("-10"), dec("-5"), "0.5", "+50.00\u00a0%"},
-		{dec("0"), dec("5"), "", ""},
-		{nil, dec("5"), "", ""},
+		{diffDec("-10"), diffDec("-5"), "0.5", "+50.00\u00a0%"},
+		{diffDec("0"), diffDec("5"), "", ""},
+		{nil, diffDec("5"), "", ""},
 		{"0123", "0124", "", ""},
-		{dec("5"), dec("5"), "0", "0.00\u00a0%"},
+		{diffDec("5"), diffDec("5"), "0", "0.00\u00a0%"},
 	} {
 		p, ok := diffPercent(diffNorm(c.old), diffNorm(c.new))
 		got := ""
@@ -739,7 +739,7 @@ func TestDiffReportEmptyAndAbort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := openDiff(t, x)
+	f := diffOpen(t, x)
 	for _, s := range []string{"Changes", "Creates", "Errors"} {
 		rows, err := f.GetRows(s)
 		if err != nil || len(rows) != 1 {
@@ -763,7 +763,7 @@ func TestDiffReportEmptyAndAbort(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 100 {
-		if err := d.Add(diffRec(i+2), updatePlan(i+2, "K", Change{Field: "F", Old: int64(1), New: int64(2)}), Updated, nil); err != nil {
+		if err := d.Add(diffRec(i+2), diffUpdatePlan(i+2, "K", Change{Field: "F", Old: int64(1), New: int64(2)}), Updated, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -788,7 +788,7 @@ func TestDiffReportSheetOverflow(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 5 {
-		p := updatePlan(i+2, "K"+strconv.Itoa(i), Change{Field: "A", Old: int64(i), New: int64(i + 1)}, Change{Field: "B", Old: "x", New: "y"})
+		p := diffUpdatePlan(i+2, "K"+strconv.Itoa(i), Change{Field: "A", Old: int64(i), New: int64(i + 1)}, Change{Field: "B", Old: "x", New: "y"})
 		if err := d.Add(diffRec(i+2), p, Updated, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -797,7 +797,7 @@ func TestDiffReportSheetOverflow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := openDiff(t, x)
+	f := diffOpen(t, x)
 	if got := strings.Join(f.GetSheetList(), ","); got != "Summary,Changes,Changes (2),Changes (3),Creates,Errors" {
 		t.Fatalf("sheets %s", got)
 	}
@@ -836,7 +836,7 @@ func TestDiffReportCreateColumns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parts := zipParts(t, x)
+	parts := diffZipParts(t, x)
 	cellRef := regexp.MustCompile(`<c r="([A-Z]+)([0-9]+)"`)
 	prevRow, prevCol := 0, 0
 	for _, m := range cellRef.FindAllStringSubmatch(parts["xl/worksheets/sheet3.xml"], -1) {
@@ -847,7 +847,7 @@ func TestDiffReportCreateColumns(t *testing.T) {
 		}
 		prevRow, prevCol = row, col
 	}
-	rows, _ := openDiff(t, x).GetRows("Creates")
+	rows, _ := diffOpen(t, x).GetRows("Creates")
 	want := [][]string{
 		{"Row", "Key", "Outcome", "SKU", "Name", "Stock"},
 		{"2", "A", "created", "A", "Alpha"},
@@ -867,7 +867,7 @@ func TestDiffReportHTMLCap(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 6000 {
-		if err := d.Add(diffRec(i+2), updatePlan(i+2, "K", Change{Field: "F", Old: int64(1), New: int64(2)}), Updated, nil); err != nil {
+		if err := d.Add(diffRec(i+2), diffUpdatePlan(i+2, "K", Change{Field: "F", Old: int64(1), New: int64(2)}), Updated, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -882,14 +882,14 @@ func TestDiffReportHTMLCap(t *testing.T) {
 	if !strings.Contains(string(b), "1\u202f000 more in diff.xlsx") {
 		t.Error("no 'more in diff.xlsx'")
 	}
-	rows, _ := openDiff(t, x).GetRows("Changes")
+	rows, _ := diffOpen(t, x).GetRows("Changes")
 	if len(rows) != 6001 {
 		t.Errorf("%d rows in the workbook", len(rows))
 	}
 }
 
-// raceEnabled reports whether the test binary was built with -race.
-func raceEnabled() bool {
+// diffRaceEnabled reports whether the test binary was built with -race.
+func diffRaceEnabled() bool {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
 			if s.Key == "-race" {
@@ -900,8 +900,8 @@ func raceEnabled() bool {
 	return false
 }
 
-// countRows counts the <row elements of a sheet part.
-func countRows(r io.Reader) (int, error) {
+// diffCountRows counts the <row elements of a sheet part.
+func diffCountRows(r io.Reader) (int, error) {
 	buf := make([]byte, 64<<10)
 	n, carry := 0, 0
 	for {
@@ -920,15 +920,15 @@ func countRows(r io.Reader) (int, error) {
 	}
 }
 
-// heapSampler records the peak HeapInuse while it runs.
-type heapSampler struct {
+// diffHeapSampler records the peak HeapInuse while it runs.
+type diffHeapSampler struct {
 	peak atomic.Uint64
 	stop chan struct{}
 	wg   sync.WaitGroup
 }
 
-func sampleHeap() *heapSampler {
-	s := &heapSampler{stop: make(chan struct{})}
+func diffSampleHeap() *diffHeapSampler {
+	s := &diffHeapSampler{stop: make(chan struct{})}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -950,15 +950,15 @@ func sampleHeap() *heapSampler {
 	return s
 }
 
-func (s *heapSampler) done() uint64 {
+func (s *diffHeapSampler) done() uint64 {
 	close(s.stop)
 	s.wg.Wait()
 	return s.peak.Load()
 }
 
-// runDiff adds n update plans with three changed fields each, and every
+// diffRun adds n update plans with three changed fields each, and every
 // 50th record a create and a failure, then closes.
-func runDiff(tb testing.TB, dir string, n int) (addTime time.Duration, x string) {
+func diffRun(tb testing.TB, dir string, n int) (addTime time.Duration, x string) {
 	d, err := NewDiffReport(dir, true)
 	if err != nil {
 		tb.Fatal(err)
@@ -967,7 +967,7 @@ func runDiff(tb testing.TB, dir string, n int) (addTime time.Duration, x string)
 	plan := &Plan{Outcome: Updated, Changes: make([]Change, 3)}
 	create := &Plan{Outcome: Created, Item: &Item{Targets: diffTargets, Values: make([]any, len(diffTargets))}}
 	failed := errors.New("the Wawi refused the record")
-	price := dec("19.99")
+	price := diffDec("19.99")
 	start := time.Now()
 	for i := range n {
 		rec.Row = i + 2
@@ -1006,12 +1006,12 @@ func TestDiffReportMemory(t *testing.T) {
 		t.Skip("short")
 	}
 	n := 50_000
-	if raceEnabled() {
+	if diffRaceEnabled() {
 		n = 10_000 // the race detector makes compression 20 times slower
 	}
 	runtime.GC()
-	s := sampleHeap()
-	_, x := runDiff(t, t.TempDir(), n)
+	s := diffSampleHeap()
+	_, x := diffRun(t, t.TempDir(), n)
 	peak := s.done()
 	t.Logf("%d records: peak HeapInuse %.1f MB", n, float64(peak)/(1<<20))
 	if peak > 60<<20 {
@@ -1028,7 +1028,7 @@ func TestDiffReportMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rc.Close()
-	count, err := countRows(rc)
+	count, err := diffCountRows(rc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1045,9 +1045,9 @@ func BenchmarkDiffReport200k(b *testing.B) {
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		s := sampleHeap()
+		s := diffSampleHeap()
 		start := time.Now()
-		addTime, x := runDiff(b, b.TempDir(), n)
+		addTime, x := diffRun(b, b.TempDir(), n)
 		total := time.Since(start)
 		peak := s.done()
 		runtime.ReadMemStats(&after)
@@ -1069,7 +1069,7 @@ func BenchmarkDiffReportAdd(b *testing.B) {
 	defer d.Abort()
 	rec := &record.Record{}
 	plan := &Plan{Outcome: Updated, Changes: make([]Change, 3)}
-	price := dec("19.99")
+	price := diffDec("19.99")
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
