@@ -625,18 +625,9 @@ func (s *ERPSource) decodePage(p *erp.Page) pageResult {
 	return pageResult{items: out}
 }
 
-func decodeDoc(raw []byte) (map[string]any, error) {
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var m map[string]any
-	if err := d.Decode(&m); err != nil {
-		return nil, err
-	}
-	if m == nil {
-		return nil, errors.New("null document")
-	}
-	return m, nil
-}
+// decodeDoc decodes a document as encoding/json with UseNumber would, faster
+// (parseDoc).
+func decodeDoc(raw []byte) (map[string]any, error) { return parseDoc(raw) }
 
 func keyText(v any) string {
 	switch v := v.(type) {
@@ -699,6 +690,9 @@ func docTime(v any, loc *time.Location) (time.Time, bool) {
 	if !ok || !looksLikeDateTime(str) {
 		return time.Time{}, false
 	}
+	if t, _, ok := parseOffsetTime(str); ok {
+		return t, true
+	}
 	t, err := parseInstant(str[:10]+"T"+str[11:], loc)
 	return t, err == nil
 }
@@ -723,9 +717,19 @@ func normalizeDates(m map[string]any, loc *time.Location) {
 			if !hasOffset(v) {
 				continue
 			}
-			if t, err := time.Parse(time.RFC3339Nano, v[:10]+"T"+v[11:]); err == nil {
-				m[k] = t.In(loc).Format(dotNetTime)
+			t, off, ok := parseOffsetTime(v)
+			if !ok {
+				var err error
+				if t, err = time.Parse(time.RFC3339Nano, v[:10]+"T"+v[11:]); err != nil {
+					continue
+				}
+				_, off = t.Zone()
 			}
+			lt := t.In(loc)
+			if _, lo := lt.Zone(); lo == off && len(v) == len(dotNetTime) && v[10] == 'T' && t.Nanosecond()%100 == 0 {
+				continue // already the merchant's time, as the Wawi writes it
+			}
+			m[k] = formatDotNet(lt)
 		case map[string]any:
 			normalizeDates(v, loc)
 		case []any:

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Export benchmark (make bench runs every scripts/bench-*.sh): 100,000 sales
+# orders from the emulator (20 ms per request, pages of 100) into XLSX, against
+# the ideal (pages x latency / concurrency + excelize StreamWriter alone), peak
+# RSS of the export process, and parallel vs sequential paging. A minute or two.
+# ETL_BENCH_ORDERS, ETL_BENCH_LATENCY_MS, ETL_BENCH_CONCURRENCY change the
+# scenario; ETL_BENCH_STRICT=1 fails when a target is missed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ETL_BENCH=1 go test -count=1 -run '^TestExportBenchmark$' -timeout 20m ./bench/ -v 2>&1 |
+  grep -vE '^(=== RUN|--- PASS|PASS$|ok )' || true

@@ -1,0 +1,337 @@
+package sources
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// parseDoc decodes one JSON object the way encoding/json decodes it into a
+// map[string]any with UseNumber (numbers as json.Number, invalid UTF-8 and
+// lone surrogates as U+FFFD, the last of duplicate keys wins), in one pass
+// instead of encoding/json's two, and without copying: the document is
+// turned into one string and every key, text and number without escapes is
+// a substring of it. Exports decode every document they list, and this is
+// most of their CPU time. FuzzParseDoc holds it to encoding/json.
+func parseDoc(raw []byte) (map[string]any, error) {
+	p := jsonParser{s: string(raw), kvs: make([]jsonKV, 0, 64)}
+	p.ws()
+	if p.i >= len(p.s) || p.s[p.i] != '{' {
+		if p.s == "null" || p.i < len(p.s) && p.s[p.i:] == "null" {
+			return nil, errors.New("null document")
+		}
+		return nil, p.fail("expected a JSON object")
+	}
+	v, err := p.value(0)
+	if err != nil {
+		return nil, err
+	}
+	p.ws()
+	if p.i != len(p.s) {
+		return nil, p.fail("data after the document")
+	}
+	return v.(map[string]any), nil
+}
+
+type jsonParser struct {
+	s string
+	i int
+	// kvs holds the pairs of the objects being read, innermost last, so
+	// that each map is made once at its final size.
+	kvs []jsonKV
+}
+
+type jsonKV struct {
+	k string
+	v any
+}
+
+const maxJSONDepth = 10000 // encoding/json's limit
+
+func (p *jsonParser) fail(msg string) error {
+	return fmt.Errorf("invalid JSON at offset %d: %s", p.i, msg)
+}
+
+func (p *jsonParser) ws() {
+	for p.i < len(p.s) {
+		switch p.s[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *jsonParser) value(depth int) (any, error) {
+	p.ws()
+	if p.i >= len(p.s) {
+		return nil, p.fail("unexpected end")
+	}
+	switch c := p.s[p.i]; {
+	case c == '{':
+		if depth >= maxJSONDepth {
+			return nil, p.fail("nested too deeply")
+		}
+		return p.object(depth + 1)
+	case c == '[':
+		if depth >= maxJSONDepth {
+			return nil, p.fail("nested too deeply")
+		}
+		return p.array(depth + 1)
+	case c == '"':
+		return p.str()
+	case c == '-' || c >= '0' && c <= '9':
+		return p.number()
+	case c == 't':
+		return true, p.literal("true")
+	case c == 'f':
+		return false, p.literal("false")
+	case c == 'n':
+		return nil, p.literal("null")
+	}
+	return nil, p.fail(fmt.Sprintf("unexpected %q", p.s[p.i]))
+}
+
+func (p *jsonParser) literal(word string) error {
+	if len(p.s)-p.i < len(word) || p.s[p.i:p.i+len(word)] != word {
+		return p.fail("expected " + word)
+	}
+	p.i += len(word)
+	return nil
+}
+
+func (p *jsonParser) object(depth int) (any, error) {
+	p.i++ // {
+	p.ws()
+	if p.i < len(p.s) && p.s[p.i] == '}' {
+		p.i++
+		return map[string]any{}, nil
+	}
+	base := len(p.kvs)
+	for {
+		p.ws()
+		if p.i >= len(p.s) || p.s[p.i] != '"' {
+			return nil, p.fail("expected a key")
+		}
+		k, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		p.ws()
+		if p.i >= len(p.s) || p.s[p.i] != ':' {
+			return nil, p.fail("expected :")
+		}
+		p.i++
+		v, err := p.value(depth)
+		if err != nil {
+			return nil, err
+		}
+		p.kvs = append(p.kvs, jsonKV{k, v})
+		p.ws()
+		if p.i >= len(p.s) {
+			return nil, p.fail("unexpected end of object")
+		}
+		switch p.s[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			m := make(map[string]any, len(p.kvs)-base)
+			for _, kv := range p.kvs[base:] {
+				m[kv.k] = kv.v
+			}
+			clear(p.kvs[base:])
+			p.kvs = p.kvs[:base]
+			return m, nil
+		default:
+			return nil, p.fail("expected , or }")
+		}
+	}
+}
+
+func (p *jsonParser) array(depth int) (any, error) {
+	p.i++ // [
+	a := []any{}
+	p.ws()
+	if p.i < len(p.s) && p.s[p.i] == ']' {
+		p.i++
+		return a, nil
+	}
+	for {
+		v, err := p.value(depth)
+		if err != nil {
+			return nil, err
+		}
+		a = append(a, v)
+		p.ws()
+		if p.i >= len(p.s) {
+			return nil, p.fail("unexpected end of array")
+		}
+		switch p.s[p.i] {
+		case ',':
+			p.i++
+		case ']':
+			p.i++
+			return a, nil
+		default:
+			return nil, p.fail("expected , or ]")
+		}
+	}
+}
+
+// str reads a string; p.s[p.i] is the opening quote.
+func (p *jsonParser) str() (string, error) {
+	p.i++
+	start := p.i
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		switch {
+		case c == '"':
+			s := p.s[start:p.i]
+			p.i++
+			return s, nil
+		case c == '\\':
+			return p.strSlow(start)
+		case c < 0x20:
+			return "", p.fail("control character in string")
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRuneInString(p.s[p.i:])
+			if r == utf8.RuneError && size == 1 {
+				return p.strSlow(start)
+			}
+			p.i += size
+		default:
+			p.i++
+		}
+	}
+	return "", p.fail("unterminated string")
+}
+
+// strSlow builds a string with escapes or invalid UTF-8 from start.
+func (p *jsonParser) strSlow(start int) (string, error) {
+	b := make([]byte, 0, p.i-start+16)
+	b = append(b, p.s[start:p.i]...)
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			return string(b), nil
+		case c < 0x20:
+			return "", p.fail("control character in string")
+		case c == '\\':
+			if p.i+1 >= len(p.s) {
+				return "", p.fail("unterminated escape")
+			}
+			e := p.s[p.i+1]
+			p.i += 2
+			switch e {
+			case '"', '\\', '/':
+				b = append(b, e)
+			case 'b':
+				b = append(b, '\b')
+			case 'f':
+				b = append(b, '\f')
+			case 'n':
+				b = append(b, '\n')
+			case 'r':
+				b = append(b, '\r')
+			case 't':
+				b = append(b, '\t')
+			case 'u':
+				r, ok := p.hex4()
+				if !ok {
+					return "", p.fail("invalid \\u escape")
+				}
+				if utf16.IsSurrogate(r) {
+					// a pair makes one rune; anything else is U+FFFD, as
+					// encoding/json has it
+					r2 := rune(-1)
+					if p.i+1 < len(p.s) && p.s[p.i] == '\\' && p.s[p.i+1] == 'u' {
+						save := p.i
+						p.i += 2
+						var ok2 bool
+						if r2, ok2 = p.hex4(); !ok2 {
+							return "", p.fail("invalid \\u escape")
+						}
+						if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+							b = utf8.AppendRune(b, dec)
+							continue
+						}
+						p.i = save
+					}
+					r = utf8.RuneError
+				}
+				b = utf8.AppendRune(b, r)
+			default:
+				return "", p.fail("invalid escape")
+			}
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRuneInString(p.s[p.i:])
+			if r == utf8.RuneError && size == 1 {
+				b = utf8.AppendRune(b, utf8.RuneError)
+			} else {
+				b = append(b, p.s[p.i:p.i+size]...)
+			}
+			p.i += size
+		default:
+			b = append(b, c)
+			p.i++
+		}
+	}
+	return "", p.fail("unterminated string")
+}
+
+func (p *jsonParser) hex4() (rune, bool) {
+	if len(p.s)-p.i < 4 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(p.s[p.i:p.i+4], 16, 32)
+	if err != nil || p.s[p.i] == '+' || p.s[p.i] == '-' {
+		return 0, false
+	}
+	p.i += 4
+	return rune(n), true
+}
+
+// number reads a JSON number as json.Number, checking its grammar:
+// -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?
+func (p *jsonParser) number() (any, error) {
+	start := p.i
+	if p.s[p.i] == '-' {
+		p.i++
+	}
+	digits := func() int {
+		n := 0
+		for p.i < len(p.s) && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
+			p.i++
+			n++
+		}
+		return n
+	}
+	if p.i < len(p.s) && p.s[p.i] == '0' {
+		p.i++
+	} else if digits() == 0 {
+		return nil, p.fail("invalid number")
+	}
+	if p.i < len(p.s) && p.s[p.i] == '.' {
+		p.i++
+		if digits() == 0 {
+			return nil, p.fail("invalid number")
+		}
+	}
+	if p.i < len(p.s) && (p.s[p.i] == 'e' || p.s[p.i] == 'E') {
+		p.i++
+		if p.i < len(p.s) && (p.s[p.i] == '+' || p.s[p.i] == '-') {
+			p.i++
+		}
+		if digits() == 0 {
+			return nil, p.fail("invalid number")
+		}
+	}
+	return json.Number(p.s[start:p.i]), nil
+}
