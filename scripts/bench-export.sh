@@ -5,7 +5,8 @@
 # RSS of the export process, and parallel vs sequential paging. A minute or two.
 # ETL_BENCH_ORDERS, ETL_BENCH_LATENCY_MS, ETL_BENCH_CONCURRENCY change the
 # scenario; ETL_BENCH_STRICT=1 fails when a target is missed.
-set -euo pipefail
+set -uo pipefail
 cd "$(dirname "$0")/.."
 ETL_BENCH=1 go test -count=1 -run '^TestExportBenchmark$' -timeout 20m ./bench/ -v 2>&1 |
-  grep -vE '^(=== RUN|--- PASS|PASS$|ok )' || true
+  grep --line-buffered -vE '^(=== RUN|--- PASS|PASS$|ok )'
+exit "${PIPESTATUS[0]}"
