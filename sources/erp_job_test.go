@@ -243,6 +243,83 @@ func TestOrdersToExcelJob(t *testing.T) {
 		}
 	}
 	checkWithOpenpyxl(t, run.out, want, sumNet, sumGross)
+	checkWithLibreOffice(t, run.out, want, sumGross)
+}
+
+// checkWithLibreOffice renders the workbook as LibreOffice shows it (CSV of
+// the displayed text): amounts carry the euro sign, dates read dd.mm.yyyy,
+// and the totals show the sum. Skipped without soffice or with -short (it
+// takes a few seconds).
+func checkWithLibreOffice(t *testing.T, path string, want []expectedRow, sumGross decimal.Decimal) {
+	soffice, err := exec.LookPath("soffice")
+	if err != nil || testing.Short() {
+		t.Log("LibreOffice rendering check skipped (no soffice, or -short)")
+		return
+	}
+	dir := t.TempDir()
+	// 44,34,76: comma, quote, UTF-8; the 9th token true: cells as shown
+	cmd := exec.Command(soffice, "--headless", "-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
+		"--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,1031,false,true,true,false,false,-1", "--outdir", dir, path)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("soffice: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "orders-Orders.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != len(want)+2 {
+		t.Fatalf("LibreOffice shows %d lines", len(lines))
+	}
+	// the number as shown, whatever the locale's separators: the last . or ,
+	// is the decimal point
+	shown := func(s string) (decimal.Decimal, bool) {
+		s = strings.Trim(s, `"`)
+		if !strings.HasSuffix(s, " €") {
+			return decimal.Zero, false
+		}
+		s = strings.TrimSuffix(s, " €")
+		cut := strings.LastIndexAny(s, ".,")
+		digits := strings.NewReplacer(".", "", ",", "", "\u00a0", "", " ", "").Replace(s[:max(cut, 0)]) + "." + s[cut+1:]
+		d, err := decimal.NewFromString(digits)
+		return d, err == nil
+	}
+	for i, w := range want {
+		if !w.hasLine {
+			continue
+		}
+		l := lines[i+1]
+		y, m, d := w.date[:4], w.date[5:7], w.date[8:]
+		if !strings.Contains(l, ","+d+"."+m+"."+y+",") {
+			t.Fatalf("LibreOffice line %d: %s, want the date %s.%s.%s", i+2, l, d, m, y)
+		}
+		cells := splitShownCSV(l)
+		if g, ok := shown(cells[len(cells)-1]); !ok || !g.Equal(w.gross) {
+			t.Fatalf("LibreOffice line %d shows gross %q, want %s €", i+2, cells[len(cells)-1], w.gross)
+		}
+	}
+	tot := splitShownCSV(lines[len(lines)-1])
+	if g, ok := shown(tot[len(tot)-1]); tot[0] != "Total" || !ok || !g.Equal(sumGross) {
+		t.Errorf("LibreOffice totals row %v, want %s €", tot, sumGross)
+	}
+}
+
+// splitShownCSV splits a line of LibreOffice's CSV (quotes only around
+// fields with commas).
+func splitShownCSV(l string) []string {
+	var out []string
+	for l != "" {
+		if l[0] == '"' {
+			end := strings.Index(l[1:], `"`) + 1
+			out = append(out, l[1:end])
+			l = strings.TrimPrefix(l[end+1:], ",")
+			continue
+		}
+		f, rest, _ := strings.Cut(l, ",")
+		out = append(out, f)
+		l = rest
+	}
+	return out
 }
 
 // openpyxl reads the workbook back: row count, dates are datetimes, amounts
