@@ -598,3 +598,36 @@ func TestERPSourceQuery(t *testing.T) {
 		t.Errorf("period %s", src.period())
 	}
 }
+
+// Every listable resource exports, paged (items, customers, stocks) or a
+// plain array (companies, payment methods).
+func TestERPSourceOtherResources(t *testing.T) {
+	seed := testSeed(50)
+	srv := erptest.NewServer(erptest.Options{Seed: seed})
+	defer srv.Close()
+	env := testEnv(t, newClient(t, srv.URL))
+	for res, want := range map[string]int{
+		"items": len(srv.Items()), "customers": len(srv.Customers()), "stocks": len(srv.StockRows()),
+		"companies": len(seed.Companies), "paymentMethods": len(seed.PaymentMethods), "categories": len(srv.Categories()),
+	} {
+		src := openSource(t, pipeline.SourceSpec{Resource: res, PageSize: 7}, env)
+		recs := drain(t, src)
+		src.Close()
+		if len(recs) != want || want == 0 {
+			t.Errorf("%s: %d records, want %d", res, len(recs), want)
+		}
+	}
+	// items changed in the last 30 days of the emulator's clock
+	src := openSource(t, pipeline.SourceSpec{Resource: "items", Filters: map[string]string{"changedSince": "2025-06-01"}}, env)
+	recs := drain(t, src)
+	src.Close()
+	n := 0
+	for _, it := range srv.Items() {
+		if !it.Changed.Before(juneFrom) {
+			n++
+		}
+	}
+	if len(recs) != n || n == 0 || n == len(srv.Items()) {
+		t.Errorf("items changed since 1 June: %d, want %d of %d", len(recs), n, len(srv.Items()))
+	}
+}
