@@ -90,12 +90,12 @@ type SourceSpec struct {
 // skipped, so none is exported twice or missed.
 type IncrementalSpec struct {
 	// Field is the list filter the watermark feeds, e.g. createdSince.
-	Field string `yaml:"field" json:"field" jsonschema:"description=list filter the watermark feeds, e.g. createdSince"`
+	Field string `yaml:"field" json:"field" jsonschema:"description=list filter the watermark feeds (e.g. createdSince)"`
 	// Key identifies a document (default: the resource's id field, Id).
-	Key string `yaml:"key,omitempty" json:"key,omitempty" jsonschema:"description=document field that identifies a record, default Id"`
+	Key string `yaml:"key,omitempty" json:"key,omitempty" jsonschema:"description=document field that identifies a record; default Id"`
 	// Date is the document field Field compares (default known for
 	// salesOrders createdSince: SalesOrderDate, items changedSince: Changed).
-	Date string `yaml:"date,omitempty" json:"date,omitempty" jsonschema:"description=document field the filter compares, e.g. SalesOrderDate"`
+	Date string `yaml:"date,omitempty" json:"date,omitempty" jsonschema:"description=document field the filter compares (e.g. SalesOrderDate)"`
 }
 
 // SinkSpec configures a sink.
