@@ -598,15 +598,16 @@ func (s *ERPSource) produce(ctx context.Context) {
 func (s *ERPSource) decodePage(p *erp.Page) pageResult {
 	out := make([]*docItem, 0, len(p.Items))
 	for i, raw := range p.Items {
-		doc, err := decodeDoc(raw)
+		doc, err := s.decodeDoc(raw)
 		if err != nil {
 			return pageResult{err: fmt.Errorf("GET %s page %d item %d: %w", s.def.ListPath, p.PageNumber, i+1, err)}
 		}
 		it := &docItem{doc: doc}
 		if s.dateField != "" {
-			t, ok := docTime(doc[s.dateField], s.loc)
-			if !ok {
-				return pageResult{err: fmt.Errorf("GET %s page %d item %d: %s %v is not a date-time", s.def.ListPath, p.PageNumber, i+1, s.dateField, doc[s.dateField])}
+			v := doc[s.dateField]
+			t, ok := docTime(v, s.loc)
+			if !ok && v != nil { // nil: not set
+				return pageResult{err: fmt.Errorf("GET %s page %d item %d: %s %v is not a date-time", s.def.ListPath, p.PageNumber, i+1, s.dateField, v)}
 			}
 			if !s.lower.IsZero() && t.Before(s.lower) || !s.upper.IsZero() && !t.Before(s.upper) {
 				continue
@@ -619,15 +620,14 @@ func (s *ERPSource) decodePage(p *erp.Page) pageResult {
 				continue
 			}
 		}
-		normalizeDates(doc, s.loc)
 		out = append(out, it)
 	}
 	return pageResult{items: out}
 }
 
-// decodeDoc decodes a document as encoding/json with UseNumber would, faster
-// (parseDoc).
-func decodeDoc(raw []byte) (map[string]any, error) { return parseDoc(raw) }
+// decodeDoc decodes a document as encoding/json with UseNumber would, faster,
+// with its dates normalised (parseDoc, normalizeDate).
+func (s *ERPSource) decodeDoc(raw []byte) (map[string]any, error) { return parseDoc(raw, s.loc) }
 
 func keyText(v any) string {
 	switch v := v.(type) {
@@ -667,11 +667,10 @@ func (s *ERPSource) fetchLines(ctx context.Context, order map[string]any) linesR
 	}
 	lines := make([]map[string]any, 0, len(raws))
 	for i, raw := range raws {
-		l, err := decodeDoc(raw)
+		l, err := s.decodeDoc(raw)
 		if err != nil {
 			return linesResult{err: fmt.Errorf("GET %s item %d: %w", path, i+1, err)}
 		}
-		normalizeDates(l, s.loc)
 		lines = append(lines, l)
 	}
 	return linesResult{lines: lines}
@@ -701,45 +700,33 @@ func docTime(v any, loc *time.Location) (time.Time, bool) {
 // the Wawi's own (seven fraction digits, offset with colon).
 const dotNetTime = "2006-01-02T15:04:05.0000000-07:00"
 
-// normalizeDates rewrites, in place, every date-time with an offset into loc
-// and .NET's "not set" (year 1) into nil.
-func normalizeDates(m map[string]any, loc *time.Location) {
-	for k, v := range m {
-		switch v := v.(type) {
-		case string:
-			if !looksLikeDateTime(v) {
-				continue
-			}
-			if strings.HasPrefix(v, "0001-01-01") {
-				m[k] = nil
-				continue
-			}
-			if !hasOffset(v) {
-				continue
-			}
-			t, off, ok := parseOffsetTime(v)
-			if !ok {
-				var err error
-				if t, err = time.Parse(time.RFC3339Nano, v[:10]+"T"+v[11:]); err != nil {
-					continue
-				}
-				_, off = t.Zone()
-			}
-			lt := t.In(loc)
-			if _, lo := lt.Zone(); lo == off && len(v) == len(dotNetTime) && v[10] == 'T' && t.Nanosecond()%100 == 0 {
-				continue // already the merchant's time, as the Wawi writes it
-			}
-			m[k] = formatDotNet(lt)
-		case map[string]any:
-			normalizeDates(v, loc)
-		case []any:
-			for _, e := range v {
-				if em, ok := e.(map[string]any); ok {
-					normalizeDates(em, loc)
-				}
-			}
-		}
+// normalizeDate is a string value of a document as the source hands it on:
+// a date-time with an offset in the merchant's time zone loc, .NET's "not
+// set" (year 1) as nil, anything else as it is. parseDoc applies it to every
+// string value while decoding.
+func normalizeDate(v string, loc *time.Location) any {
+	if !looksLikeDateTime(v) {
+		return v
 	}
+	if strings.HasPrefix(v, "0001-01-01") {
+		return nil
+	}
+	if !hasOffset(v) {
+		return v
+	}
+	t, off, ok := parseOffsetTime(v)
+	if !ok {
+		var err error
+		if t, err = time.Parse(time.RFC3339Nano, v[:10]+"T"+v[11:]); err != nil {
+			return v
+		}
+		_, off = t.Zone()
+	}
+	lt := t.In(loc)
+	if _, lo := lt.Zone(); lo == off && len(v) == len(dotNetTime) && v[10] == 'T' && t.Nanosecond()%100 == 0 {
+		return v // already the merchant's time, as the Wawi writes it
+	}
+	return formatDotNet(lt)
 }
 
 func hasOffset(s string) bool {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -16,8 +17,11 @@ import (
 // turned into one string and every key, text and number without escapes is
 // a substring of it. Exports decode every document they list, and this is
 // most of their CPU time. FuzzParseDoc holds it to encoding/json.
-func parseDoc(raw []byte) (map[string]any, error) {
-	p := jsonParser{s: string(raw), kvs: make([]jsonKV, 0, 64)}
+//
+// With loc set, every string value (not key) goes through normalizeDate on
+// the way, which saves walking the document again.
+func parseDoc(raw []byte, loc *time.Location) (map[string]any, error) {
+	p := jsonParser{s: string(raw), kvs: make([]jsonKV, 0, 64), loc: loc}
 	p.ws()
 	if p.i >= len(p.s) || p.s[p.i] != '{' {
 		if p.s == "null" || p.i < len(p.s) && p.s[p.i:] == "null" {
@@ -42,6 +46,7 @@ type jsonParser struct {
 	// kvs holds the pairs of the objects being read, innermost last, so
 	// that each map is made once at its final size.
 	kvs []jsonKV
+	loc *time.Location
 }
 
 type jsonKV struct {
@@ -83,7 +88,11 @@ func (p *jsonParser) value(depth int) (any, error) {
 		}
 		return p.array(depth + 1)
 	case c == '"':
-		return p.str()
+		s, err := p.str()
+		if err != nil || p.loc == nil {
+			return s, err
+		}
+		return normalizeDate(s, p.loc), nil
 	case c == '-' || c >= '0' && c <= '9':
 		return p.number()
 	case c == 't':

@@ -42,10 +42,10 @@ func TestParseDocMatchesEncodingJSON(t *testing.T) {
 		checkParseDoc(t, []byte(s))
 	}
 	deep := strings.Repeat(`{"a":`, 10001) + "1" + strings.Repeat("}", 10001)
-	if _, err := parseDoc([]byte(deep)); err == nil {
+	if _, err := parseDoc([]byte(deep), nil); err == nil {
 		t.Error("10001 levels accepted")
 	}
-	if _, err := parseDoc([]byte("null")); err == nil || err.Error() != "null document" {
+	if _, err := parseDoc([]byte("null"), nil); err == nil || err.Error() != "null document" {
 		t.Errorf("null: %v", err)
 	}
 }
@@ -56,7 +56,7 @@ func checkParseDoc(t *testing.T, raw []byte) {
 	if werr == nil && want == nil {
 		werr = errTrailing // a null document is refused
 	}
-	got, gerr := parseDoc(raw)
+	got, gerr := parseDoc(raw, nil)
 	switch {
 	case werr != nil && gerr == nil:
 		t.Fatalf("%q: accepted (%v), encoding/json says %v", raw, got, werr)
@@ -76,10 +76,11 @@ func FuzzParseDoc(f *testing.F) {
 
 func BenchmarkDecodeOrder(b *testing.B) {
 	raw := []byte(`{"Id":101,"Number":"AU100101","ExternalNumber":"SHOP-5000101","BillingNumber":"","CompanyId":1,"DepartureCountry":{"CountryISO":"DE","State":"","CurrencyIso":"EUR","CurrencyFactor":1},"CustomerId":4918,"CustomerVatID":"","MerchantVatID":"","BillingAddress":{"Id":4918,"Company":"","Company2":"","FormOfAddress":"","Title":"","FirstName":"Greta","LastName":"Schmidt","Street":"Gartenweg 66","Address2":"","PostalCode":"45127","City":"Essen","State":"","CountryIso":"DE","VatID":"","PhoneNumber":"","MobilePhoneNumber":"","EmailAddress":"kunde4918@example.com","Fax":""},"Shipmentaddress":{"Id":4918,"Company":"","Company2":"","FormOfAddress":"","Title":"","FirstName":"Greta","LastName":"Schmidt","Street":"Gartenweg 66","Address2":"","PostalCode":"45127","City":"Essen","State":"","CountryIso":"DE","VatID":"","PhoneNumber":"","MobilePhoneNumber":"","EmailAddress":"kunde4918@example.com","Fax":""},"SalesOrderDate":"2025-04-01T14:10:24.0000000+00:00","SalesOrderPaymentDetails":{"PaymentMethodId":3,"PaymentStatus":2,"TotalGrossAmount":125.21,"CurrencyIso":"EUR","CurrencyFactor":1,"DateOfPayment":"2025-04-03T05:10:24.0000000+00:00","StillToPay":0,"PaymentTarget":14,"CashDiscount":0,"CashDiscountDays":0},"SalesOrderShippingDetail":{"ShippingMethodId":3,"DeliveryCompleteStatus":1,"ShippingPriority":1,"ShippingDate":"2025-04-02T14:10:24.0000000+00:00","EstimatedDeliveryDate":"0001-01-01T00:00:00.0000000+00:00","DeliveredDate":"2025-04-04T14:10:24.0000000+00:00","OnHoldReasonId":0,"ExtraWeight":0},"ColorcodeId":0,"IsExternalInvoice":false,"Comment":"","CustomerComment":"","IsCancelled":false,"LanguageIso":"DE","CancellationDetails":{"CancellationReasonId":0,"CancellationComment":"","Date":"0001-01-01T00:00:00.0000000+00:00"},"SalesChannelId":"1","UserCreatedId":1,"UserId":1}`)
-	b.Run("parseDoc", func(b *testing.B) {
+	loc := mustLoc("Europe/Berlin")
+	b.Run("parseDoc+dates", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := parseDoc(raw); err != nil {
+			if _, err := parseDoc(raw, loc); err != nil {
 				b.Fatal(err)
 			}
 		}

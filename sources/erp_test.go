@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -543,36 +544,37 @@ func TestERPSourceCancel(t *testing.T) {
 
 func TestNormalizeDates(t *testing.T) {
 	loc := mustLoc("Europe/Berlin")
-	doc := map[string]any{
+	doc, err := parseDoc([]byte(`{
 		"A": "2025-04-30T22:30:00.0000000+00:00",
 		"B": "0001-01-01T00:00:00.0000000+00:00",
 		"C": "0001-01-01T00:00:00",
 		"D": "2025-01-15T13:00:00Z",
-		"E": "2025-01-15T13:00:00", // no offset: left as it is
-		"F": "AU-2025-01-15",
-		"G": map[string]any{"H": "2025-12-31T23:30:00-01:00"},
-		"I": []any{map[string]any{"J": "2025-06-01T00:00:00+02:00"}, "x"},
-		"K": json.Number("5"),
-	}
-	normalizeDates(doc, loc)
-	want := map[string]any{
-		"A": "2025-05-01T00:30:00.0000000+02:00",
-		"B": nil,
-		"C": nil,
-		"D": "2025-01-15T14:00:00.0000000+01:00",
 		"E": "2025-01-15T13:00:00",
 		"F": "AU-2025-01-15",
+		"G": {"H": "2025-12-31T23:30:00-01:00"},
+		"I": [{"J": "2025-06-01T00:00:00+02:00"}, "x", "2025-06-01T00:00:00.1234567+02:00"],
+		"K": 5,
+		"L": "2025-06-01T00:00:00.0000000+02:00",
+		"2025-06-01T00:00:00Z": "keys stay"
+	}`), loc)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for k, v := range want {
-		if doc[k] != v {
-			t.Errorf("%s = %v, want %v", k, doc[k], v)
-		}
+	want := map[string]any{
+		"A":                    "2025-05-01T00:30:00.0000000+02:00",
+		"B":                    nil,
+		"C":                    nil,
+		"D":                    "2025-01-15T14:00:00.0000000+01:00",
+		"E":                    "2025-01-15T13:00:00", // no offset: left as it is
+		"F":                    "AU-2025-01-15",
+		"G":                    map[string]any{"H": "2026-01-01T01:30:00.0000000+01:00"},
+		"I":                    []any{map[string]any{"J": "2025-06-01T00:00:00.0000000+02:00"}, "x", "2025-06-01T00:00:00.1234567+02:00"},
+		"K":                    json.Number("5"),
+		"L":                    "2025-06-01T00:00:00.0000000+02:00",
+		"2025-06-01T00:00:00Z": "keys stay",
 	}
-	if h := doc["G"].(map[string]any)["H"]; h != "2026-01-01T01:30:00.0000000+01:00" {
-		t.Errorf("nested: %v", h)
-	}
-	if j := doc["I"].([]any)[0].(map[string]any)["J"]; j != "2025-06-01T00:00:00.0000000+02:00" {
-		t.Errorf("in a list: %v", j)
+	if !reflect.DeepEqual(doc, want) {
+		t.Errorf("got  %v\nwant %v", doc, want)
 	}
 }
 
