@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -529,8 +528,12 @@ func (s *ERPSource) produce(ctx context.Context) {
 			return false
 		}
 	}
-	pages := make(chan chan pageResult, s.workers)
-	decoders := make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+	// Up to 2×workers pages wait decoded (or decoding) for the consumer.
+	// Each page is decoded by its own goroutine, so the pager never waits
+	// for a decoder: a pager that waits leaves the client's read-ahead full
+	// and the network idle while the CPU catches up, and decoding is where
+	// an export spends its CPU.
+	pages := make(chan chan pageResult, 2*s.workers)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -547,16 +550,9 @@ func (s *ERPSource) produce(ctx context.Context) {
 				return
 			}
 			s.requests.Add(1)
-			select {
-			case decoders <- struct{}{}:
-			case <-ctx.Done():
-				fut <- pageResult{err: context.Cause(ctx)}
-				return
-			}
 			s.wg.Add(1)
 			go func() {
 				defer s.wg.Done()
-				defer func() { <-decoders }()
 				fut <- s.decodePage(p)
 			}()
 		}
