@@ -39,7 +39,7 @@ type errorBook struct {
 	sw       *excelize.StreamWriter
 	next     int // next sheet row
 	rows     int
-	comments []excelize.Comment
+	comments int
 	widths   []int
 }
 
@@ -148,12 +148,17 @@ func (b *errorBook) add(rec *record.Record, reason error) error {
 	if err := b.sw.SetRow(cell, row); err != nil {
 		return fmt.Errorf("error workbook: %w", err)
 	}
-	if column != "" && len(b.comments) < maxComments {
+	if column != "" && b.comments < maxComments {
 		for k, n := range b.names {
 			if n == column {
+				// while streaming: excelize links comments into the sheet
+				// only when they exist before Flush
 				name, _ := excelize.CoordinatesToCellName(k+1, b.next)
-				b.comments = append(b.comments, excelize.Comment{Cell: name, Author: "etl",
-					Paragraph: []excelize.RichTextRun{{Text: reason.Error()}}})
+				if err := b.f.AddComment("Errors", excelize.Comment{Cell: name, Author: "etl",
+					Paragraph: []excelize.RichTextRun{{Text: reason.Error()}}}); err != nil {
+					return fmt.Errorf("error workbook: %w", err)
+				}
+				b.comments++
 				break
 			}
 		}
@@ -161,6 +166,14 @@ func (b *errorBook) add(rec *record.Record, reason error) error {
 	b.next++
 	b.rows++
 	return nil
+}
+
+// reset drops what a planning pass wrote, before the pass that applies.
+func (b *errorBook) reset() {
+	if b.f != nil {
+		b.f.Close()
+	}
+	*b = *newErrorBook(b.path, b.header)
 }
 
 // close finishes the workbook and renames it into place. With no failures it
@@ -181,11 +194,6 @@ func (b *errorBook) close() (string, error) {
 	}
 	if err := b.sw.Flush(); err != nil {
 		return "", err
-	}
-	for _, c := range b.comments {
-		if err := b.f.AddComment("Errors", c); err != nil {
-			return "", err
-		}
 	}
 	if err := os.MkdirAll(filepath.Dir(b.path), 0o755); err != nil {
 		return "", err

@@ -9,10 +9,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/wawi-etl/etl/erp"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/record"
 )
@@ -38,7 +40,20 @@ type RunOptions struct {
 	Resolver    mappings.Resolver
 	// Stdout receives the short summary; nil for none.
 	Stdout io.Writer
+	// ERP is the Wawi client for jobs that use it.
+	ERP *erp.Client
+	// StateDir overrides options.state_dir (default .etl-state beside the job).
+	StateDir string
+	// Resume continues an input whose earlier run did not finish; Force runs
+	// an input again that was already imported; Full ignores watermarks.
+	Resume, Force, Full bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 }
+
+// ErrGuardrail is returned when a guardrail stopped an import before its
+// first write; Summary.Guardrails says which and on which records.
+var ErrGuardrail = errors.New("guardrail tripped: nothing was written")
 
 // Run executes a job and accounts for every record. The error is nil when
 // the run finished (check Summary.Failed), a *StartError when it could not
@@ -74,7 +89,18 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 		conc = defaultConcurrency(job.Sink.Type)
 	}
 
-	env := &Env{JobDir: job.Dir, DryRun: o.DryRun, Logger: log, Concurrency: conc}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	stateDir := o.StateDir
+	if stateDir == "" {
+		stateDir = job.Options.StateDir
+	}
+	if stateDir == "" {
+		stateDir = filepath.Join(job.Dir, ".etl-state")
+	}
+	env := &Env{JobDir: job.Dir, DryRun: o.DryRun, Logger: log, Concurrency: conc,
+		ERP: o.ERP, JobName: name, StateDir: stateDir, Full: o.Full, Now: o.Now}
 	src, err := OpenSource(ctx, &job.Source, env)
 	if err != nil {
 		return sum, &StartError{fmt.Errorf("source: %w", err)}
@@ -90,12 +116,27 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 		return sum, &StartError{fmt.Errorf("sink: %w", err)}
 	}
 
-	r := &runner{job: job, opts: o, log: log, src: src, sink: sink, mapper: mapper, sum: sum, conc: conc,
+	r := &runner{job: job, opts: o, log: log, sink: sink, mapper: mapper, sum: sum, conc: conc,
 		apply: !o.DryRun, book: newErrorBook(filepath.Join(reportDir, "errors.xlsx"), src.Header())}
 	if ord, ok := sink.(Ordered); ok && ord.Ordered() {
 		r.ordered = true
 	}
-	runErr := r.pass(ctx)
+	var runErr error
+	if job.Sink.Type == "erp" {
+		runErr = r.runImport(ctx, src, env, reportDir)
+	} else {
+		runErr = r.pass(ctx, src)
+	}
+	if runErr == nil {
+		// sources that keep state (export watermarks) advance it only now
+		if c, ok := src.(interface{ Commit() error }); ok && !o.DryRun {
+			defer func() {
+				if err := c.Commit(); err != nil {
+					log.Error("cannot save the export watermark", "err", err)
+				}
+			}()
+		}
+	}
 
 	commit := runErr == nil && !o.DryRun
 	if err := sink.Close(context.WithoutCancel(ctx), commit); err != nil && runErr == nil {
@@ -124,7 +165,7 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 	sum.DurationSeconds = sum.FinishedAt.Sub(start).Seconds()
 	if errors.Is(runErr, ErrInterrupted) {
 		sum.Interrupted = true
-	} else if runErr != nil {
+	} else if runErr != nil && !errors.Is(runErr, ErrGuardrail) {
 		sum.Fatal = runErr.Error()
 	}
 	if err := sum.WriteJSON(reportDir); err != nil {
@@ -153,7 +194,6 @@ type runner struct {
 	job     *Job
 	opts    RunOptions
 	log     *slog.Logger
-	src     Source
 	sink    Sink
 	mapper  *mappings.Mapper
 	sum     *Summary
@@ -161,6 +201,12 @@ type runner struct {
 	apply   bool
 	ordered bool
 	book    *errorBook
+
+	// set for ERP imports
+	journal *Journal
+	guard   *guardrails
+	diff    *DiffReport
+	resumed atomic.Int64
 }
 
 // result is one record's way through map and plan, handed to the in-order
@@ -175,7 +221,7 @@ type result struct {
 // pass reads the source to the end, mapping and planning records on a
 // bounded pool; results are accounted in input order, and file sinks apply in
 // that order too.
-func (r *runner) pass(ctx context.Context) error {
+func (r *runner) pass(ctx context.Context, src Source) error {
 	// In-flight records finish after Ctrl-C: only reading stops.
 	work, cancelWork := context.WithCancelCause(context.WithoutCancel(ctx))
 	defer cancelWork(nil)
@@ -220,7 +266,7 @@ func (r *runner) pass(ctx context.Context) error {
 		if err := getFatal(); err != nil {
 			break
 		}
-		rec, err := r.src.Next(ctx)
+		rec, err := src.Next(ctx)
 		if err == io.EOF {
 			break
 		}
@@ -262,6 +308,11 @@ func (r *runner) process(ctx context.Context, rec *record.Record, setFatal func(
 	}
 	m, err := r.mapper.Apply(ctx, rec)
 	if err != nil {
+		if !fatalERP(err) {
+			// a lookup that failed for this record only
+			res.outcome, res.err = Failed, err
+			return res
+		}
 		setFatal(err)
 		res.outcome, res.err = Failed, err
 		return res
@@ -276,6 +327,10 @@ func (r *runner) process(ctx context.Context, rec *record.Record, setFatal func(
 	}
 	item := &Item{Rec: rec, Targets: r.mapper.Targets(), Values: m.Values}
 	plan, err := r.sink.Plan(ctx, item)
+	if err != nil && !IsFatal(err) && !fatalERP(err) {
+		res.outcome, res.err = Failed, err
+		return res
+	}
 	if err != nil {
 		setFatal(err)
 		res.outcome, res.err = Failed, err
@@ -283,14 +338,86 @@ func (r *runner) process(ctx context.Context, rec *record.Record, setFatal func(
 	}
 	res.plan, res.outcome, res.err = plan, plan.Outcome, plan.Err
 	if !r.ordered && r.apply && writes(plan.Outcome) {
-		if err := r.sink.Apply(ctx, plan); err != nil {
-			if IsFatal(err) {
-				setFatal(err)
-			}
-			res.outcome, res.err = Failed, err
-		}
+		r.applyJournaled(ctx, res, setFatal)
 	}
 	return res
+}
+
+// applyJournaled writes one planned record, recording in the journal that
+// the write is about to happen and that it happened, so a rerun after a
+// crash neither skips nor repeats it.
+func (r *runner) applyJournaled(ctx context.Context, res *result, setFatal func(error)) {
+	plan, seq := res.plan, res.rec.Seq
+	if r.journal != nil {
+		e, found, err := r.journal.Get(seq)
+		if err != nil {
+			setFatal(fmt.Errorf("journal: %w", err))
+			res.outcome, res.err = Failed, err
+			return
+		}
+		if found && e.State == JournalApplied {
+			res.outcome = Unchanged // applied by the run that was interrupted
+			r.resumed.Add(1)
+			return
+		}
+		if found && e.State == JournalPending {
+			if rc, ok := r.sink.(Reconciler); ok {
+				landed, err := rc.Landed(ctx, plan, e.Detail)
+				if err != nil {
+					res.outcome, res.err = Failed, fmt.Errorf("an earlier run may have written this record and it cannot be checked now: %w", err)
+					return
+				}
+				if landed {
+					res.outcome = Unchanged
+					r.resumed.Add(1)
+					_ = r.journal.Put(seq, JournalEntry{State: JournalApplied, Outcome: e.Outcome, Key: plan.Key, Detail: e.Detail, At: r.opts.Now()})
+					return
+				}
+			}
+		}
+		detail := ""
+		if rc, ok := r.sink.(Reconciler); ok {
+			detail = rc.JournalDetail(plan)
+		}
+		if err := r.journal.Put(seq, JournalEntry{State: JournalPending, Outcome: plan.Outcome.String(), Key: plan.Key, Detail: detail, At: r.opts.Now()}); err != nil {
+			setFatal(fmt.Errorf("journal: %w", err))
+			res.outcome, res.err = Failed, err
+			return
+		}
+		defer func() {
+			state := JournalApplied
+			if res.outcome == Failed {
+				state = JournalFailed
+			}
+			if err := r.journal.Put(seq, JournalEntry{State: state, Outcome: res.outcome.String(), Key: plan.Key, Detail: detail, At: r.opts.Now()}); err != nil {
+				setFatal(fmt.Errorf("journal: %w", err))
+			}
+		}()
+	}
+	if err := r.sink.Apply(ctx, plan); err != nil {
+		if IsFatal(err) || fatalERP(err) {
+			setFatal(err)
+		}
+		res.outcome, res.err = Failed, err
+	}
+}
+
+// Reconciler is implemented by sinks whose writes cannot be repeated safely
+// (stock adjustments): the journal keeps JournalDetail before the write, and
+// after a crash Landed says whether that write reached the Wawi.
+type Reconciler interface {
+	JournalDetail(p *Plan) string
+	Landed(ctx context.Context, p *Plan, detail string) (bool, error)
+}
+
+// fatalERP tells errors that end the run from those that end one record:
+// credentials refused, or the Wawi unreachable after every retry.
+func fatalERP(err error) bool {
+	if erp.IsAuth(err) {
+		return true
+	}
+	var te *erp.TransportError
+	return errors.As(err, &te) && !errors.Is(err, erp.ErrUnknownOutcome)
 }
 
 func writes(o Outcome) bool { return o == Created || o == Updated }
@@ -312,6 +439,14 @@ func (r *runner) finish(ctx context.Context, res *result, setFatal func(error)) 
 		res.err = errors.New("failed")
 	}
 	r.sum.count(res.outcome)
+	if r.guard != nil {
+		r.guard.observe(res)
+	}
+	if r.diff != nil {
+		if err := r.diff.Add(res.rec, res.plan, res.outcome, res.err); err != nil {
+			setFatal(fmt.Errorf("diff report: %w", err))
+		}
+	}
 	if res.outcome == Failed {
 		if err := r.book.add(res.rec, res.err); err != nil {
 			setFatal(err)
@@ -335,9 +470,10 @@ func (j *Job) mappingError(err error) error {
 			if !filepath.IsAbs(se.File) {
 				inc.File = filepath.Join(j.Dir, se.File)
 			}
-			path := fmt.Sprintf("$.fields[%d]", se.FileField)
+			// included files hold a mapping: block like a job does
+			path := fmt.Sprintf("$.mapping.fields[%d]", se.FileField)
 			if se.Field < 0 {
-				path = "$"
+				path = "$.mapping"
 			}
 			if se.Key != "" {
 				path += "." + se.Key
@@ -355,4 +491,112 @@ func (j *Job) mappingError(err error) error {
 		errs = append(errs, j.ErrorAt(path, se.Msg))
 	}
 	return errs
+}
+
+// runImport runs an ERP import in two passes over the source: the first
+// plans every record (reads only) and checks the guardrails; only when they
+// hold does the second pass plan again and write. A dry run stops after the
+// first. The journal makes the second pass safe to repeat after a crash.
+func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir string) error {
+	o, job, sum := r.opts, r.job, r.sum
+	g, err := newGuardrails(job.Options.Guardrails)
+	if err != nil {
+		return &StartError{err}
+	}
+	if !o.DryRun {
+		if hash := r.inputHash(); hash != "" {
+			jr, err := OpenJournal(env.StateDir, env.JobName)
+			if err != nil {
+				return &StartError{err}
+			}
+			status, prev, err := jr.Begin(hash, job.Source.Path, o.Force, o.Now())
+			if err != nil {
+				jr.Close()
+				return &StartError{fmt.Errorf("journal: %w", err)}
+			}
+			switch {
+			case status == InputComplete && !o.Force:
+				jr.Close()
+				sum.AlreadyImported = true
+				sum.AlreadyImportedAt = prev.FinishedAt
+				return nil
+			case status == InputPartial && !o.Resume && !o.Force:
+				jr.Close()
+				return &StartError{fmt.Errorf("an earlier run of this job on this file (started %s) did not finish: run it with --resume to continue without writing anything twice, or with --force to plan it from scratch",
+					prev.StartedAt.Format(time.DateTime))}
+			}
+			if err := jr.Start(job.Source.Path, o.Now()); err != nil {
+				jr.Close()
+				return &StartError{fmt.Errorf("journal: %w", err)}
+			}
+			r.journal = jr
+			defer jr.Close()
+		}
+	}
+
+	// pass 1: plan
+	diff, err := NewDiffReport(reportDir, o.DryRun)
+	if err != nil {
+		return &StartError{fmt.Errorf("diff report: %w", err)}
+	}
+	r.apply, r.guard, r.diff = false, g, diff
+	err = r.pass(ctx, src)
+	trips := g.trips()
+	if err != nil || o.DryRun || len(trips) > 0 {
+		sum.Guardrails = trips
+		r.closeDiff(trips, false)
+		if r.journal != nil {
+			_ = r.journal.Finish(false, 0, o.Now())
+		}
+		if err == nil && len(trips) > 0 {
+			return ErrGuardrail
+		}
+		return err
+	}
+	diff.Abort()
+
+	// pass 2: plan again and write; outcomes of this pass are the run's
+	src2, err := OpenSource(ctx, &job.Source, env)
+	if err != nil {
+		return fmt.Errorf("source: %w", err)
+	}
+	defer src2.Close()
+	if diff, err = NewDiffReport(reportDir, false); err != nil {
+		return fmt.Errorf("diff report: %w", err)
+	}
+	*sum = Summary{Job: sum.Job, JobFile: sum.JobFile, StartedAt: sum.StartedAt, Source: sum.Source, Sink: sum.Sink}
+	r.book.reset()
+	r.apply, r.guard, r.diff = true, nil, diff
+	err = r.pass(ctx, src2)
+	r.closeDiff(nil, true)
+	sum.Resumed = r.resumed.Load()
+	if r.journal != nil {
+		complete := err == nil && sum.Failed == 0
+		if ferr := r.journal.Finish(complete, sum.Created+sum.Updated, o.Now()); ferr != nil && err == nil {
+			err = fmt.Errorf("journal: %w", ferr)
+		}
+	}
+	return err
+}
+
+func (r *runner) closeDiff(trips []GuardrailTrip, applied bool) {
+	x, h, err := r.diff.Close(r.sum, trips, applied)
+	if err != nil {
+		r.log.Error("cannot write the diff report", "err", err)
+		return
+	}
+	r.sum.DiffWorkbook, r.sum.DiffHTML = x, h
+}
+
+// inputHash identifies the input of a file source by its content; other
+// sources have no identity to journal.
+func (r *runner) inputHash() string {
+	if r.job.Source.Path == "" || (r.job.Source.Type != "csv" && r.job.Source.Type != "xlsx") {
+		return ""
+	}
+	h, err := HashFile(r.job.Source.Path)
+	if err != nil {
+		return ""
+	}
+	return h
 }

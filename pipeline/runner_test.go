@@ -20,7 +20,7 @@ import (
 
 func init() {
 	pipeline.RegisterSource("csv", sources.OpenCSV)
-	// pipeline.RegisterSource("xlsx", sources.OpenXLSX)
+	pipeline.RegisterSource("xlsx", sources.OpenXLSX)
 	pipeline.RegisterSink("csv", sinks.OpenCSV)
 	pipeline.RegisterSink("xlsx", sinks.OpenXLSX)
 }

@@ -34,6 +34,16 @@ type Summary struct {
 	Interrupted   bool   `json:"interrupted"`
 	// Fatal is the error that stopped the run early, if any.
 	Fatal string `json:"fatal,omitempty"`
+	// Guardrails that stopped an import before its first write.
+	Guardrails []GuardrailTrip `json:"guardrails,omitempty"`
+	// AlreadyImported: the journal says this input was fully imported
+	// before; nothing was read or written (use --force).
+	AlreadyImported   bool      `json:"already_imported,omitempty"`
+	AlreadyImportedAt time.Time `json:"already_imported_at,omitzero"`
+	// Resumed counts records an interrupted run had already applied.
+	Resumed      int64  `json:"resumed,omitempty"`
+	DiffWorkbook string `json:"diff_workbook,omitempty"`
+	DiffHTML     string `json:"diff_html,omitempty"`
 }
 
 func (s *Summary) count(o Outcome) {
@@ -83,6 +93,25 @@ func (s *Summary) Print(w io.Writer, fileSink bool) {
 	}
 	if s.Output != "" {
 		fmt.Fprintf(w, "  output: %s\n", s.Output)
+	}
+	if s.AlreadyImported {
+		fmt.Fprintf(w, "  this file was already imported completely by this job (%s); nothing to do. Run with --force to import it again.\n", s.AlreadyImportedAt.Format(time.DateTime))
+	}
+	if s.Resumed > 0 {
+		fmt.Fprintf(w, "  resumed: %d records had been applied by the interrupted run and were not written again\n", s.Resumed)
+	}
+	for _, t := range s.Guardrails {
+		fmt.Fprintf(w, "  STOPPED, nothing was written: %s\n", t)
+		for i, rec := range t.Records {
+			if i == 5 {
+				fmt.Fprintf(w, "      … %d more in the diff report\n", len(t.Records)-5)
+				break
+			}
+			fmt.Fprintf(w, "      row %d %s: %s\n", rec.Row, rec.Key, rec.Detail)
+		}
+	}
+	if s.DiffHTML != "" {
+		fmt.Fprintf(w, "  diff: %s and %s\n", s.DiffHTML, s.DiffWorkbook)
 	}
 	if s.ErrorWorkbook != "" {
 		fmt.Fprintf(w, "  errors: %s (fix the rows and run the job again with --source %s)\n", s.ErrorWorkbook, s.ErrorWorkbook)

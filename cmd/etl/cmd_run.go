@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/wawi-etl/etl/erp"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
 )
@@ -28,6 +29,10 @@ type runOptions struct {
 	concurrency int
 	noProgress  bool
 	logFormat   string
+	stateDir    string
+	resume      bool
+	force       bool
+	full        bool
 }
 
 func newRunCommand() *cobra.Command {
@@ -54,6 +59,10 @@ failed; 2 a job could not start; 130 interrupted.`,
 	f.IntVar(&o.concurrency, "concurrency", 0, "records in flight at once (default: the job's, else by sink type)")
 	f.BoolVar(&o.noProgress, "no-progress", false, "no progress bar, even on a terminal")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
+	f.StringVar(&o.stateDir, "state-dir", "", "folder for the journal and export watermarks (default .etl-state beside the job)")
+	f.BoolVar(&o.resume, "resume", false, "continue an import of the same file that was interrupted, without writing anything twice")
+	f.BoolVar(&o.force, "force", false, "import a file again that was already imported completely")
+	f.BoolVar(&o.full, "full", false, "exports: ignore the incremental watermark and export everything the filters select")
 	return cmd
 }
 
@@ -118,11 +127,11 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, pat
 	if reportDir != "" && many {
 		reportDir = filepath.Join(reportDir, jobName(job))
 	}
-	resolver, closeFn, err := resolverFor(ctx, job, false)
+	client, err := erpClientFor(job, o.concurrency, log)
 	if err != nil {
 		return exitCannotStart, err
 	}
-	defer closeFn()
+	resolver := resolverFor(client)
 
 	var progress pipeline.Progress
 	if f, ok := stderr.(*os.File); ok && !o.noProgress && term.IsTerminal(int(f.Fd())) {
@@ -133,6 +142,7 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, pat
 	sum, err := pipeline.Run(ctx, job, pipeline.RunOptions{
 		DryRun: o.dryRun, ReportDir: reportDir, Concurrency: o.concurrency,
 		Progress: progress, Logger: log, Resolver: resolver, Stdout: stdout,
+		ERP: client, StateDir: o.stateDir, Resume: o.resume, Force: o.force, Full: o.full,
 	})
 	var se *pipeline.StartError
 	switch {
@@ -140,6 +150,8 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, pat
 		return exitCannotStart, err
 	case errors.Is(err, pipeline.ErrInterrupted):
 		return exitInterrupted, err
+	case errors.Is(err, pipeline.ErrGuardrail):
+		return exitRecordsFail, err
 	case err != nil:
 		// a fatal error stopped the run after it started: auth lost, the
 		// connection gone for longer than the retry budget
@@ -166,13 +178,47 @@ func sourceTypeOf(path string) string {
 	return "csv"
 }
 
-// resolverFor connects the ERP lookups of a job's mapping. Jobs without
-// erp: lookups need no connection.
-func resolverFor(ctx context.Context, job *pipeline.Job, validateOnly bool) (mappings.Resolver, func(), error) {
+// usesERP reports whether any part of a job talks to the Wawi.
+func usesERP(job *pipeline.Job) bool {
+	if job.Source.Type == "erp" || job.Sink.Type == "erp" {
+		return true
+	}
 	for _, l := range job.Mapping.Lookups {
 		if l.ERP != "" {
-			return nil, func() {}, withCode(exitCannotStart, fmt.Errorf("mapping.lookups: ERP lookups need the ERP sink, which this build does not have yet"))
+			return true
 		}
 	}
-	return nil, func() {}, nil
+	return false
+}
+
+// erpClientFor builds the one Wawi client a job shares between its source,
+// sink and lookups; nil for jobs that never talk to the Wawi.
+func erpClientFor(job *pipeline.Job, concurrency int, log *slog.Logger) (*erp.Client, error) {
+	if !usesERP(job) {
+		return nil, nil
+	}
+	cfg, err := configFromEnvAndSpec(job.ERP)
+	if err != nil {
+		return nil, fmt.Errorf("ERP connection: %w", err)
+	}
+	if concurrency <= 0 {
+		concurrency = job.Options.Concurrency
+	}
+	if concurrency > 0 {
+		cfg.Concurrency = concurrency
+	}
+	cfg.Logger = log
+	c, err := erp.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("ERP connection: %w", err)
+	}
+	return c, nil
+}
+
+// resolverFor gives mappings their ERP lookups (names to ids and back).
+func resolverFor(c *erp.Client) mappings.Resolver {
+	if c == nil {
+		return nil
+	}
+	return erp.NewLookups(c)
 }

@@ -1,13 +1,23 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
 )
+
+// offlineResolver stands in for the Wawi during validate, which compiles
+// mappings without connecting; it is never asked to resolve.
+type offlineResolver struct{}
+
+func (offlineResolver) Resolve(context.Context, string, string, bool) (any, bool, error) {
+	return nil, false, errors.New("validate does not connect to the Wawi")
+}
 
 func init() { subcommands = append(subcommands, newValidateCommand) }
 
@@ -46,11 +56,8 @@ func validateOne(cmd *cobra.Command, path string, sets []string) error {
 	if err != nil {
 		return err
 	}
-	resolver, closeFn, err := resolverFor(cmd.Context(), job, true)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
+	// ERP lookups are checked for their syntax only: validate works offline.
+	var resolver mappings.Resolver = offlineResolver{}
 	if err := pipeline.Check(cmd.Context(), job, resolver); err != nil {
 		var je pipeline.JobErrors
 		if errors.As(err, &je) {
