@@ -232,6 +232,11 @@ func TestERPSourceIncrementalStateErrors(t *testing.T) {
 	if _, err := OpenERP(context.Background(), &spec, &noName); err == nil || !strings.Contains(err.Error(), "job name") {
 		t.Errorf("no job name: %v", err)
 	}
+	// etl validate checks the spec without a job name or a connection
+	check := pipeline.Env{DryRun: true}
+	if _, err := OpenERP(context.Background(), &spec, &check); err != nil {
+		t.Errorf("checking an incremental job: %v", err)
+	}
 	// items: changedSince on Changed is known; customers need a date field
 	items := pipeline.SourceSpec{Resource: "items", Incremental: &pipeline.IncrementalSpec{Field: "changedSince"}}
 	fresh := testEnv(t, c)

@@ -51,6 +51,9 @@ func registerJobWiring() {
 			wiringMu.Lock()
 			w := wiring
 			wiringMu.Unlock()
+			if w == nil { // etl validate: no connection, no state
+				return OpenERP(ctx, spec, env)
+			}
 			env.ERP, env.StateDir, env.Now, env.Full = w.client, w.stateDir, w.now, w.full
 			if env.JobName == "" {
 				env.JobName = "orders-to-excel"
@@ -554,5 +557,28 @@ func TestOrdersToExcelJobCannotFinish(t *testing.T) {
 			}
 			t.Logf("%s: %v", mode, run.err)
 		})
+	}
+}
+
+// etl validate (pipeline.Check) accepts the job without a connection for
+// the source; only the ERP lookups need one.
+func TestOrdersToExcelJobValidates(t *testing.T) {
+	registerJobWiring()
+	wiringMu.Lock()
+	wiring = nil
+	wiringMu.Unlock()
+	for _, sets := range [][]string{nil, {"source.incremental.field=createdSince"}} {
+		job, err := pipeline.LoadJob(filepath.Join("..", "jobs", "orders-to-excel.yaml"), pipeline.LoadOptions{Sets: sets})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pipeline.Check(context.Background(), job, erp.NewLookups(newClient(t, "http://127.0.0.1:1/api"))); err != nil {
+			t.Errorf("%v: %v", sets, err)
+		}
+	}
+	job, _ := pipeline.LoadJob(filepath.Join("..", "jobs", "orders-to-excel.yaml"), pipeline.LoadOptions{Sets: []string{"source.filters.createdAfter=today"}})
+	if err := pipeline.Check(context.Background(), job, erp.NewLookups(newClient(t, "http://127.0.0.1:1/api"))); err == nil ||
+		!strings.Contains(err.Error(), "createdSince, createdUntil") {
+		t.Errorf("unknown filter: %v", err)
 	}
 }

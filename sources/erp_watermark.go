@@ -116,7 +116,13 @@ func openIncremental(spec *pipeline.SourceSpec, env *pipeline.Env, def *erp.Reso
 		return nil, fmt.Errorf("source.incremental.key: %s has no id; name a field that identifies a document", def.Name)
 	}
 	if env.JobName == "" {
-		return nil, errors.New("source.incremental needs a job name (name: in the job file)")
+		if !env.DryRun {
+			return nil, errors.New("source.incremental needs a job name (name: in the job file)")
+		}
+		// checking a job (etl validate): the spec is fine, there is no state
+		s.dateField = date
+		return &incremental{job: "", field: p.Name, date: date, key: key, resource: def.Name, now: time.Now, loc: s.loc,
+			seen: map[string]struct{}{}, atMax: map[string]struct{}{}}, nil
 	}
 	dir := env.StateDir
 	if dir == "" {
