@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# make bench: speed and memory, each as a ratio against a baseline measured
+# in the same run (the machines are shared and noisy; absolute numbers are
+# context, ratios are the result).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROWS=${BENCH_ROWS:-1000000}
+
+if ! command -v mlr >/dev/null; then
+  echo "bench: Miller (mlr) is missing: apt-get install -y miller" >&2
+  exit 1
+fi
+
+echo "== File path: ${ROWS} rows x 12 columns, mapped with type conversions"
+go run ./bench/filebench -etl bin/etl -rows "$ROWS"
+
+echo
+echo "== Package benchmarks (ns/op; ratios are printed by each benchmark where it has a baseline)"
+go test -run '^$' -bench . -benchtime 2x -count 1 ./sources/ ./sinks/ ./mappings/ ./erp/ 2>&1 | grep -E '^(Benchmark|ok|---|\s+[a-z_/]+:)' || true
+
+for script in scripts/bench-*.sh; do
+  [ -x "$script" ] || continue
+  echo
+  echo "== $script"
+  "$script"
+done
