@@ -29,8 +29,8 @@ type InputStatus int
 
 const (
 	InputNew      InputStatus = iota // never run
-	InputPartial                     // a run started but did not finish cleanly
-	InputComplete                    // every record was applied or found unchanged
+	InputPartial                     // a run started but did not reach the end (crash, Ctrl-C, fatal error)
+	InputComplete                    // a run reached the end; failed records went to its error workbook
 )
 
 // JournalState is the state of one record in the journal.
@@ -60,6 +60,7 @@ type journalMeta struct {
 	StartedAt  time.Time   `json:"started_at"`
 	FinishedAt time.Time   `json:"finished_at,omitzero"`
 	Applied    int64       `json:"applied"`
+	Failed     int64       `json:"failed"`
 }
 
 // Journal is open for one job.
@@ -191,11 +192,13 @@ func (j *Journal) Put(seq int64, e JournalEntry) error {
 	})
 }
 
-// Finish records how the run ended: complete only when every record was
-// applied or already in place.
-func (j *Journal) Finish(complete bool, applied int64, now time.Time) error {
+// Finish records how the run ended: complete when it reached the end of the
+// input. Records that failed are not retried by running the same file again:
+// they are fixed and re-imported through the error workbook, a new input.
+func (j *Journal) Finish(complete bool, applied, failed int64, now time.Time) error {
 	j.meta.FinishedAt = now
 	j.meta.Applied += applied
+	j.meta.Failed = failed
 	if complete {
 		j.meta.Status = InputComplete
 	} else {

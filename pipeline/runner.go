@@ -106,6 +106,14 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 		return sum, &StartError{fmt.Errorf("source: %w", err)}
 	}
 	defer src.Close()
+	// Lookups create nothing (missing categories) while planning: only the
+	// writing pass of a real import may. See runImport.
+	if d, ok := o.Resolver.(dryRunner); ok {
+		d.SetDryRun(o.DryRun || job.Sink.Type == "erp")
+	}
+	if job.Sink.DisableWorkflows == nil && job.ERP != nil {
+		job.Sink.DisableWorkflows = job.ERP.DisableWorkflows
+	}
 	mapper, err := mappings.Compile(&job.Mapping, src.Header(), mappings.Options{BaseDir: job.Dir, Resolver: o.Resolver})
 	if err != nil {
 		return sum, &StartError{job.mappingError(err)}
@@ -348,53 +356,74 @@ func (r *runner) process(ctx context.Context, rec *record.Record, setFatal func(
 // crash neither skips nor repeats it.
 func (r *runner) applyJournaled(ctx context.Context, res *result, setFatal func(error)) {
 	plan, seq := res.plan, res.rec.Seq
-	if r.journal != nil {
-		e, found, err := r.journal.Get(seq)
-		if err != nil {
-			setFatal(fmt.Errorf("journal: %w", err))
-			res.outcome, res.err = Failed, err
-			return
-		}
-		if found && e.State == JournalApplied {
-			res.outcome = Unchanged // applied by the run that was interrupted
-			r.resumed.Add(1)
-			return
-		}
-		if found && e.State == JournalPending {
-			if rc, ok := r.sink.(Reconciler); ok {
-				landed, err := rc.Landed(ctx, plan, e.Detail)
-				if err != nil {
-					res.outcome, res.err = Failed, fmt.Errorf("an earlier run may have written this record and it cannot be checked now: %w", err)
-					return
-				}
-				if landed {
-					res.outcome = Unchanged
-					r.resumed.Add(1)
-					_ = r.journal.Put(seq, JournalEntry{State: JournalApplied, Outcome: e.Outcome, Key: plan.Key, Detail: e.Detail, At: r.opts.Now()})
-					return
-				}
-			}
-		}
-		detail := ""
-		if rc, ok := r.sink.(Reconciler); ok {
-			detail = rc.JournalDetail(plan)
-		}
-		if err := r.journal.Put(seq, JournalEntry{State: JournalPending, Outcome: plan.Outcome.String(), Key: plan.Key, Detail: detail, At: r.opts.Now()}); err != nil {
-			setFatal(fmt.Errorf("journal: %w", err))
-			res.outcome, res.err = Failed, err
-			return
-		}
-		defer func() {
-			state := JournalApplied
-			if res.outcome == Failed {
-				state = JournalFailed
-			}
-			if err := r.journal.Put(seq, JournalEntry{State: state, Outcome: res.outcome.String(), Key: plan.Key, Detail: detail, At: r.opts.Now()}); err != nil {
-				setFatal(fmt.Errorf("journal: %w", err))
-			}
-		}()
+	rc, reconciles := r.sink.(Reconciler)
+	if r.journal == nil {
+		r.applyPlan(ctx, res, setFatal, nil)
+		return
 	}
-	if err := r.sink.Apply(ctx, plan); err != nil {
+	e, found, err := r.journal.Get(seq)
+	if err != nil {
+		setFatal(fmt.Errorf("journal: %w", err))
+		res.outcome, res.err = Failed, err
+		return
+	}
+	if found && e.State == JournalApplied {
+		res.outcome = Unchanged // applied by the run that was interrupted
+		r.resumed.Add(1)
+		return
+	}
+	if found && e.State == JournalPending && reconciles {
+		landed, err := rc.Landed(ctx, plan, e.Detail)
+		if err != nil {
+			res.outcome, res.err = Failed, fmt.Errorf("an interrupted run may have written this record and it cannot be checked: %w", err)
+			return
+		}
+		if landed {
+			res.outcome = Unchanged
+			r.resumed.Add(1)
+			_ = r.journal.Put(seq, JournalEntry{State: JournalApplied, Outcome: e.Outcome, Key: plan.Key, Detail: e.Detail, At: r.opts.Now()})
+			return
+		}
+	}
+	var detail string
+	noted := false
+	note := func(d string) error {
+		detail, noted = d, true
+		return r.journal.Put(seq, JournalEntry{State: JournalPending, Outcome: plan.Outcome.String(), Key: plan.Key, Detail: d, At: r.opts.Now()})
+	}
+	r.applyPlan(ctx, res, setFatal, note)
+	if !noted {
+		return // nothing was sent
+	}
+	state := JournalApplied
+	switch {
+	case errors.Is(res.err, erp.ErrUnknownOutcome):
+		return // stays pending: a rerun checks whether it landed
+	case res.outcome == Failed:
+		state = JournalFailed
+	}
+	if err := r.journal.Put(seq, JournalEntry{State: state, Outcome: res.outcome.String(), Key: plan.Key, Detail: detail, At: r.opts.Now()}); err != nil {
+		setFatal(fmt.Errorf("journal: %w", err))
+	}
+}
+
+// applyPlan writes through the sink; with note, the sink (or, for sinks
+// that are no Reconciler, the runner) notes the write as pending first.
+func (r *runner) applyPlan(ctx context.Context, res *result, setFatal func(error), note func(string) error) {
+	var err error
+	switch rc, ok := r.sink.(Reconciler); {
+	case note != nil && ok:
+		err = rc.ApplyNoted(ctx, res.plan, note)
+	case note != nil:
+		if err = note(""); err != nil {
+			err = Fatal(fmt.Errorf("journal: %w", err))
+			break
+		}
+		err = r.sink.Apply(ctx, res.plan)
+	default:
+		err = r.sink.Apply(ctx, res.plan)
+	}
+	if err != nil {
 		if IsFatal(err) || fatalERP(err) {
 			setFatal(err)
 		}
@@ -402,11 +431,16 @@ func (r *runner) applyJournaled(ctx context.Context, res *result, setFatal func(
 	}
 }
 
-// Reconciler is implemented by sinks whose writes cannot be repeated safely
-// (stock adjustments): the journal keeps JournalDetail before the write, and
-// after a crash Landed says whether that write reached the Wawi.
+// dryRunner is implemented by resolvers that can create what they do not
+// find (erp.Lookups): SetDryRun(true) makes them create nothing.
+type dryRunner interface{ SetDryRun(bool) }
+
+// Reconciler is implemented by sinks whose writes cannot all be repeated
+// safely (stock adjustments). ApplyNoted calls note with what a later run
+// needs to check the write, right before sending it; after a crash, Landed
+// says whether a write noted but never answered reached the Wawi.
 type Reconciler interface {
-	JournalDetail(p *Plan) string
+	ApplyNoted(ctx context.Context, p *Plan, note func(detail string) error) error
 	Landed(ctx context.Context, p *Plan, detail string) (bool, error)
 }
 
@@ -519,6 +553,7 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 				jr.Close()
 				sum.AlreadyImported = true
 				sum.AlreadyImportedAt = prev.FinishedAt
+				sum.AlreadyImportedFailed = prev.Failed
 				return nil
 			case status == InputPartial && !o.Resume && !o.Force:
 				jr.Close()
@@ -546,7 +581,7 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 		sum.Guardrails = trips
 		r.closeDiff(trips, false)
 		if r.journal != nil {
-			_ = r.journal.Finish(false, 0, o.Now())
+			_ = r.journal.Finish(false, 0, 0, o.Now())
 		}
 		if err == nil && len(trips) > 0 {
 			return ErrGuardrail
@@ -561,6 +596,19 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 		return fmt.Errorf("source: %w", err)
 	}
 	defer src2.Close()
+	if d, ok := o.Resolver.(dryRunner); ok {
+		// The mapping caches what lookups answered; answers of the planning
+		// pass may be placeholders for categories not created yet.
+		d.SetDryRun(false)
+		m, err := mappings.Compile(&job.Mapping, src2.Header(), mappings.Options{BaseDir: job.Dir, Resolver: o.Resolver})
+		if err != nil {
+			return fmt.Errorf("mapping: %w", job.mappingError(err))
+		}
+		r.mapper = m
+	}
+	if h, ok := r.sink.(interface{ SizeHint(int64) }); ok {
+		h.SizeHint(sum.RecordsRead)
+	}
 	if diff, err = NewDiffReport(reportDir, false); err != nil {
 		return fmt.Errorf("diff report: %w", err)
 	}
@@ -571,8 +619,7 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 	r.closeDiff(nil, true)
 	sum.Resumed = r.resumed.Load()
 	if r.journal != nil {
-		complete := err == nil && sum.Failed == 0
-		if ferr := r.journal.Finish(complete, sum.Created+sum.Updated, o.Now()); ferr != nil && err == nil {
+		if ferr := r.journal.Finish(err == nil, sum.Created+sum.Updated, sum.Failed, o.Now()); ferr != nil && err == nil {
 			err = fmt.Errorf("journal: %w", ferr)
 		}
 	}

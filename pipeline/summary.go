@@ -40,6 +40,8 @@ type Summary struct {
 	// before; nothing was read or written (use --force).
 	AlreadyImported   bool      `json:"already_imported,omitempty"`
 	AlreadyImportedAt time.Time `json:"already_imported_at,omitzero"`
+	// AlreadyImportedFailed is how many records of that run failed.
+	AlreadyImportedFailed int64 `json:"already_imported_failed,omitempty"`
 	// Resumed counts records an interrupted run had already applied.
 	Resumed      int64  `json:"resumed,omitempty"`
 	DiffWorkbook string `json:"diff_workbook,omitempty"`
@@ -95,7 +97,10 @@ func (s *Summary) Print(w io.Writer, fileSink bool) {
 		fmt.Fprintf(w, "  output: %s\n", s.Output)
 	}
 	if s.AlreadyImported {
-		fmt.Fprintf(w, "  this file was already imported completely by this job (%s); nothing to do. Run with --force to import it again.\n", s.AlreadyImportedAt.Format(time.DateTime))
+		fmt.Fprintf(w, "  this file was already imported by this job (%s); nothing to do. Run with --force to import it again.\n", s.AlreadyImportedAt.Format(time.DateTime))
+		if s.AlreadyImportedFailed > 0 {
+			fmt.Fprintf(w, "  %d of its records failed then: fix them in that run's errors.xlsx and import that workbook.\n", s.AlreadyImportedFailed)
+		}
 	}
 	if s.Resumed > 0 {
 		fmt.Fprintf(w, "  resumed: %d records had been applied by the interrupted run and were not written again\n", s.Resumed)

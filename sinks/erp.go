@@ -136,6 +136,37 @@ func (s *ERPSink) Apply(ctx context.Context, p *pipeline.Plan) error {
 	return s.res.apply(ctx, p)
 }
 
+// ApplyNoted is Apply for a journaled run: note records the write as
+// pending right before it is sent. Stock adjustments, which cannot be
+// replanned safely, note the level before and the delta; other writes are
+// recognised when replanned (the SKU, the order's ExternalNumber, the stock
+// level a set aims at) and note nothing.
+func (s *ERPSink) ApplyNoted(ctx context.Context, p *pipeline.Plan, note func(detail string) error) error {
+	if p == nil || (p.Outcome != pipeline.Created && p.Outcome != pipeline.Updated) {
+		return nil
+	}
+	if st, ok := s.res.(*stockSink); ok && st.adjust {
+		return st.applyNoted(ctx, p, note)
+	}
+	if err := note(""); err != nil {
+		return pipeline.Fatal(err)
+	}
+	return s.res.apply(ctx, p)
+}
+
+// Landed says whether a write an interrupted run noted reached the Wawi.
+// Only stock adjustments note details; for any other write it reports
+// false, and the record's fresh plan (made against the Wawi as it is now)
+// decides.
+func (s *ERPSink) Landed(ctx context.Context, p *pipeline.Plan, detail string) (bool, error) {
+	if st, ok := s.res.(*stockSink); ok && st.adjust && detail != "" {
+		return st.landedAfterCrash(ctx, p, detail)
+	}
+	return false, nil
+}
+
+var _ pipeline.Reconciler = (*ERPSink)(nil)
+
 // Close has nothing to flush: every write is done by Apply.
 func (s *ERPSink) Close(ctx context.Context, commit bool) error { return nil }
 

@@ -376,6 +376,13 @@ func (st *stockSink) current(ctx context.Context, item, wh, loc int64) (decimal.
 }
 
 func (st *stockSink) apply(ctx context.Context, p *pipeline.Plan) error {
+	return st.applyNoted(ctx, p, nil)
+}
+
+// applyNoted posts the change; note, when given, is told the level before
+// and the delta just before the POST, under the key's lock, so a journal
+// can settle the write after a crash (see landedAfterCrash).
+func (st *stockSink) applyNoted(ctx context.Context, p *pipeline.Plan, note func(string) error) error {
 	sp, ok := p.State.(*stockPlan)
 	if !ok {
 		return errors.New("stock sink: plan without state")
@@ -409,6 +416,11 @@ func (st *stockSink) apply(ctx context.Context, p *pipeline.Plan) error {
 		body["Comment"] = sp.comment
 	}
 	after := before.Add(delta)
+	if note != nil {
+		if err := note(before.String() + " " + delta.String()); err != nil {
+			return pipeline.Fatal(err)
+		}
+	}
 	landed := func(ctx context.Context) (bool, error) {
 		now, err := st.readStock(ctx, sp.item, sp.wh, sp.loc)
 		if err != nil {
@@ -431,4 +443,33 @@ func (st *stockSink) apply(ctx context.Context, p *pipeline.Plan) error {
 	e.mu.Unlock()
 	st.stocks.put(k, []*stockEntry{e})
 	return nil
+}
+
+// landedAfterCrash settles a POST that an interrupted run noted ("before
+// delta") but never saw answered: the level now is before+delta (it landed),
+// before (it did not), or something else, which fails the record rather
+// than guess.
+func (st *stockSink) landedAfterCrash(ctx context.Context, p *pipeline.Plan, detail string) (bool, error) {
+	sp, ok := p.State.(*stockPlan)
+	if !ok {
+		return false, errors.New("stock sink: plan without state")
+	}
+	b, d, ok := strings.Cut(detail, " ")
+	before, err1 := decimal.NewFromString(b)
+	delta, err2 := decimal.NewFromString(d)
+	if !ok || err1 != nil || err2 != nil {
+		return false, fmt.Errorf("journal entry %q is not a stock change", detail)
+	}
+	now, err := st.readStock(ctx, sp.item, sp.wh, sp.loc)
+	if err != nil {
+		return false, err
+	}
+	switch after := before.Add(delta); {
+	case now.Equal(after):
+		return true, nil
+	case now.Equal(before):
+		return false, nil
+	default:
+		return false, fmt.Errorf("the stock of %s is %s: neither %s (before the interrupted change) nor %s (after it); it changed meanwhile, so the change is not repeated: check it in the Wawi", sp.key, now, before, after)
+	}
 }
