@@ -11,21 +11,40 @@ import (
 )
 
 // Progress shows how a run is going. Update is called from one goroutine
-// after every record; implementations throttle themselves.
+// after every record; implementations throttle themselves. Phase starts a
+// stage of the run (an import plans every record, then writes) with its
+// record count when known (-1 when not), so that an ETA can be shown.
 type Progress interface {
+	Phase(name string, total int64)
 	Update(s *Summary)
 	Finish()
 }
 
 type nopProgress struct{}
 
-func (nopProgress) Update(*Summary) {}
-func (nopProgress) Finish()         {}
+func (nopProgress) Phase(string, int64) {}
+func (nopProgress) Update(*Summary)     {}
+func (nopProgress) Finish()             {}
 
-// NewBar draws a progress bar with counts by outcome on a terminal.
+// NewBar draws a progress bar with counts by outcome on a terminal, with an
+// ETA once the number of records is known.
 func NewBar(w io.Writer, total int64) Progress {
-	bar := progressbar.NewOptions64(total,
-		progressbar.OptionSetWriter(w),
+	p := &barProgress{w: w}
+	p.bar = p.newBar(total, "")
+	return p
+}
+
+type barProgress struct {
+	w     io.Writer
+	bar   *progressbar.ProgressBar
+	phase string
+	last  time.Time
+}
+
+func (p *barProgress) newBar(total int64, phase string) *progressbar.ProgressBar {
+	return progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(p.w),
+		progressbar.OptionSetDescription(phase),
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
 		progressbar.OptionSetItsString("rec"),
@@ -34,19 +53,23 @@ func NewBar(w io.Writer, total int64) Progress {
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionSpinnerType(14),
 	)
-	return &barProgress{bar: bar}
 }
 
-type barProgress struct {
-	bar  *progressbar.ProgressBar
-	last time.Time
+func (p *barProgress) Phase(name string, total int64) {
+	_ = p.bar.Finish()
+	p.phase = name
+	p.bar = p.newBar(total, name)
 }
 
 func (p *barProgress) Update(s *Summary) {
 	_ = p.bar.Set64(s.RecordsRead)
 	if now := time.Now(); now.Sub(p.last) > 200*time.Millisecond {
 		p.last = now
-		p.bar.Describe(fmt.Sprintf("ok %d · upd %d · same %d · skip %d · fail %d", s.Created, s.Updated, s.Unchanged, s.Skipped, s.Failed))
+		prefix := ""
+		if p.phase != "" {
+			prefix = p.phase + ": "
+		}
+		p.bar.Describe(fmt.Sprintf("%snew %d · upd %d · same %d · skip %d · fail %d", prefix, s.Created, s.Updated, s.Unchanged, s.Skipped, s.Failed))
 	}
 }
 
@@ -63,7 +86,14 @@ type logProgress struct {
 	log   *slog.Logger
 	every time.Duration
 	last  time.Time
+	phase string
+	total int64
 	start time.Time
+}
+
+func (p *logProgress) Phase(name string, total int64) {
+	p.phase, p.total, p.start = name, total, time.Now()
+	p.log.Info(name, "records", total)
 }
 
 func (p *logProgress) Update(s *Summary) {
@@ -72,8 +102,16 @@ func (p *logProgress) Update(s *Summary) {
 		return
 	}
 	p.last = now
-	p.log.Info("progress", "read", s.RecordsRead, "created", s.Created, "updated", s.Updated,
-		"unchanged", s.Unchanged, "skipped", s.Skipped, "failed", s.Failed)
+	args := []any{"read", s.RecordsRead, "created", s.Created, "updated", s.Updated,
+		"unchanged", s.Unchanged, "skipped", s.Skipped, "failed", s.Failed}
+	if p.phase != "" {
+		args = append(args, "phase", p.phase)
+	}
+	if p.total > 0 && s.RecordsRead > 0 {
+		left := time.Duration(float64(now.Sub(p.start)) / float64(s.RecordsRead) * float64(p.total-s.RecordsRead))
+		args = append(args, "eta", left.Round(time.Second).String())
+	}
+	p.log.Info("progress", args...)
 }
 
 func (p *logProgress) Finish() {}

@@ -575,6 +575,7 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 		return &StartError{fmt.Errorf("diff report: %w", err)}
 	}
 	r.apply, r.guard, r.diff = false, g, diff
+	o.Progress.Phase("planning", -1)
 	err = r.pass(ctx, src)
 	trips := g.trips()
 	if err != nil || o.DryRun || len(trips) > 0 {
@@ -612,6 +613,7 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 	if diff, err = NewDiffReport(reportDir, false); err != nil {
 		return fmt.Errorf("diff report: %w", err)
 	}
+	o.Progress.Phase("writing", sum.RecordsRead)
 	*sum = Summary{Job: sum.Job, JobFile: sum.JobFile, StartedAt: sum.StartedAt, Source: sum.Source, Sink: sum.Sink}
 	r.book.reset()
 	r.apply, r.guard, r.diff = true, nil, diff

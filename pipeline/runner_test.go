@@ -250,7 +250,8 @@ func (c *cancelAfter) Update(s *pipeline.Summary) {
 		c.cancel()
 	}
 }
-func (c *cancelAfter) Finish() {}
+func (c *cancelAfter) Finish()             {}
+func (c *cancelAfter) Phase(string, int64) {}
 
 func TestStartErrors(t *testing.T) {
 	dir := setup(t, 1, nil, nil)

@@ -112,7 +112,11 @@ func (s *Summary) Print(w io.Writer, fileSink bool) {
 				fmt.Fprintf(w, "      … %d more in the diff report\n", len(t.Records)-5)
 				break
 			}
-			fmt.Fprintf(w, "      row %d %s: %s\n", rec.Row, rec.Key, rec.Detail)
+			if rec.Key != "" {
+				fmt.Fprintf(w, "      row %d %s: %s\n", rec.Row, rec.Key, rec.Detail)
+			} else {
+				fmt.Fprintf(w, "      row %d: %s\n", rec.Row, rec.Detail)
+			}
 		}
 	}
 	if s.DiffHTML != "" {

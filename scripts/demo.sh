@@ -1,29 +1,110 @@
 #!/usr/bin/env bash
-# make demo: runs the example jobs on the sample data and says where the
-# outputs and reports are. Records that fail on purpose (the sample supplier
-# file has a garbage price, a missing SKU and an impossible date) end in
-# reports/<job>/errors.xlsx; that exit code 1 is expected here.
+# make demo: the example jobs against the built-in Wawi emulator.
+#
+#   1. a supplier file (Windows-1252, ';', decimal comma) becomes a clean
+#      typed workbook;
+#   2. the same file updates prices and stock levels in the Wawi: first as a
+#      dry run (diff report, nothing written), then for real;
+#   3. an old shop's XLSX export is migrated into the Wawi (items, categories
+#      by name);
+#   4. last month's sales orders of a generated shop are exported to Excel
+#      for the accountant.
+#
+# The sample supplier file carries deliberately broken rows (a garbage price,
+# a missing SKU, an impossible date): they end in reports/<job>/errors.xlsx
+# and make `etl run` exit 1, which is part of the demo. Any other exit code
+# stops it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 etl=bin/etl
+state=$(mktemp -d)
+pids=()
 
-run() { # run a job; exit code 1 (some records failed) is part of the demo
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$state"
+}
+trap cleanup EXIT
+
+# start_emulator FILE ARGS...: starts `etl emulator`, waits for the base URL
+# it prints as its first line, and leaves it in $url.
+start_emulator() {
+  local out=$1
+  shift
+  "$etl" emulator --addr 127.0.0.1:0 "$@" >"$out" 2>"$out.err" &
+  pids+=($!)
+  for _ in $(seq 100); do
+    url=$(head -n1 "$out" 2>/dev/null)
+    [ -n "$url" ] && return 0
+    sleep 0.1
+  done
+  echo "demo: the emulator did not start:" >&2
+  cat "$out.err" >&2
+  exit 2
+}
+
+run() { # one job; exit code 1 (some records failed) is part of the demo
   echo
   echo "\$ etl run $*"
-  "$etl" run --no-progress "$@"
-  rc=$?
+  "$etl" run --no-progress --state-dir "$state" "$@"
+  local rc=$?
   if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
     echo "demo: etl run $* failed with exit code $rc" >&2
     exit $rc
   fi
 }
 
-echo "== 1. Supplier file (Windows-1252, ';', decimal comma) -> clean typed workbook"
+export WAWI_API_KEY=DEMO0000-0000-4000-8000-000000000000 # the emulator's demo key
+
+echo "== 1. Supplier file -> clean typed workbook (no Wawi needed)"
 run jobs/supplier-normalize.yaml
 
 echo
-echo "Outputs:"
-echo "  out/supplier-acme-clean.xlsx             the clean workbook"
-echo "  reports/supplier-normalize/summary.json  counts by outcome"
-echo "  reports/supplier-normalize/errors.xlsx   the rows that failed, with the reason; fix them and run"
-echo "      bin/etl run jobs/supplier-normalize.yaml --source reports/supplier-normalize/errors.xlsx"
+echo "== Starting the Wawi emulator seeded from samples/wawi-seed.json"
+start_emulator "$state/emulator.out" --seed samples/wawi-seed.json
+export WAWI_URL=$url
+echo "   $WAWI_URL"
+
+echo
+echo "== 2. Supplier prices and stock: dry run first (diff report, nothing is written)"
+run jobs/supplier-prices.yaml --dry-run --report-dir reports/supplier-prices-dry-run
+run jobs/supplier-stock.yaml --dry-run --report-dir reports/supplier-stock-dry-run
+
+echo
+echo "== 2b. ...then for real"
+run jobs/supplier-prices.yaml
+run jobs/supplier-stock.yaml
+
+echo
+echo "== 2c. The same file again: already imported, nothing to do"
+run jobs/supplier-stock.yaml --report-dir reports/supplier-stock-again
+
+echo
+echo "== 3. Catalog migration from the old shop's XLSX export"
+run jobs/catalog-migration.yaml
+
+echo
+echo "== Starting a second emulator: a generated shop with 1,500 orders over the last 90 days"
+start_emulator "$state/shop.out" --generate-items 300 --generate-orders 1500
+export WAWI_URL=$url
+echo "   $WAWI_URL"
+
+echo
+echo "== 4. Last month's orders to Excel for accounting"
+run jobs/orders-to-excel.yaml
+
+cat <<'EOF'
+
+== Where everything is
+  out/supplier-acme-clean.xlsx                 the supplier file, clean and typed
+  reports/supplier-prices-dry-run/diff.html    what the price import would change, field by field (open in a browser)
+  reports/supplier-prices-dry-run/diff.xlsx    the same as a workbook
+  reports/supplier-stock-dry-run/diff.html     what the stock import would change
+  reports/supplier-prices/diff.html            what the real run changed
+  reports/supplier-prices/errors.xlsx          the rows that failed, with the reason on the cell; fix them and run
+      bin/etl run jobs/supplier-prices.yaml --source reports/supplier-prices/errors.xlsx
+  reports/catalog-migration/diff.html          the items the migration created and updated
+  out/orders.xlsx                              last month's orders, one row per line item, with totals
+  reports/<job>/summary.json                   counts by outcome for every run
+EOF
