@@ -59,6 +59,23 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	finished := make(chan struct{})
+	defer close(finished)
+	go func() {
+		select {
+		case <-finished:
+		case <-ctx.Done():
+			select {
+			case <-finished: // run returned: this is its deferred stop
+				return
+			default:
+			}
+			// The first Ctrl-C lets in-flight records finish and the reports
+			// be written; a second one is the default: the process ends.
+			stop()
+			fmt.Fprintln(stderr, "etl: stopping: finishing the records in flight and writing the reports (Ctrl-C again to abort at once)")
+		}
+	}()
 	root := newRootCommand(stdout, stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
