@@ -288,7 +288,7 @@ func TestClientMeetsContract(t *testing.T) {
 			t.Errorf("operation %s not exercised", want)
 		}
 	}
-	t.Logf("%d operations exercised", len(ops))
+	t.Logf("%d spec operations exercised:\n  %s", len(ops), strings.Join(ops, "\n  "))
 }
 
 // roundTripSplit sends requests to the token server directly and the rest
