@@ -570,6 +570,13 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 	}
 
 	// pass 1: plan
+	if h, ok := r.sink.(interface{ SizeHint(int64) }); ok {
+		// A guess from the file's size lets the ERP sink choose index or
+		// search up front instead of searching until the index pays.
+		if e, ok := src.(interface{ SizeEstimate() int64 }); ok && e.SizeEstimate() > 0 {
+			h.SizeHint(e.SizeEstimate())
+		}
+	}
 	diff, err := NewDiffReport(reportDir, o.DryRun)
 	if err != nil {
 		return &StartError{fmt.Errorf("diff report: %w", err)}

@@ -36,6 +36,7 @@ type CSVSource struct {
 	checkUTF8 bool
 	delim     rune
 	encoding  string
+	estimate  int64 // records guessed from the file size; see SizeEstimate
 
 	seq     int64
 	lastEnd int // last line of the previous record; lets tests prove no line is lost
@@ -108,6 +109,8 @@ func (s *CSVSource) open(headerRow, skip int, quote rune, enc encoding.Encoding)
 	case bytes.HasPrefix(head, []byte("\xD0\xCF\x11\xE0")):
 		return fmt.Errorf("%s is an old Excel .xls file or an encrypted workbook, not a CSV file: save it as .xlsx or CSV", s.display)
 	}
+
+	s.estimate = estimateLines(s.f, raw)
 
 	// A byte-order mark is unambiguous, so it wins over source.encoding.
 	switch {
@@ -216,6 +219,38 @@ func (s *CSVSource) open(headerRow, skip int, quote rune, enc encoding.Encoding)
 	}
 	s.lastEnd = r.line
 	return nil
+}
+
+// SizeEstimate guesses how many records the file holds from its size and
+// the line lengths at its start (0 when unknown): a hint for choices made
+// before the end is reached (the ERP sink's index or search), never a
+// count. Quoted line breaks and uneven lines make it off.
+func (s *CSVSource) SizeEstimate() int64 { return s.estimate }
+
+// estimateLines is the file's size over the mean length of the lines in the
+// first window, less the header; raw bytes on both sides, so the encoding
+// does not matter.
+func estimateLines(f *os.File, raw *bufio.Reader) int64 {
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return 0
+	}
+	win, _ := raw.Peek(sniffSize)
+	nl := byte('\n')
+	if bytes.IndexByte(win, nl) < 0 {
+		nl = '\r' // bare CR line ends
+	}
+	lines := bytes.Count(win, []byte{nl})
+	if lines == 0 {
+		return 0
+	}
+	if len(win) == int(fi.Size()) { // the whole file is in the window
+		if win[len(win)-1] != nl {
+			lines++ // the last line has no line end
+		}
+		return int64(lines - 1)
+	}
+	return max(fi.Size()*int64(lines)/int64(len(win))-1, 0)
 }
 
 // Header returns the column names of the header row.

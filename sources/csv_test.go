@@ -3,6 +3,7 @@ package sources
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -531,5 +532,38 @@ func TestSniffDelimiter(t *testing.T) {
 		if got := sniffDelimiter([]byte(tt.in), []byte{'"'}, true); got != tt.want {
 			t.Errorf("sniff(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// SizeEstimate is a hint from the file size: close for a long file of
+// even lines, exact for a file that fits the sniffing window.
+func TestCSVSizeEstimate(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("SKU;Name;Preis\r\n")
+	for i := range 20000 {
+		fmt.Fprintf(&b, "ACME-%06d;Schraube Größe %d;%d,%02d\r\n", i, i%90, i%300, i%100)
+	}
+	long := b.String()
+	for _, c := range []struct {
+		name     string
+		data     []byte
+		encoding string
+		min, max int64
+	}{
+		{"short, last line without line end", []byte("a;b\n1;2\n3;4"), "", 2, 2},
+		{"short", []byte("a;b\n1;2\n3;4\n"), "", 2, 2},
+		{"header only", []byte("a;b\n"), "", 0, 0},
+		{"long", []byte(long), "", 19000, 21000},
+		{"long, windows-1252", encode(t, charmap.Windows1252, long), "windows-1252", 19000, 21000},
+		{"long, utf-16", encode(t, unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), long), "", 19000, 21000},
+	} {
+		src, err := openCSVBytes(t, c.data, pipeline.SourceSpec{Encoding: c.encoding})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := src.SizeEstimate(); got < c.min || got > c.max {
+			t.Errorf("%s: estimate %d, want %d..%d", c.name, got, c.min, c.max)
+		}
+		src.Close()
 	}
 }
