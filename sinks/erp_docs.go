@@ -348,11 +348,32 @@ func (d *docSink) update(ctx context.Context, e *docEntry, doc map[string]any, i
 		return nil
 	}
 	if err := d.s.c.Patch(ctx, d.def.ItemURL(e.id), d.s.writeQuery, wire(body, false), nil); err != nil {
-		return wrapWriteErr(apiFieldErr(d.s.targets, d.canon, err, nil))
+		if !answerLost(err) || !d.patchLanded(ctx, e.id, doc, it) {
+			return wrapWriteErr(apiFieldErr(d.s.targets, d.canon, err, nil))
+		}
 	}
 	d.shape.merge(e.vals, doc, body)
 	d.idx.put(e.key, []*docEntry{e})
 	return nil
+}
+
+// answerLost reports whether a failed write may have been performed: the
+// server answered 5xx (the client repeats 502-504 itself, never 500, which
+// the emulator and proxies also send for a write whose answer was lost).
+func answerLost(err error) bool {
+	var ae *erp.APIError
+	return errors.As(err, &ae) && ae.Status >= 500
+}
+
+// patchLanded reads a record back after a PATCH in doubt: a PATCH sends
+// absolute values, so when the record holds what doc says, it landed.
+func (d *docSink) patchLanded(ctx context.Context, id int64, doc map[string]any, it *pipeline.Item) bool {
+	var rec map[string]any
+	if err := d.s.c.Get(ctx, d.def.ItemURL(id), nil, &rec); err != nil {
+		return false
+	}
+	changes, _ := d.diff(doc, d.shape.project(rec), it)
+	return len(changes) == 0
 }
 
 // create POSTs doc. When the answer is lost, the key is looked up again:

@@ -348,6 +348,28 @@ func TestERPItemsLostWrites(t *testing.T) {
 	t.Logf("lost writes %d, POST /items %d", c.LostWrites(), c.Route("POST /items"))
 }
 
+// A PATCH whose answer is lost (performed, answered 500 or 504) is read
+// back: the record holds the values sent, so the update succeeded. Every
+// write's answer is lost here, so each PATCH ends in doubt.
+func TestERPItemsLostPatchAnswer(t *testing.T) {
+	e := newERPEnvWith(t, baseSeed(), erpEnvOpts{validate: true, opts: erptest.Options{LostWriteRate: 1}})
+	tg := erpTargets("SKU:string", "Name:string", "ItemPriceData.SalesPriceNet:decimal")
+	s := e.open(pipeline.SinkSpec{Resource: "items", Operation: "update"}, tg)
+	plans, errs := runRows(t, s, tg, 2, [][]any{{"A-1", "Schraube", erpDec("12.50")}, {"A-2", "Mutter M8", erpDec("2.50")}})
+	if got := fmt.Sprint(outcomes(plans)); got != "[updated updated]" {
+		t.Fatalf("outcomes %s", got)
+	}
+	noErrors(t, errs)
+	if c := e.srv.Counters(); c.LostWrites() < 2 || c.Route("GET /items/{itemId}") < 2 {
+		t.Fatalf("%d lost writes, %d read back", c.LostWrites(), c.Route("GET /items/{itemId}"))
+	}
+	a1, _ := e.srv.ItemBySKU("A-1")
+	a2, _ := e.srv.ItemBySKU("A-2")
+	if !a1.ItemPriceData.SalesPriceNet.Equal(erptest.D("12.50")) || a2.Name != "Mutter M8" {
+		t.Fatalf("A-1 %s, A-2 %q", a1.ItemPriceData.SalesPriceNet, a2.Name)
+	}
+}
+
 // Index and search find the same records and so make the same plans.
 func TestERPItemsIndexAndSearchAgree(t *testing.T) {
 	seed := erptest.Generate(erptest.GenConfig{Items: 300, Seed: 3})
