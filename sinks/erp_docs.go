@@ -139,7 +139,7 @@ func (d *docSink) sizeHint(n int64) { d.idx.hint.Store(n) }
 // and the projected values.
 func loadDocIndex(ctx context.Context, c *erp.Client, def *erp.ResourceDef, q url.Values, match string, shape *docShape) (map[string][]*docEntry, error) {
 	m := map[string][]*docEntry{}
-	for rec, err := range c.List(ctx, def.ListPath, q, erp.PageOptions{}) {
+	for rec, err := range c.List(ctx, def.ListPath, q, indexPaging(c)) {
 		if err != nil {
 			return nil, err
 		}

@@ -237,6 +237,13 @@ func (l *stripedLocks) lock(key string) func() {
 	return m.Unlock
 }
 
+// indexPaging fetches an index's pages as many at a time as the client
+// allows requests in flight (the list default is 4): while an index loads,
+// every record waits for it, so nothing else wants the connections.
+func indexPaging(c *erp.Client) erp.PageOptions {
+	return erp.PageOptions{Parallel: c.Config().Concurrency}
+}
+
 // probeTotal asks a paged list for its TotalItems with a one-record page.
 func probeTotal(ctx context.Context, c *erp.Client, path string, q url.Values) (int64, error) {
 	qq := url.Values{}

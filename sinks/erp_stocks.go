@@ -186,7 +186,7 @@ func (st *stockSink) loadStocks(ctx context.Context) (map[string][]*stockEntry, 
 		return nil, err
 	}
 	sums := map[string]decimal.Decimal{}
-	for rec, err := range st.s.c.List(ctx, st.s.def.ListPath, q, erp.PageOptions{}) {
+	for rec, err := range st.s.c.List(ctx, st.s.def.ListPath, q, indexPaging(st.s.c)) {
 		if err != nil {
 			return nil, err
 		}
