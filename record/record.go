@@ -61,7 +61,23 @@ type Record struct {
 	// Err marks a malformed input row (broken quotes, wrong field count). The
 	// pipeline counts it as failed with this reason and goes on.
 	Err error
+	// Document and Line place the record in its source document when a
+	// source emits one record per line item (the ERP source with include:
+	// lineitems), so a sink can write each document once: Document is the
+	// 1-based ordinal of the document, the same for all its lines; Line the
+	// record's 1-based line, 0 for a document without lines. Both are 0 for
+	// records that are whole documents or file rows.
+	Document int
+	Line     int
 }
+
+// Keys under which a source that emits one record per line item puts the
+// line into Doc (see the ERP source). A sink that writes documents and their
+// lines apart tells a line's values from the document's by them.
+const (
+	LineItemKey  = "LineItem"
+	LineTotalKey = "LineTotal"
+)
 
 // Get returns a value by column name, or by dotted path into Doc
 // ("BillingAddress.Company", "Items[0].SKU").

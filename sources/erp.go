@@ -26,12 +26,12 @@ import (
 const (
 	// LineItemKey holds the line item of a one-row-per-line-item record; an
 	// empty object for an order without line items.
-	LineItemKey = "LineItem"
+	LineItemKey = record.LineItemKey
 	// LineTotalKey holds {Net, Gross}: the line's totals, computed by etl
 	// exactly as Quantity × SalesPriceNet/Gross × (1 − Discount/100),
 	// rounded to cents half away from zero (the Wawi's TotalGrossAmount is
 	// the sum of the gross totals). Absent for an order without line items.
-	LineTotalKey = "LineTotal"
+	LineTotalKey = record.LineTotalKey
 )
 
 // Committer is implemented by sources whose run leaves state that must only
@@ -74,7 +74,9 @@ var docDateFields = map[string]map[string]string{
 // and the records still come in list order. At most a few pages and a few
 // orders are in memory at any time, however many documents the list holds.
 //
-// Record.Row is the 1-based ordinal of the record, Record.Doc the document
+// Record.Row is the 1-based ordinal of the record (with include: one per
+// line item, so records_read counts lines; Record.Document and Line say which
+// order and line the record is), Record.Doc the document
 // as the API sends it (json.Number numbers), with two normalisations: every
 // date-time with an offset is rewritten into the merchant's time zone
 // (2025-04-30T22:30:00+00:00 becomes 2025-05-01T00:30:00.0000000+02:00, so a
@@ -186,7 +188,7 @@ func OpenERP(ctx context.Context, spec *pipeline.SourceSpec, env *pipeline.Env) 
 	}
 	s.params = append(s.params, [2]string{"Resource", def.Name})
 	if s.sub != nil {
-		s.params = append(s.params, [2]string{"Include", s.sub.Name + " (one row per line item)"})
+		s.params = append(s.params, [2]string{"Include", s.sub.Name})
 	}
 	s.params = append(s.params, [2]string{"Time zone", s.loc.String()})
 	if err := s.resolveFilters(spec.Filters, now); err != nil {
@@ -422,7 +424,9 @@ func (s *ERPSource) Next(ctx context.Context) (*record.Record, error) {
 		}
 		s.account(it)
 		if len(lr.lines) == 0 {
-			return s.record(withLine(it.doc, map[string]any{})), nil
+			rec := s.record(withLine(it.doc, map[string]any{}))
+			rec.Document = s.docs
+			return rec, nil
 		}
 		s.cur, s.curLines, s.line = it, lr.lines, 0
 	}
@@ -436,7 +440,10 @@ func (s *ERPSource) nextLine() *record.Record {
 	}
 	l := s.curLines[s.line]
 	s.line++
-	return s.record(withLine(s.cur.doc, l))
+	rec := s.record(withLine(s.cur.doc, l))
+	// account ran for the current order and runs again only for the next
+	rec.Document, rec.Line = s.docs, s.line
+	return rec
 }
 
 // withLine is the order with one line item: a shallow copy, so the records of

@@ -267,7 +267,7 @@ func TestERPSourceLineItems(t *testing.T) {
 	recs := drain(t, src)
 	orders := inMay(srv)
 	i := 0
-	for _, o := range orders {
+	for doc, o := range orders {
 		lines := srv.LineItems(o.Id)
 		if len(lines) == 0 {
 			r := recs[i]
@@ -275,15 +275,21 @@ func TestERPSourceLineItems(t *testing.T) {
 			if get(t, r, "Number") != o.Number || get(t, r, "LineItem") != "{}" || get(t, r, "LineTotal") != "<missing>" {
 				t.Errorf("order %s without lines: %v", o.Number, r.Doc)
 			}
+			if r.Document != doc+1 || r.Line != 0 {
+				t.Errorf("order %s without lines: document %d line %d, want %d 0", o.Number, r.Document, r.Line, doc+1)
+			}
 			continue
 		}
 		gross := decimal.Zero
-		for _, l := range lines {
+		for k, l := range lines {
 			if i >= len(recs) {
 				t.Fatalf("only %d records", len(recs))
 			}
 			r := recs[i]
 			i++
+			if r.Document != doc+1 || r.Line != k+1 {
+				t.Fatalf("order %s line %d: document %d line %d, want %d %d", o.Number, k+1, r.Document, r.Line, doc+1, k+1)
+			}
 			if get(t, r, "Number") != o.Number || get(t, r, "LineItem.Id") != decimal.NewFromInt(int64(l.Id)).String() ||
 				get(t, r, "LineItem.SKU") != l.SKU || !decimal.RequireFromString(get(t, r, "LineItem.Quantity")).Equal(l.Quantity.Decimal) {
 				t.Fatalf("record %d: order %s line %d %s × %s, got %s line %s %s × %s", i, o.Number, l.Id, l.SKU, l.Quantity,
