@@ -250,8 +250,41 @@ func checkStructure(job *Job) error {
 			add("$.sink", "sink.resource is missing (items, stocks, salesOrders, customers)")
 		}
 	}
+	checkLinesSheet(job, add)
 	if len(errs) > 0 {
 		return errs
 	}
 	return nil
+}
+
+// checkLinesSheet: the two-sheet order export needs an XLSX sink and a
+// source that emits line items; its sheet names must differ from the others.
+func checkLinesSheet(job *Job, add func(path, msg string)) {
+	sk := &job.Sink
+	if sk.LinesSheet == "" {
+		if sk.LinesKey != "" || len(sk.LinesColumns) > 0 {
+			add("$.sink", "sink.lines_key and lines_columns shape the lines sheet: set sink.lines_sheet too")
+		}
+		return
+	}
+	if sk.Type != "xlsx" {
+		msg := "lines_sheet applies to xlsx sinks"
+		if sk.Type == "csv" {
+			msg += ": a CSV file has no second sheet (leave lines_sheet out for one row per line item)"
+		}
+		add("$.sink.lines_sheet", msg)
+		return
+	}
+	if job.Source.Type != "erp" || strings.TrimSpace(job.Source.Include) == "" {
+		add("$.sink.lines_sheet", "lines_sheet needs line items from the source: set source.type: erp with include: lineitems")
+	}
+	sheet := sk.Sheet
+	if sheet == "" {
+		sheet = "Data" // sinks.DefaultSheet
+	}
+	if strings.EqualFold(sk.LinesSheet, sheet) {
+		add("$.sink.lines_sheet", fmt.Sprintf("lines_sheet %q is the name of the orders sheet (sink.sheet); Excel needs two names", sk.LinesSheet))
+	} else if sk.ParametersSheet && strings.EqualFold(sk.LinesSheet, "Parameter") {
+		add("$.sink.lines_sheet", `lines_sheet "Parameter" is the parameters sheet's name`)
+	}
 }

@@ -37,6 +37,16 @@ func TestLoadJobErrorsPointAtTheLine(t *testing.T) {
 		{"missing sink path", "source:\n  path: a.csv\nsink:\n  type: xlsx\n", []string{"sink.path is missing"}},
 		{"empty", "\n", []string{"job file is empty"}},
 		{"unset env", "source:\n  path: ${NOPE}/a.csv\nsink:\n  path: b.csv\n", []string{"NOPE is not set", "source.path"}},
+		{"lines sheet on csv", linesJob("lineitems", "type: csv\n  path: o.csv\n  lines_sheet: Lines"),
+			[]string{"job.yaml:8:", "applies to xlsx sinks", "CSV file has no second sheet"}},
+		{"lines sheet without line items", linesJob("", "type: xlsx\n  path: o.xlsx\n  lines_sheet: Lines"),
+			[]string{"job.yaml:8:", "include: lineitems"}},
+		{"lines sheet named like the sheet", linesJob("lineitems", "type: xlsx\n  path: o.xlsx\n  lines_sheet: data"),
+			[]string{"job.yaml:8:", "the orders sheet"}},
+		{"lines sheet named Parameter", linesJob("lineitems", "type: xlsx\n  path: o.xlsx\n  sheet: Orders\n  parameters_sheet: true\n  lines_sheet: Parameter"),
+			[]string{"job.yaml:10:", "parameters sheet"}},
+		{"lines key without lines sheet", linesJob("lineitems", "type: xlsx\n  path: o.xlsx\n  lines_key: Number"),
+			[]string{"set sink.lines_sheet too"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -51,6 +61,16 @@ func TestLoadJobErrorsPointAtTheLine(t *testing.T) {
 			}
 		})
 	}
+}
+
+// linesJob is an ERP export of four lines (include: lineitems unless
+// include is "") with the given sink lines from line 6 on.
+func linesJob(include, sink string) string {
+	third := "page_size: 10"
+	if include != "" {
+		third = "include: " + include
+	}
+	return "source:\n  type: erp\n  resource: salesOrders\n  " + third + "\nsink:\n  " + sink + "\n"
 }
 
 func TestLoadJobEnvSetAndPaths(t *testing.T) {

@@ -132,6 +132,17 @@ type SinkSpec struct {
 	// ParametersSheet (xlsx) adds a sheet "Parameter": job, resolved
 	// filters and period, record count, time of the run.
 	ParametersSheet bool `yaml:"parameters_sheet,omitempty" json:"parameters_sheet,omitempty"`
+	// LinesSheet (xlsx, with an ERP source's include: lineitems) splits the
+	// export in two: one row per order on sheet, one row per line item on a
+	// second sheet of this name.
+	LinesSheet string `yaml:"lines_sheet,omitempty" json:"lines_sheet,omitempty" jsonschema:"description=name of a second sheet for the line items; the first sheet then has one row per order (needs source include: lineitems)"`
+	// LinesKey (xlsx) is the order column repeated first on the lines sheet
+	// to link each line to its order; default the first order column.
+	LinesKey string `yaml:"lines_key,omitempty" json:"lines_key,omitempty" jsonschema:"description=order column repeated on the lines sheet to link a line to its order; default the first order column"`
+	// LinesColumns (xlsx) are the columns that go to the lines sheet; default
+	// those mapped from a LineItem. or LineTotal. column. Name expressions
+	// over line fields here.
+	LinesColumns []string `yaml:"lines_columns,omitempty" json:"lines_columns,omitempty" jsonschema:"description=columns of the lines sheet; default those mapped from LineItem.* and LineTotal.*"`
 
 	// Resource (erp): items, stocks, salesOrders, customers.
 	Resource string `yaml:"resource,omitempty" json:"resource,omitempty"`

@@ -73,6 +73,9 @@ func OpenCSV(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (p
 	if spec.Currency != "" || len(spec.Amounts) > 0 || !spec.Totals.IsZero() || spec.ParametersSheet {
 		return nil, errors.New("sink.currency, amounts, totals and parameters_sheet apply to xlsx sinks; a CSV file holds the rows only")
 	}
+	if spec.LinesSheet != "" || spec.LinesKey != "" || len(spec.LinesColumns) > 0 {
+		return nil, errors.New("sink.lines_sheet applies to xlsx sinks: a CSV file has no second sheet (leave it out for one row per line item)")
+	}
 	s := &CSVSink{path: path, targets: env.Targets, point: '.',
 		neutralize: spec.NeutralizeFormulas == nil || *spec.NeutralizeFormulas,
 		dateLayout: spec.DateFormat, dtLayout: spec.DateTimeFormat}

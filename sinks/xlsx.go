@@ -33,6 +33,14 @@ const DefaultSheet = "Data"
 // For accountants: currency gives the amount columns a currency format,
 // totals a bold row of SUM formulas under the data, parameters_sheet a sheet
 // "Parameter" saying what the export holds (see writeParameters).
+//
+// lines_sheet writes orders and their line items as two sheets, from a
+// source that emits one record per line item (record.Record Document and
+// Line set): see splitTargets for which column goes where. The orders sheet
+// gets a row for the first record of each order that is written, so an order
+// whose first line failed still appears; a record whose order columns cannot
+// be written fails, so no line is left without its order. Every record still
+// ends in one outcome: records count line items, not orders.
 type XLSXSink struct {
 	path    string
 	tmp     *os.File // nil in a dry run
@@ -40,6 +48,15 @@ type XLSXSink struct {
 	tab     *Table
 	targets []mappings.Target
 	closed  bool
+
+	// Two-sheet mode (lines_sheet): tab has one row per order, lines one per
+	// line item. orderCols and lineCols are the targets of each sheet's
+	// columns; lineCols[0] is the order key.
+	lines       *Table
+	orderCols   []int
+	lineCols    []int
+	linesTotals []int
+	lastDoc     int // record.Document of the last order row written
 
 	totals     []int // column indexes summed in the totals row
 	paramSheet bool
@@ -77,22 +94,38 @@ func OpenXLSX(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (
 	if err != nil {
 		return nil, err
 	}
-	f := excelize.NewFile()
-	tab, err := NewTable(f, sheet, cols, TableOptions{
+	s := &XLSXSink{path: path, targets: env.Targets, totals: totals,
+		paramSheet: spec.ParametersSheet, job: env.JobName, now: env.Now}
+	opts := TableOptions{
 		DateFormat: spec.DateFormat, DateTimeFormat: spec.DateTimeFormat, DecimalFormat: spec.DecimalFormat,
 		Neutralize: neutral, AutoFilter: true, FreezeHeader: true,
-	})
+	}
+	var lineCols []Column
+	if spec.LinesSheet != "" {
+		if err := s.checkLinesSheet(spec, sheet); err != nil {
+			return nil, err
+		}
+		if s.orderCols, s.lineCols, err = splitTargets(spec, env.Targets); err != nil {
+			return nil, err
+		}
+		// each sheet sums the totals columns it has; the key repeated on the
+		// lines sheet is the orders', summing it there would count it twice
+		s.totals, s.linesTotals = sheetTotals(totals, s.orderCols, 0), sheetTotals(totals, s.lineCols, 1)
+		cols, lineCols = pickColumns(cols, s.orderCols), pickColumns(cols, s.lineCols)
+	}
+	s.f = excelize.NewFile()
+	if s.tab, err = NewTable(s.f, sheet, cols, opts); err == nil && lineCols != nil {
+		s.lines, err = NewTable(s.f, spec.LinesSheet, lineCols, opts)
+	}
 	if err != nil {
-		f.Close()
+		s.f.Close()
 		return nil, fmt.Errorf("sink: %w", err)
 	}
-	s := &XLSXSink{path: path, f: f, tab: tab, targets: env.Targets, totals: totals,
-		paramSheet: spec.ParametersSheet, job: env.JobName, now: env.Now}
 	if env.DryRun {
 		return s, nil
 	}
 	if s.tmp, err = createTemp(path); err != nil {
-		f.Close()
+		s.f.Close()
 		return nil, err
 	}
 	return s, nil
@@ -107,31 +140,88 @@ func (s *XLSXSink) Plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan,
 		return nil, err
 	}
 	p := &pipeline.Plan{Item: it, Outcome: pipeline.Created, Key: itemKey(it)}
-	row, err := s.tab.Format(it.Values)
-	var ce *CellError
-	switch {
-	case errors.As(err, &ce):
-		t := s.targets[ce.Col]
-		p.Outcome, p.Err = pipeline.Failed, &FieldError{Field: t.Path, Column: t.Column, Err: errors.New(ce.Reason)}
-	case err != nil:
-		return nil, err
-	default:
-		p.State = row
+	if s.lines != nil {
+		return s.planSplit(it, p)
 	}
+	row, err := s.tab.Format(it.Values)
+	if err != nil {
+		return s.cellFailed(p, err, nil)
+	}
+	p.State = row
+	return p, nil
+}
+
+// cellFailed fails the plan for a *CellError (idx maps the table's columns
+// to targets; nil: one to one) and passes any other error on.
+func (s *XLSXSink) cellFailed(p *pipeline.Plan, err error, idx []int) (*pipeline.Plan, error) {
+	var ce *CellError
+	if !errors.As(err, &ce) {
+		return nil, err
+	}
+	ti := ce.Col
+	if idx != nil {
+		ti = idx[ce.Col]
+	}
+	t := s.targets[ti]
+	p.Outcome, p.Err = pipeline.Failed, &FieldError{Field: t.Path, Column: t.Column, Err: errors.New(ce.Reason)}
+	return p, nil
+}
+
+// splitRow is a planned record of the two-sheet mode: its order's row and
+// its line's row (nil for an order without line items).
+type splitRow struct {
+	doc         int
+	order, line *Row
+}
+
+// planSplit formats both rows of a record. The order row is formatted for
+// every line, though at most one is written: a value of the order that
+// cannot be written must fail each of its lines, not only the first.
+func (s *XLSXSink) planSplit(it *pipeline.Item, p *pipeline.Plan) (*pipeline.Plan, error) {
+	if it.Rec == nil || it.Rec.Document == 0 {
+		return nil, pipeline.Fatal(errors.New("sink.lines_sheet: the source emits no line items (set source include: lineitems)"))
+	}
+	order, err := s.tab.Format(pickValues(it.Values, s.orderCols))
+	if err != nil {
+		return s.cellFailed(p, err, s.orderCols)
+	}
+	st := &splitRow{doc: it.Rec.Document, order: order}
+	if it.Rec.Line > 0 {
+		if st.line, err = s.lines.Format(pickValues(it.Values, s.lineCols)); err != nil {
+			return s.cellFailed(p, err, s.lineCols)
+		}
+	}
+	p.State = st
 	return p, nil
 }
 
 // Apply streams the planned row. Every error is fatal: the sheet is full or
 // the stream's spill file failed, and the workbook cannot be trusted.
 func (s *XLSXSink) Apply(ctx context.Context, p *pipeline.Plan) error {
-	row, ok := p.State.(*Row)
-	if !ok {
-		return pipeline.Fatal(errors.New("internal: XLSX sink got a plan it did not make"))
+	switch st := p.State.(type) {
+	case *Row:
+		return s.append(s.tab, st, "records")
+	case *splitRow:
+		// records come in source order, an order's lines one after another
+		if st.doc != s.lastDoc {
+			if err := s.append(s.tab, st.order, "orders"); err != nil {
+				return err
+			}
+			s.lastDoc = st.doc
+		}
+		if st.line != nil {
+			return s.append(s.lines, st.line, "line items")
+		}
+		return nil
 	}
-	if _, err := s.tab.AppendRow(row); err != nil {
+	return pipeline.Fatal(errors.New("internal: XLSX sink got a plan it did not make"))
+}
+
+func (s *XLSXSink) append(tab *Table, row *Row, what string) error {
+	if _, err := tab.AppendRow(row); err != nil {
 		if errors.Is(err, ErrRowLimit) {
-			return pipeline.Fatal(fmt.Errorf("%s: more than %d records: an Excel sheet holds %d rows including the header; "+
-				"write CSV or split the export (e.g. with mapping.when)", s.path, s.tab.maxRows-1, s.tab.maxRows))
+			return pipeline.Fatal(fmt.Errorf("%s: sheet %q: more than %d %s: an Excel sheet holds %d rows including the header; "+
+				"write CSV or split the export (e.g. with mapping.when)", s.path, tab.sheet, tab.maxRows-1, what, tab.maxRows))
 		}
 		return pipeline.Fatal(fmt.Errorf("%s: %w", s.path, err))
 	}
@@ -159,6 +249,12 @@ func (s *XLSXSink) Close(ctx context.Context, commit bool) error {
 	if err := s.tab.Flush(); err != nil {
 		discardTemp(s.tmp)
 		return err
+	}
+	if s.lines != nil {
+		if err := s.lines.Flush(); err != nil {
+			discardTemp(s.tmp)
+			return err
+		}
 	}
 	if err := writeWorkbook(s.f, s.tmp); err != nil {
 		discardTemp(s.tmp)
@@ -260,20 +356,33 @@ func accountingColumns(spec *pipeline.SinkSpec, targets []mappings.Target, cols 
 //	}
 func (s *XLSXSink) SetParameters(f func() [][2]string) { s.params = f }
 
-// finish writes what follows the data: the totals row and the parameters
+// finish writes what follows the data: the totals rows and the parameters
 // sheet.
 func (s *XLSXSink) finish() error {
-	if len(s.totals) > 0 {
-		label := "Total"
-		if slices.Contains(s.totals, 0) {
-			label = ""
-		}
-		if err := s.tab.AppendTotals(label, s.totals); err != nil {
-			return fmt.Errorf("totals: %w", err)
+	if err := appendTotals(s.tab, s.totals); err != nil {
+		return err
+	}
+	if s.lines != nil {
+		if err := appendTotals(s.lines, s.linesTotals); err != nil {
+			return err
 		}
 	}
 	if s.paramSheet {
 		return s.writeParameters()
+	}
+	return nil
+}
+
+func appendTotals(tab *Table, cols []int) error {
+	if len(cols) == 0 {
+		return nil
+	}
+	label := "Total"
+	if slices.Contains(cols, 0) {
+		label = ""
+	}
+	if err := tab.AppendTotals(label, cols); err != nil {
+		return fmt.Errorf("totals on sheet %q: %w", tab.sheet, err)
 	}
 	return nil
 }
@@ -294,6 +403,10 @@ func (s *XLSXSink) writeParameters() error {
 		{"Generated at", now.Format("02.01.2006 15:04:05 MST")},
 		{"File", filepath.Base(s.path)},
 		{"Rows", strconv.Itoa(s.tab.Rows())},
+	}
+	if s.lines != nil {
+		rows[3] = [2]string{"Rows (" + s.tab.sheet + ")", strconv.Itoa(s.tab.Rows())}
+		rows = append(rows, [2]string{"Rows (" + s.lines.sheet + ")", strconv.Itoa(s.lines.Rows())})
 	}
 	if s.job == "" {
 		rows = rows[1:]
