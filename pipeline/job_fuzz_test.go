@@ -12,7 +12,7 @@ import (
 // FuzzLoadJob: whatever a job file holds, loading it returns a job or an
 // error, never panics, and errors about the file name the file.
 func FuzzLoadJob(f *testing.F) {
-	for _, name := range []string{"supplier-normalize", "supplier-prices", "supplier-stock", "catalog-migration", "orders-to-excel"} {
+	for _, name := range []string{"supplier-normalize", "supplier-prices", "supplier-stock", "catalog-migration", "orders-to-excel", "orders-two-sheets"} {
 		if b, err := os.ReadFile(filepath.Join("..", "jobs", name+".yaml")); err == nil {
 			f.Add(string(b), "")
 		}

@@ -90,6 +90,12 @@ type jobRun struct {
 // applied, against base, and commits the source when the run succeeded.
 func runJob(t *testing.T, c *erp.Client, stateDir string, sets ...string) jobRun {
 	t.Helper()
+	return runJobFile(t, "orders-to-excel.yaml", c, stateDir, sets...)
+}
+
+// runJobFile is runJob for another job of jobs/.
+func runJobFile(t *testing.T, name string, c *erp.Client, stateDir string, sets ...string) jobRun {
+	t.Helper()
 	registerJobWiring()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "orders.xlsx")
@@ -99,7 +105,7 @@ func runJob(t *testing.T, c *erp.Client, stateDir string, sets ...string) jobRun
 			out = strings.TrimPrefix(s, "sink.path=")
 		}
 	}
-	job, err := pipeline.LoadJob(filepath.Join("..", "jobs", "orders-to-excel.yaml"), pipeline.LoadOptions{Sets: sets})
+	job, err := pipeline.LoadJob(filepath.Join("..", "jobs", name), pipeline.LoadOptions{Sets: sets})
 	if err != nil {
 		t.Fatal(err)
 	}

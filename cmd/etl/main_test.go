@@ -67,7 +67,7 @@ func TestValidatePointsAtTheLine(t *testing.T) {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
 
-	for _, f := range []string{"supplier-normalize", "supplier-prices", "supplier-stock", "catalog-migration", "orders-to-excel"} {
+	for _, f := range []string{"supplier-normalize", "supplier-prices", "supplier-stock", "catalog-migration", "orders-to-excel", "orders-two-sheets"} {
 		if code, out, stderr := etl(t, "validate", "../../jobs/"+f+".yaml"); code != 0 {
 			t.Errorf("%s: exit %d\n%s%s", f, code, out, stderr)
 		}
