@@ -124,6 +124,14 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 		return sum, &StartError{fmt.Errorf("sink: %w", err)}
 	}
 
+	// a workbook's parameters sheet says what the source selected (period,
+	// filters, counts)
+	if p, ok := src.(interface{ Parameters() [][2]string }); ok {
+		if ps, ok := sink.(interface{ SetParameters(func() [][2]string) }); ok {
+			ps.SetParameters(p.Parameters)
+		}
+	}
+
 	r := &runner{job: job, opts: o, log: log, sink: sink, mapper: mapper, sum: sum, conc: conc,
 		apply: !o.DryRun, book: newErrorBook(filepath.Join(reportDir, "errors.xlsx"), src.Header())}
 	if ord, ok := sink.(Ordered); ok && ord.Ordered() {

@@ -64,16 +64,8 @@ func registerJobWiring() {
 			}
 			return src, err
 		})
-		pipeline.RegisterSink("xlsx", func(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (pipeline.Sink, error) {
-			sink, err := sinks.OpenXLSX(ctx, spec, env)
-			wiringMu.Lock()
-			w := wiring
-			wiringMu.Unlock()
-			if err == nil && w != nil && w.src != nil {
-				sink.(interface{ SetParameters(func() [][2]string) }).SetParameters(w.src.Parameters)
-			}
-			return sink, err
-		})
+		// the runner hands the source's parameters to the sink
+		pipeline.RegisterSink("xlsx", sinks.OpenXLSX)
 		pipeline.RegisterSink("csv", sinks.OpenCSV)
 	})
 }
