@@ -93,6 +93,7 @@ echo "   $WAWI_URL"
 echo
 echo "== 4. Last month's orders to Excel for accounting"
 run jobs/orders-to-excel.yaml
+run jobs/orders-two-sheets.yaml
 
 cat <<'EOF'
 
@@ -106,5 +107,6 @@ cat <<'EOF'
       bin/etl run jobs/supplier-prices.yaml --source reports/supplier-prices/errors.xlsx
   reports/catalog-migration/diff.html          the items the migration created and updated
   out/orders.xlsx                              last month's orders, one row per line item, with totals
+  out/orders-two-sheets.xlsx                   the same orders: one sheet of orders, one of their line items
   reports/<job>/summary.json                   counts by outcome for every run
 EOF
