@@ -148,14 +148,17 @@ func (g *guardrails) observe(res *result) {
 	if res.plan == nil {
 		return
 	}
+	// Rules count records, not fields: a record whose purchase and sales
+	// price both jump is one record, listed once with both fields.
+	var stock bool
+	var zeroed, prices []string
 	for _, c := range res.plan.Changes {
 		if isStockField(c.Field) {
-			g.stockRecords++
+			stock = true
 			old, okOld := toDecimal(c.Old)
 			nw, okNew := toDecimal(c.New)
 			if okOld && okNew && old.IsPositive() && nw.IsZero() {
-				g.zeroedCount++
-				g.zeroed = addTrip(g.zeroed, TripRecord{Row: row, Key: key, Detail: fmt.Sprintf("%s: %s -> 0", c.Field, old)})
+				zeroed = append(zeroed, fmt.Sprintf("%s: %s -> 0", c.Field, old))
 			}
 			continue
 		}
@@ -169,10 +172,19 @@ func (g *guardrails) observe(res *result) {
 		}
 		pct := nw.Sub(old).Abs().Mul(decimal.NewFromInt(100)).Div(old.Abs())
 		if pct.GreaterThan(g.maxPrice.value) {
-			g.priceCount++
-			g.priceTrips = addTrip(g.priceTrips, TripRecord{Row: row, Key: key,
-				Detail: fmt.Sprintf("%s: %s -> %s (%s%%)", c.Field, old, nw, pct.Round(1))})
+			prices = append(prices, fmt.Sprintf("%s: %s -> %s (%s%%)", c.Field, old, nw, pct.Round(1)))
 		}
+	}
+	if stock {
+		g.stockRecords++
+	}
+	if len(zeroed) > 0 {
+		g.zeroedCount++
+		g.zeroed = addTrip(g.zeroed, TripRecord{Row: row, Key: key, Detail: strings.Join(zeroed, "; ")})
+	}
+	if len(prices) > 0 {
+		g.priceCount++
+		g.priceTrips = addTrip(g.priceTrips, TripRecord{Row: row, Key: key, Detail: strings.Join(prices, "; ")})
 	}
 }
 
