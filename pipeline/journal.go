@@ -134,6 +134,11 @@ func (j *Journal) Begin(inputHash, source string, fresh bool, now time.Time) (In
 			if status == InputNew {
 				status = InputPartial
 			}
+			// A run that stopped before its first write (a guardrail, a
+			// failed planning pass) left nothing to resume.
+			if status == InputPartial && !hasRecords(b) {
+				status = InputNew
+			}
 		}
 		return nil
 	})
@@ -141,6 +146,13 @@ func (j *Journal) Begin(inputHash, source string, fresh bool, now time.Time) (In
 		return 0, prev, err
 	}
 	return status, prev, nil
+}
+
+// hasRecords reports whether an input's bucket holds a record entry: a
+// write was about to be sent or was sent.
+func hasRecords(b *bbolt.Bucket) bool {
+	k, _ := b.Cursor().Seek([]byte{'r'})
+	return k != nil && k[0] == 'r'
 }
 
 // Start marks the input as being run.
