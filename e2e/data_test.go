@@ -44,15 +44,18 @@ func cents(r *rand.Rand, lo, hi int) decimal.Decimal {
 // writeCP1252 writes ";"-separated rows in Windows-1252 with CRLF line ends,
 // as the supplier's Excel export does; fields with ; " or line breaks are
 // quoted.
-func writeCP1252(t *testing.T, path string, rows [][]string) {
+func writeCP1252(t *testing.T, path string, rows [][]string) { writeCSV(t, path, rows, ';') }
+
+// writeCSV is writeCP1252 with another separator.
+func writeCSV(t *testing.T, path string, rows [][]string, sep byte) {
 	t.Helper()
 	var b strings.Builder
 	for _, row := range rows {
 		for i, f := range row {
 			if i > 0 {
-				b.WriteByte(';')
+				b.WriteByte(sep)
 			}
-			if strings.ContainsAny(f, ";\"\r\n") {
+			if strings.ContainsAny(f, string(sep)+"\"\r\n") {
 				f = `"` + strings.ReplaceAll(f, `"`, `""`) + `"`
 			}
 			b.WriteString(f)
@@ -148,6 +151,12 @@ func genSupplier(n int, seed uint64) *supplier {
 // write writes the file; edit may doctor each row's fields first.
 func (s *supplier) write(t *testing.T, path string, edit func(i int, f []string)) string {
 	t.Helper()
+	writeCP1252(t, path, s.table(edit))
+	return path
+}
+
+// table is the file's header and rows as text.
+func (s *supplier) table(edit func(i int, f []string)) [][]string {
 	rows := [][]string{supplierHeader}
 	d := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i, row := range s.rows {
@@ -165,8 +174,7 @@ func (s *supplier) write(t *testing.T, path string, edit func(i int, f []string)
 		}
 		rows = append(rows, f)
 	}
-	writeCP1252(t, path, rows)
-	return path
+	return rows
 }
 
 // priceCounts is what jobs/supplier-prices.yaml makes of the file.
