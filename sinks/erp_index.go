@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,7 +53,7 @@ const searchWeight = 20
 // (the index, or the answers of earlier searches) → the API. Index loading
 // happens once, under loadMu, and never overwrites touched entries, so a
 // write that races with a load is not lost.
-type keyIndex[E any] struct {
+type keyIndex[E comparable] struct {
 	what   string // "items by SKU", for messages
 	mode   lookupMode
 	load   func(ctx context.Context) (map[string][]E, error)
@@ -77,13 +78,13 @@ type keyIndex[E any] struct {
 	loads, searchCalls atomic.Int64
 }
 
-type searchCall[E any] struct {
+type searchCall[E comparable] struct {
 	done chan struct{}
 	res  []E
 	err  error
 }
 
-func newKeyIndex[E any](what string, mode lookupMode) *keyIndex[E] {
+func newKeyIndex[E comparable](what string, mode lookupMode) *keyIndex[E] {
 	return &keyIndex[E]{what: what, mode: mode, touched: map[string][]E{}, known: map[string][]E{},
 		inflight: map[string]*searchCall[E]{}, total: -1}
 }
@@ -215,11 +216,19 @@ func (x *keyIndex[E]) searchOnce(ctx context.Context, k, key string) ([]E, error
 	return c.res, nil
 }
 
-// put records what this run wrote under key; it wins over the index.
+// put records what this run wrote under key; it wins over the index. The
+// entries the loaded index already holds under key are not copied: the
+// index is loaded once, so they cannot be replaced, and writes update them
+// in place; a file updating every record would otherwise keep a second map
+// of them all.
 func (x *keyIndex[E]) put(key string, es []E) {
+	k := lowerKey(key)
 	x.mu.Lock()
-	x.touched[lowerKey(key)] = es
-	x.mu.Unlock()
+	defer x.mu.Unlock()
+	if _, ok := x.touched[k]; !ok && x.complete && slices.Equal(x.known[k], es) {
+		return
+	}
+	x.touched[k] = es
 }
 
 // stripedLocks serialise writes per key without a map that grows: two keys
