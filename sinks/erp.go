@@ -272,14 +272,29 @@ func lookupErr(it *pipeline.Item, key string, err error) (*pipeline.Plan, error)
 	if erp.IsPermanent(err) {
 		return fail(it, key, err), nil
 	}
+	if unavailable(err) {
+		return nil, pipeline.Fatal(err)
+	}
 	return nil, err
 }
 
 // wrapWriteErr marks write errors that must stop the run: credentials
-// refused. The rest fail the record.
+// refused, the Wawi unavailable. The rest fail the record.
 func wrapWriteErr(err error) error {
-	if erp.IsAuth(err) {
+	if erp.IsAuth(err) || unavailable(err) {
 		return pipeline.Fatal(err)
 	}
 	return err
+}
+
+// unavailable reports an error the client gave up retrying: the Wawi
+// answered 502-504 or 429 (or could not be reached) for longer than the
+// retry budget, also while checking whether a write landed. Every next
+// record would wait as long and fail the same way, so the run stops.
+func unavailable(err error) bool {
+	if erp.IsRetryable(err) {
+		return true
+	}
+	var uo *erp.UnknownOutcomeError
+	return errors.As(err, &uo) && uo.CheckErr != nil && erp.IsRetryable(uo.CheckErr)
 }
