@@ -2,6 +2,7 @@ package sinks
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -47,20 +48,20 @@ type docSink struct {
 
 type pendingCreate struct {
 	row  int
-	vals []any // projection of the planned document
+	vals projection // of the planned document
 }
 
-// docEntry is what the index keeps of one record: its id, its key and the
-// current values of the fields the mapping targets (see docShape). mu
-// guards vals, which Apply updates after a write.
+// docEntry is what the index keeps of one record: its id and the current
+// values of the fields the mapping targets (see docShape); its key is the
+// index's. mu guards vals, which Apply updates after a write. An index holds
+// one per record of the Wawi, so every byte counts.
 type docEntry struct {
 	id   int64
-	key  string
 	mu   sync.Mutex
-	vals []any
+	vals projection
 }
 
-func (e *docEntry) snapshot() []any {
+func (e *docEntry) snapshot() projection {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return slices.Clone(e.vals)
@@ -162,7 +163,7 @@ func newDocEntry(rec map[string]any, def *erp.ResourceDef, match string, shape *
 	if key == "" {
 		return nil, "", false
 	}
-	e := &docEntry{id: id, key: key}
+	e := &docEntry{id: id}
 	if shape != nil {
 		e.vals = shape.project(rec)
 	}
@@ -331,7 +332,7 @@ func (d *docSink) apply(ctx context.Context, p *pipeline.Plan) error {
 			// created by an earlier record of this run with the same key
 			return fmt.Errorf("%s %s %q was created by an earlier record of this file; operation create does not update it", d.noun, d.match, st.key)
 		}
-		return d.update(ctx, es[0], st.doc, p.Item)
+		return d.update(ctx, st.key, es[0], st.doc, p.Item)
 	}
 	if d.op == "update" {
 		return fmt.Errorf("no %s with %s %q in the Wawi", d.noun, d.match, st.key)
@@ -339,8 +340,9 @@ func (d *docSink) apply(ctx context.Context, p *pipeline.Plan) error {
 	return d.create(ctx, st, p.Item)
 }
 
-// update PATCHes the fields of doc that differ from e, and only those.
-func (d *docSink) update(ctx context.Context, e *docEntry, doc map[string]any, it *pipeline.Item) error {
+// update PATCHes the fields of doc that differ from e, the record with key,
+// and only those.
+func (d *docSink) update(ctx context.Context, key string, e *docEntry, doc map[string]any, it *pipeline.Item) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	changes, body := d.diff(doc, e.vals, it)
@@ -353,7 +355,7 @@ func (d *docSink) update(ctx context.Context, e *docEntry, doc map[string]any, i
 		}
 	}
 	d.shape.merge(e.vals, doc, body)
-	d.idx.put(e.key, []*docEntry{e})
+	d.idx.put(key, []*docEntry{e})
 	return nil
 }
 
@@ -490,55 +492,104 @@ func (sh *docShape) size() int { return len(sh.leaves) + len(sh.lists) }
 
 // project keeps the shape's values of a document (the Wawi's or a planned
 // one): leaves, then list lengths.
-func (sh *docShape) project(doc map[string]any) []any {
-	out := make([]any, sh.size())
+func (sh *docShape) project(doc map[string]any) projection {
+	out := make(projection, sh.size())
 	for i, p := range sh.leaves {
 		if v, ok := record.Lookup(doc, p); ok {
-			out[i] = compactValue(v)
+			out[i] = packValue(v)
 		}
 	}
 	for i, l := range sh.lists {
 		v, _ := record.Lookup(doc, l)
-		if a, ok := v.([]any); ok {
-			out[len(sh.leaves)+i] = len(a)
-		} else {
-			out[len(sh.leaves)+i] = 0
-		}
+		a, _ := v.([]any)
+		out[len(sh.leaves)+i] = packLen(len(a))
 	}
 	return out
 }
 
 // current returns the kept value at path; ok=false when the shape does not
 // keep it.
-func (sh *docShape) current(vals []any, path string) (any, bool) {
+func (sh *docShape) current(vals projection, path string) (any, bool) {
 	i, ok := sh.pos[path]
 	if !ok || vals == nil || i >= len(vals) {
 		return nil, ok
 	}
-	return vals[i], true
+	return unpackValue(vals[i]), true
 }
 
 // merge updates a projection after body (the changed part of doc) was
 // written.
-func (sh *docShape) merge(vals []any, doc, body map[string]any) {
+func (sh *docShape) merge(vals projection, doc, body map[string]any) {
 	for i, p := range sh.leaves {
 		if !under(body, p) {
 			continue
 		}
 		v, ok := record.Lookup(doc, p)
 		if ok {
-			vals[i] = compactValue(wire(v, false))
+			vals[i] = packValue(wire(v, false))
 		} else {
-			vals[i] = nil
+			vals[i] = ""
 		}
 	}
 	for i, l := range sh.lists {
 		if v, ok := record.Lookup(body, l); ok {
 			if a, ok := v.([]any); ok {
-				vals[len(sh.leaves)+i] = len(a)
+				vals[len(sh.leaves)+i] = packLen(len(a))
 			}
 		}
 	}
+}
+
+// projection is what the index keeps of a record's values, in docShape's
+// order: each value as one string whose first byte tells its kind (see
+// packValue), so a value costs its text rather than an interface plus a
+// boxed copy of it.
+type projection []string
+
+// packValue packs what compactValue keeps of v; unpackValue gives that back.
+func packValue(v any) string {
+	switch x := compactValue(v).(type) {
+	case string:
+		return "s" + x
+	case json.Number:
+		return "n" + string(x)
+	case bool:
+		if x {
+			return "t"
+		}
+		return "f"
+	case []string:
+		b, _ := json.Marshal(x)
+		return "a" + string(b)
+	}
+	return "" // nil
+}
+
+// packLen packs the length of a list.
+func packLen(n int) string { return "l" + strconv.Itoa(n) }
+
+func unpackValue(s string) any {
+	if s == "" {
+		return nil
+	}
+	switch s[0] {
+	case 's':
+		return s[1:]
+	case 'n':
+		return json.Number(s[1:])
+	case 't':
+		return true
+	case 'f':
+		return false
+	case 'a':
+		var l []string
+		_ = json.Unmarshal([]byte(s[1:]), &l)
+		return l
+	case 'l':
+		n, _ := strconv.Atoi(s[1:])
+		return n
+	}
+	return nil
 }
 
 // under reports whether body holds a value at path or a list above it.
@@ -566,7 +617,7 @@ func under(body map[string]any, path string) bool {
 // and returns one Change per changed field and the PATCH body: the changed
 // leaves in their nested objects; a list that differs in any element or in
 // length is sent whole.
-func (d *docSink) diff(doc map[string]any, cur []any, it *pipeline.Item) ([]pipeline.Change, map[string]any) {
+func (d *docSink) diff(doc map[string]any, cur projection, it *pipeline.Item) ([]pipeline.Change, map[string]any) {
 	body := map[string]any{}
 	var changes []pipeline.Change
 	types := map[string]mappings.Type{}
@@ -619,7 +670,7 @@ func (d *docSink) diff(doc map[string]any, cur []any, it *pipeline.Item) ([]pipe
 // diffList compares a list of doc with the kept values; Changes name the
 // differing leaves, plus "<list>[]" with the old and new lengths when those
 // differ.
-func (d *docSink) diffList(list []any, path string, cur []any, types map[string]mappings.Type) []pipeline.Change {
+func (d *docSink) diffList(list []any, path string, cur projection, types map[string]mappings.Type) []pipeline.Change {
 	var changes []pipeline.Change
 	var leaf func(v any, p string)
 	leaf = func(v any, p string) {

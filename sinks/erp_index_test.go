@@ -2,6 +2,8 @@ package sinks
 
 import (
 	"context"
+	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -10,12 +12,12 @@ import (
 // before the load are.
 func TestKeyIndexPutKeepsNoCopyOfLoadedEntries(t *testing.T) {
 	ctx := context.Background()
-	a, b := &docEntry{id: 1, key: "A-1"}, &docEntry{id: 2, key: "B-1"}
+	a, b := &docEntry{id: 1}, &docEntry{id: 2}
 	x := newKeyIndex[*docEntry]("items by SKU", modeIndex)
-	early := &docEntry{id: 3, key: "C-1"}
+	early := &docEntry{id: 3}
 	x.put("C-1", []*docEntry{early}) // written before the load: must win over it
 	x.load = func(context.Context) (map[string][]*docEntry, error) {
-		return map[string][]*docEntry{"a-1": {a}, "b-1": {b}, "c-1": {{id: 3, key: "C-1"}}}, nil
+		return map[string][]*docEntry{"a-1": {a}, "b-1": {b}, "c-1": {{id: 3}}}, nil
 	}
 	if es, err := x.get(ctx, "a-1"); err != nil || len(es) != 1 || es[0] != a {
 		t.Fatalf("get: %v %v", es, err)
@@ -24,11 +26,28 @@ func TestKeyIndexPutKeepsNoCopyOfLoadedEntries(t *testing.T) {
 	if len(x.touched) != 1 {
 		t.Errorf("touched holds %d entries after updating a loaded one, want 1 (the early write)", len(x.touched))
 	}
-	created := &docEntry{id: 4, key: "D-1"}
+	created := &docEntry{id: 4}
 	x.put("D-1", []*docEntry{created})
 	for key, want := range map[string]*docEntry{"A-1": a, "c-1": early, "d-1": created} {
 		if es, err := x.get(ctx, key); err != nil || len(es) != 1 || es[0] != want {
 			t.Errorf("get %s: %v %v, want %v", key, es, err, want)
+		}
+	}
+}
+
+// A packed value unpacks to what compactValue keeps of it, so the index
+// compares exactly as it did with the values themselves.
+func TestProjectionPacking(t *testing.T) {
+	for _, v := range []any{nil, "", "s", "ACME-1001", json.Number("29.48"), json.Number("-0"), true, false,
+		[]any{"a", "b"}, []any{}, []any{"a", json.Number("1")}, 1.5, map[string]any{"x": json.Number("1")}, int64(7)} {
+		want := compactValue(v)
+		if got := unpackValue(packValue(v)); !reflect.DeepEqual(got, want) {
+			t.Errorf("%#v: unpacked %#v, want %#v", v, got, want)
+		}
+	}
+	for _, n := range []int{0, 1, 12} {
+		if got := unpackValue(packLen(n)); got != n {
+			t.Errorf("length %d: unpacked %#v", n, got)
 		}
 	}
 }
