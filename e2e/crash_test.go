@@ -108,7 +108,7 @@ func TestCrashResumeStockAdjust(t *testing.T) {
 	// the reference: one clean run
 	ref := newServer(t, rc.seed, erptest.Options{})
 	newJob(t, ref, "e2e/testdata/stock-receipt.yaml", "--source", file).mustRun(0)
-	want := stockState(ref)
+	want, wantItems := stockState(ref), itemState(ref)
 
 	srv := newServer(t, rc.seed, erptest.Options{Latency: 10 * time.Millisecond, Jitter: 5 * time.Millisecond})
 	j := newJob(t, srv, "e2e/testdata/stock-receipt.yaml", "--source", file)
@@ -138,6 +138,9 @@ func TestCrashResumeStockAdjust(t *testing.T) {
 	}
 	if d := diffMaps(stockState(srv), want); len(d) > 0 {
 		t.Errorf("stock after kill and resume differs from a clean run:\n%s", strings.Join(d, "\n"))
+	}
+	if d := diffMaps(itemState(srv), wantItems); len(d) > 0 {
+		t.Errorf("items after kill and resume differ from a clean run:\n%s", strings.Join(d, "\n"))
 	}
 	checkAdjusted(t, srv, rc, 1) // every delta booked exactly once
 
@@ -172,7 +175,7 @@ func TestCrashResumeOrders(t *testing.T) {
 
 	ref := newServer(t, ord.seed, erptest.Options{})
 	newJob(t, ref, "e2e/testdata/orders-create.yaml", "--source", file).mustRun(0)
-	want := orderState(ref)
+	want, wantItems, wantStock := orderState(ref), itemState(ref), stockState(ref)
 	if d := diffMaps(want, ord.wantState()); len(d) > 0 {
 		t.Fatalf("the clean run differs from the file:\n%s", strings.Join(d, "\n"))
 	}
@@ -205,6 +208,9 @@ func TestCrashResumeOrders(t *testing.T) {
 	noDuplicates(t, srv)
 	if d := diffMaps(orderState(srv), want); len(d) > 0 {
 		t.Errorf("orders after kill and resume differ from a clean run:\n%s", strings.Join(d, "\n"))
+	}
+	if d := append(diffMaps(itemState(srv), wantItems), diffMaps(stockState(srv), wantStock)...); len(d) > 0 {
+		t.Errorf("items or stock after kill and resume differ from a clean run:\n%s", strings.Join(d, "\n"))
 	}
 
 	w := writesOf(srv)

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -93,7 +94,7 @@ func TestDryRunExampleJobs(t *testing.T) {
 			t.Parallel()
 			srv := newServer(t, sampleSeed(t), erptest.Options{Validate: true})
 			j := newJob(t, srv, c.job)
-			r, s := j.mustRun(map[bool]int{true: 1, false: 0}[c.want.Failed > 0], "--dry-run")
+			r, s := j.mustRun(exitFor(c.want), "--dry-run")
 			checkDryRun(t, srv, j, r, s)
 			if s.counts() != c.want {
 				t.Errorf("dry run %+v, want %+v", s.counts(), c.want)
@@ -161,26 +162,27 @@ func TestDryRunGenerated(t *testing.T) {
 		sup := genSupplier(1000, 31)
 		srv := newServer(t, sup.seed, erptest.Options{})
 		j := newJob(t, srv, "jobs/supplier-prices.yaml", "--source", sup.write(t, tempFile(t, "acme.csv"), nil))
-		r, s := j.mustRun(1, "--dry-run")
+		want := sup.priceCounts()
+		r, s := j.mustRun(exitFor(want), "--dry-run")
 		checkDryRun(t, srv, j, r, s)
-		if want := sup.priceCounts(); s.counts() != want {
+		if s.counts() != want {
 			t.Errorf("%+v, want %+v", s.counts(), want)
 		}
-		var want []string
+		var changes []string
 		for _, r := range sup.rows {
 			if !r.inWawi || r.badPrice {
 				continue
 			}
 			if !r.EK.Equal(r.oldEK) {
-				want = append(want, r.SKU+" | ItemPriceData.PurchasePriceNet | "+r.oldEK.StringFixed(2)+" | "+r.EK.StringFixed(2))
+				changes = append(changes, r.SKU+" | ItemPriceData.PurchasePriceNet | "+r.oldEK.StringFixed(2)+" | "+r.EK.StringFixed(2))
 			}
 			if !r.VK.Equal(r.oldVK) {
-				want = append(want, r.SKU+" | ItemPriceData.SalesPriceNet | "+r.oldVK.StringFixed(2)+" | "+r.VK.StringFixed(2))
+				changes = append(changes, r.SKU+" | ItemPriceData.SalesPriceNet | "+r.oldVK.StringFixed(2)+" | "+r.VK.StringFixed(2))
 			}
 		}
-		if got := j.changeRows(); strings.Join(got, "\n") != strings.Join(want, "\n") {
-			t.Errorf("Changes: %d rows, want %d; first rows:\n%s\nwant\n%s", len(got), len(want),
-				strings.Join(got[:min(5, len(got))], "\n"), strings.Join(want[:min(5, len(want))], "\n"))
+		if got := j.changeRows(); strings.Join(got, "\n") != strings.Join(changes, "\n") {
+			t.Errorf("Changes: %d rows, want %d; first rows:\n%s\nwant\n%s", len(got), len(changes),
+				strings.Join(got[:min(5, len(got))], "\n"), strings.Join(changes[:min(5, len(changes))], "\n"))
 		}
 	})
 	t.Run("orders", func(t *testing.T) {
@@ -207,4 +209,28 @@ func TestDryRunGenerated(t *testing.T) {
 			t.Errorf("Creates lists %d orders, want %d", len(got), len(want))
 		}
 	})
+}
+
+// The export example job: a dry run reads last month's orders but writes
+// no workbook (and nothing to the Wawi); the real run writes it.
+func TestDryRunExport(t *testing.T) {
+	t.Parallel()
+	seed := erptest.Generate(erptest.GenConfig{Items: 50, Orders: 300, Days: 70, Now: time.Now().UTC()})
+	srv := newServer(t, seed, erptest.Options{})
+	out := tempFile(t, "orders.xlsx")
+	j := newJob(t, srv, "jobs/orders-to-excel.yaml", "--set", "sink.path="+out)
+	r, s := j.mustRun(0, "--dry-run")
+	if !s.DryRun || s.RecordsRead == 0 || s.Failed != 0 || !strings.Contains(r.stdout, "dry run: nothing was written") {
+		t.Errorf("dry run %+v\n%s", s.counts(), r.stdout)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("the dry run wrote %s (%v)", out, err)
+	}
+	if w := writesOf(srv); w != 0 {
+		t.Errorf("%d writes", w)
+	}
+	_, s2 := j.mustRun(0)
+	if _, err := os.Stat(out); err != nil || s2.RecordsRead != s.RecordsRead {
+		t.Errorf("the run: %v, %d records, the dry run read %d", err, s2.RecordsRead, s.RecordsRead)
+	}
 }

@@ -109,7 +109,7 @@ func TestFaultsStockSet(t *testing.T) {
 	j := newJob(t, srv, "jobs/supplier-stock.yaml", "--source", sup.write(t, tempFile(t, "acme.csv"), nil), "--concurrency", faultConcurrency)
 	want := sup.stockCounts()
 	b := burst429(t, srv, want.Updated/2) // mid-write
-	_, s := j.mustRun(1)                  // the rows with a garbage stock figure fail
+	_, s := j.mustRun(exitFor(want))      // 1: the rows with a garbage stock figure fail
 	if s.counts() != want || !s.balanced() || s.Fatal != "" || len(s.Guardrails) > 0 {
 		t.Fatalf("summary %+v, want %+v\nerrors.xlsx:\n%s", s, want, j.errorRows())
 	}
@@ -132,7 +132,7 @@ func TestFaultsStockSet(t *testing.T) {
 	}
 	// the same file again, planned anew: nothing left to write
 	w := writesOf(srv)
-	_, s = j.mustRun(1, "--force")
+	_, s = j.mustRun(exitFor(want), "--force")
 	want2 := counts{Read: want.Read, Unchanged: want.Updated + want.Unchanged, Skipped: want.Skipped, Failed: want.Failed}
 	if s.counts() != want2 {
 		t.Errorf("second run %+v, want %+v", s.counts(), want2)
@@ -149,7 +149,7 @@ func TestFaultsPrices(t *testing.T) {
 	j := newJob(t, srv, "jobs/supplier-prices.yaml", "--source", sup.write(t, tempFile(t, "acme.csv"), nil), "--concurrency", faultConcurrency)
 	want := sup.priceCounts()
 	b := burst429(t, srv, want.Updated/2)
-	_, s := j.mustRun(1) // the rows with a garbage price fail
+	_, s := j.mustRun(exitFor(want)) // 1: the rows with a garbage price fail
 	if s.counts() != want || !s.balanced() || s.Fatal != "" || len(s.Guardrails) > 0 {
 		t.Fatalf("summary %+v, want %+v\nerrors.xlsx:\n%s", s, want, j.errorRows())
 	}
@@ -172,7 +172,7 @@ func TestFaultsPrices(t *testing.T) {
 		}
 	}
 	w := writesOf(srv)
-	_, s = j.mustRun(1, "--force")
+	_, s = j.mustRun(exitFor(want), "--force")
 	want2 := counts{Read: want.Read, Unchanged: want.Updated + want.Unchanged, Skipped: want.Skipped, Failed: want.Failed}
 	if s.counts() != want2 {
 		t.Errorf("second run %+v, want %+v", s.counts(), want2)
@@ -258,7 +258,7 @@ func (o *orders) wantState() map[string]string {
 
 func TestFaultsOrders(t *testing.T) {
 	t.Parallel()
-	ord := genOrders(200, 4)
+	ord := genOrders(150, 4)
 	srv := newServer(t, ord.seed, faulty())
 	j := newJob(t, srv, "e2e/testdata/orders-create.yaml", "--source", ord.write(t, tempFile(t, "orders.csv")), "--concurrency", faultConcurrency)
 	want := ord.counts()

@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 	explicit := false
 	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
 	if !explicit {
-		flag.Set("test.parallel", "8")
+		flag.Set("test.parallel", "12")
 	}
 	os.Exit(buildAndRun(m))
 }
@@ -235,6 +235,14 @@ func (s summary) counts() counts {
 
 func (s summary) balanced() bool {
 	return s.RecordsRead == s.Created+s.Updated+s.Unchanged+s.Skipped+s.Failed
+}
+
+// exitFor is the exit code of a finished run with these counts.
+func exitFor(c counts) int {
+	if c.Failed > 0 {
+		return 1
+	}
+	return 0
 }
 
 func (j *job) summary() summary {
