@@ -250,7 +250,10 @@ func transient(err error) bool {
 	if errors.As(err, &ne) && ne.Timeout() {
 		return true
 	}
-	return false
+	// net/http's unexported errServerClosedIdle: the server closed the
+	// keep-alive connection the request was to go on. Unsent, a request is
+	// safe to repeat (sent, a write is in doubt and checked first).
+	return strings.Contains(err.Error(), "server closed idle connection")
 }
 
 // errorResponse is JTL's ErrorResponse, with a fallback for ASP.NET
