@@ -179,13 +179,23 @@ func (st *stockSink) listQuery(ctx context.Context) (url.Values, error) {
 }
 
 // loadStocks reads every stock row (of the fixed warehouse) and sums them
-// per item and warehouse, and per storage location.
+// per item and warehouse, and per storage location when the mapping names
+// locations (otherwise no record asks for one, and the index would hold
+// twice the entries).
 func (st *stockSink) loadStocks(ctx context.Context) (map[string][]*stockEntry, error) {
 	q, err := st.listQuery(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sums := map[string]decimal.Decimal{}
+	perLoc := st.iLoc >= 0
+	m := map[string][]*stockEntry{}
+	add := func(k string, qty decimal.Decimal) {
+		if es := m[k]; es != nil {
+			es[0].qty = es[0].qty.Add(qty)
+			return
+		}
+		m[k] = []*stockEntry{{qty: qty}}
+	}
 	for rec, err := range st.s.c.List(ctx, st.s.def.ListPath, q, indexPaging(st.s.c)) {
 		if err != nil {
 			return nil, err
@@ -196,15 +206,10 @@ func (st *stockSink) loadStocks(ctx context.Context) (map[string][]*stockEntry, 
 		if !ok1 || !ok2 || !ok3 {
 			continue
 		}
-		loc, _ := idOf(rec["StorageLocationId"])
-		sums[stockKey(item, wh, 0)] = sums[stockKey(item, wh, 0)].Add(qty)
-		if loc != 0 {
-			sums[stockKey(item, wh, loc)] = sums[stockKey(item, wh, loc)].Add(qty)
+		add(stockKey(item, wh, 0), qty)
+		if loc, _ := idOf(rec["StorageLocationId"]); loc != 0 && perLoc {
+			add(stockKey(item, wh, loc), qty)
 		}
-	}
-	m := make(map[string][]*stockEntry, len(sums))
-	for k, q := range sums {
-		m[k] = []*stockEntry{{qty: q}}
 	}
 	return m, nil
 }
