@@ -24,6 +24,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/wawi-etl/etl/internal/xlsxcell"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/record"
 )
@@ -561,7 +562,7 @@ func (d *DiffReport) textCell(t *diffTable, col int, s string) {
 	t.b = diffAppendXMLText(t.b, s, excelize.TotalCellChars-1)
 	t.b = append(t.b, `</t></is></c>`...)
 	if t.rows <= diffSampleRows {
-		t.measure(col, float64(diffTextWidth(s)))
+		t.measure(col, float64(xlsxcell.TextWidth(s, diffMaxWidth)))
 	}
 }
 
@@ -673,7 +674,7 @@ func diffExcelExact(d decimal.Decimal) bool {
 	}
 	if nd := d.NumDigits(); nd > 15 {
 		if nd > 18 {
-			if diffSigDigits(d.String()) > 15 {
+			if xlsxcell.SignificantDigits(d.String()) > 15 {
 				return false
 			}
 		} else {
@@ -689,27 +690,6 @@ func diffExcelExact(d decimal.Decimal) bool {
 	}
 	e := int(d.NumDigits()) + int(d.Exponent()) - 1 // exponent of the leading digit
 	return e >= -307 && e <= 307
-}
-
-func diffSigDigits(s string) int {
-	first, last, n := -1, -1, 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			continue
-		}
-		if c != '0' {
-			if first < 0 {
-				first = n
-			}
-			last = n
-		}
-		n++
-	}
-	if first < 0 {
-		return 0
-	}
-	return last - first + 1
 }
 
 // diffAppendXMLText appends s escaped for an XML text node, with characters
@@ -789,20 +769,6 @@ func diffNeedsPreserve(s string) bool {
 		return true
 	}
 	return strings.IndexByte(s, '\n') >= 0 || strings.IndexByte(s, '\t') >= 0
-}
-
-func diffTextWidth(s string) int {
-	best, n := 0, 0
-	for _, r := range s {
-		if r == '\n' {
-			best, n = max(best, n), 0
-			continue
-		}
-		if n++; n > diffMaxWidth {
-			return diffMaxWidth
-		}
-	}
-	return max(best, n)
 }
 
 // --- values ---
@@ -1336,7 +1302,7 @@ func (d *DiffReport) sheetShell(sheet string, cols []string, widths []float64, r
 		return err
 	}
 	for i, c := range cols {
-		w := float64(diffTextWidth(c))*1.1 + 4 // bold, filter button
+		w := float64(xlsxcell.TextWidth(c, diffMaxWidth))*1.1 + 4 // bold, filter button
 		if i < len(widths) {
 			w = max(w, widths[i]*1.1+2)
 		}
@@ -1462,10 +1428,10 @@ func (d *DiffReport) writeSummary(in *diffInfo) error {
 				if err := set("A", int64(rec.Row), st.int); err != nil {
 					return err
 				}
-				if err := set("B", diffNeutral(rec.Key), 0); err != nil {
+				if err := set("B", xlsxcell.Neutralize(rec.Key), 0); err != nil {
 					return err
 				}
-				if err := set("C", diffNeutral(rec.Detail), 0); err != nil {
+				if err := set("C", xlsxcell.Neutralize(rec.Detail), 0); err != nil {
 					return err
 				}
 				r++
@@ -1539,7 +1505,7 @@ func (d *DiffReport) writeSummary(in *diffInfo) error {
 			if name == "" {
 				name = "(not itemised by the sink)"
 			}
-			if err := set("A", diffNeutral(name), 0); err != nil {
+			if err := set("A", xlsxcell.Neutralize(name), 0); err != nil {
 				return err
 			}
 			if err := set("B", fc.N, st.int); err != nil {
@@ -1550,7 +1516,7 @@ func (d *DiffReport) writeSummary(in *diffInfo) error {
 		r++
 	}
 	for _, n := range in.Notes {
-		if err := set("A", diffNeutral(n), st.bold); err != nil {
+		if err := set("A", xlsxcell.Neutralize(n), st.bold); err != nil {
 			return err
 		}
 		r++
@@ -1565,17 +1531,6 @@ func (d *DiffReport) writeSummary(in *diffInfo) error {
 		return err
 	}
 	return d.printSetup(sh)
-}
-
-// diffNeutral prefixes text a spreadsheet could take for a formula.
-func diffNeutral(s string) string {
-	if s != "" {
-		switch s[0] {
-		case '=', '+', '-', '@', '\t', '\r':
-			return "'" + s
-		}
-	}
-	return s
 }
 
 // diffZip is the ZipWriter excelize writes the workbook through: it writes

@@ -63,17 +63,6 @@ func (e *FieldError) ErrorColumn() (field, column string) { return e.Field, e.Co
 
 var _ pipeline.ColumnError = (*FieldError)(nil)
 
-// neutralize prefixes text that a spreadsheet would take for a formula.
-func neutralize(s string) string {
-	if s != "" {
-		switch s[0] {
-		case '=', '+', '-', '@', '\t', '\r':
-			return "'" + s
-		}
-	}
-	return s
-}
-
 // itemKey names a record in reports: its row in the source.
 func itemKey(it *pipeline.Item) string {
 	if it.Rec == nil {

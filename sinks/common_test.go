@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/wawi-etl/etl/internal/xlsxcell"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
 )
@@ -72,7 +73,7 @@ func TestDecimalFloatFastPathMatchesParseFloat(t *testing.T) {
 			if !back.Equal(d) {
 				t.Fatalf("%s comes back as %s", d, back)
 			}
-		} else if significantDigits(s) <= MaxSignificant && d.Abs().LessThan(dec("1e300")) && d.Abs().GreaterThan(dec("1e-300")) {
+		} else if xlsxcell.SignificantDigits(s) <= MaxSignificant && d.Abs().LessThan(dec("1e300")) && d.Abs().GreaterThan(dec("1e-300")) {
 			t.Fatalf("%s refused though it fits", d)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/shopspring/decimal"
 	"golang.org/x/text/encoding/charmap"
 
+	"github.com/wawi-etl/etl/internal/xlsxcell"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
 )
@@ -195,7 +196,7 @@ func (s *CSVSink) Plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan, 
 		}
 		spans = append(spans, -1, -1)
 		if isText && s.neutralize {
-			text = neutralize(text)
+			text = xlsxcell.Neutralize(text)
 		}
 		enc, err := s.encode(text)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/wawi-etl/etl/internal/xlsxcell"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
 )
@@ -431,10 +432,10 @@ func (s *XLSXSink) writeParameters() error {
 		if err := s.f.SetCellStr(ParametersSheet, "A"+n, r[0]); err != nil {
 			return err
 		}
-		if err := s.f.SetCellStr(ParametersSheet, "B"+n, neutralize(r[1])); err != nil {
+		if err := s.f.SetCellStr(ParametersSheet, "B"+n, xlsxcell.Neutralize(r[1])); err != nil {
 			return err
 		}
-		w0, w1 = max(w0, float64(textWidth(r[0]))+2), max(w1, float64(textWidth(r[1]))+2)
+		w0, w1 = max(w0, float64(xlsxcell.TextWidth(r[0], maxDisplayWidth))+2), max(w1, float64(xlsxcell.TextWidth(r[1], maxDisplayWidth))+2)
 	}
 	last := strconv.Itoa(max(1, len(rows)))
 	if err := s.f.SetCellStyle(ParametersSheet, "A1", "A"+last, bold); err != nil {

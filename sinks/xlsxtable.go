@@ -15,6 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/wawi-etl/etl/internal/xlsxcell"
 	"github.com/wawi-etl/etl/mappings"
 )
 
@@ -429,7 +430,7 @@ func (t *Table) inexact(i int, exact, why string, c *excelize.Cell, k *cellKind)
 
 func (t *Table) text(i int, s string, c *excelize.Cell, k *cellKind) error {
 	if t.opts.Neutralize {
-		s = neutralize(s)
+		s = xlsxcell.Neutralize(s)
 	}
 	if bad, pos, r := xmlUnsafe(s); bad {
 		if !t.opts.Lenient {
@@ -476,7 +477,7 @@ func (t *Table) decimal(i int, d decimal.Decimal, c *excelize.Cell, k *cellKind)
 	f, s, ok := decimalFloat(d)
 	if !ok {
 		why := "has more than 15 significant digits"
-		if significantDigits(s) <= MaxSignificant {
+		if xlsxcell.SignificantDigits(s) <= MaxSignificant {
 			why = "is outside Excel's number range"
 		}
 		return t.inexact(i, s, why, c, k)
@@ -521,7 +522,7 @@ func decimalFloatSlow(d decimal.Decimal) (f float64, s string, ok bool) {
 	if d.IsZero() {
 		return 0, s, true
 	}
-	if significantDigits(s) > MaxSignificant {
+	if xlsxcell.SignificantDigits(s) > MaxSignificant {
 		return 0, s, false
 	}
 	f, err := strconv.ParseFloat(s, 64)
@@ -532,29 +533,6 @@ func decimalFloatSlow(d decimal.Decimal) (f float64, s string, ok bool) {
 		return 0, s, false
 	}
 	return f, s, true
-}
-
-// significantDigits counts the digits of a plain decimal number text between
-// its first and last non-zero digit.
-func significantDigits(s string) int {
-	first, last, n := -1, -1, 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			continue
-		}
-		if c != '0' {
-			if first < 0 {
-				first = n
-			}
-			last = n
-		}
-		n++
-	}
-	if first < 0 {
-		return 0
-	}
-	return last - first + 1
 }
 
 // float writes a float64 rounded to Excel's 15 significant digits; it is
@@ -689,7 +667,7 @@ func (t *Table) measure(r *Row) {
 		case kEmpty:
 			continue
 		case kText:
-			w = float64(textWidth(r.cells[i].Value.(string)))
+			w = float64(xlsxcell.TextWidth(r.cells[i].Value.(string), maxDisplayWidth))
 		case kBool:
 			w = 5
 		case kDate:
@@ -717,7 +695,7 @@ func (t *Table) start() error {
 	for i, c := range t.cols {
 		w := c.Width
 		if w <= 0 {
-			content := max(t.widths[i], float64(textWidth(c.Name))*1.1+2) // bold, filter button
+			content := max(t.widths[i], float64(xlsxcell.TextWidth(c.Name, maxDisplayWidth))*1.1+2) // bold, filter button
 			w = math.Ceil(content*1.1) + 2
 			w = min(max(w, 6), maxDisplayWidth)
 		}
@@ -926,22 +904,6 @@ func cutUTF16(s string, limit int) string {
 		n += w
 	}
 	return s
-}
-
-// textWidth is the display width of text: its longest line, capped.
-func textWidth(s string) int {
-	best, n := 0, 0
-	for _, r := range s {
-		if r == '\n' {
-			best, n = max(best, n), 0
-			continue
-		}
-		n++
-		if n > maxDisplayWidth {
-			return maxDisplayWidth
-		}
-	}
-	return max(best, n)
 }
 
 // formatWidth estimates how wide a date format displays: roughly its length.
