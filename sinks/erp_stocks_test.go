@@ -232,3 +232,36 @@ func TestERPStockRequestsPerRecord(t *testing.T) {
 		}
 	}
 }
+
+// With a StorageLocationId target the level of that location is set; without
+// one, the warehouse's level (summed over its locations).
+func TestERPStockSetByLocation(t *testing.T) {
+	seed := baseSeed()
+	seed.Stock = append(seed.Stock, erptest.SeedStock{SKU: "A-1", WarehouseId: 1, StorageLocationId: 105, Quantity: erptest.D("4")})
+	byLoc := erpTargets("SKU:string", "WarehouseId:int", "StorageLocationId:int", "Quantity:decimal")
+	byWh := erpTargets("SKU:string", "WarehouseId:int", "Quantity:decimal")
+	for _, mode := range []string{"index", "search"} {
+		t.Run(mode, func(t *testing.T) {
+			e := newERPEnv(t, seed)
+			s := e.open(pipeline.SinkSpec{Resource: "stocks", Operation: "set", Lookup: mode}, byLoc)
+			plans, errs := runRows(t, s, byLoc, 2, [][]any{
+				{"A-1", int64(1), int64(105), erpDec("6")},  // 4 -> 6 in location 105
+				{"A-1", int64(1), int64(100), erpDec("10")}, // the default location: unchanged
+			})
+			noErrors(t, errs)
+			if got := fmt.Sprint(outcomes(plans), plans[0].Changes); got != "[updated unchanged] [{Quantity 4 6}]" {
+				t.Fatalf("by location: %s", got)
+			}
+			a1, _ := e.srv.ItemBySKU("A-1")
+			if got := e.srv.Stock(a1.Id, 1); !got.Equal(erpDec("16")) {
+				t.Errorf("stock of A-1 in warehouse 1: %s, want 16", got)
+			}
+			s = e.open(pipeline.SinkSpec{Resource: "stocks", Operation: "set", Lookup: mode}, byWh)
+			plans, errs = runRows(t, s, byWh, 2, [][]any{{"A-1", int64(1), erpDec("16")}, {"A-1", int64(1), erpDec("20")}})
+			noErrors(t, errs)
+			if got := fmt.Sprint(outcomes(plans), plans[1].Changes); got != "[unchanged updated] [{Quantity 16 20}]" {
+				t.Fatalf("by warehouse: %s", got)
+			}
+		})
+	}
+}
