@@ -453,9 +453,10 @@ type Reconciler interface {
 }
 
 // fatalERP tells errors that end the run from those that end one record:
-// credentials refused, or the Wawi unreachable after every retry.
+// credentials refused, or the Wawi unreachable (or answering 502-504, 429)
+// after every retry, e.g. in a lookup of the mapping.
 func fatalERP(err error) bool {
-	if erp.IsAuth(err) {
+	if erp.IsAuth(err) || erp.IsRetryable(err) {
 		return true
 	}
 	var te *erp.TransportError
@@ -592,7 +593,12 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 	r.apply, r.guard, r.diff = false, g, diff
 	o.Progress.Phase("planning", -1)
 	err = r.pass(ctx, src)
-	trips := g.trips()
+	var trips []GuardrailTrip
+	if err == nil {
+		// A plan cut short by a fatal error or Ctrl-C trips no rule: its
+		// records failed because the run stopped.
+		trips = g.trips()
+	}
 	if err != nil || o.DryRun || len(trips) > 0 {
 		sum.Guardrails = trips
 		r.closeDiff(trips, false)
