@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -78,7 +79,7 @@ func TestFatalWawiGoesDown(t *testing.T) {
 			r, s := j.mustRun(2)
 			<-done
 			stop := time.Since(downAt) // the run ended just now
-			t.Logf("stopped %s after the Wawi went down: %+v", stop.Round(time.Millisecond), s.counts())
+			t.Logf("stopped %s after the Wawi went down: %+v: %s", stop.Round(time.Millisecond), s.counts(), s.Fatal)
 			if stop > 40*time.Second {
 				t.Errorf("the run went on for %s after the Wawi went down", stop)
 			}
@@ -109,5 +110,22 @@ func TestFatalWawiGoesDown(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The Wawi answers 503 from the start while the mapping looks customer
+// numbers up (orders): the run stops after one retry budget, exit 2, rather
+// than failing the records one by one, each after the whole budget.
+func TestFatalWawiDownWhileLookingUp(t *testing.T) {
+	t.Parallel()
+	ord := genOrders(200, 53)
+	srv := newServer(t, ord.seed, erptest.Options{FailRate: 1})
+	j := newJob(t, srv, "e2e/testdata/orders-create.yaml", "--source", ord.write(t, tempFile(t, "orders.csv")))
+	r, s := j.mustRun(2)
+	if r.dur > 40*time.Second || s.Fatal == "" || !regexp.MustCompile(`GET /customers: 50[23]`).MatchString(s.Fatal) || !s.balanced() || len(s.Guardrails) > 0 {
+		t.Errorf("after %s: %+v\n%q", r.dur, s, s.Fatal)
+	}
+	if w := writesOf(srv); w != 0 {
+		t.Errorf("%d writes", w)
 	}
 }
