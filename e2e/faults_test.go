@@ -21,9 +21,7 @@ func faulty() erptest.Options {
 
 // faultConcurrency: with one request in ten answered 503 and a backoff of
 // 0.5 s and more before each retry, most workers wait most of the time; 16
-// records in flight instead of the jobs' 8 halve the run time. (The runner
-// accounts records in input order within a window of 4 × concurrency, so a
-// record in backoff soon holds up the others too.)
+// records in flight instead of the jobs' 8 about halve the run time.
 const faultConcurrency = "16"
 
 // bursts make the Wawi answer etl 429 for a moment, as when another app

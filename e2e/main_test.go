@@ -175,7 +175,7 @@ func (j *job) run(extra ...string) run {
 	}
 	j.t.Logf("etl run %s %s: exit %d in %s: %s", filepath.Base(j.file), strings.Join(extra, " "), r.code,
 		r.dur.Round(time.Millisecond), firstLine(r.stdout))
-	if os.Getenv("E2E_STDERR") != "" {
+	if os.Getenv("E2E_STDERR") != "" { // debugging: etl's log of every run
 		j.t.Logf("stderr:\n%s", r.stderr)
 	}
 	return r
