@@ -124,7 +124,7 @@ func openDocs(s *ERPSink, cfg docConfig) (*docSink, error) {
 	}
 	d.shape = newDocShape(d.canon)
 	d.idx = newKeyIndex[*docEntry](fmt.Sprintf("%ss by %s", cfg.noun, cfg.match), s.mode)
-	d.idx.load = func(ctx context.Context) (map[string][]*docEntry, error) {
+	d.idx.load = func(ctx context.Context) (*entries[*docEntry], error) {
 		return loadDocIndex(ctx, s.c, d.def, nil, d.match, d.shape)
 	}
 	d.idx.search = func(ctx context.Context, key string) ([]*docEntry, error) {
@@ -138,8 +138,8 @@ func (d *docSink) sizeHint(n int64) { d.idx.hint.Store(n) }
 
 // loadDocIndex pages through a list and keeps, per record, the id, the key
 // and the projected values.
-func loadDocIndex(ctx context.Context, c *erp.Client, def *erp.ResourceDef, q url.Values, match string, shape *docShape) (map[string][]*docEntry, error) {
-	m := map[string][]*docEntry{}
+func loadDocIndex(ctx context.Context, c *erp.Client, def *erp.ResourceDef, q url.Values, match string, shape *docShape) (*entries[*docEntry], error) {
+	m := newEntries[*docEntry]()
 	for rec, err := range c.List(ctx, def.ListPath, q, indexPaging(c)) {
 		if err != nil {
 			return nil, err
@@ -148,7 +148,7 @@ func loadDocIndex(ctx context.Context, c *erp.Client, def *erp.ResourceDef, q ur
 		if !ok {
 			continue
 		}
-		m[k] = append(m[k], e)
+		m.add(k, e)
 	}
 	return m, nil
 }

@@ -56,13 +56,13 @@ const searchWeight = 20
 type keyIndex[E comparable] struct {
 	what   string // "items by SKU", for messages
 	mode   lookupMode
-	load   func(ctx context.Context) (map[string][]E, error)
+	load   func(ctx context.Context) (*entries[E], error)
 	search func(ctx context.Context, key string) ([]E, error)
 	probe  func(ctx context.Context) (int64, error)
 
 	mu       sync.RWMutex
 	touched  map[string][]E
-	known    map[string][]E
+	known    *entries[E]
 	complete bool // known holds every record: a missing key does not exist
 
 	loadMu   sync.Mutex
@@ -85,7 +85,7 @@ type searchCall[E comparable] struct {
 }
 
 func newKeyIndex[E comparable](what string, mode lookupMode) *keyIndex[E] {
-	return &keyIndex[E]{what: what, mode: mode, touched: map[string][]E{}, known: map[string][]E{},
+	return &keyIndex[E]{what: what, mode: mode, touched: map[string][]E{}, known: newEntries[E](),
 		inflight: map[string]*searchCall[E]{}, total: -1}
 }
 
@@ -99,7 +99,7 @@ func (x *keyIndex[E]) get(ctx context.Context, key string) ([]E, error) {
 		x.mu.RUnlock()
 		return es, nil
 	}
-	es, ok := x.known[k]
+	es, ok := x.known.get(k)
 	complete := x.complete
 	x.mu.RUnlock()
 	if ok || complete {
@@ -118,7 +118,8 @@ func (x *keyIndex[E]) get(ctx context.Context, key string) ([]E, error) {
 		if es, ok := x.touched[k]; ok {
 			return es, nil
 		}
-		return x.known[k], nil
+		es, _ := x.known.get(k)
+		return es, nil
 	}
 	return x.searchOnce(ctx, k, key)
 }
@@ -181,7 +182,7 @@ func (x *keyIndex[E]) searchOnce(ctx context.Context, k, key string) ([]E, error
 		x.mu.Unlock()
 		return es, nil
 	}
-	if es, ok := x.known[k]; ok || x.complete {
+	if es, ok := x.known.get(k); ok || x.complete {
 		x.mu.Unlock()
 		return es, nil
 	}
@@ -206,7 +207,7 @@ func (x *keyIndex[E]) searchOnce(ctx context.Context, k, key string) ([]E, error
 		if c.res == nil {
 			c.res = []E{}
 		}
-		x.known[k] = c.res
+		x.known.set(k, c.res)
 	}
 	x.mu.Unlock()
 	close(c.done)
@@ -225,10 +226,60 @@ func (x *keyIndex[E]) put(key string, es []E) {
 	k := lowerKey(key)
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if _, ok := x.touched[k]; !ok && x.complete && slices.Equal(x.known[k], es) {
-		return
+	if _, ok := x.touched[k]; !ok && x.complete {
+		if cur, _ := x.known.get(k); slices.Equal(cur, es) {
+			return
+		}
 	}
 	x.touched[k] = es
+}
+
+// entries are an index's records by key. Nearly every key has one record,
+// kept in one; the few with several (an SKU twice in the Wawi) or none (a
+// search that found nothing) are kept in many. A map of single records
+// costs a third less than one of slices, and an index holds every record
+// of the Wawi.
+type entries[E comparable] struct {
+	one  map[string]E
+	many map[string][]E
+}
+
+func newEntries[E comparable]() *entries[E] {
+	return &entries[E]{one: map[string]E{}, many: map[string][]E{}}
+}
+
+// get returns the records of k; ok is false when k is not known at all.
+func (m *entries[E]) get(k string) (es []E, ok bool) {
+	if e, ok := m.one[k]; ok {
+		return []E{e}, true
+	}
+	es, ok = m.many[k]
+	return es, ok
+}
+
+// add adds a record to those of k.
+func (m *entries[E]) add(k string, e E) {
+	if first, ok := m.one[k]; ok {
+		delete(m.one, k)
+		m.many[k] = []E{first, e}
+		return
+	}
+	if es, ok := m.many[k]; ok {
+		m.many[k] = append(es, e)
+		return
+	}
+	m.one[k] = e
+}
+
+// set replaces the records of k (none: k is known not to exist).
+func (m *entries[E]) set(k string, es []E) {
+	delete(m.one, k)
+	delete(m.many, k)
+	if len(es) == 1 {
+		m.one[k] = es[0]
+	} else {
+		m.many[k] = es
+	}
 }
 
 // stripedLocks serialise writes per key without a map that grows: two keys

@@ -16,8 +16,12 @@ func TestKeyIndexPutKeepsNoCopyOfLoadedEntries(t *testing.T) {
 	x := newKeyIndex[*docEntry]("items by SKU", modeIndex)
 	early := &docEntry{id: 3}
 	x.put("C-1", []*docEntry{early}) // written before the load: must win over it
-	x.load = func(context.Context) (map[string][]*docEntry, error) {
-		return map[string][]*docEntry{"a-1": {a}, "b-1": {b}, "c-1": {{id: 3}}}, nil
+	x.load = func(context.Context) (*entries[*docEntry], error) {
+		m := newEntries[*docEntry]()
+		m.add("a-1", a)
+		m.add("b-1", b)
+		m.add("c-1", &docEntry{id: 3})
+		return m, nil
 	}
 	if es, err := x.get(ctx, "a-1"); err != nil || len(es) != 1 || es[0] != a {
 		t.Fatalf("get: %v %v", es, err)

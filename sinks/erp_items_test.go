@@ -526,13 +526,13 @@ func TestERPItemIndexMemory(t *testing.T) {
 		return ms.HeapAlloc
 	}
 	h0 := heap()
-	idx := map[string][]*docEntry{}
+	idx := newEntries[*docEntry]()
 	for i := range docs {
 		e, k, ok := newDocEntry(docs[i], def, "SKU", sh)
 		if !ok {
 			t.Fatal("no entry")
 		}
-		idx[k] = append(idx[k], e)
+		idx.add(k, e)
 	}
 	per := float64(heap()-h0) / n
 	runtime.KeepAlive(docs)

@@ -123,7 +123,7 @@ func openStocks(ctx context.Context, s *ERPSink, op string) (resourceSink, error
 	}
 	items, _ := erp.Resource("items")
 	st.items = newKeyIndex[*docEntry]("items by SKU", s.mode)
-	st.items.load = func(ctx context.Context) (map[string][]*docEntry, error) {
+	st.items.load = func(ctx context.Context) (*entries[*docEntry], error) {
 		return loadDocIndex(ctx, s.c, items, nil, "SKU", nil)
 	}
 	st.items.search = func(ctx context.Context, key string) ([]*docEntry, error) {
@@ -182,19 +182,19 @@ func (st *stockSink) listQuery(ctx context.Context) (url.Values, error) {
 // per item and warehouse, and per storage location when the mapping names
 // locations (otherwise no record asks for one, and the index would hold
 // twice the entries).
-func (st *stockSink) loadStocks(ctx context.Context) (map[string][]*stockEntry, error) {
+func (st *stockSink) loadStocks(ctx context.Context) (*entries[*stockEntry], error) {
 	q, err := st.listQuery(ctx)
 	if err != nil {
 		return nil, err
 	}
 	perLoc := st.iLoc >= 0
-	m := map[string][]*stockEntry{}
+	m := newEntries[*stockEntry]()
 	add := func(k string, qty decimal.Decimal) {
-		if es := m[k]; es != nil {
-			es[0].qty = es[0].qty.Add(qty)
+		if e, ok := m.one[k]; ok {
+			e.qty = e.qty.Add(qty)
 			return
 		}
-		m[k] = []*stockEntry{{qty: qty}}
+		m.one[k] = &stockEntry{qty: qty}
 	}
 	for rec, err := range st.s.c.List(ctx, st.s.def.ListPath, q, indexPaging(st.s.c)) {
 		if err != nil {
