@@ -54,16 +54,30 @@ type stockSink struct {
 }
 
 // stockEntry is the known stock of one item in one warehouse (one storage
-// location, or all when the location is 0).
+// location, or all when the location is 0). The level is kept as text: a
+// Decimal holds a big.Int, 40 bytes more per entry of an index that has
+// one for every item in every warehouse.
 type stockEntry struct {
 	mu  sync.Mutex
-	qty decimal.Decimal
+	qty string // "": 0
 }
+
+func newStockEntry(q decimal.Decimal) *stockEntry { return &stockEntry{qty: q.String()} }
 
 func (e *stockEntry) get() decimal.Decimal {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.qty
+	d, err := decimal.NewFromString(e.qty)
+	if err != nil {
+		return decimal.Zero
+	}
+	return d
+}
+
+func (e *stockEntry) set(q decimal.Decimal) {
+	e.mu.Lock()
+	e.qty = q.String()
+	e.mu.Unlock()
 }
 
 // stockPlan is the State of a stock plan.
@@ -139,7 +153,7 @@ func openStocks(ctx context.Context, s *ERPSink, op string) (resourceSink, error
 		if err != nil {
 			return nil, err
 		}
-		return []*stockEntry{{qty: q}}, nil
+		return []*stockEntry{newStockEntry(q)}, nil
 	}
 	st.stocks.probe = func(ctx context.Context) (int64, error) {
 		q, err := st.listQuery(ctx)
@@ -191,10 +205,10 @@ func (st *stockSink) loadStocks(ctx context.Context) (*entries[*stockEntry], err
 	m := newEntries[*stockEntry]()
 	add := func(k string, qty decimal.Decimal) {
 		if e, ok := m.one[k]; ok {
-			e.qty = e.qty.Add(qty)
+			e.set(e.get().Add(qty))
 			return
 		}
-		m.one[k] = &stockEntry{qty: qty}
+		m.one[k] = newStockEntry(qty)
 	}
 	for rec, err := range st.s.c.List(ctx, st.s.def.ListPath, q, indexPaging(st.s.c)) {
 		if err != nil {
@@ -443,9 +457,7 @@ func (st *stockSink) applyNoted(ctx context.Context, p *pipeline.Plan, note func
 	if err != nil && !errors.Is(err, erp.ErrLandedElsewhere) {
 		return wrapWriteErr(apiFieldErr(st.s.targets, st.canon, err, nil))
 	}
-	e.mu.Lock()
-	e.qty = after
-	e.mu.Unlock()
+	e.set(after)
 	st.stocks.put(k, []*stockEntry{e})
 	return nil
 }
