@@ -1,0 +1,661 @@
+package bench
+
+// The import benchmark (issue 4, item 9): a supplier file in ACME's format
+// (Windows-1252, ";", decimal comma) imported into the emulator by the CLI.
+// It runs only with ETL_BENCH=1, takes a few minutes, and prints a table:
+//
+//	ETL_BENCH=1 go test -run TestImportBenchmark -v -timeout 30m ./bench/
+//	scripts/bench-import.sh       (what make bench calls)
+//
+// Everything runs as child processes: `etl emulator --seed F --latency L`
+// and `etl run JOB --concurrency C`, so the run is the product as a merchant
+// starts it, and the import's peak RSS (getrusage of the child) is its own,
+// not this test's. (Linux hands a child the high-water mark of the memory
+// it was forked from, which is this process's: it stays small because the
+// files are written streaming; the table prints it as the floor.)
+//
+// Scenarios, each against a fresh emulator holding exactly the file's SKUs:
+//
+//   - jobs/supplier-prices.yaml (items update by SKU) and
+//     jobs/supplier-stock.yaml (stock set), every record changed, at 20 ms
+//     per request and concurrency 16: wall time against the ideal
+//     writes × latency / concurrency + index pages × latency, target ≤ 1.15×;
+//     HTTP requests per record (emulator counters) against
+//     1 + index pages / records + ε (ε: 20 requests per run);
+//   - the same file again with --force, when nothing changes: requests per
+//     record against index pages / records + ε;
+//   - peak RSS of both imports at 200,000 rows (no latency), target
+//     ≤ 250 MB, and at 20,000 rows for the growth.
+//
+// The jobs are the repository's, copied next to the generated file with one
+// change: their shared mapping's SKU pattern ^ACME-\d{4}$ allows only 10,000
+// SKUs, so the copy accepts 4 to 6 digits. Guardrails stay as the jobs set
+// them: prices move by 3 % and stock levels never drop to 0.
+//
+// ETL_BENCH_ROWS, ETL_BENCH_RSS_ROWS, ETL_BENCH_LATENCY_MS,
+// ETL_BENCH_CONCURRENCY and ETL_BENCH_IMPORT_JOBS (prices,stock) change the
+// scenario; ETL_BENCH_STRICT=1 fails the test when a target is missed.
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/wawi-etl/etl/erp"
+	"github.com/wawi-etl/etl/erp/erptest"
+)
+
+// impFixed is the ε of the request bounds as requests per run: a run's
+// fixed requests (a size probe per list, the warehouse list) are 1 to 3, so
+// 20 leave room for a few retries and nothing more; ε = 0.001 per record at
+// 20,000 rows.
+const impFixed = 20
+
+const impDemoKey = "DEMO0000-0000-4000-8000-000000000000"
+
+// impWarehouses are the sample seed's, so that the stock job's validation
+// (Lager one of Hauptlager, Außenlager) holds.
+var impWarehouses = [2]string{"Hauptlager", "Außenlager"}
+
+// impRow is one generated SKU: what the Wawi holds and what the file says.
+type impRow struct {
+	sku            string
+	name           string
+	ekSeed, ekFile int64 // cents
+	vkSeed, vkFile int64
+	wh             int // 1 or 2
+	qtySeed        int64
+	qtyFile        int64
+}
+
+func impRowAt(i int) impRow {
+	ek := 300 + int64(i*37)%9000
+	ekFile := ek + max(1, ek*3/100) // +3 %: under max_price_change 50 %
+	q := int64(i%50) + 1
+	return impRow{
+		sku:    fmt.Sprintf("ACME-%06d", 100000+i),
+		name:   fmt.Sprintf("Edelstahl-Schraube Größe %d × %d mm, für Außenmontage", i%12+3, i%90+10),
+		ekSeed: ek, ekFile: ekFile, vkSeed: ek * 3 / 2, vkFile: ekFile * 3 / 2,
+		wh: i%2 + 1, qtySeed: q, qtyFile: q + 5, // never 0: max_zeroed_stock holds
+	}
+}
+
+func cents(c int64, sep byte) string {
+	return strconv.FormatInt(c/100, 10) + string(sep) + fmt.Sprintf("%02d", c%100)
+}
+
+// cp1252 encodes s; the generated text only uses ASCII and Latin-1 letters,
+// where Windows-1252 and Latin-1 agree.
+func cp1252(s string) []byte {
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		if r > 0xff {
+			r = '?'
+		}
+		b = append(b, byte(r))
+	}
+	return b
+}
+
+// writeImportFiles writes the seed (JSON) and the supplier file (CSV) for n
+// rows, streaming, so that this process stays small.
+func writeImportFiles(t *testing.T, dir string, n int) (seed, csv string) {
+	t.Helper()
+	seed, csv = filepath.Join(dir, "seed.json"), filepath.Join(dir, "supplier.csv")
+	sf, err := os.Create(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, err := os.Create(csv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw, cw := bufio.NewWriterSize(sf, 1<<16), bufio.NewWriterSize(cf, 1<<16)
+	fmt.Fprintf(sw, `{"warehouses":[{"Id":1,"Name":%q,"Code":"HL","CompanyId":1,"Priority":1,"IsActive":true},`+
+		`{"Id":2,"Name":%q,"Code":"AL","CompanyId":1,"Priority":2,"IsActive":true}],`+"\n", impWarehouses[0], impWarehouses[1])
+	cw.Write(cp1252("Artikelnummer;Bezeichnung;EAN;Hersteller;EK netto;VK netto;UVP;Bestand;Lager;Gewicht kg;Lieferbar ab;Aktiv\r\n"))
+	sw.WriteString(`"items":[` + "\n")
+	for i := range n {
+		r := impRowAt(i)
+		if i > 0 {
+			sw.WriteString(",\n")
+		}
+		name, _ := json.Marshal(r.name)
+		fmt.Fprintf(sw, `{"SKU":%q,"Name":%s,"ItemPriceData":{"PurchasePriceNet":%s,"SalesPriceNet":%s}}`,
+			r.sku, name, cents(r.ekSeed, '.'), cents(r.vkSeed, '.'))
+		line := fmt.Sprintf("%s;%s;%013d;ACME GmbH;%s;%s;%s;%d;%s;%d,%03d;01.%02d.2026;ja\r\n",
+			r.sku, r.name, 4006381000000+int64(i), cents(r.ekFile, ','), cents(r.vkFile, ','), cents(r.vkFile*13/10, ','),
+			r.qtyFile, impWarehouses[r.wh-1], i%20, i%1000, i%12+1)
+		cw.Write(cp1252(line))
+	}
+	sw.WriteString("],\n" + `"stock":[` + "\n")
+	for i := range n {
+		r := impRowAt(i)
+		if i > 0 {
+			sw.WriteString(",\n")
+		}
+		fmt.Fprintf(sw, `{"SKU":%q,"WarehouseId":%d,"Quantity":%d}`, r.sku, r.wh, r.qtySeed)
+	}
+	sw.WriteString("]}\n")
+	for _, e := range []error{sw.Flush(), cw.Flush(), sf.Close(), cf.Close()} {
+		if e != nil {
+			t.Fatal(e)
+		}
+	}
+	return seed, csv
+}
+
+// writeImportJob copies jobs/<name>.yaml and its mapping next to the
+// generated file, pointing at it and with the SKU pattern widened.
+func writeImportJob(t *testing.T, dir, name, csv string) string {
+	t.Helper()
+	root := impRepoRoot(t)
+	job, err := os.ReadFile(filepath.Join(root, "jobs", name+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapping, err := os.ReadFile(filepath.Join(root, "jobs", "mappings", "supplier-acme.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const narrow, wide = `'^ACME-\d{4}$'`, `'^ACME-\d{4,6}$'`
+	if !bytes.Contains(mapping, []byte(narrow)) {
+		t.Fatalf("jobs/mappings/supplier-acme.yaml no longer has the SKU pattern %s: update the benchmark", narrow)
+	}
+	mapping = bytes.Replace(mapping, []byte(narrow), []byte(wide), 1)
+	const src = "path: ../samples/supplier-acme.csv"
+	if !bytes.Contains(job, []byte(src)) {
+		t.Fatalf("jobs/%s.yaml no longer reads %s: update the benchmark", name, src)
+	}
+	job = bytes.Replace(job, []byte(src), []byte("path: "+csv), 1)
+	if err := os.MkdirAll(filepath.Join(dir, "mappings"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "mappings", "supplier-acme.yaml"), mapping, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name+".yaml")
+	if err := os.WriteFile(path, job, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func impRepoRoot(t *testing.T) string {
+	t.Helper()
+	wd, err := os.Getwd() // go test runs in the package's folder
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Dir(wd)
+}
+
+// impBuild builds the CLI once (ETL_BENCH_BIN skips that).
+func impBuild(t *testing.T, dir string) string {
+	t.Helper()
+	if b := os.Getenv("ETL_BENCH_BIN"); b != "" {
+		return b
+	}
+	bin := filepath.Join(dir, "etl")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/etl")
+	cmd.Dir = impRepoRoot(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// impEmulator is `etl emulator` in a child process.
+type impEmulator struct {
+	cmd       *exec.Cmd
+	base      string // API base URL for WAWI_URL
+	root      string // for /_admin
+	stderr    bytes.Buffer
+	waitOnce  sync.Once
+	waitError error
+}
+
+func startEmulator(t *testing.T, bin, seed string, latency time.Duration) *impEmulator {
+	t.Helper()
+	e := &impEmulator{}
+	e.cmd = exec.Command(bin, "emulator", "--addr", "127.0.0.1:0", "--seed", seed,
+		"--latency", latency.String(), "--fault-seed", "1")
+	e.cmd.Stderr = &e.stderr
+	out, err := e.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		e.stop()
+		t.Fatalf("emulator: %v\n%s", err, e.stderr.String())
+	}
+	e.base = strings.TrimSpace(line)
+	e.root = strings.TrimSuffix(strings.TrimSuffix(e.base, "/"), erptest.BasePath)
+	t.Cleanup(e.stop)
+	return e
+}
+
+func (e *impEmulator) stop() {
+	e.waitOnce.Do(func() {
+		_ = e.cmd.Process.Signal(os.Interrupt)
+		done := make(chan error, 1)
+		go func() { done <- e.cmd.Wait() }()
+		select {
+		case e.waitError = <-done:
+		case <-time.After(10 * time.Second):
+			_ = e.cmd.Process.Kill()
+			e.waitError = <-done
+		}
+	})
+}
+
+func (e *impEmulator) counters() (erptest.Counters, error) {
+	var c erptest.Counters
+	resp, err := http.Get(e.root + "/_admin/counters")
+	if err != nil {
+		return c, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		return c, fmt.Errorf("GET /_admin/counters: %s: %s", resp.Status, b)
+	}
+	return c, json.NewDecoder(resp.Body).Decode(&c)
+}
+
+// procCPU is a process's user + system time from /proc (0 when unknown).
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+2:]
+	}
+	f := strings.Fields(s)
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * (time.Second / 100) // USER_HZ is 100 on Linux
+}
+
+// impRun is one `etl run` measured.
+type impRun struct {
+	wall       time.Duration
+	firstWrite time.Duration // when the emulator saw the first write: the planning pass's end, ±poll
+	lastWrite  time.Duration // when it saw the last one; the rest is reports and exit
+	cpu        time.Duration // the import's user + system time
+	emuCPU     time.Duration // the emulator's meanwhile
+	rssMB      float64       // getrusage's Maxrss of the child
+	requests   int64         // API requests the emulator counted
+	byRoute    map[string]int64
+	writes     int64
+	summary    struct {
+		RecordsRead, Updated, Unchanged, Failed, Skipped, Requests int64
+	}
+}
+
+func runImport(t *testing.T, bin string, emu *impEmulator, job, work string, conc int, force bool) impRun {
+	t.Helper()
+	reports := filepath.Join(work, "reports")
+	args := []string{"run", job, "--no-progress", "--report-dir", reports, "--state-dir", filepath.Join(work, "state"),
+		"--concurrency", strconv.Itoa(conc)}
+	if force {
+		args = append(args, "--force")
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "WAWI_URL="+emu.base, "WAWI_API_KEY="+impDemoKey)
+	var stderr, stdout bytes.Buffer
+	cmd.Stderr, cmd.Stdout = &stderr, &stdout
+	before, err := emu.counters()
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu0 := procCPU(emu.cmd.Process.Pid)
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Watch the emulator's write counter: the first write ends the
+	// planning pass (every write is in the second pass).
+	var first, last time.Duration
+	stopPoll := make(chan struct{})
+	polled := make(chan struct{})
+	go func() {
+		defer close(polled)
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		writes := before.Writes
+		for {
+			select {
+			case <-stopPoll:
+				return
+			case <-tick.C:
+			}
+			if c, err := emu.counters(); err == nil && c.Writes > writes {
+				if writes == before.Writes {
+					first = time.Since(start)
+				}
+				writes, last = c.Writes, time.Since(start)
+			}
+		}
+	}()
+	err = cmd.Wait()
+	wall := time.Since(start)
+	close(stopPoll)
+	<-polled
+	if err != nil {
+		t.Fatalf("etl run %s: %v\n%s\n%s", filepath.Base(job), err, stdout.String(), tail(stderr.String(), 4000))
+	}
+	after, err := emu.counters()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := impRun{wall: wall, firstWrite: first, lastWrite: last, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(),
+		emuCPU: procCPU(emu.cmd.Process.Pid) - emu0, requests: after.Requests - before.Requests,
+		writes: after.Writes - before.Writes, byRoute: map[string]int64{}}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.rssMB = float64(ru.Maxrss) / 1024
+	}
+	for k, v := range after.ByRoute {
+		if d := v - before.ByRoute[k]; d != 0 {
+			r.byRoute[k] = d
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(reports, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		RecordsRead int64 `json:"records_read"`
+		Updated     int64 `json:"updated"`
+		Unchanged   int64 `json:"unchanged"`
+		Failed      int64 `json:"failed"`
+		Skipped     int64 `json:"skipped"`
+		Requests    int64 `json:"requests"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	r.summary.RecordsRead, r.summary.Updated, r.summary.Unchanged = s.RecordsRead, s.Updated, s.Unchanged
+	r.summary.Failed, r.summary.Skipped, r.summary.Requests = s.Failed, s.Skipped, s.Requests
+	return r
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+func selfHWM() float64 { return float64(vmHWM()) / 1024 }
+
+func mark(ok bool) string {
+	if ok {
+		return "ok"
+	}
+	return "MISSED"
+}
+
+func routes(m map[string]int64) string {
+	var parts []string
+	for _, k := range []string{"GET /items", "PATCH /items/{itemId}", "GET /stocks", "POST /stocks", "GET /warehouses"} {
+		if m[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+		}
+	}
+	var rest int64
+	for k, v := range m {
+		switch k {
+		case "GET /items", "PATCH /items/{itemId}", "GET /stocks", "POST /stocks", "GET /warehouses":
+		default:
+			rest += v
+		}
+	}
+	if rest > 0 {
+		parts = append(parts, fmt.Sprintf("other %d", rest))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func TestImportBenchmark(t *testing.T) {
+	if os.Getenv("ETL_BENCH") == "" {
+		t.Skip("set ETL_BENCH=1 (scripts/bench-import.sh); takes a few minutes")
+	}
+	rows := envInt("ETL_BENCH_ROWS", 20_000)
+	rssRows := envInt("ETL_BENCH_RSS_ROWS", 200_000)
+	latency := time.Duration(envInt("ETL_BENCH_LATENCY_MS", 20)) * time.Millisecond
+	conc := envInt("ETL_BENCH_CONCURRENCY", 16)
+	jobs := strings.Split(orDefault(os.Getenv("ETL_BENCH_IMPORT_JOBS"), "prices,stock"), ",")
+	pageSize := erp.DefaultPageSize // what the CLI asks for; the emulator serves up to 1000
+	dir := t.TempDir()
+	bin := impBuild(t, dir)
+	missed := false
+	var out strings.Builder
+	pr := func(format string, a ...any) { fmt.Fprintf(&out, format, a...) }
+
+	net := filepath.Join(dir, "net")
+	if err := os.MkdirAll(net, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	seed, csv := writeImportFiles(t, net, rows)
+	pages := (rows + pageSize - 1) / pageSize
+	pr("\nimport: %d-row supplier file (ACME format), %v per request, concurrency %d, pages of %d, %d cores\n",
+		rows, latency, conc, pageSize, runtime.NumCPU())
+	pr("%-44s %8s %8s %8s %6s %-7s %8s %8s  %-15s\n", "", "wall", "planning", "ideal", "ratio", "≤ 1.15", "bare", "×bare", "req/rec ≤ bound")
+	var notes []string
+	for _, kind := range jobs {
+		var name string
+		var lists int // paged lists the sink indexes, one entry per record each
+		switch strings.TrimSpace(kind) {
+		case "prices":
+			name, lists = "supplier-prices", 1 // GET /items
+		case "stock":
+			name, lists = "supplier-stock", 2 // GET /items and GET /stocks
+		default:
+			t.Fatalf("ETL_BENCH_IMPORT_JOBS: %q is neither prices nor stock", kind)
+		}
+		work := filepath.Join(net, name)
+		job := writeImportJob(t, work, name, csv)
+		emu := startEmulator(t, bin, seed, latency)
+		changed := runImport(t, bin, emu, job, work, conc, false)
+		same := runImport(t, bin, emu, job, work, conc, true)
+		emu.stop()
+		floor := measureFloor(t, bin, seed, latency, conc, lists == 2)
+		if changed.summary.Updated != int64(rows) || changed.writes != int64(rows) || changed.summary.Failed != 0 {
+			t.Fatalf("%s: %d updated, %d writes, %d failed; want %d updates", name, changed.summary.Updated, changed.writes, changed.summary.Failed, rows)
+		}
+		if same.summary.Unchanged != int64(rows) || same.writes != 0 {
+			t.Fatalf("%s again: %d unchanged, %d writes; want all %d unchanged", name, same.summary.Unchanged, same.writes, rows)
+		}
+		idxPages := lists * pages
+		writeTime := time.Duration(rows) * latency / time.Duration(conc)
+		pageTime := time.Duration(idxPages) * latency
+		ideal := writeTime + pageTime
+		// Pages fetched conc at a time after each list's first page.
+		strict := writeTime + time.Duration(lists*(1+(pages-1+conc-1)/conc))*latency
+		bare := floor.pages + floor.writes
+		ratio := changed.wall.Seconds() / ideal.Seconds()
+		perRec := func(r impRun) float64 { return float64(r.requests) / float64(rows) }
+		eps := float64(impFixed) / float64(rows)
+		bChanged := 1 + float64(idxPages)/float64(rows) + eps
+		bSame := float64(idxPages)/float64(rows) + eps
+		okT, okC, okS := ratio <= 1.15, perRec(changed) <= bChanged, perRec(same) <= bSame
+		missed = missed || !okT || !okC || !okS
+		pr("%-44s %7.2fs %7.2fs %7.2fs %6.2f %-7s %7.2fs %8.2f  %6.4f ≤ %6.4f %s\n", name+", every record changed",
+			changed.wall.Seconds(), changed.firstWrite.Seconds(), ideal.Seconds(), ratio, mark(okT),
+			bare.Seconds(), changed.wall.Seconds()/bare.Seconds(), perRec(changed), bChanged, mark(okC))
+		pr("%-44s %7.2fs %8s %8s %6s %-7s %8s %8s  %6.4f ≤ %6.4f %s\n", name+", nothing changed (--force)",
+			same.wall.Seconds(), "", "", "", "", "", "", perRec(same), bSame, mark(okS))
+		notes = append(notes,
+			fmt.Sprintf("%s: ideal %.2fs = %d writes × %v / %d (%.2fs) + %d index pages × %v (%.2fs); with the pages %d at a time too: %.2fs (%.2f×)",
+				name, ideal.Seconds(), rows, latency, conc, writeTime.Seconds(), idxPages, latency, pageTime.Seconds(),
+				conc, strict.Seconds(), changed.wall.Seconds()/strict.Seconds()),
+			fmt.Sprintf("%s: planning %.2fs, writing %.2fs, after the last write %.2fs; bare client: pages %.2fs + writes %.2fs",
+				name, changed.firstWrite.Seconds(), (changed.lastWrite-changed.firstWrite).Seconds(), (changed.wall-changed.lastWrite).Seconds(),
+				floor.pages.Seconds(), floor.writes.Seconds()),
+			fmt.Sprintf("%s: requests changed: %s; unchanged: %s (summary.json: %d / %d)",
+				name, routes(changed.byRoute), routes(same.byRoute), changed.summary.Requests, same.summary.Requests),
+			fmt.Sprintf("%s: CPU import %.2fs + emulator %.2fs on %d cores: no schedule beats %.2fs",
+				name, changed.cpu.Seconds(), changed.emuCPU.Seconds(), runtime.NumCPU(),
+				(changed.cpu+changed.emuCPU).Seconds()/float64(runtime.NumCPU())))
+	}
+	pr("  planning: until the emulator saw the first write, i.e. the read-only planning pass (±50 ms); its only\n" +
+		"    requests are the index pages (the index is loaded once and kept for the writing pass), so the ideal\n" +
+		"    counts the planning pass as its pages; it counts them one after the other although they are fetched\n" +
+		"    concurrently, which the stricter figure below does not\n")
+	pr("  bare: the same requests from a bare erp.Client (pages %d at a time, %d writes in flight) against a\n"+
+		"    fresh emulator: what this machine makes of the ideal; ×bare is what the import adds\n", conc, conc)
+	pr("  req/rec bounds: 1 + index pages / records + ε (changed), index pages / records + ε (unchanged),\n"+
+		"    ε = %d requests per run (%.4f per record); stock set indexes two lists (items, stocks), so its\n"+
+		"    bound has 2 / page size\n", impFixed, float64(impFixed)/float64(rows))
+	for _, n := range notes {
+		pr("  %s\n", n)
+	}
+	fmt.Print(out.String()) // before the memory runs: a few minutes more
+	out.Reset()
+
+	// Memory: every record changed, no latency; fresh files and emulator
+	// per size and job.
+	rss := func(name string, n int) impRun {
+		d := filepath.Join(dir, "rss-"+strconv.Itoa(n))
+		seed, csv := filepath.Join(d, "seed.json"), filepath.Join(d, "supplier.csv")
+		if _, err := os.Stat(csv); err != nil {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			seed, csv = writeImportFiles(t, d, n)
+		}
+		work := filepath.Join(d, name)
+		job := writeImportJob(t, work, name, csv)
+		emu := startEmulator(t, bin, seed, 0)
+		defer emu.stop()
+		r := runImport(t, bin, emu, job, work, conc, false)
+		if r.summary.Updated != int64(n) {
+			t.Fatalf("%s, %d rows: %d updated", name, n, r.summary.Updated)
+		}
+		return r
+	}
+	pr("\npeak RSS of the import (getrusage of `etl run`), every record changed, no latency, concurrency %d:\n", conc)
+	pr("  %-18s %12s %12s %9s  %s\n", "", fmt.Sprintf("%d rows", rows), fmt.Sprintf("%d rows", rssRows), "growth", "≤ 250 MB")
+	for _, kind := range jobs {
+		name := "supplier-" + strings.TrimSpace(kind)
+		if name == "supplier-prices" || name == "supplier-stock" {
+			small := rss(name, rows)
+			big := small
+			if rssRows != rows {
+				big = rss(name, rssRows)
+			}
+			okR := big.rssMB <= 250
+			missed = missed || !okR
+			pr("  %-18s %9.0f MB %9.0f MB %8.2f×  %s (wall %.0fs)\n", name, small.rssMB, big.rssMB,
+				big.rssMB/math.Max(small.rssMB, 1), mark(okR), big.wall.Seconds())
+		}
+	}
+	pr("  growth for %.3g× the rows; this benchmark's own peak, the floor getrusage can report: %.0f MB\n",
+		float64(rssRows)/float64(rows), selfHWM())
+	fmt.Print(out.String())
+	if missed && os.Getenv("ETL_BENCH_STRICT") != "" {
+		t.Errorf("a target was missed")
+	}
+}
+
+// impFloor is the same requests sent by a bare client: the index pages
+// (concurrency at a time) and one write per record (concurrency in flight).
+// It is what this machine and the emulator make of the ideal: everything
+// the import adds (planning, journal, reports, process start) is the
+// difference.
+type impFloor struct{ pages, writes time.Duration }
+
+func measureFloor(t *testing.T, bin, seed string, latency time.Duration, conc int, stock bool) impFloor {
+	t.Helper()
+	emu := startEmulator(t, bin, seed, latency)
+	defer emu.stop()
+	c, err := erp.New(erp.Config{BaseURL: emu.base, APIKey: impDemoKey, Concurrency: conc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	type item struct {
+		id int64
+		r  impRow
+	}
+	var items []item
+	start := time.Now()
+	lists := []string{"/items"}
+	if stock {
+		lists = append(lists, "/stocks")
+	}
+	for _, path := range lists {
+		i := 0
+		for rec, err := range c.List(ctx, path, nil, erp.PageOptions{Parallel: conc}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if path == "/items" {
+				id, _ := rec["Id"].(json.Number).Int64()
+				items = append(items, item{id, impRowAt(i)})
+			}
+			i++
+		}
+	}
+	f := impFloor{pages: time.Since(start)}
+	work := make(chan item)
+	var wg sync.WaitGroup
+	var once sync.Once
+	var werr error
+	q := url.Values{erp.QueryDisableWorkflows: {"true"}}
+	start = time.Now()
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range work {
+				var err error
+				if stock {
+					body := fmt.Sprintf(`{"ItemId":%d,"WarehouseId":%d,"Quantity":5}`, it.id, it.r.wh)
+					err = c.Post(ctx, "/stocks", q, []byte(body), nil, nil)
+				} else {
+					body := fmt.Sprintf(`{"ItemPriceData":{"PurchasePriceNet":%s,"SalesPriceNet":%s}}`, cents(it.r.ekFile, '.'), cents(it.r.vkFile, '.'))
+					err = c.Patch(ctx, "/items/"+strconv.FormatInt(it.id, 10), q, []byte(body), nil)
+				}
+				if err != nil {
+					once.Do(func() { werr = err })
+				}
+			}
+		}()
+	}
+	for _, it := range items {
+		work <- it
+	}
+	close(work)
+	wg.Wait()
+	f.writes = time.Since(start)
+	if werr != nil {
+		t.Fatal(werr)
+	}
+	return f
+}
