@@ -821,6 +821,10 @@ func (c *compiler) field(i int, fs *FieldSpec) field {
 // suggestion when only case or spaces differ.
 func missingColumn(col string, h *record.Header) string {
 	msg := fmt.Sprintf("column %q is not in the file (columns: %s)", col, listNames(h.Names))
+	if len(h.Names) == 1 && strings.ContainsAny(h.Names[0], ",;\t|") {
+		// a header read as one column: the delimiter is not the file's
+		return msg + "; the header was read as a single column: is source.delimiter right? (leave it out to detect it)"
+	}
 	want := strings.TrimSpace(col)
 	for _, n := range h.Names {
 		if strings.EqualFold(strings.TrimSpace(n), want) {

@@ -775,3 +775,18 @@ func TestCheckNest(t *testing.T) {
 		}
 	}
 }
+
+// A header read as one column means the delimiter is wrong: say so.
+func TestMissingColumnWrongDelimiter(t *testing.T) {
+	h := record.NewHeader([]string{"Artikelnummer;Bezeichnung;EK netto"})
+	spec := decodeSpec(t, "mapping:\n  fields:\n    - {target: SKU, column: Artikelnummer}\n")
+	_, err := Compile(spec, h, Options{})
+	if err == nil || !strings.Contains(err.Error(), "is source.delimiter right?") {
+		t.Errorf("got %v", err)
+	}
+	h = record.NewHeader([]string{"Artikelnummer", "Bezeichnung"})
+	spec = decodeSpec(t, "mapping:\n  fields:\n    - {target: SKU, column: EAN}\n")
+	if _, err := Compile(spec, h, Options{}); err == nil || strings.Contains(err.Error(), "delimiter") {
+		t.Errorf("a real missing column blames the delimiter: %v", err)
+	}
+}

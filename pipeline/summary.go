@@ -86,6 +86,8 @@ func (s *Summary) Print(w io.Writer, fileSink bool) {
 	}
 	mode := ""
 	if s.DryRun {
+		// the counts say what the run would do
+		created = "to be " + created
 		mode = " (dry run: nothing was written)"
 	}
 	fmt.Fprintf(w, "%s: %d read: %d %s, %d updated, %d unchanged, %d skipped, %d failed in %.1fs%s\n",
