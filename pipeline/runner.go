@@ -197,6 +197,9 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 	return sum, runErr
 }
 
+// fileBatch is how many records a worker maps at a time for a file sink.
+const fileBatch = 256
+
 func defaultConcurrency(sinkType string) int {
 	if sinkType == "erp" {
 		return 8 // network bound: overlap round trips
@@ -247,7 +250,15 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 	var g errgroup.Group
 	g.SetLimit(r.conc)
 
-	slots := make(chan chan *result, r.conc*4)
+	// Records travel in batches: for file sinks, where a record costs a
+	// microsecond or two, handing each to a goroutine of its own would cost
+	// more than the work. ERP writes go one at a time, so that the pool's
+	// bound is the number of requests in flight.
+	batchSize := 1
+	if r.ordered {
+		batchSize = fileBatch
+	}
+	slots := make(chan chan []*result, r.conc*4)
 	var fatalMu sync.Mutex
 	var fatal error
 	setFatal := func(err error) {
@@ -268,11 +279,27 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 	go func() {
 		defer close(done)
 		for slot := range slots {
-			res := <-slot
-			r.finish(work, res, setFatal)
+			for _, res := range <-slot {
+				r.finish(work, res, setFatal)
+			}
 		}
 	}()
 
+	batch := make([]*record.Record, 0, batchSize)
+	dispatch := func() {
+		recs := batch
+		batch = make([]*record.Record, 0, batchSize)
+		slot := make(chan []*result, 1)
+		slots <- slot
+		g.Go(func() error {
+			out := make([]*result, len(recs))
+			for i, rec := range recs {
+				out[i] = r.process(work, rec, setFatal)
+			}
+			slot <- out
+			return nil
+		})
+	}
 	var readErr error
 	for {
 		if ctx.Err() != nil {
@@ -294,12 +321,12 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 			}
 			break
 		}
-		slot := make(chan *result, 1)
-		slots <- slot
-		g.Go(func() error {
-			slot <- r.process(work, rec, setFatal)
-			return nil
-		})
+		if batch = append(batch, rec); len(batch) == batchSize {
+			dispatch()
+		}
+	}
+	if len(batch) > 0 {
+		dispatch() // records read are accounted for, whatever stopped the reading
 	}
 	_ = g.Wait()
 	close(slots)
