@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/wawi-etl/etl/internal/xlsxcell"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/record"
 )
@@ -199,7 +200,11 @@ func (b *errorBook) close() (string, error) {
 		return "", err
 	}
 	tmp := filepath.Join(filepath.Dir(b.path), "."+filepath.Base(b.path)+".tmp.xlsx")
-	if err := b.f.SaveAs(tmp); err != nil {
+	out, err := os.Create(tmp)
+	if err != nil {
+		return "", err
+	}
+	if err := errors.Join(xlsxcell.Write(b.f, out), out.Close()); err != nil {
 		os.Remove(tmp)
 		return "", err
 	}

@@ -842,8 +842,7 @@ func SaveAtomic(f *excelize.File, path string) error {
 
 func writeWorkbook(f *excelize.File, tmp *os.File) error {
 	if err := writeBuffered(tmp, func(w io.Writer) error {
-		_, err := f.WriteTo(w)
-		return err
+		return xlsxcell.Write(f, w)
 	}); err != nil {
 		return fmt.Errorf("writing %s: %w", filepath.Base(tmp.Name()), err)
 	}
