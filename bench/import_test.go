@@ -39,6 +39,8 @@ package bench
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -56,8 +58,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gocarina/gocsv"
+	"golang.org/x/text/encoding/charmap"
+
 	"github.com/wawi-etl/etl/erp"
 	"github.com/wawi-etl/etl/erp/erptest"
+	"github.com/wawi-etl/etl/pipeline"
+	"github.com/wawi-etl/etl/sources"
 )
 
 // impFixed is the ε of the request bounds as requests per run: a run's
@@ -99,36 +106,45 @@ func cents(c int64, sep byte) string {
 	return strconv.FormatInt(c/100, 10) + string(sep) + fmt.Sprintf("%02d", c%100)
 }
 
-// cp1252 encodes s; the generated text only uses ASCII and Latin-1 letters,
-// where Windows-1252 and Latin-1 agree.
-func cp1252(s string) []byte {
-	b := make([]byte, 0, len(s))
-	for _, r := range s {
-		if r > 0xff {
-			r = '?'
-		}
-		b = append(b, byte(r))
-	}
-	return b
+// acmeRow is one line of ACME's price and stock file.
+type acmeRow struct {
+	SKU       string `csv:"Artikelnummer"`
+	Name      string `csv:"Bezeichnung"`
+	EAN       string `csv:"EAN"`
+	Maker     string `csv:"Hersteller"`
+	EK        string `csv:"EK netto"`
+	VK        string `csv:"VK netto"`
+	UVP       string `csv:"UVP"`
+	Stock     int64  `csv:"Bestand"`
+	Warehouse string `csv:"Lager"`
+	Weight    string `csv:"Gewicht kg"`
+	Available string `csv:"Lieferbar ab"`
+	Active    string `csv:"Aktiv"`
 }
 
 // writeImportFiles writes the seed (JSON) and the supplier file (CSV) for n
 // rows, streaming, so that this process stays small.
-func writeImportFiles(t *testing.T, dir string, n int) (seed, csv string) {
+func writeImportFiles(t *testing.T, dir string, n int) (seed, csvPath string) {
 	t.Helper()
-	seed, csv = filepath.Join(dir, "seed.json"), filepath.Join(dir, "supplier.csv")
+	seed, csvPath = filepath.Join(dir, "seed.json"), filepath.Join(dir, "supplier.csv")
 	sf, err := os.Create(seed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cf, err := os.Create(csv)
+	cf, err := os.Create(csvPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sw, cw := bufio.NewWriterSize(sf, 1<<16), bufio.NewWriterSize(cf, 1<<16)
 	fmt.Fprintf(sw, `{"warehouses":[{"Id":1,"Name":%q,"Code":"HL","CompanyId":1,"Priority":1,"IsActive":true},`+
 		`{"Id":2,"Name":%q,"Code":"AL","CompanyId":1,"Priority":2,"IsActive":true}],`+"\n", impWarehouses[0], impWarehouses[1])
-	cw.Write(cp1252("Artikelnummer;Bezeichnung;EAN;Hersteller;EK netto;VK netto;UVP;Bestand;Lager;Gewicht kg;Lieferbar ab;Aktiv\r\n"))
+	// ACME's file has a fixed shape: gocsv writes it from acmeRow (header,
+	// quoting), through a Windows-1252 encoder, as the supplier sends it.
+	w := csv.NewWriter(charmap.Windows1252.NewEncoder().Writer(cw))
+	w.Comma, w.UseCRLF = ';', true
+	rows := make(chan any, 256)
+	marshalled := make(chan error, 1)
+	go func() { marshalled <- gocsv.MarshalChan(rows, gocsv.NewSafeCSVWriter(w)) }()
 	sw.WriteString(`"items":[` + "\n")
 	for i := range n {
 		r := impRowAt(i)
@@ -138,10 +154,14 @@ func writeImportFiles(t *testing.T, dir string, n int) (seed, csv string) {
 		name, _ := json.Marshal(r.name)
 		fmt.Fprintf(sw, `{"SKU":%q,"Name":%s,"ItemPriceData":{"PurchasePriceNet":%s,"SalesPriceNet":%s}}`,
 			r.sku, name, cents(r.ekSeed, '.'), cents(r.vkSeed, '.'))
-		line := fmt.Sprintf("%s;%s;%013d;ACME GmbH;%s;%s;%s;%d;%s;%d,%03d;01.%02d.2026;ja\r\n",
-			r.sku, r.name, 4006381000000+int64(i), cents(r.ekFile, ','), cents(r.vkFile, ','), cents(r.vkFile*13/10, ','),
-			r.qtyFile, impWarehouses[r.wh-1], i%20, i%1000, i%12+1)
-		cw.Write(cp1252(line))
+		rows <- acmeRow{SKU: r.sku, Name: r.name, EAN: fmt.Sprintf("%013d", 4006381000000+int64(i)), Maker: "ACME GmbH",
+			EK: cents(r.ekFile, ','), VK: cents(r.vkFile, ','), UVP: cents(r.vkFile*13/10, ','), Stock: r.qtyFile,
+			Warehouse: impWarehouses[r.wh-1], Weight: fmt.Sprintf("%d,%03d", i%20, i%1000),
+			Available: fmt.Sprintf("01.%02d.2026", i%12+1), Active: "ja"}
+	}
+	close(rows)
+	if err := <-marshalled; err != nil {
+		t.Fatal(err)
 	}
 	sw.WriteString("],\n" + `"stock":[` + "\n")
 	for i := range n {
@@ -157,7 +177,7 @@ func writeImportFiles(t *testing.T, dir string, n int) (seed, csv string) {
 			t.Fatal(e)
 		}
 	}
-	return seed, csv
+	return seed, csvPath
 }
 
 // writeImportJob copies jobs/<name>.yaml and its mapping next to the
@@ -658,4 +678,35 @@ func measureFloor(t *testing.T, bin, seed string, latency time.Duration, conc in
 		t.Fatal(werr)
 	}
 	return f
+}
+
+// The generated supplier file reads back as ACME's format: Windows-1252,
+// ";", a header and one record per row.
+func TestImportFixtureReadsBack(t *testing.T) {
+	_, path := writeImportFiles(t, t.TempDir(), 50)
+	src, err := sources.OpenCSV(context.Background(), &pipeline.SourceSpec{Path: path, Encoding: "windows-1252", Delimiter: ";"}, &pipeline.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if h := src.Header().Names; len(h) != 12 || h[0] != "Artikelnummer" || h[11] != "Aktiv" {
+		t.Fatalf("header %q", h)
+	}
+	n := 0
+	for {
+		rec, err := src.Next(context.Background())
+		if err == io.EOF {
+			break
+		}
+		if err != nil || rec.Err != nil {
+			t.Fatal(err, rec.Err)
+		}
+		if r := impRowAt(n); rec.Fields[0] != r.sku || rec.Fields[1] != r.name || rec.Fields[4] != cents(r.ekFile, ',') {
+			t.Fatalf("row %d: %q", n, rec.Fields)
+		}
+		n++
+	}
+	if n != 50 {
+		t.Errorf("%d rows", n)
+	}
 }
