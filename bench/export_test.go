@@ -159,6 +159,7 @@ func TestExportChild(t *testing.T) {
 			defer trace.Stop()
 		}
 	}
+	defer pipeline.TuneGC(job)() // as etl run does
 	start := time.Now()
 	sum, err := pipeline.Run(context.Background(), job, pipeline.RunOptions{
 		Concurrency: envInt("ETL_BENCH_CONCURRENCY", 8), ReportDir: filepath.Join(filepath.Dir(job.File), "reports")})

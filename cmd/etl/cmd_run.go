@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -124,17 +123,7 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, pat
 	if err != nil {
 		return exitCannotStart, err
 	}
-	if !usesERP(job) && os.Getenv("GOGC") == "" {
-		// A file-to-file job holds little live data (a window of batches),
-		// so a larger GC target costs a few tens of MB and saves a quarter
-		// of the CPU. Jobs that talk to the Wawi keep indexes and stay at
-		// the default, so their memory stays bounded. The soft limit keeps
-		// the larger target from growing the heap past 128 MiB.
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
-		if os.Getenv("GOMEMLIMIT") == "" {
-			defer debug.SetMemoryLimit(debug.SetMemoryLimit(128 << 20))
-		}
-	}
+	defer pipeline.TuneGC(job)()
 	reportDir := o.reportDir
 	if reportDir != "" && many {
 		reportDir = filepath.Join(reportDir, jobName(job))
