@@ -62,9 +62,13 @@ func parsePage(body []byte, asked int) (p *Page, more bool, err error) {
 		n := len(items)
 		return &Page{TotalItems: n, PageNumber: 1, PageSize: n, TotalPages: 1, PreviousPageNumber: 1, NextPageNumber: 1, Items: items}, false, nil
 	}
-	var e envelope
-	if err := json.Unmarshal(body, &e); err != nil {
-		return nil, false, err
+	e, err := splitEnvelope(body)
+	if err != nil {
+		// what the fast path does not read, Unmarshal reads or explains
+		e = envelope{}
+		if err := json.Unmarshal(body, &e); err != nil {
+			return nil, false, err
+		}
 	}
 	if e.Items == nil && e.TotalItems == nil && e.PageNumber == nil {
 		return nil, false, fmt.Errorf("the answer is not a paged list (no Items, TotalItems, PageNumber)")
