@@ -5,6 +5,7 @@ package xlsxcell
 
 import (
 	"archive/zip"
+	"compress/flate"
 	"bufio"
 	"io"
 
@@ -70,6 +71,12 @@ func TextWidth(s string, limit int) int {
 func Write(f *excelize.File, w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	zw := zip.NewWriter(bw)
+	// The compression runs after the last row, while nothing else is left
+	// to do: the fastest level takes a third of the time for files about a
+	// fifth larger.
+	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(w, flate.BestSpeed)
+	})
 	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zw })
 	if _, err := f.WriteToBuffer(); err != nil { // closes zw
 		return err
