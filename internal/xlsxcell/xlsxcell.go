@@ -5,8 +5,8 @@ package xlsxcell
 
 import (
 	"archive/zip"
-	"compress/flate"
 	"bufio"
+	"compress/flate"
 	"io"
 
 	"github.com/xuri/excelize/v2"
