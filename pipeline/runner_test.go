@@ -246,7 +246,7 @@ type cancelAfter struct {
 }
 
 func (c *cancelAfter) Update(s *pipeline.Summary) {
-	if s.RecordsRead == c.n {
+	if s.RecordsRead >= c.n { // updates come every few records
 		c.cancel()
 	}
 }
