@@ -230,6 +230,10 @@ type runner struct {
 	guard   *guardrails
 	diff    *DiffReport
 	resumed atomic.Int64
+	// keys notes, while planning, the rows that share a key; order then
+	// keeps them in file order while writing (see keyOrder).
+	keys  *keyOrder
+	order *keyOrder
 }
 
 // result is one record's way through map and plan, handed to the in-order
@@ -344,6 +348,12 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 // process maps and plans one record, and applies it when the sink takes
 // writes in any order.
 func (r *runner) process(ctx context.Context, rec *record.Record, setFatal func(error)) *result {
+	if r.order != nil {
+		// a row whose key an earlier row has plans only after that one is
+		// written, against what it wrote: the last row of a key wins
+		r.order.wait(ctx, rec.Seq)
+		defer r.order.done(rec.Seq)
+	}
 	res := &result{rec: rec}
 	if rec.Err != nil {
 		res.outcome, res.err = Failed, rec.Err
@@ -516,6 +526,9 @@ func (r *runner) finish(ctx context.Context, res *result, setFatal func(error)) 
 	if r.guard != nil {
 		r.guard.observe(res)
 	}
+	if r.keys != nil && res.plan != nil && res.plan.Key != "" {
+		r.keys.see(res.plan.Key, res.rec.Seq)
+	}
 	if r.diff != nil {
 		if err := r.diff.Add(res.rec, res.plan, res.outcome, res.err); err != nil {
 			setFatal(fmt.Errorf("diff report: %w", err))
@@ -624,6 +637,7 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 		return &StartError{fmt.Errorf("diff report: %w", err)}
 	}
 	r.apply, r.guard, r.diff = false, g, diff
+	r.keys = newKeyOrder()
 	o.Progress.Phase("planning", -1)
 	err = r.pass(ctx, src)
 	var trips []GuardrailTrip
@@ -671,6 +685,7 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 	*sum = Summary{Job: sum.Job, JobFile: sum.JobFile, StartedAt: sum.StartedAt, Source: sum.Source, Sink: sum.Sink}
 	r.book.reset()
 	r.apply, r.guard, r.diff = true, nil, diff
+	r.order, r.keys = r.keys.forWriting(), nil
 	err = r.pass(ctx, src2)
 	r.closeDiff(nil, true)
 	sum.Resumed = r.resumed.Load()
@@ -702,4 +717,57 @@ func (r *runner) inputHash() string {
 		return ""
 	}
 	return h
+}
+
+// keyOrder makes the rows of a file that share a key (an item's SKU, a
+// stock level's item and warehouse) write one after the other in file
+// order, so that the last one wins as it would by hand; other rows still
+// run in parallel. The planning pass notes which row comes before which;
+// while writing, a row waits for its predecessor to be done. No deadlock:
+// rows start in file order, so a predecessor has always started.
+type keyOrder struct {
+	last map[string]int64 // planning: key -> latest row seen
+	pred map[int64]int64  // row -> the earlier row with its key
+	wake map[int64]chan struct{}
+}
+
+func newKeyOrder() *keyOrder {
+	return &keyOrder{last: map[string]int64{}, pred: map[int64]int64{}}
+}
+
+// see is called in file order, by the accounting goroutine, while planning.
+func (k *keyOrder) see(key string, seq int64) {
+	if prev, ok := k.last[key]; ok {
+		k.pred[seq] = prev
+	}
+	k.last[key] = seq
+}
+
+// forWriting keeps what the writing pass needs: nil when no key repeats.
+func (k *keyOrder) forWriting() *keyOrder {
+	if k == nil || len(k.pred) == 0 {
+		return nil
+	}
+	w := &keyOrder{pred: k.pred, wake: make(map[int64]chan struct{}, len(k.pred))}
+	for _, p := range k.pred {
+		w.wake[p] = make(chan struct{})
+	}
+	return w
+}
+
+func (k *keyOrder) wait(ctx context.Context, seq int64) {
+	p, ok := k.pred[seq]
+	if !ok {
+		return
+	}
+	select {
+	case <-k.wake[p]:
+	case <-ctx.Done():
+	}
+}
+
+func (k *keyOrder) done(seq int64) {
+	if ch, ok := k.wake[seq]; ok {
+		close(ch)
+	}
 }

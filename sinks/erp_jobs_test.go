@@ -2,7 +2,11 @@ package sinks
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -110,5 +114,59 @@ func TestERPExampleJobs(t *testing.T) {
 				t.Errorf("%d duplicates refused", d)
 			}
 		})
+	}
+}
+
+// A file that names the same stock level (or item) more than once: the rows
+// are written in file order, so the last one wins, however many run at once
+// and however the answers are delayed.
+func TestERPSameKeyTwiceLastRowWins(t *testing.T) {
+	registerERPJobTypes()
+	seed, err := erptest.LoadSeed("../samples/wawi-seed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var csv strings.Builder
+	csv.WriteString("SKU;Lager;Menge;VK\n")
+	// ACME-1001 @ Hauptlager three times, ACME-1002's price twice, others between
+	for i, sku := range []string{"ACME-1001", "ACME-1007", "ACME-1002", "ACME-1001", "ACME-1004", "ACME-1005", "ACME-1002", "ACME-1008", "ACME-1001"} {
+		fmt.Fprintf(&csv, "%s;Hauptlager;%d;%d,50\n", sku, 10+i, 20+i)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.WriteFile(filepath.Join(dir, "in.csv"), []byte(csv.String()), 0o644))
+	for _, job := range []struct{ name, body string }{
+		{"stock", "mapping:\n  fields:\n    - {target: SKU, column: SKU}\n    - {target: Warehouse, column: Lager}\n    - {target: Quantity, column: Menge, type: decimal}\nsink: {type: erp, resource: stocks, operation: set}\n"},
+		{"prices", "mapping:\n  decimal: comma\n  fields:\n    - {target: SKU, column: SKU}\n    - {target: ItemPriceData.SalesPriceNet, column: VK, type: decimal}\nsink: {type: erp, resource: items, operation: update}\noptions: {guardrails: {max_price_change: 'off'}}\n"},
+	} {
+		must(os.WriteFile(filepath.Join(dir, job.name+".yaml"), []byte("source: {path: in.csv, delimiter: ';'}\n"+job.body), 0o644))
+	}
+	for round := range 3 {
+		srv := erptest.NewServer(erptest.Options{Seed: seed, Latency: 2 * time.Millisecond, Jitter: 2 * time.Millisecond, Rand: rand.New(rand.NewPCG(uint64(round), 9))})
+		c, err := erp.New(erp.Config{BaseURL: srv.URL, APIKey: "k", HTTPClient: srv.Client(), Concurrency: 8})
+		must(err)
+		for _, name := range []string{"stock", "prices"} {
+			job, err := pipeline.LoadJob(filepath.Join(dir, name+".yaml"), pipeline.LoadOptions{})
+			must(err)
+			sum, err := pipeline.Run(context.Background(), job, pipeline.RunOptions{ERP: c, Resolver: erp.NewLookups(c),
+				ReportDir: t.TempDir(), StateDir: t.TempDir(), Concurrency: 8})
+			if err != nil || sum.Failed != 0 {
+				t.Fatalf("%s: %v %+v", name, err, sum)
+			}
+		}
+		it1, _ := srv.ItemBySKU("ACME-1001")
+		it2, _ := srv.ItemBySKU("ACME-1002")
+		if got := srv.Stock(it1.Id, 1); !got.Equal(erptest.D("18").Decimal) {
+			t.Errorf("round %d: ACME-1001 in Hauptlager: %s, want 18 (the last row)", round, got)
+		}
+		if got := it2.ItemPriceData.SalesPriceNet; !got.Equal(erptest.D("26.5")) {
+			t.Errorf("round %d: ACME-1002 sales price %s, want 26.50 (the last row)", round, got)
+		}
+		srv.Close()
 	}
 }
