@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"hash/maphash"
 	"errors"
 	"fmt"
 	"io"
@@ -726,21 +727,25 @@ func (r *runner) inputHash() string {
 // while writing, a row waits for its predecessor to be done. No deadlock:
 // rows start in file order, so a predecessor has always started.
 type keyOrder struct {
-	last map[string]int64 // planning: key -> latest row seen
+	// planning: hash of the key -> latest row seen. A hash, not the key, so
+	// a 200,000-row file costs a few MB; a collision only makes a row wait.
+	last map[uint64]int64
+	seed maphash.Seed
 	pred map[int64]int64  // row -> the earlier row with its key
 	wake map[int64]chan struct{}
 }
 
 func newKeyOrder() *keyOrder {
-	return &keyOrder{last: map[string]int64{}, pred: map[int64]int64{}}
+	return &keyOrder{last: map[uint64]int64{}, pred: map[int64]int64{}, seed: maphash.MakeSeed()}
 }
 
 // see is called in file order, by the accounting goroutine, while planning.
 func (k *keyOrder) see(key string, seq int64) {
-	if prev, ok := k.last[key]; ok {
+	h := maphash.String(k.seed, key)
+	if prev, ok := k.last[h]; ok {
 		k.pred[seq] = prev
 	}
-	k.last[key] = seq
+	k.last[h] = seq
 }
 
 // forWriting keeps what the writing pass needs: nil when no key repeats.
