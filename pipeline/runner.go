@@ -2,9 +2,9 @@ package pipeline
 
 import (
 	"context"
-	"hash/maphash"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -731,7 +731,7 @@ type keyOrder struct {
 	// a 200,000-row file costs a few MB; a collision only makes a row wait.
 	last map[uint64]int64
 	seed maphash.Seed
-	pred map[int64]int64  // row -> the earlier row with its key
+	pred map[int64]int64 // row -> the earlier row with its key
 	wake map[int64]chan struct{}
 }
 
