@@ -18,10 +18,8 @@
 package sinks
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -163,15 +161,6 @@ func syncDir(dir string) {
 
 // bufSize is the write buffer of the file sinks.
 const bufSize = 256 << 10
-
-// writeBuffered writes through a buffer and flushes it.
-func writeBuffered(w io.Writer, write func(io.Writer) error) error {
-	bw := bufio.NewWriterSize(w, bufSize)
-	if err := write(bw); err != nil {
-		return err
-	}
-	return bw.Flush()
-}
 
 // goLayoutOK reports whether a Go time layout contains at least one
 // reference-time element; "dd.mm.yyyy" does not and would print literally.

@@ -3,7 +3,6 @@ package sinks
 import (
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -841,9 +840,7 @@ func SaveAtomic(f *excelize.File, path string) error {
 }
 
 func writeWorkbook(f *excelize.File, tmp *os.File) error {
-	if err := writeBuffered(tmp, func(w io.Writer) error {
-		return xlsxcell.Write(f, w)
-	}); err != nil {
+	if err := xlsxcell.Write(f, tmp); err != nil { // buffers and streams the zip itself
 		return fmt.Errorf("writing %s: %w", filepath.Base(tmp.Name()), err)
 	}
 	return nil
