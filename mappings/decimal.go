@@ -121,23 +121,32 @@ func (n *number) digits() []byte {
 // decimal converts without going through a string for up to 18 digits, which
 // is every price and quantity in practice.
 func (n *number) decimal() decimal.Decimal {
-	exp := int32(n.exp - n.frac)
-	digits := n.digits()
-	if len(digits) <= 18 {
-		var m int64
-		for _, c := range digits {
-			m = m*10 + int64(c-'0')
-		}
-		if n.neg {
-			m = -m
-		}
+	if m, exp, ok := n.small(); ok {
 		return decimal.New(m, exp)
 	}
+	exp := int32(n.exp - n.frac)
+	digits := n.digits()
 	bi, _ := new(big.Int).SetString(string(digits), 10)
 	if n.neg {
 		bi.Neg(bi)
 	}
 	return decimal.NewFromBigInt(bi, exp)
+}
+
+// small is the number as m × 10^exp when its digits fit an int64, which
+// needs no big.Int.
+func (n *number) small() (m int64, exp int32, ok bool) {
+	digits := n.digits()
+	if len(digits) > 18 {
+		return 0, 0, false
+	}
+	for _, c := range digits {
+		m = m*10 + int64(c-'0')
+	}
+	if n.neg {
+		m = -m
+	}
+	return m, int32(n.exp - n.frac), true
 }
 
 // int64 converts exactly or fails: 1.0 is 1, 1.5 is an error.

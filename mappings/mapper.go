@@ -93,6 +93,20 @@ func (m *Mapper) Targets() []Target { return m.targets }
 // resolved because of the connection or ctx). Records with Err set are the
 // pipeline's to count; Apply does not look at Err.
 func (m *Mapper) Apply(ctx context.Context, rec *record.Record) (Result, error) {
+	b := &boxer{vals: make([]any, len(m.fields))}
+	res, err := m.ApplyTo(ctx, rec, b)
+	if err != nil || res.Skip {
+		return res, err
+	}
+	res.Values = b.vals
+	return res, nil
+}
+
+// ApplyTo is Apply handing the values to w, typed, instead of boxing them
+// into Result.Values, which it leaves nil. w hears of every target unless
+// the record is skipped or the error return is set; when Result.Errs is set,
+// what w heard is incomplete.
+func (m *Mapper) ApplyTo(ctx context.Context, rec *record.Record, w RowWriter) (Result, error) {
 	var env *exprEnv
 	if m.exprs != nil {
 		env = m.exprs.env(rec)
@@ -111,18 +125,23 @@ func (m *Mapper) Apply(ctx context.Context, rec *record.Record) (Result, error) 
 	if h := rec.Header; h != nil {
 		sheet, d1904 = h.SerialDates, h.Date1904
 	}
-	res := Result{Values: make([]any, len(m.fields))}
+	var res Result
+	var v value
 	for i := range m.fields {
 		f := &m.fields[i]
-		if f.hasConst {
-			res.Values[i] = f.constVal
-			continue
+		switch {
+		case f.hasConst:
+			w.Value(i, f.constVal)
+		case f.simple:
+			f.applySimple(rec, sheet, d1904, &res, &v)
+			v.emit(i, w)
+		default:
+			v, err := f.apply(ctx, rec, env, sheet, d1904, &res)
+			if err != nil {
+				return Result{}, err
+			}
+			w.Value(i, v)
 		}
-		v, err := f.apply(ctx, rec, env, sheet, d1904, &res)
-		if err != nil {
-			return Result{}, err
-		}
-		res.Values[i] = v
 	}
 	return res, nil
 }
@@ -216,7 +235,9 @@ func (f *field) read(rec *record.Record, env *exprEnv) (input, error) {
 // check, typing, round/multiply, rules.
 func (f *field) apply(ctx context.Context, rec *record.Record, env *exprEnv, sheet, d1904 bool, res *Result) (any, error) {
 	if f.simple {
-		return f.applySimple(rec, sheet, d1904, res), nil
+		var v value
+		f.applySimple(rec, sheet, d1904, res, &v)
+		return v.box(), nil
 	}
 	in, err := f.read(rec, env)
 	if err != nil {
@@ -257,7 +278,10 @@ func (f *field) apply(ctx context.Context, rec *record.Record, env *exprEnv, she
 	}
 	var val any
 	if cur.isText {
-		val, err = f.typeText(cur.text, cur.machine, sheet, d1904)
+		var tv value
+		if err = f.typeText(cur.text, cur.machine, sheet, d1904, &tv); err == nil {
+			val = tv.box()
+		}
 	} else {
 		val, err = f.typeValue(cur.typed)
 	}
@@ -280,8 +304,9 @@ func (f *field) apply(ctx context.Context, rec *record.Record, env *exprEnv, she
 }
 
 // applySimple is apply for the common field: a column, text transforms at
-// most, a type, no lookup and no rules.
-func (f *field) applySimple(rec *record.Record, sheet, d1904 bool, res *Result) any {
+// most, a type, no lookup and no rules. The value goes to out.
+func (f *field) applySimple(rec *record.Record, sheet, d1904 bool, res *Result, out *value) {
+	out.kind = vNull
 	var cell string
 	if f.col < len(rec.Fields) {
 		cell = rec.Fields[f.col]
@@ -291,25 +316,23 @@ func (f *field) applySimple(rec *record.Record, sheet, d1904 bool, res *Result) 
 	if len(f.tf.pre) > 0 {
 		if text, err = runSteps(f.tf.pre, text); err != nil {
 			f.fail(res, &input{text: cell, isText: true}, err.Error())
-			return nil
+			return
 		}
 	}
 	if text == "" || f.typ != String && strings.TrimSpace(text) == "" {
 		if f.required {
 			f.fail(res, &input{text: cell, isText: true}, "required, but empty")
 		}
-		return nil
+		return
 	}
-	v, err := f.typeText(text, false, sheet, d1904)
-	if err != nil {
+	if err := f.typeText(text, false, sheet, d1904, out); err != nil {
+		out.kind = vNull
 		reason := err.Error()
 		if text != cell {
 			reason += fmt.Sprintf(" (after transforms: %q)", text)
 		}
 		f.fail(res, &input{text: cell, isText: true}, reason)
-		return nil
 	}
-	return v
 }
 
 // translate looks text up and applies the missing policy; ok=false means a
@@ -416,10 +439,12 @@ func (f *field) applyList(ctx context.Context, in *input, res *Result) (any, err
 }
 
 // typeText converts non-empty text to the field's type. machine text (from
-// typed numbers) always uses a decimal point.
-func (f *field) typeText(s string, machine, sheet, d1904 bool) (any, error) {
+// typed numbers) always uses a decimal point. The value goes to out, which
+// is the caller's: a value is large enough for copies to show.
+func (f *field) typeText(s string, machine, sheet, d1904 bool, out *value) error {
 	if f.typ == String {
-		return s, nil
+		out.kind, out.s = vText, s
+		return nil
 	}
 	s = strings.TrimSpace(s)
 	sep := f.sep
@@ -431,54 +456,76 @@ func (f *field) typeText(s string, machine, sheet, d1904 bool) (any, error) {
 		if len(f.tf.num) == 0 {
 			v, err := parseInt(s, sep, sheet)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			return v, nil
+			out.kind, out.i = vInt, v
+			return nil
 		}
 		d, err := f.number(s, sep, sheet)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !d.IsInteger() {
-			return nil, reasonf("%s is not a whole number after round/multiply", d.String())
+			return reasonf("%s is not a whole number after round/multiply", d.String())
 		}
 		if bi := d.BigInt(); !bi.IsInt64() {
-			return nil, reasonError("too large for an int (max 9223372036854775807)")
+			return reasonError("too large for an int (max 9223372036854775807)")
 		} else {
-			return bi.Int64(), nil
+			out.kind, out.i = vInt, bi.Int64()
+			return nil
 		}
 	case Decimal:
+		if len(f.tf.num) == 0 {
+			var n number
+			if err := scanNumber(s, sep, sheet, &n); err != nil {
+				return err
+			}
+			if m, exp, ok := n.small(); ok {
+				out.kind, out.i, out.exp = vDec, m, exp
+				return nil
+			}
+			out.kind, out.x = vAny, n.decimal()
+			return nil
+		}
 		d, err := f.number(s, sep, sheet)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return d, nil
+		out.kind, out.x = vAny, d
+		return nil
 	case Bool:
 		b, ok := parseBool(s)
 		if !ok {
-			return nil, reasonError(boolHelp)
+			return reasonError(boolHelp)
 		}
-		return b, nil
+		out.kind, out.i = vBool, 0
+		if b {
+			out.i = 1
+		}
+		return nil
 	case Date, DateTime:
 		if sheet && isPlainNumber(s) {
 			if f.dates.layout != "" {
 				if t, err := f.dates.parse(s); err == nil {
-					return t, nil
+					out.kind, out.t = vTime, t
+					return nil
 				}
 			}
 			t, err := serialToTime(s, d1904, f.dates.loc)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			return f.dates.finish(t), nil
+			out.kind, out.t = vTime, f.dates.finish(t)
+			return nil
 		}
 		t, err := f.dates.parse(s)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return t, nil
+		out.kind, out.t = vTime, t
+		return nil
 	}
-	return nil, reasonf("unsupported type %q", f.typ)
+	return reasonf("unsupported type %q", f.typ)
 }
 
 // number parses a decimal and applies round/multiply in order.

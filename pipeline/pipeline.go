@@ -107,6 +107,22 @@ type Sink interface {
 	Close(ctx context.Context, commit bool) error
 }
 
+// RowPlanner is implemented by sinks that take a record's values typed, as
+// the mapper makes them, rather than boxed in Item.Values: file sinks, whose
+// whole work per record is formatting those values.
+type RowPlanner interface {
+	// NewRow returns an empty row for one record; the runner hands it to
+	// Mapper.ApplyTo and, when the record mapped cleanly, calls its Plan.
+	NewRow() RowPlan
+}
+
+// RowPlan is one record's row being filled by the mapper.
+type RowPlan interface {
+	mappings.RowWriter
+	// Plan is Sink.Plan for the values written; it.Values is nil.
+	Plan(ctx context.Context, it *Item) (*Plan, error)
+}
+
 // Ordered is implemented by sinks whose output must follow input order.
 type Ordered interface {
 	Ordered() bool

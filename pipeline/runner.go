@@ -301,9 +301,13 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 		slot := make(chan []*result, 1)
 		slots <- slot
 		g.Go(func() error {
+			// one allocation each for the batch's results and items
 			out := make([]*result, len(recs))
+			results := make([]result, len(recs))
+			items := make([]Item, len(recs))
 			for i, rec := range recs {
-				out[i] = r.process(work, rec, setFatal)
+				out[i] = &results[i]
+				r.process(work, rec, setFatal, &results[i], &items[i])
 			}
 			slot <- out
 			return nil
@@ -346,59 +350,71 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 	return readErr
 }
 
-// process maps and plans one record, and applies it when the sink takes
-// writes in any order.
-func (r *runner) process(ctx context.Context, rec *record.Record, setFatal func(error)) *result {
+// process maps and plans one record into res, and applies it when the sink
+// takes writes in any order; item is the record's, for the sink.
+func (r *runner) process(ctx context.Context, rec *record.Record, setFatal func(error), res *result, item *Item) {
 	if r.order != nil {
 		// a row whose key an earlier row has plans only after that one is
 		// written, against what it wrote: the last row of a key wins
 		r.order.wait(ctx, rec.Seq)
 		defer r.order.done(rec.Seq)
 	}
-	res := &result{rec: rec}
+	res.rec = rec
 	if rec.Err != nil {
 		res.outcome, res.err = Failed, rec.Err
-		return res
+		return
 	}
 	if err := ctx.Err(); err != nil {
 		res.outcome, res.err = Failed, fmt.Errorf("not processed, the run stopped: %w", context.Cause(ctx))
-		return res
+		return
 	}
-	m, err := r.mapper.Apply(ctx, rec)
+	var row RowPlan
+	var m mappings.Result
+	var err error
+	if rp, ok := r.sink.(RowPlanner); ok {
+		row = rp.NewRow()
+		m, err = r.mapper.ApplyTo(ctx, rec, row)
+	} else {
+		m, err = r.mapper.Apply(ctx, rec)
+	}
 	if err != nil {
 		if !fatalERP(err) {
 			// a lookup that failed for this record only
 			res.outcome, res.err = Failed, err
-			return res
+			return
 		}
 		setFatal(err)
 		res.outcome, res.err = Failed, err
-		return res
+		return
 	}
 	if m.Skip {
 		res.outcome = Skipped
-		return res
+		return
 	}
 	if len(m.Errs) > 0 {
 		res.outcome, res.err = Failed, fieldErrors(m.Errs)
-		return res
+		return
 	}
-	item := &Item{Rec: rec, Targets: r.mapper.Targets(), Values: m.Values}
-	plan, err := r.sink.Plan(ctx, item)
+	*item = Item{Rec: rec, Targets: r.mapper.Targets(), Values: m.Values}
+	var plan *Plan
+	if row != nil {
+		plan, err = row.Plan(ctx, item)
+	} else {
+		plan, err = r.sink.Plan(ctx, item)
+	}
 	if err != nil && !IsFatal(err) && !fatalERP(err) {
 		res.outcome, res.err = Failed, err
-		return res
+		return
 	}
 	if err != nil {
 		setFatal(err)
 		res.outcome, res.err = Failed, err
-		return res
+		return
 	}
 	res.plan, res.outcome, res.err = plan, plan.Outcome, plan.Err
 	if !r.ordered && r.apply && writes(plan.Outcome) {
 		r.applyJournaled(ctx, res, setFatal)
 	}
-	return res
 }
 
 // applyJournaled writes one planned record, recording in the journal that

@@ -226,7 +226,12 @@ func appendDecimal(buf []byte, d decimal.Decimal, point byte) []byte {
 		}
 		return append(buf, t...)
 	}
-	c := d.CoefficientInt64()
+	return appendUnscaled(buf, d.CoefficientInt64(), exp, point)
+}
+
+// appendUnscaled writes c × 10^exp as appendDecimal does; c has at most 18
+// digits.
+func appendUnscaled(buf []byte, c int64, exp int32, point byte) []byte {
 	if c < 0 {
 		buf = append(buf, '-')
 		c = -c

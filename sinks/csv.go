@@ -3,14 +3,14 @@ package sinks
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
@@ -42,8 +42,9 @@ type CSVSink struct {
 	path    string
 	tmp     *os.File // nil in a dry run
 	bw      *bufio.Writer
-	w       *csv.Writer
+	comma   byte
 	targets []mappings.Target
+	lineCap atomic.Int32 // room a new row starts with
 
 	cm         *charmap.Charmap // nil for UTF-8
 	encName    string
@@ -56,8 +57,9 @@ type CSVSink struct {
 }
 
 var (
-	_ pipeline.Sink    = (*CSVSink)(nil)
-	_ pipeline.Ordered = (*CSVSink)(nil)
+	_ pipeline.Sink       = (*CSVSink)(nil)
+	_ pipeline.Ordered    = (*CSVSink)(nil)
+	_ pipeline.RowPlanner = (*CSVSink)(nil)
 )
 
 // OpenCSV opens a CSV sink. Outside a dry run it creates the parent folders
@@ -77,7 +79,7 @@ func OpenCSV(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (p
 	if spec.LinesSheet != "" || spec.LinesKey != "" || len(spec.LinesColumns) > 0 {
 		return nil, errors.New("sink.lines_sheet applies to xlsx sinks: a CSV file has no second sheet (leave it out for one row per line item)")
 	}
-	s := &CSVSink{path: path, targets: env.Targets, point: '.',
+	s := &CSVSink{path: path, targets: env.Targets, point: '.', comma: comma,
 		neutralize: spec.NeutralizeFormulas == nil || *spec.NeutralizeFormulas,
 		dateLayout: spec.DateFormat, dtLayout: spec.DateTimeFormat}
 	bom := false
@@ -110,6 +112,7 @@ func OpenCSV(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (p
 		s.point = ','
 	}
 	s.typedASCII = isASCII(s.dateLayout) && isASCII(s.dtLayout)
+	s.lineCap.Store(int32(16 * len(env.Targets)))
 	if spec.DecimalComma && comma == ',' && env.Logger != nil {
 		env.Logger.Warn("sink: decimal_comma with delimiter ',' quotes every decimal; delimiter ';' is usual with decimal commas")
 	}
@@ -134,18 +137,20 @@ func OpenCSV(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (p
 	if bom {
 		s.bw.WriteString("\uFEFF")
 	}
-	s.w = csv.NewWriter(s.bw) // writes straight into s.bw, which is large enough
-	s.w.Comma = comma
 	if header != nil {
-		if err := s.w.Write(header); err != nil {
-			discardTemp(s.tmp)
-			return nil, err
+		var line []byte
+		for i, h := range header {
+			if i > 0 {
+				line = append(line, s.comma)
+			}
+			line = appendCSVField(line, h, s.comma)
 		}
+		s.bw.Write(append(line, '\n')) // an error sticks to bw and shows at Close
 	}
 	return s, nil
 }
 
-func csvDelimiter(d string) (rune, error) {
+func csvDelimiter(d string) (byte, error) {
 	switch d {
 	case "", ",":
 		return ',', nil
@@ -162,134 +167,240 @@ func csvDelimiter(d string) (rune, error) {
 // Ordered implements pipeline.Ordered: lines follow input order.
 func (s *CSVSink) Ordered() bool { return true }
 
-// Plan formats and encodes the record's fields. Typed values are appended
-// to one buffer per row and sliced from a single string, so a row costs a
-// few allocations whatever its width.
+// Plan formats and encodes the record's fields.
 func (s *CSVSink) Plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan, error) {
 	if err := checkValues(it, s.targets); err != nil {
 		return nil, err
 	}
-	p := &pipeline.Plan{Item: it, Outcome: pipeline.Created, Key: itemKey(it)}
-	n := len(it.Values)
-	fields := make([]string, n)
-	var spanArr [64]int32
-	spans := spanArr[:0]
-	if 2*n > len(spanArr) {
-		spans = make([]int32, 0, 2*n)
-	}
-	bp := rowBufs.Get().(*[]byte)
-	defer func() {
-		if cap(*bp) <= 64<<10 {
-			rowBufs.Put(bp)
-		}
-	}()
-	buf := (*bp)[:0]
+	r := s.newRow()
 	for i, v := range it.Values {
-		start := len(buf)
-		var text string
-		var isText bool
-		buf, text, isText = s.format(buf, i, v)
-		*bp = buf
-		if len(buf) > start {
-			spans = append(spans, int32(start), int32(len(buf)))
-			continue
-		}
-		spans = append(spans, -1, -1)
-		if isText && s.neutralize {
-			text = xlsxcell.Neutralize(text)
-		}
-		enc, err := s.encode(text)
-		if err != nil {
-			return s.fail(p, i, err), nil
-		}
-		fields[i] = enc
+		r.Value(i, v)
 	}
-	if len(buf) > 0 {
-		all := string(buf)
-		for i := range n {
-			a := spans[2*i]
-			if a < 0 {
-				continue
-			}
-			fields[i] = all[a:spans[2*i+1]]
-			if !s.typedASCII {
-				enc, err := s.encode(fields[i])
-				if err != nil {
-					return s.fail(p, i, err), nil
-				}
-				fields[i] = enc
-			}
+	return r.Plan(ctx, it)
+}
+
+// NewRow implements pipeline.RowPlanner: the mapper writes typed values
+// straight into the row.
+func (s *CSVSink) NewRow() pipeline.RowPlan { return s.newRow() }
+
+// csvRow is one record's line, rendered on the worker that mapped it, quoted
+// and encoded, so that writing it in input order is a copy.
+type csvRow struct {
+	s    *CSVSink
+	line []byte
+	next int // the field expected next
+	bad  int // the field that cannot be written, when err is set
+	err  error
+	plan pipeline.Plan
+}
+
+func (s *CSVSink) newRow() *csvRow {
+	return &csvRow{s: s, line: make([]byte, 0, s.lineCap.Load())}
+}
+
+// field starts field i and returns where its text begins in line.
+func (r *csvRow) field(i int) int {
+	if i != r.next && r.err == nil {
+		r.bad, r.err = i, fmt.Errorf("internal: field %d written when %d was due", i, r.next)
+	}
+	r.next = i + 1
+	if i > 0 {
+		r.line = append(r.line, r.s.comma)
+	}
+	return len(r.line)
+}
+
+// typed ends a field formatted into line from start: typed text is ASCII
+// unless a date layout is not, and needs quoting only with a decimal comma
+// and ',' as the delimiter, or a layout holding one.
+func (r *csvRow) typed(i, start int) {
+	if r.s.typedASCII && !needsQuotes(r.line[start:], r.s.comma) {
+		return
+	}
+	text := string(r.line[start:])
+	r.line = r.line[:start]
+	enc, err := r.s.encode(text)
+	if err != nil {
+		r.fail(i, err)
+		return
+	}
+	r.line = appendCSVField(r.line, enc, r.s.comma)
+}
+
+func (r *csvRow) fail(i int, err error) {
+	if r.err == nil {
+		r.bad, r.err = i, err
+	}
+}
+
+func (r *csvRow) Null(i int) { r.field(i) }
+
+func (r *csvRow) Text(i int, s string) {
+	r.field(i)
+	if r.err != nil {
+		return
+	}
+	if r.s.neutralize {
+		s = xlsxcell.Neutralize(s)
+	}
+	enc, err := r.s.encode(s)
+	if err != nil {
+		r.fail(i, err)
+		return
+	}
+	r.line = appendCSVField(r.line, enc, r.s.comma)
+}
+
+func (r *csvRow) Int(i int, v int64) {
+	start := r.field(i)
+	r.line = strconv.AppendInt(r.line, v, 10)
+	r.typed(i, start)
+}
+
+func (r *csvRow) Decimal(i int, unscaled int64, exp int32) {
+	start := r.field(i)
+	r.line = appendUnscaled(r.line, unscaled, exp, r.s.point)
+	r.typed(i, start)
+}
+
+func (r *csvRow) Bool(i int, v bool) {
+	start := r.field(i)
+	r.line = strconv.AppendBool(r.line, v)
+	r.typed(i, start)
+}
+
+func (r *csvRow) Time(i int, t time.Time) {
+	start := r.field(i)
+	r.line = r.s.appendTime(r.line, i, t)
+	r.typed(i, start)
+}
+
+// Value formats any other value: lists are joined with |, numbers of other
+// widths and big decimals are written in plain notation, and anything
+// unknown as Go prints it, as text.
+func (r *csvRow) Value(i int, v any) {
+	switch v := v.(type) {
+	case nil:
+		r.Null(i)
+	case string:
+		r.Text(i, v)
+	case []string:
+		r.Text(i, strings.Join(v, ListSeparator))
+	case int64:
+		r.Int(i, v)
+	case int:
+		r.Int(i, int64(v))
+	case int32:
+		r.Int(i, int64(v))
+	case int16:
+		r.Int(i, int64(v))
+	case int8:
+		r.Int(i, int64(v))
+	case uint64:
+		start := r.field(i)
+		r.line = strconv.AppendUint(r.line, v, 10)
+		r.typed(i, start)
+	case uint:
+		r.Value(i, uint64(v))
+	case uint32:
+		r.Int(i, int64(v))
+	case uint16:
+		r.Int(i, int64(v))
+	case uint8:
+		r.Int(i, int64(v))
+	case decimal.Decimal:
+		start := r.field(i)
+		r.line = appendDecimal(r.line, v, r.s.point)
+		r.typed(i, start)
+	case *decimal.Decimal:
+		if v == nil {
+			r.Null(i)
+		} else {
+			r.Value(i, *v)
+		}
+	case bool:
+		r.Bool(i, v)
+	case time.Time:
+		r.Time(i, v)
+	case *time.Time:
+		if v == nil {
+			r.Null(i)
+		} else {
+			r.Time(i, *v)
+		}
+	case float64:
+		start := r.field(i)
+		r.line = r.s.appendFloat(r.line, v, 64)
+		r.typed(i, start)
+	case float32:
+		start := r.field(i)
+		r.line = r.s.appendFloat(r.line, float64(v), 32)
+		r.typed(i, start)
+	default:
+		if isNilPointer(v) {
+			r.Null(i)
+		} else {
+			r.Text(i, fmt.Sprint(v))
 		}
 	}
-	p.State = fields
+}
+
+// Plan ends the line.
+func (r *csvRow) Plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan, error) {
+	p := &r.plan
+	p.Item, p.Outcome, p.State = it, pipeline.Created, r
+	if r.err == nil && r.next != len(r.s.targets) {
+		r.bad, r.err = max(0, r.next-1), fmt.Errorf("internal: row has %d of %d fields", r.next, len(r.s.targets))
+	}
+	if r.err != nil {
+		t := r.s.targets[r.bad]
+		p.Outcome, p.Err, p.State = pipeline.Failed, &FieldError{Field: t.Path, Column: t.Column, Err: r.err}, nil
+		return p, nil
+	}
+	r.line = append(r.line, '\n')
+	if c := int32(cap(r.line)); c > r.s.lineCap.Load() {
+		r.s.lineCap.Store(c) // the next rows start with room for a line like this one
+	}
 	return p, nil
 }
 
-var rowBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
-
-func (s *CSVSink) fail(p *pipeline.Plan, i int, err error) *pipeline.Plan {
-	t := s.targets[i]
-	p.Outcome, p.Err = pipeline.Failed, &FieldError{Field: t.Path, Column: t.Column, Err: err}
-	return p
+// appendCSVField writes field as encoding/csv's Writer does: quoted when it
+// holds the delimiter, a quote, a line break or starts with a space (or is
+// \.), quotes doubled, line breaks as they are.
+func appendCSVField[T string | []byte](buf []byte, field T, comma byte) []byte {
+	if !needsQuotes(field, comma) {
+		return append(buf, field...)
+	}
+	buf = append(buf, '"')
+	for i := 0; i < len(field); i++ {
+		if field[i] == '"' {
+			buf = append(buf, '"')
+		}
+		buf = append(buf, field[i])
+	}
+	return append(buf, '"')
 }
 
-// format renders one value: typed values (numbers, dates, bools) are
-// appended to buf; text is returned as it is, isText marking that it may
-// need neutralising. nil appends and returns nothing.
-func (s *CSVSink) format(buf []byte, i int, v any) (out []byte, text string, isText bool) {
-	switch v := v.(type) {
-	case nil:
-		return buf, "", false
-	case string:
-		return buf, v, true
-	case []string:
-		return buf, strings.Join(v, ListSeparator), true
-	case int64:
-		return strconv.AppendInt(buf, v, 10), "", false
-	case int:
-		return strconv.AppendInt(buf, int64(v), 10), "", false
-	case int32:
-		return strconv.AppendInt(buf, int64(v), 10), "", false
-	case int16:
-		return strconv.AppendInt(buf, int64(v), 10), "", false
-	case int8:
-		return strconv.AppendInt(buf, int64(v), 10), "", false
-	case uint64:
-		return strconv.AppendUint(buf, v, 10), "", false
-	case uint:
-		return strconv.AppendUint(buf, uint64(v), 10), "", false
-	case uint32:
-		return strconv.AppendUint(buf, uint64(v), 10), "", false
-	case uint16:
-		return strconv.AppendUint(buf, uint64(v), 10), "", false
-	case uint8:
-		return strconv.AppendUint(buf, uint64(v), 10), "", false
-	case decimal.Decimal:
-		return appendDecimal(buf, v, s.point), "", false
-	case *decimal.Decimal:
-		if v == nil {
-			return buf, "", false
-		}
-		return appendDecimal(buf, *v, s.point), "", false
-	case bool:
-		return strconv.AppendBool(buf, v), "", false
-	case time.Time:
-		return s.appendTime(buf, i, v), "", false
-	case *time.Time:
-		if v == nil {
-			return buf, "", false
-		}
-		return s.appendTime(buf, i, *v), "", false
-	case float64:
-		return s.appendFloat(buf, v, 64), "", false
-	case float32:
-		return s.appendFloat(buf, float64(v), 32), "", false
-	default:
-		if isNilPointer(v) {
-			return buf, "", false
-		}
-		return buf, fmt.Sprint(v), true
+// needsQuotes is encoding/csv's fieldNeedsQuotes for an ASCII delimiter.
+func needsQuotes[T string | []byte](field T, comma byte) bool {
+	if len(field) == 0 {
+		return false
 	}
+	if len(field) == 2 && field[0] == '\\' && field[1] == '.' {
+		return true
+	}
+	for i := 0; i < len(field); i++ {
+		switch field[i] {
+		case '\n', '\r', '"', comma:
+			return true
+		}
+	}
+	if field[0] < utf8.RuneSelf {
+		return unicode.IsSpace(rune(field[0]))
+	}
+	var first [utf8.UTFMax]byte
+	r, _ := utf8.DecodeRune(first[:copy(first[:], field)])
+	return unicode.IsSpace(r)
 }
 
 func (s *CSVSink) appendTime(buf []byte, i int, v time.Time) []byte {
@@ -352,14 +463,14 @@ func (s *CSVSink) encode(text string) (string, error) {
 
 // Apply writes the planned line. Errors are fatal: the file is broken.
 func (s *CSVSink) Apply(ctx context.Context, p *pipeline.Plan) error {
-	fields, ok := p.State.([]string)
+	r, ok := p.State.(*csvRow)
 	if !ok {
 		return pipeline.Fatal(errors.New("internal: CSV sink got a plan it did not make"))
 	}
-	if s.w == nil {
+	if s.bw == nil {
 		return pipeline.Fatal(errors.New("csv sink: opened for a dry run"))
 	}
-	if err := s.w.Write(fields); err != nil {
+	if _, err := s.bw.Write(r.line); err != nil {
 		return pipeline.Fatal(fmt.Errorf("%s: %w", s.path, err))
 	}
 	return nil
@@ -377,11 +488,6 @@ func (s *CSVSink) Close(ctx context.Context, commit bool) error {
 	}
 	if s.tmp == nil {
 		return errors.New("csv sink: a dry run cannot commit")
-	}
-	s.w.Flush()
-	if err := s.w.Error(); err != nil {
-		discardTemp(s.tmp)
-		return fmt.Errorf("%s: %w", s.path, err)
 	}
 	if err := s.bw.Flush(); err != nil {
 		discardTemp(s.tmp)
