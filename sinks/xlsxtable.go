@@ -840,7 +840,7 @@ func SaveAtomic(f *excelize.File, path string) error {
 }
 
 func writeWorkbook(f *excelize.File, tmp *os.File) error {
-	if err := xlsxcell.Write(f, tmp); err != nil { // buffers and streams the zip itself
+	if err := xlsxcell.Write(f, earlyWriteback(tmp)); err != nil { // buffers and streams the zip itself
 		return fmt.Errorf("writing %s: %w", filepath.Base(tmp.Name()), err)
 	}
 	return nil
