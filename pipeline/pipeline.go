@@ -111,9 +111,17 @@ type Sink interface {
 // the mapper makes them, rather than boxed in Item.Values: file sinks, whose
 // whole work per record is formatting those values.
 type RowPlanner interface {
-	// NewRow returns an empty row for one record; the runner hands it to
-	// Mapper.ApplyTo and, when the record mapped cleanly, calls its Plan.
-	NewRow() RowPlan
+	// NewRows returns the rows for a batch of about n records that one
+	// worker maps one after the other; rows of a batch may share memory.
+	NewRows(n int) RowBatch
+}
+
+// RowBatch hands out the rows of one batch in input order.
+type RowBatch interface {
+	// Row returns an empty row for the next record. The runner hands it to
+	// Mapper.ApplyTo and, when the record mapped cleanly, calls its Plan,
+	// before it asks for the next row.
+	Row() RowPlan
 }
 
 // RowPlan is one record's row being filled by the mapper.

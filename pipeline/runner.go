@@ -305,9 +305,13 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 			out := make([]*result, len(recs))
 			results := make([]result, len(recs))
 			items := make([]Item, len(recs))
+			var rows RowBatch
+			if rp, ok := r.sink.(RowPlanner); ok {
+				rows = rp.NewRows(len(recs))
+			}
 			for i, rec := range recs {
 				out[i] = &results[i]
-				r.process(work, rec, setFatal, &results[i], &items[i])
+				r.process(work, rec, setFatal, &results[i], &items[i], rows)
 			}
 			slot <- out
 			return nil
@@ -351,8 +355,9 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 }
 
 // process maps and plans one record into res, and applies it when the sink
-// takes writes in any order; item is the record's, for the sink.
-func (r *runner) process(ctx context.Context, rec *record.Record, setFatal func(error), res *result, item *Item) {
+// takes writes in any order; item is the record's, for the sink. rows is
+// set for sinks that take values typed.
+func (r *runner) process(ctx context.Context, rec *record.Record, setFatal func(error), res *result, item *Item, rows RowBatch) {
 	if r.order != nil {
 		// a row whose key an earlier row has plans only after that one is
 		// written, against what it wrote: the last row of a key wins
@@ -371,8 +376,8 @@ func (r *runner) process(ctx context.Context, rec *record.Record, setFatal func(
 	var row RowPlan
 	var m mappings.Result
 	var err error
-	if rp, ok := r.sink.(RowPlanner); ok {
-		row = rp.NewRow()
+	if rows != nil {
+		row = rows.Row()
 		m, err = r.mapper.ApplyTo(ctx, rec, row)
 	} else {
 		m, err = r.mapper.Apply(ctx, rec)

@@ -44,7 +44,7 @@ type CSVSink struct {
 	bw      *bufio.Writer
 	comma   byte
 	targets []mappings.Target
-	lineCap atomic.Int32 // room a new row starts with
+	lineCap atomic.Int32 // the longest line so far: what a batch makes room for
 
 	cm         *charmap.Charmap // nil for UTF-8
 	encName    string
@@ -112,6 +112,7 @@ func OpenCSV(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (p
 		s.point = ','
 	}
 	s.typedASCII = isASCII(s.dateLayout) && isASCII(s.dtLayout)
+	s.lineCap.Store(int32(8 * len(env.Targets)))
 	if spec.DecimalComma && comma == ',' && env.Logger != nil {
 		env.Logger.Warn("sink: decimal_comma with delimiter ',' quotes every decimal; delimiter ';' is usual with decimal commas")
 	}
@@ -171,39 +172,57 @@ func (s *CSVSink) Plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan, 
 	if err := checkValues(it, s.targets); err != nil {
 		return nil, err
 	}
-	r := s.newRow()
+	r := s.NewRows(1).Row()
 	for i, v := range it.Values {
 		r.Value(i, v)
 	}
 	return r.Plan(ctx, it)
 }
 
-// NewRow implements pipeline.RowPlanner: the mapper writes typed values
-// straight into the row.
-func (s *CSVSink) NewRow() pipeline.RowPlan { return s.newRow() }
+// NewRows implements pipeline.RowPlanner: the mapper writes typed values
+// straight into the rows, and a batch's lines share one buffer.
+func (s *CSVSink) NewRows(n int) pipeline.RowBatch {
+	return &csvBatch{s: s, rows: make([]csvRow, n), buf: make([]byte, 0, n*int(s.lineCap.Load()))}
+}
+
+// csvBatch holds the lines of a batch back to back in buf: each row appends
+// past the end of the lines before it, which are never written again.
+type csvBatch struct {
+	s    *CSVSink
+	rows []csvRow
+	buf  []byte
+}
+
+func (b *csvBatch) Row() pipeline.RowPlan {
+	if len(b.rows) == 0 {
+		b.rows = make([]csvRow, 16) // more rows than announced
+	}
+	r := &b.rows[0]
+	b.rows = b.rows[1:]
+	r.s, r.batch, r.line = b.s, b, b.buf[len(b.buf):]
+	return r
+}
+
+// done takes a planned row's line into the batch buffer, or, when the line
+// outgrew it, gives the rows to come a fresh one.
+func (b *csvBatch) done(r *csvRow) {
+	if cap(r.line) == cap(b.buf)-len(b.buf) {
+		b.buf = b.buf[:len(b.buf)+len(r.line)]
+		return
+	}
+	b.buf = make([]byte, 0, max(4<<10, 8*len(r.line)))
+}
 
 // csvRow is one record's line, rendered on the worker that mapped it, quoted
 // and encoded, so that writing it in input order is a copy.
 type csvRow struct {
-	s    *CSVSink
-	line []byte
-	next int // the field expected next
-	bad  int // the field that cannot be written, when err is set
-	err  error
-	plan pipeline.Plan
-	// arr holds the line when it fits, which saves an allocation per row
-	// (the row is 384 bytes, a size class of its own).
-	arr [224]byte
-}
-
-func (s *CSVSink) newRow() *csvRow {
-	r := &csvRow{s: s}
-	if c := int(s.lineCap.Load()); c > len(r.arr) {
-		r.line = make([]byte, 0, c)
-	} else {
-		r.line = r.arr[:0]
-	}
-	return r
+	s     *CSVSink
+	batch *csvBatch
+	line  []byte
+	next  int // the field expected next
+	bad   int // the field that cannot be written, when err is set
+	err   error
+	plan  pipeline.Plan
 }
 
 // field starts field i and returns where its text begins in line.
@@ -366,8 +385,9 @@ func (r *csvRow) Plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan, e
 		return p, nil
 	}
 	r.line = append(r.line, '\n')
+	r.batch.done(r)
 	if c := int32(len(r.line)); c > r.s.lineCap.Load() {
-		r.s.lineCap.Store(c) // the next rows start with room for a line like this one
+		r.s.lineCap.Store(c) // batches to come make room for lines like this one
 	}
 	return p, nil
 }

@@ -2,8 +2,15 @@ package sinks
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/wawi-etl/etl/pipeline"
 )
 
 // FuzzCSVLine checks that lines rendered on the workers are byte for byte
@@ -49,4 +56,77 @@ func FuzzCSVLine(f *testing.F) {
 			t.Errorf("fields %q with %q:\n got %q\nwant %q", fields, comma, got, want.Bytes())
 		}
 	})
+}
+
+// TestCSVRowBatch: rows of a batch share one buffer. A row the mapper
+// abandons (its record failed) leaves nothing behind, a line longer than the
+// buffer gets its own, and a batch hands out more rows than announced.
+func TestCSVRowBatch(t *testing.T) {
+	dir := t.TempDir()
+	tgs := targets("SKU:string", "Qty:int", "Price:decimal")
+	s := openCSV(t, &pipeline.SinkSpec{Path: "out.csv", Delimiter: ";"}, env(dir, tgs))
+	ctx := context.Background()
+	b := s.NewRows(2)
+	var plans []*pipeline.Plan
+	plan := func(r pipeline.RowPlan) {
+		p, err := r.Plan(ctx, &pipeline.Item{Targets: tgs})
+		if err != nil || p.Outcome != pipeline.Created {
+			t.Fatalf("plan: %v %v", err, p.Err)
+		}
+		plans = append(plans, p)
+	}
+	r := b.Row()
+	r.Text(0, "A-1")
+	r.Int(1, 3)
+	r.Decimal(2, 1990, -2)
+	plan(r)
+
+	r = b.Row() // abandoned after two fields
+	r.Text(0, "NOT-WRITTEN")
+	r.Int(1, 99)
+
+	long := strings.Repeat("x", 5000)
+	r = b.Row()
+	r.Text(0, long)
+	r.Null(1)
+	r.Decimal(2, -5, 0)
+	plan(r)
+
+	for i := range 40 { // past the announced two rows
+		r = b.Row()
+		r.Text(0, "B;"+strconv.Itoa(i))
+		r.Int(1, int64(i))
+		r.Value(2, dec("0.5"))
+		plan(r)
+	}
+	for _, p := range plans {
+		if err := s.Apply(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	want := "SKU;Qty;Price\nA-1;3;19.90\n" + long + ";;-5\n"
+	for i := range 40 {
+		want += fmt.Sprintf("\"B;%d\";%d;0.5\n", i, i)
+	}
+	if got := string(readFile(t, filepath.Join(dir, "out.csv"))); got != want {
+		t.Errorf("file:\n%.300s\nwant:\n%.300s", got, want)
+	}
+}
+
+// TestCSVRowOutOfOrder: a row written out of target order fails its record
+// instead of shifting columns.
+func TestCSVRowOutOfOrder(t *testing.T) {
+	tgs := targets("SKU:string", "Qty:int")
+	s := openCSV(t, &pipeline.SinkSpec{Path: "out.csv"}, env(t.TempDir(), tgs))
+	defer s.Close(context.Background(), false)
+	r := s.NewRows(1).Row()
+	r.Int(1, 3)
+	r.Text(0, "A")
+	p, err := r.Plan(context.Background(), &pipeline.Item{Targets: tgs})
+	if err != nil || p.Outcome != pipeline.Failed || !strings.Contains(p.Err.Error(), "internal") {
+		t.Fatalf("got %v %v %v", err, p.Outcome, p.Err)
+	}
 }

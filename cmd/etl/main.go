@@ -5,10 +5,15 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
+	"runtime/trace"
 )
 
 func main() {
-	os.Exit(profiled(func() int { return allocProfiled(func() int { return run(os.Args[1:], os.Stdout, os.Stderr) }) }))
+	os.Exit(profiled(func() int {
+		return traced(func() int {
+			return allocProfiled(func() int { return run(os.Args[1:], os.Stdout, os.Stderr) })
+		})
+	}))
 }
 
 // profiled writes a CPU profile of fn to $ETL_CPUPROFILE when it is set: the
@@ -29,6 +34,25 @@ func profiled(fn func() int) int {
 	}
 	defer f.Close()
 	defer pprof.StopCPUProfile()
+	return fn()
+}
+
+// traced writes an execution trace of fn to $ETL_TRACE (go tool trace).
+func traced(fn func() int) int {
+	path := os.Getenv("ETL_TRACE")
+	if path == "" {
+		return fn()
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = trace.Start(f)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "etl: ETL_TRACE:", err)
+		return fn()
+	}
+	defer f.Close()
+	defer trace.Stop()
 	return fn()
 }
 
