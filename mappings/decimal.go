@@ -483,6 +483,47 @@ func parseDecimalSheet(s string, sep DecimalSep) (decimal.Decimal, error) {
 	return n.decimal(), nil
 }
 
+// plainDecimal is the fast path for the common decimal: an optional sign,
+// at most 18 digits, and at most one decimal separator between digits, the
+// one sep names (with SepAuto: none). It gives m × 10^exp as scanNumber and
+// number.small would; ok=false leaves the text to them.
+func plainDecimal(s string, sep DecimalSep) (m int64, exp int32, ok bool) {
+	var point byte
+	switch sep {
+	case SepPoint:
+		point = '.'
+	case SepComma:
+		point = ','
+	}
+	i := 0
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		i = 1
+	}
+	digits, frac := 0, -1 // frac: digits after the separator, -1 before it
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case isDigit(c):
+			m = m*10 + int64(c-'0')
+			digits++
+			if frac >= 0 {
+				frac++
+			}
+		case c == point && point != 0 && frac < 0 && digits > 0:
+			frac = 0
+		default:
+			return 0, 0, false
+		}
+	}
+	if digits == 0 || digits > 18 || frac == 0 {
+		return 0, 0, false
+	}
+	if s[0] == '-' {
+		m = -m
+	}
+	return m, int32(-max(frac, 0)), true
+}
+
 // parseInt reads an int64 with the same rules as ParseDecimal; the value must
 // be whole ("1.000" with decimal: comma is 1000; "1.5" is an error).
 func parseInt(s string, sep DecimalSep, sheet bool) (int64, error) {

@@ -240,3 +240,28 @@ func FuzzParseDecimal(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPlainDecimal: the fast path agrees with the full parser on every text
+// it takes.
+func FuzzPlainDecimal(f *testing.F) {
+	for _, s := range []string{"19.90", "-0,50", "+7", "007.5", "1.", ".5", "1,234", "123456789012345678", "1234567890123456789", "12.5.1", "-"} {
+		f.Add(s, uint8(0))
+		f.Add(s, uint8(1))
+		f.Add(s, uint8(2))
+	}
+	f.Fuzz(func(t *testing.T, s string, sepByte uint8) {
+		sep := DecimalSep(sepByte % 3)
+		m, exp, ok := plainDecimal(s, sep)
+		if !ok {
+			return
+		}
+		var n number
+		if err := scanNumber(s, sep, false, &n); err != nil {
+			t.Fatalf("plainDecimal(%q, %v) = %d e%d, the parser says %v", s, sep, m, exp, err)
+		}
+		wm, wexp, wok := n.small()
+		if !wok || wm != m || wexp != exp {
+			t.Fatalf("plainDecimal(%q, %v) = %d e%d, the parser %d e%d (%v)", s, sep, m, exp, wm, wexp, wok)
+		}
+	})
+}

@@ -476,6 +476,12 @@ func (f *field) typeText(s string, machine, sheet, d1904 bool, out *value) error
 		}
 	case Decimal:
 		if len(f.tf.num) == 0 {
+			if !sheet {
+				if m, exp, ok := plainDecimal(s, sep); ok {
+					out.kind, out.i, out.exp = vDec, m, exp
+					return nil
+				}
+			}
 			var n number
 			if err := scanNumber(s, sep, sheet, &n); err != nil {
 				return err

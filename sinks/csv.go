@@ -43,6 +43,7 @@ type CSVSink struct {
 	tmp     *os.File // nil in a dry run
 	bw      *bufio.Writer
 	comma   byte
+	special *csvSpecial
 	targets []mappings.Target
 	lineCap atomic.Int32 // the longest line so far: what a batch makes room for
 
@@ -79,7 +80,7 @@ func OpenCSV(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (p
 	if spec.LinesSheet != "" || spec.LinesKey != "" || len(spec.LinesColumns) > 0 {
 		return nil, errors.New("sink.lines_sheet applies to xlsx sinks: a CSV file has no second sheet (leave it out for one row per line item)")
 	}
-	s := &CSVSink{path: path, targets: env.Targets, point: '.', comma: comma,
+	s := &CSVSink{path: path, targets: env.Targets, point: '.', comma: comma, special: newCSVSpecial(comma),
 		neutralize: spec.NeutralizeFormulas == nil || *spec.NeutralizeFormulas,
 		dateLayout: spec.DateFormat, dtLayout: spec.DateTimeFormat}
 	bom := false
@@ -143,7 +144,7 @@ func OpenCSV(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (p
 			if i > 0 {
 				line = append(line, s.comma)
 			}
-			line = appendCSVField(line, h, s.comma)
+			line = appendCSVField(line, h, s.special)
 		}
 		s.bw.Write(append(line, '\n')) // an error sticks to bw and shows at Close
 	}
@@ -241,7 +242,7 @@ func (r *csvRow) field(i int) int {
 // unless a date layout is not, and needs quoting only with a decimal comma
 // and ',' as the delimiter, or a layout holding one.
 func (r *csvRow) typed(i, start int) {
-	if r.s.typedASCII && !needsQuotes(r.line[start:], r.s.comma) {
+	if r.s.typedASCII && !needsQuotes(r.line[start:], r.s.special) {
 		return
 	}
 	text := string(r.line[start:])
@@ -251,7 +252,7 @@ func (r *csvRow) typed(i, start int) {
 		r.fail(i, err)
 		return
 	}
-	r.line = appendCSVField(r.line, enc, r.s.comma)
+	r.line = appendCSVField(r.line, enc, r.s.special)
 }
 
 func (r *csvRow) fail(i int, err error) {
@@ -275,7 +276,7 @@ func (r *csvRow) Text(i int, s string) {
 		r.fail(i, err)
 		return
 	}
-	r.line = appendCSVField(r.line, enc, r.s.comma)
+	r.line = appendCSVField(r.line, enc, r.s.special)
 }
 
 func (r *csvRow) Int(i int, v int64) {
@@ -392,11 +393,22 @@ func (r *csvRow) Plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan, e
 	return p, nil
 }
 
+// csvSpecial marks the bytes that make encoding/csv quote a field: the
+// delimiter, the quote and line breaks. A table is faster than comparing
+// each byte four times, and text is most of a file.
+type csvSpecial [256]bool
+
+func newCSVSpecial(comma byte) *csvSpecial {
+	var t csvSpecial
+	t['\n'], t['\r'], t['"'], t[comma] = true, true, true, true
+	return &t
+}
+
 // appendCSVField writes field as encoding/csv's Writer does: quoted when it
 // holds the delimiter, a quote, a line break or starts with a space (or is
 // \.), quotes doubled, line breaks as they are.
-func appendCSVField[T string | []byte](buf []byte, field T, comma byte) []byte {
-	if !needsQuotes(field, comma) {
+func appendCSVField[T string | []byte](buf []byte, field T, sp *csvSpecial) []byte {
+	if !needsQuotes(field, sp) {
 		return append(buf, field...)
 	}
 	buf = append(buf, '"')
@@ -410,7 +422,7 @@ func appendCSVField[T string | []byte](buf []byte, field T, comma byte) []byte {
 }
 
 // needsQuotes is encoding/csv's fieldNeedsQuotes for an ASCII delimiter.
-func needsQuotes[T string | []byte](field T, comma byte) bool {
+func needsQuotes[T string | []byte](field T, sp *csvSpecial) bool {
 	if len(field) == 0 {
 		return false
 	}
@@ -418,8 +430,7 @@ func needsQuotes[T string | []byte](field T, comma byte) bool {
 		return true
 	}
 	for i := 0; i < len(field); i++ {
-		switch field[i] {
-		case '\n', '\r', '"', comma:
+		if sp[field[i]] {
 			return true
 		}
 	}
@@ -432,10 +443,31 @@ func needsQuotes[T string | []byte](field T, comma byte) bool {
 }
 
 func (s *CSVSink) appendTime(buf []byte, i int, v time.Time) []byte {
+	layout := s.dtLayout
 	if s.targets[i].Type == mappings.Date {
-		return v.AppendFormat(buf, s.dateLayout)
+		layout = s.dateLayout
 	}
-	return v.AppendFormat(buf, s.dtLayout)
+	// the default layouts by hand: AppendFormat interprets the layout anew
+	// for every value
+	if y := v.Year(); y >= 0 && y <= 9999 {
+		switch layout {
+		case DefaultCSVDateLayout:
+			_, m, d := v.Date()
+			return appendDate(buf, y, int(m), d)
+		case DefaultCSVDateTimeLayout:
+			_, m, d := v.Date()
+			hh, mm, ss := v.Clock()
+			buf = append(appendDate(buf, y, int(m), d), ' ')
+			return append(buf, byte('0'+hh/10), byte('0'+hh%10), ':', byte('0'+mm/10), byte('0'+mm%10), ':', byte('0'+ss/10), byte('0'+ss%10))
+		}
+	}
+	return v.AppendFormat(buf, layout)
+}
+
+// appendDate writes yyyy-mm-dd for a year of four digits.
+func appendDate(buf []byte, y, m, d int) []byte {
+	return append(buf, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10))
 }
 
 // appendFloat writes a float64 in plain notation, shortest round-trip digits.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wawi-etl/etl/pipeline"
 )
@@ -46,9 +47,9 @@ func FuzzCSVLine(f *testing.F) {
 				got = append(got, comma)
 			}
 			if i == 1 {
-				got = appendCSVField(got, []byte(fl), comma) // the typed path
+				got = appendCSVField(got, []byte(fl), newCSVSpecial(comma)) // the typed path
 			} else {
-				got = appendCSVField(got, fl, comma)
+				got = appendCSVField(got, fl, newCSVSpecial(comma))
 			}
 		}
 		got = append(got, '\n')
@@ -128,5 +129,27 @@ func TestCSVRowOutOfOrder(t *testing.T) {
 	p, err := r.Plan(context.Background(), &pipeline.Item{Targets: tgs})
 	if err != nil || p.Outcome != pipeline.Failed || !strings.Contains(p.Err.Error(), "internal") {
 		t.Fatalf("got %v %v %v", err, p.Outcome, p.Err)
+	}
+}
+
+// TestCSVDefaultLayoutsByHand: the hand-written default layouts print what
+// time.Format prints, across years, months and clock times.
+func TestCSVDefaultLayoutsByHand(t *testing.T) {
+	s := &CSVSink{dateLayout: DefaultCSVDateLayout, dtLayout: DefaultCSVDateTimeLayout, targets: targets("D:date", "T:datetime")}
+	loc := time.FixedZone("CET", 3600)
+	for _, v := range []time.Time{
+		time.Date(2026, 11, 23, 9, 5, 7, 0, time.UTC),
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(999, 12, 31, 23, 59, 59, 999, loc),
+		time.Date(9999, 2, 28, 12, 0, 0, 0, loc),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), // five digits: time.Format's way
+		time.Date(-5, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		if got, want := string(s.appendTime(nil, 0, v)), v.Format(DefaultCSVDateLayout); got != want {
+			t.Errorf("date %v: %q, want %q", v, got, want)
+		}
+		if got, want := string(s.appendTime(nil, 1, v)), v.Format(DefaultCSVDateTimeLayout); got != want {
+			t.Errorf("datetime %v: %q, want %q", v, got, want)
+		}
 	}
 }
