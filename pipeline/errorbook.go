@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -122,9 +123,13 @@ func (b *errorBook) add(rec *record.Record, reason error) error {
 		// document sources have no columns; keep the document for reference
 		row = append(row, excelize.Cell{Value: fmt.Sprint(rec.Doc)})
 	}
-	srcRow := fmt.Sprint(rec.Row)
+	// a number, so the sheet sorts by it
+	var srcRow any = rec.Row
 	if b.rowCol >= 0 && b.rowCol < len(rec.Fields) && rec.Fields[b.rowCol] != "" {
 		srcRow = rec.Fields[b.rowCol] // keep pointing at the first file's row
+		if n, err := strconv.Atoi(rec.Fields[b.rowCol]); err == nil {
+			srcRow = n
+		}
 	}
 	field, column := "", ""
 	var fe *mappings.FieldError

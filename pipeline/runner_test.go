@@ -185,6 +185,27 @@ func TestErrorWorkbookReimportLoop(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "reports2", "errors.xlsx")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a clean re-import must not leave an errors.xlsx: %v", err)
 	}
+
+	// a fix that fails again: the new workbook still points at the row of
+	// the first file, as a number
+	f, err = excelize.OpenFile(book)
+	must(t, err)
+	must(t, f.SetCellValue("Errors", "B3", "einundzwanzig"))
+	must(t, f.Save())
+	f.Close()
+	_, err = pipeline.Run(context.Background(), fixed, pipeline.RunOptions{ReportDir: filepath.Join(dir, "reports3")})
+	must(t, err)
+	f, err = excelize.OpenFile(filepath.Join(dir, "reports3", "errors.xlsx"))
+	must(t, err)
+	defer f.Close()
+	rows, err = f.GetRows("Errors")
+	must(t, err)
+	if len(rows) != 2 || rows[1][0] != "A-00021" || rows[1][4] != "23" {
+		t.Fatalf("second errors.xlsx = %q", rows)
+	}
+	if typ, _ := f.GetCellType("Errors", "E2"); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+		t.Errorf("_row is stored as text (%v), want a number", typ)
+	}
 }
 
 func TestDryRunWritesNoOutput(t *testing.T) {
