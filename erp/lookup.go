@@ -52,6 +52,7 @@ type Lookups struct {
 	// create, by lower-cased key.
 	phMu         sync.Mutex
 	placeholders map[string]int64
+	phNames      []string // by -id-1: the path as the first record wrote it
 
 	mu     sync.Mutex
 	lists  map[string]*listTable // by resource name
@@ -80,8 +81,20 @@ func (l *Lookups) placeholder(key string) int64 {
 	if !ok {
 		id = -int64(len(l.placeholders) + 1)
 		l.placeholders[k] = id
+		l.phNames = append(l.phNames, strings.Join(splitPath(key), " > "))
 	}
 	return id
+}
+
+// PlaceholderName names what a placeholder id of a dry run stands for
+// (Werkzeug > Messwerkzeuge), so that reports can show it instead of -1.
+func (l *Lookups) PlaceholderName(id int64) (string, bool) {
+	l.phMu.Lock()
+	defer l.phMu.Unlock()
+	if id >= 0 || -id > int64(len(l.phNames)) {
+		return "", false
+	}
+	return l.phNames[-id-1], true
 }
 
 // nameTables are the tables whose key is a Name and result an Id.

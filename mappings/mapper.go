@@ -719,7 +719,8 @@ func (c *compiler) compile() *Mapper {
 				}
 			}
 			m.fields = append(m.fields, f)
-			m.targets = append(m.targets, Target{Path: f.target, Type: f.typ, Column: f.column})
+			creates := f.lookup != nil && f.lookup.erp != nil && f.lookup.erp.create
+			m.targets = append(m.targets, Target{Path: f.target, Type: f.typ, Column: f.column, Creates: creates})
 		}
 	}
 	if c.exprs != nil {

@@ -126,8 +126,8 @@ mapping:
     - {target: Cost, column: EK, type: decimal, transforms: [{multiply: "1.19"}, {round: 2}]}
 `, h, Options{})
 	wantTargets := []Target{
-		{"SKU", String, "SKU"}, {"Price", Decimal, "Preis"}, {"Qty", Int, "Menge"}, {"Active", Bool, "Aktiv"},
-		{"Date", Date, "Datum"}, {"At", DateTime, "Zeit"}, {"Tags", List, "Tags"}, {"Weight", Decimal, "Gewicht"}, {"Cost", Decimal, "EK"},
+		{Path: "SKU", Type: String, Column: "SKU"}, {Path: "Price", Type: Decimal, Column: "Preis"}, {Path: "Qty", Type: Int, Column: "Menge"}, {Path: "Active", Type: Bool, Column: "Aktiv"},
+		{Path: "Date", Type: Date, Column: "Datum"}, {Path: "At", Type: DateTime, Column: "Zeit"}, {Path: "Tags", Type: List, Column: "Tags"}, {Path: "Weight", Type: Decimal, Column: "Gewicht"}, {Path: "Cost", Type: Decimal, Column: "EK"},
 	}
 	if !reflect.DeepEqual(m.Targets(), wantTargets) {
 		t.Errorf("targets %+v", m.Targets())

@@ -104,6 +104,10 @@ type Target struct {
 	// Column is the source column the value came from, "" for constants and
 	// expressions; reports use it to point at the offending cell.
 	Column string
+	// Creates marks a value from an ERP lookup that creates what it does not
+	// find (categories): in a planning pass, a negative id stands for one
+	// that would be created.
+	Creates bool
 }
 
 // Transform is one step applied to a value before it is typed, written in a

@@ -107,6 +107,11 @@ type DiffReport struct {
 
 	changes, creates, errs *diffTable
 
+	// placeholder names the ids a planning pass gave to what it would
+	// create; createPaths are the targets such ids can appear in.
+	placeholder func(int64) (string, bool)
+	createPaths map[string]bool
+
 	// creates columns, one per mapping target path
 	createCols []mappings.Target
 	createIdx  map[string]int
@@ -232,6 +237,49 @@ func (d *DiffReport) makeStyles() error {
 // row per record with the values it is created with; failures to Errors.
 // A record whose plan wrote something but whose write failed is listed with
 // the outcome failed in Changes or Creates as well as in Errors.
+// SetPlaceholders makes the report show what a placeholder id stands for
+// (a category the run would create) rather than the id, in the targets
+// marked Creates.
+func (d *DiffReport) SetPlaceholders(name func(id int64) (string, bool)) { d.placeholder = name }
+
+// planned returns v, or the name of what it would create when v is a
+// placeholder id in a target that creates.
+func (d *DiffReport) planned(tgts []mappings.Target, path string, v any) any {
+	if d.placeholder == nil {
+		return v
+	}
+	if d.createPaths == nil {
+		d.createPaths = map[string]bool{}
+		for _, t := range tgts {
+			if t.Creates {
+				d.createPaths[t.Path] = true
+			}
+		}
+	}
+	if !d.createPaths[path] {
+		return v
+	}
+	var id int64
+	switch x := v.(type) {
+	case int64:
+		id = x
+	case int:
+		id = int64(x)
+	case json.Number:
+		n, err := x.Int64()
+		if err != nil {
+			return v
+		}
+		id = n
+	default:
+		return v
+	}
+	if name, ok := d.placeholder(id); ok && id < 0 {
+		return "(new) " + name
+	}
+	return v
+}
+
 func (d *DiffReport) Add(rec *record.Record, plan *Plan, outcome Outcome, err error) error {
 	if d.done {
 		return errDiffDone
@@ -277,6 +325,9 @@ func (d *DiffReport) addChanges(row int, key string, plan *Plan, outcome Outcome
 		d.countField(c.Field)
 		d.nChanges++
 		old, nw := diffNorm(c.Old), diffNorm(c.New)
+		if plan.Item != nil {
+			nw = d.planned(plan.Item.Targets, c.Field, nw)
+		}
 		pct, hasPct := diffPercent(old, nw)
 		if t.start(d) {
 			d.intCell(t, 0, int64(row))
@@ -340,7 +391,7 @@ func (d *DiffReport) addCreate(row int, key string, plan *Plan, outcome Outcome)
 		d.textCell(t, 2, oc)
 		for _, i := range order {
 			if i < len(vals) {
-				d.valueCell(t, 3+idx[i], diffNorm(vals[i]), tgts[i].Type)
+				d.valueCell(t, 3+idx[i], d.planned(tgts, tgts[i].Path, diffNorm(vals[i])), tgts[i].Type)
 			}
 		}
 		d.finish(t)
@@ -353,7 +404,7 @@ func (d *DiffReport) addCreate(row int, key string, plan *Plan, outcome Outcome)
 		}
 		for i, v := range vals {
 			if i < len(idx) {
-				h.Cells[idx[i]] = diffHTMLValue(diffNorm(v))
+				h.Cells[idx[i]] = diffHTMLValue(d.planned(tgts, tgts[i].Path, diffNorm(v)))
 			}
 		}
 		d.hCreates = append(d.hCreates, h)

@@ -1091,3 +1091,50 @@ func BenchmarkDiffReportAdd(b *testing.B) {
 		}
 	}
 }
+
+// TestDiffReportNamesPlaceholders: a category the planning pass would
+// create shows as its name, in the workbook and the HTML, where it came
+// from a lookup that creates; a negative number elsewhere stays a number.
+func TestDiffReportNamesPlaceholders(t *testing.T) {
+	dir := t.TempDir()
+	d, err := NewDiffReport(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.SetPlaceholders(func(id int64) (string, bool) {
+		if id == -1 {
+			return "Werkzeug > Messwerkzeuge", true
+		}
+		return "", false
+	})
+	tg := []mappings.Target{{Path: "SKU"}, {Path: "Categories[0].CategoryId", Type: mappings.Int, Creates: true}, {Path: "Stock", Type: mappings.Int}}
+	create := &Plan{Outcome: Created, Key: "A-1", Item: &Item{Rec: diffRec(2), Targets: tg, Values: []any{"A-1", int64(-1), int64(-1)}}}
+	update := &Plan{Outcome: Updated, Key: "A-2", Item: &Item{Rec: diffRec(3), Targets: tg},
+		Changes: []Change{{Field: "Categories[0].CategoryId", Old: json.Number("4"), New: json.Number("-1")}}}
+	for _, p := range []*Plan{create, update} {
+		if err := d.Add(p.Item.Rec, p, p.Outcome, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x, h, err := d.Close(&Summary{Job: "j", DryRun: true, RecordsRead: 2, Created: 1, Updated: 1}, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	creates, _ := f.GetRows("Creates")
+	changes, _ := f.GetRows("Changes")
+	if len(creates) != 2 || creates[1][4] != "(new) Werkzeug > Messwerkzeuge" || creates[1][5] != "-1" {
+		t.Errorf("Creates = %q", creates)
+	}
+	if len(changes) != 2 || changes[1][3] != "4" || changes[1][4] != "(new) Werkzeug > Messwerkzeuge" {
+		t.Errorf("Changes = %q", changes)
+	}
+	html, _ := os.ReadFile(h)
+	if !strings.Contains(string(html), "(new) Werkzeug &gt; Messwerkzeuge") {
+		t.Errorf("the HTML report does not name the new category")
+	}
+}

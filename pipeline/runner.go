@@ -658,6 +658,9 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 	if err != nil {
 		return &StartError{fmt.Errorf("diff report: %w", err)}
 	}
+	if pn, ok := o.Resolver.(interface{ PlaceholderName(int64) (string, bool) }); ok {
+		diff.SetPlaceholders(pn.PlaceholderName) // this pass creates nothing
+	}
 	r.apply, r.guard, r.diff = false, g, diff
 	r.keys = newKeyOrder()
 	o.Progress.Phase("planning", -1)

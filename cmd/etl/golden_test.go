@@ -64,7 +64,8 @@ func TestGoldenJobs(t *testing.T) {
 				t.Setenv("WAWI_API_KEY", "k")
 			}
 			// one worker: a dry run numbers the categories it would create
-			// (-1, -2, ...) in the order it meets them
+			// (-1, -2, ...) in the order it meets them; the diff shows their
+			// names, and the requests come in a fixed order
 			args := []string{"run", "--no-progress", "--concurrency", "1", "--report-dir", reports, "--state-dir", filepath.Join(dir, "state")}
 			for _, s := range c.set {
 				args = append(args, "--set", s)
