@@ -41,11 +41,18 @@ type XLSXSource struct {
 	fmtRows *excelize.Rows
 	fmtRow  int
 
-	seq   int64
-	calls uint
+	seq      int64
+	calls    uint
+	estimate int64 // records guessed before reading; see SizeEstimate
 }
 
 var _ pipeline.Source = (*XLSXSource)(nil)
+
+// SizeEstimate guesses how many records the sheet holds from its dimension
+// (or its size), before reading the rows (0 when unknown): a hint for
+// choices made before the end is reached (the ERP sink's index or search),
+// never a count; blank rows and a stale dimension make it off.
+func (s *XLSXSource) SizeEstimate() int64 { return s.estimate }
 
 // OpenXLSX opens an XLSX source; it is a pipeline.SourceFactory. It reads
 // the header row before returning.
@@ -120,9 +127,12 @@ func (s *XLSXSource) open(path, sheetOpt string, headerRow, skip int) error {
 	// that loses column names, at its end even without a trace in the row.
 	// A merge that starts in the header row and spans one column (a header
 	// of two rows, read from the first) loses nothing and is allowed.
-	merges, _ := sheetMerges(path, sheet)
+	scan, _ := scanSheet(path, sheet)
+	if scan.lastRow > 0 {
+		s.estimate = max(0, scan.lastRow-int64(headerRow+skip))
+	}
 	var bad []string
-	for _, m := range merges {
+	for _, m := range scan.merges {
 		if m.r1 <= headerRow && headerRow <= m.r2 && (m.c2 > m.c1 || m.r1 < headerRow) {
 			bad = append(bad, m.ref)
 		}

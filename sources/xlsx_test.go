@@ -1,8 +1,12 @@
 package sources
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -384,5 +388,115 @@ func TestScanMergeRefs(t *testing.T) {
 		if err != nil || len(got) != 1 || got[0] != "B2:C2" {
 			t.Fatalf("shift %d: %q %v", shift, got, err)
 		}
+	}
+}
+
+// TestXLSXSizeEstimate: the sheet's dimension tells how many records to
+// expect before any is read; a sheet whose writer could not know it (a
+// streaming writer writes A1) is estimated from the size of its part.
+func TestXLSXSizeEstimate(t *testing.T) {
+	rows := make([][]any, 3000)
+	for i := range rows {
+		rows[i] = []any{fmt.Sprintf("A-%05d", i), "Schraube M4", 1.25}
+	}
+	dir := saveBook(t, func(f *excelize.File) {
+		setRows(t, f, "Sheet1", 1, append([][]any{{"SKU", "Name", "Preis"}}, rows...)...)
+	})
+	// excelize writes the dimension A1; Excel and LibreOffice the range
+	in := filepath.Join(dir, "in.xlsx")
+	rewriteZipPart(t, in, "xl/worksheets/sheet1.xml", func(b []byte) []byte {
+		return bytes.Replace(b, []byte(`<dimension ref="A1">`), []byte(`<dimension ref="A1:C3001">`), 1)
+	})
+	src, err := openXLSXDir(t, dir, pipeline.SourceSpec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := src.SizeEstimate(); got != 3000 {
+		t.Errorf("estimate %d, want the 3000 records the dimension A1:C3001 gives", got)
+	}
+	src.Close()
+	src, err = openXLSXDir(t, dir, pipeline.SourceSpec{HeaderRow: 1, Skip: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := src.SizeEstimate(); got != 2990 {
+		t.Errorf("estimate with 10 rows skipped %d, want 2990", got)
+	}
+	src.Close()
+
+	dir = saveBook(t, func(f *excelize.File) {
+		sw, err := f.NewStreamWriter("Sheet1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = sw.SetRow("A1", []any{"SKU", "Name", "Preis"})
+		for i := 2; i <= 5001; i++ {
+			_ = sw.SetRow(cellName(0, i), []any{fmt.Sprintf("A-%05d", i), "Schraube M4", 1.25})
+		}
+		if err := sw.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	src, err = openXLSXDir(t, dir, pipeline.SourceSpec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := src.SizeEstimate(); got < 4750 || got > 5250 {
+		t.Errorf("estimate of a streamed sheet %d, want 5000 ± 5%%", got)
+	}
+	n := 0
+	for {
+		if _, err := src.Next(context.Background()); err != nil {
+			break
+		}
+		n++
+	}
+	if n != 5000 {
+		t.Errorf("read %d records", n)
+	}
+}
+
+// rewriteZipPart rewrites the zip at path with one part changed by edit.
+func rewriteZipPart(t *testing.T, path, name string, edit func([]byte) []byte) {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	found := false
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Name == name {
+			nb := edit(b)
+			found = !bytes.Equal(nb, b)
+			b = nb
+		}
+		w, err := zw.Create(f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	zr.Close()
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !found {
+		t.Fatalf("%s: part %s missing or unchanged", path, name)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
