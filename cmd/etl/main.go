@@ -3,73 +3,63 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime/pprof"
 	"runtime/trace"
 )
 
 func main() {
-	os.Exit(profiled(func() int {
-		return traced(func() int {
-			return allocProfiled(func() int { return run(os.Args[1:], os.Stdout, os.Stderr) })
+	os.Exit(instrumented(func() int { return run(os.Args[1:], os.Stdout, os.Stderr) }))
+}
+
+// instrument is a profile of the binary that an environment variable asks
+// for: the benchmarks run etl as a child process, and that is where the
+// time they report goes.
+type instrument struct {
+	env   string
+	start func(io.Writer) error // nil: written at the end only
+	stop  func(io.Writer) error
+}
+
+var instruments = []instrument{
+	{"ETL_CPUPROFILE", pprof.StartCPUProfile, func(io.Writer) error { pprof.StopCPUProfile(); return nil }},
+	{"ETL_TRACE", trace.Start, func(io.Writer) error { trace.Stop(); return nil }},
+	{"ETL_MEMPROFILE", nil, func(w io.Writer) error { return pprof.Lookup("allocs").WriteTo(w, 0) }},
+}
+
+// instrumented runs fn with the profiles the environment asks for, each
+// written to the file its variable names.
+func instrumented(fn func() int) int {
+	var stops []func()
+	for _, in := range instruments {
+		path := os.Getenv(in.env)
+		if path == "" {
+			continue
+		}
+		f, err := os.Create(path)
+		if err == nil && in.start != nil {
+			if err = in.start(f); err != nil {
+				f.Close()
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "etl: %s: %v\n", in.env, err)
+			continue
+		}
+		stops = append(stops, func() {
+			err := in.stop(f)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "etl: %s: %v\n", in.env, err)
+			}
 		})
-	}))
-}
-
-// profiled writes a CPU profile of fn to $ETL_CPUPROFILE when it is set: the
-// benchmarks run the binary as a child process, and that is where the time
-// they report goes.
-func profiled(fn func() int) int {
-	path := os.Getenv("ETL_CPUPROFILE")
-	if path == "" {
-		return fn()
-	}
-	f, err := os.Create(path)
-	if err == nil {
-		err = pprof.StartCPUProfile(f)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "etl: ETL_CPUPROFILE:", err)
-		return fn()
-	}
-	defer f.Close()
-	defer pprof.StopCPUProfile()
-	return fn()
-}
-
-// traced writes an execution trace of fn to $ETL_TRACE (go tool trace).
-func traced(fn func() int) int {
-	path := os.Getenv("ETL_TRACE")
-	if path == "" {
-		return fn()
-	}
-	f, err := os.Create(path)
-	if err == nil {
-		err = trace.Start(f)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "etl: ETL_TRACE:", err)
-		return fn()
-	}
-	defer f.Close()
-	defer trace.Stop()
-	return fn()
-}
-
-// allocProfiled writes the allocation profile of fn to $ETL_MEMPROFILE.
-func allocProfiled(fn func() int) int {
-	path := os.Getenv("ETL_MEMPROFILE")
-	if path == "" {
-		return fn()
 	}
 	code := fn()
-	f, err := os.Create(path)
-	if err == nil {
-		err = pprof.Lookup("allocs").WriteTo(f, 0)
-		f.Close()
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "etl: ETL_MEMPROFILE:", err)
+	for i := len(stops) - 1; i >= 0; i-- {
+		stops[i]()
 	}
 	return code
 }
