@@ -491,19 +491,4 @@ func (c *catalog) counts() counts {
 	return n
 }
 
-// merge joins seeds of different generators (their SKUs, numbers and
-// external numbers do not overlap; Ids are assigned by the emulator).
-func merge(seeds ...*erptest.Seed) *erptest.Seed {
-	out := &erptest.Seed{}
-	for _, s := range seeds {
-		out.Items = append(out.Items, s.Items...)
-		out.Stock = append(out.Stock, s.Stock...)
-		out.Orders = append(out.Orders, s.Orders...)
-		out.Customers = append(out.Customers, s.Customers...)
-		out.Categories = append(out.Categories, s.Categories...)
-		out.Manufacturers = append(out.Manufacturers, s.Manufacturers...)
-	}
-	return out
-}
-
 func tempFile(t *testing.T, name string) string { return filepath.Join(t.TempDir(), name) }

@@ -42,7 +42,6 @@ type errorBook struct {
 	next     int // next sheet row
 	rows     int
 	comments int
-	widths   []int
 }
 
 func newErrorBook(path string, h *record.Header) *errorBook {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -82,7 +81,6 @@ func NewLogProgress(log *slog.Logger, every time.Duration) Progress {
 }
 
 type logProgress struct {
-	mu    sync.Mutex
 	log   *slog.Logger
 	every time.Duration
 	last  time.Time

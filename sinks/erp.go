@@ -231,15 +231,6 @@ func targetFor(targets []mappings.Target, canon []string, field string) (mapping
 	return mappings.Target{}, false
 }
 
-// fieldErr wraps err as a FieldError on the target an API field concerns,
-// so the error workbook comments the right cell; err unchanged when none.
-func fieldErr(targets []mappings.Target, canon []string, field string, err error) error {
-	if t, ok := targetFor(targets, canon, field); ok {
-		return &FieldError{Field: t.Path, Column: t.Column, Err: err}
-	}
-	return err
-}
-
 // apiFieldErr points an API error with ValidationErrors at the first field
 // that a target maps (fields sorted); other errors come back unchanged.
 // rename maps the API's field names first (line items: "[0].ItemId").

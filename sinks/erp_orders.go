@@ -56,8 +56,6 @@ type orderPlan struct {
 	doc   map[string]any
 	lines []any
 	id    int64 // existing order (lines to add), 0 for a create
-	// before is the number of line items the order had when planned.
-	before int
 }
 
 func openOrders(s *ERPSink, op string) (resourceSink, error) {

@@ -21,14 +21,6 @@ import (
 // spec without hand-written rules per field. This does not use kin-openapi's
 // validator (Options.Validate) and costs microseconds per body.
 
-func specSchema(name string) *openapi3.Schema {
-	ref := contract.Spec().Components.Schemas[name]
-	if ref == nil || ref.Value == nil {
-		panic("erptest: schema " + name + " not in spec")
-	}
-	return ref.Value
-}
-
 // requestSchema is the JSON request body schema of an operation.
 func requestSchema(opID string) *openapi3.Schema {
 	op := contract.Operation(opID)
