@@ -127,8 +127,9 @@ func TestExportChild(t *testing.T) {
 		return
 	}
 	var src *sources.ERPSource
+	pipeline.AddSourceType(sources.ERP) // its metadata; the factory is replaced below
 	pipeline.RegisterSource("erp", func(ctx context.Context, spec *pipeline.SourceSpec, env *pipeline.Env) (pipeline.Source, error) {
-		env.ERP, env.JobName = c, "bench-orders"
+		env.Conn, env.JobName = c, "bench-orders"
 		s, err := sources.OpenERP(ctx, spec, env)
 		if err == nil {
 			src = s.(*sources.ERPSource)

@@ -12,7 +12,7 @@ import (
 // MiB all the same. Imports keep indexes of the Wawi and stay at the
 // default. GOGC and GOMEMLIMIT in the environment always win.
 func TuneGC(job *Job) (restore func()) {
-	if job.Sink.Type == "erp" || os.Getenv("GOGC") != "" {
+	if t, _ := LookupSinkType(job.Sink.Type); !t.WritesFile || os.Getenv("GOGC") != "" {
 		return func() {}
 	}
 	gc := debug.SetGCPercent(400)

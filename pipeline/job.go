@@ -205,86 +205,48 @@ func resolveJobPaths(job *Job) {
 // `--set source.path=errors.xlsx` re-imports an error workbook without more.
 func inferTypes(job *Job) {
 	if job.Source.Type == "" {
-		job.Source.Type = typeFromExt(job.Source.Path)
+		job.Source.Type = SourceTypeForPath(job.Source.Path)
 	}
 	if job.Sink.Type == "" {
-		job.Sink.Type = typeFromExt(job.Sink.Path)
+		job.Sink.Type = SinkTypeForPath(job.Sink.Path)
 	}
-}
-
-func typeFromExt(p string) string {
-	switch strings.ToLower(filepath.Ext(p)) {
-	case ".csv", ".txt", ".tsv":
-		return "csv"
-	case ".xlsx", ".xlsm":
-		return "xlsx"
-	}
-	return ""
 }
 
 // checkStructure catches what the schema cannot: combinations of keys.
 func checkStructure(job *Job) error {
 	var errs JobErrors
 	add := func(path, msg string) { errs = append(errs, job.ErrorAt(path, msg)) }
-	switch job.Source.Type {
-	case "":
-		add("$.source", "source.type is missing (csv, xlsx or erp)")
-	case "csv", "xlsx":
-		if job.Source.Path == "" {
+	if job.Source.Type == "" {
+		add("$.source", fmt.Sprintf("source.type is missing (%s)", strings.Join(SourceTypes(), ", ")))
+	} else if t, ok := LookupSourceType(job.Source.Type); ok {
+		switch {
+		case t.ReadsFile && job.Source.Path == "":
 			add("$.source", "source.path is missing: which file should be read?")
-		}
-	case "erp":
-		if job.Source.Resource == "" {
+		case t.NeedsConn && job.Source.Resource == "":
 			add("$.source", "source.resource is missing (e.g. salesOrders, items)")
 		}
-	}
-	switch job.Sink.Type {
-	case "":
-		add("$.sink", "sink.type is missing (csv, xlsx or erp)")
-	case "csv", "xlsx":
-		if job.Sink.Path == "" {
-			add("$.sink", "sink.path is missing: where should the output go?")
+		if t.Check != nil {
+			t.Check(job, add)
 		}
-	case "erp":
-		if job.Sink.Resource == "" {
+	}
+	if job.Sink.Type == "" {
+		add("$.sink", fmt.Sprintf("sink.type is missing (%s)", strings.Join(SinkTypes(), ", ")))
+	} else if t, ok := LookupSinkType(job.Sink.Type); ok {
+		switch {
+		case t.WritesFile && job.Sink.Path == "":
+			add("$.sink", "sink.path is missing: where should the output go?")
+		case t.NeedsConn && job.Sink.Resource == "":
 			add("$.sink", "sink.resource is missing (items, stocks, salesOrders, customers)")
 		}
+		if t.Check != nil {
+			t.Check(job, add)
+		}
 	}
-	checkLinesSheet(job, add)
+	if job.Sink.LinesSheet == "" && (job.Sink.LinesKey != "" || len(job.Sink.LinesColumns) > 0) {
+		add("$.sink", "sink.lines_key and lines_columns shape the lines sheet: set sink.lines_sheet too")
+	}
 	if len(errs) > 0 {
 		return errs
 	}
 	return nil
-}
-
-// checkLinesSheet: the two-sheet order export needs an XLSX sink and a
-// source that emits line items; its sheet names must differ from the others.
-func checkLinesSheet(job *Job, add func(path, msg string)) {
-	sk := &job.Sink
-	if sk.LinesSheet == "" {
-		if sk.LinesKey != "" || len(sk.LinesColumns) > 0 {
-			add("$.sink", "sink.lines_key and lines_columns shape the lines sheet: set sink.lines_sheet too")
-		}
-		return
-	}
-	if sk.Type != "xlsx" {
-		msg := "lines_sheet applies to xlsx sinks"
-		if sk.Type == "csv" {
-			msg += ": a CSV file has no second sheet (leave lines_sheet out for one row per line item)"
-		}
-		add("$.sink.lines_sheet", msg)
-		return
-	}
-	if job.Source.Type != "erp" || strings.TrimSpace(job.Source.Include) == "" {
-		add("$.sink.lines_sheet", "lines_sheet needs line items from the source: set source.type: erp with include: lineitems")
-	}
-	sheet := sk.Sheet
-	if sheet == "" {
-		sheet = "Data" // sinks.DefaultSheet
-	}
-	if strings.EqualFold(sk.LinesSheet, sheet) {
-		add("$.sink.lines_sheet", fmt.Sprintf("lines_sheet %q is the name of the orders sheet (sink.sheet); Excel needs two names", sk.LinesSheet))
-	} else if sk.ParametersSheet && strings.EqualFold(sk.LinesSheet, "Parameter") {
-		add("$.sink.lines_sheet", `lines_sheet "Parameter" is the parameters sheet's name`)
-	}
 }

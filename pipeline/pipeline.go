@@ -10,11 +10,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sort"
-	"sync"
 	"time"
-
-	"github.com/wawi-etl/etl/erp"
 
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/record"
@@ -107,15 +103,6 @@ type Sink interface {
 	Close(ctx context.Context, commit bool) error
 }
 
-// RowPlanner is implemented by sinks that take a record's values typed, as
-// the mapper makes them, rather than boxed in Item.Values: file sinks, whose
-// whole work per record is formatting those values.
-type RowPlanner interface {
-	// NewRows returns the rows for a batch of about n records that one
-	// worker maps one after the other; rows of a batch may share memory.
-	NewRows(n int) RowBatch
-}
-
 // RowBatch hands out the rows of one batch in input order.
 type RowBatch interface {
 	// Row returns an empty row for the next record. The runner hands it to
@@ -131,11 +118,6 @@ type RowPlan interface {
 	Plan(ctx context.Context, it *Item) (*Plan, error)
 }
 
-// Ordered is implemented by sinks whose output must follow input order.
-type Ordered interface {
-	Ordered() bool
-}
-
 // Env is what factories get besides their spec.
 type Env struct {
 	// JobDir is the folder of the job file; relative paths resolve against it.
@@ -146,9 +128,11 @@ type Env struct {
 	Targets []mappings.Target
 	// Concurrency is the run's worker bound.
 	Concurrency int
-	// ERP is the Wawi client, set when the job's source, sink or lookups use
-	// the ERP; shared by all of them so they share one rate limit.
-	ERP *erp.Client
+	// Conn is the connection to the Wawi, set when the job's source, sink or
+	// lookups use it; shared by all of them so they share one rate limit.
+	// The runner needs nothing of it: sources and sinks that talk to the
+	// Wawi assert the client type they work with.
+	Conn any
 	// JobName names the job in state files; StateDir holds them (journal,
 	// export watermarks).
 	JobName  string
@@ -157,89 +141,4 @@ type Env struct {
 	Full bool
 	// Now is the clock; tests fix it.
 	Now func() time.Time
-}
-
-// SourceFactory opens a source from its spec.
-type SourceFactory func(ctx context.Context, spec *SourceSpec, env *Env) (Source, error)
-
-// SinkFactory opens a sink from its spec.
-type SinkFactory func(ctx context.Context, spec *SinkSpec, env *Env) (Sink, error)
-
-var (
-	regMu   sync.RWMutex
-	sources = map[string]SourceFactory{}
-	sinks   = map[string]SinkFactory{}
-)
-
-// RegisterSource makes a source type available to job files.
-func RegisterSource(kind string, f SourceFactory) {
-	regMu.Lock()
-	defer regMu.Unlock()
-	sources[kind] = f
-}
-
-// RegisterSink makes a sink type available to job files.
-func RegisterSink(kind string, f SinkFactory) {
-	regMu.Lock()
-	defer regMu.Unlock()
-	sinks[kind] = f
-}
-
-// SourceTypes lists the registered source types.
-func SourceTypes() []string { return keys(sources) }
-
-// SinkTypes lists the registered sink types.
-func SinkTypes() []string { return keys(sinks) }
-
-func keys[V any](m map[string]V) []string {
-	regMu.RLock()
-	defer regMu.RUnlock()
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// OpenSource opens the source a spec names.
-func OpenSource(ctx context.Context, spec *SourceSpec, env *Env) (Source, error) {
-	regMu.RLock()
-	f := sources[spec.Type]
-	regMu.RUnlock()
-	if f == nil {
-		return nil, fmt.Errorf("source.type %q is unknown (known: %v)", spec.Type, SourceTypes())
-	}
-	return f(ctx, spec, env)
-}
-
-// OpenSink opens the sink a spec names.
-func OpenSink(ctx context.Context, spec *SinkSpec, env *Env) (Sink, error) {
-	regMu.RLock()
-	f := sinks[spec.Type]
-	regMu.RUnlock()
-	if f == nil {
-		return nil, fmt.Errorf("sink.type %q is unknown (known: %v)", spec.Type, SinkTypes())
-	}
-	return f(ctx, spec, env)
-}
-
-// fatalError marks an error that stops the whole run.
-type fatalError struct{ err error }
-
-func (e *fatalError) Error() string { return e.err.Error() }
-func (e *fatalError) Unwrap() error { return e.err }
-
-// Fatal wraps err so that the runner stops the run instead of failing one record.
-func Fatal(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &fatalError{err}
-}
-
-// IsFatal reports whether err was wrapped by Fatal.
-func IsFatal(err error) bool {
-	var f *fatalError
-	return asFatal(err, &f)
 }

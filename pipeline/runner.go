@@ -15,7 +15,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/wawi-etl/etl/erp"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/record"
 )
@@ -41,8 +40,8 @@ type RunOptions struct {
 	Resolver    mappings.Resolver
 	// Stdout receives the short summary; nil for none.
 	Stdout io.Writer
-	// ERP is the Wawi client for jobs that use it.
-	ERP *erp.Client
+	// Conn is the Wawi client for jobs that use it (Env.Conn).
+	Conn any
 	// StateDir overrides options.state_dir (default .etl-state beside the job).
 	StateDir string
 	// Resume continues an input whose earlier run did not finish; Force runs
@@ -82,12 +81,14 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 		reportDir = filepath.Join("reports", name)
 	}
 
+	srcType, _ := LookupSourceType(job.Source.Type)
+	sinkType, _ := LookupSinkType(job.Sink.Type)
 	conc := o.Concurrency
 	if conc <= 0 {
 		conc = job.Options.Concurrency
 	}
 	if conc <= 0 {
-		conc = defaultConcurrency(job.Sink.Type)
+		conc = defaultConcurrency(srcType.NeedsConn || sinkType.NeedsConn)
 	}
 
 	if o.Now == nil {
@@ -101,16 +102,23 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 		stateDir = filepath.Join(job.Dir, ".etl-state")
 	}
 	env := &Env{JobDir: job.Dir, DryRun: o.DryRun, Logger: log, Concurrency: conc,
-		ERP: o.ERP, JobName: name, StateDir: stateDir, Full: o.Full, Now: o.Now}
+		Conn: o.Conn, JobName: name, StateDir: stateDir, Full: o.Full, Now: o.Now}
+	if sinkType.WritesFile {
+		// before anything is read: the output must not destroy an input
+		if err := checkOutputPath(job, srcType.ReadsFile); err != nil {
+			return sum, &StartError{err}
+		}
+	}
 	src, err := OpenSource(ctx, &job.Source, env)
 	if err != nil {
 		return sum, &StartError{fmt.Errorf("source: %w", err)}
 	}
 	defer src.Close()
-	// Lookups create nothing (missing categories) while planning: only the
-	// writing pass of a real import may. See runImport.
-	if d, ok := o.Resolver.(dryRunner); ok {
-		d.SetDryRun(o.DryRun || job.Sink.Type == "erp")
+	// Lookups create nothing (missing categories) until the sink is known:
+	// a sink that plans first creates only in its writing pass (runImport).
+	dry, _ := o.Resolver.(dryRunner)
+	if dry != nil {
+		dry.SetDryRun(true)
 	}
 	if job.Sink.DisableWorkflows == nil && job.ERP != nil {
 		job.Sink.DisableWorkflows = job.ERP.DisableWorkflows
@@ -124,11 +132,16 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 	if err != nil {
 		return sum, &StartError{fmt.Errorf("sink: %w", err)}
 	}
+	planner, _ := sink.(Planner)
+	twoPass := planner != nil && planner.PlansBeforeWriting()
+	if dry != nil {
+		dry.SetDryRun(o.DryRun || twoPass)
+	}
 
 	// a workbook's parameters sheet says what the source selected (period,
 	// filters, counts)
-	if p, ok := src.(interface{ Parameters() [][2]string }); ok {
-		if ps, ok := sink.(interface{ SetParameters(func() [][2]string) }); ok {
+	if p, ok := src.(ParameterSource); ok {
+		if ps, ok := sink.(ParameterSink); ok {
 			ps.SetParameters(p.Parameters)
 		}
 	}
@@ -139,34 +152,34 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 		r.ordered = true
 	}
 	var runErr error
-	if job.Sink.Type == "erp" {
-		runErr = r.runImport(ctx, src, env, reportDir)
+	if twoPass {
+		runErr = r.runImport(ctx, src, env, reportDir, srcType.ReadsFile)
 	} else {
 		runErr = r.pass(ctx, src)
 	}
-	if runErr == nil {
-		// sources that keep state (export watermarks) advance it only now
-		if c, ok := src.(interface{ Commit() error }); ok && !o.DryRun {
-			defer func() {
-				if err := c.Commit(); err != nil {
-					log.Error("cannot save the export watermark", "err", err)
-				}
-			}()
-		}
-	}
 
 	commit := runErr == nil && !o.DryRun
-	if err := sink.Close(context.WithoutCancel(ctx), commit); err != nil && runErr == nil {
-		runErr = fmt.Errorf("sink: %w", err)
+	closeErr := sink.Close(context.WithoutCancel(ctx), commit)
+	if closeErr != nil && runErr == nil {
+		runErr = fmt.Errorf("sink: %w", closeErr)
 	}
-	if commit && job.Sink.Path != "" && (job.Sink.Type == "csv" || job.Sink.Type == "xlsx") {
-		sum.Output = job.Sink.Path
+	if commit && closeErr == nil {
+		if fo, ok := sink.(FileOutput); ok && fo.OutputPath() != "" {
+			sum.Output = fo.OutputPath()
+		}
+		// A source that keeps state (an export's watermark) advances it only
+		// once the output is safely in place, and a watermark that cannot be
+		// saved fails the run: the next run would skip or repeat documents.
+		if c, ok := src.(Committer); ok {
+			if err := c.Commit(); err != nil {
+				runErr = fmt.Errorf("the export was written, but its watermark could not be saved, so the next incremental run would start from the wrong place (run it with --full or fix the state folder): %w", err)
+			}
+		}
 	}
-	if rq, ok := sink.(interface{ Requests() int64 }); ok {
-		sum.Requests += rq.Requests()
-	}
-	if rq, ok := src.(interface{ Requests() int64 }); ok {
-		sum.Requests += rq.Requests()
+	for _, part := range []any{sink, src} {
+		if rq, ok := part.(RequestCounter); ok {
+			sum.Requests += rq.Requests()
+		}
 	}
 	o.Progress.Finish()
 
@@ -193,7 +206,7 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 		runErr = errors.Join(runErr, fmt.Errorf("internal: records do not add up: %+v", *sum))
 	}
 	if o.Stdout != nil {
-		sum.Print(o.Stdout, job.Sink.Type != "erp")
+		sum.Print(o.Stdout, !twoPass)
 	}
 	return sum, runErr
 }
@@ -205,9 +218,12 @@ const progressEvery = 64
 // fileBatch is how many records a worker maps at a time for a file sink.
 const fileBatch = 256
 
-func defaultConcurrency(sinkType string) int {
-	if sinkType == "erp" {
-		return 8 // network bound: overlap round trips
+// defaultConcurrency: a job that talks to the Wawi (export or import) is
+// bound by round trips and overlaps 8 of them, the client's own default; a
+// file job is bound by the CPU.
+func defaultConcurrency(network bool) int {
+	if network {
+		return 8
 	}
 	return max(2, runtime.GOMAXPROCS(0))
 }
@@ -383,7 +399,7 @@ func (r *runner) process(ctx context.Context, rec *record.Record, setFatal func(
 		m, err = r.mapper.Apply(ctx, rec)
 	}
 	if err != nil {
-		if !fatalERP(err) {
+		if !IsFatal(err) {
 			// a lookup that failed for this record only
 			res.outcome, res.err = Failed, err
 			return
@@ -407,7 +423,7 @@ func (r *runner) process(ctx context.Context, rec *record.Record, setFatal func(
 	} else {
 		plan, err = r.sink.Plan(ctx, item)
 	}
-	if err != nil && !IsFatal(err) && !fatalERP(err) {
+	if err != nil && !IsFatal(err) {
 		res.outcome, res.err = Failed, err
 		return
 	}
@@ -468,7 +484,7 @@ func (r *runner) applyJournaled(ctx context.Context, res *result, setFatal func(
 	}
 	state := JournalApplied
 	switch {
-	case errors.Is(res.err, erp.ErrUnknownOutcome):
+	case IsOutcomeUnknown(res.err):
 		return // stays pending: a rerun checks whether it landed
 	case res.outcome == Failed:
 		state = JournalFailed
@@ -495,35 +511,11 @@ func (r *runner) applyPlan(ctx context.Context, res *result, setFatal func(error
 		err = r.sink.Apply(ctx, res.plan)
 	}
 	if err != nil {
-		if IsFatal(err) || fatalERP(err) {
+		if IsFatal(err) {
 			setFatal(err)
 		}
 		res.outcome, res.err = Failed, err
 	}
-}
-
-// dryRunner is implemented by resolvers that can create what they do not
-// find (erp.Lookups): SetDryRun(true) makes them create nothing.
-type dryRunner interface{ SetDryRun(bool) }
-
-// Reconciler is implemented by sinks whose writes cannot all be repeated
-// safely (stock adjustments). ApplyNoted calls note with what a later run
-// needs to check the write, right before sending it; after a crash, Landed
-// says whether a write noted but never answered reached the Wawi.
-type Reconciler interface {
-	ApplyNoted(ctx context.Context, p *Plan, note func(detail string) error) error
-	Landed(ctx context.Context, p *Plan, detail string) (bool, error)
-}
-
-// fatalERP tells errors that end the run from those that end one record:
-// credentials refused, or the Wawi unreachable (or answering 502-504, 429)
-// after every retry, e.g. in a lookup of the mapping.
-func fatalERP(err error) bool {
-	if erp.IsAuth(err) || erp.IsRetryable(err) {
-		return true
-	}
-	var te *erp.TransportError
-	return errors.As(err, &te) && !errors.Is(err, erp.ErrUnknownOutcome)
 }
 
 func writes(o Outcome) bool { return o == Created || o == Updated }
@@ -608,14 +600,18 @@ func (j *Job) mappingError(err error) error {
 // plans every record (reads only) and checks the guardrails; only when they
 // hold does the second pass plan again and write. A dry run stops after the
 // first. The journal makes the second pass safe to repeat after a crash.
-func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir string) error {
+func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir string, readsFile bool) error {
 	o, job, sum := r.opts, r.job, r.sum
 	g, err := newGuardrails(job.Options.Guardrails)
 	if err != nil {
 		return &StartError{err}
 	}
 	if !o.DryRun {
-		if hash := r.inputHash(); hash != "" {
+		hash, err := r.inputID(src, readsFile)
+		if err != nil {
+			return &StartError{fmt.Errorf("source: %w", err)}
+		}
+		if hash != "" {
 			jr, err := OpenJournal(env.StateDir, env.JobName)
 			if err != nil {
 				return &StartError{err}
@@ -647,10 +643,10 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 	}
 
 	// pass 1: plan
-	if h, ok := r.sink.(interface{ SizeHint(int64) }); ok {
+	if h, ok := r.sink.(SizeHinter); ok {
 		// A guess from the file's size lets the ERP sink choose index or
 		// search up front instead of searching until the index pays.
-		if e, ok := src.(interface{ SizeEstimate() int64 }); ok && e.SizeEstimate() > 0 {
+		if e, ok := src.(SizeEstimator); ok && e.SizeEstimate() > 0 {
 			h.SizeHint(e.SizeEstimate())
 		}
 	}
@@ -658,7 +654,7 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 	if err != nil {
 		return &StartError{fmt.Errorf("diff report: %w", err)}
 	}
-	if pn, ok := o.Resolver.(interface{ PlaceholderName(int64) (string, bool) }); ok {
+	if pn, ok := o.Resolver.(placeholderNamer); ok {
 		diff.SetPlaceholders(pn.PlaceholderName) // this pass creates nothing
 	}
 	r.apply, r.guard, r.diff = false, g, diff
@@ -700,7 +696,7 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 		}
 		r.mapper = m
 	}
-	if h, ok := r.sink.(interface{ SizeHint(int64) }); ok {
+	if h, ok := r.sink.(SizeHinter); ok {
 		h.SizeHint(sum.RecordsRead)
 	}
 	if diff, err = NewDiffReport(reportDir, false); err != nil {
@@ -731,17 +727,17 @@ func (r *runner) closeDiff(trips []GuardrailTrip, applied bool) {
 	r.sum.DiffWorkbook, r.sum.DiffHTML = x, h
 }
 
-// inputHash identifies the input of a file source by its content; other
-// sources have no identity to journal.
-func (r *runner) inputHash() string {
-	if r.job.Source.Path == "" || (r.job.Source.Type != "csv" && r.job.Source.Type != "xlsx") {
-		return ""
+// inputID identifies the input by its content, for the journal: a source
+// that names its input says it; a file source is known by its file's hash.
+// "" means the input has no identity to journal (a Wawi query).
+func (r *runner) inputID(src Source, readsFile bool) (string, error) {
+	if id, ok := src.(InputIdentifier); ok {
+		return id.InputID()
 	}
-	h, err := HashFile(r.job.Source.Path)
-	if err != nil {
-		return ""
+	if !readsFile || r.job.Source.Path == "" {
+		return "", nil
 	}
-	return h
+	return HashFile(r.job.Source.Path)
 }
 
 // keyOrder makes the rows of a file that share a key (an item's SKU, a

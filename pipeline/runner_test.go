@@ -19,10 +19,12 @@ import (
 )
 
 func init() {
-	pipeline.RegisterSource("csv", sources.OpenCSV)
-	pipeline.RegisterSource("xlsx", sources.OpenXLSX)
-	pipeline.RegisterSink("csv", sinks.OpenCSV)
-	pipeline.RegisterSink("xlsx", sinks.OpenXLSX)
+	pipeline.AddSourceType(sources.CSV)
+	pipeline.AddSourceType(sources.XLSX)
+	pipeline.AddSinkType(sinks.CSV)
+	pipeline.AddSinkType(sinks.XLSX)
+	pipeline.AddSourceType(sources.ERP)
+	pipeline.AddSinkType(sinks.ERP)
 }
 
 const priceJob = `name: prices

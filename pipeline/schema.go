@@ -19,16 +19,36 @@ import (
 // Schema returns the JSON Schema of job files, generated from the Go types
 // so that it cannot drift from what the decoder accepts.
 func Schema() []byte {
-	schemaOnce.Do(buildSchema)
-	return schemaJSON
+	j, _, _ := currentSchema()
+	return j
 }
 
+// The schema is built on first use and again after the registry changed:
+// the enums of source.type and sink.type are the registered types.
 var (
-	schemaOnce     sync.Once
+	schemaMu       sync.Mutex
+	schemaBuilt    bool
 	schemaJSON     []byte
 	schemaCompiled *validator.Schema
 	schemaErr      error
 )
+
+func currentSchema() ([]byte, *validator.Schema, error) {
+	schemaMu.Lock()
+	defer schemaMu.Unlock()
+	if !schemaBuilt {
+		buildSchema()
+		schemaBuilt = true
+	}
+	return schemaJSON, schemaCompiled, schemaErr
+}
+
+// schemaStale is called by the registry when a type was added.
+func schemaStale() {
+	schemaMu.Lock()
+	schemaBuilt = false
+	schemaMu.Unlock()
+}
 
 func buildSchema() {
 	r := &jsonschema.Reflector{FieldNameTag: "yaml", RequiredFromJSONSchemaTags: false}
@@ -46,6 +66,7 @@ func buildSchema() {
 		return
 	}
 	loosenScalars(doc)
+	setTypeEnums(doc)
 	schemaJSON, schemaErr = json.MarshalIndent(doc, "", "  ")
 	if schemaErr != nil {
 		return
@@ -85,9 +106,9 @@ func loosenScalars(n any) {
 // validateSchema checks a job file against the schema and returns every
 // violation with its place in the file.
 func validateSchema(file string, src []byte) JobErrors {
-	schemaOnce.Do(buildSchema)
-	if schemaErr != nil {
-		return JobErrors{{File: file, Msg: "internal: job schema: " + schemaErr.Error()}}
+	_, compiled, serr := currentSchema()
+	if serr != nil {
+		return JobErrors{{File: file, Msg: "internal: job schema: " + serr.Error()}}
 	}
 	js, err := yaml.YAMLToJSON(src)
 	if err != nil {
@@ -97,7 +118,7 @@ func validateSchema(file string, src []byte) JobErrors {
 	if err != nil {
 		return JobErrors{{File: file, Msg: err.Error()}}
 	}
-	err = schemaCompiled.Validate(inst)
+	err = compiled.Validate(inst)
 	if err == nil {
 		return nil
 	}
@@ -162,4 +183,24 @@ func yamlPath(inst any, loc []string) string {
 		}
 	}
 	return b.String()
+}
+
+// setTypeEnums lists the registered types as the allowed values of
+// source.type and sink.type, so editors complete them and a typo is caught
+// with the others' names.
+func setTypeEnums(doc any) {
+	defs, _ := doc.(map[string]any)["$defs"].(map[string]any)
+	for def, types := range map[string][]string{"SourceSpec": SourceTypes(), "SinkSpec": SinkTypes()} {
+		d, _ := defs[def].(map[string]any)
+		props, _ := d["properties"].(map[string]any)
+		t, _ := props["type"].(map[string]any)
+		if t == nil || len(types) == 0 {
+			continue
+		}
+		enum := make([]any, len(types))
+		for i, n := range types {
+			enum[i] = n
+		}
+		t["enum"] = enum
+	}
 }

@@ -55,7 +55,7 @@ type Guardrails struct {
 // SourceSpec configures a source. Fields apply to the types named in their
 // comments; validate rejects a field set for another type.
 type SourceSpec struct {
-	Type string `yaml:"type,omitempty" json:"type,omitempty" jsonschema:"enum=csv,enum=xlsx,enum=erp"`
+	Type string `yaml:"type,omitempty" json:"type,omitempty" jsonschema:"description=the registered type; inferred from the path's extension when omitted"`
 	// Path of the input file (csv, xlsx).
 	Path string `yaml:"path,omitempty" json:"path,omitempty"`
 	// Delimiter (csv): one character; auto-detected among , ; tab | when empty.
@@ -100,7 +100,7 @@ type IncrementalSpec struct {
 
 // SinkSpec configures a sink.
 type SinkSpec struct {
-	Type string `yaml:"type,omitempty" json:"type,omitempty" jsonschema:"enum=csv,enum=xlsx,enum=erp"`
+	Type string `yaml:"type,omitempty" json:"type,omitempty" jsonschema:"description=the registered type; inferred from the path's extension when omitted"`
 	// Path of the output file (csv, xlsx).
 	Path string `yaml:"path,omitempty" json:"path,omitempty"`
 	// Delimiter (csv), default ",".

@@ -75,7 +75,8 @@ var _ pipeline.Sink = (*ERPSink)(nil)
 // OpenERP opens the ERP sink. It checks the spec and the mapping's targets
 // against the API's schemas; it does not touch the network.
 func OpenERP(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (pipeline.Sink, error) {
-	if env == nil || env.ERP == nil {
+	c := wawiClient(env)
+	if c == nil {
 		return nil, errors.New("the erp sink needs a Wawi connection (erp: in the job or WAWI_* variables)")
 	}
 	def, ok := erp.Resource(spec.Resource)
@@ -86,8 +87,8 @@ func OpenERP(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (p
 	if err != nil {
 		return nil, fmt.Errorf("sink.%w", err)
 	}
-	s := &ERPSink{c: env.ERP, env: env, spec: spec, def: def, targets: env.Targets, mode: mode,
-		lookups: erp.NewLookups(env.ERP), base: env.ERP.Stats().Requests}
+	s := &ERPSink{c: c, env: env, spec: spec, def: def, targets: env.Targets, mode: mode,
+		lookups: erp.NewLookups(c), base: c.Stats().Requests}
 	if spec.DisableWorkflows == nil || *spec.DisableWorkflows {
 		s.writeQuery = url.Values{erp.QueryDisableWorkflows: {"true"}}
 	}

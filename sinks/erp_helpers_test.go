@@ -115,7 +115,7 @@ func (e *erpEnv) open(spec pipeline.SinkSpec, tg []mappings.Target) *ERPSink {
 
 func (e *erpEnv) openErr(spec pipeline.SinkSpec, tg []mappings.Target) (*ERPSink, error) {
 	spec.Type = "erp"
-	env := &pipeline.Env{ERP: e.c, Targets: tg, Concurrency: 8}
+	env := &pipeline.Env{Conn: e.c, Targets: tg, Concurrency: 8}
 	s, err := OpenERP(context.Background(), &spec, env)
 	if err != nil {
 		return nil, err

@@ -18,9 +18,9 @@ import (
 )
 
 var registerERPJobTypes = sync.OnceFunc(func() {
-	pipeline.RegisterSource("csv", sources.OpenCSV)
-	pipeline.RegisterSource("xlsx", sources.OpenXLSX)
-	pipeline.RegisterSink("erp", OpenERP)
+	pipeline.AddSourceType(sources.CSV)
+	pipeline.AddSourceType(sources.XLSX)
+	pipeline.AddSinkType(ERP)
 })
 
 // jobServer is the emulator with the sample seed, as `etl emulator --seed
@@ -54,7 +54,7 @@ func runERPJob(t *testing.T, c *erp.Client, file string, dry, force bool, state 
 	}
 	lookups := erp.NewLookups(c)
 	lookups.SetDryRun(dry) // categories the migration needs are not created by a dry run
-	sum, err := pipeline.Run(context.Background(), job, pipeline.RunOptions{DryRun: dry, Force: force, ERP: c,
+	sum, err := pipeline.Run(context.Background(), job, pipeline.RunOptions{DryRun: dry, Force: force, Conn: c,
 		Resolver: lookups, ReportDir: t.TempDir(), StateDir: state})
 	if err != nil {
 		t.Fatalf("%s: %v (%+v)", file, err, sum)
@@ -153,7 +153,7 @@ func TestERPSameKeyTwiceLastRowWins(t *testing.T) {
 		for _, name := range []string{"stock", "prices"} {
 			job, err := pipeline.LoadJob(filepath.Join(dir, name+".yaml"), pipeline.LoadOptions{})
 			must(err)
-			sum, err := pipeline.Run(context.Background(), job, pipeline.RunOptions{ERP: c, Resolver: erp.NewLookups(c),
+			sum, err := pipeline.Run(context.Background(), job, pipeline.RunOptions{Conn: c, Resolver: erp.NewLookups(c),
 				ReportDir: t.TempDir(), StateDir: t.TempDir(), Concurrency: 8})
 			if err != nil || sum.Failed != 0 {
 				t.Fatalf("%s: %v %+v", name, err, sum)

@@ -156,7 +156,7 @@ func OpenERP(ctx context.Context, spec *pipeline.SourceSpec, env *pipeline.Env) 
 	if !ok || strings.Contains(spec.Resource, "/") {
 		return nil, fmt.Errorf("source.resource %q is unknown (known: %s)", spec.Resource, strings.Join(erp.Resources(), ", "))
 	}
-	s := &ERPSource{client: env.ERP, def: def, query: url.Values{}, dryRun: env.DryRun}
+	s := &ERPSource{client: wawiClient(env), def: def, query: url.Values{}, dryRun: env.DryRun}
 	if inc := strings.TrimSpace(spec.Include); inc != "" {
 		for name, sub := range def.Sub {
 			if strings.EqualFold(name, inc) {

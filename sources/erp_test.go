@@ -79,7 +79,7 @@ func newClient(t testing.TB, baseURL string) *erp.Client {
 }
 
 func testEnv(t testing.TB, c *erp.Client) *pipeline.Env {
-	return &pipeline.Env{ERP: c, Concurrency: 4, JobName: "orders", StateDir: t.TempDir(), JobDir: t.TempDir(),
+	return &pipeline.Env{Conn: c, Concurrency: 4, JobName: "orders", StateDir: t.TempDir(), JobDir: t.TempDir(),
 		Now: func() time.Time { return testNow }}
 }
 
@@ -459,7 +459,7 @@ func TestERPSourceRetriesFaults(t *testing.T) {
 			if c.FailedWithoutActing()+refused.Load() == 0 {
 				t.Error("no fault was injected")
 			}
-			t.Logf("%d records; emulator: %d failed, %d answered 429; client retries %d", len(recs), c.FailedWithoutActing(), refused.Load(), env.ERP.Stats().Retries)
+			t.Logf("%d records; emulator: %d failed, %d answered 429; client retries %d", len(recs), c.FailedWithoutActing(), refused.Load(), env.Conn.(*erp.Client).Stats().Retries)
 		})
 	}
 }

@@ -9,10 +9,10 @@ import (
 // Every source and sink type a job file can name is registered here, in one
 // place, so the list of what etl can read and write is easy to find.
 func init() {
-	pipeline.RegisterSource("csv", sources.OpenCSV)
-	pipeline.RegisterSource("xlsx", sources.OpenXLSX)
-	pipeline.RegisterSink("csv", sinks.OpenCSV)
-	pipeline.RegisterSink("xlsx", sinks.OpenXLSX)
-	pipeline.RegisterSource("erp", sources.OpenERP)
-	pipeline.RegisterSink("erp", sinks.OpenERP)
+	for _, t := range []pipeline.SourceType{sources.CSV, sources.XLSX, sources.ERP} {
+		pipeline.AddSourceType(t)
+	}
+	for _, t := range []pipeline.SinkType{sinks.CSV, sinks.XLSX, sinks.ERP} {
+		pipeline.AddSinkType(t)
+	}
 }

@@ -117,7 +117,12 @@ func worse(a, b int) int {
 func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, path string, o runOptions, many bool) (int, error) {
 	sets := append([]string(nil), o.sets...)
 	if o.source != "" {
-		sets = append(sets, "source.path="+o.source, "source.type="+sourceTypeOf(o.source))
+		sets = append(sets, "source.path="+o.source)
+		if t := pipeline.SourceTypeForPath(o.source); t != "" {
+			// errors.xlsx fed back into a CSV job is read as a workbook;
+			// an unknown extension keeps the job's type
+			sets = append(sets, "source.type="+t)
+		}
 	}
 	job, err := pipeline.LoadJob(path, pipeline.LoadOptions{Sets: sets})
 	if err != nil {
@@ -143,7 +148,7 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, pat
 	sum, err := pipeline.Run(ctx, job, pipeline.RunOptions{
 		DryRun: o.dryRun, ReportDir: reportDir, Concurrency: o.concurrency,
 		Progress: progress, Logger: log, Resolver: resolver, Stdout: stdout,
-		ERP: client, StateDir: o.stateDir, Resume: o.resume, Force: o.force, Full: o.full,
+		Conn: conn(client), StateDir: o.stateDir, Resume: o.resume, Force: o.force, Full: o.full,
 	})
 	var se *pipeline.StartError
 	switch {
@@ -171,31 +176,18 @@ func jobName(job *pipeline.Job) string {
 	return strings.TrimSuffix(b, filepath.Ext(b))
 }
 
-func sourceTypeOf(path string) string {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".xlsx", ".xlsm":
-		return "xlsx"
+// conn is the client as a job's shared connection: none when nil.
+func conn(c *erp.Client) any {
+	if c == nil {
+		return nil
 	}
-	return "csv"
-}
-
-// usesERP reports whether any part of a job talks to the Wawi.
-func usesERP(job *pipeline.Job) bool {
-	if job.Source.Type == "erp" || job.Sink.Type == "erp" {
-		return true
-	}
-	for _, l := range job.Mapping.Lookups {
-		if l.ERP != "" {
-			return true
-		}
-	}
-	return false
+	return c
 }
 
 // erpClientFor builds the one Wawi client a job shares between its source,
 // sink and lookups; nil for jobs that never talk to the Wawi.
 func erpClientFor(job *pipeline.Job, concurrency int, log *slog.Logger) (*erp.Client, error) {
-	if !usesERP(job) {
+	if !pipeline.NeedsConn(job) {
 		return nil, nil
 	}
 	cfg, err := configFromEnvAndSpec(job.ERP)

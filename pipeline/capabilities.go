@@ -1,0 +1,107 @@
+package pipeline
+
+import "context"
+
+// Capabilities: the optional powers of a source or sink, each a small
+// interface the runner finds by type assertion. A source or sink
+// implements what it can do and asserts it (var _ X = (*T)(nil)); the
+// runner never asks for a type name.
+
+// Committer is a source that keeps state between runs (an export's
+// watermark). Commit is called once, after the run succeeded and its output
+// was committed; an error fails the run, since the next run would start
+// from the wrong place.
+type Committer interface {
+	Commit() error
+}
+
+// ParameterSource says what a source selected (period, filters, counts),
+// for a workbook's parameters sheet. Parameters is called after the last
+// record was read.
+type ParameterSource interface {
+	Parameters() [][2]string
+}
+
+// ParameterSink shows a source's parameters in its output.
+type ParameterSink interface {
+	SetParameters(func() [][2]string)
+}
+
+// RequestCounter counts the API requests a source or sink made, for the
+// summary. Called once, after the run.
+type RequestCounter interface {
+	Requests() int64
+}
+
+// SizeEstimator guesses, before reading, how many records a source holds
+// (from the file's size or the sheet's dimension); 0 when it cannot say.
+type SizeEstimator interface {
+	SizeEstimate() int64
+}
+
+// SizeHinter is a sink that chooses its strategy by the number of records
+// (an index of the Wawi for many, searches for few). Called before planning
+// with an estimate, and before writing with the exact count.
+type SizeHinter interface {
+	SizeHint(records int64)
+}
+
+// InputIdentifier names a source's input by its content, so the journal
+// recognises a file imported before and resumes an interrupted one. Sources
+// registered with ReadsFile get this from the file's hash without
+// implementing it; a source whose input is not a local file (downloaded,
+// generated) implements it.
+type InputIdentifier interface {
+	// InputID returns a stable identity of the input's content; "" when
+	// it has none.
+	InputID() (string, error)
+}
+
+// FileOutput is a sink that writes one file, named in the summary once the
+// run committed it.
+type FileOutput interface {
+	OutputPath() string
+}
+
+// Planner is a sink that compares each record with what its target holds
+// before anything is written (an import into the Wawi). The runner then
+// runs two passes: the first plans every record with reads only, writes the
+// diff report, checks the guardrails and opens the journal; the second, only
+// when the guardrails hold and the run is not a dry run, plans again and
+// writes. Lookups create nothing in the first pass.
+type Planner interface {
+	PlansBeforeWriting() bool
+}
+
+// Ordered is implemented by sinks whose output must follow input order.
+type Ordered interface {
+	Ordered() bool
+}
+
+// Reconciler is implemented by sinks whose writes cannot all be repeated
+// safely (stock adjustments). ApplyNoted calls note with what a later run
+// needs to check the write, right before sending it; after a crash, Landed
+// says whether a write noted but never answered reached the Wawi.
+type Reconciler interface {
+	ApplyNoted(ctx context.Context, p *Plan, note func(detail string) error) error
+	Landed(ctx context.Context, p *Plan, detail string) (bool, error)
+}
+
+// RowPlanner is implemented by sinks that take a record's values typed, as
+// the mapper makes them, rather than boxed in Item.Values: file sinks, whose
+// whole work per record is formatting those values.
+type RowPlanner interface {
+	// NewRows returns the rows for a batch of about n records that one
+	// worker maps one after the other; rows of a batch may share memory.
+	NewRows(n int) RowBatch
+}
+
+// dryRunner is implemented by resolvers that can create what they do not
+// find (the Wawi's lookups): SetDryRun(true) makes them create nothing.
+type dryRunner interface{ SetDryRun(bool) }
+
+// placeholderNamer names what a dry run's lookups would create (a new
+// category's path), for the diff report.
+type placeholderNamer interface {
+	PlaceholderName(int64) (string, bool)
+}

@@ -1,0 +1,86 @@
+package sinks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/wawi-etl/etl/erp"
+	"github.com/wawi-etl/etl/pipeline"
+)
+
+// The sink types a job file can name; cmd/etl registers them.
+var (
+	CSV = pipeline.SinkType{Name: "csv", Open: OpenCSV, Extensions: []string{".csv", ".txt", ".tsv"},
+		WritesFile: true, Check: noLinesSheet("a CSV file has no second sheet (leave lines_sheet out for one row per line item)")}
+	XLSX = pipeline.SinkType{Name: "xlsx", Open: OpenXLSX, Extensions: []string{".xlsx", ".xlsm"},
+		WritesFile: true, Check: checkLinesSheetSpec}
+	ERP = pipeline.SinkType{Name: "erp", Open: OpenERP, NeedsConn: true, Check: noLinesSheet("")}
+)
+
+// noLinesSheet refuses lines_sheet on sinks that write no workbook.
+func noLinesSheet(why string) func(*pipeline.Job, func(path, msg string)) {
+	return func(job *pipeline.Job, add func(path, msg string)) {
+		if job.Sink.LinesSheet == "" {
+			return
+		}
+		msg := "lines_sheet applies to xlsx sinks"
+		if why != "" {
+			msg += ": " + why
+		}
+		add("$.sink.lines_sheet", msg)
+	}
+}
+
+// checkLinesSheetSpec: the two-sheet order export needs a source that emits
+// line items; its sheet names must differ from the others.
+func checkLinesSheetSpec(job *pipeline.Job, add func(path, msg string)) {
+	sk := &job.Sink
+	if sk.LinesSheet == "" {
+		return
+	}
+	src, _ := pipeline.LookupSourceType(job.Source.Type)
+	if !src.NeedsConn || strings.TrimSpace(job.Source.Include) == "" {
+		add("$.sink.lines_sheet", "lines_sheet needs line items from the source: set source.type: erp with include: lineitems")
+	}
+	sheet := sk.Sheet
+	if sheet == "" {
+		sheet = DefaultSheet
+	}
+	if strings.EqualFold(sk.LinesSheet, sheet) {
+		add("$.sink.lines_sheet", fmt.Sprintf("lines_sheet %q is the name of the orders sheet (sink.sheet); Excel needs two names", sk.LinesSheet))
+	} else if sk.ParametersSheet && strings.EqualFold(sk.LinesSheet, "Parameter") {
+		add("$.sink.lines_sheet", `lines_sheet "Parameter" is the parameters sheet's name`)
+	}
+}
+
+// Capabilities, checked at compile time.
+var (
+	_ pipeline.RowPlanner     = (*CSVSink)(nil)
+	_ pipeline.Ordered        = (*CSVSink)(nil)
+	_ pipeline.FileOutput     = (*CSVSink)(nil)
+	_ pipeline.Ordered        = (*XLSXSink)(nil)
+	_ pipeline.FileOutput     = (*XLSXSink)(nil)
+	_ pipeline.ParameterSink  = (*XLSXSink)(nil)
+	_ pipeline.Planner        = (*ERPSink)(nil)
+	_ pipeline.Reconciler     = (*ERPSink)(nil)
+	_ pipeline.RequestCounter = (*ERPSink)(nil)
+	_ pipeline.SizeHinter     = (*ERPSink)(nil)
+)
+
+// OutputPath is the file the sink writes.
+func (s *CSVSink) OutputPath() string { return s.path }
+
+// OutputPath is the file the sink writes.
+func (s *XLSXSink) OutputPath() string { return s.path }
+
+// PlansBeforeWriting: an import compares every record with the Wawi first.
+func (s *ERPSink) PlansBeforeWriting() bool { return true }
+
+// wawiClient is the job's connection to the Wawi, nil when it has none.
+func wawiClient(env *pipeline.Env) *erp.Client {
+	if env == nil {
+		return nil
+	}
+	c, _ := env.Conn.(*erp.Client)
+	return c
+}
