@@ -6,15 +6,16 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 30s
 
-.PHONY: all build test test-short demo bench fuzz lint schema clean
+.PHONY: all build test test-short demo bench fuzz lint cross schema clean
 
 all: build
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/etl
 
-# The README's test command: formatting, vet, and every test with the race detector.
-test: lint
+# The README's test command: formatting, vet, the Windows and macOS builds,
+# and every test with the race detector.
+test: lint cross
 	$(GO) test -race -count=1 ./...
 
 test-short:
@@ -35,6 +36,18 @@ bench: build
 # Each fuzz target for $(FUZZTIME); go test -fuzz takes one target at a time.
 fuzz:
 	@scripts/fuzz.sh $(FUZZTIME)
+
+# Merchants run etl on Windows (where JTL-Wawi runs) and macOS: vet for
+# both, build the binary for both, and compile every package's tests for
+# Windows.
+cross:
+	GOOS=windows $(GO) vet ./...
+	GOOS=darwin $(GO) vet ./...
+	GOOS=windows $(GO) build -o /dev/null ./cmd/etl
+	GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null ./cmd/etl
+	@for p in $$($(GO) list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...); do \
+		GOOS=windows $(GO) test -c -o /dev/null $$p || exit 1; \
+	done
 
 schema: build
 	$(BIN) schema > etl-job.schema.json

@@ -40,7 +40,6 @@ import (
 	"runtime/trace"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -48,6 +47,7 @@ import (
 
 	"github.com/wawi-etl/etl/erp"
 	"github.com/wawi-etl/etl/erp/erptest"
+	"github.com/wawi-etl/etl/internal/procstat"
 	"github.com/wawi-etl/etl/pipeline"
 	"github.com/wawi-etl/etl/sinks"
 	"github.com/wawi-etl/etl/sources"
@@ -181,13 +181,7 @@ type measured struct {
 	outSize int64
 }
 
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+func selfCPU() time.Duration { return procstat.SelfCPU() }
 
 func runChild(t *testing.T, url, job, out string, paging int) measured {
 	t.Helper()

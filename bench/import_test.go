@@ -54,7 +54,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -63,6 +62,7 @@ import (
 
 	"github.com/wawi-etl/etl/erp"
 	"github.com/wawi-etl/etl/erp/erptest"
+	"github.com/wawi-etl/etl/internal/procstat"
 	"github.com/wawi-etl/etl/pipeline"
 	"github.com/wawi-etl/etl/sources"
 )
@@ -396,9 +396,7 @@ func runImport(t *testing.T, bin string, emu *impEmulator, job, work string, con
 	r := impRun{wall: wall, firstWrite: first, lastWrite: last, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(),
 		emuCPU: procCPU(emu.cmd.Process.Pid) - emu0, requests: after.Requests - before.Requests,
 		writes: after.Writes - before.Writes, byRoute: map[string]int64{}}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.rssMB = float64(ru.Maxrss) / 1024
-	}
+	r.rssMB = procstat.MaxRSSMB(cmd.ProcessState)
 	for k, v := range after.ByRoute {
 		if d := v - before.ByRoute[k]; d != 0 {
 			r.byRoute[k] = d

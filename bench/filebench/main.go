@@ -18,10 +18,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/wawi-etl/etl/internal/procstat"
 )
 
 var header = []string{"id", "sku", "name", "ean", "maker", "ek", "vk", "stock", "weight", "since", "active", "note"}
@@ -121,8 +122,7 @@ func main() {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 			os.Exit(1)
 		}
-		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-		return result{name, time.Since(start).Seconds(), float64(ru.Maxrss) / 1024}
+		return result{name, time.Since(start).Seconds(), procstat.MaxRSSMB(cmd.ProcessState)}
 	}
 
 	res := map[string]result{}
