@@ -60,9 +60,9 @@ type LoadOptions struct {
 // LoadJob reads, strictly decodes, validates against the job schema,
 // expands ${VAR} and applies overrides. Errors point at file:line:col.
 func LoadJob(path string, opts LoadOptions) (*Job, error) {
-	src, err := os.ReadFile(path)
+	src, err := readJobFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read job file: %w", err)
+		return nil, err
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -71,6 +71,9 @@ func LoadJob(path string, opts LoadOptions) (*Job, error) {
 	job := &Job{File: path, Dir: filepath.Dir(abs)}
 	if len(bytes.TrimSpace(src)) == 0 {
 		return nil, &JobError{File: path, Msg: "job file is empty; it needs at least source: and sink:"}
+	}
+	if err := checkAliases(path, src); err != nil {
+		return nil, err
 	}
 	if err := yaml.UnmarshalWithOptions(src, job, yaml.Strict()); err != nil {
 		return nil, yamlError(path, err)
