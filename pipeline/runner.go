@@ -251,6 +251,10 @@ type runner struct {
 	// keeps them in file order while writing (see keyOrder).
 	keys  *keyOrder
 	order *keyOrder
+	// dups finds rows that share a key while planning; dupVerdicts say
+	// what becomes of them in the passes after (see duplicates.go).
+	dups        *dupScan
+	dupVerdicts map[int64]dupVerdict
 }
 
 // result is one record's way through map and plan, handed to the in-order
@@ -433,6 +437,13 @@ func (r *runner) process(ctx context.Context, rec *record.Record, setFatal func(
 		return
 	}
 	res.plan, res.outcome, res.err = plan, plan.Outcome, plan.Err
+	if v, ok := r.dupVerdicts[rec.Seq]; ok && plan.Key == v.key {
+		res.outcome, res.err = v.outcome, v.err
+		if v.note != "" {
+			r.log.Info("duplicate row", "row", rec.Row, "note", v.note)
+		}
+		return
+	}
 	if !r.ordered && r.apply && writes(plan.Outcome) {
 		r.applyJournaled(ctx, res, setFatal)
 	}
@@ -539,6 +550,12 @@ func (r *runner) finish(ctx context.Context, res *result, setFatal func(error)) 
 	r.sum.count(res.outcome)
 	if r.guard != nil {
 		r.guard.observe(res)
+	}
+	if r.dups != nil && res.plan != nil && res.plan.Key != "" && res.outcome != Failed && res.plan.Item != nil {
+		r.dups.see(res.plan.Key, res.rec.Seq, res.rec.Row, res.plan.Item.Values)
+	}
+	if _, dup := r.dupVerdicts[res.rec.Seq]; dup && res.outcome == Unchanged {
+		r.sum.Duplicates++
 	}
 	if r.keys != nil && res.plan != nil && res.plan.Key != "" {
 		r.keys.see(res.plan.Key, res.rec.Seq)
@@ -659,8 +676,18 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 	}
 	r.apply, r.guard, r.diff = false, g, diff
 	r.keys = newKeyOrder()
+	r.dups = newDupScan()
 	o.Progress.Phase("planning", -1)
 	err = r.pass(ctx, src)
+	if err == nil && r.dups.found() {
+		// Rows share keys: plan once more, now knowing which rows collapse,
+		// fail together or give way, so that the report, the guardrails and
+		// the writing pass all see the same verdicts.
+		if g, diff, err = r.replanWithDuplicates(ctx, env, reportDir); err != nil {
+			return err
+		}
+	}
+	r.dups = nil
 	var trips []GuardrailTrip
 	if err == nil {
 		// A plan cut short by a fatal error or Ctrl-C trips no rule: its
@@ -703,8 +730,7 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 		return fmt.Errorf("diff report: %w", err)
 	}
 	o.Progress.Phase("writing", sum.RecordsRead)
-	*sum = Summary{Job: sum.Job, JobFile: sum.JobFile, StartedAt: sum.StartedAt, Source: sum.Source, Sink: sum.Sink}
-	r.book.reset()
+	r.resetCounts()
 	r.apply, r.guard, r.diff = true, nil, diff
 	r.order, r.keys = r.keys.forWriting(), nil
 	err = r.pass(ctx, src2)
@@ -716,6 +742,41 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 		}
 	}
 	return err
+}
+
+// replanWithDuplicates runs the planning pass again with verdicts for the
+// rows that share a key; it returns the guardrails and diff report of that
+// pass.
+func (r *runner) replanWithDuplicates(ctx context.Context, env *Env, reportDir string) (*guardrails, *DiffReport, error) {
+	r.dupVerdicts = r.dups.verdicts(r.job.Options.Duplicates)
+	r.dups = nil
+	r.diff.Abort()
+	g, err := newGuardrails(r.job.Options.Guardrails)
+	if err != nil {
+		return nil, nil, &StartError{err}
+	}
+	diff, err := NewDiffReport(reportDir, r.opts.DryRun)
+	if err != nil {
+		return nil, nil, fmt.Errorf("diff report: %w", err)
+	}
+	if pn, ok := r.opts.Resolver.(placeholderNamer); ok {
+		diff.SetPlaceholders(pn.PlaceholderName)
+	}
+	src, err := OpenSource(ctx, &r.job.Source, env)
+	if err != nil {
+		return nil, nil, fmt.Errorf("source: %w", err)
+	}
+	defer src.Close()
+	r.resetCounts()
+	r.guard, r.diff, r.keys = g, diff, newKeyOrder()
+	return g, diff, r.pass(ctx, src)
+}
+
+// resetCounts starts the counts and the error workbook of a new pass.
+func (r *runner) resetCounts() {
+	sum := r.sum
+	*sum = Summary{Job: sum.Job, JobFile: sum.JobFile, StartedAt: sum.StartedAt, Source: sum.Source, Sink: sum.Sink}
+	r.book.reset()
 }
 
 func (r *runner) closeDiff(trips []GuardrailTrip, applied bool) {

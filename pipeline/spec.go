@@ -36,6 +36,10 @@ type Options struct {
 	// next to the job file.
 	StateDir   string     `yaml:"state_dir,omitempty" json:"state_dir,omitempty"`
 	Guardrails Guardrails `yaml:"guardrails,omitempty" json:"guardrails,omitempty"`
+	// Duplicates: what happens to rows of an import that share a key with
+	// other values: error (all fail, default), first or last (that row is
+	// written, the others skipped). Identical rows are written once.
+	Duplicates string `yaml:"duplicates,omitempty" json:"duplicates,omitempty" jsonschema:"enum=error,enum=first,enum=last,description=rows with the same key and other values: error (default) fails them all; first or last writes that one"`
 }
 
 // Guardrails stop an ERP import before its first write when the plan looks

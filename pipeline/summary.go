@@ -42,6 +42,9 @@ type Summary struct {
 	AlreadyImportedAt time.Time `json:"already_imported_at,omitzero"`
 	// AlreadyImportedFailed is how many records of that run failed.
 	AlreadyImportedFailed int64 `json:"already_imported_failed,omitempty"`
+	// Duplicates counts rows that repeated an earlier row of the same key
+	// with the same values and were written once (options.duplicates).
+	Duplicates int64 `json:"duplicates,omitempty"`
 	// Resumed counts records an interrupted run had already applied.
 	Resumed      int64  `json:"resumed,omitempty"`
 	DiffWorkbook string `json:"diff_workbook,omitempty"`

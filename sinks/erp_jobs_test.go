@@ -15,6 +15,7 @@ import (
 	"github.com/wawi-etl/etl/erp/erptest"
 	"github.com/wawi-etl/etl/pipeline"
 	"github.com/wawi-etl/etl/sources"
+	"github.com/xuri/excelize/v2"
 )
 
 var registerERPJobTypes = sync.OnceFunc(func() {
@@ -117,10 +118,12 @@ func TestERPExampleJobs(t *testing.T) {
 	}
 }
 
-// A file that names the same stock level (or item) more than once: the rows
-// are written in file order, so the last one wins, however many run at once
-// and however the answers are delayed.
-func TestERPSameKeyTwiceLastRowWins(t *testing.T) {
+// A file that names the same stock level (or item) more than once. With
+// options.duplicates: last the last row wins however many run at once and
+// however the answers are delayed; by default the conflicting rows fail
+// together, each naming the others; identical rows are written once; and a
+// second run of the same file writes nothing, with or without the journal.
+func TestERPSameKeyTwice(t *testing.T) {
 	registerERPJobTypes()
 	seed, err := erptest.LoadSeed("../samples/wawi-seed.json")
 	if err != nil {
@@ -129,10 +132,12 @@ func TestERPSameKeyTwiceLastRowWins(t *testing.T) {
 	dir := t.TempDir()
 	var csv strings.Builder
 	csv.WriteString("SKU;Lager;Menge;VK\n")
-	// ACME-1001 @ Hauptlager three times, ACME-1002's price twice, others between
+	// ACME-1001 @ Hauptlager three times, ACME-1002's price twice, others
+	// between; ACME-1010 twice with the same values
 	for i, sku := range []string{"ACME-1001", "ACME-1007", "ACME-1002", "ACME-1001", "ACME-1004", "ACME-1005", "ACME-1002", "ACME-1008", "ACME-1001"} {
 		fmt.Fprintf(&csv, "%s;Hauptlager;%d;%d,50\n", sku, 10+i, 20+i)
 	}
+	csv.WriteString("ACME-1010;Hauptlager;77;99,50\nACME-1010;Hauptlager;77;99,50\n")
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -140,33 +145,82 @@ func TestERPSameKeyTwiceLastRowWins(t *testing.T) {
 		}
 	}
 	must(os.WriteFile(filepath.Join(dir, "in.csv"), []byte(csv.String()), 0o644))
-	for _, job := range []struct{ name, body string }{
+	jobs := []struct{ name, body string }{
 		{"stock", "mapping:\n  fields:\n    - {target: SKU, column: SKU}\n    - {target: Warehouse, column: Lager}\n    - {target: Quantity, column: Menge, type: decimal}\nsink: {type: erp, resource: stocks, operation: set}\n"},
-		{"prices", "mapping:\n  decimal: comma\n  fields:\n    - {target: SKU, column: SKU}\n    - {target: ItemPriceData.SalesPriceNet, column: VK, type: decimal}\nsink: {type: erp, resource: items, operation: update}\noptions: {guardrails: {max_price_change: 'off'}}\n"},
-	} {
-		must(os.WriteFile(filepath.Join(dir, job.name+".yaml"), []byte("source: {path: in.csv, delimiter: ';'}\n"+job.body), 0o644))
+		{"prices", "mapping:\n  decimal: comma\n  fields:\n    - {target: SKU, column: SKU}\n    - {target: ItemPriceData.SalesPriceNet, column: VK, type: decimal}\nsink: {type: erp, resource: items, operation: update}\n"},
+	}
+	for _, job := range jobs {
+		must(os.WriteFile(filepath.Join(dir, job.name+".yaml"), []byte("source: {path: in.csv, delimiter: ';'}\noptions: {guardrails: {max_price_change: 'off', max_failed: 'off'}}\n"+job.body), 0o644))
+	}
+	run := func(c *erp.Client, name, mode, state string) *pipeline.Summary {
+		t.Helper()
+		var sets []string
+		if mode != "" {
+			sets = []string{"options.duplicates=" + mode}
+		}
+		job, err := pipeline.LoadJob(filepath.Join(dir, name+".yaml"), pipeline.LoadOptions{Sets: sets})
+		must(err)
+		sum, err := pipeline.Run(context.Background(), job, pipeline.RunOptions{Conn: c, Resolver: erp.NewLookups(c),
+			ReportDir: filepath.Join(t.TempDir(), "r"), StateDir: state, Concurrency: 8})
+		if err != nil {
+			t.Fatalf("%s: %v %+v", name, err, sum)
+		}
+		return sum
 	}
 	for round := range 3 {
 		srv := erptest.NewServer(erptest.Options{Seed: seed, Latency: 2 * time.Millisecond, Jitter: 2 * time.Millisecond, Rand: rand.New(rand.NewPCG(uint64(round), 9))})
 		c, err := erp.New(erp.Config{BaseURL: srv.URL, APIKey: "k", HTTPClient: srv.Client(), Concurrency: 8})
 		must(err)
+		it1, _ := srv.ItemBySKU("ACME-1001")
+		stock0 := srv.Stock(it1.Id, 1)
 		for _, name := range []string{"stock", "prices"} {
-			job, err := pipeline.LoadJob(filepath.Join(dir, name+".yaml"), pipeline.LoadOptions{})
-			must(err)
-			sum, err := pipeline.Run(context.Background(), job, pipeline.RunOptions{Conn: c, Resolver: erp.NewLookups(c),
-				ReportDir: t.TempDir(), StateDir: t.TempDir(), Concurrency: 8})
-			if err != nil || sum.Failed != 0 {
-				t.Fatalf("%s: %v %+v", name, err, sum)
+			// by default: 5 rows of two keys fail, naming each other
+			sum := run(c, name, "", t.TempDir())
+			if sum.Failed != 5 || sum.Duplicates != 1 {
+				t.Fatalf("%s, duplicates: error: %+v", name, sum)
+			}
+			book := readWorkbookRows(t, sum.ErrorWorkbook)
+			if !strings.Contains(fmt.Sprint(book), "rows 5, 10 have the same key") {
+				t.Errorf("%s: errors.xlsx does not name the other rows: %v", name, book)
+			}
+			sum = run(c, name, "last", t.TempDir())
+			if sum.Failed != 0 || sum.Skipped != 3 || sum.Duplicates != 1 {
+				t.Fatalf("%s, duplicates: last: %+v", name, sum)
+			}
+			// again, with a fresh journal: nothing left to write
+			w := srv.Counters().Writes
+			sum = run(c, name, "last", t.TempDir())
+			if n := srv.Counters().Writes - w; n != 0 || sum.Created+sum.Updated != 0 {
+				t.Errorf("%s: second run wrote %d times: %+v", name, n, sum)
 			}
 		}
-		it1, _ := srv.ItemBySKU("ACME-1001")
+		it1, _ = srv.ItemBySKU("ACME-1001")
 		it2, _ := srv.ItemBySKU("ACME-1002")
+		it3, _ := srv.ItemBySKU("ACME-1010")
 		if got := srv.Stock(it1.Id, 1); !got.Equal(erptest.D("18").Decimal) {
-			t.Errorf("round %d: ACME-1001 in Hauptlager: %s, want 18 (the last row)", round, got)
+			t.Errorf("round %d: ACME-1001 in Hauptlager: %s (was %s), want 18 (the last row)", round, got, stock0)
 		}
 		if got := it2.ItemPriceData.SalesPriceNet; !got.Equal(erptest.D("26.5")) {
 			t.Errorf("round %d: ACME-1002 sales price %s, want 26.50 (the last row)", round, got)
 		}
+		if got := srv.Stock(it3.Id, 1); !got.Equal(erptest.D("77").Decimal) {
+			t.Errorf("round %d: ACME-1010 in Hauptlager: %s, want 77", round, got)
+		}
 		srv.Close()
 	}
+}
+
+// readWorkbookRows reads the first sheet of a workbook as text.
+func readWorkbookRows(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(f.GetSheetList()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }
