@@ -6,7 +6,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 30s
 
-.PHONY: all build test test-short demo bench fuzz lint schema clean
+.PHONY: all build test test-short demo bench fuzz lint schema generate clean
 
 all: build
 
@@ -35,6 +35,10 @@ bench: build
 # Each fuzz target for $(FUZZTIME); go test -fuzz takes one target at a time.
 fuzz:
 	@scripts/fuzz.sh $(FUZZTIME)
+
+# Rewrites erp/spec/table.go from erp/contract/openapi-cloud-1.0.json.
+generate:
+	$(GO) generate ./...
 
 schema: build
 	$(BIN) schema > etl-job.schema.json
