@@ -154,3 +154,24 @@ func TestTableValidatorAcceptsEmulator(t *testing.T) {
 		t.Errorf("%d requests served, coverage %v", n, ts.Coverage().Operations())
 	}
 }
+
+// The required headers read from the table are those erp/contract's relaxed
+// spec requires.
+func TestRequiredHeadersFollowContract(t *testing.T) {
+	n := 0
+	for _, id := range contract.AllOperations() {
+		var want []string
+		for _, p := range contract.Operation(id).Parameters {
+			if p.Value.In == "header" && p.Value.Required {
+				want = append(want, p.Value.Name)
+			}
+		}
+		if got := requiredHeaders()[id]; !slices.Equal(got, want) {
+			t.Errorf("%s: %q, contract %q", id, got, want)
+		}
+		n += len(want)
+	}
+	if n < 400 {
+		t.Errorf("only %d required headers", n)
+	}
+}

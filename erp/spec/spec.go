@@ -180,17 +180,6 @@ func Find(method, path string) (*Operation, map[string]string) {
 	return best, params
 }
 
-// HasPath reports whether some operation has path (relative, as for Find)
-// with any method: a request with another method is then answered 405.
-func HasPath(path string) bool {
-	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
-		if op, _ := Find(m, path); op != nil {
-			return true
-		}
-	}
-	return false
-}
-
 var segmentsOf = sync.OnceValue(func() map[string][]string {
 	out := make(map[string][]string, len(operations))
 	for _, op := range operations {
