@@ -117,7 +117,7 @@ func runEmulator(cmd *cobra.Command, o emulatorOptions) error {
 	emu, err := erptest.New(erptest.Options{
 		APIKey: apiKey, ClientID: o.clientID, ClientSecret: o.secret, TenantID: o.tenantID,
 		Latency: o.latency, Jitter: o.jitter, FailRate: o.failRate, LostWriteRate: o.lostRate,
-		RequestBudget: o.budget, BudgetWindow: o.budgetWindow, MaxPageSize: o.maxPageSize, Validate: o.validate,
+		RequestBudget: o.budget, BudgetWindow: o.budgetWindow, MaxPageSize: o.maxPageSize, Validate: o.validate, Validator: erptest.TableValidator{},
 		Seed: seed, Rand: rand.New(rand.NewPCG(faultSeed, 0xe1)), RegistrationAutoAccept: o.registrationAutoAccept,
 	})
 	if err != nil {

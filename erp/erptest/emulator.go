@@ -117,6 +117,9 @@ type Options struct {
 	// describes answers to valid requests). Off by default: it costs far
 	// more than serving.
 	Validate bool
+	// Validator is the check for Validate (default: the one installed with
+	// SetValidator).
+	Validator Validator
 	// Seed is the initial state (nil: base data only; see Seed).
 	Seed *Seed
 	// Rand drives the faults (nil: seeded from the clock). A *rand.Rand is
@@ -233,7 +236,7 @@ func New(opts Options) (*Emulator, error) {
 		regs:    map[string]*registration{},
 	}
 	if opts.Validate {
-		v, err := currentValidator()
+		v, err := chooseValidator(opts.Validator, installedValidator())
 		if err != nil {
 			return nil, err
 		}

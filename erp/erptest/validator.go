@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 
 	"github.com/wawi-etl/etl/erp/spec"
 )
@@ -24,10 +23,9 @@ import (
 //
 //	func init() { erptest.SetValidator(contract.Validator{}) }
 //
-// Without one, an emulator in a program (etl emulator --validate) checks
-// with the table in erp/spec (TableValidator); in a test binary,
-// Options.Validate without SetValidator is an error, so that a test never
-// checks less than it believes.
+// and programs pass one in Options.Validator (etl emulator --validate uses
+// TableValidator). Options.Validate without either is an error, so that a
+// test never checks less than it believes.
 type Validator interface {
 	ValidateRequest(basePath string, r *http.Request) error
 	ValidateResponse(basePath string, r *http.Request, status int, header http.Header, body []byte) error
@@ -39,29 +37,30 @@ var (
 )
 
 // SetValidator installs v for the emulators created afterwards with
-// Options.Validate.
+// Options.Validate and no Options.Validator.
 func SetValidator(v Validator) {
 	validatorMu.Lock()
 	defer validatorMu.Unlock()
 	validator = v
 }
 
-func currentValidator() (Validator, error) {
+func installedValidator() Validator {
 	validatorMu.Lock()
-	v := validator
-	validatorMu.Unlock()
-	return chooseValidator(v, testing.Testing())
+	defer validatorMu.Unlock()
+	return validator
 }
 
-func chooseValidator(installed Validator, inTest bool) (Validator, error) {
+// chooseValidator returns the Validator for Options.Validate: the option's,
+// else the installed one.
+func chooseValidator(opt, installed Validator) (Validator, error) {
 	switch {
+	case opt != nil:
+		return opt, nil
 	case installed != nil:
 		return installed, nil
-	case inTest:
-		return nil, errors.New("Options.Validate in a test needs the full contract check: " +
-			"add func init() { erptest.SetValidator(contract.Validator{}) } to the package's tests")
 	}
-	return TableValidator{}, nil
+	return nil, errors.New("Options.Validate needs a Validator: set Options.Validator, or in tests " +
+		"add func init() { erptest.SetValidator(contract.Validator{}) } for the full contract check")
 }
 
 // splitViolations lists the violations a Validator's error joins.

@@ -28,14 +28,14 @@ func TestValidateUsesContract(t *testing.T) {
 }
 
 func TestChooseValidator(t *testing.T) {
-	if v, err := chooseValidator(nil, true); err == nil || v != nil {
-		t.Errorf("a test without SetValidator got %v, %v", v, err)
+	if v, err := chooseValidator(TableValidator{}, contract.Validator{}); err != nil || v != (TableValidator{}) {
+		t.Errorf("the option's: %v, %v", v, err)
 	}
-	if v, err := chooseValidator(nil, false); err != nil || v != (TableValidator{}) {
-		t.Errorf("a program got %v, %v", v, err)
+	if v, err := chooseValidator(nil, installedValidator()); err != nil || v != (contract.Validator{}) {
+		t.Errorf("the installed one: %v, %v", v, err)
 	}
-	if v, err := chooseValidator(contract.Validator{}, true); err != nil || v != (contract.Validator{}) {
-		t.Errorf("installed: %v, %v", v, err)
+	if v, err := chooseValidator(nil, nil); err == nil || v != nil {
+		t.Errorf("none: %v, %v", v, err)
 	}
 }
 
