@@ -6,7 +6,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 30s
 
-.PHONY: all build test test-short demo bench fuzz lint cross schema clean
+.PHONY: all build test test-short demo bench fuzz lint cross schema generate clean
 
 all: build
 
@@ -48,6 +48,10 @@ cross:
 	@for p in $$($(GO) list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...); do \
 		GOOS=windows $(GO) test -c -o /dev/null $$p || exit 1; \
 	done
+
+# Rewrites erp/spec/table.go from erp/contract/openapi-cloud-1.0.json.
+generate:
+	$(GO) generate ./...
 
 schema: build
 	$(BIN) schema > etl-job.schema.json

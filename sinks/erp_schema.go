@@ -1,64 +1,30 @@
 package sinks
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
-	"github.com/wawi-etl/etl/erp/contract"
+	"github.com/wawi-etl/etl/erp/spec"
 )
 
-// The ERP sink reads the request schemas of the official spec (embedded in
-// erp/contract) for three things: a target path that names no field of the
+// The ERP sink reads the request schemas of the official spec (as the table
+// in erp/spec) for three things: a target path that names no field of the
 // body is refused when the sink opens, before any write; a value is sent with
 // the JSON type the field has (a lookup result "3" goes out as 3); and the
-// fields a create needs are known. Only components.schemas is decoded, with
-// plain encoding/json: a few milliseconds, not the full OpenAPI load.
+// fields a create needs are known. References are already resolved in the
+// table: a property's schema is the referenced component itself.
 
-type apiSchema struct {
-	Ref        string                `json:"$ref"`
-	Type       string                `json:"type"`
-	Format     string                `json:"format"`
-	Required   []string              `json:"required"`
-	Properties map[string]*apiSchema `json:"properties"`
-	Items      *apiSchema            `json:"items"`
-}
-
-var apiSchemas = sync.OnceValues(func() (map[string]*apiSchema, error) {
-	var doc struct {
-		Components struct {
-			Schemas map[string]*apiSchema `json:"schemas"`
-		} `json:"components"`
-	}
-	if err := json.Unmarshal(contract.SpecJSON(), &doc); err != nil {
-		return nil, fmt.Errorf("the embedded API spec: %w", err)
-	}
-	return doc.Components.Schemas, nil
-})
+type apiSchema = spec.Schema
 
 // schemaNamed returns a component schema by name.
 func schemaNamed(name string) (*apiSchema, error) {
-	all, err := apiSchemas()
-	if err != nil {
-		return nil, err
-	}
-	s := all[name]
+	s := spec.SchemaNamed(name)
 	if s == nil {
 		return nil, fmt.Errorf("the API spec has no schema %s", name)
 	}
 	return s, nil
-}
-
-// deref follows $ref.
-func deref(s *apiSchema) *apiSchema {
-	for i := 0; s != nil && s.Ref != "" && i < 8; i++ {
-		all, _ := apiSchemas()
-		s = all[strings.TrimPrefix(s.Ref, "#/components/schemas/")]
-	}
-	return s
 }
 
 // fieldKind is the JSON type a body field has.
@@ -78,25 +44,24 @@ const (
 // Categories[0].CategoryId) in s, ignoring case, and returns it in the spec's
 // spelling with the leaf's kind. An empty message means found.
 func resolvePath(s *apiSchema, path string) (canon string, kind fieldKind, msg string) {
-	cur := deref(s)
+	cur := s
 	var out []string
 	segs := strings.Split(path, ".")
 	for i, seg := range segs {
 		name, idx, hasIdx := splitIndex(seg)
-		if cur == nil || len(cur.Properties) == 0 {
+		if cur == nil || len(cur.Props) == 0 {
 			return "", 0, fmt.Sprintf("%q has no fields below it", strings.Join(out, "."))
 		}
 		prop, spelled := property(cur, name)
 		if prop == nil {
 			return "", 0, fmt.Sprintf("%q is not a field%s (fields: %s)", name, where(out), strings.Join(propNames(cur), ", "))
 		}
-		prop = deref(prop)
 		if hasIdx {
 			if prop.Type != "array" || prop.Items == nil {
 				return "", 0, fmt.Sprintf("%q is not a list", spelled)
 			}
 			out = append(out, spelled+"["+strconv.Itoa(idx)+"]")
-			prop = deref(prop.Items)
+			prop = prop.Items
 		} else {
 			out = append(out, spelled)
 		}
@@ -132,7 +97,7 @@ func kindOf(s *apiSchema) fieldKind {
 	case "boolean":
 		return kindBool
 	case "array":
-		if it := deref(s.Items); it != nil && len(it.Properties) == 0 {
+		if it := s.Items; it != nil && len(it.Props) == 0 {
 			return kindList
 		}
 	}
@@ -140,23 +105,22 @@ func kindOf(s *apiSchema) fieldKind {
 }
 
 func property(s *apiSchema, name string) (*apiSchema, string) {
-	if p, ok := s.Properties[name]; ok {
+	if p := s.Prop(name); p != nil {
 		return p, name
 	}
-	for k, p := range s.Properties {
-		if strings.EqualFold(k, name) {
-			return p, k
+	for _, p := range s.Props {
+		if strings.EqualFold(p.Name, name) {
+			return p.Schema, p.Name
 		}
 	}
 	return nil, ""
 }
 
 func propNames(s *apiSchema) []string {
-	out := make([]string, 0, len(s.Properties))
-	for k := range s.Properties {
-		out = append(out, k)
+	out := make([]string, 0, len(s.Props))
+	for _, p := range s.Props {
+		out = append(out, p.Name) // sorted in the table
 	}
-	sort.Strings(out)
 	if len(out) > 30 {
 		out = append(out[:30], "...")
 	}
@@ -179,7 +143,6 @@ func splitIndex(seg string) (string, int, bool) {
 // missingRequired lists the required fields of s (recursively into the
 // objects doc has) that doc lacks or leaves empty, as dotted paths.
 func missingRequired(s *apiSchema, doc map[string]any, prefix string) []string {
-	s = deref(s)
 	if s == nil {
 		return nil
 	}
@@ -191,7 +154,7 @@ func missingRequired(s *apiSchema, doc map[string]any, prefix string) []string {
 		}
 	}
 	for k, v := range doc {
-		p := deref(s.Properties[k])
+		p := s.Prop(k)
 		if p == nil {
 			continue
 		}
@@ -199,7 +162,7 @@ func missingRequired(s *apiSchema, doc map[string]any, prefix string) []string {
 		case map[string]any:
 			out = append(out, missingRequired(p, v, prefix+k+".")...)
 		case []any:
-			if it := deref(p.Items); it != nil {
+			if it := p.Items; it != nil {
 				for i, el := range v {
 					if m, ok := el.(map[string]any); ok {
 						out = append(out, missingRequired(it, m, fmt.Sprintf("%s%s[%d].", prefix, k, i))...)

@@ -2,7 +2,12 @@
 // API (openapi-cloud-1.0.json, embedded) into a test oracle: the client's tests
 // wrap their transport with NewTransport, and the emulator (erp/erptest)
 // checks what it receives and answers with ValidateRequest and
-// ValidateResponse. Both sides therefore speak to the same contract.
+// ValidateResponse (tests install Validator with erptest.SetValidator). Both
+// sides therefore speak to the same contract.
+//
+// The package is for tests only: it brings kin-openapi and the 1.2 MB
+// document, which the etl binary leaves out. What the binary needs of the
+// spec is the generated table in erp/spec.
 //
 // In a client test:
 //
@@ -67,6 +72,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/wawi-etl/etl/erp/spec"
 )
 
 //go:embed openapi-cloud-1.0.json
@@ -77,16 +84,13 @@ func SpecJSON() []byte { return slices.Clone(specJSON) }
 
 // GenericStatuses are the statuses every operation may answer although the
 // spec does not declare them on each operation (see package doc).
-var GenericStatuses = []int{401, 402, 403, 412, 429, 500, 502, 503, 504}
-
-type opWhere struct{ method, path string }
+var GenericStatuses = spec.GenericStatuses
 
 type oracle struct {
 	doc        *openapi3.T
 	router     routers.Router
 	ops        map[string]*openapi3.Operation // by operation id
 	queryNames map[*openapi3.Operation]map[string]bool
-	where      map[string]opWhere // by operation id
 	// firstSegments holds the first path segment of every spec path, used to
 	// find the base path quickly when none is given.
 	firstSegments map[string]bool
@@ -115,15 +119,13 @@ var load = sync.OnceValues(func() (*oracle, error) {
 		router:        router,
 		ops:           map[string]*openapi3.Operation{},
 		queryNames:    map[*openapi3.Operation]map[string]bool{},
-		where:         map[string]opWhere{},
 		firstSegments: map[string]bool{},
 	}
 	for path, item := range doc.Paths.Map() {
 		seg, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
 		o.firstSegments[seg] = true
-		for method, op := range item.Operations() {
+		for _, op := range item.Operations() {
 			o.ops[op.OperationID] = op
-			o.where[op.OperationID] = opWhere{method, path}
 			names := map[string]bool{}
 			for _, ps := range []openapi3.Parameters{item.Parameters, op.Parameters} {
 				for _, p := range ps {

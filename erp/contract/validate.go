@@ -240,6 +240,24 @@ func validateRequest(basePath string, r *http.Request, body []byte) (string, []*
 	return op.OperationID, capViolations(vs)
 }
 
+// Validator is ValidateRequest and ValidateResponse as an erptest.Validator,
+// for the emulator's Options.Validate:
+//
+//	func init() { erptest.SetValidator(contract.Validator{}) }
+type Validator struct{}
+
+// ValidateRequest is ValidateRequest without the operation id.
+func (Validator) ValidateRequest(basePath string, r *http.Request) error {
+	_, err := ValidateRequest(basePath, r)
+	return err
+}
+
+// ValidateResponse is ValidateResponse without the operation id.
+func (Validator) ValidateResponse(basePath string, r *http.Request, status int, header http.Header, body []byte) error {
+	_, err := ValidateResponse(basePath, r, status, header, body)
+	return err
+}
+
 // ValidateResponse checks a response to r against the spec: the status is
 // declared (or generic, see GenericStatuses) and the body matches the
 // declared schema. r's body is not read.

@@ -6,12 +6,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wawi-etl/etl/erp/contract"
+	"github.com/wawi-etl/etl/erp/spec"
 )
 
 func contractAppVersion() (string, bool) {
-	v, ok := contract.Spec().Info.Extensions["x-application-version"].(string)
-	return v, ok && v != ""
+	return spec.ApplicationVersion, spec.ApplicationVersion != ""
 }
 
 // --- sales orders ---
@@ -220,7 +219,7 @@ func (e *Emulator) createLines(c *call) reply {
 		return *bad
 	}
 	var in []SalesOrderLineItem
-	itemSchema := requestSchema(op).Items.Value
+	itemSchema := requestSchema(op).Items
 	for _, x := range v.([]any) {
 		m := toMap(SalesOrderLineItem{})
 		mergeInto(m, x.(map[string]any), itemSchema)

@@ -6,10 +6,11 @@
 //	// point the client at srv.URL (http://127.0.0.1:PORT/api/eazybusiness)
 //
 // Records, field names, required fields and paging follow the official spec
-// (erp/contract). Request bodies are checked against the spec's schemas and
-// refused with 400 ErrorResponse and ValidationErrors, like the Wawi does;
-// with Options.Validate every request and response is also checked by
-// kin-openapi and violations are recorded (ContractViolations).
+// (its table in erp/spec). Request bodies are checked against the spec's
+// schemas and refused with 400 ErrorResponse and ValidationErrors, like the
+// Wawi does; with Options.Validate every request and response is also checked
+// by a Validator (in tests erp/contract's, kin-openapi against the published
+// document; see SetValidator) and violations are recorded (ContractViolations).
 //
 // Behaviour worth knowing:
 //   - POST /stocks adds Quantity to the stock (it is an adjustment); a result
@@ -63,7 +64,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wawi-etl/etl/erp/contract"
+	"github.com/wawi-etl/etl/erp/spec"
 )
 
 // BasePath is where the API is served; admin routes (/_admin/...) and the
@@ -109,13 +110,16 @@ type Options struct {
 
 	// MaxPageSize caps pageSize (default DefaultMaxPageSize).
 	MaxPageSize int
-	// Validate checks every API request and response with erp/contract and
-	// records violations (ContractViolations, GET /_admin/violations). The
-	// answer to a request that itself broke the contract is not checked (the
-	// spec only describes answers to valid requests). Off by default: it
-	// costs far more than serving. (The spec is loaded either way, for the
-	// required headers and the request body schemas.)
+	// Validate checks every API request and response with the installed
+	// Validator (see SetValidator; erp/contract's in tests) and records
+	// violations (ContractViolations, GET /_admin/violations). The answer to
+	// a request that itself broke the contract is not checked (the spec only
+	// describes answers to valid requests). Off by default: it costs far
+	// more than serving.
 	Validate bool
+	// Validator is the check for Validate (default: the one installed with
+	// SetValidator).
+	Validator Validator
 	// Seed is the initial state (nil: base data only; see Seed).
 	Seed *Seed
 	// Rand drives the faults (nil: seeded from the clock). A *rand.Rand is
@@ -199,7 +203,8 @@ type Emulator struct {
 
 	vmu        sync.Mutex
 	violations []string
-	cov        contract.Coverage
+	cov        spec.Coverage
+	validator  Validator // set when Options.Validate
 
 	amu    sync.Mutex // guards auth state
 	tokens map[string]time.Time
@@ -229,6 +234,13 @@ func New(opts Options) (*Emulator, error) {
 		tokens:  map[string]time.Time{},
 		keys:    map[string]bool{},
 		regs:    map[string]*registration{},
+	}
+	if opts.Validate {
+		v, err := chooseValidator(opts.Validator, installedValidator())
+		if err != nil {
+			return nil, err
+		}
+		e.validator = v
 	}
 	if e.maxPage <= 0 {
 		e.maxPage = DefaultMaxPageSize
@@ -311,14 +323,21 @@ type route struct {
 
 func (rt *route) key() string { return rt.method + " " + rt.path }
 
-// requiredHeaders are the header parameters the (relaxed) spec requires for
-// the operation, e.g. x-appid, x-appversion, api-version.
+// requiredHeaders are the header parameters the spec requires for the
+// operation, e.g. x-appid, x-appversion, api-version, relaxed as erp/contract
+// relaxes them: x-api-key is one form of the credentials (checked by the
+// auth step), tenant-id is Cloud only, api-version is always required.
 var requiredHeaders = sync.OnceValue(func() map[string][]string {
 	out := map[string][]string{}
-	for _, id := range contract.AllOperations() {
-		for _, p := range contract.Operation(id).Parameters {
-			if p.Value != nil && p.Value.In == "header" && p.Value.Required {
-				out[id] = append(out[id], p.Value.Name)
+	for _, op := range spec.Operations() {
+		for _, p := range op.Params {
+			if p.In != "header" {
+				continue
+			}
+			switch name := strings.ToLower(p.Name); {
+			case name == "x-api-key" || name == "tenant-id":
+			case p.Required || name == "api-version":
+				out[op.ID] = append(out[op.ID], p.Name)
 			}
 		}
 	}
@@ -385,7 +404,7 @@ func (e *Emulator) serveAPI(rt *route, w http.ResponseWriter, r *http.Request) {
 	if e.opts.Validate {
 		vr := r.Clone(r.Context())
 		vr.Body = io.NopCloser(bytes.NewReader(body))
-		if _, err := contract.ValidateRequest(BasePath, vr); err != nil {
+		if err := e.validator.ValidateRequest(BasePath, vr); err != nil {
 			e.recordViolations(err)
 			validRequest = false
 		}
@@ -407,18 +426,16 @@ func (e *Emulator) serveAPI(rt *route, w http.ResponseWriter, r *http.Request) {
 	// The spec describes the answers to valid requests: the response to a
 	// request that broke the contract is not checked.
 	if e.opts.Validate && validRequest {
-		if _, err := contract.ValidateResponse(BasePath, r, rep.status, h.Clone(), rep.body); err != nil {
+		if err := e.validator.ValidateResponse(BasePath, r, rep.status, h.Clone(), rep.body); err != nil {
 			e.recordViolations(err)
 		}
 	}
 }
 
 func (e *Emulator) recordViolations(err error) {
-	vs := contract.Violations(err)
+	vs := splitViolations(err)
 	e.vmu.Lock()
-	for _, v := range vs {
-		e.violations = append(e.violations, v.Error())
-	}
+	e.violations = append(e.violations, vs...)
 	e.vmu.Unlock()
 }
 
@@ -613,7 +630,7 @@ func (e *Emulator) ContractViolations() []string {
 }
 
 // Coverage returns the spec operations the emulator has served.
-func (e *Emulator) Coverage() *contract.Coverage { return &e.cov }
+func (e *Emulator) Coverage() *spec.Coverage { return &e.cov }
 
 // --- call helpers ---
 
