@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/wawi-etl/etl/internal/atomicfile"
 	"github.com/wawi-etl/etl/internal/xlsxcell"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
@@ -44,7 +44,7 @@ const DefaultSheet = "Data"
 // ends in one outcome: records count line items, not orders.
 type XLSXSink struct {
 	path    string
-	tmp     *os.File // nil in a dry run
+	tmp     *atomicfile.File // nil in a dry run
 	f       *excelize.File
 	tab     *Table
 	targets []mappings.Target
@@ -261,7 +261,7 @@ func (s *XLSXSink) Close(ctx context.Context, commit bool) error {
 		discardTemp(s.tmp)
 		return err
 	}
-	return commitTemp(s.tmp, s.path)
+	return commitTemp(s.tmp)
 }
 
 // currencyFormats are Excel number formats of the currencies accountants

@@ -385,7 +385,7 @@ func TestXLSXCrashLeavesNoFileAtPath(t *testing.T) {
 	run(t, s, tg, rows...)
 	mustNotExist(t, filepath.Join(dir, "sub/out.xlsx"))
 	s.f.Close()
-	s.tmp.Close()
+	s.tmp.Discard()
 }
 
 func TestXLSXDryRunCreatesNothing(t *testing.T) {

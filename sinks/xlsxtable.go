@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/wawi-etl/etl/internal/atomicfile"
 	"github.com/wawi-etl/etl/internal/xlsxcell"
 	"github.com/wawi-etl/etl/mappings"
 )
@@ -836,12 +836,12 @@ func SaveAtomic(f *excelize.File, path string) error {
 		discardTemp(tmp)
 		return err
 	}
-	return commitTemp(tmp, path)
+	return commitTemp(tmp)
 }
 
-func writeWorkbook(f *excelize.File, tmp *os.File) error {
-	if err := xlsxcell.Write(f, earlyWriteback(tmp)); err != nil { // buffers and streams the zip itself
-		return fmt.Errorf("writing %s: %w", filepath.Base(tmp.Name()), err)
+func writeWorkbook(f *excelize.File, tmp *atomicfile.File) error {
+	if err := xlsxcell.Write(f, tmp); err != nil { // buffers and streams the zip itself
+		return fmt.Errorf("writing %s: %w", filepath.Base(tmp.TempName()), err)
 	}
 	return nil
 }
