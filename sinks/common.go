@@ -1,8 +1,10 @@
-// Package sinks holds the file sinks (CSV, XLSX) and the streaming XLSX table
-// writer that reports share, so that cell typing and styling live in one place.
+// Package sinks holds the file sinks (CSV, XLSX). The XLSX sink writes
+// through internal/xlsxw, which the reports share, so that cell typing and
+// styling live in one place.
 //
 // Both file sinks write to a temporary file next to the target
-// (".<name>.tmp-*") and rename it into place only on Close(ctx, true). A
+// (".<name>.tmp-*", internal/atomicfile) and rename it into place only on
+// Close(ctx, true). A
 // failed run, a dry run or a crash never leaves a partial file at the target
 // path, and an existing file there stays untouched until the rename. A crash
 // can leave the temporary file behind; it is never mistaken for output
@@ -31,12 +33,13 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/wawi-etl/etl/internal/atomicfile"
+	"github.com/wawi-etl/etl/internal/xlsxw"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
 )
 
 // ListSeparator joins the elements of a list value into one cell.
-const ListSeparator = "|"
+const ListSeparator = xlsxw.ListSeparator
 
 // FieldError is a record-level problem with one output value: a character
 // the file's encoding lacks, a number Excel cannot hold exactly. It names the
@@ -125,26 +128,6 @@ func goLayoutOK(layout string) bool {
 	a := goRefA.Format(layout)
 	b := goRefB.Format(layout)
 	return a != b
-}
-
-// excelDateFormatOK reports whether an Excel number format shows a date or
-// time part (d, m, y, h, s outside quoted text); "02.01.2006" would show the
-// serial number through digit placeholders.
-func excelDateFormatOK(f string) bool {
-	inQuote := false
-	for i := 0; i < len(f); i++ {
-		c := f[i]
-		switch {
-		case c == '"':
-			inQuote = !inQuote
-		case inQuote:
-		case c == '\\':
-			i++
-		case strings.IndexByte("dDmMyYhHsS", c) >= 0:
-			return true
-		}
-	}
-	return false
 }
 
 var (

@@ -1,6 +1,6 @@
 // Package xlsxcell holds the small rules every workbook etl writes follows
-// (the XLSX sink, the diff report): formula neutralisation, Excel's 15
-// significant digits, display widths.
+// (through internal/xlsxw) and the CSV sink shares: formula neutralisation,
+// Excel's 15 significant digits, display widths.
 package xlsxcell
 
 import (
@@ -16,13 +16,21 @@ import (
 // that starts with a control character some readers act on) with an
 // apostrophe, so that "=HYPERLINK(...)" from a supplier file stays text.
 func Neutralize(s string) string {
+	if FormulaLike(s) {
+		return "'" + s
+	}
+	return s
+}
+
+// FormulaLike reports whether Neutralize prefixes s.
+func FormulaLike(s string) bool {
 	if s != "" {
 		switch s[0] {
 		case '=', '+', '-', '@', '\t', '\r':
-			return "'" + s
+			return true
 		}
 	}
-	return s
+	return false
 }
 
 // SignificantDigits counts the digits of a plain decimal number text between
