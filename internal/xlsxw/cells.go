@@ -131,6 +131,9 @@ func (t *Table) integer(i int, v int64, c *excelize.Cell, k *cellKind) error {
 	} else {
 		c.StyleID, *k = st.num, kInt
 	}
+	if t.cols[i].General {
+		c.StyleID = 0
+	}
 	c.Value = v
 	return nil
 }

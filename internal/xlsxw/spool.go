@@ -138,6 +138,9 @@ func (s *Spool) Flush() error {
 		return s.err
 	}
 	for _, p := range s.parts {
+		if p.w == nil { // the empty sheet of a table without rows
+			continue
+		}
 		if err := p.w.Flush(); err != nil {
 			s.err = err
 			return err

@@ -147,7 +147,7 @@ func (s *Spool) Text(col int, v string) {
 	if xlsxcell.FormulaLike(v) {
 		s.b = append(s.b, '\'')
 	}
-	s.b = appendXMLText(s.b, v, excelize.TotalCellChars-1)
+	s.b = AppendXMLText(s.b, v, excelize.TotalCellChars-1)
 	s.b = append(s.b, `</t></is></c>`...)
 	if s.rows <= s.opts.SampleRows {
 		s.measure(col, float64(xlsxcell.TextWidth(v, s.opts.MaxWidth)))
@@ -297,10 +297,10 @@ func ExcelExact(d decimal.Decimal) bool {
 	return e >= -307 && e <= 307
 }
 
-// appendXMLText appends s escaped for an XML text node, with characters
+// AppendXMLText appends s escaped for an XML text node, with characters
 // XML cannot carry replaced by U+FFFD, Excel's _xHHHH_ escapes protected, and
 // cut at limit UTF-16 units.
-func appendXMLText(b []byte, s string, limit int) []byte {
+func AppendXMLText(b []byte, s string, limit int) []byte {
 	units := 0
 	for i := 0; i < len(s); {
 		c := s[i]

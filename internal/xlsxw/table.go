@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
@@ -27,6 +28,9 @@ type Column struct {
 	// NumFmt overrides the Excel number format of the column's numeric and
 	// time cells.
 	NumFmt string
+	// General writes integers without a number format (Excel's General),
+	// e.g. row numbers in the error workbook.
+	General bool
 }
 
 // TableOptions tune a Table. The zero value gives the defaults below, with
@@ -42,6 +46,11 @@ type TableOptions struct {
 	Neutralize bool
 	// AutoFilter puts filter buttons on the header over the data rows.
 	AutoFilter bool
+	// TableStyle makes the rows an Excel table of that style (banded rows,
+	// filter buttons), e.g. TableStyleLight1, instead of an autofilter.
+	TableStyle string
+	// HeaderFill is the header's background colour, default E7E6E6.
+	HeaderFill string
 	// FreezeHeader keeps the header row visible while scrolling.
 	FreezeHeader bool
 	// Lenient writes values Excel cannot hold exactly in the nearest faithful
@@ -285,8 +294,12 @@ func (t *Table) makeStyles() error {
 		return id, nil
 	}
 	var err error
+	fill := t.opts.HeaderFill
+	if fill == "" {
+		fill = "E7E6E6"
+	}
 	t.header, err = t.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true},
-		Fill:   excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E7E6E6"}},
+		Fill:   excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{fill}},
 		Border: []excelize.Border{{Type: "bottom", Color: "808080", Style: 1}}})
 	if err != nil {
 		return err
@@ -558,8 +571,14 @@ func (t *Table) Flush() error {
 	if err := t.start(); err != nil {
 		return err
 	}
-	if t.opts.AutoFilter {
-		ref := "A1:" + t.CellName(t.lastData, len(t.cols)-1)
+	ref := "A1:" + t.CellName(t.lastData, len(t.cols)-1)
+	switch {
+	case t.opts.TableStyle != "" && t.lastData >= 2: // a table needs a data row
+		stripes := true
+		if err := t.sw.AddTable(&excelize.Table{Range: ref, Name: tableName(t.sheet), StyleName: t.opts.TableStyle, ShowRowStripes: &stripes}); err != nil {
+			return err
+		}
+	case t.opts.AutoFilter:
 		if err := t.f.AutoFilter(t.sheet, ref, nil); err != nil {
 			return err
 		}
@@ -569,4 +588,21 @@ func (t *Table) Flush() error {
 	}
 	t.flushed = true
 	return nil
+}
+
+// tableName makes an Excel table name of a sheet name: letters, digits and
+// underscores, not starting with a digit.
+func tableName(sheet string) string {
+	b := []rune{}
+	for _, r := range sheet {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' {
+			b = append(b, r)
+		} else {
+			b = append(b, '_')
+		}
+	}
+	if len(b) == 0 || unicode.IsDigit(b[0]) {
+		b = append([]rune{'T'}, b...)
+	}
+	return string(b)
 }
