@@ -563,7 +563,7 @@ func (t *Table) AppendTotals(label string, sumCols []int) error {
 func (t *Table) TotalsRow() int { return t.totalsRow }
 
 // Flush writes the held-back rows, the autofilter and ends the stream. The
-// workbook can then be saved (SaveAtomic). Calling it again does nothing.
+// workbook can then be saved (Save or Write). Calling it again does nothing.
 func (t *Table) Flush() error {
 	if t.flushed {
 		return nil
