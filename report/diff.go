@@ -16,15 +16,16 @@ import (
 // what it changes in the Wawi field by field: diff.xlsx for filtering and
 // sorting in Excel, diff.html to read in a browser or an e-mail attachment.
 //
-// Memory stays flat however large the plan: Add writes each sheet row as
-// finished SpreadsheetML into a spool file, and Close builds the workbook with
-// excelize (styles, summary, chart, sheet headers, panes, autofilter) and,
-// while excelize writes the zip, splices the spooled rows into the sheet parts
-// through excelize's ZipWriter hook. excelize's own StreamWriter would cost
-// 6-7 µs and 40 allocations per row and keep up to 32 MB per sheet in memory
-// until the file is saved; its WriteTo also builds the whole zip in memory.
-// The HTML file holds the first rows of each table only, so it stays small
-// enough to open.
+// Memory stays flat however large the plan: the tables are written in
+// xlsxw's spooled row mode (each row finished SpreadsheetML in a spool
+// file), and Close builds the workbook with excelize (styles, summary,
+// chart, sheet headers, panes, autofilter) while xlsxw.Write splices the
+// rows into the sheet parts. The HTML file holds the first rows of each
+// table only, so it stays small enough to open.
+//
+// The files: diff.go (what is collected), diff_values.go (values and
+// percentages), diff_workbook.go and diff_summary.go (diff.xlsx),
+// diff_html.go (diff.html).
 
 // Report file names in the report folder.
 const (
