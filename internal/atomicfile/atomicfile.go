@@ -184,7 +184,7 @@ type InUseError struct {
 }
 
 func (e *InUseError) Error() string {
-	return fmt.Sprintf("close %s (open in another program?) and run again: it was left as it was and the new version was discarded (%v)", e.Path, e.Err)
+	return fmt.Sprintf("close %s (open in another program?) and run again: the previous file is left intact, the new one (a temporary file) was removed (%v)", e.Path, e.Err)
 }
 
 func (e *InUseError) Unwrap() error { return e.Err }

@@ -129,7 +129,7 @@ func TestRenameOntoOpenFile(t *testing.T) {
 		t.Fatalf("err %v, want an InUseError wrapping the rename's", err)
 	}
 	msg := err.Error()
-	for _, want := range []string{"close " + path + " (open in another program?)", "left as it was", "discarded"} {
+	for _, want := range []string{"close " + path + " (open in another program?)", "previous file is left intact", "temporary file) was removed"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("message %q lacks %q", msg, want)
 		}
