@@ -73,12 +73,9 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 	}
 	sum := &Summary{Job: name, JobFile: job.File, DryRun: o.DryRun, StartedAt: start,
 		Source: job.Source.Type, Sink: job.Sink.Type}
-	reportDir := o.ReportDir
-	if reportDir == "" {
-		reportDir = job.Options.ReportDir
-	}
-	if reportDir == "" {
-		reportDir = filepath.Join("reports", name)
+	reportDir, err := resolveReportDir(o, job, name)
+	if err != nil {
+		return sum, &StartError{err}
 	}
 
 	srcType, _ := LookupSourceType(job.Source.Type)
@@ -547,7 +544,7 @@ func (r *runner) finish(ctx context.Context, res *result, setFatal func(error)) 
 	if res.outcome == Failed && res.err == nil {
 		res.err = errors.New("failed")
 	}
-	r.sum.count(res.outcome)
+	countOutcome(r.sum, res.outcome)
 	if r.guard != nil {
 		r.guard.observe(res)
 	}
@@ -695,7 +692,7 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 		trips = g.trips()
 	}
 	if err != nil || o.DryRun || len(trips) > 0 {
-		sum.Guardrails = trips
+		sum.Guardrails = reportTrips(trips)
 		r.closeDiff(trips, false)
 		if r.journal != nil {
 			_ = r.journal.Finish(false, 0, 0, o.Now())

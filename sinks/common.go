@@ -1,8 +1,10 @@
-// Package sinks holds the file sinks (CSV, XLSX) and the streaming XLSX table
-// writer that reports share, so that cell typing and styling live in one place.
+// Package sinks holds the file sinks (CSV, XLSX). The XLSX sink writes
+// through internal/xlsxw, which the reports share, so that cell typing and
+// styling live in one place.
 //
 // Both file sinks write to a temporary file next to the target
-// (".<name>.tmp-*") and rename it into place only on Close(ctx, true). A
+// (".<name>.tmp-*", internal/atomicfile) and rename it into place only on
+// Close(ctx, true). A
 // failed run, a dry run or a crash never leaves a partial file at the target
 // path, and an existing file there stays untouched until the rename. A crash
 // can leave the temporary file behind; it is never mistaken for output
@@ -30,12 +32,14 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/wawi-etl/etl/internal/atomicfile"
+	"github.com/wawi-etl/etl/internal/xlsxw"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
 )
 
 // ListSeparator joins the elements of a list value into one cell.
-const ListSeparator = "|"
+const ListSeparator = xlsxw.ListSeparator
 
 // FieldError is a record-level problem with one output value: a character
 // the file's encoding lacks, a number Excel cannot hold exactly. It names the
@@ -97,67 +101,23 @@ func outputPath(p string, env *pipeline.Env) (string, error) {
 	return p, nil
 }
 
+// fileOptions: an output keeps the mode of the file it replaces (a user may
+// have shared it), else 0644; its disk writes start while it is written.
+var fileOptions = atomicfile.Options{Perm: 0o644, DirPerm: 0o755, KeepMode: true, Writeback: true}
+
 // createTemp makes the parent folders of path and a temporary file beside it,
 // so that the final rename stays on one file system and is atomic.
-func createTemp(path string) (*os.File, error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	return os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+func createTemp(path string) (*atomicfile.File, error) {
+	return atomicfile.Create(path, fileOptions)
 }
 
 // commitTemp makes a finished temporary file durable and renames it over
-// path. The file takes the mode of the file it replaces, or 0644.
-func commitTemp(tmp *os.File, path string) error {
-	name := tmp.Name()
-	fail := func(err error) error {
-		tmp.Close()
-		os.Remove(name)
-		return err
-	}
-	mode := os.FileMode(0o644)
-	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
-		mode = fi.Mode().Perm()
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(name)
-		return err
-	}
-	if err := os.Rename(name, path); err != nil {
-		os.Remove(name)
-		return err
-	}
-	syncDir(filepath.Dir(path))
-	return nil
-}
+// its target.
+func commitTemp(tmp *atomicfile.File) error { return tmp.Commit() }
 
-// discardTemp removes a temporary file that will not be committed.
-func discardTemp(tmp *os.File) error {
-	if tmp == nil {
-		return nil
-	}
-	tmp.Close()
-	if err := os.Remove(tmp.Name()); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	return nil
-}
-
-// syncDir makes a rename durable. Best effort: not every platform can fsync a
-// folder, and the data itself is already synced.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-}
+// discardTemp removes a temporary file that will not be committed; nil (a
+// dry run) is nothing to remove.
+func discardTemp(tmp *atomicfile.File) error { return tmp.Discard() }
 
 // bufSize is the write buffer of the file sinks.
 const bufSize = 256 << 10
@@ -168,26 +128,6 @@ func goLayoutOK(layout string) bool {
 	a := goRefA.Format(layout)
 	b := goRefB.Format(layout)
 	return a != b
-}
-
-// excelDateFormatOK reports whether an Excel number format shows a date or
-// time part (d, m, y, h, s outside quoted text); "02.01.2006" would show the
-// serial number through digit placeholders.
-func excelDateFormatOK(f string) bool {
-	inQuote := false
-	for i := 0; i < len(f); i++ {
-		c := f[i]
-		switch {
-		case c == '"':
-			inQuote = !inQuote
-		case inQuote:
-		case c == '\\':
-			i++
-		case strings.IndexByte("dDmMyYhHsS", c) >= 0:
-			return true
-		}
-	}
-	return false
 }
 
 var (

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -16,6 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 	"golang.org/x/text/encoding/charmap"
 
+	"github.com/wawi-etl/etl/internal/atomicfile"
 	"github.com/wawi-etl/etl/internal/xlsxcell"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
@@ -40,7 +40,7 @@ const (
 // the field, instead of being replaced by '?'.
 type CSVSink struct {
 	path    string
-	tmp     *os.File // nil in a dry run
+	tmp     *atomicfile.File // nil in a dry run
 	bw      *bufio.Writer
 	comma   byte
 	special *csvSpecial
@@ -134,7 +134,7 @@ func OpenCSV(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (p
 	if s.tmp, err = createTemp(path); err != nil {
 		return nil, err
 	}
-	s.bw = bufio.NewWriterSize(earlyWriteback(s.tmp), bufSize)
+	s.bw = bufio.NewWriterSize(s.tmp, bufSize)
 	if bom {
 		s.bw.WriteString("\uFEFF")
 	}
@@ -553,5 +553,5 @@ func (s *CSVSink) Close(ctx context.Context, commit bool) error {
 		discardTemp(s.tmp)
 		return fmt.Errorf("%s: %w", s.path, err)
 	}
-	return commitTemp(s.tmp, s.path)
+	return commitTemp(s.tmp)
 }

@@ -305,7 +305,7 @@ func TestCSVCrashLeavesNoFileAtPath(t *testing.T) {
 	if len(names) != 1 || !strings.HasPrefix(names[0], ".out.csv.tmp-") {
 		t.Fatalf("folder holds %v, want only the temporary file", names)
 	}
-	s.tmp.Close()
+	s.tmp.Discard()
 }
 
 func TestCSVDryRunCreatesNothing(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
@@ -131,4 +132,23 @@ func mustNotExist(t *testing.T, path string) {
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Fatalf("%s exists (err=%v)", filepath.Base(path), err)
 	}
+}
+
+func newTable(t *testing.T, f *excelize.File, sheet string, cols []Column, opts TableOptions) *Table {
+	t.Helper()
+	tab, err := NewTable(f, sheet, cols, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab
+}
+
+func saveBook(t *testing.T, f *excelize.File) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "reports", "book.xlsx")
+	if err := SaveAtomic(f, path); err != nil {
+		t.Fatal(err)
+	}
+	noTemp(t, filepath.Dir(path))
+	return path
 }

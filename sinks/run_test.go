@@ -47,7 +47,7 @@ func init() {
 	pipeline.RegisterSink("sinkstest-xlsxsmall", func(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (pipeline.Sink, error) {
 		s, err := OpenXLSX(ctx, spec, env)
 		if err == nil {
-			s.(*XLSXSink).tab.maxRows = 101
+			s.(*XLSXSink).tab.SetMaxRows(101)
 		}
 		return s, err
 	})

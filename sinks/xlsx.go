@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -13,7 +12,9 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/wawi-etl/etl/internal/atomicfile"
 	"github.com/wawi-etl/etl/internal/xlsxcell"
+	"github.com/wawi-etl/etl/internal/xlsxw"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
 )
@@ -44,7 +45,7 @@ const DefaultSheet = "Data"
 // ends in one outcome: records count line items, not orders.
 type XLSXSink struct {
 	path    string
-	tmp     *os.File // nil in a dry run
+	tmp     *atomicfile.File // nil in a dry run
 	f       *excelize.File
 	tab     *Table
 	targets []mappings.Target
@@ -222,7 +223,7 @@ func (s *XLSXSink) append(tab *Table, row *Row, what string) error {
 	if _, err := tab.AppendRow(row); err != nil {
 		if errors.Is(err, ErrRowLimit) {
 			return pipeline.Fatal(fmt.Errorf("%s: sheet %q: more than %d %s: an Excel sheet holds %d rows including the header; "+
-				"write CSV or split the export (e.g. with mapping.when)", s.path, tab.sheet, tab.maxRows-1, what, tab.maxRows))
+				"write CSV or split the export (e.g. with mapping.when)", s.path, tab.Sheet(), tab.MaxRows()-1, what, tab.MaxRows()))
 		}
 		return pipeline.Fatal(fmt.Errorf("%s: %w", s.path, err))
 	}
@@ -257,11 +258,11 @@ func (s *XLSXSink) Close(ctx context.Context, commit bool) error {
 			return err
 		}
 	}
-	if err := writeWorkbook(s.f, s.tmp); err != nil {
+	if err := xlsxw.Write(s.f, s.tmp); err != nil {
 		discardTemp(s.tmp)
-		return err
+		return fmt.Errorf("writing %s: %w", s.path, err)
 	}
-	return commitTemp(s.tmp, s.path)
+	return commitTemp(s.tmp)
 }
 
 // currencyFormats are Excel number formats of the currencies accountants
@@ -383,7 +384,7 @@ func appendTotals(tab *Table, cols []int) error {
 		label = ""
 	}
 	if err := tab.AppendTotals(label, cols); err != nil {
-		return fmt.Errorf("totals on sheet %q: %w", tab.sheet, err)
+		return fmt.Errorf("totals on sheet %q: %w", tab.Sheet(), err)
 	}
 	return nil
 }
@@ -406,8 +407,8 @@ func (s *XLSXSink) writeParameters() error {
 		{"Rows", strconv.Itoa(s.tab.Rows())},
 	}
 	if s.lines != nil {
-		rows[3] = [2]string{"Rows (" + s.tab.sheet + ")", strconv.Itoa(s.tab.Rows())}
-		rows = append(rows, [2]string{"Rows (" + s.lines.sheet + ")", strconv.Itoa(s.lines.Rows())})
+		rows[3] = [2]string{"Rows (" + s.tab.Sheet() + ")", strconv.Itoa(s.tab.Rows())}
+		rows = append(rows, [2]string{"Rows (" + s.lines.Sheet() + ")", strconv.Itoa(s.lines.Rows())})
 	}
 	if s.job == "" {
 		rows = rows[1:]

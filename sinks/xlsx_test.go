@@ -329,7 +329,7 @@ func TestXLSXRowLimitIsFatal(t *testing.T) {
 	dir := t.TempDir()
 	tg := targets("a:int")
 	s := openXLSXSink(t, &pipeline.SinkSpec{Path: "out.xlsx"}, env(dir, tg))
-	s.tab.maxRows = 4 // header + 3 rows; the real limit is 1,048,576
+	s.tab.SetMaxRows(4) // header + 3 rows; the real limit is 1,048,576
 	ctx := context.Background()
 	for i := range 4 {
 		p, err := s.Plan(ctx, &pipeline.Item{Values: []any{int64(i)}})
@@ -385,7 +385,7 @@ func TestXLSXCrashLeavesNoFileAtPath(t *testing.T) {
 	run(t, s, tg, rows...)
 	mustNotExist(t, filepath.Join(dir, "sub/out.xlsx"))
 	s.f.Close()
-	s.tmp.Close()
+	s.tmp.Discard()
 }
 
 func TestXLSXDryRunCreatesNothing(t *testing.T) {

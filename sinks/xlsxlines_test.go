@@ -229,7 +229,7 @@ func TestXLSXLinesSheetRowLimit(t *testing.T) {
 	tg := linesTargets()
 	dir := t.TempDir()
 	s := openXLSXSink(t, &pipeline.SinkSpec{Path: "x.xlsx", LinesSheet: "L"}, env(dir, tg))
-	s.lines.maxRows = 3 // header + 2 lines
+	s.lines.SetMaxRows(3) // header + 2 lines
 	ctx := context.Background()
 	var err error
 	for i := range 3 {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wawi-etl/etl/erp"
+	"github.com/wawi-etl/etl/internal/atomicfile"
 	"github.com/wawi-etl/etl/pipeline"
 )
 
@@ -268,27 +269,8 @@ func writeWatermark(path string, w *Watermark) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	// 0600 as before: the file says what was exported when
+	if err := atomicfile.WriteFile(path, append(b, '\n'), atomicfile.Options{Perm: 0o600}); err != nil {
 		return fmt.Errorf("watermark: %w", err)
 	}
 	return nil

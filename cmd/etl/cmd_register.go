@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wawi-etl/etl/erp"
+	"github.com/wawi-etl/etl/internal/atomicfile"
 )
 
 func init() { subcommands = append(subcommands, newRegisterCommand) }
@@ -146,19 +147,7 @@ func writeKeyFile(path, key string, force bool) error {
 		}
 		return writeClose(fh, key)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".wawi-key-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := writeClose(tmp, key); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.WriteFile(path, []byte(key+"\n"), atomicfile.Options{Perm: 0o600, DirPerm: 0o700})
 }
 
 func writeClose(fh *os.File, key string) error {

@@ -17,6 +17,7 @@ import (
 	"github.com/wawi-etl/etl/erp"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
+	"github.com/wawi-etl/etl/report"
 )
 
 func init() { subcommands = append(subcommands, newRunCommand) }
@@ -131,7 +132,7 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, pat
 	defer pipeline.TuneGC(job)()
 	reportDir := o.reportDir
 	if reportDir != "" && many {
-		reportDir = filepath.Join(reportDir, jobName(job))
+		reportDir = filepath.Join(reportDir, report.FolderName(jobName(job)))
 	}
 	client, err := erpClientFor(job, o.concurrency, log)
 	if err != nil {

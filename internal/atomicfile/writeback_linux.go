@@ -1,4 +1,4 @@
-package sinks
+package atomicfile
 
 import (
 	"io"
@@ -7,7 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// writebackEvery is how much a file sink writes before asking the kernel to
+// writebackEvery is how much a file with Writeback set writes before asking the kernel to
 // start writing it to disk.
 const writebackEvery = 4 << 20
 

@@ -1,14 +1,35 @@
-package pipeline
+package report
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/wawi-etl/etl/internal/atomicfile"
 )
+
+// GuardrailTrip names a rule that stopped a run before its first write, its
+// limit, what the plan would have done, and the records that broke it.
+type GuardrailTrip struct {
+	Rule    string       `json:"rule"`
+	Limit   string       `json:"limit"`
+	Found   string       `json:"found"`
+	Records []TripRecord `json:"records,omitempty"`
+}
+
+// TripRecord is one record that broke a guardrail.
+type TripRecord struct {
+	Row    int    `json:"row"`
+	Key    string `json:"key"`
+	Detail string `json:"detail"`
+}
+
+func (t GuardrailTrip) String() string {
+	return fmt.Sprintf("guardrail %s (limit %s) tripped: %s", t.Rule, t.Limit, t.Found)
+}
 
 // Summary accounts for a run. RecordsRead always equals the sum of the five
 // outcomes.
@@ -51,7 +72,8 @@ type Summary struct {
 	DiffHTML     string `json:"diff_html,omitempty"`
 }
 
-func (s *Summary) count(o Outcome) {
+// Count adds a record that ended in o.
+func (s *Summary) Count(o Outcome) {
 	s.RecordsRead++
 	switch o {
 	case Created:
@@ -78,7 +100,7 @@ func (s *Summary) WriteJSON(dir string) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, "summary.json"), append(b, '\n'))
+	return atomicfile.WriteFile(filepath.Join(dir, "summary.json"), append(b, '\n'), fileOptions)
 }
 
 // Print writes the short human summary.
@@ -136,26 +158,4 @@ func (s *Summary) Print(w io.Writer, fileSink bool) {
 	if s.Fatal != "" {
 		fmt.Fprintf(w, "  stopped: %s\n", strings.ReplaceAll(s.Fatal, "\n", "\n    "))
 	}
-}
-
-// writeFileAtomic writes via a temp file and rename, so a reader never sees
-// half a report.
-func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

@@ -1,4 +1,4 @@
-package pipeline
+package report
 
 import (
 	"archive/zip"
@@ -24,9 +24,55 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/net/html"
 
+	"github.com/wawi-etl/etl/internal/xlsxw"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/record"
 )
+
+// Plan and Item mirror the pipeline's, which hands the report what they
+// hold (pipeline.DiffReport.Add); addPlan converts them as it does.
+type Plan struct {
+	Outcome Outcome
+	Key     string
+	Changes []Change
+	Item    *Item
+	Err     error
+}
+
+type Item struct {
+	Rec     *record.Record
+	Targets []mappings.Target
+	Values  []any
+}
+
+func (d *Diff) addPlan(rec *record.Record, plan *Plan, outcome Outcome, err error) error {
+	e := Entry{Planned: NoPlan, Outcome: outcome}
+	if rec != nil {
+		e.Row = rec.Row
+	}
+	if plan != nil {
+		e.Key, e.Planned, e.Changes = plan.Key, plan.Outcome, plan.Changes
+		if plan.Item != nil {
+			e.Targets, e.Values = plan.Item.Targets, plan.Item.Values
+		}
+	}
+	if outcome == Failed {
+		if err == nil && plan != nil {
+			err = plan.Err
+		}
+		if err == nil && rec != nil {
+			err = rec.Err
+		}
+		e.Err = err
+	}
+	return d.Add(&e)
+}
+
+// fieldErrors is the pipeline's error of several field problems.
+type fieldErrors []*mappings.FieldError
+
+func (fe fieldErrors) Error() string                       { return fmt.Sprint([]*mappings.FieldError(fe)) }
+func (fe fieldErrors) FieldErrors() []*mappings.FieldError { return fe }
 
 const diffXSS = "<script>alert(1)</script>"
 
@@ -70,7 +116,7 @@ func diffUpdatePlan(row int, sku string, changes ...Change) *Plan {
 // and a tripped guardrail.
 func diffBuild(t *testing.T, dir string) (xlsxPath, htmlPath string) {
 	t.Helper()
-	d, err := NewDiffReport(dir, true)
+	d, err := NewDiff(dir, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +148,7 @@ func diffBuild(t *testing.T, dir string) (xlsxPath, htmlPath string) {
 		{10, nil, Failed, errors.New("line 10: bare \" in a field")},
 	}
 	for _, a := range adds {
-		if err := d.Add(diffRec(a.row), a.plan, a.outcome, a.err); err != nil {
+		if err := d.addPlan(diffRec(a.row), a.plan, a.outcome, a.err); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -133,9 +179,19 @@ func TestDiffReportFiles(t *testing.T) {
 	if strings.Join(names, ",") != "diff.html,diff.xlsx" {
 		t.Fatalf("dir holds %v; temp files or spool left behind", names)
 	}
+	// customer names and prices: the owner's only
 	for _, p := range []string{x, h} {
-		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o644 {
-			t.Errorf("%s: mode %v, %v; want 0644 like the other reports", p, fi.Mode(), err)
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, %v; want 0600", p, fi.Mode(), err)
+		}
+	}
+	sub := filepath.Join(dir, "reports", "job")
+	if x, _ := diffBuild(t, sub); x != filepath.Join(sub, "diff.xlsx") {
+		t.Fatalf("path %q", x)
+	}
+	for _, p := range []string{sub, filepath.Dir(sub)} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o700 {
+			t.Errorf("%s: mode %v, %v; want a 0700 folder", p, fi.Mode(), err)
 		}
 	}
 }
@@ -640,7 +696,7 @@ func TestDiffReportValues(t *testing.T) {
 		{[]string{"a", "b"}, "a|b"}, {(*decimal.Decimal)(nil), ""}, {func() *decimal.Decimal { d := diffDec("2.50"); return &d }(), "2.50"},
 		{map[string]any{"a": json.Number("1")}, `{"a":1}`},
 	} {
-		if got := diffString(diffNorm(c.v)); got != c.want {
+		if got := xlsxw.ValueText(diffNorm(c.v)); got != c.want {
 			t.Errorf("%T %v: %q, want %q", c.v, c.v, got, c.want)
 		}
 	}
@@ -682,7 +738,7 @@ func TestDiffReportValues(t *testing.T) {
 		if strings.HasPrefix(c.in, "😀") {
 			limit = 3
 		}
-		if got := string(diffAppendXMLText(nil, c.in, limit)); got != c.want {
+		if got := string(xlsxw.AppendXMLText(nil, c.in, limit)); got != c.want {
 			t.Errorf("xml text %q: %q, want %q", c.in, got, c.want)
 		}
 	}
@@ -704,17 +760,17 @@ func TestDiffReportValues(t *testing.T) {
 		if q, ok := diffPercent64(o, n); ok && !decimal.New(q, -6).Equal(slow) {
 			t.Fatalf("percent %s -> %s: fast %d, DivRound %s", o, n, q, slow)
 		}
-		if got, want := string(diffAppendDec(nil, n)), diffDecText(n); got != want {
+		if got, want := string(xlsxw.AppendDecimal(nil, n)), xlsxw.DecimalText(n); got != want {
 			t.Fatalf("appendDec %s: %q, want %q", n, got, want)
 		}
-		text := diffDecText(n)
-		if p, ok := diffParseNumber(text); !ok || !p.Equal(n) || (n.Exponent() < 0 && p.Exponent() != n.Exponent()) {
+		text := xlsxw.DecimalText(n)
+		if p, ok := xlsxw.ParseNumber(text); !ok || !p.Equal(n) || (n.Exponent() < 0 && p.Exponent() != n.Exponent()) {
 			t.Fatalf("parse %q: %s %v", text, p, ok)
 		}
 	}
 	for _, s := range []string{"0", "-0.5", "1e3", "12345678901234567890.5", "5", "abc", ".5", "-", ""} {
 		want, werr := decimal.NewFromString(s)
-		got, ok := diffParseNumber(s)
+		got, ok := xlsxw.ParseNumber(s)
 		if ok != (werr == nil) || (ok && !got.Equal(want)) {
 			t.Errorf("parse %q: %s %v, want %s %v", s, got, ok, want, werr)
 		}
@@ -731,7 +787,7 @@ func TestDiffReportValues(t *testing.T) {
 
 func TestDiffReportEmptyAndAbort(t *testing.T) {
 	dir := t.TempDir()
-	d, err := NewDiffReport(dir, false)
+	d, err := NewDiff(dir, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -750,7 +806,7 @@ func TestDiffReportEmptyAndAbort(t *testing.T) {
 	if !strings.Contains(string(b), "No field changes.") || !strings.Contains(string(b), "Applied: these changes were written") {
 		t.Error("empty page text")
 	}
-	if err := d.Add(diffRec(2), nil, Skipped, nil); err == nil {
+	if err := d.addPlan(diffRec(2), nil, Skipped, nil); err == nil {
 		t.Error("Add after Close")
 	}
 	if _, _, err := d.Close(nil, nil, true); err == nil {
@@ -758,12 +814,12 @@ func TestDiffReportEmptyAndAbort(t *testing.T) {
 	}
 
 	// Abort leaves the earlier files alone and nothing else
-	d, err = NewDiffReport(dir, true)
+	d, err = NewDiff(dir, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range 100 {
-		if err := d.Add(diffRec(i+2), diffUpdatePlan(i+2, "K", Change{Field: "F", Old: int64(1), New: int64(2)}), Updated, nil); err != nil {
+		if err := d.addPlan(diffRec(i+2), diffUpdatePlan(i+2, "K", Change{Field: "F", Old: int64(1), New: int64(2)}), Updated, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -773,7 +829,7 @@ func TestDiffReportEmptyAndAbort(t *testing.T) {
 	if len(ents) != 2 {
 		t.Errorf("after Abort: %d entries, want the two earlier files", len(ents))
 	}
-	if err := d.Add(diffRec(2), nil, Skipped, nil); err == nil {
+	if err := d.addPlan(diffRec(2), nil, Skipped, nil); err == nil {
 		t.Error("Add after Abort")
 	}
 }
@@ -783,13 +839,13 @@ func TestDiffReportEmptyAndAbort(t *testing.T) {
 func TestDiffReportSheetOverflow(t *testing.T) {
 	defer func(n int) { diffSheetRows = n }(diffSheetRows)
 	diffSheetRows = 4
-	d, err := NewDiffReport(t.TempDir(), true)
+	d, err := NewDiff(t.TempDir(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range 5 {
 		p := diffUpdatePlan(i+2, "K"+strconv.Itoa(i), Change{Field: "A", Old: int64(i), New: int64(i + 1)}, Change{Field: "B", Old: "x", New: "y"})
-		if err := d.Add(diffRec(i+2), p, Updated, nil); err != nil {
+		if err := d.addPlan(diffRec(i+2), p, Updated, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -816,7 +872,7 @@ func TestDiffReportSheetOverflow(t *testing.T) {
 // ones (other order, a new path, a path twice) still give rows whose cells
 // are in column order, each once.
 func TestDiffReportCreateColumns(t *testing.T) {
-	d, err := NewDiffReport(t.TempDir(), true)
+	d, err := NewDiff(t.TempDir(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -828,7 +884,7 @@ func TestDiffReportCreateColumns(t *testing.T) {
 		{Outcome: Created, Key: "C", Item: &Item{Targets: a, Values: []any{"C"}}}, // fewer values than targets
 	}
 	for i, p := range plans {
-		if err := d.Add(diffRec(i+2), p, Created, nil); err != nil {
+		if err := d.addPlan(diffRec(i+2), p, Created, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -862,12 +918,12 @@ func TestDiffReportCreateColumns(t *testing.T) {
 // TestDiffReportHTMLCap: the page shows the first 5,000 rows of a table and
 // says how many more diff.xlsx has.
 func TestDiffReportHTMLCap(t *testing.T) {
-	d, err := NewDiffReport(t.TempDir(), true)
+	d, err := NewDiff(t.TempDir(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range 6000 {
-		if err := d.Add(diffRec(i+2), diffUpdatePlan(i+2, "K", Change{Field: "F", Old: int64(1), New: int64(2)}), Updated, nil); err != nil {
+		if err := d.addPlan(diffRec(i+2), diffUpdatePlan(i+2, "K", Change{Field: "F", Old: int64(1), New: int64(2)}), Updated, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -959,7 +1015,7 @@ func (s *diffHeapSampler) done() uint64 {
 // diffRun adds n update plans with three changed fields each, and every
 // 50th record a create and a failure, then closes.
 func diffRun(tb testing.TB, dir string, n int) (addTime time.Duration, x string) {
-	d, err := NewDiffReport(dir, true)
+	d, err := NewDiff(dir, true)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -976,10 +1032,10 @@ func diffRun(tb testing.TB, dir string, n int) (addTime time.Duration, x string)
 			create.Key = key
 			v := create.Item.Values
 			v[0], v[1], v[2], v[3], v[4], v[5] = key, "Kaffeebecher Steingut 300 ml", price, int64(i), true, time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
-			if err := d.Add(rec, create, Created, nil); err != nil {
+			if err := d.addPlan(rec, create, Created, nil); err != nil {
 				tb.Fatal(err)
 			}
-			if err := d.Add(rec, nil, Failed, failed); err != nil {
+			if err := d.addPlan(rec, nil, Failed, failed); err != nil {
 				tb.Fatal(err)
 			}
 			continue
@@ -988,7 +1044,7 @@ func diffRun(tb testing.TB, dir string, n int) (addTime time.Duration, x string)
 		plan.Changes[0] = Change{Field: "Price.Gross", Old: json.Number("19.99"), New: price.Add(decimal.New(int64(i%100), -2))}
 		plan.Changes[1] = Change{Field: "Quantity", Old: int64(i % 17), New: int64(i % 13)}
 		plan.Changes[2] = Change{Field: "Name", Old: "Becher " + key, New: "Kaffeebecher " + key}
-		if err := d.Add(rec, plan, Updated, nil); err != nil {
+		if err := d.addPlan(rec, plan, Updated, nil); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -1062,7 +1118,7 @@ func BenchmarkDiffReport200k(b *testing.B) {
 
 // BenchmarkDiffReportAdd is the hot path: one update with three changes.
 func BenchmarkDiffReportAdd(b *testing.B) {
-	d, err := NewDiffReport(b.TempDir(), true)
+	d, err := NewDiff(b.TempDir(), true)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -1078,13 +1134,13 @@ func BenchmarkDiffReportAdd(b *testing.B) {
 		plan.Changes[0] = Change{Field: "Price.Gross", Old: json.Number("19.99"), New: price}
 		plan.Changes[1] = Change{Field: "Quantity", Old: int64(i % 17), New: int64(i % 13)}
 		plan.Changes[2] = Change{Field: "Name", Old: "Becher", New: "Kaffeebecher"}
-		if err := d.Add(rec, plan, Updated, nil); err != nil {
+		if err := d.addPlan(rec, plan, Updated, nil); err != nil {
 			b.Fatal(err)
 		}
 		if i%100_000 == 99_999 { // bound the spool of long runs
 			b.StopTimer()
 			d.Abort()
-			if d, err = NewDiffReport(b.TempDir(), true); err != nil {
+			if d, err = NewDiff(b.TempDir(), true); err != nil {
 				b.Fatal(err)
 			}
 			b.StartTimer()
@@ -1097,7 +1153,7 @@ func BenchmarkDiffReportAdd(b *testing.B) {
 // from a lookup that creates; a negative number elsewhere stays a number.
 func TestDiffReportNamesPlaceholders(t *testing.T) {
 	dir := t.TempDir()
-	d, err := NewDiffReport(dir, true)
+	d, err := NewDiff(dir, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1112,7 +1168,7 @@ func TestDiffReportNamesPlaceholders(t *testing.T) {
 	update := &Plan{Outcome: Updated, Key: "A-2", Item: &Item{Rec: diffRec(3), Targets: tg},
 		Changes: []Change{{Field: "Categories[0].CategoryId", Old: json.Number("4"), New: json.Number("-1")}}}
 	for _, p := range []*Plan{create, update} {
-		if err := d.Add(p.Item.Rec, p, p.Outcome, nil); err != nil {
+		if err := d.addPlan(p.Item.Rec, p, p.Outcome, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,4 +1,4 @@
-package sinks
+package xlsxw
 
 import (
 	"errors"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/wawi-etl/etl/internal/atomicfile"
 	"github.com/wawi-etl/etl/mappings"
 )
 
@@ -26,7 +27,7 @@ func newTable(t *testing.T, f *excelize.File, sheet string, cols []Column, opts 
 func saveBook(t *testing.T, f *excelize.File) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "reports", "book.xlsx")
-	if err := SaveAtomic(f, path); err != nil {
+	if err := Save(f, path, atomicfile.Options{KeepMode: true}); err != nil {
 		t.Fatal(err)
 	}
 	noTemp(t, filepath.Dir(path))
@@ -478,7 +479,7 @@ func TestTableFormatConcurrent(t *testing.T) {
 	})
 }
 
-func TestSaveAtomicReplaces(t *testing.T) {
+func TestSaveReplaces(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "a", "b.xlsx")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -493,7 +494,7 @@ func TestSaveAtomicReplaces(t *testing.T) {
 	if err := tab.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	if err := SaveAtomic(f, path); err != nil {
+	if err := Save(f, path, atomicfile.Options{KeepMode: true}); err != nil {
 		t.Fatal(err)
 	}
 	g := openBook(t, path)
@@ -504,7 +505,7 @@ func TestSaveAtomicReplaces(t *testing.T) {
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v, want the replaced file's", fi.Mode().Perm())
 	}
-	if err := SaveAtomic(f, filepath.Join(dir, "a")); err == nil {
+	if err := Save(f, filepath.Join(dir, "a"), atomicfile.Options{}); err == nil {
 		t.Error("saving over a folder must fail")
 	}
 	noTemp(t, dir)

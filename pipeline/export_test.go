@@ -1,0 +1,4 @@
+package pipeline
+
+// CountOutcomeForTest is countOutcome for the tests of package pipeline_test.
+var CountOutcomeForTest = countOutcome
