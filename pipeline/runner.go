@@ -49,6 +49,9 @@ type RunOptions struct {
 	Resume, Force, Full bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Lang is the language of reports and messages people read ("de" or
+	// "en"; see internal/i18n); empty means English.
+	Lang string
 }
 
 // ErrGuardrail is returned when a guardrail stopped an import before its
