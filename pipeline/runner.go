@@ -696,6 +696,8 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 	}
 	if err != nil || o.DryRun || len(trips) > 0 {
 		sum.Guardrails = reportTrips(trips)
+		// the counts are the plan's: this run wrote nothing
+		sum.PlanOnly = !o.DryRun
 		r.closeDiff(trips, false)
 		if r.journal != nil {
 			_ = r.journal.Finish(false, 0, 0, o.Now())

@@ -66,6 +66,10 @@ type Summary struct {
 	// Duplicates counts rows that repeated an earlier row of the same key
 	// with the same values and were written once (options.duplicates).
 	Duplicates int64 `json:"duplicates,omitempty"`
+	// PlanOnly: a real run stopped after planning (a guardrail, an error or
+	// an interrupt before the first write); its counts say what it would
+	// have done, and nothing was written.
+	PlanOnly bool `json:"plan_only,omitempty"`
 	// Resumed counts records an interrupted run had already applied.
 	Resumed      int64  `json:"resumed,omitempty"`
 	DiffWorkbook string `json:"diff_workbook,omitempty"`
@@ -110,10 +114,13 @@ func (s *Summary) Print(w io.Writer, fileSink bool) {
 		created = "written"
 	}
 	mode := ""
-	if s.DryRun {
+	if s.DryRun || s.PlanOnly {
 		// the counts say what the run would do
 		created = "to be " + created
 		mode = " (dry run: nothing was written)"
+		if !s.DryRun {
+			mode = " (stopped before the first write: nothing was written)"
+		}
 	}
 	fmt.Fprintf(w, "%s: %d read: %d %s, %d updated, %d unchanged, %d skipped, %d failed in %.1fs%s\n",
 		s.Job, s.RecordsRead, s.Created, created, s.Updated, s.Unchanged, s.Skipped, s.Failed, s.DurationSeconds, mode)
