@@ -478,4 +478,3 @@ func (d *keyedSink) create(ctx context.Context, st *keyedPlan, it *pipeline.Item
 	d.pendingMu.Unlock()
 	return nil
 }
-
