@@ -73,6 +73,8 @@ func Generate(cfg GenConfig) *Seed {
 	now := cfg.Now.UTC()
 	s := &Seed{
 		Companies: []Company{{Id: 1, Name: "Emulator Handels GmbH"}},
+		CustomerGroups: []CustomerGroup{{Id: 1, Name: "Endkunden", IsDefault: true, Discount: D("0")},
+			{Id: 2, Name: "Händler", Discount: D("5"), IsNetPrice: true}},
 		PaymentMethods: []PaymentMethod{
 			{Id: 1, Name: "Vorkasse", IsStandard: true, IsActive: true},
 			{Id: 2, Name: "PayPal", IsActive: true},

@@ -11,8 +11,8 @@ import (
 // `etl emulator --seed FILE`. Records use the spec's field names; Ids that
 // are 0 are assigned, SKUs and numbers that are empty are generated, and
 // category names in Item.Categories are filled in from Categories. Each of
-// companies, warehouses, categories, manufacturers, customers, payment and
-// shipping methods that the seed leaves empty gets Generate's base data, so
+// companies, warehouses, categories, customer groups, manufacturers,
+// customers, payment and shipping methods that the seed leaves empty gets Generate's base data, so
 // that a seed of items alone (or no seed) is usable.
 //
 //	{
@@ -27,6 +27,7 @@ type Seed struct {
 	Items           []Item           `json:"items,omitempty"`
 	Warehouses      []Warehouse      `json:"warehouses,omitempty"`
 	Categories      []Category       `json:"categories,omitempty"`
+	CustomerGroups  []CustomerGroup  `json:"customerGroups,omitempty"`
 	Customers       []Customer       `json:"customers,omitempty"`
 	Companies       []Company        `json:"companies,omitempty"`
 	PaymentMethods  []PaymentMethod  `json:"paymentMethods,omitempty"`

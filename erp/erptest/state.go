@@ -127,7 +127,14 @@ func (e *Emulator) Customers() []Customer {
 func (e *Emulator) Categories() []Category {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	return derefAll(e.st.categories)
+	return derefAll(e.st.categories.list)
+}
+
+// CustomerGroups returns every customer group, ordered by Id.
+func (e *Emulator) CustomerGroups() []CustomerGroup {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return derefAll(e.st.customerGroups.list)
 }
 
 func derefAll[T any](list []*T) []T {
@@ -153,7 +160,8 @@ func (e *Emulator) Snapshot() *State {
 	s := &State{StockChanges: append([]StockChange{}, st.changes...)}
 	s.Items = derefAll(st.items)
 	s.Warehouses = derefAll(st.warehouses)
-	s.Categories = derefAll(st.categories)
+	s.Categories = derefAll(st.categories.list)
+	s.CustomerGroups = derefAll(st.customerGroups.list)
 	s.Customers = derefAll(st.customers)
 	s.Companies = derefAll(st.companies)
 	s.PaymentMethods = derefAll(st.paymentMethods)

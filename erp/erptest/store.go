@@ -38,8 +38,8 @@ type store struct {
 	customerByNum map[string]*Customer
 	customerText  *textIndex
 
-	categories       []*Category
-	categoryByID     map[int]*Category
+	categories       *keyed[Category]
+	customerGroups   *keyed[CustomerGroup]
 	warehouses       []*Warehouse
 	warehouseByID    map[int]*Warehouse
 	companies        []*Company
@@ -52,7 +52,7 @@ type store struct {
 	manufacturerByID map[int]*Manufacturer
 
 	next struct {
-		item, order, line, customer, category, address, sku, orderNumber, customerNumber int
+		item, order, line, customer, address, sku, orderNumber, customerNumber int
 	}
 	loading bool // newStore is filling the store
 	// version changes on every write; cached query results carry it.
@@ -105,7 +105,8 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 		orderByID: make(map[int]*SalesOrder, no), orderByNum: make(map[string]*SalesOrder, no), orderByExt: make(map[string][]*SalesOrder, no),
 		orderByCust: map[int][]*SalesOrder{}, lines: make(map[int][]*SalesOrderLineItem, no),
 		customerByID: map[int]*Customer{}, customerByNum: map[string]*Customer{}, customerText: newTextIndex(),
-		categoryByID: map[int]*Category{}, warehouseByID: map[int]*Warehouse{}, companyByID: map[int]*Company{},
+		categories: newKeyed(func(c *Category) *int { return &c.Id }), customerGroups: newKeyed(func(g *CustomerGroup) *int { return &g.Id }),
+		warehouseByID: map[int]*Warehouse{}, companyByID: map[int]*Company{},
 		paymentByID: map[int]*PaymentMethod{}, shippingByID: map[int]*ShippingMethod{}, manufacturerByID: map[int]*Manufacturer{},
 	}
 	s.next.address = 1000000 // ids of addresses the emulator creates
@@ -160,14 +161,20 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 	if pick(len(cats)) {
 		cats = base.Categories
 	}
-	if err := loadList(cats, &s.categories, s.categoryByID, func(c *Category) *int { return &c.Id }, "category"); err != nil {
+	if err := s.categories.load(cats, "category"); err != nil {
 		return nil, err
 	}
-	for _, c := range s.categories {
-		s.next.category = max(s.next.category, c.Id)
+	groups := seed.CustomerGroups
+	if pick(len(groups)) {
+		groups = base.CustomerGroups
+	}
+	if err := s.customerGroups.load(groups, "customer group"); err != nil {
+		return nil, err
+	}
+	for _, c := range s.categories.list {
 		if c.Level == 0 {
 			c.Level = 1
-			for p := s.categoryByID[c.ParentCategoryId]; p != nil && c.Level < 50; p = s.categoryByID[p.ParentCategoryId] {
+			for p := s.categories.get(c.ParentCategoryId); p != nil && c.Level < 50; p = s.categories.get(p.ParentCategoryId) {
 				c.Level++
 			}
 		}
@@ -382,7 +389,7 @@ func (s *store) normalizeItem(it *Item) {
 		it.Categories = []CategoryReference{}
 	}
 	for i := range it.Categories {
-		if c := s.categoryByID[it.Categories[i].CategoryId]; c != nil && it.Categories[i].Name == "" {
+		if c := s.categories.get(it.Categories[i].CategoryId); c != nil && it.Categories[i].Name == "" {
 			it.Categories[i].Name = c.Name
 		}
 	}

@@ -453,6 +453,15 @@ type Category struct {
 	ActiveSalesChannels string
 }
 
+// CustomerGroup is the spec's CustomerGroup.
+type CustomerGroup struct {
+	Id         int
+	Name       string
+	IsDefault  bool
+	Discount   Dec
+	IsNetPrice bool
+}
+
 // Warehouse is the spec's Warehouse.
 type Warehouse struct {
 	Id                  int
