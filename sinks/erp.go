@@ -185,6 +185,24 @@ func (s *ERPSink) SizeHint(n int64) {
 	s.res.sizeHint(n)
 }
 
+// writeQueryFor is writeQuery without the parameters the write does not
+// declare (categories and customer groups take no
+// disableAutomaticWorkflows): the API is not sent what it does not know.
+func (s *ERPSink) writeQueryFor(declared []erp.Param) url.Values {
+	var q url.Values
+	for k, v := range s.writeQuery {
+		for _, p := range declared {
+			if p.Name == k {
+				if q == nil {
+					q = url.Values{}
+				}
+				q[k] = v
+			}
+		}
+	}
+	return q
+}
+
 // fail is a Failed plan.
 func fail(it *pipeline.Item, key string, err error) *pipeline.Plan {
 	return &pipeline.Plan{Item: it, Outcome: pipeline.Failed, Key: key, Err: err}

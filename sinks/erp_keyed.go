@@ -296,7 +296,7 @@ func (d *keyedSink) plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan
 		for i, e := range es {
 			ids[i] = fmtID(e.id)
 		}
-		return fail(it, key, fmt.Errorf("%d %ss have %s %q (ids %s): cannot tell which to write", len(es), d.noun, d.match, key, strings.Join(ids, ", "))), nil
+		return fail(it, key, fmt.Errorf("%d %s have %s %q (ids %s): cannot tell which to write", len(es), plural(d.noun), d.match, key, strings.Join(ids, ", "))), nil
 	case len(es) == 1:
 		if d.op == "create" {
 			return fail(it, key, fmt.Errorf("%s %s %q exists already (id %d); operation create only creates (use upsert to update it)", d.noun, d.match, key, es[0].id)), nil
@@ -381,7 +381,7 @@ func (d *keyedSink) apply(ctx context.Context, p *pipeline.Plan) error {
 	}
 	switch {
 	case len(es) > 1:
-		return fmt.Errorf("%d %ss have %s %q: cannot tell which to write", len(es), d.noun, d.match, st.key)
+		return fmt.Errorf("%d %s have %s %q: cannot tell which to write", len(es), plural(d.noun), d.match, st.key)
 	case len(es) == 1:
 		if d.op == "create" && st.entry == nil && p.Outcome == pipeline.Created {
 			// created by an earlier record of this run with the same key
@@ -408,7 +408,7 @@ func (d *keyedSink) update(ctx context.Context, key string, e *docEntry, doc map
 	if err != nil {
 		return err
 	}
-	if err := d.s.c.Patch(ctx, u, d.s.writeQuery, wire(body, false), nil); err != nil {
+	if err := d.s.c.Patch(ctx, u, d.s.writeQueryFor(d.def.UpdateQuery), wire(body, false), nil); err != nil {
 		if !answerLost(err) || !d.patchLanded(ctx, u, doc, it) {
 			return wrapWriteErr(apiFieldErr(d.s.targets, d.canon, err, nil))
 		}
@@ -454,7 +454,7 @@ func (d *keyedSink) create(ctx context.Context, st *keyedPlan, it *pipeline.Item
 		return len(es) > 0, nil
 	}
 	var out map[string]any
-	err := d.s.c.Post(ctx, d.def.CreatePath, d.s.writeQuery, wire(st.doc, false), &out, landed)
+	err := d.s.c.Post(ctx, d.def.CreatePath, d.s.writeQueryFor(d.def.CreateQuery), wire(st.doc, false), &out, landed)
 	var e *docEntry
 	switch {
 	case errors.Is(err, erp.ErrLandedElsewhere) && len(found) == 1:
