@@ -10,6 +10,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/wawi-etl/etl/erp"
 	"github.com/wawi-etl/etl/mappings"
 )
 
@@ -246,8 +247,13 @@ func checkStructure(job *Job) error {
 			add("$.sink", "sink.path is missing: where should the output go?")
 		}
 	case "erp":
+		// what the sink writes and how comes from erp's resource table
 		if job.Sink.Resource == "" {
-			add("$.sink", "sink.resource is missing (items, stocks, salesOrders, customers)")
+			add("$.sink", "sink.resource is missing ("+strings.Join(erp.ImportTargets(), ", ")+")")
+		} else if def, err := erp.ImportResource(job.Sink.Resource); err != nil {
+			add("$.sink.resource", err.Error())
+		} else if _, err := def.Operation(job.Sink.Operation); err != nil {
+			add("$.sink.operation", err.Error())
 		}
 	}
 	checkLinesSheet(job, add)
