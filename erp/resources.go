@@ -293,6 +293,21 @@ var dialect10 = map[string]*ResourceDef{
 			MatchBy: []string{"SKU", "Identifiers.Gtin", "Identifiers.ManufacturerNumber", "Identifiers.ISBN",
 				"Identifiers.UPC", "Identifiers.AmazonFnsku", "Identifiers.OwnIdentifier"},
 			Aliases: map[string]string{"gtin": "Identifiers.Gtin", "ean": "Identifiers.Gtin"}},
+		Sub: map[string]*ResourceDef{
+			// One description per sales channel and language; a job names
+			// the item by Item.SKU (or another key of items, or Item.Id).
+			"descriptions": {
+				Name: "descriptions", ListPath: "/items/{itemId}/descriptions", CreatePath: "/items/{itemId}/descriptions",
+				ItemPath:  "/items/{itemId}/descriptions/{salesChannelId}/{languageIso}",
+				ListScope: "item.queryitemdescriptions", CreateScope: "item.createitemdescription", UpdateScope: "item.updateitemdescription",
+				Patchable: true, Deletable: true,
+				Parent: &ParentRef{Resource: "items", Param: "itemId", Target: "Item"},
+				Key:    []KeyParam{{Field: "SalesChannelId", Param: "salesChannelId"}, {Field: "LanguageIso", Param: "languageIso"}},
+				Schema: "ItemDescription", CreateSchema: "CreateItemDescription", UpdateSchema: "UpdateItemDescription",
+				CreateRequired: []string{"Name", "LanguageIso", "SalesChannelId"},
+				Import:         &Import{Noun: "item description"},
+			},
+		},
 	},
 	"stocks": {
 		// POST /stocks adds Quantity to the current stock: an adjustment.

@@ -159,11 +159,12 @@ func TestResourcesMatchSpec(t *testing.T) {
 		if got := ref(resp); got != "PagedListOf"+r.Schema && got != r.Schema {
 			t.Errorf("%s: list answers %s, table says %s", r.Name, got, r.Schema)
 		}
-		if r.ItemPath != "" {
+		if r.ItemPath != "" && r.Parent == nil {
+			// sub-resources are read through their parent's list
 			if _, ok := spec.Paths[r.ItemPath]["get"]; !ok {
 				t.Errorf("%s: no GET %s", r.Name, r.ItemPath)
 			}
-			if !strings.Contains(r.ItemPath, "{"+r.PathParam+"}") {
+			if r.Key == nil && !strings.Contains(r.ItemPath, "{"+r.PathParam+"}") {
 				t.Errorf("%s: param %s not in %s", r.Name, r.PathParam, r.ItemPath)
 			}
 		}
@@ -184,7 +185,7 @@ func TestResourcesMatchSpec(t *testing.T) {
 			t.Errorf("%s: Deletable %v", r.Name, r.Deletable)
 		}
 		if r.Import != nil && r.Import.Planner == PlannerKeyed {
-			if len(r.Operations()) == 0 || len(r.Import.MatchBy) == 0 {
+			if len(r.Operations()) == 0 || len(r.Import.MatchBy) == 0 && r.Parent == nil {
 				t.Errorf("%s: import without operations or match_by", r.Name)
 			}
 			for _, f := range r.Import.MatchBy {
@@ -254,14 +255,14 @@ func TestFillPath(t *testing.T) {
 }
 
 func TestImportTable(t *testing.T) {
-	if got := ImportTargets(); !slices.Equal(got, []string{"categories", "customerGroups", "customers", "items", "salesOrders", "stocks"}) {
+	if got := ImportTargets(); !slices.Equal(got, []string{"categories", "customerGroups", "customers", "items", "items/descriptions", "salesOrders", "stocks"}) {
 		t.Fatalf("ImportTargets = %v", got)
 	}
 	for _, c := range []struct{ res, op, want string }{
 		{"items", "", ""}, {"items", "set", "items take upsert, update, create"},
 		{"categories", "upsert", ""}, {"customerGroups", "update", ""}, {"stocks", "adjust", ""},
 		{"salesOrders", "upsert", "salesOrders take create"},
-		{"warehouses", "", "the erp sink writes categories, customerGroups, customers, items, salesOrders or stocks"},
+		{"warehouses", "", "the erp sink writes categories, customerGroups, customers, items, items/descriptions, salesOrders or stocks"},
 		{"", "", "the erp sink writes"},
 	} {
 		err := CheckImport(c.res, c.op)

@@ -12,9 +12,9 @@ func TestLoadJobChecksERPSinkAgainstResourceTable(t *testing.T) {
 		{"resource: customerGroups\n  operation: update", ""},
 		{"resource: categories", ""},
 		{"resource: stocks\n  operation: adjust", ""},
-		{"resource: warehouses", `sink.resource "warehouses": the erp sink writes categories, customerGroups, customers, items, salesOrders or stocks`},
+		{"resource: warehouses", `sink.resource "warehouses": the erp sink writes categories, customerGroups, customers, items, items/descriptions, salesOrders or stocks`},
 		{"resource: categories\n  operation: adjust", `sink.operation "adjust": categories take upsert, update, create`},
-		{"operation: create", "sink.resource is missing (categories, customerGroups, customers, items, salesOrders, stocks)"},
+		{"operation: create", "sink.resource is missing (categories, customerGroups, customers, items, items/descriptions, salesOrders, stocks)"},
 	} {
 		body := "source:\n  path: a.csv\nmapping:\n  fields:\n    - target: Name\n      column: Name\nsink:\n  type: erp\n  " + c.sink + "\n"
 		_, err := LoadJob(writeJob(t, body), LoadOptions{LookupEnv: env(nil)})

@@ -240,7 +240,7 @@ func (d *keyedSink) diff(doc map[string]any, cur projection, it *pipeline.Item) 
 				}
 			default:
 				old, _ := d.shape.current(cur, p)
-				if cur != nil && p == d.match && sameKey(old, x) {
+				if cur != nil && d.keyField(p) >= 0 && sameKey(old, x) {
 					continue // matched ignoring case, as the Wawi does: not a rename
 				}
 				if cur == nil || !sameValue(old, x, types[p]) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"github.com/wawi-etl/etl/erp"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
-	"github.com/wawi-etl/etl/record"
 )
 
 // keyedSink is the generic planner for keyed collections: every import
@@ -27,16 +25,28 @@ import (
 // new record with a landed check that looks the key up again, so a lost
 // answer never makes a duplicate.
 type keyedSink struct {
-	s     *ERPSink
-	noun  string // item, customer
-	op    string // create, update, upsert
-	def   *erp.ResourceDef
-	match string // canonical path of the key (SKU, Identifiers.Gtin, Number)
+	s    *ERPSink
+	noun string // item, customer
+	op   string // create, update, upsert
+	def  *erp.ResourceDef
+	// match is the key's field path (SKU, Identifiers.Gtin, Number), or the
+	// key fields joined by + (SalesChannelId+LanguageIso).
+	match     string
+	keyFields []string
 
-	targets []mappings.Target // canonical paths, the mapping's types and columns
+	// targets are the mapping's, aligned with s.targets: canonical paths,
+	// the mapping's types and columns; body are those sent (all but the
+	// parent's), bodyIdx their positions.
+	targets []mappings.Target
 	canon   []string
 	kinds   []fieldKind
-	keyIdx  int
+	body    []mappings.Target
+	bodyIdx []int
+	keyIdxs []int // the key fields' targets
+
+	// parent finds a sub-resource's parent from target parentIdx.
+	parent    *parentFinder
+	parentIdx int
 
 	createSchema *apiSchema
 	shape        *docShape
@@ -72,221 +82,32 @@ func (e *docEntry) snapshot() projection {
 
 // keyedPlan is the State of a keyedSink plan.
 type keyedPlan struct {
-	key   string
-	doc   map[string]any
-	entry *docEntry // nil for a create
-}
-
-// openKeyed configures the generic planner for s.def.
-func openKeyed(s *ERPSink, op string) (*keyedSink, error) {
-	def := s.def
-	if def.Parent != nil {
-		return nil, fmt.Errorf("sink.resource %s: sub-resources (of %s) are not planned yet", def.Name, def.Parent.Resource)
-	}
-	op, err := def.Operation(op)
-	if err != nil {
-		return nil, err
-	}
-	nk, err := def.MatchKey(s.spec.MatchBy)
-	if err != nil {
-		return nil, err
-	}
-	d := &keyedSink{s: s, noun: def.Import.Noun, op: op, def: def, match: nk.Field, keyIdx: -1,
-		pending: map[string]*pendingCreate{}}
-	if err := d.resolveTargets(); err != nil {
-		return nil, err
-	}
-	d.shape = newDocShape(d.canon)
-	mode := s.mode
-	if nk.Lookup == "" {
-		// No list filter finds the key: read the (small) list whole.
-		mode = modeIndex
-	}
-	d.idx = newKeyIndex[*docEntry](fmt.Sprintf("%s by %s", plural(d.noun), d.match), mode)
-	d.idx.load = func(ctx context.Context) (*entries[*docEntry], error) {
-		return loadDocIndex(ctx, s.c, d.def, nil, d.match, d.shape)
-	}
-	// search also serves the read-back of a create whose answer was lost.
-	d.idx.search = func(ctx context.Context, key string) ([]*docEntry, error) {
-		q := url.Values{}
-		if nk.Lookup != "" {
-			q.Set(nk.Lookup, key)
-		}
-		return searchDocs(ctx, s.c, d.def, q, d.match, key, d.shape)
-	}
-	if def.Paged {
-		d.idx.probe = func(ctx context.Context) (int64, error) { return probeTotal(ctx, s.c, d.def.ListPath, nil) }
-	}
-	return d, nil
-}
-
-// resolveTargets checks every target against the body schema of the
-// operation (update's, or create's for create; either for upsert) and keeps
-// it in the spec's spelling with its JSON kind.
-func (d *keyedSink) resolveTargets() error {
-	var create, update *apiSchema
-	var err error
-	if d.def.CreatePath != "" {
-		if create, err = schemaNamed(d.def.CreateSchema); err != nil {
-			return err
-		}
-	}
-	if d.def.Patchable {
-		if update, err = schemaNamed(d.def.UpdateSchema); err != nil {
-			return err
-		}
-	}
-	d.createSchema = create
-	check, other, name := update, create, d.def.UpdateSchema
-	if d.op == "create" {
-		check, other, name = create, nil, d.def.CreateSchema
-	} else if d.op == "update" {
-		other = nil
-	}
-	var problems []string
-	for _, t := range d.s.targets {
-		canon, kind, msg := resolvePath(check, t.Path)
-		if msg != "" && other != nil {
-			canon, kind, msg = resolvePath(other, t.Path)
-		}
-		if msg != "" {
-			problems = append(problems, fmt.Sprintf("target %q: %s", t.Path, msg))
-			continue
-		}
-		if strings.EqualFold(canon, d.match) {
-			d.keyIdx = len(d.targets)
-		}
-		d.targets = append(d.targets, mappings.Target{Path: canon, Type: t.Type, Column: t.Column})
-		d.canon = append(d.canon, canon)
-		d.kinds = append(d.kinds, kind)
-	}
-	if len(problems) > 0 {
-		return fmt.Errorf("the %s sink cannot send these targets (%s): %s", d.noun, name, strings.Join(problems, "; "))
-	}
-	if d.keyIdx < 0 {
-		return fmt.Errorf("match_by %s: the mapping has no target %s, so %s cannot be matched", d.match, d.match, plural(d.noun))
-	}
-	return nil
-}
-
-// itemURL is the record's ItemPath, its key parameters filled from the
-// entry.
-func (d *keyedSink) itemURL(e *docEntry) (string, error) {
-	vals := map[string]string{}
-	for _, k := range d.def.KeyParams() {
-		if k.Field != d.def.IDField {
-			return "", fmt.Errorf("%s: key field %s is not kept by the index", d.def.Name, k.Field)
-		}
-		vals[k.Param] = fmtID(e.id)
-	}
-	return erp.FillPath(d.def.ItemPath, vals)
-}
-
-func plural(noun string) string {
-	if strings.HasSuffix(noun, "y") {
-		return noun[:len(noun)-1] + "ies"
-	}
-	return noun + "s"
-}
-
-func (d *keyedSink) sizeHint(n int64) { d.idx.hint.Store(n) }
-
-// loadDocIndex pages through a list and keeps, per record, the id, the key
-// and the projected values.
-func loadDocIndex(ctx context.Context, c *erp.Client, def *erp.ResourceDef, q url.Values, match string, shape *docShape) (*entries[*docEntry], error) {
-	m := newEntries[*docEntry]()
-	for rec, err := range c.List(ctx, def.ListPath, q, indexPaging(c)) {
-		if err != nil {
-			return nil, err
-		}
-		e, k, ok := newDocEntry(rec, def, match, shape)
-		if !ok {
-			continue
-		}
-		m.add(k, e)
-	}
-	return m, nil
-}
-
-func newDocEntry(rec map[string]any, def *erp.ResourceDef, match string, shape *docShape) (*docEntry, string, bool) {
-	id, ok := idOf(rec[def.IDField])
-	if !ok {
-		return nil, "", false
-	}
-	kv, _ := record.Lookup(rec, match)
-	key := keyText(kv)
-	if key == "" {
-		return nil, "", false
-	}
-	e := &docEntry{id: id}
-	if shape != nil {
-		e.vals = shape.project(rec)
-	}
-	return e, lowerKey(key), true
-}
-
-// searchDocs asks the list filter for candidates and keeps those whose key
-// field equals key exactly (ignoring case, like the Wawi's collation): the
-// items' searchKeyWord also matches parts of SKUs and other fields.
-func searchDocs(ctx context.Context, c *erp.Client, def *erp.ResourceDef, q url.Values, match, key string, shape *docShape) ([]*docEntry, error) {
-	var out []*docEntry
-	lk := lowerKey(key)
-	for rec, err := range c.List(ctx, def.ListPath, q, erp.PageOptions{}) {
-		if err != nil {
-			return nil, err
-		}
-		e, k, ok := newDocEntry(rec, def, match, shape)
-		if ok && k == lk {
-			out = append(out, e)
-		}
-	}
-	return out, nil
-}
-
-func keyText(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return strings.TrimSpace(x)
-	}
-	if d, ok := toDecimal(v); ok {
-		return d.String()
-	}
-	return strings.TrimSpace(fmt.Sprint(v))
-}
-
-// prepare coerces a record's values to their API kinds and builds the
-// document. A value the field cannot take fails the record.
-func prepare(it *pipeline.Item, targets []mappings.Target, kinds []fieldKind) ([]any, map[string]any, error) {
-	vals := make([]any, len(targets))
-	for i := range targets {
-		if i >= len(it.Values) {
-			break
-		}
-		v, err := coerce(it.Values[i], kinds[i])
-		if err != nil {
-			return nil, nil, &FieldError{Field: targets[i].Path, Column: targets[i].Column, Err: err}
-		}
-		vals[i] = v
-	}
-	return vals, mappings.Nest(targets, vals), nil
+	key      string   // in the index: the key, or parent id and key values joined by keySep
+	shown    string   // for people: A-1, or A-1 / 1 / de
+	keyVals  []string // the key fields' values
+	parentID int64
+	doc      map[string]any
+	entry    *docEntry // nil for a create
 }
 
 func (d *keyedSink) plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan, error) {
-	vals, doc, err := prepare(it, d.targets, d.kinds)
+	vals, err := coerceAll(it, d.targets, d.kinds)
 	if err != nil {
 		return fail(it, "", err), nil
 	}
-	key := keyText(vals[d.keyIdx])
-	if key == "" {
-		t := d.s.targets[d.keyIdx]
-		return fail(it, "", &FieldError{Field: t.Path, Column: t.Column, Err: fmt.Errorf("%s is empty: the %s cannot be matched", d.match, d.noun)}), nil
+	bvals := make([]any, len(d.bodyIdx))
+	for i, j := range d.bodyIdx {
+		bvals[i] = vals[j]
 	}
-	p := &pipeline.Plan{Item: it, Key: key}
-	st := &keyedPlan{key: key, doc: doc}
-	p.State = st
-	es, err := d.idx.get(ctx, key)
+	doc := mappings.Nest(d.body, bvals)
+	st, done, err := d.locate(ctx, it, vals)
+	if st == nil {
+		return done, err
+	}
+	key := st.shown
+	st.doc = doc
+	p := &pipeline.Plan{Item: it, Key: key, State: st}
+	es, err := d.idx.get(ctx, st.key)
 	if err != nil {
 		return lookupErr(it, key, err)
 	}
@@ -319,7 +140,7 @@ func (d *keyedSink) plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan
 	}
 	// A new record. Another record of this run may create the same key:
 	// plan against what that one will write.
-	lk := lowerKey(key)
+	lk := lowerKey(st.key)
 	row := 0
 	if it.Rec != nil {
 		row = it.Rec.Row
@@ -381,40 +202,41 @@ func (d *keyedSink) apply(ctx context.Context, p *pipeline.Plan) error {
 	}
 	switch {
 	case len(es) > 1:
-		return fmt.Errorf("%d %s have %s %q: cannot tell which to write", len(es), plural(d.noun), d.match, st.key)
+		return fmt.Errorf("%d %s have %s %q: cannot tell which to write", len(es), plural(d.noun), d.match, st.shown)
 	case len(es) == 1:
 		if d.op == "create" && st.entry == nil && p.Outcome == pipeline.Created {
 			// created by an earlier record of this run with the same key
-			return fmt.Errorf("%s %s %q was created by an earlier record of this file; operation create does not update it", d.noun, d.match, st.key)
+			return fmt.Errorf("%s %s %q was created by an earlier record of this file; operation create does not update it", d.noun, d.match, st.shown)
 		}
-		return d.update(ctx, st.key, es[0], st.doc, p.Item)
+		return d.update(ctx, st, es[0], p.Item)
 	}
 	if d.op == "update" {
-		return fmt.Errorf("no %s with %s %q in the Wawi", d.noun, d.match, st.key)
+		return fmt.Errorf("no %s with %s %q in the Wawi", d.noun, d.match, st.shown)
 	}
 	return d.create(ctx, st, p.Item)
 }
 
 // update PATCHes the fields of doc that differ from e, the record with key,
 // and only those.
-func (d *keyedSink) update(ctx context.Context, key string, e *docEntry, doc map[string]any, it *pipeline.Item) error {
+func (d *keyedSink) update(ctx context.Context, st *keyedPlan, e *docEntry, it *pipeline.Item) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	doc := st.doc
 	changes, body := d.diff(doc, e.vals, it)
 	if len(changes) == 0 {
 		return nil
 	}
-	u, err := d.itemURL(e)
+	u, err := d.itemURL(st, e)
 	if err != nil {
 		return err
 	}
 	if err := d.s.c.Patch(ctx, u, d.s.writeQueryFor(d.def.UpdateQuery), wire(body, false), nil); err != nil {
-		if !answerLost(err) || !d.patchLanded(ctx, u, doc, it) {
+		if !answerLost(err) || !d.patchLanded(ctx, st, u, it) {
 			return wrapWriteErr(apiFieldErr(d.s.targets, d.canon, err, nil))
 		}
 	}
 	d.shape.merge(e.vals, doc, body)
-	d.idx.put(key, []*docEntry{e})
+	d.idx.put(st.key, []*docEntry{e})
 	return nil
 }
 
@@ -427,13 +249,25 @@ func answerLost(err error) bool {
 }
 
 // patchLanded reads a record back after a PATCH in doubt: a PATCH sends
-// absolute values, so when the record holds what doc says, it landed.
-func (d *keyedSink) patchLanded(ctx context.Context, u string, doc map[string]any, it *pipeline.Item) bool {
-	var rec map[string]any
-	if err := d.s.c.Get(ctx, u, nil, &rec); err != nil {
-		return false
+// absolute values, so when the record holds what the plan's document says,
+// it landed. A sub-resource has no GET of one record: its parent's list is
+// read again.
+func (d *keyedSink) patchLanded(ctx context.Context, st *keyedPlan, u string, it *pipeline.Item) bool {
+	var cur projection
+	if d.def.Parent != nil {
+		es, err := d.idx.fresh(ctx, st.key)
+		if err != nil || len(es) != 1 {
+			return false
+		}
+		cur = es[0].vals
+	} else {
+		var rec map[string]any
+		if err := d.s.c.Get(ctx, u, nil, &rec); err != nil {
+			return false
+		}
+		cur = d.shape.project(rec)
 	}
-	changes, _ := d.diff(doc, d.shape.project(rec), it)
+	changes, _ := d.diff(st.doc, cur, it)
 	return len(changes) == 0
 }
 
@@ -453,8 +287,12 @@ func (d *keyedSink) create(ctx context.Context, st *keyedPlan, it *pipeline.Item
 		found = es
 		return len(es) > 0, nil
 	}
+	u, err := d.createURL(st)
+	if err != nil {
+		return err
+	}
 	var out map[string]any
-	err := d.s.c.Post(ctx, d.def.CreatePath, d.s.writeQueryFor(d.def.CreateQuery), wire(st.doc, false), &out, landed)
+	err = d.s.c.Post(ctx, u, d.s.writeQueryFor(d.def.CreateQuery), wire(st.doc, false), &out, landed)
 	var e *docEntry
 	switch {
 	case errors.Is(err, erp.ErrLandedElsewhere) && len(found) == 1:
@@ -467,7 +305,7 @@ func (d *keyedSink) create(ctx context.Context, st *keyedPlan, it *pipeline.Item
 			// The answer lacks the key (the Wawi generated one?): read back.
 			es, err := d.idx.fresh(ctx, st.key)
 			if err != nil || len(es) != 1 {
-				return fmt.Errorf("%s %q was created but cannot be read back: %v", d.noun, st.key, err)
+				return fmt.Errorf("%s %q was created but cannot be read back: %v", d.noun, st.shown, err)
 			}
 			e = es[0]
 		}
@@ -477,4 +315,44 @@ func (d *keyedSink) create(ctx context.Context, st *keyedPlan, it *pipeline.Item
 	delete(d.pending, lowerKey(st.key))
 	d.pendingMu.Unlock()
 	return nil
+}
+
+// locate computes a record's key and, for a sub-resource, finds its
+// parent. Without a key it returns the finished plan (Failed, or Skipped
+// for a missing parent with on_missing: skip) or a run error.
+func (d *keyedSink) locate(ctx context.Context, it *pipeline.Item, vals []any) (*keyedPlan, *pipeline.Plan, error) {
+	st := &keyedPlan{}
+	for i, ti := range d.keyIdxs {
+		v := keyText(vals[ti])
+		if v == "" {
+			t := d.s.targets[ti]
+			return nil, fail(it, "", &FieldError{Field: t.Path, Column: t.Column, Err: fmt.Errorf("%s is empty: the %s cannot be matched", d.keyFields[i], d.noun)}), nil
+		}
+		st.keyVals = append(st.keyVals, v)
+	}
+	own := strings.Join(st.keyVals, keySep)
+	st.key, st.shown = own, strings.Join(st.keyVals, " / ")
+	if d.parent == nil {
+		return st, nil, nil
+	}
+	t := d.s.targets[d.parentIdx]
+	pk := keyText(vals[d.parentIdx])
+	if pk == "" {
+		return nil, fail(it, "", &FieldError{Field: t.Path, Column: t.Column, Err: fmt.Errorf("%s is empty: the %s cannot be found", d.canon[d.parentIdx], d.parent.noun)}), nil
+	}
+	st.shown = pk + " / " + st.shown
+	pid, err := d.parent.find(ctx, pk)
+	var mp *missingParentError
+	switch {
+	case errors.As(err, &mp) && d.s.onMissingSkip:
+		return nil, &pipeline.Plan{Item: it, Key: st.shown, Outcome: pipeline.Skipped}, nil
+	case errors.As(err, &mp):
+		return nil, fail(it, st.shown, &FieldError{Field: t.Path, Column: t.Column, Err: err}), nil
+	case err != nil:
+		p, err := lookupErr(it, st.shown, err)
+		return nil, p, err
+	}
+	st.parentID = pid
+	st.key = fmtID(pid) + keySep + own
+	return st, nil, nil
 }
