@@ -3,8 +3,10 @@ package erptest
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
+	"strings"
 )
 
 // keyed is an in-memory collection of records keyed by Id, kept in Id
@@ -209,8 +211,7 @@ func (d *collectionDef[T]) serveDelete(e *Emulator, c *call) reply {
 	}
 	col.remove(id)
 	st.version++
-	// the spec declares the empty answer as application/json
-	return reply{status: http.StatusNoContent, header: http.Header{"Content-Type": {"application/json; charset=utf-8"}}}
+	return noContent()
 }
 
 // --- the collections ---
@@ -282,7 +283,7 @@ func oneDefaultGroup(st *store, g *CustomerGroup) {
 }
 
 // collections are the keyed collections the emulator serves generically.
-var collections = []collection{categoryDef, customerGroupDef}
+var collections = []collection{categoryDef, customerGroupDef, itemDescriptionDef}
 
 // collection is a collectionDef whatever its record type.
 type collection interface {
@@ -299,6 +300,198 @@ func collectionRoutes() []route {
 	var out []route
 	for _, c := range collections {
 		out = append(out, c.routes()...)
+	}
+	return out
+}
+
+// children is an in-memory collection of records below parents (an
+// item's descriptions), keyed within a parent by the values of the path
+// parameters after the parent's, compared ignoring case like the Wawi's
+// collation. A childDef row serves it.
+type children[T any] struct {
+	byParent map[int][]*T
+}
+
+func newChildren[T any]() *children[T] { return &children[T]{byParent: map[int][]*T{}} }
+
+// find returns the position of the record with key below parent, or -1.
+func (c *children[T]) find(parent int, key []string, keyOf func(*T) []string) int {
+	for i, v := range c.byParent[parent] {
+		if slices.EqualFunc(keyOf(v), key, strings.EqualFold) {
+			return i
+		}
+	}
+	return -1
+}
+
+// childDef plugs a children collection into the API, like collectionDef.
+type childDef[T any] struct {
+	noun, parentNoun string
+	list, item       string // /items/{itemId}/descriptions, .../{salesChannelId}/{languageIso}
+	parentParam      string
+	keyParams        []string
+	listOp           string
+	createOp         string
+	patchOp          string
+	deleteOp         string
+	coll             func(*store) *children[T]
+	parentExists     func(st *store, id int) bool
+	keyOf            func(*T) []string // values of keyParams
+	setParent        func(*T, int)
+}
+
+func (d *childDef[T]) routes() []route {
+	var out []route
+	add := func(method, path, op string, write bool, h func(*Emulator, *call) reply) {
+		if op != "" {
+			out = append(out, route{method: method, path: path, opID: op, write: write, h: h})
+		}
+	}
+	add("GET", d.list, d.listOp, false, d.serveList)
+	add("POST", d.list, d.createOp, true, d.serveCreate)
+	add("PATCH", d.item, d.patchOp, true, d.servePatch)
+	add("DELETE", d.item, d.deleteOp, true, d.serveDelete)
+	return out
+}
+
+func (d *childDef[T]) paths() (list, item, param string, paged bool) {
+	return d.list, d.item, "", false
+}
+
+// parent reads the parent's id from the path; the reply is set when there
+// is no such parent. The caller holds e.mu.
+func (d *childDef[T]) parent(e *Emulator, c *call) (int, *reply) {
+	id, ok := c.pathID(d.parentParam)
+	if !ok || !d.parentExists(e.st, id) {
+		r := notFound(d.parentNoun, c.r.PathValue(d.parentParam))
+		return 0, &r
+	}
+	return id, nil
+}
+
+func (d *childDef[T]) key(c *call) []string {
+	out := make([]string, len(d.keyParams))
+	for i, p := range d.keyParams {
+		out[i] = c.r.PathValue(p)
+	}
+	return out
+}
+
+func (d *childDef[T]) serveList(e *Emulator, c *call) reply {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	pid, bad := d.parent(e, c)
+	if bad != nil {
+		return *bad
+	}
+	list := d.coll(e.st).byParent[pid]
+	if list == nil {
+		list = []*T{}
+	}
+	return jsonReply(http.StatusOK, list)
+}
+
+func (d *childDef[T]) serveCreate(e *Emulator, c *call) reply {
+	rec, bad := (&collectionDef[T]{}).decode(c, d.createOp, new(T))
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	pid, nf := d.parent(e, c)
+	if nf != nil {
+		return *nf
+	}
+	if bad != nil {
+		return *bad
+	}
+	col := d.coll(e.st)
+	if col.find(pid, d.keyOf(rec), d.keyOf) >= 0 {
+		return e.duplicate(d.keyParams[0], fmt.Sprintf("The %s %v exists already.", d.noun, d.keyOf(rec)))
+	}
+	d.setParent(rec, pid)
+	col.byParent[pid] = append(col.byParent[pid], rec)
+	e.st.version++
+	return jsonReply(http.StatusCreated, rec)
+}
+
+// noContent is the empty answer the spec declares as application/json.
+func noContent() reply {
+	return reply{status: http.StatusNoContent, header: http.Header{"Content-Type": {"application/json; charset=utf-8"}}}
+}
+
+func (d *childDef[T]) servePatch(e *Emulator, c *call) reply {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	pid, nf := d.parent(e, c)
+	if nf != nil {
+		return *nf
+	}
+	col := d.coll(e.st)
+	i := col.find(pid, d.key(c), d.keyOf)
+	if i < 0 {
+		return notFound(d.noun, strings.Join(d.key(c), "/"))
+	}
+	old := col.byParent[pid][i]
+	rec, bad := (&collectionDef[T]{}).decode(c, d.patchOp, old)
+	if bad != nil {
+		return *bad
+	}
+	d.setParent(rec, pid)
+	col.byParent[pid][i] = rec // the key is in the path: the body cannot change it
+	e.st.version++
+	return noContent()
+}
+
+func (d *childDef[T]) serveDelete(e *Emulator, c *call) reply {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	pid, nf := d.parent(e, c)
+	if nf != nil {
+		return *nf
+	}
+	col := d.coll(e.st)
+	i := col.find(pid, d.key(c), d.keyOf)
+	if i < 0 {
+		return notFound(d.noun, strings.Join(d.key(c), "/"))
+	}
+	col.byParent[pid] = slices.Delete(col.byParent[pid], i, i+1)
+	e.st.version++
+	return noContent()
+}
+
+var itemDescriptionDef = &childDef[ItemDescription]{
+	noun: "item description", parentNoun: "item",
+	list: "/items/{itemId}/descriptions", item: "/items/{itemId}/descriptions/{salesChannelId}/{languageIso}",
+	parentParam: "itemId", keyParams: []string{"salesChannelId", "languageIso"},
+	listOp: "ItemHeader_QueryItemDescriptionsAsync", createOp: "ItemHeader_CreateItemDescriptionAsync",
+	patchOp: "ItemHeader_UpdateItemDescriptionAsync", deleteOp: "ItemHeader_DeleteItemDescriptionAsync",
+	coll:         func(st *store) *children[ItemDescription] { return st.itemDescriptions },
+	parentExists: func(st *store, id int) bool { return st.itemByID[id] != nil },
+	keyOf:        func(d *ItemDescription) []string { return []string{d.SalesChannelId, d.LanguageIso} },
+	setParent:    func(d *ItemDescription, id int) { d.ItemId = id },
+}
+
+// loadDescriptions adds the seed's item descriptions.
+func (s *store) loadDescriptions(src []ItemDescription) error {
+	for i := range src {
+		d := src[i]
+		if s.itemByID[d.ItemId] == nil {
+			return fmt.Errorf("seed: item description for item %d, which does not exist", d.ItemId)
+		}
+		if s.itemDescriptions.find(d.ItemId, itemDescriptionDef.keyOf(&d), itemDescriptionDef.keyOf) >= 0 {
+			return fmt.Errorf("seed: item %d has two descriptions for %s/%s", d.ItemId, d.SalesChannelId, d.LanguageIso)
+		}
+		s.itemDescriptions.byParent[d.ItemId] = append(s.itemDescriptions.byParent[d.ItemId], &d)
+	}
+	return nil
+}
+
+// all lists the records of every parent, parents in Id order.
+func (c *children[T]) all() []T {
+	ids := slices.Sorted(maps.Keys(c.byParent))
+	var out []T
+	for _, id := range ids {
+		for _, v := range c.byParent[id] {
+			out = append(out, *v)
+		}
 	}
 	return out
 }

@@ -78,22 +78,31 @@ func TestCollectionsMatchResourceTable(t *testing.T) {
 		list, item, param, paged := c.paths()
 		var def *erp.ResourceDef
 		for _, name := range erp.Resources() {
-			if r, _ := erp.Resource(name); r.ListPath == list {
+			r, _ := erp.Resource(name)
+			if r.ListPath == list {
 				def = r
+			}
+			for _, sub := range r.Sub {
+				if sub.ListPath == list {
+					def = sub
+				}
 			}
 		}
 		if def == nil {
 			t.Errorf("%s: no resource in package erp", list)
 			continue
 		}
-		if def.ItemPath != item || def.PathParam != param || def.Paged != paged {
+		if def.ItemPath != item || def.Key == nil && def.PathParam != param || def.Paged != paged {
 			t.Errorf("%s: emulator %s {%s} paged %v, table %s {%s} paged %v", def.Name, item, param, paged, def.ItemPath, def.PathParam, def.Paged)
 		}
 		methods := map[string]bool{}
 		for _, rt := range c.routes() {
 			methods[rt.method+" "+rt.path] = true
 		}
-		want := map[string]bool{"GET " + list: true, "GET " + item: true}
+		want := map[string]bool{"GET " + list: true}
+		if def.Parent == nil {
+			want["GET "+item] = true
+		}
 		if def.CreatePath != "" {
 			want["POST "+def.CreatePath] = true
 		}
@@ -106,5 +115,31 @@ func TestCollectionsMatchResourceTable(t *testing.T) {
 		if !maps.Equal(methods, want) {
 			t.Errorf("%s: emulator serves %v, table has %v", def.Name, slices.Sorted(maps.Keys(methods)), slices.Sorted(maps.Keys(want)))
 		}
+	}
+}
+
+func TestItemDescriptionsChildren(t *testing.T) {
+	t.Parallel()
+	ts := newServer(t, Options{Seed: &Seed{Items: []Item{{Id: 1, SKU: "A-1", Name: "Schraube"}, {Id: 2, SKU: "A-2", Name: "Mutter"}},
+		ItemDescriptions: []ItemDescription{{ItemId: 1, SalesChannelId: "1-1-1", LanguageIso: "de", Name: "Schraube"}}}})
+	var d ItemDescription
+	must(t, ts.call("POST", "/items/1/descriptions", `{"Name":"Screw","LanguageIso":"en","SalesChannelId":"1-1-1"}`), 201).decode(t, &d)
+	if d.ItemId != 1 || d.Name != "Screw" {
+		t.Fatalf("created %+v", d)
+	}
+	// the key is unique within the item, ignoring case; another item may have it
+	wantValidation(t, ts.call("POST", "/items/1/descriptions", `{"Name":"x","LanguageIso":"EN","SalesChannelId":"1-1-1"}`), "salesChannelId")
+	must(t, ts.call("POST", "/items/2/descriptions", `{"Name":"Nut","LanguageIso":"en","SalesChannelId":"1-1-1"}`), 201)
+	must(t, ts.call("PATCH", "/items/1/descriptions/1-1-1/de", `{"ShortDescription":"verzinkt"}`), 204)
+	must(t, ts.call("PATCH", "/items/1/descriptions/1-1-1/fr", `{"Name":"x"}`), 404)
+	must(t, ts.call("GET", "/items/9/descriptions", nil), 404)
+	must(t, ts.call("DELETE", "/items/2/descriptions/1-1-1/en", nil), 204)
+	var list []ItemDescription
+	must(t, ts.call("GET", "/items/1/descriptions", nil), 200).decode(t, &list)
+	if len(list) != 2 || list[0].ShortDescription != "verzinkt" || list[0].Name != "Schraube" || list[0].LanguageIso != "de" {
+		t.Errorf("list %+v", list)
+	}
+	if all := ts.ItemDescriptions(); len(all) != 2 {
+		t.Errorf("stored %+v", all)
 	}
 }

@@ -24,17 +24,19 @@ import (
 //	              "LineItems": [{"SKU": "A-1", "Quantity": 3, "SalesPriceGross": 0.23}]}]
 //	}
 type Seed struct {
-	Items           []Item           `json:"items,omitempty"`
-	Warehouses      []Warehouse      `json:"warehouses,omitempty"`
-	Categories      []Category       `json:"categories,omitempty"`
-	CustomerGroups  []CustomerGroup  `json:"customerGroups,omitempty"`
-	Customers       []Customer       `json:"customers,omitempty"`
-	Companies       []Company        `json:"companies,omitempty"`
-	PaymentMethods  []PaymentMethod  `json:"paymentMethods,omitempty"`
-	ShippingMethods []ShippingMethod `json:"shippingMethods,omitempty"`
-	Manufacturers   []Manufacturer   `json:"manufacturers,omitempty"`
-	Stock           []SeedStock      `json:"stock,omitempty"`
-	Orders          []SeedOrder      `json:"orders,omitempty"`
+	Items          []Item          `json:"items,omitempty"`
+	Warehouses     []Warehouse     `json:"warehouses,omitempty"`
+	Categories     []Category      `json:"categories,omitempty"`
+	CustomerGroups []CustomerGroup `json:"customerGroups,omitempty"`
+	// ItemDescriptions name their item by ItemId.
+	ItemDescriptions []ItemDescription `json:"itemDescriptions,omitempty"`
+	Customers        []Customer        `json:"customers,omitempty"`
+	Companies        []Company         `json:"companies,omitempty"`
+	PaymentMethods   []PaymentMethod   `json:"paymentMethods,omitempty"`
+	ShippingMethods  []ShippingMethod  `json:"shippingMethods,omitempty"`
+	Manufacturers    []Manufacturer    `json:"manufacturers,omitempty"`
+	Stock            []SeedStock       `json:"stock,omitempty"`
+	Orders           []SeedOrder       `json:"orders,omitempty"`
 }
 
 // SeedStock is an initial stock quantity. The item is given by ItemId or

@@ -130,6 +130,13 @@ func (e *Emulator) Categories() []Category {
 	return derefAll(e.st.categories.list)
 }
 
+// ItemDescriptions returns every item description, by item.
+func (e *Emulator) ItemDescriptions() []ItemDescription {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.st.itemDescriptions.all()
+}
+
 // CustomerGroups returns every customer group, ordered by Id.
 func (e *Emulator) CustomerGroups() []CustomerGroup {
 	e.mu.RLock()
@@ -162,6 +169,7 @@ func (e *Emulator) Snapshot() *State {
 	s.Warehouses = derefAll(st.warehouses)
 	s.Categories = derefAll(st.categories.list)
 	s.CustomerGroups = derefAll(st.customerGroups.list)
+	s.ItemDescriptions = st.itemDescriptions.all()
 	s.Customers = derefAll(st.customers)
 	s.Companies = derefAll(st.companies)
 	s.PaymentMethods = derefAll(st.paymentMethods)

@@ -40,6 +40,7 @@ type store struct {
 
 	categories       *keyed[Category]
 	customerGroups   *keyed[CustomerGroup]
+	itemDescriptions *children[ItemDescription]
 	warehouses       []*Warehouse
 	warehouseByID    map[int]*Warehouse
 	companies        []*Company
@@ -106,7 +107,8 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 		orderByCust: map[int][]*SalesOrder{}, lines: make(map[int][]*SalesOrderLineItem, no),
 		customerByID: map[int]*Customer{}, customerByNum: map[string]*Customer{}, customerText: newTextIndex(),
 		categories: newKeyed(func(c *Category) *int { return &c.Id }), customerGroups: newKeyed(func(g *CustomerGroup) *int { return &g.Id }),
-		warehouseByID: map[int]*Warehouse{}, companyByID: map[int]*Company{},
+		itemDescriptions: newChildren[ItemDescription](),
+		warehouseByID:    map[int]*Warehouse{}, companyByID: map[int]*Company{},
 		paymentByID: map[int]*PaymentMethod{}, shippingByID: map[int]*ShippingMethod{}, manufacturerByID: map[int]*Manufacturer{},
 	}
 	s.next.address = 1000000 // ids of addresses the emulator creates
@@ -245,6 +247,9 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 		s.putCustomer(&c)
 	}
 	slices.SortFunc(s.customers, byID(func(c *Customer) int { return c.Id }))
+	if err := s.loadDescriptions(seed.ItemDescriptions); err != nil {
+		return nil, err
+	}
 
 	// Stock.
 	s.loading = true
