@@ -32,8 +32,12 @@ type Import struct {
 	MatchBy []string
 	// Aliases are more spellings of match_by values (gtin → Identifiers.Gtin).
 	Aliases map[string]string
-	// Prune allows sink.prune: true (DELETE the records of a parent that
-	// the file does not name); needs Deletable and a Parent.
+	// Prune marks a sub-collection whose records a job may replace as a
+	// whole: with sink prune: true, the records of a parent that the file
+	// does not name would be deleted (needs Deletable and a Parent). The
+	// planner does not prune yet: it needs a sink capability that plans
+	// the deletions once every record is planned, so that they show in the
+	// dry-run diff and pass the guardrails like any other write.
 	Prune bool
 }
 

@@ -305,7 +305,7 @@ var dialect10 = map[string]*ResourceDef{
 				Key:    []KeyParam{{Field: "SalesChannelId", Param: "salesChannelId"}, {Field: "LanguageIso", Param: "languageIso"}},
 				Schema: "ItemDescription", CreateSchema: "CreateItemDescription", UpdateSchema: "UpdateItemDescription",
 				CreateRequired: []string{"Name", "LanguageIso", "SalesChannelId"},
-				Import:         &Import{Noun: "item description"},
+				Import:         &Import{Noun: "item description", Prune: true},
 			},
 		},
 	},

@@ -184,6 +184,9 @@ func TestResourcesMatchSpec(t *testing.T) {
 		if _, hasDelete := spec.Paths[r.ItemPath]["delete"]; hasDelete != r.Deletable {
 			t.Errorf("%s: Deletable %v", r.Name, r.Deletable)
 		}
+		if r.Import != nil && r.Import.Prune && (!r.Deletable || r.Parent == nil) {
+			t.Errorf("%s: Prune without DELETE or parent", r.Name)
+		}
 		if r.Import != nil && r.Import.Planner == PlannerKeyed {
 			if len(r.Operations()) == 0 || len(r.Import.MatchBy) == 0 && r.Parent == nil {
 				t.Errorf("%s: import without operations or match_by", r.Name)

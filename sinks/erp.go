@@ -16,16 +16,17 @@ import (
 
 // ERPSink writes mapped records to the Wawi: sink {type: erp, resource,
 // operation}. What it writes and how comes from the resource table of
-// package erp (ResourceDef.Import):
+// package erp (ResourceDef.Import; see the package doc), for example:
 //
-//	resource        operations               matched by (match_by)
-//	items           upsert*, update, create  SKU*, GTIN, another Identifiers field
-//	customers       upsert*, update, create  Number*
-//	categories      upsert*, update, create  Name*
-//	customerGroups  upsert*, update, create  Name*
-//	stocks          set*, adjust             item by SKU or ItemId, warehouse by
-//	                                         WarehouseId, Warehouse (name) or sink.warehouse
-//	salesOrders     create*                  ExternalNumber*, Number
+//	resource            operations               matched by (match_by)
+//	items               upsert*, update, create  SKU*, GTIN, another Identifiers field
+//	customers           upsert*, update, create  Number*
+//	categories          upsert*, update, create  Name*
+//	customerGroups      upsert*, update, create  Name*
+//	items/descriptions  upsert*, update, create  Item.SKU (or Item.Id) + SalesChannelId + LanguageIso
+//	stocks              set*, adjust             item by SKU or ItemId, warehouse by
+//	                                             WarehouseId, Warehouse (name) or sink.warehouse
+//	salesOrders         create*                  ExternalNumber*, Number
 //
 // (* the default). Every keyed collection goes through one generic planner
 // (keyedSink); stocks and salesOrders have their own. Plan reads and compares, field by field, with what the
