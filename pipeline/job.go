@@ -254,6 +254,8 @@ func checkStructure(job *Job) error {
 			add("$.sink.resource", err.Error())
 		} else if _, err := def.Operation(job.Sink.Operation); err != nil {
 			add("$.sink.operation", err.Error())
+		} else if job.Sink.Prune && !def.Import.Prune {
+			add("$.sink.prune", "prune: "+job.Sink.Resource+" cannot be pruned (only sub-collections that allow DELETE)")
 		}
 	}
 	checkLinesSheet(job, add)

@@ -44,9 +44,20 @@ type keyedSink struct {
 	bodyIdx []int
 	keyIdxs []int // the key fields' targets
 
-	// parent finds a sub-resource's parent from target parentIdx.
+	// parent finds a sub-resource's parent from target parentIdx; lists
+	// are the parents' records as read in this run.
 	parent    *parentFinder
 	parentIdx int
+	listsMu   sync.Mutex
+	lists     map[string]*childList
+
+	// prune: the records of a named parent that the input does not name
+	// are deleted (see prunePlans); seen are the keys named, by parent.
+	prune  bool
+	seenMu sync.Mutex
+	seen   map[int64]map[string]bool
+	// parentKeys are the parents' keys as the input names them.
+	parentKeys map[int64]string
 
 	createSchema *apiSchema
 	shape        *docShape
@@ -82,12 +93,13 @@ func (e *docEntry) snapshot() projection {
 
 // keyedPlan is the State of a keyedSink plan.
 type keyedPlan struct {
-	key      string   // in the index: the key, or parent id and key values joined by keySep
-	shown    string   // for people: A-1, or A-1 / 1 / de
-	keyVals  []string // the key fields' values
-	parentID int64
-	doc      map[string]any
-	entry    *docEntry // nil for a create
+	key       string   // in the index: the key, or parent id and key values joined by keySep
+	shown     string   // for people: A-1, or A-1 / 1 / de
+	keyVals   []string // the key fields' values
+	parentID  int64
+	parentKey string // as the input names the parent: A-1
+	doc       map[string]any
+	entry     *docEntry // nil for a create
 }
 
 func (d *keyedSink) plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan, error) {
@@ -106,6 +118,9 @@ func (d *keyedSink) plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan
 	}
 	key := st.shown
 	st.doc = doc
+	if d.prune {
+		d.named(st)
+	}
 	p := &pipeline.Plan{Item: it, Key: key, State: st}
 	es, err := d.idx.get(ctx, st.key)
 	if err != nil {
@@ -188,6 +203,9 @@ func (d *keyedSink) checkCreate(doc map[string]any, it *pipeline.Item) error {
 }
 
 func (d *keyedSink) apply(ctx context.Context, p *pipeline.Plan) error {
+	if pp, ok := p.State.(*prunePlan); ok {
+		return d.delete(ctx, pp)
+	}
 	st, ok := p.State.(*keyedPlan)
 	if !ok {
 		return fmt.Errorf("%s sink: plan without state", d.noun)
@@ -352,7 +370,7 @@ func (d *keyedSink) locate(ctx context.Context, it *pipeline.Item, vals []any) (
 		p, err := lookupErr(it, st.shown, err)
 		return nil, p, err
 	}
-	st.parentID = pid
+	st.parentID, st.parentKey = pid, pk
 	st.key = fmtID(pid) + keySep + own
 	return st, nil, nil
 }

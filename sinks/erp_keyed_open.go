@@ -47,6 +47,10 @@ func openKeyed(s *ERPSink, op string) (*keyedSink, error) {
 			d.keyFields = append(d.keyFields, k.Field)
 		}
 	}
+	if s.spec.Prune && !def.Import.Prune {
+		return nil, fmt.Errorf("sink.prune: %s cannot be pruned (only sub-collections that allow DELETE)", def.Name)
+	}
+	d.prune = s.spec.Prune
 	d.match = strings.Join(d.keyFields, "+")
 	if err := d.resolveTargets(); err != nil {
 		return nil, err
@@ -91,24 +95,7 @@ func keyFieldNames(def *erp.ResourceDef) string {
 // id and the key fields; a key is looked up in its parent's list, read once
 // per parent (refresh reads it again, for the landed checks).
 func (d *keyedSink) openChildren() {
-	var mu sync.Mutex
-	lists := map[string]*childList{}
-	read := func(ctx context.Context, pid string) (*entries[*docEntry], error) {
-		u, err := erp.FillPath(d.def.ListPath, map[string]string{d.def.Parent.Param: pid})
-		if err != nil {
-			return nil, err
-		}
-		m := newEntries[*docEntry]()
-		for rec, err := range d.s.c.List(ctx, u, nil, erp.PageOptions{}) {
-			if err != nil {
-				return nil, err
-			}
-			if e, k, ok := newDocEntry(rec, d.def, d.match, d.shape); ok {
-				m.add(k, e)
-			}
-		}
-		return m, nil
-	}
+	d.lists = map[string]*childList{}
 	find := func(m *entries[*docEntry], own string) []*docEntry {
 		es, _ := m.get(lowerKey(own))
 		return es
@@ -116,27 +103,51 @@ func (d *keyedSink) openChildren() {
 	d.idx = newKeyIndex[*docEntry](plural(d.noun), modeSearch)
 	d.idx.search = func(ctx context.Context, key string) ([]*docEntry, error) {
 		pid, own, _ := strings.Cut(key, keySep)
-		mu.Lock()
-		cl := lists[pid]
-		if cl == nil {
-			cl = &childList{}
-			lists[pid] = cl
-		}
-		mu.Unlock()
-		cl.once.Do(func() { cl.m, cl.err = read(ctx, pid) })
-		if cl.err != nil {
-			return nil, cl.err
-		}
-		return find(cl.m, own), nil
-	}
-	d.idx.refresh = func(ctx context.Context, key string) ([]*docEntry, error) {
-		pid, own, _ := strings.Cut(key, keySep)
-		m, err := read(ctx, pid)
+		m, err := d.childList(ctx, pid)
 		if err != nil {
 			return nil, err
 		}
 		return find(m, own), nil
 	}
+	d.idx.refresh = func(ctx context.Context, key string) ([]*docEntry, error) {
+		pid, own, _ := strings.Cut(key, keySep)
+		m, err := d.readChildren(ctx, pid)
+		if err != nil {
+			return nil, err
+		}
+		return find(m, own), nil
+	}
+}
+
+// childList is the parent's records as first read in this run.
+func (d *keyedSink) childList(ctx context.Context, pid string) (*entries[*docEntry], error) {
+	d.listsMu.Lock()
+	cl := d.lists[pid]
+	if cl == nil {
+		cl = &childList{}
+		d.lists[pid] = cl
+	}
+	d.listsMu.Unlock()
+	cl.once.Do(func() { cl.m, cl.err = d.readChildren(ctx, pid) })
+	return cl.m, cl.err
+}
+
+// readChildren reads the parent's list.
+func (d *keyedSink) readChildren(ctx context.Context, pid string) (*entries[*docEntry], error) {
+	u, err := erp.FillPath(d.def.ListPath, map[string]string{d.def.Parent.Param: pid})
+	if err != nil {
+		return nil, err
+	}
+	m := newEntries[*docEntry]()
+	for rec, err := range d.s.c.List(ctx, u, nil, erp.PageOptions{}) {
+		if err != nil {
+			return nil, err
+		}
+		if e, k, ok := newDocEntry(rec, d.def, d.match, d.shape); ok {
+			m.add(k, e)
+		}
+	}
+	return m, nil
 }
 
 // childList is one parent's records, read once.
@@ -350,10 +361,11 @@ func (d *keyedSink) itemURL(st *keyedPlan, e *docEntry) (string, error) {
 	}
 	for i, k := range d.def.KeyParams() {
 		switch {
-		case k.Field == d.def.IDField:
-			vals[k.Param] = fmtID(e.id)
-		case i < len(st.keyVals):
+		case d.def.Parent != nil && i < len(st.keyVals):
+			// a sub-resource's key values are its key params, in order
 			vals[k.Param] = st.keyVals[i]
+		case k.Field == d.def.IDField && e != nil:
+			vals[k.Param] = fmtID(e.id)
 		}
 	}
 	return erp.FillPath(d.def.ItemPath, vals)

@@ -1,6 +1,7 @@
 package sinks
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -264,5 +265,76 @@ func TestERPItemDescriptionsLostAnswers(t *testing.T) {
 	}
 	if fmt.Sprint(got) != "[de:Holzschraube en:Screw fr:Vis]" {
 		t.Errorf("stored %v", got)
+	}
+}
+
+// prune: true deletes, per item the file names, the descriptions the file
+// does not name; the deletions are plans like any other (a dry run sends
+// nothing), and items the file does not name keep theirs.
+func TestERPItemDescriptionsPrune(t *testing.T) {
+	seed := descSeed()
+	seed.ItemDescriptions = append(seed.ItemDescriptions,
+		erptest.ItemDescription{ItemId: 1, SalesChannelId: "2-1-1", LanguageIso: "de", Name: "Schraube (Shop 2)"},
+		erptest.ItemDescription{ItemId: 3, SalesChannelId: "1-1-1", LanguageIso: "de", Name: "Dübel"})
+	e := newERPEnv(t, seed)
+	tg := erpTargets("Item.SKU:string", "SalesChannelId:string", "LanguageIso:string", "Name:string")
+	s := e.open(pipeline.SinkSpec{Resource: "items/descriptions", Prune: true}, tg)
+	rows := [][]any{{"A-1", "1-1-1", "DE", "Schraube"}, {"A-2", "1-1-1", "de", "Mutter"}}
+	plans := planAll(t, s, tg, 2, rows)
+	prune, err := s.PrunePlans(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range prune {
+		got = append(got, fmt.Sprintf("%s %s %v", p.Outcome, p.Key, p.Changes))
+	}
+	if fmt.Sprint(got) != "[updated A-1 / 1-1-1 / en [{(deleted) A-1 / 1-1-1 / en <nil>}] updated A-1 / 2-1-1 / de [{(deleted) A-1 / 2-1-1 / de <nil>}]]" {
+		t.Fatalf("prune plans %v", got)
+	}
+	if n := len(e.rec.sent("DELETE", "/")); n != 0 || e.writes() != 0 {
+		t.Fatalf("planning deleted %d", n)
+	}
+	noErrors(t, applyAll(t, s, append(plans, prune...), 2))
+	dels := e.rec.sent("DELETE", "/items/")
+	if len(dels) != 2 || dels[0].Path != "/items/1/descriptions/1-1-1/en" && dels[1].Path != "/items/1/descriptions/1-1-1/en" {
+		t.Errorf("DELETE %+v", dels)
+	}
+	var left []string
+	for _, d := range e.srv.ItemDescriptions() {
+		left = append(left, fmt.Sprintf("%d:%s/%s", d.ItemId, d.SalesChannelId, d.LanguageIso))
+	}
+	if fmt.Sprint(left) != "[1:1-1-1/de 2:1-1-1/de 3:1-1-1/de]" {
+		t.Errorf("left %v", left)
+	}
+	// the next plan of the same rows prunes nothing
+	again := e.open(pipeline.SinkSpec{Resource: "items/descriptions", Prune: true}, tg)
+	planAll(t, again, tg, 1, rows)
+	if p, _ := again.PrunePlans(context.Background()); len(p) != 0 {
+		t.Errorf("second run prunes %d", len(p))
+	}
+	// only what the table allows to prune
+	if _, err := e.openErr(pipeline.SinkSpec{Resource: "categories", Prune: true}, erpTargets("Name:string")); err == nil || !strings.Contains(err.Error(), "categories cannot be pruned") {
+		t.Errorf("prune categories: %v", err)
+	}
+}
+
+// A DELETE whose answer is lost is settled: by the retry's 404 or by
+// reading the item's list again.
+func TestERPItemDescriptionsPruneLostAnswers(t *testing.T) {
+	e := newERPEnvWith(t, descSeed(), erpEnvOpts{validate: true, opts: erptest.Options{LostWriteRate: 1}})
+	tg := erpTargets("Item.SKU:string", "SalesChannelId:string", "LanguageIso:string", "Name:string")
+	s := e.open(pipeline.SinkSpec{Resource: "items/descriptions", Prune: true}, tg)
+	planAll(t, s, tg, 1, [][]any{{"A-1", "1-1-1", "de", "Schraube"}})
+	prune, err := s.PrunePlans(context.Background())
+	if err != nil || len(prune) != 1 {
+		t.Fatalf("prune %d, %v", len(prune), err)
+	}
+	noErrors(t, applyAll(t, s, prune, 1))
+	if c := e.srv.Counters(); c.LostWrites() == 0 {
+		t.Fatal("no answer was lost: the test tests nothing")
+	}
+	if ds := e.srv.ItemDescriptions(); len(ds) != 1 || ds[0].LanguageIso != "de" {
+		t.Errorf("left %+v", ds)
 	}
 }
