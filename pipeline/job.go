@@ -256,6 +256,10 @@ func checkStructure(job *Job) error {
 			add("$.sink.operation", err.Error())
 		} else if job.Sink.Prune && !def.Import.Prune {
 			add("$.sink.prune", "prune: "+job.Sink.Resource+" cannot be pruned (only sub-collections that allow DELETE)")
+		} else if job.Sink.Prune {
+			// the sink plans deletions (Pruner), the run does not ask for
+			// them yet: refuse rather than ignore the setting
+			add("$.sink.prune", "prune: runs do not delete yet; leave prune out")
 		}
 	}
 	checkLinesSheet(job, add)

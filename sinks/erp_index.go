@@ -218,7 +218,7 @@ func (x *keyIndex[E]) searchOnce(ctx context.Context, k, key string) ([]E, error
 	x.mu.Unlock()
 	close(c.done)
 	if c.err != nil {
-		return nil, fmt.Errorf("looking up %s %q: %w", x.what, key, c.err)
+		return nil, fmt.Errorf("looking up %s %q: %w", x.what, strings.ReplaceAll(key, keySep, " / "), c.err)
 	}
 	return c.res, nil
 }
