@@ -145,14 +145,3 @@ func ImportResource(name string) (*ResourceDef, error) {
 	return nil, fmt.Errorf("sink.resource %q: the erp sink writes %s or %s", name,
 		strings.Join(ts[:len(ts)-1], ", "), ts[len(ts)-1])
 }
-
-// CheckImport checks a sink's resource and operation against the table,
-// for job validation before anything connects.
-func CheckImport(resource, op string) error {
-	r, err := ImportResource(resource)
-	if err != nil {
-		return err
-	}
-	_, err = r.Operation(op)
-	return err
-}

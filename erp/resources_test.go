@@ -268,7 +268,10 @@ func TestImportTable(t *testing.T) {
 		{"warehouses", "", "the erp sink writes categories, customerGroups, customers, items, items/descriptions, salesOrders or stocks"},
 		{"", "", "the erp sink writes"},
 	} {
-		err := CheckImport(c.res, c.op)
+		r, err := ImportResource(c.res)
+		if err == nil {
+			_, err = r.Operation(c.op)
+		}
 		if (err == nil) != (c.want == "") || err != nil && !strings.Contains(err.Error(), c.want) {
 			t.Errorf("CheckImport(%q, %q) = %v, want %q", c.res, c.op, err, c.want)
 		}
