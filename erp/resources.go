@@ -67,15 +67,28 @@ type NaturalKey struct {
 	Lookup string // list query parameter, "" when none
 }
 
-// ResourceDef describes one API resource.
+// ResourceDef describes one API resource. It is data: the client, the ERP
+// source, the ERP sink's generic planner, the job checks and the emulator's
+// tests all read the same row (see "How to add a Wawi resource" in package
+// sinks).
 type ResourceDef struct {
 	Name       string // as used in job files: items, salesOrders, ...
 	ListPath   string // GET; may contain the parent's {param} (sub-resources)
-	ItemPath   string // GET/PATCH one record, "" when the API has none
+	ItemPath   string // GET/PATCH/DELETE one record, "" when the API has none
 	CreatePath string // POST, "" when the API cannot create
 	Patchable  bool   // PATCH ItemPath exists
-	PathParam  string // name of the id in ItemPath, e.g. itemId
+	Deletable  bool   // DELETE ItemPath exists
+	PathParam  string // name of the id in ItemPath, e.g. itemId (single-key resources)
 	IDField    string // "Id", "" when records have no id (stocks)
+	// Key says which fields of a record fill which of ItemPath's own
+	// parameters (the parent's excepted), in path order:
+	// /items/{itemId}/descriptions/{salesChannelId}/{languageIso} has
+	// {SalesChannelId salesChannelId} {LanguageIso languageIso}. nil means
+	// {IDField PathParam}.
+	Key []KeyParam
+	// Parent is set for a sub-resource: the resource that holds it and how a
+	// record names that parent.
+	Parent *ParentRef
 	// Paged: the list answers the PagedList envelope; false: a plain array.
 	Paged       bool
 	NaturalKeys []NaturalKey
@@ -89,11 +102,43 @@ type ResourceDef struct {
 	ListScope, CreateScope, UpdateScope string
 	// CreateRequired are the fields the create schema requires.
 	CreateRequired []string
+	// Import makes the resource an import target (sink type: erp); nil:
+	// it cannot be imported.
+	Import *Import
 	// Sub are sub-resources, e.g. salesOrders → lineitems.
 	Sub map[string]*ResourceDef
 }
 
-// ItemURL is ItemPath with the id filled in (path-escaped).
+// KeyParam is one path parameter of ItemPath and the record field that
+// fills it.
+type KeyParam struct {
+	Field string // in the record: Id, SalesChannelId, LanguageIso
+	Param string // in ItemPath: categoryId, salesChannelId
+}
+
+// ParentRef says how the records of a sub-resource name their parent.
+type ParentRef struct {
+	Resource string // the parent's resource name, e.g. items
+	Param    string // the path parameter its id fills, e.g. itemId
+	// Target is the prefix under which a mapping names the parent: targets
+	// Item.SKU, Item.Identifiers.Gtin (a natural key of the parent, found
+	// by its lookup) or Item.Id (the id itself). They are not sent.
+	Target string
+}
+
+// KeyParams are the record fields that fill ItemPath's own parameters.
+func (r *ResourceDef) KeyParams() []KeyParam {
+	if r.Key != nil {
+		return r.Key
+	}
+	if r.IDField == "" || r.PathParam == "" {
+		return nil
+	}
+	return []KeyParam{{Field: r.IDField, Param: r.PathParam}}
+}
+
+// ItemURL is ItemPath with the id filled in (path-escaped), for a
+// resource keyed by one id and without parent.
 func (r *ResourceDef) ItemURL(id any) string {
 	return fillParam(r.ItemPath, r.PathParam, id)
 }
@@ -110,6 +155,50 @@ func (r *ResourceDef) ListURL(parentID any) string {
 
 func fillParam(tmpl, param string, v any) string {
 	return strings.Replace(tmpl, "{"+param+"}", url.PathEscape(fmt.Sprint(v)), 1)
+}
+
+// FillPath fills every {param} of tmpl from vals, path-escaped (a
+// languageIso "de/at" cannot reach another path). A parameter vals lacks,
+// or gives as "", is an error: a half-filled URL must never be sent.
+func FillPath(tmpl string, vals map[string]string) (string, error) {
+	var b strings.Builder
+	rest := tmpl
+	for {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			b.WriteString(rest)
+			return b.String(), nil
+		}
+		j := strings.IndexByte(rest[i:], '}')
+		if j < 0 {
+			return "", fmt.Errorf("path %s: unclosed {", tmpl)
+		}
+		name := rest[i+1 : i+j]
+		v, ok := vals[name]
+		if !ok || v == "" {
+			return "", fmt.Errorf("path %s: no value for {%s}", tmpl, name)
+		}
+		b.WriteString(rest[:i])
+		b.WriteString(url.PathEscape(v))
+		rest = rest[i+j+1:]
+	}
+}
+
+// PathParams lists the {params} of a path template in order.
+func PathParams(tmpl string) []string {
+	var out []string
+	for rest := tmpl; ; {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			return out
+		}
+		j := strings.IndexByte(rest[i:], '}')
+		if j < 0 {
+			return out
+		}
+		out = append(out, rest[i+1:i+j])
+		rest = rest[i+j+1:]
+	}
 }
 
 // Filter finds a declared list filter by name, ignoring case (the server
@@ -189,12 +278,36 @@ var dialect10 = map[string]*ResourceDef{
 		Name: "items", ListPath: "/items", ItemPath: "/items/{itemId}", CreatePath: "/items",
 		ListScope: "item.queryitems", CreateScope: "item.createitem", UpdateScope: "item.updateitem",
 		Patchable: true, PathParam: "itemId", IDField: "Id", Paged: true,
-		NaturalKeys: []NaturalKey{{Field: "SKU", Lookup: "searchKeyWord"}, {Field: "Identifiers.Gtin", Lookup: "searchKeyWord"}},
+		// searchKeyWord matches SKU and identifiers, in part too: the planner
+		// keeps the answers whose key field equals the key.
+		NaturalKeys: []NaturalKey{{Field: "SKU", Lookup: "searchKeyWord"}, {Field: "Identifiers.Gtin", Lookup: "searchKeyWord"},
+			{Field: "Identifiers.ManufacturerNumber", Lookup: "searchKeyWord"}, {Field: "Identifiers.ISBN", Lookup: "searchKeyWord"},
+			{Field: "Identifiers.UPC", Lookup: "searchKeyWord"}, {Field: "Identifiers.AmazonFnsku", Lookup: "searchKeyWord"},
+			{Field: "Identifiers.OwnIdentifier", Lookup: "searchKeyWord"}},
 		ListQuery: []Param{p("searchKeyWord", "string"), p("categoryId", "integer"), p("manufacturerId", "integer"),
 			p("parentItemId", "integer"), p("changedSince", "date-time"), p("isActiveOnSalesChannelId", "string")},
 		CreateQuery: []Param{disableWF}, UpdateQuery: []Param{disableWF},
 		Schema: "Item", CreateSchema: "CreateItem", UpdateSchema: "UpdateItem",
 		CreateRequired: []string{"Categories", "Name"},
+		Import: &Import{Noun: "item",
+			MatchBy: []string{"SKU", "Identifiers.Gtin", "Identifiers.ManufacturerNumber", "Identifiers.ISBN",
+				"Identifiers.UPC", "Identifiers.AmazonFnsku", "Identifiers.OwnIdentifier"},
+			Aliases: map[string]string{"gtin": "Identifiers.Gtin", "ean": "Identifiers.Gtin"}},
+		Sub: map[string]*ResourceDef{
+			// One description per sales channel and language; a job names
+			// the item by Item.SKU (or another key of items, or Item.Id).
+			"descriptions": {
+				Name: "descriptions", ListPath: "/items/{itemId}/descriptions", CreatePath: "/items/{itemId}/descriptions",
+				ItemPath:  "/items/{itemId}/descriptions/{salesChannelId}/{languageIso}",
+				ListScope: "item.queryitemdescriptions", CreateScope: "item.createitemdescription", UpdateScope: "item.updateitemdescription",
+				Patchable: true, Deletable: true,
+				Parent: &ParentRef{Resource: "items", Param: "itemId", Target: "Item"},
+				Key:    []KeyParam{{Field: "SalesChannelId", Param: "salesChannelId"}, {Field: "LanguageIso", Param: "languageIso"}},
+				Schema: "ItemDescription", CreateSchema: "CreateItemDescription", UpdateSchema: "UpdateItemDescription",
+				CreateRequired: []string{"Name", "LanguageIso", "SalesChannelId"},
+				Import:         &Import{Noun: "item description", Prune: true},
+			},
+		},
 	},
 	"stocks": {
 		// POST /stocks adds Quantity to the current stock: an adjustment.
@@ -205,6 +318,7 @@ var dialect10 = map[string]*ResourceDef{
 		CreateQuery: []Param{disableWF},
 		Schema:      "Stock", CreateSchema: "CreateStock",
 		CreateRequired: []string{"WarehouseId", "ItemId", "Quantity"},
+		Import:         &Import{Planner: PlannerStocks, Noun: "stock", Operations: []string{"set", "adjust"}},
 	},
 	"salesOrders": {
 		Name: "salesOrders", ListPath: "/salesOrders", ItemPath: "/salesOrders/{salesOrderId}", CreatePath: "/salesOrders",
@@ -221,6 +335,8 @@ var dialect10 = map[string]*ResourceDef{
 		UpdateQuery: []Param{p("recalculateTax", "integer", "0", "1", "2"), disableWF},
 		Schema:      "SalesOrder", CreateSchema: "CreateSalesOrder", UpdateSchema: "UpdateSalesOrder",
 		CreateRequired: []string{"CompanyId", "CustomerId"},
+		Import: &Import{Planner: PlannerSalesOrders, Noun: "sales order", Operations: []string{"create"},
+			MatchBy: []string{"ExternalNumber", "Number"}},
 		Sub: map[string]*ResourceDef{
 			"lineitems": {
 				Name: "lineitems", ListPath: "/salesOrders/{salesOrderId}/lineitems", CreatePath: "/salesOrders/{salesOrderId}/lineitems",
@@ -236,12 +352,13 @@ var dialect10 = map[string]*ResourceDef{
 	"customers": {
 		Name: "customers", ListPath: "/customers", ItemPath: "/customers/{customerId}", CreatePath: "/customers",
 		ListScope: "customer.querycustomers", CreateScope: "customer.createcustomer", UpdateScope: "customer.updatecustomer",
-		Patchable: true, PathParam: "customerId", IDField: "Id", Paged: true,
+		Patchable: true, Deletable: true, PathParam: "customerId", IDField: "Id", Paged: true,
 		NaturalKeys: []NaturalKey{{Field: "Number", Lookup: "number"}},
 		ListQuery:   []Param{p("searchKeyWord", "string"), p("number", "string"), p("groupId", "integer"), p("categoryId", "integer")},
 		CreateQuery: []Param{disableWF}, UpdateQuery: []Param{disableWF},
 		Schema: "Customer", CreateSchema: "CreateCustomer", UpdateSchema: "UpdateCustomer",
 		CreateRequired: []string{"CustomerGroupId", "BillingAddress", "LanguageIso", "InternalCompanyId"},
+		Import:         &Import{Noun: "customer", MatchBy: []string{"Number"}},
 	},
 	"categories": {
 		Name: "categories", ListPath: "/categories", ItemPath: "/categories/{categoryId}", CreatePath: "/categories",
@@ -250,6 +367,18 @@ var dialect10 = map[string]*ResourceDef{
 		NaturalKeys: byName,
 		Schema:      "Category", CreateSchema: "CreateCategory", UpdateSchema: "UpdateCategory",
 		CreateRequired: []string{"Name"},
+		// The spec has no unique key; names are what merchants know (the
+		// same name under two parents is refused as ambiguous).
+		Import: &Import{Noun: "category", MatchBy: []string{"Name"}},
+	},
+	"customerGroups": {
+		Name: "customerGroups", ListPath: "/customerGroups", ItemPath: "/customerGroups/{customergroupId}", CreatePath: "/customerGroups",
+		ListScope: "customergroup.querycustomergroups", CreateScope: "customergroup.createcustomergroup", UpdateScope: "customergroup.updatecustomergroup",
+		Patchable: true, Deletable: true, PathParam: "customergroupId", IDField: "Id",
+		NaturalKeys: byName,
+		Schema:      "CustomerGroup", CreateSchema: "CreateCustomerGroup", UpdateSchema: "UpdateCustomerGroup",
+		CreateRequired: []string{"Name"},
+		Import:         &Import{Noun: "customer group", MatchBy: []string{"Name"}},
 	},
 	"warehouses": {
 		Name: "warehouses", ListPath: "/warehouses", IDField: "Id", Paged: true,

@@ -11,7 +11,7 @@ import (
 )
 
 func TestResourcesTable(t *testing.T) {
-	want := []string{"categories", "companies", "customers", "items", "manufacturers", "paymentMethods", "salesOrders", "shippingMethods", "stocks", "warehouses"}
+	want := []string{"categories", "companies", "customerGroups", "customers", "items", "manufacturers", "paymentMethods", "salesOrders", "shippingMethods", "stocks", "warehouses"}
 	if got := Resources(); !slices.Equal(got, want) {
 		t.Fatalf("Resources() = %v", got)
 	}
@@ -159,12 +159,42 @@ func TestResourcesMatchSpec(t *testing.T) {
 		if got := ref(resp); got != "PagedListOf"+r.Schema && got != r.Schema {
 			t.Errorf("%s: list answers %s, table says %s", r.Name, got, r.Schema)
 		}
-		if r.ItemPath != "" {
+		if r.ItemPath != "" && r.Parent == nil {
+			// sub-resources are read through their parent's list
 			if _, ok := spec.Paths[r.ItemPath]["get"]; !ok {
 				t.Errorf("%s: no GET %s", r.Name, r.ItemPath)
 			}
-			if !strings.Contains(r.ItemPath, "{"+r.PathParam+"}") {
+			if r.Key == nil && !strings.Contains(r.ItemPath, "{"+r.PathParam+"}") {
 				t.Errorf("%s: param %s not in %s", r.Name, r.PathParam, r.ItemPath)
+			}
+		}
+		if r.ItemPath != "" {
+			// every parameter of ItemPath is filled: by the parent or the key
+			var own []string
+			for _, k := range r.KeyParams() {
+				own = append(own, k.Param)
+			}
+			if r.Parent != nil {
+				own = append([]string{r.Parent.Param}, own...)
+			}
+			if got := PathParams(r.ItemPath); !slices.Equal(got, own) {
+				t.Errorf("%s: ItemPath params %v, parent and key fill %v", r.Name, got, own)
+			}
+		}
+		if _, hasDelete := spec.Paths[r.ItemPath]["delete"]; hasDelete != r.Deletable {
+			t.Errorf("%s: Deletable %v", r.Name, r.Deletable)
+		}
+		if r.Import != nil && r.Import.Prune && (!r.Deletable || r.Parent == nil) {
+			t.Errorf("%s: Prune without DELETE or parent", r.Name)
+		}
+		if r.Import != nil && r.Import.Planner == PlannerKeyed {
+			if len(r.Operations()) == 0 || len(r.Import.MatchBy) == 0 && r.Parent == nil {
+				t.Errorf("%s: import without operations or match_by", r.Name)
+			}
+			for _, f := range r.Import.MatchBy {
+				if _, ok := r.NaturalKey(f); !ok {
+					t.Errorf("%s: match_by %s is not a natural key", r.Name, f)
+				}
 			}
 		}
 		patch, hasPatch := spec.Paths[r.ItemPath]["patch"]
@@ -207,5 +237,52 @@ func TestResourcesMatchSpec(t *testing.T) {
 		for _, s := range r.Sub {
 			checkDef(s)
 		}
+	}
+}
+
+func TestFillPath(t *testing.T) {
+	tmpl := "/items/{itemId}/salesChannelPrices/{salesChannelId}/{customerGroupId}/{fromQuantity}"
+	got, err := FillPath(tmpl, map[string]string{"itemId": "7", "salesChannelId": "1-1/x", "customerGroupId": "3", "fromQuantity": "2.5"})
+	if err != nil || got != "/items/7/salesChannelPrices/1-1%2Fx/3/2.5" {
+		t.Fatalf("FillPath = %q, %v", got, err)
+	}
+	if _, err := FillPath(tmpl, map[string]string{"itemId": "7", "salesChannelId": "1"}); err == nil || !strings.Contains(err.Error(), "customerGroupId") {
+		t.Errorf("missing param: %v", err)
+	}
+	if _, err := FillPath("/items/{itemId}", map[string]string{"itemId": ""}); err == nil {
+		t.Error("an empty value filled a path")
+	}
+	if got := PathParams(tmpl); !slices.Equal(got, []string{"itemId", "salesChannelId", "customerGroupId", "fromQuantity"}) {
+		t.Errorf("PathParams = %v", got)
+	}
+}
+
+func TestImportTable(t *testing.T) {
+	if got := ImportTargets(); !slices.Equal(got, []string{"categories", "customerGroups", "customers", "items", "items/descriptions", "salesOrders", "stocks"}) {
+		t.Fatalf("ImportTargets = %v", got)
+	}
+	for _, c := range []struct{ res, op, want string }{
+		{"items", "", ""}, {"items", "set", "items take upsert, update, create"},
+		{"categories", "upsert", ""}, {"customerGroups", "update", ""}, {"stocks", "adjust", ""},
+		{"salesOrders", "upsert", "salesOrders take create"},
+		{"warehouses", "", "the erp sink writes categories, customerGroups, customers, items, items/descriptions, salesOrders or stocks"},
+		{"", "", "the erp sink writes"},
+	} {
+		r, err := ImportResource(c.res)
+		if err == nil {
+			_, err = r.Operation(c.op)
+		}
+		if (err == nil) != (c.want == "") || err != nil && !strings.Contains(err.Error(), c.want) {
+			t.Errorf("CheckImport(%q, %q) = %v, want %q", c.res, c.op, err, c.want)
+		}
+	}
+	items, _ := Resource("items")
+	for by, want := range map[string]string{"": "SKU", "ean": "Identifiers.Gtin", "GTIN": "Identifiers.Gtin", "isbn": "Identifiers.ISBN"} {
+		if k, err := items.MatchKey(by); err != nil || k.Field != want {
+			t.Errorf("MatchKey(%q) = %v, %v", by, k, err)
+		}
+	}
+	if _, err := items.MatchKey("Color"); err == nil || !strings.Contains(err.Error(), "items match by SKU, EAN/GTIN (Identifiers.Gtin)") {
+		t.Errorf("MatchKey(Color): %v", err)
 	}
 }

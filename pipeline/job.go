@@ -225,7 +225,7 @@ func checkStructure(job *Job) error {
 		switch {
 		case t.ReadsFile && job.Source.Path == "":
 			add("$.source", "source.path is missing: which file should be read?")
-		case t.NeedsConn && job.Source.Resource == "":
+		case t.NeedsConn && job.Source.Resource == "" && t.Check == nil:
 			add("$.source", "source.resource is missing (e.g. salesOrders, items)")
 		}
 		if t.Check != nil {
@@ -238,8 +238,9 @@ func checkStructure(job *Job) error {
 		switch {
 		case t.WritesFile && job.Sink.Path == "":
 			add("$.sink", "sink.path is missing: where should the output go?")
-		case t.NeedsConn && job.Sink.Resource == "":
-			add("$.sink", "sink.resource is missing (items, stocks, salesOrders, customers)")
+		case t.NeedsConn && job.Sink.Resource == "" && t.Check == nil:
+			// a sink with a Check names the resources it writes itself
+			add("$.sink", "sink.resource is missing: what should be written?")
 		}
 		if t.Check != nil {
 			t.Check(job, add)

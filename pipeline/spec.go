@@ -160,6 +160,10 @@ type SinkSpec struct {
 	// Warehouse (erp stocks): name or id of the warehouse for every record,
 	// instead of a WarehouseId or Warehouse target.
 	Warehouse string `yaml:"warehouse,omitempty" json:"warehouse,omitempty"`
+	// Prune (erp sub-collections that allow it, e.g. items/descriptions):
+	// delete the records of each parent the input names that the input
+	// does not name.
+	Prune bool `yaml:"prune,omitempty" json:"prune,omitempty"`
 	// OnMissing (erp update, stocks): what a record whose item does not exist
 	// in the Wawi becomes: fail (default) or skip.
 	OnMissing string `yaml:"on_missing,omitempty" json:"on_missing,omitempty" jsonschema:"enum=fail,enum=skip"`

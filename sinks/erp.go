@@ -15,16 +15,21 @@ import (
 )
 
 // ERPSink writes mapped records to the Wawi: sink {type: erp, resource,
-// operation}.
+// operation}. What it writes and how comes from the resource table of
+// package erp (ResourceDef.Import; see the package doc), for example:
 //
-//	resource     operations            matched by (match_by)
-//	items        upsert*, update, create  SKU*, GTIN, another Identifiers field
-//	customers    upsert*, update, create  Number*
-//	stocks       set*, adjust             item by SKU or ItemId, warehouse by
-//	                                      WarehouseId, Warehouse (name) or sink.warehouse
-//	salesOrders  create*                  ExternalNumber*, Number
+//	resource            operations               matched by (match_by)
+//	items               upsert*, update, create  SKU*, GTIN, another Identifiers field
+//	customers           upsert*, update, create  Number*
+//	categories          upsert*, update, create  Name*
+//	customerGroups      upsert*, update, create  Name*
+//	items/descriptions  upsert*, update, create  Item.SKU (or Item.Id) + SalesChannelId + LanguageIso
+//	stocks              set*, adjust             item by SKU or ItemId, warehouse by
+//	                                             WarehouseId, Warehouse (name) or sink.warehouse
+//	salesOrders         create*                  ExternalNumber*, Number
 //
-// (* the default). Plan reads and compares, field by field, with what the
+// (* the default). Every keyed collection goes through one generic planner
+// (keyedSink); stocks and salesOrders have their own. Plan reads and compares, field by field, with what the
 // Wawi holds; Apply writes only what differs. Writes carry
 // disableAutomaticWorkflows=true unless sink.disable_workflows is false.
 // sink.on_missing: skip makes a record whose item is not in the Wawi
@@ -79,9 +84,9 @@ func OpenERP(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (p
 	if c == nil {
 		return nil, errors.New("the erp sink needs a Wawi connection (erp: in the job or WAWI_* variables)")
 	}
-	def, ok := erp.Resource(spec.Resource)
-	if !ok || spec.Resource == "" {
-		return nil, fmt.Errorf("sink.resource %q: the erp sink writes items, stocks, salesOrders or customers", spec.Resource)
+	def, err := erp.ImportResource(spec.Resource)
+	if err != nil {
+		return nil, err
 	}
 	mode, err := parseLookupMode(spec.Lookup)
 	if err != nil {
@@ -106,17 +111,15 @@ func OpenERP(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (p
 		return nil, fmt.Errorf("mapping targets: %w", err)
 	}
 	op := strings.ToLower(strings.TrimSpace(spec.Operation))
-	switch def.Name {
-	case "items":
-		s.res, err = openItems(s, op)
-	case "customers":
-		s.res, err = openCustomers(s, op)
-	case "stocks":
+	switch def.Import.Planner {
+	case erp.PlannerKeyed:
+		s.res, err = openKeyed(s, op)
+	case erp.PlannerStocks:
 		s.res, err = openStocks(ctx, s, op)
-	case "salesOrders":
+	case erp.PlannerSalesOrders:
 		s.res, err = openOrders(s, op)
 	default:
-		err = fmt.Errorf("sink.resource %q: the erp sink writes items, stocks, salesOrders or customers", spec.Resource)
+		err = fmt.Errorf("sink.resource %s: no planner %q", def.Name, def.Import.Planner)
 	}
 	if err != nil {
 		return nil, err
@@ -184,17 +187,22 @@ func (s *ERPSink) SizeHint(n int64) {
 	s.res.sizeHint(n)
 }
 
-// operation checks op against the allowed ones; "" gives the first.
-func operation(resource, op string, allowed ...string) (string, error) {
-	if op == "" {
-		return allowed[0], nil
-	}
-	for _, a := range allowed {
-		if op == a {
-			return op, nil
+// writeQueryFor is writeQuery without the parameters the write does not
+// declare (categories and customer groups take no
+// disableAutomaticWorkflows): the API is not sent what it does not know.
+func (s *ERPSink) writeQueryFor(declared []erp.Param) url.Values {
+	var q url.Values
+	for k, v := range s.writeQuery {
+		for _, p := range declared {
+			if p.Name == k {
+				if q == nil {
+					q = url.Values{}
+				}
+				q[k] = v
+			}
 		}
 	}
-	return "", fmt.Errorf("sink.operation %q: %s take %s", op, resource, strings.Join(allowed, ", "))
+	return q
 }
 
 // fail is a Failed plan.

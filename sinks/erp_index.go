@@ -58,7 +58,10 @@ type keyIndex[E comparable] struct {
 	mode   lookupMode
 	load   func(ctx context.Context) (*entries[E], error)
 	search func(ctx context.Context, key string) ([]E, error)
-	probe  func(ctx context.Context) (int64, error)
+	// refresh asks the API for key when search may answer from a cache of
+	// its own (a sub-resource's parent list); nil: search.
+	refresh func(ctx context.Context, key string) ([]E, error)
+	probe   func(ctx context.Context) (int64, error)
 
 	mu       sync.RWMutex
 	touched  map[string][]E
@@ -127,6 +130,9 @@ func (x *keyIndex[E]) get(ctx context.Context, key string) ([]E, error) {
 // fresh asks the API for key, bypassing memory: the landed checks use it.
 func (x *keyIndex[E]) fresh(ctx context.Context, key string) ([]E, error) {
 	x.searchCalls.Add(1)
+	if x.refresh != nil {
+		return x.refresh(ctx, key)
+	}
 	return x.search(ctx, key)
 }
 
@@ -212,7 +218,7 @@ func (x *keyIndex[E]) searchOnce(ctx context.Context, k, key string) ([]E, error
 	x.mu.Unlock()
 	close(c.done)
 	if c.err != nil {
-		return nil, fmt.Errorf("looking up %s %q: %w", x.what, key, c.err)
+		return nil, fmt.Errorf("looking up %s %q: %w", x.what, strings.ReplaceAll(key, keySep, " / "), c.err)
 	}
 	return c.res, nil
 }

@@ -136,10 +136,11 @@ func TestERPOpenErrors(t *testing.T) {
 		{pipeline.SinkSpec{Resource: "items"}, erpTargets("SKU:string", "ItemPriceData.SalesPrize:decimal"), `"SalesPrize" is not a field of ItemPriceData`},
 		{pipeline.SinkSpec{Resource: "items"}, erpTargets("Name:string"), "no target SKU"},
 		{pipeline.SinkSpec{Resource: "items", Operation: "set"}, erpTargets("SKU:string"), "items take upsert, update, create"},
-		{pipeline.SinkSpec{Resource: "items", MatchBy: "Color"}, erpTargets("SKU:string"), "match by SKU, GTIN"},
+		{pipeline.SinkSpec{Resource: "items", MatchBy: "Color"}, erpTargets("SKU:string"), "match by SKU, EAN/GTIN (Identifiers.Gtin)"},
 		{pipeline.SinkSpec{Resource: "items", Lookup: "magic"}, erpTargets("SKU:string"), "lookup must be auto, index or search"},
-		{pipeline.SinkSpec{Resource: "widgets"}, erpTargets("SKU:string"), "items, stocks, salesOrders or customers"},
-		{pipeline.SinkSpec{Resource: "categories"}, erpTargets("Name:string"), "items, stocks, salesOrders or customers"},
+		{pipeline.SinkSpec{Resource: "widgets"}, erpTargets("SKU:string"), "the erp sink writes categories, customerGroups, customers, items, items/descriptions, salesOrders or stocks"},
+		{pipeline.SinkSpec{Resource: "warehouses"}, erpTargets("Name:string"), "the erp sink writes categories"},
+		{pipeline.SinkSpec{Resource: "categories", Operation: "set"}, erpTargets("Name:string"), "categories take upsert, update, create"},
 		{pipeline.SinkSpec{Resource: "stocks"}, erpTargets("SKU:string", "Quantity:decimal"), "WarehouseId or Warehouse"},
 		{pipeline.SinkSpec{Resource: "stocks", Warehouse: "Hauptlager"}, erpTargets("SKU:string", "Menge:decimal"), "stocks take the targets"},
 		{pipeline.SinkSpec{Resource: "salesOrders"}, erpTargets("ExternalNumber:string", "LineItems.SKU:string"), "LineItems[0].SKU"},
@@ -442,7 +443,7 @@ func TestERPLookupModeAuto(t *testing.T) {
 					t.Fatalf("%s: %v %v %v", p.Key, p.Outcome, p.Changes, p.Err)
 				}
 			}
-			idx := s.res.(*docSink).idx
+			idx := s.res.(*keyedSink).idx
 			if loaded := idx.loads.Load() > 0; loaded != c.wantIndex {
 				t.Fatalf("index loaded %v (loads %d, searches %d)", loaded, idx.loads.Load(), idx.searchCalls.Load())
 			}
@@ -563,7 +564,7 @@ func TestERPItemsAutoSwitchWhileWriting(t *testing.T) {
 	s := e.open(pipeline.SinkSpec{Resource: "items"}, tg)
 	plans, errs := runRows(t, s, tg, 4, rows)
 	noErrors(t, errs)
-	idx := s.res.(*docSink).idx
+	idx := s.res.(*keyedSink).idx
 	if idx.loads.Load() != 1 {
 		t.Fatalf("index loads %d, want 1 (switched in the middle)", idx.loads.Load())
 	}

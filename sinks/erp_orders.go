@@ -59,7 +59,7 @@ type orderPlan struct {
 }
 
 func openOrders(s *ERPSink, op string) (resourceSink, error) {
-	if _, err := operation("salesOrders", op, "create"); err != nil {
+	if _, err := s.def.Operation(op); err != nil {
 		return nil, err
 	}
 	o := &orderSink{s: s, keyIdx: -1, pendings: map[string]int{}}

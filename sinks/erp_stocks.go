@@ -91,7 +91,7 @@ type stockPlan struct {
 var stockTargets = []string{"SKU", "ItemId", "WarehouseId", "Warehouse", "Quantity", "StorageLocationId", "Comment"}
 
 func openStocks(ctx context.Context, s *ERPSink, op string) (resourceSink, error) {
-	op, err := operation("stocks", op, "set", "adjust")
+	op, err := s.def.Operation(op)
 	if err != nil {
 		return nil, err
 	}

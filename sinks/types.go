@@ -14,8 +14,34 @@ var (
 		WritesFile: true, Check: noLinesSheet("a CSV file has no second sheet (leave lines_sheet out for one row per line item)")}
 	XLSX = pipeline.SinkType{Name: "xlsx", Open: OpenXLSX, Extensions: []string{".xlsx", ".xlsm"},
 		WritesFile: true, Check: checkLinesSheetSpec}
-	ERP = pipeline.SinkType{Name: "erp", Open: OpenERP, NeedsConn: true, Check: noLinesSheet("")}
+	ERP = pipeline.SinkType{Name: "erp", Open: OpenERP, NeedsConn: true, Check: checkERPSpec}
 )
+
+// checkERPSpec: what the sink writes and how comes from erp's resource
+// table.
+func checkERPSpec(job *pipeline.Job, add func(path, msg string)) {
+	noLinesSheet("")(job, add)
+	sk := &job.Sink
+	if sk.Resource == "" {
+		add("$.sink", "sink.resource is missing ("+strings.Join(erp.ImportTargets(), ", ")+")")
+		return
+	}
+	def, err := erp.ImportResource(sk.Resource)
+	switch {
+	case err != nil:
+		add("$.sink.resource", err.Error())
+	case sk.Prune && !def.Import.Prune:
+		add("$.sink.prune", "prune: "+sk.Resource+" cannot be pruned (only sub-collections that allow DELETE)")
+	case sk.Prune:
+		// the sink plans deletions (Pruner), the run does not ask for
+		// them yet: refuse rather than ignore the setting
+		add("$.sink.prune", "prune: runs do not delete yet; leave prune out")
+	default:
+		if _, err := def.Operation(sk.Operation); err != nil {
+			add("$.sink.operation", err.Error())
+		}
+	}
+}
 
 // noLinesSheet refuses lines_sheet on sinks that write no workbook.
 func noLinesSheet(why string) func(*pipeline.Job, func(path, msg string)) {

@@ -394,7 +394,7 @@ func TestERPSourceSpecErrors(t *testing.T) {
 		{pipeline.SourceSpec{Resource: "orders"}, `"orders" is unknown (known: categories, companies`},
 		{pipeline.SourceSpec{Resource: "salesOrders/lineitems"}, "is unknown"},
 		{pipeline.SourceSpec{Resource: "salesOrders", Include: "payments"}, "salesOrders can include lineitems"},
-		{pipeline.SourceSpec{Resource: "items", Include: "lineitems"}, "items has no sub-resources"},
+		{pipeline.SourceSpec{Resource: "customers", Include: "lineitems"}, "customers has no sub-resources"},
 		{pipeline.SourceSpec{Resource: "salesOrders", Filters: map[string]string{"createdAfter": "today"}},
 			"salesOrders has no filter createdAfter; the API declares: salesOrderNumber, externalOrderNumber"},
 		{pipeline.SourceSpec{Resource: "salesOrders", Filters: map[string]string{"customerId": "abc"}}, `filters.customerId: "abc" is not an integer`},

@@ -9,8 +9,9 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// apiRoutes are the implemented operations (paths relative to BasePath).
-var apiRoutes = []route{
+// apiRoutes are the implemented operations (paths relative to BasePath):
+// these, then those of the keyed collections (collection.go).
+var apiRoutes = append([]route{
 	{method: "GET", path: "/info", opID: "InfoHeader_GetStatusAsync", h: (*Emulator).getInfo},
 	{method: "POST", path: "/authentication", opID: "AuthenticationHeader_RegisterAppAsync", public: true, h: (*Emulator).postRegistration},
 	{method: "GET", path: "/authentication/{registrationId}", opID: "AuthenticationHeader_FetchRegistrationStatusAsync", public: true, h: (*Emulator).getRegistration},
@@ -35,15 +36,12 @@ var apiRoutes = []route{
 	{method: "GET", path: "/customers/{customerId}", opID: "CustomerHeader_GetCustomerAsync", h: (*Emulator).getCustomer},
 	{method: "PATCH", path: "/customers/{customerId}", opID: "CustomerHeader_UpdateCustomerAsync", write: true, h: (*Emulator).patchCustomer},
 
-	{method: "GET", path: "/categories", opID: "CategoryHeader_QueryCategoriesAsync", h: (*Emulator).listCategories},
-	{method: "POST", path: "/categories", opID: "CategoryHeader_CreateCategoryAsync", write: true, h: (*Emulator).createCategory},
-	{method: "GET", path: "/categories/{categoryId}", opID: "CategoryHeader_GetCategoryAsync", h: (*Emulator).getCategory},
 	{method: "GET", path: "/warehouses", opID: "WarehouseHeader_QueryWarehousesAsync", h: (*Emulator).listWarehouses},
 	{method: "GET", path: "/companies", opID: "CompanyHeader_QueryCompaniesAsync", h: (*Emulator).listCompanies},
 	{method: "GET", path: "/paymentMethods", opID: "PaymentMethodHeader_QueryPaymentMethodsAsync", h: (*Emulator).listPaymentMethods},
 	{method: "GET", path: "/shippingMethods", opID: "ShippingMethodHeader_QueryShippingMethodsAsync", h: (*Emulator).listShippingMethods},
 	{method: "GET", path: "/manufacturers", opID: "ManufacturerHeader_QueryManufacturersAsync", h: (*Emulator).listManufacturers},
-}
+}, collectionRoutes()...)
 
 func notFound(what string, id any) reply {
 	return errorReply(http.StatusNotFound, "NotFound", fmt.Sprintf("No %s with the given ID (%v) exists.", what, id), nil)
@@ -175,7 +173,7 @@ func (e *Emulator) duplicate(field, msg string) reply {
 func (s *store) checkItemRefs(it *Item) map[string]string {
 	verrs := map[string]string{}
 	for i, c := range it.Categories {
-		if s.categoryByID[c.CategoryId] == nil {
+		if s.categories.get(c.CategoryId) == nil {
 			verrs[fmt.Sprintf("Categories[%d].CategoryId", i)] = fmt.Sprintf("The category %d does not exist.", c.CategoryId)
 		}
 	}

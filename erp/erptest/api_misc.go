@@ -148,59 +148,7 @@ func (e *Emulator) patchCustomer(c *call) reply {
 	return jsonReply(http.StatusCreated, &cu)
 }
 
-// --- categories and lookups ---
-
-func (e *Emulator) listCategories(c *call) reply {
-	if r := queryErrors(c); r != nil {
-		return *r
-	}
-	number, size := e.paging(c)
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	return jsonReply(http.StatusOK, paginate(e.st.categories, number, size))
-}
-
-func (e *Emulator) getCategory(c *call) reply {
-	id, ok := c.pathID("categoryId")
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	cat := e.st.categoryByID[id]
-	if !ok || cat == nil {
-		return notFound("category", c.r.PathValue("categoryId"))
-	}
-	return jsonReply(http.StatusOK, cat)
-}
-
-func (e *Emulator) createCategory(c *call) reply {
-	const op = "CategoryHeader_CreateCategoryAsync"
-	v, bad := decodeBody(c, op)
-	if bad != nil {
-		return *bad
-	}
-	m := toMap(Category{})
-	mergeInto(m, v.(map[string]any), requestSchema(op))
-	var cat Category
-	if err := fromJSONValue(m, &cat); err != nil {
-		return validationReply(map[string]string{"$": err.Error()})
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	st := e.st
-	cat.Level = 1
-	if cat.ParentCategoryId != 0 {
-		p := st.categoryByID[cat.ParentCategoryId]
-		if p == nil {
-			return validationReply(map[string]string{"ParentCategoryId": fmt.Sprintf("The category %d does not exist.", cat.ParentCategoryId)})
-		}
-		cat.Level = p.Level + 1
-	}
-	st.next.category++
-	cat.Id = st.next.category
-	st.categories = append(st.categories, &cat)
-	st.categoryByID[cat.Id] = &cat
-	st.version++
-	return jsonReply(http.StatusCreated, &cat)
-}
+// --- lookups ---
 
 func (e *Emulator) listWarehouses(c *call) reply {
 	active, hasActive := c.qBool("isActive")

@@ -32,7 +32,8 @@
 //   - Faults (latency with jitter, 5xx without acting, lost writes, 429
 //     above a request budget) are drawn from Options.Rand, so a seeded rand
 //     gives reproducible runs; SetFaults changes them at runtime. Lost writes
-//     apply to POST and PATCH of records, not to the app registration.
+//     apply to POST, PATCH and DELETE of records, not to the app
+//     registration.
 //   - Stock is kept per item, warehouse, storage location (0 = the
 //     warehouse's default location, Id warehouseId*100, "Standard"; any other
 //     Id is accepted) and batch / best-before date; the negative-stock rule
@@ -41,9 +42,14 @@
 //     (Quantity × SalesPriceGross less Discount %, rounded to cents per line);
 //     line items do not change stock (the Wawi reserves, it does not book,
 //     until delivery).
+//   - Resources that are plain keyed collections (categories, customer
+//     groups) are served by one generic store (collection.go): a
+//     collectionDef row with the spec's paths and operation ids, plus the
+//     rules of its own a resource has (a category's parent and Level; one
+//     default customer group; a group in use cannot be deleted).
 //
 // Not emulated: operations other than those in apiRoutes (they answer 404),
-// PATCH /salesOrders, deleting anything, x-runas and scopes (any valid key
+// PATCH /salesOrders, deleting anything but customer groups, x-runas and scopes (any valid key
 // may do anything), isActiveOnSalesChannelId (accepted, ignored).
 package erptest
 

@@ -73,6 +73,8 @@ func Generate(cfg GenConfig) *Seed {
 	now := cfg.Now.UTC()
 	s := &Seed{
 		Companies: []Company{{Id: 1, Name: "Emulator Handels GmbH"}},
+		CustomerGroups: []CustomerGroup{{Id: 1, Name: "Endkunden", IsDefault: true, Discount: D("0")},
+			{Id: 2, Name: "Händler", Discount: D("5"), IsNetPrice: true}},
 		PaymentMethods: []PaymentMethod{
 			{Id: 1, Name: "Vorkasse", IsStandard: true, IsActive: true},
 			{Id: 2, Name: "PayPal", IsActive: true},
@@ -126,6 +128,13 @@ func Generate(cfg GenConfig) *Seed {
 		})
 	}
 
+	genItems(s, cfg, rnd, now)
+	genOrders(s, cfg, rnd, now)
+	return s
+}
+
+// genItems adds cfg.Items items and their stock.
+func genItems(s *Seed, cfg GenConfig, rnd *rand.Rand, now time.Time) {
 	hundred := decimal.NewFromInt(100)
 	s.Items = make([]Item, 0, cfg.Items)
 	s.Stock = make([]SeedStock, 0, cfg.Items+cfg.Items*(cfg.Warehouses-1)/3+1)
@@ -177,11 +186,25 @@ func Generate(cfg GenConfig) *Seed {
 			s.Stock = append(s.Stock, SeedStock{ItemId: i, WarehouseId: w, Quantity: q})
 		}
 	}
+}
 
+// orderTables are the amounts orders share.
+type orderTables struct {
+	grossCents              []int64
+	grossDec, whole, tenths []Dec
+	shipNet                 []Dec
+	rate19, rate7, ten, one Dec
+}
+
+// genOrders adds cfg.Orders orders with their line items, spread over
+// cfg.Days up to now.
+func genOrders(s *Seed, cfg GenConfig, rnd *rand.Rand, now time.Time) {
 	// Orders. Amounts are computed in integer cents and the decimals shared
 	// where equal (decimals are immutable), so that 100,000 orders take
 	// little time and memory; TestGenerateDeterministic checks that the
 	// totals equal the emulator's own lineGross arithmetic.
+	tb := &orderTables{}
+	hundred := decimal.NewFromInt(100)
 	grossCents := make([]int64, len(s.Items))
 	grossDec := make([]Dec, len(s.Items))
 	for i := range s.Items {
@@ -207,100 +230,109 @@ func Generate(cfg GenConfig) *Seed {
 	for i, sm := range s.ShippingMethods {
 		shipNet[i] = Dec{sm.GrossPrice.Mul(hundred).Div(decimal.NewFromInt(119)).Round(4)}
 	}
+	tb.grossCents, tb.grossDec, tb.whole, tb.tenths, tb.shipNet = grossCents, grossDec, whole, tenths, shipNet
+	tb.rate19, tb.rate7, tb.ten, tb.one = rate19, rate7, ten, one
 	span := time.Duration(cfg.Days) * 24 * time.Hour
 	start := now.Add(-span)
 	line := 0
 	for j := 1; j <= cfg.Orders; j++ {
-		at := start.Add(time.Duration(float64(span) * (float64(j) - rnd.Float64()) / float64(cfg.Orders))).Truncate(time.Second)
-		cust := &s.Customers[rnd.IntN(len(s.Customers))]
-		old := now.Sub(at) > 14*24*time.Hour
-		s.Orders = append(s.Orders, SeedOrder{SalesOrder: SalesOrder{
-			Id: j, Number: fmt.Sprintf("AU%d", 100000+j), CompanyId: 1, CustomerId: cust.Id,
-			DepartureCountry: DepartureCountry{CountryISO: "DE", CurrencyIso: "EUR", CurrencyFactor: one},
-			BillingAddress:   cust.BillingAddress, Shipmentaddress: cust.Shipmentaddress, SalesOrderDate: T(at),
-			SalesOrderPaymentDetails: SalesOrderPaymentDetail{
-				PaymentMethodId: cust.PaymentSettings.PaymentMethodId, CurrencyIso: "EUR", CurrencyFactor: one, PaymentTarget: 14,
-			},
-			SalesOrderShippingDetail: SalesOrderShippingDetail{ShippingMethodId: 1 + rnd.IntN(len(s.ShippingMethods)), ShippingPriority: 1},
-			LanguageIso:              "DE", SalesChannelId: "1", UserCreatedId: 1, UserId: 1,
-		}})
-		so := &s.Orders[len(s.Orders)-1]
-		o := &so.SalesOrder
-		if rnd.IntN(10) < 6 {
-			o.ExternalNumber = fmt.Sprintf("SHOP-%07d", 5000000+j)
-		}
-		switch r := rnd.IntN(100); {
-		case old && r < 90, !old && r < 40:
-			o.SalesOrderPaymentDetails.PaymentStatus = Payed
-			o.SalesOrderPaymentDetails.DateOfPayment = T(at.Add(time.Duration(rnd.IntN(72)) * time.Hour))
-		case r < 95:
-			o.SalesOrderPaymentDetails.PaymentStatus = UnPayed
-		default:
-			o.SalesOrderPaymentDetails.PaymentStatus = PartialPayed
-		}
-		if old {
-			o.SalesOrderShippingDetail.DeliveryCompleteStatus = 1
-			o.SalesOrderShippingDetail.ShippingDate = T(at.Add(24 * time.Hour))
-			o.SalesOrderShippingDetail.DeliveredDate = T(at.Add(72 * time.Hour))
-		}
-		if rnd.IntN(100) < 2 {
-			o.IsCancelled = true
-			o.CancellationDetails = SalesOrderCancellationDetails{CancellationReasonId: 1, CancellationComment: "Kunde hat storniert", Date: T(at.Add(2 * time.Hour))}
-		}
-		n := 0
-		if cfg.Items > 0 {
-			n = 1 + rnd.IntN(cfg.MaxLinesPerOrder)
-		}
-		sm := s.ShippingMethods[o.SalesOrderShippingDetail.ShippingMethodId-1]
-		so.LineItems = make([]SalesOrderLineItem, 0, n+1)
-		var totalCents int64
-		for k := 0; k < n; k++ {
-			idx := rnd.IntN(len(s.Items))
-			it := &s.Items[idx]
-			rate := rate19
-			if it.TaxClassId == 2 {
-				rate = rate7
-			}
-			q := int64(1 + rnd.IntN(5))
-			qty, qtyTenths := whole[q], q*10
-			if it.StorageOptions.SplitQuantity {
-				q = int64(5 + rnd.IntN(50))
-				qty, qtyTenths = tenths[q], q
-			}
-			line++
-			l := SalesOrderLineItem{
-				Id: line, SalesOrderId: j, ItemId: it.Id, Name: it.Name, SKU: it.SKU, Type: LineItem, Quantity: qty, SalesUnit: "Stk",
-				SalesPriceNet: it.ItemPriceData.SalesPriceNet, TaxRate: rate, PurchasePriceNet: it.ItemPriceData.PurchasePriceNet,
-				SalesPriceGross: grossDec[idx],
-			}
-			discount := int64(0)
-			if rnd.IntN(10) == 0 {
-				l.Discount, discount = ten, 10
-			}
-			if old && !o.IsCancelled {
-				l.QuantityDelivered = qty
-			}
-			so.LineItems = append(so.LineItems, l)
-			totalCents += (qtyTenths*grossCents[idx]*(100-discount) + 500) / 1000
-		}
-		if !sm.GrossPrice.IsZero() {
-			line++
-			so.LineItems = append(so.LineItems, SalesOrderLineItem{
-				Id: line, SalesOrderId: j, Name: sm.Name, Type: LineShipping, Quantity: whole[1], SalesUnit: "Stk", TaxRate: rate19,
-				SalesPriceGross: sm.GrossPrice, SalesPriceNet: shipNet[sm.Id-1],
-			})
-			totalCents += sm.GrossPrice.Shift(2).IntPart()
-		}
-		p := &o.SalesOrderPaymentDetails
-		p.TotalGrossAmount = Cents(totalCents)
-		switch p.PaymentStatus {
-		case UnPayed:
-			p.StillToPay = p.TotalGrossAmount
-		case PartialPayed:
-			p.StillToPay = Cents((totalCents + 1) / 2)
-		}
+		line = genOrder(s, cfg, rnd, now, start, span, j, line, tb)
 	}
-	return s
+}
+
+// genOrder adds order j; line is the last line item id, returned updated.
+func genOrder(s *Seed, cfg GenConfig, rnd *rand.Rand, now, start time.Time, span time.Duration, j, line int, tb *orderTables) int {
+	grossCents, grossDec, whole, tenths, shipNet := tb.grossCents, tb.grossDec, tb.whole, tb.tenths, tb.shipNet
+	rate19, rate7, ten, one := tb.rate19, tb.rate7, tb.ten, tb.one
+	at := start.Add(time.Duration(float64(span) * (float64(j) - rnd.Float64()) / float64(cfg.Orders))).Truncate(time.Second)
+	cust := &s.Customers[rnd.IntN(len(s.Customers))]
+	old := now.Sub(at) > 14*24*time.Hour
+	s.Orders = append(s.Orders, SeedOrder{SalesOrder: SalesOrder{
+		Id: j, Number: fmt.Sprintf("AU%d", 100000+j), CompanyId: 1, CustomerId: cust.Id,
+		DepartureCountry: DepartureCountry{CountryISO: "DE", CurrencyIso: "EUR", CurrencyFactor: one},
+		BillingAddress:   cust.BillingAddress, Shipmentaddress: cust.Shipmentaddress, SalesOrderDate: T(at),
+		SalesOrderPaymentDetails: SalesOrderPaymentDetail{
+			PaymentMethodId: cust.PaymentSettings.PaymentMethodId, CurrencyIso: "EUR", CurrencyFactor: one, PaymentTarget: 14,
+		},
+		SalesOrderShippingDetail: SalesOrderShippingDetail{ShippingMethodId: 1 + rnd.IntN(len(s.ShippingMethods)), ShippingPriority: 1},
+		LanguageIso:              "DE", SalesChannelId: "1", UserCreatedId: 1, UserId: 1,
+	}})
+	so := &s.Orders[len(s.Orders)-1]
+	o := &so.SalesOrder
+	if rnd.IntN(10) < 6 {
+		o.ExternalNumber = fmt.Sprintf("SHOP-%07d", 5000000+j)
+	}
+	switch r := rnd.IntN(100); {
+	case old && r < 90, !old && r < 40:
+		o.SalesOrderPaymentDetails.PaymentStatus = Payed
+		o.SalesOrderPaymentDetails.DateOfPayment = T(at.Add(time.Duration(rnd.IntN(72)) * time.Hour))
+	case r < 95:
+		o.SalesOrderPaymentDetails.PaymentStatus = UnPayed
+	default:
+		o.SalesOrderPaymentDetails.PaymentStatus = PartialPayed
+	}
+	if old {
+		o.SalesOrderShippingDetail.DeliveryCompleteStatus = 1
+		o.SalesOrderShippingDetail.ShippingDate = T(at.Add(24 * time.Hour))
+		o.SalesOrderShippingDetail.DeliveredDate = T(at.Add(72 * time.Hour))
+	}
+	if rnd.IntN(100) < 2 {
+		o.IsCancelled = true
+		o.CancellationDetails = SalesOrderCancellationDetails{CancellationReasonId: 1, CancellationComment: "Kunde hat storniert", Date: T(at.Add(2 * time.Hour))}
+	}
+	n := 0
+	if cfg.Items > 0 {
+		n = 1 + rnd.IntN(cfg.MaxLinesPerOrder)
+	}
+	sm := s.ShippingMethods[o.SalesOrderShippingDetail.ShippingMethodId-1]
+	so.LineItems = make([]SalesOrderLineItem, 0, n+1)
+	var totalCents int64
+	for k := 0; k < n; k++ {
+		idx := rnd.IntN(len(s.Items))
+		it := &s.Items[idx]
+		rate := rate19
+		if it.TaxClassId == 2 {
+			rate = rate7
+		}
+		q := int64(1 + rnd.IntN(5))
+		qty, qtyTenths := whole[q], q*10
+		if it.StorageOptions.SplitQuantity {
+			q = int64(5 + rnd.IntN(50))
+			qty, qtyTenths = tenths[q], q
+		}
+		line++
+		l := SalesOrderLineItem{
+			Id: line, SalesOrderId: j, ItemId: it.Id, Name: it.Name, SKU: it.SKU, Type: LineItem, Quantity: qty, SalesUnit: "Stk",
+			SalesPriceNet: it.ItemPriceData.SalesPriceNet, TaxRate: rate, PurchasePriceNet: it.ItemPriceData.PurchasePriceNet,
+			SalesPriceGross: grossDec[idx],
+		}
+		discount := int64(0)
+		if rnd.IntN(10) == 0 {
+			l.Discount, discount = ten, 10
+		}
+		if old && !o.IsCancelled {
+			l.QuantityDelivered = qty
+		}
+		so.LineItems = append(so.LineItems, l)
+		totalCents += (qtyTenths*grossCents[idx]*(100-discount) + 500) / 1000
+	}
+	if !sm.GrossPrice.IsZero() {
+		line++
+		so.LineItems = append(so.LineItems, SalesOrderLineItem{
+			Id: line, SalesOrderId: j, Name: sm.Name, Type: LineShipping, Quantity: whole[1], SalesUnit: "Stk", TaxRate: rate19,
+			SalesPriceGross: sm.GrossPrice, SalesPriceNet: shipNet[sm.Id-1],
+		})
+		totalCents += sm.GrossPrice.Shift(2).IntPart()
+	}
+	p := &o.SalesOrderPaymentDetails
+	p.TotalGrossAmount = Cents(totalCents)
+	switch p.PaymentStatus {
+	case UnPayed:
+		p.StillToPay = p.TotalGrossAmount
+	case PartialPayed:
+		p.StillToPay = Cents((totalCents + 1) / 2)
+	}
+	return line
 }
 
 // ean13 appends the check digit to 12 digits.

@@ -23,7 +23,7 @@ func TestRoutesMatchSpec(t *testing.T) {
 		if item == nil || item.GetOperation(rt.method) != op {
 			t.Errorf("%s: spec has %s elsewhere", rt.key(), rt.opID)
 		}
-		if rt.write != (rt.method == "POST" || rt.method == "PATCH") && !rt.public {
+		if rt.write != (rt.method == "POST" || rt.method == "PATCH" || rt.method == "DELETE") && !rt.public {
 			t.Errorf("%s: write flag", rt.key())
 		}
 	}

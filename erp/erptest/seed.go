@@ -11,8 +11,8 @@ import (
 // `etl emulator --seed FILE`. Records use the spec's field names; Ids that
 // are 0 are assigned, SKUs and numbers that are empty are generated, and
 // category names in Item.Categories are filled in from Categories. Each of
-// companies, warehouses, categories, manufacturers, customers, payment and
-// shipping methods that the seed leaves empty gets Generate's base data, so
+// companies, warehouses, categories, customer groups, manufacturers,
+// customers, payment and shipping methods that the seed leaves empty gets Generate's base data, so
 // that a seed of items alone (or no seed) is usable.
 //
 //	{
@@ -24,16 +24,19 @@ import (
 //	              "LineItems": [{"SKU": "A-1", "Quantity": 3, "SalesPriceGross": 0.23}]}]
 //	}
 type Seed struct {
-	Items           []Item           `json:"items,omitempty"`
-	Warehouses      []Warehouse      `json:"warehouses,omitempty"`
-	Categories      []Category       `json:"categories,omitempty"`
-	Customers       []Customer       `json:"customers,omitempty"`
-	Companies       []Company        `json:"companies,omitempty"`
-	PaymentMethods  []PaymentMethod  `json:"paymentMethods,omitempty"`
-	ShippingMethods []ShippingMethod `json:"shippingMethods,omitempty"`
-	Manufacturers   []Manufacturer   `json:"manufacturers,omitempty"`
-	Stock           []SeedStock      `json:"stock,omitempty"`
-	Orders          []SeedOrder      `json:"orders,omitempty"`
+	Items          []Item          `json:"items,omitempty"`
+	Warehouses     []Warehouse     `json:"warehouses,omitempty"`
+	Categories     []Category      `json:"categories,omitempty"`
+	CustomerGroups []CustomerGroup `json:"customerGroups,omitempty"`
+	// ItemDescriptions name their item by ItemId.
+	ItemDescriptions []ItemDescription `json:"itemDescriptions,omitempty"`
+	Customers        []Customer        `json:"customers,omitempty"`
+	Companies        []Company         `json:"companies,omitempty"`
+	PaymentMethods   []PaymentMethod   `json:"paymentMethods,omitempty"`
+	ShippingMethods  []ShippingMethod  `json:"shippingMethods,omitempty"`
+	Manufacturers    []Manufacturer    `json:"manufacturers,omitempty"`
+	Stock            []SeedStock       `json:"stock,omitempty"`
+	Orders           []SeedOrder       `json:"orders,omitempty"`
 }
 
 // SeedStock is an initial stock quantity. The item is given by ItemId or

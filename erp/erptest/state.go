@@ -127,7 +127,21 @@ func (e *Emulator) Customers() []Customer {
 func (e *Emulator) Categories() []Category {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	return derefAll(e.st.categories)
+	return derefAll(e.st.categories.list)
+}
+
+// ItemDescriptions returns every item description, by item.
+func (e *Emulator) ItemDescriptions() []ItemDescription {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.st.itemDescriptions.all()
+}
+
+// CustomerGroups returns every customer group, ordered by Id.
+func (e *Emulator) CustomerGroups() []CustomerGroup {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return derefAll(e.st.customerGroups.list)
 }
 
 func derefAll[T any](list []*T) []T {
@@ -153,7 +167,9 @@ func (e *Emulator) Snapshot() *State {
 	s := &State{StockChanges: append([]StockChange{}, st.changes...)}
 	s.Items = derefAll(st.items)
 	s.Warehouses = derefAll(st.warehouses)
-	s.Categories = derefAll(st.categories)
+	s.Categories = derefAll(st.categories.list)
+	s.CustomerGroups = derefAll(st.customerGroups.list)
+	s.ItemDescriptions = st.itemDescriptions.all()
 	s.Customers = derefAll(st.customers)
 	s.Companies = derefAll(st.companies)
 	s.PaymentMethods = derefAll(st.paymentMethods)

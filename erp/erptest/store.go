@@ -38,8 +38,9 @@ type store struct {
 	customerByNum map[string]*Customer
 	customerText  *textIndex
 
-	categories       []*Category
-	categoryByID     map[int]*Category
+	categories       *keyed[Category]
+	customerGroups   *keyed[CustomerGroup]
+	itemDescriptions *children[ItemDescription]
 	warehouses       []*Warehouse
 	warehouseByID    map[int]*Warehouse
 	companies        []*Company
@@ -52,7 +53,7 @@ type store struct {
 	manufacturerByID map[int]*Manufacturer
 
 	next struct {
-		item, order, line, customer, category, address, sku, orderNumber, customerNumber int
+		item, order, line, customer, address, sku, orderNumber, customerNumber int
 	}
 	loading bool // newStore is filling the store
 	// version changes on every write; cached query results carry it.
@@ -105,12 +106,32 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 		orderByID: make(map[int]*SalesOrder, no), orderByNum: make(map[string]*SalesOrder, no), orderByExt: make(map[string][]*SalesOrder, no),
 		orderByCust: map[int][]*SalesOrder{}, lines: make(map[int][]*SalesOrderLineItem, no),
 		customerByID: map[int]*Customer{}, customerByNum: map[string]*Customer{}, customerText: newTextIndex(),
-		categoryByID: map[int]*Category{}, warehouseByID: map[int]*Warehouse{}, companyByID: map[int]*Company{},
+		categories: newKeyed(func(c *Category) *int { return &c.Id }), customerGroups: newKeyed(func(g *CustomerGroup) *int { return &g.Id }),
+		itemDescriptions: newChildren[ItemDescription](),
+		warehouseByID:    map[int]*Warehouse{}, companyByID: map[int]*Company{},
 		paymentByID: map[int]*PaymentMethod{}, shippingByID: map[int]*ShippingMethod{}, manufacturerByID: map[int]*Manufacturer{},
 	}
 	s.next.address = 1000000 // ids of addresses the emulator creates
 	// Kinds the seed leaves empty get Generate's base data.
 	base := Generate(GenConfig{Now: now})
+	for _, load := range []func() error{
+		func() error { return s.loadBase(seed, base) },
+		func() error { return s.loadItems(seed.Items, now) },
+		func() error { return s.loadCustomers(seed.Customers, base) },
+		func() error { return s.loadDescriptions(seed.ItemDescriptions) },
+		func() error { return s.loadStock(seed.Stock) },
+		func() error { return s.loadOrders(seed.Orders, now) },
+	} {
+		if err := load(); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// loadBase loads the base data (companies, warehouses, ...), from the seed
+// or, where it has none, from base.
+func (s *store) loadBase(seed, base *Seed) error {
 	pick := func(n int) bool { return n == 0 }
 
 	companies := seed.Companies
@@ -118,14 +139,14 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 		companies = base.Companies
 	}
 	if err := loadList(companies, &s.companies, s.companyByID, func(c *Company) *int { return &c.Id }, "company"); err != nil {
-		return nil, err
+		return err
 	}
 	warehouses := seed.Warehouses
 	if pick(len(warehouses)) {
 		warehouses = base.Warehouses
 	}
 	if err := loadList(warehouses, &s.warehouses, s.warehouseByID, func(w *Warehouse) *int { return &w.Id }, "warehouse"); err != nil {
-		return nil, err
+		return err
 	}
 	for _, w := range s.warehouses {
 		if w.Type.Scope == nil {
@@ -140,44 +161,54 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 		pms = base.PaymentMethods
 	}
 	if err := loadList(pms, &s.paymentMethods, s.paymentByID, func(p *PaymentMethod) *int { return &p.Id }, "payment method"); err != nil {
-		return nil, err
+		return err
 	}
 	sms := seed.ShippingMethods
 	if pick(len(sms)) {
 		sms = base.ShippingMethods
 	}
 	if err := loadList(sms, &s.shippingMethods, s.shippingByID, func(p *ShippingMethod) *int { return &p.Id }, "shipping method"); err != nil {
-		return nil, err
+		return err
 	}
 	mans := seed.Manufacturers
 	if pick(len(mans)) {
 		mans = base.Manufacturers
 	}
 	if err := loadList(mans, &s.manufacturers, s.manufacturerByID, func(m *Manufacturer) *int { return &m.Id }, "manufacturer"); err != nil {
-		return nil, err
+		return err
 	}
 	cats := seed.Categories
 	if pick(len(cats)) {
 		cats = base.Categories
 	}
-	if err := loadList(cats, &s.categories, s.categoryByID, func(c *Category) *int { return &c.Id }, "category"); err != nil {
-		return nil, err
+	if err := s.categories.load(cats, "category"); err != nil {
+		return err
 	}
-	for _, c := range s.categories {
-		s.next.category = max(s.next.category, c.Id)
+	groups := seed.CustomerGroups
+	if pick(len(groups)) {
+		groups = base.CustomerGroups
+	}
+	if err := s.customerGroups.load(groups, "customer group"); err != nil {
+		return err
+	}
+	for _, c := range s.categories.list {
 		if c.Level == 0 {
 			c.Level = 1
-			for p := s.categoryByID[c.ParentCategoryId]; p != nil && c.Level < 50; p = s.categoryByID[p.ParentCategoryId] {
+			for p := s.categories.get(c.ParentCategoryId); p != nil && c.Level < 50; p = s.categories.get(p.ParentCategoryId) {
 				c.Level++
 			}
 		}
 	}
+	return nil
+}
 
+// loadItems loads the seed's items.
+func (s *store) loadItems(seedItems []Item, now time.Time) error {
 	// Items.
-	for _, it := range seed.Items {
+	for _, it := range seedItems {
 		s.next.item = max(s.next.item, it.Id)
 	}
-	items := slices.Clone(seed.Items) // one allocation; the seed stays untouched
+	items := slices.Clone(seedItems) // one allocation; the seed stays untouched
 	s.items = make([]*Item, 0, len(items))
 	for i := range items {
 		it := &items[i]
@@ -186,13 +217,13 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 			it.Id = s.next.item
 		}
 		if s.itemByID[it.Id] != nil {
-			return nil, fmt.Errorf("seed: item Id %d appears twice", it.Id)
+			return fmt.Errorf("seed: item Id %d appears twice", it.Id)
 		}
 		if it.SKU == "" {
 			it.SKU = s.newSKU()
 		}
 		if s.itemBySKU[strings.ToLower(it.SKU)] != nil {
-			return nil, fmt.Errorf("seed: SKU %q appears twice", it.SKU)
+			return fmt.Errorf("seed: SKU %q appears twice", it.SKU)
 		}
 		if it.Added.IsZero() {
 			it.Added = T(now)
@@ -210,10 +241,14 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 		s.putItem(it)
 	}
 	slices.SortFunc(s.items, byID(func(i *Item) int { return i.Id }))
+	return nil
+}
 
+// loadCustomers loads the seed's customers, or base's when it has none.
+func (s *store) loadCustomers(seedCustomers []Customer, base *Seed) error {
 	// Customers.
-	customers := seed.Customers
-	if pick(len(customers)) {
+	customers := seedCustomers
+	if len(customers) == 0 {
 		customers = base.Customers
 	}
 	for _, c := range customers {
@@ -226,22 +261,26 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 			c.Id = s.next.customer
 		}
 		if s.customerByID[c.Id] != nil {
-			return nil, fmt.Errorf("seed: customer Id %d appears twice", c.Id)
+			return fmt.Errorf("seed: customer Id %d appears twice", c.Id)
 		}
 		if c.Number == "" {
 			c.Number = s.newCustomerNumber()
 		}
 		if s.customerByNum[strings.ToLower(c.Number)] != nil {
-			return nil, fmt.Errorf("seed: customer number %q appears twice", c.Number)
+			return fmt.Errorf("seed: customer number %q appears twice", c.Number)
 		}
 		s.normalizeCustomer(&c)
 		s.putCustomer(&c)
 	}
 	slices.SortFunc(s.customers, byID(func(c *Customer) int { return c.Id }))
+	return nil
+}
 
+// loadStock loads the seed's stock levels.
+func (s *store) loadStock(seedStock []SeedStock) error {
 	// Stock.
 	s.loading = true
-	for _, st := range seed.Stock {
+	for _, st := range seedStock {
 		id := st.ItemId
 		if id == 0 {
 			if it := s.itemBySKU[strings.ToLower(st.SKU)]; it != nil {
@@ -249,10 +288,10 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 			}
 		}
 		if s.itemByID[id] == nil {
-			return nil, fmt.Errorf("seed: stock for unknown item (ItemId %d, SKU %q)", st.ItemId, st.SKU)
+			return fmt.Errorf("seed: stock for unknown item (ItemId %d, SKU %q)", st.ItemId, st.SKU)
 		}
 		if s.warehouseByID[st.WarehouseId] == nil {
-			return nil, fmt.Errorf("seed: stock in unknown warehouse %d", st.WarehouseId)
+			return fmt.Errorf("seed: stock in unknown warehouse %d", st.WarehouseId)
 		}
 		row := &Stock{ItemId: id, WarehouseId: st.WarehouseId, StorageLocationId: st.StorageLocationId, BatchNumber: st.BatchNumber}
 		if st.ShelfLifeExpirationDate != nil {
@@ -263,23 +302,27 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 	}
 	s.loading = false
 	slices.SortFunc(s.stockAll, cmpStock)
+	return nil
+}
 
+// loadOrders loads the seed's sales orders and their line items.
+func (s *store) loadOrders(seedOrders []SeedOrder, now time.Time) error {
 	// Orders.
-	for _, o := range seed.Orders {
+	for _, o := range seedOrders {
 		s.next.order = max(s.next.order, o.Id)
 		for _, l := range o.LineItems {
 			s.next.line = max(s.next.line, l.Id)
 		}
 	}
 	nLines := 0
-	for i := range seed.Orders {
-		nLines += len(seed.Orders[i].LineItems)
+	for i := range seedOrders {
+		nLines += len(seedOrders[i].LineItems)
 	}
-	orderSlab := make([]SalesOrder, len(seed.Orders))
+	orderSlab := make([]SalesOrder, len(seedOrders))
 	lineSlab := make([]SalesOrderLineItem, 0, nLines)
-	s.orders = make([]*SalesOrder, 0, len(seed.Orders))
-	for i := range seed.Orders {
-		so := &seed.Orders[i]
+	s.orders = make([]*SalesOrder, 0, len(seedOrders))
+	for i := range seedOrders {
+		so := &seedOrders[i]
 		orderSlab[i] = so.SalesOrder
 		o := &orderSlab[i]
 		if o.Id == 0 {
@@ -287,19 +330,19 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 			o.Id = s.next.order
 		}
 		if s.orderByID[o.Id] != nil {
-			return nil, fmt.Errorf("seed: sales order Id %d appears twice", o.Id)
+			return fmt.Errorf("seed: sales order Id %d appears twice", o.Id)
 		}
 		if o.Number == "" {
 			o.Number = s.newOrderNumber()
 		}
 		if s.orderByNum[strings.ToLower(o.Number)] != nil {
-			return nil, fmt.Errorf("seed: sales order number %q appears twice", o.Number)
+			return fmt.Errorf("seed: sales order number %q appears twice", o.Number)
 		}
 		if o.SalesOrderDate.IsZero() {
 			o.SalesOrderDate = T(now)
 		}
 		if s.customerByID[o.CustomerId] == nil || s.companyByID[o.CompanyId] == nil {
-			return nil, fmt.Errorf("seed: sales order %s: unknown customer %d or company %d", o.Number, o.CustomerId, o.CompanyId)
+			return fmt.Errorf("seed: sales order %s: unknown customer %d or company %d", o.Number, o.CustomerId, o.CompanyId)
 		}
 		lines := make([]*SalesOrderLineItem, 0, len(so.LineItems))
 		for j := range so.LineItems {
@@ -311,7 +354,7 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 			}
 			l.SalesOrderId = o.Id
 			if err := s.normalizeLine(l); err != nil {
-				return nil, fmt.Errorf("seed: sales order %s: %w", o.Number, err)
+				return fmt.Errorf("seed: sales order %s: %w", o.Number, err)
 			}
 			lines = append(lines, l)
 		}
@@ -322,7 +365,7 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 		}
 	}
 	slices.SortFunc(s.orders, byID(func(o *SalesOrder) int { return o.Id }))
-	return s, nil
+	return nil
 }
 
 func loadList[T any](src []T, dst *[]*T, index map[int]*T, id func(*T) *int, what string) error {
@@ -382,7 +425,7 @@ func (s *store) normalizeItem(it *Item) {
 		it.Categories = []CategoryReference{}
 	}
 	for i := range it.Categories {
-		if c := s.categoryByID[it.Categories[i].CategoryId]; c != nil && it.Categories[i].Name == "" {
+		if c := s.categories.get(it.Categories[i].CategoryId); c != nil && it.Categories[i].Name == "" {
 			it.Categories[i].Name = c.Name
 		}
 	}

@@ -453,6 +453,30 @@ type Category struct {
 	ActiveSalesChannels string
 }
 
+// ItemDescription is the spec's ItemDescription: an item's texts for one
+// sales channel and language.
+type ItemDescription struct {
+	ItemId             int
+	Name               string
+	Description        string
+	ShortDescription   string
+	SeoPath            string
+	SeoMetaDescription string
+	SeoTitleTag        string
+	SeoMetaKeywords    string
+	LanguageIso        string
+	SalesChannelId     string
+}
+
+// CustomerGroup is the spec's CustomerGroup.
+type CustomerGroup struct {
+	Id         int
+	Name       string
+	IsDefault  bool
+	Discount   Dec
+	IsNetPrice bool
+}
+
 // Warehouse is the spec's Warehouse.
 type Warehouse struct {
 	Id                  int
