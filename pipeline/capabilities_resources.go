@@ -12,8 +12,8 @@ import "context"
 // show in the dry-run diff, count against the guardrails (max_changes)
 // and are journaled like any other write. With prune off it returns nil.
 //
-// The runner does not call it yet: wiring it in (after the planning pass,
-// before the guardrails) is the runner's part.
+// The runner calls it after the planning pass (the deletions count against
+// max_deletes) and again after the writing pass, which applies them.
 type Pruner interface {
 	PrunePlans(ctx context.Context) ([]*Plan, error)
 }

@@ -34,6 +34,7 @@ const (
 	defaultMaxChanges     = "off"
 	defaultMaxPriceChange = "50%"
 	defaultMaxZeroedStock = "10%"
+	defaultMaxDeletes     = "0"
 )
 
 // maxTripRecords bounds the records listed per rule; the count says the rest.
@@ -86,7 +87,9 @@ func (l limit) exceeded(n, total int64) bool {
 
 // guardrails watch the plan of an import, record by record, in input order.
 type guardrails struct {
-	maxFailed, maxChanges, maxPrice, maxZeroed limit
+	maxFailed, maxChanges, maxPrice, maxZeroed, maxDeletes limit
+	deletes                                                int64
+	deleteRecs                                             []TripRecord
 
 	planned, failed, changes, stockRecords int64
 	priceTrips, zeroed                     []TripRecord
@@ -107,6 +110,9 @@ func newGuardrails(g Guardrails) (*guardrails, error) {
 		return nil, err
 	}
 	if gr.maxZeroed, err = parseLimit("max_zeroed_stock", g.MaxZeroedStock, defaultMaxZeroedStock); err != nil {
+		return nil, err
+	}
+	if gr.maxDeletes, err = parseLimit("max_deletes", g.MaxDeletes, defaultMaxDeletes); err != nil {
 		return nil, err
 	}
 	return &gr, nil
@@ -188,6 +194,12 @@ func (g *guardrails) observe(res *result) {
 	}
 }
 
+// observeDelete takes one deletion a prune plans.
+func (g *guardrails) observeDelete(p *Plan) {
+	g.deletes++
+	g.deleteRecs = addTrip(g.deleteRecs, TripRecord{Key: p.Key, Detail: "deleted: no longer in the input"})
+}
+
 // trips evaluates the rules over the whole plan.
 func (g *guardrails) trips() []GuardrailTrip {
 	var out []GuardrailTrip
@@ -206,6 +218,10 @@ func (g *guardrails) trips() []GuardrailTrip {
 	if g.maxZeroed.exceeded(g.zeroedCount, max(g.stockRecords, g.planned)) {
 		out = append(out, GuardrailTrip{Rule: "max_zeroed_stock", Limit: g.maxZeroed.text,
 			Found: fmt.Sprintf("%d of %d stock levels would drop to zero", g.zeroedCount, max(g.stockRecords, g.planned)), Records: g.zeroed})
+	}
+	if g.maxDeletes.exceeded(g.deletes, max(g.planned, g.deletes)) {
+		out = append(out, GuardrailTrip{Rule: "max_deletes", Limit: g.maxDeletes.text,
+			Found: fmt.Sprintf("%d records would be deleted (prune: true)", g.deletes), Records: g.deleteRecs})
 	}
 	return out
 }

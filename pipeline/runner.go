@@ -688,6 +688,9 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 		}
 	}
 	r.dups = nil
+	if err == nil {
+		err = r.planDeletes(ctx, g)
+	}
 	var trips []GuardrailTrip
 	if err == nil {
 		// A plan cut short by a fatal error or Ctrl-C trips no rule: its
@@ -736,6 +739,9 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 	r.apply, r.guard, r.diff = true, nil, diff
 	r.order, r.keys = r.keys.forWriting(), nil
 	err = r.pass(ctx, src2)
+	if err == nil {
+		err = r.applyDeletes(ctx)
+	}
 	r.closeDiff(nil, true)
 	sum.Resumed = r.resumed.Load()
 	if r.journal != nil {
@@ -744,6 +750,63 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 		}
 	}
 	return err
+}
+
+// planDeletes asks a sink that prunes (Pruner) what the input no longer
+// names, once every record was planned: the deletions show in the diff
+// report and count against max_deletes.
+func (r *runner) planDeletes(ctx context.Context, g *guardrails) error {
+	pr, ok := r.sink.(Pruner)
+	if !ok {
+		return nil
+	}
+	dels, err := pr.PrunePlans(ctx)
+	if err != nil {
+		return fmt.Errorf("planning deletions: %w", err)
+	}
+	for _, p := range dels {
+		g.observeDelete(p)
+		r.sum.Deleted++
+		if err := r.diff.Add(nil, p, p.Outcome, nil); err != nil {
+			return fmt.Errorf("diff report: %w", err)
+		}
+	}
+	return nil
+}
+
+// applyDeletes deletes, after every record was written, what the input no
+// longer names. Deletions are not journaled: a DELETE can be repeated, and
+// a rerun plans them again from what the Wawi holds then.
+func (r *runner) applyDeletes(ctx context.Context) error {
+	pr, ok := r.sink.(Pruner)
+	if !ok {
+		return nil
+	}
+	dels, err := pr.PrunePlans(ctx)
+	if err != nil {
+		return fmt.Errorf("planning deletions: %w", err)
+	}
+	for _, p := range dels {
+		if ctx.Err() != nil {
+			return ErrInterrupted
+		}
+		aerr := r.sink.Apply(ctx, p)
+		outcome := p.Outcome
+		if aerr != nil {
+			outcome = Failed
+			r.sum.DeletesFailed++
+			r.log.Error("cannot delete", "key", p.Key, "err", aerr)
+		} else {
+			r.sum.Deleted++
+		}
+		if err := r.diff.Add(nil, p, outcome, aerr); err != nil {
+			return fmt.Errorf("diff report: %w", err)
+		}
+		if IsFatal(aerr) {
+			return aerr
+		}
+	}
+	return nil
 }
 
 // replanWithDuplicates runs the planning pass again with verdicts for the

@@ -53,6 +53,9 @@ type Guardrails struct {
 	// MaxPriceChange: largest relative change of any price field of one record, in percent (default 50%).
 	MaxPriceChange string `yaml:"max_price_change,omitempty" json:"max_price_change,omitempty" jsonschema:"description=largest change of a price field in percent; default 50%"`
 	// MaxZeroedStock: stock levels that would go from above zero to zero (default 10%).
+	// MaxDeletes: records a prune would delete (default 0: pruning must be
+	// asked for with prune: true and bounded here).
+	MaxDeletes     string `yaml:"max_deletes,omitempty" json:"max_deletes,omitempty" jsonschema:"description=count or percent of records prune may delete; default 0"`
 	MaxZeroedStock string `yaml:"max_zeroed_stock,omitempty" json:"max_zeroed_stock,omitempty" jsonschema:"description=count or percent of stock levels that may drop to zero; default 10%"`
 }
 

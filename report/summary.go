@@ -66,6 +66,11 @@ type Summary struct {
 	// Duplicates counts rows that repeated an earlier row of the same key
 	// with the same values and were written once (options.duplicates).
 	Duplicates int64 `json:"duplicates,omitempty"`
+	// Deleted counts what a run with prune: true deleted (a dry run: would
+	// delete) because the input no longer names it; DeletesFailed the
+	// deletions that failed. Neither is a record of the input.
+	Deleted       int64 `json:"deleted,omitempty"`
+	DeletesFailed int64 `json:"deletes_failed,omitempty"`
 	// PlanOnly: a real run stopped after planning (a guardrail, an error or
 	// an interrupt before the first write); its counts say what it would
 	// have done, and nothing was written.
@@ -124,6 +129,13 @@ func (s *Summary) Print(w io.Writer, fileSink bool) {
 	}
 	fmt.Fprintf(w, "%s: %d read: %d %s, %d updated, %d unchanged, %d skipped, %d failed in %.1fs%s\n",
 		s.Job, s.RecordsRead, s.Created, created, s.Updated, s.Unchanged, s.Skipped, s.Failed, s.DurationSeconds, mode)
+	if s.Deleted > 0 || s.DeletesFailed > 0 {
+		verb := "deleted"
+		if s.DryRun || s.PlanOnly {
+			verb = "to be deleted"
+		}
+		fmt.Fprintf(w, "  prune: %d %s (no longer in the input), %d failed\n", s.Deleted, verb, s.DeletesFailed)
+	}
 	if s.Requests > 0 {
 		fmt.Fprintf(w, "  API requests: %d\n", s.Requests)
 	}

@@ -35,12 +35,21 @@ func (s *memSource) Next(ctx context.Context) (*record.Record, error) {
 	return r, nil
 }
 
-var memRows = map[string][][]string{}
+var (
+	memRows    = map[string][][]string{}
+	memHeaders = map[string][]string{} // default sku, price, name
+)
+
+func memOpen(ctx context.Context, spec *pipeline.SourceSpec, env *pipeline.Env) (pipeline.Source, error) {
+	h := memHeaders[spec.Path]
+	if h == nil {
+		h = []string{"sku", "price", "name"}
+	}
+	return &memSource{h: record.NewHeader(h), rows: memRows[spec.Path]}, nil
+}
 
 func init() {
-	pipeline.RegisterSource("sinkstest-mem", func(ctx context.Context, spec *pipeline.SourceSpec, env *pipeline.Env) (pipeline.Source, error) {
-		return &memSource{h: record.NewHeader([]string{"sku", "price", "name"}), rows: memRows[spec.Path]}, nil
-	})
+	pipeline.RegisterSource("sinkstest-mem", memOpen)
 	pipeline.RegisterSink("sinkstest-csv", OpenCSV)
 	pipeline.RegisterSink("sinkstest-xlsx", OpenXLSX)
 	// an XLSX sink whose sheet is full after 100 rows, to hit the limit

@@ -32,10 +32,6 @@ func checkERPSpec(job *pipeline.Job, add func(path, msg string)) {
 		add("$.sink.resource", err.Error())
 	case sk.Prune && !def.Import.Prune:
 		add("$.sink.prune", "prune: "+sk.Resource+" cannot be pruned (only sub-collections that allow DELETE)")
-	case sk.Prune:
-		// the sink plans deletions (Pruner), the run does not ask for
-		// them yet: refuse rather than ignore the setting
-		add("$.sink.prune", "prune: runs do not delete yet; leave prune out")
 	default:
 		if _, err := def.Operation(sk.Operation); err != nil {
 			add("$.sink.operation", err.Error())

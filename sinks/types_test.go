@@ -19,7 +19,7 @@ func TestLoadJobChecksERPSinkAgainstResourceTable(t *testing.T) {
 		{"resource: stocks\n  operation: adjust", ""},
 		{"resource: warehouses", `sink.resource "warehouses": the erp sink writes categories, customerGroups, customers, items, items/descriptions, salesOrders or stocks`},
 		{"resource: categories\n  operation: adjust", `sink.operation "adjust": categories take upsert, update, create`},
-		{"resource: items/descriptions\n  prune: true", "prune: runs do not delete yet"},
+		{"resource: items/descriptions\n  prune: true", ""},
 		{"resource: items\n  prune: true", "prune: items cannot be pruned"},
 		{"operation: create", "sink.resource is missing (categories, customerGroups, customers, items, items/descriptions, salesOrders, stocks)"},
 	} {

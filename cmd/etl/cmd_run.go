@@ -165,6 +165,8 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, pat
 		return exitCannotStart, err
 	case sum.Failed > 0:
 		return exitRecordsFail, fmt.Errorf("%d of %d records failed", sum.Failed, sum.RecordsRead)
+	case sum.DeletesFailed > 0:
+		return exitRecordsFail, fmt.Errorf("%d deletions failed", sum.DeletesFailed)
 	}
 	return exitOK, nil
 }
