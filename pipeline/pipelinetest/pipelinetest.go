@@ -269,8 +269,11 @@ type SourceSuite struct {
 	// Input writes an input of n records into dir (for a Wawi source:
 	// seeds the server) and returns the spec that reads it.
 	Input func(t *testing.T, dir string, n int) pipeline.SourceSpec
-	// Env is handed to Open (a Wawi client in Conn); JobDir is set.
+	// Env is handed to Open; JobDir is set.
 	Env pipeline.Env
+	// Conn, when set, makes the connection after Input (a client of the
+	// server Input seeded) for Env.Conn.
+	Conn func(t *testing.T) any
 }
 
 // RunSourceSuite runs the source conformance tests.
@@ -281,6 +284,12 @@ func RunSourceSuite(t *testing.T, s SourceSuite) {
 		spec := s.Input(t, dir, n)
 		env := s.Env
 		env.JobDir = dir
+		if s.Conn != nil {
+			env.Conn = s.Conn(t)
+		}
+		if env.Concurrency == 0 {
+			env.Concurrency = 4
+		}
 		if env.StateDir == "" {
 			env.StateDir = filepath.Join(dir, ".state")
 		}
