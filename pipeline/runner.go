@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -66,9 +65,11 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 	if o.Progress == nil {
 		o.Progress = nopProgress{}
 	}
-	log := o.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	name := job.Name
 	if name == "" {
@@ -80,7 +81,25 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 	if err != nil {
 		return sum, &StartError{err}
 	}
+	r, src, env, err := open(ctx, job, o, name, sum, reportDir)
+	if err != nil {
+		return sum, err
+	}
+	defer src.Close()
 
+	var runErr error
+	if r.twoPass {
+		runErr = r.runImport(ctx, src, env, reportDir, r.srcType.ReadsFile)
+	} else {
+		runErr = r.pass(ctx, src)
+	}
+	runErr = r.commit(ctx, src, runErr)
+	return sum, r.report(runErr, start, reportDir)
+}
+
+// open opens the source, compiles the mapping and opens the sink: the
+// runner, ready for its passes. Errors are StartErrors: nothing was written.
+func open(ctx context.Context, job *Job, o RunOptions, name string, sum *Summary, reportDir string) (*runner, Source, *Env, error) {
 	srcType, _ := LookupSourceType(job.Source.Type)
 	sinkType, _ := LookupSinkType(job.Sink.Type)
 	conc := o.Concurrency
@@ -90,10 +109,6 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 	if conc <= 0 {
 		conc = defaultConcurrency(srcType.NeedsConn || sinkType.NeedsConn)
 	}
-
-	if o.Now == nil {
-		o.Now = time.Now
-	}
 	stateDir := o.StateDir
 	if stateDir == "" {
 		stateDir = job.Options.StateDir
@@ -101,19 +116,18 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 	if stateDir == "" {
 		stateDir = filepath.Join(job.Dir, ".etl-state")
 	}
-	env := &Env{JobDir: job.Dir, DryRun: o.DryRun, Logger: log, Concurrency: conc,
+	env := &Env{JobDir: job.Dir, DryRun: o.DryRun, Logger: o.Logger, Concurrency: conc,
 		Conn: o.Conn, JobName: name, StateDir: stateDir, Full: o.Full, Now: o.Now}
 	if sinkType.WritesFile {
 		// before anything is read: the output must not destroy an input
 		if err := checkOutputPath(job, srcType.ReadsFile); err != nil {
-			return sum, &StartError{err}
+			return nil, nil, nil, &StartError{err}
 		}
 	}
 	src, err := OpenSource(ctx, &job.Source, env)
 	if err != nil {
-		return sum, &StartError{fmt.Errorf("source: %w", err)}
+		return nil, nil, nil, &StartError{fmt.Errorf("source: %w", err)}
 	}
-	defer src.Close()
 	// Lookups create nothing (missing categories) until the sink is known:
 	// a sink that plans first creates only in its writing pass (runImport).
 	dry, _ := o.Resolver.(dryRunner)
@@ -123,21 +137,29 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 	if job.Sink.DisableWorkflows == nil && job.ERP != nil {
 		job.Sink.DisableWorkflows = job.ERP.DisableWorkflows
 	}
+	fail := func(err error) (*runner, Source, *Env, error) {
+		src.Close()
+		return nil, nil, nil, &StartError{err}
+	}
 	mapper, err := mappings.Compile(&job.Mapping, src.Header(), mappings.Options{BaseDir: job.Dir, Resolver: o.Resolver})
 	if err != nil {
-		return sum, &StartError{job.mappingError(err)}
+		return fail(job.mappingError(err))
 	}
 	env.Targets = mapper.Targets()
 	sink, err := OpenSink(ctx, &job.Sink, env)
 	if err != nil {
-		return sum, &StartError{fmt.Errorf("sink: %w", err)}
+		return fail(fmt.Errorf("sink: %w", err))
 	}
 	planner, _ := sink.(Planner)
-	twoPass := planner != nil && planner.PlansBeforeWriting()
+	r := &runner{job: job, opts: o, log: o.Logger, sink: sink, mapper: mapper, sum: sum, conc: conc,
+		apply: !o.DryRun, book: newErrorBook(filepath.Join(reportDir, "errors.xlsx"), src.Header()),
+		srcType: srcType, twoPass: planner != nil && planner.PlansBeforeWriting()}
 	if dry != nil {
-		dry.SetDryRun(o.DryRun || twoPass)
+		dry.SetDryRun(o.DryRun || r.twoPass)
 	}
-
+	if ord, ok := sink.(Ordered); ok && ord.Ordered() {
+		r.ordered = true
+	}
 	// a workbook's parameters sheet says what the source selected (period,
 	// filters, counts)
 	if p, ok := src.(ParameterSource); ok {
@@ -145,27 +167,20 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 			ps.SetParameters(p.Parameters)
 		}
 	}
+	return r, src, env, nil
+}
 
-	r := &runner{job: job, opts: o, log: log, sink: sink, mapper: mapper, sum: sum, conc: conc,
-		apply: !o.DryRun, book: newErrorBook(filepath.Join(reportDir, "errors.xlsx"), src.Header())}
-	if ord, ok := sink.(Ordered); ok && ord.Ordered() {
-		r.ordered = true
-	}
-	var runErr error
-	if twoPass {
-		runErr = r.runImport(ctx, src, env, reportDir, srcType.ReadsFile)
-	} else {
-		runErr = r.pass(ctx, src)
-	}
-
-	commit := runErr == nil && !o.DryRun
-	closeErr := sink.Close(context.WithoutCancel(ctx), commit)
+// commit closes the sink, committing its output when the run succeeded,
+// and only then the source's state (an export's watermark).
+func (r *runner) commit(ctx context.Context, src Source, runErr error) error {
+	commit := runErr == nil && !r.opts.DryRun
+	closeErr := r.sink.Close(context.WithoutCancel(ctx), commit)
 	if closeErr != nil && runErr == nil {
 		runErr = fmt.Errorf("sink: %w", closeErr)
 	}
 	if commit && closeErr == nil {
-		if fo, ok := sink.(FileOutput); ok && fo.OutputPath() != "" {
-			sum.Output = fo.OutputPath()
+		if fo, ok := r.sink.(FileOutput); ok && fo.OutputPath() != "" {
+			r.sum.Output = fo.OutputPath()
 		}
 		// A source that keeps state (an export's watermark) advances it only
 		// once the output is safely in place, and a watermark that cannot be
@@ -176,15 +191,20 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 			}
 		}
 	}
-	for _, part := range []any{sink, src} {
+	for _, part := range []any{r.sink, src} {
 		if rq, ok := part.(RequestCounter); ok {
-			sum.Requests += rq.Requests()
+			r.sum.Requests += rq.Requests()
 		}
 	}
-	o.Progress.Finish()
+	return runErr
+}
 
+// report finishes the error workbook and the summary, and prints it.
+func (r *runner) report(runErr error, start time.Time, reportDir string) error {
+	sum := r.sum
+	r.opts.Progress.Finish()
 	if p, err := r.book.close(); err != nil {
-		log.Error("cannot write the error workbook", "err", err)
+		r.log.Error("cannot write the error workbook", "err", err)
 		if runErr == nil {
 			runErr = fmt.Errorf("error workbook: %w", err)
 		}
@@ -199,16 +219,16 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 		sum.Fatal = runErr.Error()
 	}
 	if err := sum.WriteJSON(reportDir); err != nil {
-		log.Error("cannot write summary.json", "err", err)
+		r.log.Error("cannot write summary.json", "err", err)
 	}
 	if !sum.Balanced() {
 		// this is a bug in etl, never in the data: say so loudly
 		runErr = errors.Join(runErr, fmt.Errorf("internal: records do not add up: %+v", *sum))
 	}
-	if o.Stdout != nil {
-		sum.Print(o.Stdout, !twoPass)
+	if r.opts.Stdout != nil {
+		sum.Print(r.opts.Stdout, !r.twoPass)
 	}
-	return sum, runErr
+	return runErr
 }
 
 // progressEvery: the progress display hears of every 64th record; asking
@@ -241,6 +261,9 @@ type runner struct {
 	apply   bool
 	ordered bool
 	book    *errorBook
+	srcType SourceType
+	// twoPass: the sink plans before writing (Planner): an import
+	twoPass bool
 
 	// set for ERP imports
 	journal *Journal
@@ -572,353 +595,5 @@ func (r *runner) finish(ctx context.Context, res *result, setFatal func(error)) 
 	}
 	if r.sum.RecordsRead%progressEvery == 0 {
 		r.opts.Progress.Update(r.sum)
-	}
-}
-
-// mappingError points compile errors of the mapping at their line in the job
-// file.
-func (j *Job) mappingError(err error) error {
-	var ce *mappings.CompileError
-	if !errors.As(err, &ce) {
-		return err
-	}
-	var errs JobErrors
-	for _, se := range ce.Errs {
-		if se.File != "" {
-			// the field lives in an included mapping file: point there
-			inc := &Job{File: se.File}
-			if !filepath.IsAbs(se.File) {
-				inc.File = filepath.Join(j.Dir, se.File)
-			}
-			// included files hold a mapping: block like a job does
-			path := fmt.Sprintf("$.mapping.fields[%d]", se.FileField)
-			if se.Field < 0 {
-				path = "$.mapping"
-			}
-			if se.Key != "" {
-				path += "." + se.Key
-			}
-			errs = append(errs, inc.ErrorAt(path, se.Msg))
-			continue
-		}
-		path := "$.mapping"
-		if se.Field >= 0 {
-			path = fmt.Sprintf("$.mapping.fields[%d]", se.Field-j.includedFields)
-		}
-		if se.Key != "" {
-			path += "." + se.Key
-		}
-		errs = append(errs, j.ErrorAt(path, se.Msg))
-	}
-	return errs
-}
-
-// runImport runs an ERP import in two passes over the source: the first
-// plans every record (reads only) and checks the guardrails; only when they
-// hold does the second pass plan again and write. A dry run stops after the
-// first. The journal makes the second pass safe to repeat after a crash.
-func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir string, readsFile bool) error {
-	o, job, sum := r.opts, r.job, r.sum
-	g, err := newGuardrails(job.Options.Guardrails)
-	if err != nil {
-		return &StartError{err}
-	}
-	if !o.DryRun {
-		hash, err := r.inputID(src, readsFile)
-		if err != nil {
-			return &StartError{fmt.Errorf("source: %w", err)}
-		}
-		if hash != "" {
-			jr, err := OpenJournal(env.StateDir, env.JobName)
-			if err != nil {
-				return &StartError{err}
-			}
-			status, prev, err := jr.Begin(hash, job.Source.Path, o.Force, o.Now())
-			if err != nil {
-				jr.Close()
-				return &StartError{fmt.Errorf("journal: %w", err)}
-			}
-			switch {
-			case status == InputComplete && !o.Force:
-				jr.Close()
-				sum.AlreadyImported = true
-				sum.AlreadyImportedAt = prev.FinishedAt
-				sum.AlreadyImportedFailed = prev.Failed
-				return nil
-			case status == InputPartial && !o.Resume && !o.Force:
-				jr.Close()
-				return &StartError{fmt.Errorf("an earlier run of this job on this file (started %s) did not finish: run it with --resume to continue without writing anything twice, or with --force to plan it from scratch",
-					prev.StartedAt.Format(time.DateTime))}
-			}
-			if err := jr.Start(job.Source.Path, o.Now()); err != nil {
-				jr.Close()
-				return &StartError{fmt.Errorf("journal: %w", err)}
-			}
-			r.journal = jr
-			defer jr.Close()
-		}
-	}
-
-	// pass 1: plan
-	if h, ok := r.sink.(SizeHinter); ok {
-		// A guess from the file's size lets the ERP sink choose index or
-		// search up front instead of searching until the index pays.
-		if e, ok := src.(SizeEstimator); ok && e.SizeEstimate() > 0 {
-			h.SizeHint(e.SizeEstimate())
-		}
-	}
-	diff, err := NewDiffReport(reportDir, o.DryRun)
-	if err != nil {
-		return &StartError{fmt.Errorf("diff report: %w", err)}
-	}
-	if pn, ok := o.Resolver.(placeholderNamer); ok {
-		diff.SetPlaceholders(pn.PlaceholderName) // this pass creates nothing
-	}
-	r.apply, r.guard, r.diff = false, g, diff
-	r.keys = newKeyOrder()
-	r.dups = newDupScan()
-	o.Progress.Phase("planning", -1)
-	err = r.pass(ctx, src)
-	if err == nil && r.dups.found() {
-		// Rows share keys: plan once more, now knowing which rows collapse,
-		// fail together or give way, so that the report, the guardrails and
-		// the writing pass all see the same verdicts.
-		if g, diff, err = r.replanWithDuplicates(ctx, env, reportDir); err != nil {
-			return err
-		}
-	}
-	r.dups = nil
-	if err == nil {
-		err = r.planDeletes(ctx, g)
-	}
-	var trips []GuardrailTrip
-	if err == nil {
-		// A plan cut short by a fatal error or Ctrl-C trips no rule: its
-		// records failed because the run stopped.
-		trips = g.trips()
-	}
-	if err != nil || o.DryRun || len(trips) > 0 {
-		sum.Guardrails = reportTrips(trips)
-		// the counts are the plan's: this run wrote nothing
-		sum.PlanOnly = !o.DryRun
-		r.closeDiff(trips, false)
-		if r.journal != nil {
-			_ = r.journal.Finish(false, 0, 0, o.Now())
-		}
-		if err == nil && len(trips) > 0 {
-			return ErrGuardrail
-		}
-		return err
-	}
-	diff.Abort()
-
-	// pass 2: plan again and write; outcomes of this pass are the run's
-	src2, err := OpenSource(ctx, &job.Source, env)
-	if err != nil {
-		return fmt.Errorf("source: %w", err)
-	}
-	defer src2.Close()
-	if d, ok := o.Resolver.(dryRunner); ok {
-		// The mapping caches what lookups answered; answers of the planning
-		// pass may be placeholders for categories not created yet.
-		d.SetDryRun(false)
-		m, err := mappings.Compile(&job.Mapping, src2.Header(), mappings.Options{BaseDir: job.Dir, Resolver: o.Resolver})
-		if err != nil {
-			return fmt.Errorf("mapping: %w", job.mappingError(err))
-		}
-		r.mapper = m
-	}
-	if h, ok := r.sink.(SizeHinter); ok {
-		h.SizeHint(sum.RecordsRead)
-	}
-	if diff, err = NewDiffReport(reportDir, false); err != nil {
-		return fmt.Errorf("diff report: %w", err)
-	}
-	o.Progress.Phase("writing", sum.RecordsRead)
-	r.resetCounts()
-	r.apply, r.guard, r.diff = true, nil, diff
-	r.order, r.keys = r.keys.forWriting(), nil
-	err = r.pass(ctx, src2)
-	if err == nil {
-		err = r.applyDeletes(ctx)
-	}
-	r.closeDiff(nil, true)
-	sum.Resumed = r.resumed.Load()
-	if r.journal != nil {
-		if ferr := r.journal.Finish(err == nil, sum.Created+sum.Updated, sum.Failed, o.Now()); ferr != nil && err == nil {
-			err = fmt.Errorf("journal: %w", ferr)
-		}
-	}
-	return err
-}
-
-// planDeletes asks a sink that prunes (Pruner) what the input no longer
-// names, once every record was planned: the deletions show in the diff
-// report and count against max_deletes.
-func (r *runner) planDeletes(ctx context.Context, g *guardrails) error {
-	pr, ok := r.sink.(Pruner)
-	if !ok {
-		return nil
-	}
-	dels, err := pr.PrunePlans(ctx)
-	if err != nil {
-		return fmt.Errorf("planning deletions: %w", err)
-	}
-	for _, p := range dels {
-		g.observeDelete(p)
-		r.sum.Deleted++
-		if err := r.diff.Add(nil, p, p.Outcome, nil); err != nil {
-			return fmt.Errorf("diff report: %w", err)
-		}
-	}
-	return nil
-}
-
-// applyDeletes deletes, after every record was written, what the input no
-// longer names. Deletions are not journaled: a DELETE can be repeated, and
-// a rerun plans them again from what the Wawi holds then.
-func (r *runner) applyDeletes(ctx context.Context) error {
-	pr, ok := r.sink.(Pruner)
-	if !ok {
-		return nil
-	}
-	dels, err := pr.PrunePlans(ctx)
-	if err != nil {
-		return fmt.Errorf("planning deletions: %w", err)
-	}
-	for _, p := range dels {
-		if ctx.Err() != nil {
-			return ErrInterrupted
-		}
-		aerr := r.sink.Apply(ctx, p)
-		outcome := p.Outcome
-		if aerr != nil {
-			outcome = Failed
-			r.sum.DeletesFailed++
-			r.log.Error("cannot delete", "key", p.Key, "err", aerr)
-		} else {
-			r.sum.Deleted++
-		}
-		if err := r.diff.Add(nil, p, outcome, aerr); err != nil {
-			return fmt.Errorf("diff report: %w", err)
-		}
-		if IsFatal(aerr) {
-			return aerr
-		}
-	}
-	return nil
-}
-
-// replanWithDuplicates runs the planning pass again with verdicts for the
-// rows that share a key; it returns the guardrails and diff report of that
-// pass.
-func (r *runner) replanWithDuplicates(ctx context.Context, env *Env, reportDir string) (*guardrails, *DiffReport, error) {
-	r.dupVerdicts = r.dups.verdicts(r.job.Options.Duplicates)
-	r.dups = nil
-	r.diff.Abort()
-	g, err := newGuardrails(r.job.Options.Guardrails)
-	if err != nil {
-		return nil, nil, &StartError{err}
-	}
-	diff, err := NewDiffReport(reportDir, r.opts.DryRun)
-	if err != nil {
-		return nil, nil, fmt.Errorf("diff report: %w", err)
-	}
-	if pn, ok := r.opts.Resolver.(placeholderNamer); ok {
-		diff.SetPlaceholders(pn.PlaceholderName)
-	}
-	src, err := OpenSource(ctx, &r.job.Source, env)
-	if err != nil {
-		return nil, nil, fmt.Errorf("source: %w", err)
-	}
-	defer src.Close()
-	r.resetCounts()
-	r.guard, r.diff, r.keys = g, diff, newKeyOrder()
-	return g, diff, r.pass(ctx, src)
-}
-
-// resetCounts starts the counts and the error workbook of a new pass.
-func (r *runner) resetCounts() {
-	sum := r.sum
-	*sum = Summary{Job: sum.Job, JobFile: sum.JobFile, StartedAt: sum.StartedAt, Source: sum.Source, Sink: sum.Sink}
-	r.book.reset()
-}
-
-func (r *runner) closeDiff(trips []GuardrailTrip, applied bool) {
-	x, h, err := r.diff.Close(r.sum, trips, applied)
-	if err != nil {
-		r.log.Error("cannot write the diff report", "err", err)
-		return
-	}
-	r.sum.DiffWorkbook, r.sum.DiffHTML = x, h
-}
-
-// inputID identifies the input by its content, for the journal: a source
-// that names its input says it; a file source is known by its file's hash.
-// "" means the input has no identity to journal (a Wawi query).
-func (r *runner) inputID(src Source, readsFile bool) (string, error) {
-	if id, ok := src.(InputIdentifier); ok {
-		return id.InputID()
-	}
-	if !readsFile || r.job.Source.Path == "" {
-		return "", nil
-	}
-	return HashFile(r.job.Source.Path)
-}
-
-// keyOrder makes the rows of a file that share a key (an item's SKU, a
-// stock level's item and warehouse) write one after the other in file
-// order, so that the last one wins as it would by hand; other rows still
-// run in parallel. The planning pass notes which row comes before which;
-// while writing, a row waits for its predecessor to be done. No deadlock:
-// rows start in file order, so a predecessor has always started.
-type keyOrder struct {
-	// planning: hash of the key -> latest row seen. A hash, not the key, so
-	// a 200,000-row file costs a few MB; a collision only makes a row wait.
-	last map[uint64]int64
-	seed maphash.Seed
-	pred map[int64]int64 // row -> the earlier row with its key
-	wake map[int64]chan struct{}
-}
-
-func newKeyOrder() *keyOrder {
-	return &keyOrder{last: map[uint64]int64{}, pred: map[int64]int64{}, seed: maphash.MakeSeed()}
-}
-
-// see is called in file order, by the accounting goroutine, while planning.
-func (k *keyOrder) see(key string, seq int64) {
-	h := maphash.String(k.seed, key)
-	if prev, ok := k.last[h]; ok {
-		k.pred[seq] = prev
-	}
-	k.last[h] = seq
-}
-
-// forWriting keeps what the writing pass needs: nil when no key repeats.
-func (k *keyOrder) forWriting() *keyOrder {
-	if k == nil || len(k.pred) == 0 {
-		return nil
-	}
-	w := &keyOrder{pred: k.pred, wake: make(map[int64]chan struct{}, len(k.pred))}
-	for _, p := range k.pred {
-		w.wake[p] = make(chan struct{})
-	}
-	return w
-}
-
-func (k *keyOrder) wait(ctx context.Context, seq int64) {
-	p, ok := k.pred[seq]
-	if !ok {
-		return
-	}
-	select {
-	case <-k.wake[p]:
-	case <-ctx.Done():
-	}
-}
-
-func (k *keyOrder) done(seq int64) {
-	if ch, ok := k.wake[seq]; ok {
-		close(ch)
 	}
 }

@@ -56,139 +56,152 @@ func RunSinkSuite(t *testing.T, s SinkSuite) {
 	t.Helper()
 	name := "conformance-sink-" + strings.ReplaceAll(t.Name(), "/", "-")
 	pipeline.AddSinkType(pipeline.SinkType{Name: name, Open: s.Open})
-	srcName := name + "-src"
-	pipeline.AddSourceType(pipeline.SourceType{Name: srcName, Open: func(ctx context.Context, spec *pipeline.SourceSpec, env *pipeline.Env) (pipeline.Source, error) {
+	pipeline.AddSourceType(pipeline.SourceType{Name: name + "-src", Open: func(ctx context.Context, spec *pipeline.SourceSpec, env *pipeline.Env) (pipeline.Source, error) {
 		return feeds[spec.Path].open(), nil
 	}})
-	run := func(t *testing.T, dir string, f *feed, dry bool, ctx context.Context) (*pipeline.Summary, error) {
-		t.Helper()
-		feeds[dir] = f
-		spec := s.Spec(dir)
-		spec.Type = name
-		job := &pipeline.Job{Name: "conformance", Dir: dir, File: filepath.Join(dir, "job.yaml"),
-			Source:  pipeline.SourceSpec{Type: srcName, Path: dir},
-			Mapping: s.Mapping, Sink: spec,
-			Options: pipeline.Options{Concurrency: 4, Guardrails: pipeline.Guardrails{MaxFailed: "off", MaxPriceChange: "off", MaxZeroedStock: "off"}}}
-		state := filepath.Join(t.TempDir(), "state")
-		if s.StateDir != nil {
-			state = s.StateDir()
-		}
-		return pipeline.Run(ctx, job, pipeline.RunOptions{DryRun: dry, Conn: s.Conn, Resolver: s.Resolver,
-			ReportDir: filepath.Join(t.TempDir(), "reports"), StateDir: state})
-	}
-	writes := func() int64 {
-		if s.Writes == nil {
-			return 0
-		}
-		return s.Writes()
-	}
-	runs := 0
-	rows := func(bad int) *feed {
-		runs++
-		f := &feed{header: record.NewHeader(s.Columns)}
-		for i, r := range s.Rows {
-			if i == bad && s.BadRow != nil {
-				f.rows = append(f.rows, s.BadRow)
-			}
-			if s.Vary != nil {
-				r = s.Vary(runs, append([]string(nil), r...))
-			}
-			f.rows = append(f.rows, r)
-		}
-		return f
-	}
+	h := &sinkHarness{s: s, name: name, passes: 1}
+	t.Run("every record ends in one outcome", h.everyRecordOneOutcome)
+	t.Run("a dry run only reads", h.dryRunOnlyReads)
+	t.Run("a failed run leaves nothing behind", h.failedRunLeavesNothing)
+	t.Run("an interrupt leaves a consistent state", h.interruptIsConsistent)
+}
+
+type sinkHarness struct {
+	s    SinkSuite
+	name string
+	runs int
 	// passes is how often a run opens its source: once for a file sink,
 	// twice for a sink that plans before writing; the interrupt comes in
 	// the last (writing) pass.
-	passes := 1
+	passes int
+}
 
-	t.Run("every record ends in one outcome", func(t *testing.T) {
-		dir := t.TempDir()
-		f := rows(len(s.Rows) / 2)
-		sum, err := run(t, dir, f, false, context.Background())
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-		if sum.RecordsRead != int64(len(f.rows)) || !sum.Balanced() {
-			t.Fatalf("read %d of %d rows, balanced %v: %+v", sum.RecordsRead, len(f.rows), sum.Balanced(), sum)
-		}
-		if s.BadRow != nil && sum.Failed != 1 {
-			t.Errorf("failed %d, want the one bad row", sum.Failed)
-		}
-		if sum.Failed > 0 && sum.ErrorWorkbook == "" {
-			t.Error("failed records but no error workbook")
-		}
-		passes = f.opens
-	})
+func (h *sinkHarness) run(t *testing.T, dir string, f *feed, dry bool, ctx context.Context) (*pipeline.Summary, error) {
+	t.Helper()
+	feeds[dir] = f
+	spec := h.s.Spec(dir)
+	spec.Type = h.name
+	job := &pipeline.Job{Name: "conformance", Dir: dir, File: filepath.Join(dir, "job.yaml"),
+		Source:  pipeline.SourceSpec{Type: h.name + "-src", Path: dir},
+		Mapping: h.s.Mapping, Sink: spec,
+		Options: pipeline.Options{Concurrency: 4, Guardrails: pipeline.Guardrails{MaxFailed: "off", MaxPriceChange: "off", MaxZeroedStock: "off"}}}
+	state := filepath.Join(t.TempDir(), "state")
+	if h.s.StateDir != nil {
+		state = h.s.StateDir()
+	}
+	return pipeline.Run(ctx, job, pipeline.RunOptions{DryRun: dry, Conn: h.s.Conn, Resolver: h.s.Resolver,
+		ReportDir: filepath.Join(t.TempDir(), "reports"), StateDir: state})
+}
 
-	t.Run("a dry run only reads", func(t *testing.T) {
-		dir := t.TempDir()
-		w := writes()
-		sum, err := run(t, dir, rows(-1), true, context.Background())
-		if err != nil {
-			t.Fatalf("dry run: %v", err)
-		}
-		if n := writes() - w; n != 0 {
-			t.Errorf("the dry run wrote %d times", n)
-		}
-		if sum.Output != "" {
-			t.Errorf("the dry run names an output: %s", sum.Output)
-		}
-		if left := filesIn(t, dir); len(left) > 0 {
-			t.Errorf("the dry run left %v", left)
-		}
-	})
+func (h *sinkHarness) writes() int64 {
+	if h.s.Writes == nil {
+		return 0
+	}
+	return h.s.Writes()
+}
 
-	t.Run("a failed run leaves nothing behind", func(t *testing.T) {
-		dir := t.TempDir()
-		f := rows(-1)
-		f.failAt = len(f.rows) / 2
-		w := writes()
-		sum, err := run(t, dir, f, false, context.Background())
-		if err == nil {
-			t.Fatal("the run succeeded although its source broke")
+// rows is the input of the next run, with the bad row at index bad (-1:
+// none).
+func (h *sinkHarness) rows(bad int) *feed {
+	h.runs++
+	f := &feed{header: record.NewHeader(h.s.Columns)}
+	for i, r := range h.s.Rows {
+		if i == bad && h.s.BadRow != nil {
+			f.rows = append(f.rows, h.s.BadRow)
 		}
-		if !sum.Balanced() {
-			t.Errorf("unbalanced: %+v", sum)
+		if h.s.Vary != nil {
+			r = h.s.Vary(h.runs, append([]string(nil), r...))
 		}
-		if sum.Output != "" {
-			t.Errorf("a failed run names an output: %s", sum.Output)
-		}
-		if left := filesIn(t, dir); len(left) > 0 {
-			t.Errorf("Close(false) left %v", left)
-		}
-		if n := writes() - w; s.Writes != nil && n != written(sum) {
-			t.Errorf("%d writes for %d records counted as written", n, written(sum))
-		}
-	})
+		f.rows = append(f.rows, r)
+	}
+	return f
+}
 
-	t.Run("an interrupt leaves a consistent state", func(t *testing.T) {
-		dir := t.TempDir()
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		f := rows(-1)
-		f.cancelAt, f.cancelOpen, f.cancel = len(f.rows)/2, passes, cancel
-		w := writes()
-		sum, err := run(t, dir, f, false, ctx)
-		if !errors.Is(err, pipeline.ErrInterrupted) {
-			t.Fatalf("err = %v, want interrupted", err)
-		}
-		if !sum.Balanced() || !sum.Interrupted {
-			t.Errorf("summary after the interrupt: %+v", sum)
-		}
-		if sum.RecordsRead > int64(f.cancelAt)+1 {
-			t.Errorf("read %d records after the interrupt at %d", sum.RecordsRead, f.cancelAt)
-		}
-		if sum.Output != "" {
-			t.Errorf("an interrupted run names an output: %s", sum.Output)
-		}
-		if left := filesIn(t, dir); len(left) > 0 {
-			t.Errorf("the interrupted run left %v", left)
-		}
-		if n := writes() - w; s.Writes != nil && n != written(sum) {
-			t.Errorf("%d writes for %d records counted as written", n, written(sum))
-		}
-	})
+func (h *sinkHarness) everyRecordOneOutcome(t *testing.T) {
+	dir := t.TempDir()
+	f := h.rows(len(h.s.Rows) / 2)
+	sum, err := h.run(t, dir, f, false, context.Background())
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if sum.RecordsRead != int64(len(f.rows)) || !sum.Balanced() {
+		t.Fatalf("read %d of %d rows, balanced %v: %+v", sum.RecordsRead, len(f.rows), sum.Balanced(), sum)
+	}
+	if h.s.BadRow != nil && sum.Failed != 1 {
+		t.Errorf("failed %d, want the one bad row", sum.Failed)
+	}
+	if sum.Failed > 0 && sum.ErrorWorkbook == "" {
+		t.Error("failed records but no error workbook")
+	}
+	h.passes = f.opens
+}
+
+func (h *sinkHarness) dryRunOnlyReads(t *testing.T) {
+	dir := t.TempDir()
+	w := h.writes()
+	sum, err := h.run(t, dir, h.rows(-1), true, context.Background())
+	if err != nil {
+		t.Fatalf("dry run: %v", err)
+	}
+	if n := h.writes() - w; n != 0 {
+		t.Errorf("the dry run wrote %d times", n)
+	}
+	if sum.Output != "" {
+		t.Errorf("the dry run names an output: %s", sum.Output)
+	}
+	if left := filesIn(t, dir); len(left) > 0 {
+		t.Errorf("the dry run left %v", left)
+	}
+}
+
+func (h *sinkHarness) failedRunLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	f := h.rows(-1)
+	f.failAt = len(f.rows) / 2
+	w := h.writes()
+	sum, err := h.run(t, dir, f, false, context.Background())
+	if err == nil {
+		t.Fatal("the run succeeded although its source broke")
+	}
+	h.checkConsistent(t, dir, sum, w)
+}
+
+func (h *sinkHarness) interruptIsConsistent(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := h.rows(-1)
+	f.cancelAt, f.cancelOpen, f.cancel = len(f.rows)/2, h.passes, cancel
+	w := h.writes()
+	sum, err := h.run(t, dir, f, false, ctx)
+	if !errors.Is(err, pipeline.ErrInterrupted) {
+		t.Fatalf("err = %v, want interrupted", err)
+	}
+	if !sum.Interrupted {
+		t.Errorf("the summary does not say interrupted: %+v", sum)
+	}
+	if sum.RecordsRead > int64(f.cancelAt)+1 {
+		t.Errorf("read %d records after the interrupt at %d", sum.RecordsRead, f.cancelAt)
+	}
+	h.checkConsistent(t, dir, sum, w)
+}
+
+// checkConsistent: a run that did not succeed balances its counts, names
+// no output, leaves no file, and wrote exactly what it counts as written.
+func (h *sinkHarness) checkConsistent(t *testing.T, dir string, sum *pipeline.Summary, writesBefore int64) {
+	t.Helper()
+	if !sum.Balanced() {
+		t.Errorf("unbalanced: %+v", sum)
+	}
+	if sum.Output != "" {
+		t.Errorf("the run names an output: %s", sum.Output)
+	}
+	if left := filesIn(t, dir); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+	if n := h.writes() - writesBefore; h.s.Writes != nil && n != written(sum) {
+		t.Errorf("%d writes for %d records counted as written", n, written(sum))
+	}
 }
 
 // written is how many records a summary says were written.
