@@ -60,6 +60,18 @@ type LoadOptions struct {
 // LoadJob reads, strictly decodes, validates against the job schema,
 // expands ${VAR} and applies overrides. Errors point at file:line:col.
 func LoadJob(path string, opts LoadOptions) (*Job, error) {
+	job, err := loadJob(path, opts)
+	if err != nil {
+		lookup := opts.LookupEnv
+		if lookup == nil {
+			lookup = os.LookupEnv
+		}
+		return nil, scrubJobError(err, path, lookup)
+	}
+	return job, nil
+}
+
+func loadJob(path string, opts LoadOptions) (*Job, error) {
 	src, err := readJobFile(path)
 	if err != nil {
 		return nil, err
