@@ -23,8 +23,8 @@ func TestJobErrorsHideSecrets(t *testing.T) {
 		return v, ok
 	}
 	for name, body := range map[string]string{
-		"literal key next to a typo": "erp:\n  url: http://localhost:1/\n  api_key: Lit3ral-Key-9876\n  rate_limit: banana\nsource: {path: a.csv}\nsink: {path: b.csv}\n",
-		"secret from a variable":     "erp:\n  client_secret: ${MY_SECRET}\n  client_id: [oops]\nsource: {path: a.csv}\nsink: {path: b.csv}\n",
+		"literal key next to a typo":  "erp:\n  url: http://localhost:1/\n  api_key: Lit3ral-Key-9876\n  rate_limit: banana\nsource: {path: a.csv}\nsink: {path: b.csv}\n",
+		"secret from a variable":      "erp:\n  client_secret: ${MY_SECRET}\n  client_id: [oops]\nsource: {path: a.csv}\nsink: {path: b.csv}\n",
 		"unknown key beside a secret": "erp:\n  api_key: Lit3ral-Key-9876\n  api_kee: x\nsource: {path: a.csv}\nsink: {path: b.csv}\n",
 	} {
 		_, err := LoadJob(write(body), LoadOptions{LookupEnv: env})
