@@ -21,6 +21,13 @@ func FuzzLoadJob(f *testing.F) {
 	f.Add("source: {path: ${X:-a}.csv}\nsink: {path: b.xlsx}\nmapping: {fields: [{target: A, column: x, type: decimal}]}\n", "mapping.fields[0].column=y")
 	f.Add("source:\n  path: a.csv\nsink:\n  path: b.csv\n  path: c.csv\n", "")
 	f.Add("&a [*a]", "")
+	// alias bombs: refused by their expanded size before decoding
+	bomb := "mapping:\n  lookups:\n    l0: &a0 {values: {x: lol}}\n"
+	for i := 1; i <= 9; i++ {
+		bomb += fmt.Sprintf("    l%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	f.Add(bomb+"source: {path: a.csv}\nsink: {path: b.csv}\n", "")
+	f.Add("x: &a {<<: *a}\n", "")
 	dir := f.TempDir() // one per fuzz worker process; inputs run one at a time in each
 	f.Fuzz(func(t *testing.T, body, set string) {
 		tm := time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("LoadJob hangs on %q set %q", body, set)) })
