@@ -487,7 +487,16 @@ func (r *runner) applyJournaled(ctx context.Context, res *result, setFatal func(
 	noted := false
 	note := func(d string) error {
 		detail, noted = d, true
-		return r.journal.Put(seq, JournalEntry{State: JournalPending, Outcome: plan.Outcome.String(), Key: plan.Key, Detail: d, At: r.opts.Now()})
+		e := JournalEntry{State: JournalPending, Outcome: plan.Outcome.String(), Key: plan.Key, Detail: d, At: r.opts.Now()}
+		if d != "" {
+			// Only this entry can settle the write after a crash (Landed
+			// reads it): on disk before the request leaves, even if the
+			// power fails.
+			return r.journal.PutDurable(seq, e)
+		}
+		// The record's fresh plan settles it after a crash (it finds what
+		// was written): losing this entry with the last batch is harmless.
+		return r.journal.Put(seq, e)
 	}
 	r.applyPlan(ctx, res, setFatal, note)
 	if !noted {
