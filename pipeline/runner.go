@@ -161,7 +161,7 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 	commit := runErr == nil && !o.DryRun
 	closeErr := sink.Close(context.WithoutCancel(ctx), commit)
 	if closeErr != nil && runErr == nil {
-		runErr = fmt.Errorf("sink: %w", closeErr)
+		runErr = Fatal(fmt.Errorf("sink: %w", closeErr))
 	}
 	if commit && closeErr == nil {
 		if fo, ok := sink.(FileOutput); ok && fo.OutputPath() != "" {
@@ -175,6 +175,9 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 				runErr = fmt.Errorf("the export was written, but its watermark could not be saved, so the next incremental run would start from the wrong place (run it with --full or fix the state folder): %w", err)
 			}
 		}
+	}
+	if _, ok := sink.(FileOutput); ok && !o.DryRun && sum.Output == "" && runErr != nil && !errors.Is(runErr, ErrInterrupted) {
+		r.outputLost()
 	}
 	for _, part := range []any{sink, src} {
 		if rq, ok := part.(RequestCounter); ok {
@@ -545,6 +548,8 @@ func writes(o Outcome) bool { return o == Created || o == Updated }
 func (r *runner) finish(ctx context.Context, res *result, setFatal func(error)) {
 	if r.ordered && r.apply && res.plan != nil && writes(res.outcome) {
 		if ctx.Err() != nil {
+			// the run's fatal error (e.g. the disk is full) is why: said
+			// once in the summary, not per record
 			res.outcome, res.err = Failed, fmt.Errorf("not written, the run stopped: %w", context.Cause(ctx))
 		} else if err := r.sink.Apply(ctx, res.plan); err != nil {
 			if IsFatal(err) {
@@ -574,7 +579,11 @@ func (r *runner) finish(ctx context.Context, res *result, setFatal func(error)) 
 			setFatal(fmt.Errorf("diff report: %w", err))
 		}
 	}
-	if res.outcome == Failed {
+	// A file sink's record that failed because the run did (its output
+	// cannot be written, a lookup lost its connection) is fine as it is:
+	// the error workbook is for rows to fix and import again, and a file
+	// is written whole or not at all.
+	if res.outcome == Failed && !(r.ordered && IsFatal(res.err)) {
 		if err := r.book.add(res.rec, res.err); err != nil {
 			setFatal(err)
 		}
@@ -582,6 +591,15 @@ func (r *runner) finish(ctx context.Context, res *result, setFatal func(error)) 
 	if r.sum.RecordsRead%progressEvery == 0 {
 		r.opts.Progress.Update(r.sum)
 	}
+}
+
+// outputLost recounts a file sink's run whose output was not committed
+// because the run failed: none of its records was written, so those counted
+// as written failed with the run (its error says why, once).
+func (r *runner) outputLost() {
+	s := r.sum
+	s.Failed += s.Created + s.Updated
+	s.Created, s.Updated = 0, 0
 }
 
 // mappingError points compile errors of the mapping at their line in the job
