@@ -81,7 +81,10 @@ type Ordered interface {
 // Reconciler is implemented by sinks whose writes cannot all be repeated
 // safely (stock adjustments). ApplyNoted calls note with what a later run
 // needs to check the write, right before sending it; after a crash, Landed
-// says whether a write noted but never answered reached the Wawi.
+// says whether a write noted but never answered reached the Wawi. A note
+// with a detail is on disk when note returns (it alone can settle the write
+// after a power cut); a note without one is committed with the next batch
+// of the journal, since the record's fresh plan settles that write.
 type Reconciler interface {
 	ApplyNoted(ctx context.Context, p *Plan, note func(detail string) error) error
 	Landed(ctx context.Context, p *Plan, detail string) (bool, error)

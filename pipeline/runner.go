@@ -176,7 +176,7 @@ func (r *runner) commit(ctx context.Context, src Source, runErr error) error {
 	commit := runErr == nil && !r.opts.DryRun
 	closeErr := r.sink.Close(context.WithoutCancel(ctx), commit)
 	if closeErr != nil && runErr == nil {
-		runErr = fmt.Errorf("sink: %w", closeErr)
+		runErr = Fatal(fmt.Errorf("sink: %w", closeErr))
 	}
 	if commit && closeErr == nil {
 		if fo, ok := r.sink.(FileOutput); ok && fo.OutputPath() != "" {
@@ -190,6 +190,9 @@ func (r *runner) commit(ctx context.Context, src Source, runErr error) error {
 				runErr = fmt.Errorf("the export was written, but its watermark could not be saved, so the next incremental run would start from the wrong place (run it with --full or fix the state folder): %w", err)
 			}
 		}
+	}
+	if _, ok := r.sink.(FileOutput); ok && !r.opts.DryRun && r.sum.Output == "" && runErr != nil && !errors.Is(runErr, ErrInterrupted) {
+		r.outputLost()
 	}
 	for _, part := range []any{r.sink, src} {
 		if rq, ok := part.(RequestCounter); ok {
@@ -510,7 +513,16 @@ func (r *runner) applyJournaled(ctx context.Context, res *result, setFatal func(
 	noted := false
 	note := func(d string) error {
 		detail, noted = d, true
-		return r.journal.Put(seq, JournalEntry{State: JournalPending, Outcome: plan.Outcome.String(), Key: plan.Key, Detail: d, At: r.opts.Now()})
+		e := JournalEntry{State: JournalPending, Outcome: plan.Outcome.String(), Key: plan.Key, Detail: d, At: r.opts.Now()}
+		if d != "" {
+			// Only this entry can settle the write after a crash (Landed
+			// reads it): on disk before the request leaves, even if the
+			// power fails.
+			return r.journal.PutDurable(seq, e)
+		}
+		// The record's fresh plan settles it after a crash (it finds what
+		// was written): losing this entry with the last batch is harmless.
+		return r.journal.Put(seq, e)
 	}
 	r.applyPlan(ctx, res, setFatal, note)
 	if !noted {
@@ -559,6 +571,8 @@ func writes(o Outcome) bool { return o == Created || o == Updated }
 func (r *runner) finish(ctx context.Context, res *result, setFatal func(error)) {
 	if r.ordered && r.apply && res.plan != nil && writes(res.outcome) {
 		if ctx.Err() != nil {
+			// the run's fatal error (e.g. the disk is full) is why: said
+			// once in the summary, not per record
 			res.outcome, res.err = Failed, fmt.Errorf("not written, the run stopped: %w", context.Cause(ctx))
 		} else if err := r.sink.Apply(ctx, res.plan); err != nil {
 			if IsFatal(err) {
@@ -588,7 +602,11 @@ func (r *runner) finish(ctx context.Context, res *result, setFatal func(error)) 
 			setFatal(fmt.Errorf("diff report: %w", err))
 		}
 	}
-	if res.outcome == Failed {
+	// A file sink's record that failed because the run did (its output
+	// cannot be written, a lookup lost its connection) is fine as it is:
+	// the error workbook is for rows to fix and import again, and a file
+	// is written whole or not at all.
+	if res.outcome == Failed && !(r.ordered && IsFatal(res.err)) {
 		if err := r.book.add(res.rec, res.err); err != nil {
 			setFatal(err)
 		}
@@ -596,4 +614,13 @@ func (r *runner) finish(ctx context.Context, res *result, setFatal func(error)) 
 	if r.sum.RecordsRead%progressEvery == 0 {
 		r.opts.Progress.Update(r.sum)
 	}
+}
+
+// outputLost recounts a file sink's run whose output was not committed
+// because the run failed: none of its records was written, so those counted
+// as written failed with the run (its error says why, once).
+func (r *runner) outputLost() {
+	s := r.sum
+	s.Failed += s.Created + s.Updated
+	s.Created, s.Updated = 0, 0
 }

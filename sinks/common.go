@@ -113,7 +113,13 @@ func createTemp(path string) (*atomicfile.File, error) {
 
 // commitTemp makes a finished temporary file durable and renames it over
 // its target.
-func commitTemp(tmp *atomicfile.File) error { return tmp.Commit() }
+func commitTemp(tmp *atomicfile.File) error { return outputError(tmp.Commit()) }
+
+// outputError classes an error writing the output file (disk full, the
+// folder gone, a failed sync or rename) as the run's: it concerns every
+// record at once, so the run stops with one error instead of failing each
+// record that follows, and nothing is counted as written.
+func outputError(err error) error { return pipeline.Fatal(err) }
 
 // discardTemp removes a temporary file that will not be committed; nil (a
 // dry run) is nothing to remove.

@@ -521,7 +521,8 @@ func (s *CSVSink) encode(text string) (string, error) {
 	return string(b), nil
 }
 
-// Apply writes the planned line. Errors are fatal: the file is broken.
+// Apply writes the planned line. A write error is the output's (the disk
+// is full), never the record's: fatal to the run.
 func (s *CSVSink) Apply(ctx context.Context, p *pipeline.Plan) error {
 	r, ok := p.State.(*csvRow)
 	if !ok {
@@ -531,7 +532,7 @@ func (s *CSVSink) Apply(ctx context.Context, p *pipeline.Plan) error {
 		return pipeline.Fatal(errors.New("csv sink: opened for a dry run"))
 	}
 	if _, err := s.bw.Write(r.line); err != nil {
-		return pipeline.Fatal(fmt.Errorf("%s: %w", s.path, err))
+		return outputError(fmt.Errorf("%s: %w", s.path, err))
 	}
 	return nil
 }
@@ -551,7 +552,7 @@ func (s *CSVSink) Close(ctx context.Context, commit bool) error {
 	}
 	if err := s.bw.Flush(); err != nil {
 		discardTemp(s.tmp)
-		return fmt.Errorf("%s: %w", s.path, err)
+		return outputError(fmt.Errorf("%s: %w", s.path, err))
 	}
 	return commitTemp(s.tmp)
 }
