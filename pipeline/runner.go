@@ -191,7 +191,7 @@ func (r *runner) commit(ctx context.Context, src Source, runErr error) error {
 			}
 		}
 	}
-	if _, ok := r.sink.(FileOutput); ok && !r.opts.DryRun && r.sum.Output == "" && runErr != nil && !errors.Is(runErr, ErrInterrupted) {
+	if _, ok := r.sink.(FileOutput); ok && !r.opts.DryRun && r.sum.Output == "" && runErr != nil {
 		r.outputLost()
 	}
 	for _, part := range []any{r.sink, src} {
