@@ -337,7 +337,7 @@ func TestErrorResponseDecoding(t *testing.T) {
 			"POST /items: 422 Unprocessable Entity: Business rule: Categories: empty; Name: required; too short", map[string]string{"Name": "required; too short", "Categories": "empty"}},
 		{"problem-details", 400, `{"title":"One or more validation errors occurred.","errors":{"Name":["The Name field is required."]}}`,
 			"POST /items: 400 Bad Request: One or more validation errors occurred.: Name: The Name field is required.", map[string]string{"Name": "The Name field is required."}},
-		{"html", 404, `<html><body><h1>Not Found</h1></body></html>`, "POST /items: 404 Not Found: Not Found", nil},
+		{"html", 404, `<html><body><h1>Not Found</h1></body></html>`, "POST /items: 404 Not Found: Not Found (the API has no such path: check WAWI_URL, e.g. http://HOST:PORT/api/eazybusiness/ or https://api.jtl-cloud.com/erp/)", nil},
 		{"empty", 412, ``, "POST /items: 412 Precondition Failed", nil},
 	}
 	for _, tc := range cases {
@@ -382,7 +382,7 @@ func TestClassification(t *testing.T) {
 		{412, false, true, false, false, true},
 		{422, false, true, false, false, true},
 		{429, true, false, false, false, false},
-		{500, false, false, false, true, true},
+		{500, true, false, false, true, true},
 		{502, true, false, false, true, true},
 		{503, true, false, false, true, true},
 		{504, true, false, false, true, true},
@@ -581,7 +581,7 @@ func TestRateLimitNeverRaisedAboveConfigured(t *testing.T) {
 }
 
 func TestLimiter429FromUnlimitedUsesObservedRate(t *testing.T) {
-	l := newLimiter(0, nil)
+	l := newLimiter(0, nil, nil)
 	base := time.Now()
 	for i := range 11 { // 11 requests over 1 s: 10/s
 		l.recent[i] = base.Add(time.Duration(i) * 100 * time.Millisecond)
