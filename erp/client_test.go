@@ -1,6 +1,7 @@
 package erp
 
 import (
+	"slices"
 	"context"
 	"encoding/json"
 	"errors"
@@ -433,16 +434,17 @@ func TestRetryAfterHonoured(t *testing.T) {
 		}
 		writeJSON(w, 200, map[string]any{"ok": true})
 	}), nil)
-	start := time.Now()
+	clk := newFakeClock(true)
+	c.setClock(clk)
 	var out map[string]any
 	if err := c.Get(context.Background(), "/items", nil, &out); err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d < 150*time.Millisecond {
-		t.Errorf("retried after %s, Retry-After said 150ms", d)
+	if s := clk.Sleeps(); len(s) != 1 || s[0] != 150*time.Millisecond {
+		t.Errorf("waits %v, Retry-After said one of 150ms", s)
 	}
 	st := c.Stats()
-	if st.RateLimited != 1 || st.Retries != 1 || st.Requests != 2 {
+	if st.RateLimited != 1 || st.Retries != 1 || st.Requests != 2 || st.BackoffWaits != 1 || st.BackoffWaited != 150*time.Millisecond {
 		t.Errorf("stats %+v", st)
 	}
 }
@@ -454,14 +456,15 @@ func TestRetryAfterBeyondBudgetFailsFast(t *testing.T) {
 		w.Header().Set("Retry-After", "3600")
 		w.WriteHeader(503)
 	}), func(c *Config) { c.MaxElapsed = time.Second })
-	start := time.Now()
+	clk := newFakeClock(true)
+	c.setClock(clk)
 	err := c.Get(context.Background(), "/items", nil, nil)
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.Status != 503 || ae.RetryAfter != time.Hour {
 		t.Fatalf("err %v", err)
 	}
-	if time.Since(start) > 500*time.Millisecond || n.Load() != 1 {
-		t.Errorf("waited %s, %d requests", time.Since(start), n.Load())
+	if s := clk.Sleeps(); len(s) != 0 || n.Load() != 1 {
+		t.Errorf("waited %v, %d requests", s, n.Load())
 	}
 }
 
@@ -510,13 +513,17 @@ func TestBackoffCaps(t *testing.T) {
 		c.BackoffMax = 20 * time.Millisecond
 		c.MaxElapsed = 100 * time.Millisecond
 	})
-	start := time.Now()
+	clk := newFakeClock(true)
+	c2.setClock(clk)
 	err = c2.Get(context.Background(), "/items", nil, nil)
 	if StatusOf(err) != 502 {
 		t.Fatalf("err %v", err)
 	}
-	if d := time.Since(start); d > 400*time.Millisecond || n.Load() > 10 {
-		t.Errorf("took %s and %d attempts with a 100ms budget", d, n.Load())
+	// waits of 10-30ms (20ms ± 50 % jitter) within 100ms: 3 to 10 of them,
+	// one request more than waits
+	waits := clk.Sleeps()
+	if clk.total() > 100*time.Millisecond || len(waits) < 3 || len(waits) > 10 || n.Load() != int64(len(waits)+1) {
+		t.Errorf("waited %v (%s) and made %d attempts with a 100ms budget", waits, clk.total(), n.Load())
 	}
 }
 
@@ -528,11 +535,21 @@ func TestContextCancelStopsRetries(t *testing.T) {
 		c.BackoffInitial = 10 * time.Millisecond
 		c.BackoffMax = 10 * time.Millisecond
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Millisecond)
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	clk := newFakeClock(true)
+	clk.onSleep = func(n int) {
+		if n == 3 {
+			cancel(context.DeadlineExceeded)
+		}
+	}
+	c.setClock(clk)
 	err := c.Get(ctx, "/items", nil, nil)
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "503") {
 		t.Fatalf("err %v", err)
+	}
+	if st := c.Stats(); st.Requests != 3 {
+		t.Errorf("%d requests, the context ended during the third wait", st.Requests)
 	}
 }
 
@@ -603,7 +620,8 @@ func TestLimiter429FromUnlimitedUsesObservedRate(t *testing.T) {
 func TestSharedLimiterPacesGoroutines(t *testing.T) {
 	c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }),
 		func(c *Config) { c.RateLimit = 100 })
-	start := time.Now()
+	clk := newFakeClock(false) // time stands still: every request reserves its slot at the same instant
+	c.setClock(clk)
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
@@ -613,9 +631,15 @@ func TestSharedLimiterPacesGoroutines(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	// 12 requests at 100/s with burst 1: at least ~110 ms.
-	if d := time.Since(start); d < 100*time.Millisecond {
-		t.Errorf("12 requests at 100/s took %s", d)
+	// 12 requests at 100/s with burst 1: the first goes at once, the others
+	// wait 10ms, 20ms, ... 110ms for their slots.
+	waits := clk.Sleeps()
+	slices.Sort(waits)
+	if len(waits) != 11 || waits[0] != 10*time.Millisecond || waits[10] != 110*time.Millisecond {
+		t.Errorf("limiter waits %v, want 10ms..110ms", waits)
+	}
+	if st := c.Stats(); st.LimiterWaits != 11 || st.Requests != 12 {
+		t.Errorf("stats %+v", st)
 	}
 }
 
