@@ -20,7 +20,7 @@ type pagedServer struct {
 	total, maxSize int
 	delay          func(page int) time.Duration
 	hold           func(page int) // called before answering
-	omitDerived    bool // leave out TotalPages/HasNextPage (readOnly, optional)
+	omitDerived    bool           // leave out TotalPages/HasNextPage (readOnly, optional)
 	cur, peak      atomic.Int64
 	rec            recorder
 }
