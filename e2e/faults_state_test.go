@@ -86,3 +86,25 @@ func TestFaultsFinalStateEqualsFaultFree(t *testing.T) {
 		t.Errorf("%d stock changes booked under faults, %d without", n, len(clean.StockChanges()))
 	}
 }
+
+// A WAWI_URL with a wrong path (the API answers 404 for every route) stops
+// the run at once with one message that says to check WAWI_URL, instead of
+// failing every record "not found".
+func TestFatalWrongURLPath(t *testing.T) {
+	t.Parallel()
+	sup := genSupplier(300, 54)
+	srv := newServer(t, sup.seed, erptest.Options{})
+	j := newJob(t, srv, "jobs/supplier-prices.yaml", "--source", sup.write(t, tempFile(t, "acme.csv"), nil))
+	j.url = srv.RootURL + "/api/eazybusines/" // one letter short
+	r, s := j.mustRun(2)
+	if !strings.Contains(s.Fatal, "check WAWI_URL") || !s.balanced() || s.Updated+s.Unchanged != 0 {
+		t.Errorf("summary %+v\n%s", s, r)
+	}
+	t.Logf("fatal: %s", s.Fatal)
+	if s.Failed > 20 {
+		t.Errorf("%d records failed one by one", s.Failed)
+	}
+	if c := srv.Counters(); c.Writes != 0 {
+		t.Errorf("%d writes", c.Writes)
+	}
+}

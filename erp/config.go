@@ -74,7 +74,9 @@ type Config struct {
 	AppID, AppVersion, APIVersion, RunAs string
 	// RateLimit in requests per second shared by all goroutines; 0 means
 	// unlimited until the server's X-RateLimit-* headers or a 429 say
-	// otherwise. The limit is lowered automatically, never raised above this.
+	// otherwise. The server's headers set the rate below this; after a 429
+	// the rate halves and then climbs back to what the headers allow. It is
+	// never raised above this.
 	RateLimit float64
 	// Concurrency bounds the requests in flight (default 8).
 	Concurrency int
