@@ -16,14 +16,24 @@ import (
 const minRate = rate.Limit(0.2)
 
 // climbSteps is how many successful answers after a 429 bring the rate
-// from half back to the allowed rate: each adds allowed/climbSteps.
-const climbSteps = 8
+// from half back to the allowed rate: each adds allowed/climbSteps. The
+// climb starts climbHold after the 429: answers to requests sent before it
+// say nothing about the cooled-down server.
+const (
+	// headroom: the pace kept below what X-RateLimit-Limit allows, so that
+	// requests delayed on their way (and counted by the server in a later
+	// window than they were paced for) do not overfill a window.
+	headroom   = 0.95
+	climbSteps = 8
+	climbHold  = time.Second
+)
 
 // limiter is the one rate limiter shared by every goroutine using a Client.
 // It starts at Config.RateLimit (unlimited when 0), the ceiling it never
 // exceeds. X-RateLimit-Limit / X-RateLimit-Interval-Length-Seconds set the
-// allowed rate (below the ceiling); X-RateLimit-Remaining reaching 0 pushes
-// the next request back by one interval. A 429 halves the rate seen, once
+// allowed rate (below the ceiling, less 5 % headroom); X-RateLimit-Remaining
+// reaching 0 while the pace is above that pushes the next request back by
+// one interval. A 429 halves the rate seen, once
 // per second; from then on every answer that is no 429 climbs back a step
 // towards the allowed rate (the rate before the 429 when the server sends no
 // X-RateLimit headers), so one burst of 429s does not halve the rest of the
@@ -132,7 +142,7 @@ func (l *limiter) observe(h http.Header, status int) {
 	limit, _ := strconv.ParseFloat(h.Get("X-RateLimit-Limit"), 64)
 	interval, _ := strconv.ParseFloat(h.Get("X-RateLimit-Interval-Length-Seconds"), 64)
 	if limit > 0 && interval > 0 {
-		l.allowed = min(rate.Limit(limit/interval), l.ceiling)
+		l.allowed = min(rate.Limit(limit/interval*headroom), l.ceiling)
 		switch cur := l.lim.Limit(); {
 		case cur > l.allowed:
 			l.lower(l.allowed, "X-RateLimit-Limit")
@@ -142,17 +152,24 @@ func (l *limiter) observe(h http.Header, status int) {
 			l.target = l.allowed
 		}
 	}
+	remaining := -1
 	if rem := h.Get("X-RateLimit-Remaining"); rem != "" {
-		if n, err := strconv.Atoi(rem); err == nil && n <= 0 {
-			// The window is used up: push the next request back by one
-			// token interval.
+		if n, err := strconv.Atoi(rem); err == nil {
+			remaining = max(n, 0)
+		}
+		if remaining == 0 && l.lim.Limit() > l.allowed {
+			// The window is used up and the pace is not yet the allowed
+			// one: push the next request back by one token interval.
 			l.lim.ReserveN(now, 1)
 		}
 	}
 	if status != http.StatusTooManyRequests {
-		// Answers to requests sent before the server cooled down say
-		// nothing: hold the lowered rate for a second after a 429.
-		if l.last429.IsZero() || now.Sub(l.last429) >= time.Second {
+		switch {
+		case l.target > 0 && limit > 0 && float64(remaining) >= limit/2:
+			// a fresh window with room: the server says the pace is fine
+			l.set(l.target, "X-RateLimit-Remaining after 429")
+			l.target = 0
+		case l.last429.IsZero() || now.Sub(l.last429) >= climbHold:
 			l.climb()
 		}
 		return

@@ -12,42 +12,44 @@ func limitHeaders(limit, remaining string) http.Header {
 	return http.Header{"X-Ratelimit-Limit": {limit}, "X-Ratelimit-Interval-Length-Seconds": {"1"}, "X-Ratelimit-Remaining": {remaining}}
 }
 
-// After a 429 the limiter halves, holds that for a second, then climbs back
-// to the rate the X-RateLimit headers allow in climbSteps answers, instead
+// After a 429 the limiter halves, holds that for climbHold, then climbs back
+// to the rate the X-RateLimit headers allow (less headroom) in climbSteps/2
+// answers (from half: climbSteps steps of allowed/climbSteps), instead
 // of staying at half for the rest of the run.
 func TestLimiterClimbsBackAfter429(t *testing.T) {
 	clk := newFakeClock(false)
 	l := newLimiter(0, nil, clk)
 	l.observe(limitHeaders("20", "19"), 200)
-	if l.Limit() != 20 {
-		t.Fatalf("limit %v after the headers, want 20", l.Limit())
+	const allowed = 20 * headroom
+	if l.Limit() != allowed {
+		t.Fatalf("limit %v after the headers, want %v", l.Limit(), allowed)
 	}
 	l.observe(limitHeaders("20", "0"), http.StatusTooManyRequests)
-	if l.Limit() != 10 {
-		t.Fatalf("limit %v after a 429, want 10", l.Limit())
+	if l.Limit() != allowed/2 {
+		t.Fatalf("limit %v after a 429, want %v", l.Limit(), allowed/2)
 	}
 	// answers to requests in flight with the 429 do not climb yet
 	for range 5 {
 		l.observe(limitHeaders("20", "5"), 200)
 	}
-	if l.Limit() != 10 {
-		t.Fatalf("limit %v within the second after the 429", l.Limit())
+	if l.Limit() != allowed/2 {
+		t.Fatalf("limit %v within climbHold after the 429", l.Limit())
 	}
-	clk.Advance(time.Second)
+	clk.Advance(climbHold)
 	steps := 0
-	for l.Limit() < 20 && steps < 100 {
+	for l.Limit() < allowed && steps < 100 {
 		l.observe(limitHeaders("20", "5"), 200)
 		steps++
 	}
-	if l.Limit() != 20 || steps != climbSteps/2 {
-		t.Errorf("limit %v after %d answers, want 20 after %d", l.Limit(), steps, climbSteps/2)
+	if l.Limit() != allowed || steps != climbSteps/2 {
+		t.Errorf("limit %v after %d answers, want %v after %d", l.Limit(), steps, allowed, climbSteps/2)
 	}
 	// never above what the headers allow
 	for range 10 {
 		l.observe(limitHeaders("20", "5"), 200)
 	}
-	if l.Limit() != 20 {
-		t.Errorf("limit %v, the headers allow 20", l.Limit())
+	if l.Limit() != allowed {
+		t.Errorf("limit %v, the headers allow 20 (less headroom)", l.Limit())
 	}
 }
 
@@ -69,5 +71,23 @@ func TestLimiterClimbsBackWithoutHeaders(t *testing.T) {
 	}
 	if l.Limit() == rate.Inf {
 		t.Error("unlimited")
+	}
+}
+
+// An answer from a fresh window (X-RateLimit-Remaining at least half the
+// limit) after a 429 says the pace is fine: back to the allowed rate at
+// once, no hold, no steps.
+func TestLimiterBackAtOnceWhenWindowHasRoom(t *testing.T) {
+	clk := newFakeClock(false)
+	l := newLimiter(0, nil, clk)
+	l.observe(limitHeaders("20", "19"), 200)
+	l.observe(limitHeaders("20", "0"), http.StatusTooManyRequests)
+	l.observe(limitHeaders("20", "3"), 200) // same window: stays
+	if l.Limit() != 20*headroom/2 {
+		t.Fatalf("limit %v", l.Limit())
+	}
+	l.observe(limitHeaders("20", "19"), 200)
+	if l.Limit() != 20*headroom {
+		t.Errorf("limit %v after an answer from a fresh window, want %v", l.Limit(), 20*headroom)
 	}
 }
