@@ -15,15 +15,15 @@ import (
 // minRate is the floor the limiter is never lowered below.
 const minRate = rate.Limit(0.2)
 
-// climbSteps is how many successful answers after a 429 bring the rate
-// from half back to the allowed rate: each adds allowed/climbSteps. The
-// climb starts climbHold after the 429: answers to requests sent before it
-// say nothing about the cooled-down server.
 const (
 	// headroom: the pace kept below what X-RateLimit-Limit allows, so that
 	// requests delayed on their way (and counted by the server in a later
 	// window than they were paced for) do not overfill a window.
-	headroom   = 0.95
+	headroom = 0.95
+	// climbSteps is how many answers after a 429 bring the rate from half
+	// back to the allowed rate: each adds allowed/climbSteps. The climb
+	// starts climbHold after the 429: answers to requests sent before it
+	// say nothing about the cooled-down server.
 	climbSteps = 8
 	climbHold  = time.Second
 )
@@ -31,13 +31,14 @@ const (
 // limiter is the one rate limiter shared by every goroutine using a Client.
 // It starts at Config.RateLimit (unlimited when 0), the ceiling it never
 // exceeds. X-RateLimit-Limit / X-RateLimit-Interval-Length-Seconds set the
-// allowed rate (below the ceiling, less 5 % headroom); X-RateLimit-Remaining
+// allowed rate (below the ceiling, less headroom); X-RateLimit-Remaining
 // reaching 0 while the pace is above that pushes the next request back by
-// one interval. A 429 halves the rate seen, once
-// per second; from then on every answer that is no 429 climbs back a step
-// towards the allowed rate (the rate before the 429 when the server sends no
-// X-RateLimit headers), so one burst of 429s does not halve the rest of the
-// run.
+// one interval. A 429 halves the rate seen, once per second. After it, an
+// answer from a fresh window (X-RateLimit-Remaining at least half the
+// limit) restores the allowed rate at once; otherwise every answer that is
+// no 429 climbs a step back towards it (towards the rate before the 429
+// when the server sends no X-RateLimit headers). So a burst of 429s does
+// not halve the rest of the run.
 type limiter struct {
 	lim     *rate.Limiter
 	log     *slog.Logger
