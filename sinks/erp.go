@@ -290,7 +290,7 @@ func runFatal(err error) bool {
 }
 
 // unavailable reports an error the client gave up retrying: the Wawi
-// answered 502-504 or 429 (or could not be reached) for longer than the
+// answered 5xx or 429 (or could not be reached) for longer than the
 // retry budget, also while checking whether a write landed. Every next
 // record would wait as long and fail the same way, so the run stops.
 func unavailable(err error) bool {
