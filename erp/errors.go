@@ -39,7 +39,9 @@ import (
 //	                      may or may not exist (errors.Is ErrUnknownOutcome).
 //
 // Ask the outermost erp error in a chain (errors.As finds it first): a
-// GaveUpError or UnknownOutcomeError decides for the error it wraps. The
+// GaveUpError or UnknownOutcomeError decides for the error it wraps. Check
+// RunFatal first: a GaveUpError is both RunFatal and Retryable (a retry
+// later may clear it, but not within this run's budget). The
 // functions IsRetryable, IsPermanent, IsAuth and StatusOf remain for this
 // package's own callers.
 
