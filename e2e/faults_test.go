@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -183,7 +184,8 @@ func TestFaultsPrices(t *testing.T) {
 func TestFaultsCatalogUpsert(t *testing.T) {
 	t.Parallel()
 	cat := genCatalog(300, 3)
-	srv := newServer(t, cat.seed, faulty())
+	f500 := &erptest.Fail500{Rate: 0.05, Rand: rand.New(rand.NewPCG(3, 500))}
+	srv := newServerWith500(t, cat.seed, faulty(), f500) // 500s on reads too
 	j := newJob(t, srv, "jobs/catalog-migration.yaml", "--source", cat.write(t, tempFile(t, "oldshop.xlsx")), "--concurrency", faultConcurrency)
 	want := cat.counts()
 	b := burst429(t, srv, (want.Created+want.Updated)/2)
@@ -257,7 +259,8 @@ func (o *orders) wantState() map[string]string {
 func TestFaultsOrders(t *testing.T) {
 	t.Parallel()
 	ord := genOrders(150, 4)
-	srv := newServer(t, ord.seed, faulty())
+	f500 := &erptest.Fail500{Rate: 0.05, Rand: rand.New(rand.NewPCG(4, 500))}
+	srv := newServerWith500(t, ord.seed, faulty(), f500) // 500s on reads too
 	j := newJob(t, srv, "e2e/testdata/orders-create.yaml", "--source", ord.write(t, tempFile(t, "orders.csv")), "--concurrency", faultConcurrency)
 	want := ord.counts()
 	b := burst429(t, srv, want.Created/2) // an order is two writes: mid-run

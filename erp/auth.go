@@ -105,6 +105,7 @@ func (a *tokenAuth) fetch(ctx context.Context) error {
 // token endpoint are scrubbed of secrets.
 func (a *tokenAuth) tokenError(err error) error {
 	ae := &AuthError{TokenURL: redactURL(a.cc.TokenURL)}
+	// a.scrub also escapes control characters in the endpoint's texts
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		if re.Response != nil {

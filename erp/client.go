@@ -3,7 +3,6 @@ package erp
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,15 +34,18 @@ type Client struct {
 	lim  *limiter
 	sem  chan struct{}
 	log  *slog.Logger
+	clk  clock
 	st   counters
 
 	secretsMu sync.RWMutex
-	secrets   []string // API key, client secret and their encodings
-	tokens    []string // the latest access tokens
+	secrets   []string       // API key, client secret, client id:secret
+	tokens    []string       // the latest access tokens
+	secretRe  *regexp.Regexp // every form of secrets and tokens, see secretPattern
 }
 
 type counters struct {
 	requests, retries, rateLimited, tokenFetches, unknown atomic.Int64
+	backoffWaits, backoffWaited                           atomic.Int64
 	get, post, patch, del, other                          atomic.Int64
 }
 
@@ -55,6 +58,10 @@ type Stats struct {
 	TokenFetches    int64            // Cloud token requests
 	UnknownOutcomes int64            // writes sent whose answer was lost
 	RateLimit       float64          // current limiter rate in req/s, 0 = unlimited
+	LimiterWaits    int64            // requests the rate limiter held back
+	LimiterWaited   time.Duration    // their total delay
+	BackoffWaits    int64            // waits before a retry (backoff or Retry-After)
+	BackoffWaited   time.Duration    // their total length
 }
 
 // New validates cfg, applies defaults and returns a client. It does not
@@ -105,16 +112,22 @@ func newClient(cfg Config, withAuth bool) (*Client, error) {
 		cfg:  cfg,
 		base: base,
 		hc:   &hc,
-		lim:  newLimiter(cfg.RateLimit, log),
+		clk:  realClock{},
+		lim:  newLimiter(cfg.RateLimit, log, realClock{}),
 		sem:  make(chan struct{}, cfg.Concurrency),
 		log:  log,
 	}
+	// secretPattern adds the encoded forms (URL, base64, JSON) of each.
 	c.addSecret(cfg.APIKey)
 	c.addSecret(cfg.ClientSecret)
 	if cfg.ClientSecret != "" {
-		c.addSecret(base64.StdEncoding.EncodeToString([]byte(cfg.ClientID + ":" + cfg.ClientSecret)))
-		c.addSecret(base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(cfg.ClientID) + ":" + url.QueryEscape(cfg.ClientSecret))))
-		c.addSecret(url.QueryEscape(cfg.ClientSecret))
+		c.addSecret(cfg.ClientID + ":" + cfg.ClientSecret) // HTTP Basic
+		c.addSecret(url.QueryEscape(cfg.ClientID) + ":" + url.QueryEscape(cfg.ClientSecret))
+	}
+	if withAuth && cfg.Mode() == ModeOnPremise && base.Scheme == "http" && classifyHost(base.Hostname()) == hostPublic {
+		// LAN http is how an OnPremise Wawi is usually reached; over the
+		// internet the key would travel readable.
+		log.Warn("erp: WAWI_URL is plain http to a public address: the API key travels unencrypted; use https (a reverse proxy) or a LAN address", "host", base.Hostname())
 	}
 	if withAuth {
 		switch cfg.Mode() {
@@ -155,7 +168,16 @@ func (c *Client) Stats() Stats {
 	if l := c.lim.Limit(); l != rate.Inf {
 		s.RateLimit = float64(l)
 	}
+	s.LimiterWaits, s.LimiterWaited = c.lim.waits.Load(), time.Duration(c.lim.waited.Load())
+	s.BackoffWaits, s.BackoffWaited = c.st.backoffWaits.Load(), time.Duration(c.st.backoffWaited.Load())
 	return s
+}
+
+// setClock makes the client (its limiter and retry waits) run on clk;
+// tests count waits with a fake clock instead of measuring them.
+func (c *Client) setClock(clk clock) {
+	c.clk = clk
+	c.lim.clk = clk
 }
 
 func (c *Client) countMethod(m string) {
@@ -181,6 +203,7 @@ func (c *Client) addSecret(s string) {
 	}
 	c.secretsMu.Lock()
 	c.secrets = append(c.secrets, s)
+	c.secretRe = secretPattern(append(c.secrets, c.tokens...)...)
 	c.secretsMu.Unlock()
 }
 
@@ -195,20 +218,17 @@ func (c *Client) addToken(tok string) {
 	if n := len(c.tokens); n > 3 {
 		c.tokens = append([]string(nil), c.tokens[n-3:]...)
 	}
+	c.secretRe = secretPattern(append(c.secrets, c.tokens...)...)
 }
 
-// scrub replaces every known secret in s.
+// scrub replaces every known secret in s, in any case and encoding
+// (secretPattern), and escapes control characters (escapeControl): s came
+// from the server or the network and is headed for a terminal or a log.
 func (c *Client) scrub(s string) string {
 	c.secretsMu.RLock()
-	defer c.secretsMu.RUnlock()
-	for _, list := range [2][]string{c.secrets, c.tokens} {
-		for _, sec := range list {
-			if strings.Contains(s, sec) {
-				s = strings.ReplaceAll(s, sec, redacted)
-			}
-		}
-	}
-	return s
+	re := c.secretRe
+	c.secretsMu.RUnlock()
+	return escapeControl(scrubWith(re, s))
 }
 
 // Get reads path into out (nil discards the body). Numbers decoded into
@@ -343,18 +363,9 @@ func (c *Client) endpoint(p string, q url.Values) (*url.URL, error) {
 	return u, nil
 }
 
-// retryAfterError carries the server's Retry-After to backoff.Retry while
-// keeping the API error.
-type retryAfterError struct {
-	err error
-	ra  *backoff.RetryAfterError
-}
-
-func (e *retryAfterError) Error() string   { return e.err.Error() }
-func (e *retryAfterError) Unwrap() []error { return []error{e.err, e.ra} }
-
 // do runs a call with retries: exponential backoff with jitter, Retry-After,
-// MaxAttempts and MaxElapsed.
+// MaxAttempts and MaxElapsed. A retryable failure that outlasts them comes
+// back as a *GaveUpError (RunFatal: the Wawi is unavailable).
 func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 	u, err := c.endpoint(cl.path, cl.query)
 	if err != nil {
@@ -367,34 +378,28 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		Multiplier:          2,
 		MaxInterval:         c.cfg.BackoffMax,
 	}
-	var (
-		attempts int
-		pending  error // a POST in doubt awaiting the landed check
-		lastErr  error
-	)
-	op := func() (*response, error) {
+	bo.Reset()
+	start := c.clk.Now()
+	var pending error // a POST in doubt awaiting the landed check
+	for attempt := 1; ; attempt++ {
 		if pending != nil {
 			ok, cerr := cl.landed(ctx)
 			doubt := pending
 			pending = nil
 			switch {
 			case cerr != nil:
-				return nil, backoff.Permanent(&UnknownOutcomeError{Method: cl.method, Path: cl.path, Err: doubt, CheckErr: cerr})
+				return nil, &UnknownOutcomeError{Method: cl.method, Path: cl.path, Err: doubt, CheckErr: cerr}
 			case ok:
-				return nil, backoff.Permanent(landedError(cl, doubt))
+				return nil, landedError(cl, doubt)
 			}
 			c.log.Debug("erp: the write did not land, repeating it", "method", cl.method, "path", cl.path)
 		}
-		attempts++
-		if attempts > 1 {
+		if attempt > 1 {
 			c.st.retries.Add(1)
 		}
 		resp, err := c.attempt(ctx, u, cl)
 		if err == nil {
 			return resp, nil
-		}
-		if ctx.Err() == nil {
-			lastErr = err
 		}
 		doubt := cl.method == http.MethodPost && inDoubt(err)
 		if doubt {
@@ -402,55 +407,50 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		}
 		if ctx.Err() != nil {
 			if doubt {
-				return nil, backoff.Permanent(&UnknownOutcomeError{Method: cl.method, Path: cl.path, Err: err})
+				return nil, &UnknownOutcomeError{Method: cl.method, Path: cl.path, Err: err}
 			}
-			return nil, backoff.Permanent(err)
-		}
-		if doubt {
-			if cl.landed == nil {
-				return nil, backoff.Permanent(&UnknownOutcomeError{Method: cl.method, Path: cl.path, Err: err})
-			}
-			pending = err
 			return nil, err
 		}
-		if !IsRetryable(err) {
-			return nil, backoff.Permanent(err)
+		switch {
+		case doubt && cl.landed == nil:
+			return nil, &UnknownOutcomeError{Method: cl.method, Path: cl.path, Err: err}
+		case doubt:
+			pending = err
+		case !IsRetryable(err):
+			return nil, err
 		}
+		next := bo.NextBackOff()
 		var ae *APIError
 		if errors.As(err, &ae) && ae.RetryAfter > 0 {
-			return nil, &retryAfterError{err: err, ra: &backoff.RetryAfterError{Duration: ae.RetryAfter}}
+			next = ae.RetryAfter
+			bo.Reset()
 		}
-		return nil, err
-	}
-	resp, err := backoff.Retry(ctx, op,
-		backoff.WithBackOff(bo),
-		backoff.WithMaxTries(uint(c.cfg.MaxAttempts)),
-		backoff.WithMaxElapsedTime(c.cfg.MaxElapsed),
-		backoff.WithNotify(func(err error, wait time.Duration) {
-			c.log.Debug("erp: retrying", "method", cl.method, "path", cl.path, "wait", wait, "error", err.Error())
-		}))
-	if err == nil {
-		return resp, nil
-	}
-	var rae *retryAfterError
-	if errors.As(err, &rae) {
-		err = rae.err
-	}
-	if pending != nil {
-		// Attempts, time or context ran out with a write in doubt.
-		if ctx.Err() == nil {
-			ok, cerr := cl.landed(ctx)
-			if cerr == nil && ok {
-				return nil, landedError(cl, pending)
+		if attempt >= c.cfg.MaxAttempts || c.clk.Now().Sub(start)+next > c.cfg.MaxElapsed {
+			return nil, c.giveUp(ctx, cl, attempt, err, pending)
+		}
+		c.log.Debug("erp: retrying", "method", cl.method, "path", cl.path, "wait", next, "error", err.Error())
+		c.st.backoffWaits.Add(1)
+		c.st.backoffWaited.Add(int64(next))
+		if serr := c.clk.Sleep(ctx, next); serr != nil {
+			if pending != nil {
+				return nil, &UnknownOutcomeError{Method: cl.method, Path: cl.path, Err: pending}
 			}
-			return nil, &UnknownOutcomeError{Method: cl.method, Path: cl.path, Err: pending, CheckErr: cerr}
+			return nil, fmt.Errorf("%s %s: %w (last error: %s)", cl.method, cl.path, context.Cause(ctx), stripOp(err, cl.method, cl.path))
 		}
-		return nil, &UnknownOutcomeError{Method: cl.method, Path: cl.path, Err: pending}
 	}
-	if ctx.Err() != nil && lastErr != nil && !errors.Is(err, ErrUnknownOutcome) {
-		return nil, fmt.Errorf("%s %s: %w (last error: %s)", cl.method, cl.path, context.Cause(ctx), stripOp(lastErr, cl.method, cl.path))
+}
+
+// giveUp ends a call whose attempts or time ran out on a retryable failure.
+// A write in doubt is checked a last time.
+func (c *Client) giveUp(ctx context.Context, cl *call, attempts int, err, pending error) error {
+	if pending != nil {
+		ok, cerr := cl.landed(ctx)
+		if cerr == nil && ok {
+			return landedError(cl, pending)
+		}
+		return &UnknownOutcomeError{Method: cl.method, Path: cl.path, Err: pending, CheckErr: cerr}
 	}
-	return nil, err
+	return &GaveUpError{Attempts: attempts, Err: err}
 }
 
 func landedError(cl *call, cause error) error {

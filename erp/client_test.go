@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -337,7 +338,7 @@ func TestErrorResponseDecoding(t *testing.T) {
 			"POST /items: 422 Unprocessable Entity: Business rule: Categories: empty; Name: required; too short", map[string]string{"Name": "required; too short", "Categories": "empty"}},
 		{"problem-details", 400, `{"title":"One or more validation errors occurred.","errors":{"Name":["The Name field is required."]}}`,
 			"POST /items: 400 Bad Request: One or more validation errors occurred.: Name: The Name field is required.", map[string]string{"Name": "The Name field is required."}},
-		{"html", 404, `<html><body><h1>Not Found</h1></body></html>`, "POST /items: 404 Not Found: Not Found", nil},
+		{"html", 404, `<html><body><h1>Not Found</h1></body></html>`, "POST /items: 404 Not Found: Not Found (the API has no such path: check WAWI_URL, e.g. http://HOST:PORT/api/eazybusiness/ or https://api.jtl-cloud.com/erp/)", nil},
 		{"empty", 412, ``, "POST /items: 412 Precondition Failed", nil},
 	}
 	for _, tc := range cases {
@@ -382,7 +383,7 @@ func TestClassification(t *testing.T) {
 		{412, false, true, false, false, true},
 		{422, false, true, false, false, true},
 		{429, true, false, false, false, false},
-		{500, false, false, false, true, true},
+		{500, true, false, false, true, true},
 		{502, true, false, false, true, true},
 		{503, true, false, false, true, true},
 		{504, true, false, false, true, true},
@@ -433,16 +434,17 @@ func TestRetryAfterHonoured(t *testing.T) {
 		}
 		writeJSON(w, 200, map[string]any{"ok": true})
 	}), nil)
-	start := time.Now()
+	clk := newFakeClock(true)
+	c.setClock(clk)
 	var out map[string]any
 	if err := c.Get(context.Background(), "/items", nil, &out); err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d < 150*time.Millisecond {
-		t.Errorf("retried after %s, Retry-After said 150ms", d)
+	if s := clk.Sleeps(); len(s) != 1 || s[0] != 150*time.Millisecond {
+		t.Errorf("waits %v, Retry-After said one of 150ms", s)
 	}
 	st := c.Stats()
-	if st.RateLimited != 1 || st.Retries != 1 || st.Requests != 2 {
+	if st.RateLimited != 1 || st.Retries != 1 || st.Requests != 2 || st.BackoffWaits != 1 || st.BackoffWaited != 150*time.Millisecond {
 		t.Errorf("stats %+v", st)
 	}
 }
@@ -454,14 +456,15 @@ func TestRetryAfterBeyondBudgetFailsFast(t *testing.T) {
 		w.Header().Set("Retry-After", "3600")
 		w.WriteHeader(503)
 	}), func(c *Config) { c.MaxElapsed = time.Second })
-	start := time.Now()
+	clk := newFakeClock(true)
+	c.setClock(clk)
 	err := c.Get(context.Background(), "/items", nil, nil)
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.Status != 503 || ae.RetryAfter != time.Hour {
 		t.Fatalf("err %v", err)
 	}
-	if time.Since(start) > 500*time.Millisecond || n.Load() != 1 {
-		t.Errorf("waited %s, %d requests", time.Since(start), n.Load())
+	if s := clk.Sleeps(); len(s) != 0 || n.Load() != 1 {
+		t.Errorf("waited %v, %d requests", s, n.Load())
 	}
 }
 
@@ -510,13 +513,17 @@ func TestBackoffCaps(t *testing.T) {
 		c.BackoffMax = 20 * time.Millisecond
 		c.MaxElapsed = 100 * time.Millisecond
 	})
-	start := time.Now()
+	clk := newFakeClock(true)
+	c2.setClock(clk)
 	err = c2.Get(context.Background(), "/items", nil, nil)
 	if StatusOf(err) != 502 {
 		t.Fatalf("err %v", err)
 	}
-	if d := time.Since(start); d > 400*time.Millisecond || n.Load() > 10 {
-		t.Errorf("took %s and %d attempts with a 100ms budget", d, n.Load())
+	// waits of 10-30ms (20ms ± 50 % jitter) within 100ms: 3 to 10 of them,
+	// one request more than waits
+	waits := clk.Sleeps()
+	if clk.total() > 100*time.Millisecond || len(waits) < 3 || len(waits) > 10 || n.Load() != int64(len(waits)+1) {
+		t.Errorf("waited %v (%s) and made %d attempts with a 100ms budget", waits, clk.total(), n.Load())
 	}
 }
 
@@ -528,11 +535,21 @@ func TestContextCancelStopsRetries(t *testing.T) {
 		c.BackoffInitial = 10 * time.Millisecond
 		c.BackoffMax = 10 * time.Millisecond
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Millisecond)
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	clk := newFakeClock(true)
+	clk.onSleep = func(n int) {
+		if n == 3 {
+			cancel(context.DeadlineExceeded)
+		}
+	}
+	c.setClock(clk)
 	err := c.Get(ctx, "/items", nil, nil)
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "503") {
 		t.Fatalf("err %v", err)
+	}
+	if st := c.Stats(); st.Requests != 3 {
+		t.Errorf("%d requests, the context ended during the third wait", st.Requests)
 	}
 }
 
@@ -554,8 +571,8 @@ func TestRateLimitHeadersLowerLimiter(t *testing.T) {
 	if err := c.Get(context.Background(), "/items", nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	if got := c.Stats().RateLimit; got != 10 {
-		t.Fatalf("rate after headers %v, want 10/s", got)
+	if got := c.Stats().RateLimit; got != 10*headroom {
+		t.Fatalf("rate after headers %v, want 10/s less headroom", got)
 	}
 	if err := c.Get(context.Background(), "/items", nil, nil); err != nil { // 429, then OK
 		t.Fatal(err)
@@ -581,7 +598,7 @@ func TestRateLimitNeverRaisedAboveConfigured(t *testing.T) {
 }
 
 func TestLimiter429FromUnlimitedUsesObservedRate(t *testing.T) {
-	l := newLimiter(0, nil)
+	l := newLimiter(0, nil, nil)
 	base := time.Now()
 	for i := range 11 { // 11 requests over 1 s: 10/s
 		l.recent[i] = base.Add(time.Duration(i) * 100 * time.Millisecond)
@@ -603,7 +620,8 @@ func TestLimiter429FromUnlimitedUsesObservedRate(t *testing.T) {
 func TestSharedLimiterPacesGoroutines(t *testing.T) {
 	c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }),
 		func(c *Config) { c.RateLimit = 100 })
-	start := time.Now()
+	clk := newFakeClock(false) // time stands still: every request reserves its slot at the same instant
+	c.setClock(clk)
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
@@ -613,9 +631,15 @@ func TestSharedLimiterPacesGoroutines(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	// 12 requests at 100/s with burst 1: at least ~110 ms.
-	if d := time.Since(start); d < 100*time.Millisecond {
-		t.Errorf("12 requests at 100/s took %s", d)
+	// 12 requests at 100/s with burst 1: the first goes at once, the others
+	// wait 10ms, 20ms, ... 110ms for their slots.
+	waits := clk.Sleeps()
+	slices.Sort(waits)
+	if len(waits) != 11 || waits[0] != 10*time.Millisecond || waits[10] != 110*time.Millisecond {
+		t.Errorf("limiter waits %v, want 10ms..110ms", waits)
+	}
+	if st := c.Stats(); st.LimiterWaits != 11 || st.Requests != 12 {
+		t.Errorf("stats %+v", st)
 	}
 }
 

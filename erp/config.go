@@ -74,7 +74,9 @@ type Config struct {
 	AppID, AppVersion, APIVersion, RunAs string
 	// RateLimit in requests per second shared by all goroutines; 0 means
 	// unlimited until the server's X-RateLimit-* headers or a 429 say
-	// otherwise. The limit is lowered automatically, never raised above this.
+	// otherwise. The server's headers set the rate below this; after a 429
+	// the rate halves and then climbs back to what the headers allow. It is
+	// never raised above this.
 	RateLimit float64
 	// Concurrency bounds the requests in flight (default 8).
 	Concurrency int
@@ -155,6 +157,11 @@ type ConfigError struct{ Msg string }
 
 func (e *ConfigError) Error() string { return "erp config: " + e.Msg }
 
+// RunFatal is true: nothing can be sent with an invalid Config.
+func (e *ConfigError) RunFatal() bool       { return true }
+func (e *ConfigError) Retryable() bool      { return false }
+func (e *ConfigError) OutcomeUnknown() bool { return false }
+
 // Mode reports how the client authenticates: Cloud when ClientID is set,
 // OnPremise otherwise.
 func (c Config) Mode() Mode {
@@ -204,6 +211,9 @@ func (c Config) Validate() error {
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
 			return &ConfigError{Msg: "WAWI_TOKEN_URL must be an http(s) URL without credentials"}
 		}
+		if err := c.checkCloudTransport(); err != nil {
+			return err
+		}
 	}
 	if err := headerSafe("WAWI_API_KEY", c.APIKey); err != nil {
 		return err
@@ -218,6 +228,24 @@ func (c Config) Validate() error {
 		return &ConfigError{Msg: "rate limit must be >= 0 (0 = unlimited)"}
 	case c.Concurrency < 0, c.Timeout < 0, c.PageSize < 0, c.MaxAttempts < 0, c.MaxElapsed < 0, c.BackoffInitial < 0, c.BackoffMax < 0:
 		return &ConfigError{Msg: "concurrency, timeout, page size, attempts and backoff must not be negative"}
+	}
+	return nil
+}
+
+// checkCloudTransport refuses to send the client secret (to WAWI_TOKEN_URL)
+// or bearer tokens (to WAWI_URL) over plain http, except to loopback (a
+// local proxy or the emulator): anyone on the way could reuse them.
+func (c Config) checkCloudTransport() error {
+	tu := c.TokenURL
+	if tu == "" {
+		tu = DefaultTokenURL
+	}
+	for _, f := range [][3]string{{"WAWI_TOKEN_URL", tu, "the client secret"}, {"WAWI_URL", c.BaseURL, "the access token"}} {
+		u, err := url.Parse(f[1])
+		if err != nil || u.Scheme != "http" || classifyHost(u.Hostname()) == hostLoopback {
+			continue
+		}
+		return &ConfigError{Msg: fmt.Sprintf("%s is plain http (%s): Cloud credentials would travel unencrypted, so %s is not sent; use https (plain http is accepted only to localhost)", f[0], redactURL(f[1]), f[2])}
 	}
 	return nil
 }
@@ -253,14 +281,12 @@ func (c Config) baseURL() (*url.URL, error) {
 	return u, nil
 }
 
-// scrub replaces the Config's secrets in s.
+// scrub replaces the Config's secrets in s, in any case and encoding.
 func (c Config) scrub(s string) string {
-	for _, sec := range []string{c.APIKey, c.ClientSecret} {
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, redacted)
-		}
+	if c.APIKey == "" && c.ClientSecret == "" {
+		return s
 	}
-	return s
+	return scrubWith(secretPattern(c.APIKey, c.ClientSecret), s)
 }
 
 // redactURL drops userinfo and query from a URL for messages.

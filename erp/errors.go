@@ -16,6 +16,35 @@ import (
 	"time"
 )
 
+// Error classes. Every error type of this package (APIError,
+// TransportError, AuthError, UnknownOutcomeError, GaveUpError, ConfigError)
+// implements three methods, so that a caller outside this package can
+// classify an error by behaviour with errors.As against an interface,
+// without importing erp or reading texts:
+//
+//	RunFatal() bool       the error concerns the whole run, not one record:
+//	                      credentials refused (401, 403, 402 licence; a token
+//	                      endpoint refusing the client), the route does not
+//	                      exist (a 404 for the path itself, "check WAWI_URL",
+//	                      not a 404 about a missing record), an invalid
+//	                      Config, and a Wawi unavailable: 5xx, 408, 429 or a
+//	                      transport failure that outlasted the retry budget,
+//	                      or a transport failure no retry can cure (TLS,
+//	                      DNS name unknown). Every next record would fail
+//	                      the same way, so stop with one message.
+//	Retryable() bool      repeating the request could clear it (5xx, 408,
+//	                      429, timeouts, refused or reset connections). The
+//	                      client has already retried within its budget.
+//	OutcomeUnknown() bool a write was sent and its answer lost; the object
+//	                      may or may not exist (errors.Is ErrUnknownOutcome).
+//
+// Ask the outermost erp error in a chain (errors.As finds it first): a
+// GaveUpError or UnknownOutcomeError decides for the error it wraps. Check
+// RunFatal first: a GaveUpError is both RunFatal and Retryable (a retry
+// later may clear it, but not within this run's budget). The
+// functions IsRetryable, IsPermanent, IsAuth and StatusOf remain for this
+// package's own callers.
+
 // ErrUnknownOutcome matches (errors.Is) a write that was sent and whose
 // answer was lost: timeout, 5xx or connection lost after the request went
 // out. The object may or may not exist; never repeat the write blindly.
@@ -42,7 +71,27 @@ type APIError struct {
 	Stacktrace string
 	// RetryAfter is the server's Retry-After, zero when absent.
 	RetryAfter time.Duration
+	// RouteMissing: a 404 for the path itself (the API has no such route,
+	// e.g. a wrong WAWI_URL path), not a 404 about a missing record.
+	RouteMissing bool
 }
+
+// RunFatal: credentials or licence refused, or the route does not exist.
+// (5xx beyond the retry budget arrive wrapped in a GaveUpError.)
+func (e *APIError) RunFatal() bool {
+	switch e.Status {
+	case http.StatusUnauthorized, http.StatusPaymentRequired, http.StatusForbidden:
+		return true
+	}
+	return e.RouteMissing
+}
+
+// Retryable: 408, 429 and every 5xx.
+func (e *APIError) Retryable() bool { return retryableStatus(e.Status) }
+
+// OutcomeUnknown is false: an answer arrived (an UnknownOutcomeError wraps
+// a 5xx to a write).
+func (e *APIError) OutcomeUnknown() bool { return false }
 
 func (e *APIError) Error() string {
 	var b strings.Builder
@@ -71,6 +120,9 @@ func (e *APIError) Error() string {
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
 	}
+	if e.RouteMissing {
+		b.WriteString(" (the API has no such path: check WAWI_URL, e.g. http://HOST:PORT/api/eazybusiness/ or https://api.jtl-cloud.com/erp/)")
+	}
 	return b.String()
 }
 
@@ -88,6 +140,19 @@ func (e *TransportError) Error() string {
 	return fmt.Sprintf("%s %s: %v", e.Method, e.Path, e.Err)
 }
 func (e *TransportError) Unwrap() error { return e.Err }
+
+// RunFatal: a failure no retry cures (TLS, unknown host, refused by policy);
+// a transient one outlasting the budget arrives in a GaveUpError. The end of
+// the caller's context (an interrupt) is not fatal here.
+func (e *TransportError) RunFatal() bool {
+	return !transient(e.Err) && !errors.Is(e.Err, context.Canceled)
+}
+
+// Retryable: a timeout, a refused or reset connection.
+func (e *TransportError) Retryable() bool { return transient(e.Err) }
+
+// OutcomeUnknown is false: a write in doubt arrives as UnknownOutcomeError.
+func (e *TransportError) OutcomeUnknown() bool { return false }
 
 // AuthError is a failure to obtain a Cloud access token.
 type AuthError struct {
@@ -121,6 +186,31 @@ func (e *AuthError) Error() string {
 	return b.String()
 }
 func (e *AuthError) Unwrap() error { return e.Err }
+
+// RunFatal: the token endpoint refused the client (an unreachable one
+// outlasting the budget arrives in a GaveUpError).
+func (e *AuthError) RunFatal() bool { return !e.Temporary }
+
+// Retryable: the token endpoint was unreachable or answered 5xx/429.
+func (e *AuthError) Retryable() bool { return e.Temporary }
+
+// OutcomeUnknown is false: no API request was sent.
+func (e *AuthError) OutcomeUnknown() bool { return false }
+
+// GaveUpError is a retryable failure (5xx, 408, 429, transport, token
+// endpoint unreachable) that outlasted the retry budget (MaxAttempts or
+// MaxElapsed): the Wawi is unavailable, so it is RunFatal. Its text is that
+// of the last failure; it unwraps to it.
+type GaveUpError struct {
+	Attempts int
+	Err      error
+}
+
+func (e *GaveUpError) Error() string        { return e.Err.Error() }
+func (e *GaveUpError) Unwrap() error        { return e.Err }
+func (e *GaveUpError) RunFatal() bool       { return true }
+func (e *GaveUpError) Retryable() bool      { return true }
+func (e *GaveUpError) OutcomeUnknown() bool { return false }
 
 // UnknownOutcomeError is a write (POST) that was sent and whose answer was
 // lost. It matches ErrUnknownOutcome with errors.Is and unwraps to the
@@ -157,8 +247,21 @@ func (e *UnknownOutcomeError) Unwrap() []error {
 }
 func (e *UnknownOutcomeError) Is(target error) bool { return target == ErrUnknownOutcome }
 
+// OutcomeUnknown is true: the write may or may not have landed.
+func (e *UnknownOutcomeError) OutcomeUnknown() bool { return true }
+
+// Retryable is false: repeating the write blindly could do it twice.
+func (e *UnknownOutcomeError) Retryable() bool { return false }
+
+// RunFatal: checking whether the write landed failed for a run-wide reason
+// (the Wawi unavailable beyond the budget, credentials refused).
+func (e *UnknownOutcomeError) RunFatal() bool {
+	var rf interface{ RunFatal() bool }
+	return e.CheckErr != nil && errors.As(e.CheckErr, &rf) && rf.RunFatal()
+}
+
 // IsRetryable reports whether repeating the same request may succeed: 408,
-// 429, 502, 503, 504, timeouts, refused or reset connections, an
+// 429, every 5xx, timeouts, refused or reset connections, an
 // unreachable token endpoint. An unknown outcome is not retryable.
 func IsRetryable(err error) bool {
 	if err == nil || errors.Is(err, ErrUnknownOutcome) || errors.Is(err, ErrLandedElsewhere) {
@@ -221,12 +324,12 @@ func StatusOf(err error) int {
 	return 0
 }
 
+// retryableStatus: 408, 429 and every 5xx. A 500 is retried too: proxies
+// and the Wawi answer it for passing faults (a deadlock victim, a lost
+// answer). Only requests safe to repeat are repeated; a POST in doubt is
+// settled by its landed check first (see Post).
 func retryableStatus(s int) bool {
-	switch s {
-	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true
-	}
-	return false
+	return s == http.StatusRequestTimeout || s == http.StatusTooManyRequests || (s >= 500 && s <= 599)
 }
 
 // transient reports whether a transport failure is likely to pass.
@@ -270,11 +373,16 @@ type errorResponse struct {
 
 // newAPIError decodes body into an APIError; scrub removes secrets from
 // every text taken from the server.
-func newAPIError(method, path string, status int, h http.Header, body []byte, scrub func(string) string) *APIError {
+// Every text is also stripped of control characters (escapeControl) before
+// it can reach a terminal or a log line.
+func newAPIError(method, path string, status int, h http.Header, body []byte, scrubSecrets func(string) string) *APIError {
+	scrub := func(s string) string { return escapeControl(scrubSecrets(s)) }
 	e := &APIError{Status: status, Method: method, Path: path, RetryAfter: parseRetryAfter(h.Get("Retry-After"), time.Now())}
 	var er errorResponse
 	trimmed := bytes.TrimSpace(body)
+	envelope := false
 	if len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &er) == nil {
+		envelope = er.ErrorCode != "" || er.ErrorMessage != "" || er.Detail != "" || (len(er.ValidationErrors) > 0 && string(er.ValidationErrors) != "null")
 		e.ErrorCode = scrub(er.ErrorCode)
 		e.ErrorMessage = scrub(er.ErrorMessage)
 		e.Stacktrace = scrub(er.Stacktrace)
@@ -291,10 +399,28 @@ func newAPIError(method, path string, status int, h http.Header, body []byte, sc
 	}
 	if status >= 300 && status < 400 {
 		if loc := h.Get("Location"); loc != "" {
-			e.ErrorMessage = "redirected to " + redactURL(loc) + " (check WAWI_URL)"
+			e.ErrorMessage = "redirected to " + scrub(redactURL(loc)) + " (check WAWI_URL)"
 		}
 	}
+	e.RouteMissing = status == http.StatusNotFound && routeMissing(method, path, envelope)
 	return e
+}
+
+// routeMissing tells a 404 for the path itself from a 404 about a record.
+// The API names a missing record in its error envelope; a 404 without one
+// (empty, HTML, text: what web servers and gateways answer for an unknown
+// path) is for the path. A GET of a path without any id in it (/items,
+// /categories) cannot be about a missing record either: a list is empty,
+// not missing. A write to such a path may name a missing referenced record
+// (POST /stocks for an unknown item), so its envelope is believed.
+func routeMissing(method, path string, envelope bool) bool {
+	if !envelope {
+		return true
+	}
+	if method != http.MethodGet {
+		return false
+	}
+	return !strings.ContainsAny(path, "0123456789")
 }
 
 // decodeValidation accepts {field: "msg"}, {field: ["msg", ...]} and any

@@ -48,6 +48,11 @@ import (
 type Lookups struct {
 	c   *Client
 	dry atomic.Bool
+	// fatal is the first RunFatal error a lookup met (credentials refused,
+	// the route missing, the Wawi unavailable beyond the retry budget):
+	// every later Resolve answers it at once, so that a run stops with one
+	// message instead of every record waiting out the budget again.
+	fatal atomic.Pointer[error]
 	// placeholders are the ids a dry run hands out for categories it would
 	// create, by lower-cased key.
 	phMu         sync.Mutex
@@ -115,6 +120,18 @@ func unknownTable(table string) error {
 // (and create was not asked or not possible). err: a transport or server
 // failure, an unknown table, or create on a table other than categories.
 func (l *Lookups) Resolve(ctx context.Context, table, key string, create bool) (any, bool, error) {
+	if p := l.fatal.Load(); p != nil {
+		return nil, false, *p
+	}
+	v, found, err := l.resolve(ctx, table, key, create)
+	var rf interface{ RunFatal() bool }
+	if err != nil && errors.As(err, &rf) && rf.RunFatal() {
+		l.fatal.CompareAndSwap(nil, &err)
+	}
+	return v, found, err
+}
+
+func (l *Lookups) resolve(ctx context.Context, table, key string, create bool) (any, bool, error) {
 	name, field, hasField := strings.Cut(table, ".")
 	def, ok := Resource(name)
 	if !ok {
@@ -505,8 +522,9 @@ func (l *Lookups) field(ctx context.Context, def *ResourceDef, field, id string)
 		}
 		var rec map[string]any
 		if err := l.c.Get(ctx, def.ItemURL(normID(id)), nil, &rec); err != nil {
-			if StatusOf(err) == http.StatusNotFound {
-				return nil, false, nil
+			var ae *APIError
+			if errors.As(err, &ae) && ae.Status == http.StatusNotFound && !ae.RouteMissing {
+				return nil, false, nil // no record with that id
 			}
 			return nil, false, fmt.Errorf("ERP lookup %s.%s: %w", def.Name, field, err)
 		}

@@ -269,6 +269,9 @@ func apiFieldErr(targets []mappings.Target, canon []string, err error, rename fu
 // (network, 5xx after retries) stops the run, since the next records would
 // fail the same way.
 func lookupErr(it *pipeline.Item, key string, err error) (*pipeline.Plan, error) {
+	if runFatal(err) {
+		return nil, pipeline.Fatal(err)
+	}
 	if erp.IsPermanent(err) {
 		return fail(it, key, err), nil
 	}
@@ -281,14 +284,22 @@ func lookupErr(it *pipeline.Item, key string, err error) (*pipeline.Plan, error)
 // wrapWriteErr marks write errors that must stop the run: credentials
 // refused, the Wawi unavailable. The rest fail the record.
 func wrapWriteErr(err error) error {
-	if erp.IsAuth(err) || unavailable(err) {
+	if erp.IsAuth(err) || unavailable(err) || runFatal(err) {
 		return pipeline.Fatal(err)
 	}
 	return err
 }
 
+// runFatal reports an error that concerns the whole run by erp's method
+// set: credentials refused, the API route missing (a wrong WAWI_URL), the
+// Wawi unavailable beyond the retry budget.
+func runFatal(err error) bool {
+	var rf interface{ RunFatal() bool }
+	return errors.As(err, &rf) && rf.RunFatal()
+}
+
 // unavailable reports an error the client gave up retrying: the Wawi
-// answered 502-504 or 429 (or could not be reached) for longer than the
+// answered 5xx or 429 (or could not be reached) for longer than the
 // retry budget, also while checking whether a write landed. Every next
 // record would wait as long and fail the same way, so the run stops.
 func unavailable(err error) bool {
