@@ -1,0 +1,63 @@
+package i18n
+
+// german is the catalog of German messages, keyed by message id; every id
+// of the English catalog has its German text here (see TestCatalogs).
+var german = map[Msg]string{
+	"phase.planning": "Planung",
+	"phase.writing":  "Schreiben",
+	"phase.reading":  "Lesen",
+	"count.created":  "neu %d",
+	"count.updated":  "geändert %d",
+	"count.same":     "unverändert %d",
+	"count.skipped":  "übersprungen %d",
+	"count.failed":   "fehlgeschlagen %d",
+	"unit.records":   "Sätze",
+
+	"interrupt":      "Abbruch: Die laufenden Datensätze werden noch fertig verarbeitet und die Berichte geschrieben (erneut Strg+C bricht sofort ab); später mit --resume fortsetzen",
+	"exit.failed":    "%d von %d Datensätzen fehlgeschlagen",
+	"exit.jobs":      "%d von %d Auftragsdateien sind fehlerhaft",
+	"run.needs.job":  "Geben Sie die Auftragsdatei an, z. B. etl run jobs/supplier-prices.yaml",
+	"validate.ok":    "%s: in Ordnung",
+	"log.format":     "--log-format %q: erlaubt sind text oder json",
+	"erp.connection": "Verbindung zur Wawi: %w",
+
+	"sum.line":            "%s: %d gelesen: %d %s, %d geändert, %d unverändert, %d übersprungen, %d fehlgeschlagen in %.1f s%s",
+	"sum.created":         "angelegt",
+	"sum.written":         "geschrieben",
+	"sum.tobe.created":    "anzulegen",
+	"sum.tobe.written":    "zu schreiben",
+	"sum.dryrun":          " (Probelauf: nichts wurde geschrieben)",
+	"sum.requests":        "  API-Anfragen: %d",
+	"sum.output":          "  Ausgabe: %s",
+	"sum.already":         "  Diese Datei wurde von diesem Auftrag bereits importiert (%s); nichts zu tun. Mit --force erneut importieren.",
+	"sum.already.failed":  "  %d ihrer Datensätze sind damals fehlgeschlagen: Korrigieren Sie sie in der errors.xlsx jenes Laufs und importieren Sie diese Arbeitsmappe.",
+	"sum.resumed":         "  fortgesetzt: %d Datensätze hatte der unterbrochene Lauf bereits übernommen; sie wurden nicht erneut geschrieben",
+	"sum.stopped.guard":   "  ANGEHALTEN, nichts wurde geschrieben: %s",
+	"sum.more":            "      … %d weitere im Änderungsbericht",
+	"sum.row.key":         "      Zeile %d %s: %s",
+	"sum.row":             "      Zeile %d: %s",
+	"sum.diff":            "  Änderungen: %s und %s",
+	"sum.errors":          "  Fehler: %s (Zeilen korrigieren und den Auftrag erneut mit --source %s ausführen)",
+	"sum.interrupted":     "  unterbrochen: Datensätze nach dem zuletzt gezählten wurden nicht gelesen; mit --resume fortsetzen",
+	"sum.fatal":           "  abgebrochen: %s",
+	"guardrail":           "Schutzregel %s (Grenze %s) ausgelöst: %s",
+	"guard.max_failed":    "%d von %d Datensätzen würden fehlschlagen",
+	"guard.max_changes":   "%d von %d Datensätzen würden geändert",
+	"guard.max_price":     "%d Datensätze würden einen Preis um mehr als %s ändern",
+	"guard.max_zeroed":    "%d von %d Lagerbeständen würden auf null fallen",
+	"guard.limit.invalid": "options.guardrails.%s: %q ist weder eine Anzahl noch ein Prozentsatz wie 5%% noch off",
+
+	"ping.company":     "%d Firma",
+	"ping.companies":   "%d Firmen",
+	"ping.info":        "GET /info: OK  Wawi %v, Typ %v, Serverzeit %v",
+	"ping.info.tenant": "GET /info: OK  Wawi %v, Mandant %v, Typ %v, Serverzeit %v",
+	"ping.read.ok":     "GET %s: OK  Zugangsdaten akzeptiert (%s)",
+	"ping.failed":      "GET %s: FEHLGESCHLAGEN",
+	"ping.scope":       "GET %s: Zugangsdaten akzeptiert, aber der App fehlt die Berechtigung zum Lesen (all.read oder company.querycompanies): %v",
+	"ping.ok.scope":    "OK (eine Berechtigung fehlt)",
+
+	"reg.written": "Der API-Schlüssel steht in %s (Rechte 0600) und wird hier nicht angezeigt. So verwenden Sie ihn:",
+	"reg.key":     "API-Schlüssel (die Wawi zeigt ihn nur dieses eine Mal; jetzt sichern):",
+
+	"didyoumean": "meinten Sie %q?",
+}
