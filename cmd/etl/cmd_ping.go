@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wawi-etl/etl/erp"
+	"github.com/wawi-etl/etl/internal/i18n"
 	"github.com/wawi-etl/etl/pipeline"
 )
 
@@ -51,7 +52,7 @@ WAWI_TOKEN_URL, WAWI_APP_ID, WAWI_APP_VERSION, WAWI_API_VERSION, WAWI_RUN_AS.`,
 			if cfg.Timeout == 0 || cfg.Timeout > 15*time.Second {
 				cfg.Timeout = 15 * time.Second
 			}
-			return ping(cmd.Context(), cmd, cfg, varNames(spec))
+			return ping(cmd.Context(), cmd, cfg, varNames(spec), langOf(cmd))
 		},
 	}
 	cmd.Flags().StringVar(&jobPath, "job", "", "job file whose erp: block overrides the WAWI_* environment")
@@ -78,7 +79,7 @@ func varNames(spec *pipeline.ERPSpec) names {
 	return n
 }
 
-func ping(ctx context.Context, cmd *cobra.Command, cfg erp.Config, n names) error {
+func ping(ctx context.Context, cmd *cobra.Command, cfg erp.Config, n names, lang i18n.Lang) error {
 	out := cmd.OutOrStdout()
 	c, err := erp.New(cfg)
 	if err != nil {
@@ -97,10 +98,15 @@ func ping(ctx context.Context, cmd *cobra.Command, cfg erp.Config, n names) erro
 
 	info, err := c.Info(ctx)
 	if err != nil {
-		fmt.Fprintln(out, "GET /info: FAILED")
+		fmt.Fprintln(out, lang.T("ping.failed", "/info"))
 		return withCode(exitCannotStart, explainPing(c, n, err))
 	}
-	fmt.Fprintf(out, "GET /info: OK  Wawi %v, tenant %v, type %v, server time %v\n", info["Version"], info["Tenant"], info["Type"], info["Timestamp"])
+	// an OnPremise Wawi has no tenant: "tenant <nil>" would only confuse
+	if tenant, ok := info["Tenant"]; ok && tenant != nil && fmt.Sprint(tenant) != "" {
+		fmt.Fprintln(out, lang.T("ping.info.tenant", info["Version"], tenant, info["Type"], info["Timestamp"]))
+	} else {
+		fmt.Fprintln(out, lang.T("ping.info", info["Version"], info["Type"], info["Timestamp"]))
+	}
 
 	// /info may answer without valid credentials; an authenticated read
 	// proves them.
@@ -108,14 +114,14 @@ func ping(ctx context.Context, cmd *cobra.Command, cfg erp.Config, n names) erro
 	var list []map[string]any
 	if err := c.Get(ctx, companies.ListPath, nil, &list); err != nil {
 		if erp.StatusOf(err) == 403 {
-			fmt.Fprintf(out, "GET %s: credentials accepted, but the app lacks the scope to read (all.read or company.querycompanies): %v\n", companies.ListPath, err)
-			fmt.Fprintln(out, "OK (with a missing scope)")
+			fmt.Fprintln(out, lang.T("ping.scope", companies.ListPath, err))
+			fmt.Fprintln(out, lang.T("ping.ok.scope"))
 			return nil
 		}
-		fmt.Fprintf(out, "GET %s: FAILED\n", companies.ListPath)
+		fmt.Fprintln(out, lang.T("ping.failed", companies.ListPath))
 		return withCode(exitCannotStart, explainPing(c, n, err))
 	}
-	fmt.Fprintf(out, "GET %s: OK  credentials accepted (%d companies)\n", companies.ListPath, len(list))
+	fmt.Fprintln(out, lang.T("ping.read.ok", companies.ListPath, lang.Plural(int64(len(list)), "ping.company", "ping.companies")))
 	fmt.Fprintln(out, "OK")
 	return nil
 }

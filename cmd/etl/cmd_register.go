@@ -56,7 +56,7 @@ you run register again for the same request.`,
 }
 
 func runRegister(cmd *cobra.Command, f registerFlags) error {
-	out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	out, errOut, lang := cmd.OutOrStdout(), cmd.ErrOrStderr(), langOf(cmd)
 	if err := erp.ValidateChallenge(f.challenge); err != nil {
 		return withCode(exitCannotStart, err)
 	}
@@ -115,13 +115,17 @@ func runRegister(cmd *cobra.Command, f registerFlags) error {
 	}
 
 	fmt.Fprintf(out, "\nAccepted (request %s). Granted scopes: %s\n\n", reg.RequestID, strings.Join(reg.GrantedScopes, ", "))
-	fmt.Fprintf(out, "API key (the Wawi shows it only this once; store it now):\n\n  %s\n\n", reg.APIKey)
 	if f.keyFile != "" {
+		// the key goes to the file only: a terminal's scrollback and a
+		// captured log are no place for it
 		if err := writeKeyFile(f.keyFile, reg.APIKey, f.force); err != nil {
+			// the Wawi hands the key out once: print it rather than lose it
+			fmt.Fprintf(out, "%s\n\n  %s\n\n", lang.T("reg.key"), reg.APIKey)
 			return withCode(exitCannotStart, fmt.Errorf("the key is printed above, but writing %s failed: %w", f.keyFile, err))
 		}
-		fmt.Fprintf(out, "Written to %s (mode 0600). Use it with:\n\n  export WAWI_API_KEY_FILE=%s\n", f.keyFile, shellQuote(f.keyFile))
+		fmt.Fprintf(out, "%s\n\n  export WAWI_API_KEY_FILE=%s\n", lang.T("reg.written", f.keyFile), shellQuote(f.keyFile))
 	} else {
+		fmt.Fprintf(out, "%s\n\n  %s\n\n", lang.T("reg.key"), reg.APIKey)
 		fmt.Fprintf(out, "Use it with:\n\n  export WAWI_API_KEY=<the key above>\n")
 	}
 	fmt.Fprintf(out, "  export WAWI_APP_ID=%s   # the key belongs to this app id\n", shellQuote(reg.AppID))

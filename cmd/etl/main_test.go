@@ -202,6 +202,9 @@ func TestInterruptExits130AndResumes(t *testing.T) {
 	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
 		t.Fatalf("exit %d (%v), want 130\n%s", code, err, stderr.String())
 	}
+	if !strings.Contains(stderr.String(), "stopping:") || !strings.Contains(stderr.String(), "--resume") {
+		t.Errorf("the interrupt message does not say how to continue: %s", stderr.String())
+	}
 	s := readSummary(t, reports)
 	if !s.Interrupted || s.Updated < 2 || s.RecordsRead >= 36 {
 		t.Errorf("summary after Ctrl-C: %+v", s)

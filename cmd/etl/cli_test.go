@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wawi-etl/etl/erp/erptest"
+)
+
+func TestRunWithoutJobPrintsUsage(t *testing.T) {
+	code, _, stderr := etl(t, "run")
+	if code != exitCannotStart {
+		t.Errorf("exit %d, want 2", code)
+	}
+	if !strings.Contains(stderr, "Usage:") || !strings.Contains(stderr, "--dry-run") || !strings.Contains(stderr, "etl run jobs/") {
+		t.Errorf("no usage: %s", stderr)
+	}
+}
+
+func normalizeArgs(t *testing.T, extra ...string) []string {
+	dir := t.TempDir()
+	return append([]string{"run", "--no-progress", "--report-dir", filepath.Join(dir, "r"),
+		"--set", "sink.path=" + filepath.Join(dir, "out.xlsx")}, append(extra, "../../jobs/supplier-normalize.yaml")...)
+}
+
+// The summary and the exit message speak German with --lang de or a
+// German locale, English otherwise.
+func TestSummaryInGermanAndEnglish(t *testing.T) {
+	t.Setenv("LC_ALL", "")
+	t.Setenv("LC_MESSAGES", "")
+	t.Setenv("LANG", "de_DE.UTF-8")
+	code, stdout, stderr := etl(t, normalizeArgs(t)...)
+	if code != exitRecordsFail {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"gelesen:", "geschrieben", "unverändert", "übersprungen", "fehlgeschlagen in", "Ausgabe: ", "Fehler: ", "erneut mit --source"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("German summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(stderr, "Datensätzen fehlgeschlagen") {
+		t.Errorf("German exit message: %s", stderr)
+	}
+
+	code, stdout, stderr = etl(t, normalizeArgs(t, "--lang", "en")...)
+	if code != exitRecordsFail {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, " read: ") || !strings.Contains(stdout, " written, ") || !strings.Contains(stderr, "records failed") {
+		t.Errorf("English with --lang en:\n%s\n%s", stdout, stderr)
+	}
+}
+
+// --log-format json: every line on stdout and stderr is one JSON object,
+// the summary and the last error line included.
+func TestLogFormatJSONEveryLine(t *testing.T) {
+	code, stdout, stderr := etl(t, normalizeArgs(t, "--log-format", "json")...)
+	if code != exitRecordsFail {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var summary map[string]any
+	for name, out := range map[string]string{"stdout": stdout, "stderr": stderr} {
+		lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+		for _, l := range lines {
+			var obj map[string]any
+			if err := json.Unmarshal([]byte(l), &obj); err != nil {
+				t.Errorf("%s: not JSON: %q", name, l)
+				continue
+			}
+			if obj["msg"] == "summary" {
+				summary = obj
+			}
+		}
+	}
+	if summary == nil || summary["records_read"] == nil || summary["failed"] == nil || summary["error_workbook"] == nil {
+		t.Errorf("no summary object: %v\n%s", summary, stdout)
+	}
+}
+
+func TestPingCountsCompanies(t *testing.T) {
+	srv := erptest.NewServer(erptest.Options{})
+	defer srv.Close()
+	t.Setenv("WAWI_URL", srv.URL)
+	t.Setenv("WAWI_API_KEY", "k")
+	code, stdout, stderr := etl(t, "ping", "--lang", "en")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "(1 company)") || strings.Contains(stdout, "tenant") {
+		t.Errorf("ping:\n%s", stdout)
+	}
+	code, stdout, _ = etl(t, "ping", "--lang", "de")
+	if code != exitOK || !strings.Contains(stdout, "(1 Firma)") || !strings.Contains(stdout, "Zugangsdaten akzeptiert") {
+		t.Errorf("ping auf Deutsch:\n%s", stdout)
+	}
+}
+
+// With --key-file the key goes to the file only.
+func TestRegisterKeyFileDoesNotPrintTheKey(t *testing.T) {
+	srv := erptest.NewServer(erptest.Options{RegistrationAutoAccept: time.Millisecond})
+	defer srv.Close()
+	t.Setenv("WAWI_URL", srv.URL)
+	keyFile := filepath.Join(t.TempDir(), "wawi.key")
+	code, stdout, stderr := etl(t, "register", "--challenge", "abc", "--poll", "10ms", "--key-file", keyFile)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
+	}
+	key, err := os.ReadFile(keyFile)
+	if err != nil || len(bytes.TrimSpace(key)) == 0 {
+		t.Fatalf("key file: %v %q", err, key)
+	}
+	if strings.Contains(stdout+stderr, string(bytes.TrimSpace(key))) {
+		t.Errorf("the key is printed although it went to %s:\n%s", keyFile, stdout)
+	}
+	if !strings.Contains(stdout, "WAWI_API_KEY_FILE=") {
+		t.Errorf("no hint how to use the file:\n%s", stdout)
+	}
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wawi-etl/etl/internal/i18n"
+	"github.com/wawi-etl/etl/pipeline"
+)
+
+// langOf is the language a command speaks: --lang, else the locale.
+func langOf(cmd *cobra.Command) i18n.Lang {
+	flag, _ := cmd.Flags().GetString("lang")
+	return i18n.Detect(flag)
+}
+
+// flagInArgs finds --name VALUE or --name=VALUE in args before cobra has
+// parsed them: the interrupt message and the last error line are written
+// outside any command, and must speak the command's language and format.
+func flagInArgs(args []string, name string) string {
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		if v, ok := strings.CutPrefix(a, "--"+name+"="); ok {
+			return v
+		}
+		if a == "--"+name && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return ""
+}
+
+// errorLine writes the error a command ended with: "etl: ..." as text, or
+// one JSON object with --log-format json, so that every line of a JSON run
+// is JSON.
+func errorLine(w io.Writer, jsonFormat bool, msg string) {
+	if jsonFormat {
+		slog.New(slog.NewJSONHandler(w, nil)).Error(msg)
+		return
+	}
+	fmt.Fprintln(w, "etl:", msg)
+}
+
+// printSummary writes the short summary of a run: lines for people in
+// their language, or with --log-format json one JSON object (msg
+// "summary") with the counts under the keys of summary.json, followed by
+// one object per guardrail that stopped the run.
+func printSummary(w io.Writer, jsonFormat bool, l i18n.Lang, s *pipeline.Summary, fileSink bool) {
+	if jsonFormat {
+		log := slog.New(slog.NewJSONHandler(w, nil))
+		args := []any{"job", s.Job, "dry_run", s.DryRun, "records_read", s.RecordsRead,
+			"created", s.Created, "updated", s.Updated, "unchanged", s.Unchanged,
+			"skipped", s.Skipped, "failed", s.Failed, "duration_seconds", s.DurationSeconds,
+			"requests", s.Requests, "interrupted", s.Interrupted}
+		for _, kv := range []struct{ k, v string }{{"output", s.Output}, {"error_workbook", s.ErrorWorkbook},
+			{"diff_html", s.DiffHTML}, {"diff_workbook", s.DiffWorkbook}, {"fatal", s.Fatal}} {
+			if kv.v != "" {
+				args = append(args, kv.k, kv.v)
+			}
+		}
+		if s.AlreadyImported {
+			args = append(args, "already_imported", true, "already_imported_at", s.AlreadyImportedAt)
+		}
+		if s.Resumed > 0 {
+			args = append(args, "resumed", s.Resumed)
+		}
+		log.Info("summary", args...)
+		for _, t := range s.Guardrails {
+			log.Warn("guardrail", "job", s.Job, "rule", t.Rule, "limit", t.Limit, "found", t.Found, "records", len(t.Records))
+		}
+		return
+	}
+	line := func(id i18n.Msg, args ...any) { fmt.Fprintln(w, l.T(id, args...)) }
+	created := l.T("sum.created")
+	if fileSink {
+		created = l.T("sum.written")
+	}
+	mode := ""
+	if s.DryRun {
+		// the counts say what the run would do
+		created = l.T("sum.tobe.created")
+		if fileSink {
+			created = l.T("sum.tobe.written")
+		}
+		mode = l.T("sum.dryrun")
+	}
+	line("sum.line", s.Job, s.RecordsRead, s.Created, created, s.Updated, s.Unchanged, s.Skipped, s.Failed, s.DurationSeconds, mode)
+	if s.Requests > 0 {
+		line("sum.requests", s.Requests)
+	}
+	if s.Output != "" {
+		line("sum.output", s.Output)
+	}
+	if s.AlreadyImported {
+		line("sum.already", s.AlreadyImportedAt.Format(time.DateTime))
+		if s.AlreadyImportedFailed > 0 {
+			line("sum.already.failed", s.AlreadyImportedFailed)
+		}
+	}
+	if s.Resumed > 0 {
+		line("sum.resumed", s.Resumed)
+	}
+	for _, t := range s.Guardrails {
+		line("sum.stopped.guard", pipeline.TripText(l, t.Rule, t.Limit, t.Found))
+		for i, rec := range t.Records {
+			if i == 5 {
+				line("sum.more", len(t.Records)-5)
+				break
+			}
+			if rec.Key != "" {
+				line("sum.row.key", rec.Row, rec.Key, rec.Detail)
+			} else {
+				line("sum.row", rec.Row, rec.Detail)
+			}
+		}
+	}
+	if s.DiffHTML != "" {
+		line("sum.diff", s.DiffHTML, s.DiffWorkbook)
+	}
+	if s.ErrorWorkbook != "" {
+		line("sum.errors", s.ErrorWorkbook, s.ErrorWorkbook)
+	}
+	if s.Interrupted {
+		line("sum.interrupted")
+	}
+	if s.Fatal != "" {
+		line("sum.fatal", strings.ReplaceAll(s.Fatal, "\n", "\n    "))
+	}
+}
