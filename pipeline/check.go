@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/wawi-etl/etl/mappings"
 )
@@ -19,7 +20,7 @@ func Check(ctx context.Context, job *Job, resolver mappings.Resolver) error {
 	env := &Env{JobDir: job.Dir, DryRun: true}
 	src, err := OpenSource(ctx, &job.Source, env)
 	if err != nil {
-		errs = append(errs, job.ErrorAt("$.source.path", "cannot open the source: "+err.Error()))
+		errs = append(errs, SourceErrorAt(job, err))
 		// without a header the mapping can still be checked for everything
 		// but column names
 		if _, cerr := mappings.Compile(&job.Mapping, nil, mappings.Options{BaseDir: job.Dir, Resolver: resolver}); cerr != nil {
@@ -35,6 +36,27 @@ func Check(ctx context.Context, job *Job, resolver mappings.Resolver) error {
 		return nil
 	}
 	return errs
+}
+
+// SourceErrorAt places an error of opening job's source in the job file: a
+// filter the API does not have at its key under source.filters (with the
+// nearest filter it does have), a file that cannot be read at source.path.
+func SourceErrorAt(job *Job, err error) *JobError {
+	msg := strings.TrimPrefix(err.Error(), "source: ")
+	if _, rest, ok := strings.Cut(msg, " has no filter "); ok {
+		bad, declared, _ := strings.Cut(rest, "; the API declares: ")
+		name, _, _ := strings.Cut(bad, ", ")
+		path := "$.source.filters"
+		if _, ok := job.Source.Filters[name]; ok {
+			path += "." + name
+		}
+		msg = strings.TrimPrefix(msg, "source.filters: ")
+		return job.ErrorAt(path, "source.filters: "+msg+didYouMean(name, strings.Split(declared, ", ")))
+	}
+	if job.Source.Path != "" {
+		return job.ErrorAt("$.source.path", "cannot open the source: "+msg)
+	}
+	return job.ErrorAt("$.source", "cannot open the source: "+msg)
 }
 
 func appendJobErrors(errs JobErrors, err error) JobErrors {

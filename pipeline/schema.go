@@ -12,6 +12,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/invopop/jsonschema"
 	validator "github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 )
@@ -136,6 +137,15 @@ func validateSchema(file string, src []byte) JobErrors {
 		}
 		seen[path] = true
 		je := &JobError{File: file, Path: path, Msg: leaf.ErrorKind.LocalizedString(p)}
+		if e, ok := leaf.ErrorKind.(*kind.Enum); ok {
+			if got, ok := e.Got.(string); ok {
+				want := make([]string, 0, len(e.Want))
+				for _, w := range e.Want {
+					want = append(want, fmt.Sprint(w))
+				}
+				je.Msg += didYouMean(got, want)
+			}
+		}
 		je.Line, je.Col, je.Snippet = positionOf(src, path)
 		if len(leaf.InstanceLocation) > 0 {
 			je.Msg = strings.Join(leaf.InstanceLocation, ".") + ": " + je.Msg

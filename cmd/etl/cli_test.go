@@ -121,3 +121,26 @@ func TestRegisterKeyFileDoesNotPrintTheKey(t *testing.T) {
 		t.Errorf("no hint how to use the file:\n%s", stdout)
 	}
 }
+
+// A missing source file is named with the job file and the line of its
+// path; a misspelt Wawi filter with its line, under source.filters.
+func TestRunSourceErrorsPointAtTheLine(t *testing.T) {
+	dir := t.TempDir()
+	job := filepath.Join(dir, "job.yaml")
+	os.WriteFile(job, []byte("name: x\nsource:\n  path: nope.csv\nmapping: {fields: [{target: SKU, column: A}]}\nsink: {type: csv, path: out.csv}\n"), 0o644)
+	code, _, stderr := etl(t, "run", "--no-progress", "--report-dir", dir, job)
+	if code != exitCannotStart || !strings.Contains(stderr, "job.yaml:3:9: cannot open the source") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+
+	srv := erptest.NewServer(erptest.Options{})
+	defer srv.Close()
+	t.Setenv("WAWI_URL", srv.URL)
+	t.Setenv("WAWI_API_KEY", "k")
+	os.WriteFile(job, []byte("name: x\nsource:\n  type: erp\n  resource: salesOrders\n  filters:\n    createdSnce: 2025-05-01\nsink: {type: csv, path: out.csv}\n"), 0o644)
+	code, _, stderr = etl(t, "run", "--no-progress", "--report-dir", dir, "--state-dir", dir, job)
+	if code != exitCannotStart || !strings.Contains(stderr, "job.yaml:6:") || !strings.Contains(stderr, "source.filters:") ||
+		strings.Contains(stderr, "source.path") || !strings.Contains(stderr, `did you mean "createdSince"?`) {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+}

@@ -170,6 +170,10 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, pat
 	}
 	switch {
 	case errors.As(err, &se):
+		if inner := errors.Unwrap(se.Err); inner != nil && strings.HasPrefix(se.Err.Error(), "source: ") {
+			// name the job file and the line of what is wrong, as validate does
+			return exitCannotStart, pipeline.SourceErrorAt(job, inner)
+		}
 		return exitCannotStart, err
 	case errors.Is(err, pipeline.ErrInterrupted):
 		return exitInterrupted, err
