@@ -313,7 +313,7 @@ mapping:
 		{key{0, "column"}, `column "Artikelnummer" is not in the file (columns: SKU, Name, Preis, artikelnummer ); did you mean "artikelnummer "?`},
 		{key{1, "value"}, "column and value are both set; use one"},
 		{key{2, "target"}, "target is required"},
-		{key{2, "expr"}, "unknown name Nope (1:1); the columns it can use: SKU, Name, Preis, artikelnummer"},
+		{key{2, "expr"}, "unknown name Nope (1:1); the columns it can use: SKU, Name, Preis, artikelnummer "},
 		{key{3, "type"}, `unknown type "money" (string, int, decimal, bool, date, datetime, list)`},
 		{key{3, "decimal"}, `decimal must be comma, point or auto, not "dot"`},
 		{key{4, "transforms"}, "step 1 (trimm): unknown transform (known: trim, upper, lower, replace, regex, default, round, multiply, prefix, suffix, split); did you mean \"trim\"?"},
