@@ -68,6 +68,7 @@ func buildSchema() {
 	}
 	loosenScalars(doc)
 	setTypeEnums(doc)
+	describeRefs(doc)
 	schemaJSON, schemaErr = json.MarshalIndent(doc, "", "  ")
 	if schemaErr != nil {
 		return
@@ -213,4 +214,30 @@ func setTypeEnums(doc any) {
 		}
 		t["enum"] = enum
 	}
+}
+
+// describeRefs gives a property that is only a reference to a definition
+// (totals: {$ref: Totals}) the definition's description, so that an editor
+// shows help on hovering over every key.
+func describeRefs(doc any) {
+	defs, _ := doc.(map[string]any)["$defs"].(map[string]any)
+	var walk func(n any)
+	walk = func(n any) {
+		switch v := n.(type) {
+		case map[string]any:
+			if ref, ok := v["$ref"].(string); ok && v["description"] == nil {
+				if d, ok := defs[strings.TrimPrefix(ref, "#/$defs/")].(map[string]any); ok && d["description"] != nil {
+					v["description"] = d["description"]
+				}
+			}
+			for _, c := range v {
+				walk(c)
+			}
+		case []any:
+			for _, c := range v {
+				walk(c)
+			}
+		}
+	}
+	walk(doc)
 }

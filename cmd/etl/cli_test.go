@@ -144,3 +144,50 @@ func TestRunSourceErrorsPointAtTheLine(t *testing.T) {
 		t.Errorf("exit %d: %s", code, stderr)
 	}
 }
+
+// The schema the example jobs point at is the one etl prints: `make
+// schema` after changing a job type.
+func TestShippedSchemaIsCurrent(t *testing.T) {
+	shipped, err := os.ReadFile("../../etl-job.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := etl(t, "schema")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if string(shipped) != stdout {
+		t.Error("etl-job.schema.json is stale: run make schema")
+	}
+	// every key has help for an editor to show
+	var doc any
+	if err := json.Unmarshal(shipped, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(n any, at string)
+	props := 0
+	walk = func(n any, at string) {
+		switch v := n.(type) {
+		case map[string]any:
+			if ps, ok := v["properties"].(map[string]any); ok {
+				for k, p := range ps {
+					props++
+					if pm, _ := p.(map[string]any); pm["description"] == nil {
+						t.Errorf("%s.%s has no description", at, k)
+					}
+				}
+			}
+			for k, c := range v {
+				walk(c, at+"/"+k)
+			}
+		case []any:
+			for _, c := range v {
+				walk(c, at)
+			}
+		}
+	}
+	walk(doc, "")
+	if props < 100 {
+		t.Errorf("%d properties: the walk missed some", props)
+	}
+}
