@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -185,7 +186,7 @@ func (p *barProgress) line(width int) string {
 	}
 	if elapsed >= minRateAfter && c.RecordsRead > 0 {
 		rate := float64(c.RecordsRead) / elapsed.Seconds()
-		right = append(right, fmt.Sprintf("%s %s/s", formatRate(rate), l.T("unit.records")))
+		right = append(right, fmt.Sprintf("%s %s/s", formatRate(l, rate), l.T("unit.records")))
 		if p.total > 0 && c.RecordsRead < p.total {
 			left := time.Duration(float64(p.total-c.RecordsRead) / rate * float64(time.Second))
 			right = append(right, "ETA "+clock(left))
@@ -199,9 +200,20 @@ func (p *barProgress) line(width int) string {
 	if p.phase != "" {
 		desc = phaseName(l, p.phase) + ": "
 	}
-	desc += strings.Join([]string{
-		l.T("count.created", c.Created), l.T("count.updated", c.Updated), l.T("count.same", c.Unchanged),
-		l.T("count.skipped", c.Skipped), l.T("count.failed", c.Failed)}, " · ")
+	// only the outcomes that occurred: an export shows "new 1792", not
+	// four zeros that push the numbers off an 80-column line
+	var counts []string
+	for _, n := range []struct {
+		id i18n.Msg
+		n  int64
+	}{{"count.created", c.Created}, {"count.updated", c.Updated}, {"count.same", c.Unchanged},
+		{"count.skipped", c.Skipped}, {"count.failed", c.Failed}} {
+		if n.n > 0 {
+			counts = append(counts, l.T(n.id, n.n))
+		}
+	}
+	desc += strings.Join(counts, " · ")
+	desc = strings.TrimSuffix(desc, ": ")
 
 	rw := utf8.RuneCountInString(rightText)
 	if rw >= room {
@@ -225,11 +237,8 @@ func (p *barProgress) line(width int) string {
 		bar = barCells(bw, c.RecordsRead, p.total)
 		avail -= bw + 1
 	}
-	out := truncate(desc, avail)
-	if bar != "" {
-		out += " " + bar
-	}
-	return out + " " + rightText
+	parts := []string{truncate(desc, avail), bar, rightText}
+	return strings.Join(slices.DeleteFunc(parts, func(s string) bool { return s == "" }), " ")
 }
 
 // phaseName is a phase's name in l; a phase the catalog does not know
@@ -265,11 +274,11 @@ func truncate(s string, n int) string {
 	return strings.TrimRight(string(r[:n-1]), " ·:") + "…"
 }
 
-func formatRate(r float64) string {
+func formatRate(l i18n.Lang, r float64) string {
 	if r >= 100 {
-		return fmt.Sprintf("%.0f", r)
+		return l.Decimal(r, 0)
 	}
-	return fmt.Sprintf("%.1f", r)
+	return l.Decimal(r, 1)
 }
 
 // clock shows a duration as m:ss or h:mm:ss.

@@ -114,9 +114,13 @@ func TestBarFirstSecond(t *testing.T) {
 		t.Errorf("nothing shown before the first record: %q", buf.String())
 	}
 	buf.Reset()
+	clk.step = 120 * time.Millisecond // past the redraw throttle, short of a second
 	p.Update(&Summary{RecordsRead: 1, Created: 1})
 	if strings.Contains(buf.String(), "rec/s") {
 		t.Errorf("a rate after a few milliseconds: %q", buf.String())
+	}
+	if !strings.Contains(buf.String(), "new 1") || strings.Contains(buf.String(), "upd 0") {
+		t.Errorf("the line should show the outcomes that occurred, only: %q", buf.String())
 	}
 	clk.step = 2 * time.Second
 	p.Update(&Summary{RecordsRead: 5, Created: 5})

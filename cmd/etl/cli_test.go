@@ -191,3 +191,13 @@ func TestShippedSchemaIsCurrent(t *testing.T) {
 		t.Errorf("%d properties: the walk missed some", props)
 	}
 }
+
+func TestPingExplainsInGerman(t *testing.T) {
+	t.Setenv("WAWI_URL", "http://127.0.0.1:1/api/eazybusiness/")
+	t.Setenv("WAWI_API_KEY", "k")
+	code, stdout, stderr := etl(t, "ping", "--lang", "de")
+	if code != exitCannotStart || !strings.Contains(stderr, "nicht erreichbar") || !strings.Contains(stderr, "Prüfen Sie WAWI_URL") ||
+		!strings.Contains(stdout, "FEHLGESCHLAGEN") {
+		t.Errorf("exit %d:\n%s\n%s", code, stdout, stderr)
+	}
+}

@@ -91,7 +91,11 @@ func printSummary(w io.Writer, jsonFormat bool, l i18n.Lang, s *pipeline.Summary
 		}
 		mode = l.T("sum.dryrun")
 	}
-	line("sum.line", s.Job, s.RecordsRead, s.Created, created, s.Updated, s.Unchanged, s.Skipped, s.Failed, s.DurationSeconds, mode)
+	id := i18n.Msg("sum.line")
+	if s.DryRun {
+		id = "sum.line.dry"
+	}
+	line(id, s.Job, s.RecordsRead, s.Created, created, s.Updated, s.Unchanged, s.Skipped, s.Failed, l.Decimal(s.DurationSeconds, 1), mode)
 	if s.Requests > 0 {
 		line("sum.requests", s.Requests)
 	}

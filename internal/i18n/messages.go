@@ -1,6 +1,10 @@
 package i18n
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
 
 // Msg names a message people read on the command line. The texts live in
 // one catalog per language (messages_en.go, messages_de.go), so a
@@ -40,4 +44,14 @@ func (l Lang) Plural(n int64, one, many Msg) string {
 // Errorf is T for errors; %w in the message wraps as with fmt.Errorf.
 func (l Lang) Errorf(id Msg, args ...any) error {
 	return fmt.Errorf(l.T(id), args...)
+}
+
+// Decimal formats x with prec decimals as people of l write it: 15.1 in
+// English, 15,1 in German.
+func (l Lang) Decimal(x float64, prec int) string {
+	s := strconv.FormatFloat(x, 'f', prec, 64)
+	if l == German {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
 }

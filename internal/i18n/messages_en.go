@@ -23,7 +23,8 @@ var english = map[Msg]string{
 	"erp.connection": "ERP connection: %w",
 
 	// the summary printed at the end of a run
-	"sum.line":            "%s: %d read: %d %s, %d updated, %d unchanged, %d skipped, %d failed in %.1fs%s",
+	"sum.line":            "%s: %d read: %d %s, %d updated, %d unchanged, %d skipped, %d failed in %ss%s",
+	"sum.line.dry":        "%s: %d read: %d %s, %d updated, %d unchanged, %d skipped, %d failed in %ss%s",
 	"sum.created":         "created",
 	"sum.written":         "written",
 	"sum.tobe.created":    "to be created",
@@ -58,6 +59,21 @@ var english = map[Msg]string{
 	"ping.failed":      "GET %s: FAILED",
 	"ping.scope":       "GET %s: credentials accepted, but the app lacks the scope to read (all.read or company.querycompanies): %v",
 	"ping.ok.scope":    "OK (with a missing scope)",
+
+	"ping.refused":        "cannot reach %s: is the Wawi REST server running? check %s (%w)",
+	"ping.dns":            "cannot resolve the host of %s: check %s (%w)",
+	"ping.token":          "cannot get a token from %s: check WAWI_TOKEN_URL and the network (%w)",
+	"ping.token.rejected": "credentials rejected by the token endpoint: check %s (%w)",
+	"ping.401.cloud":      "credentials rejected: check %s and WAWI_TENANT_ID (%w)",
+	"ping.401":            "credentials rejected: check %s (get a key with `etl register`) (%w)",
+	"ping.412":            "missing header: the server wants a header etl did not send or did not like (x-appid, x-appversion, api-version, tenant-id; see WAWI_APP_ID, WAWI_APP_VERSION, WAWI_API_VERSION, WAWI_TENANT_ID) (%w)",
+	"ping.404":            "no Wawi API at this URL: check the path in %s, e.g. http://127.0.0.1:64110/api/eazybusiness/ or https://api.jtl-cloud.com/erp/ (%w)",
+	"ping.402":            "no licence for the Wawi REST API, or the app is not authorised by JTL (%w)",
+	"ping.403":            "access denied: the app lacks a scope; register it again with the scopes it needs (%w)",
+	"ping.3xx":            "the server redirects: check %s (http vs https, trailing path) (%w)",
+	"ping.status":         "the Wawi answered %d: %w",
+	"ping.timeout":        "no answer from %s: check %s, the firewall and whether the Wawi REST server is running (%w)",
+	"ping.unreachable":    "cannot reach %s: check %s (%w)",
 
 	// register
 	"reg.written": "The API key is written to %s (mode 0600) and not shown here. Use it with:",
