@@ -76,8 +76,25 @@ var english = map[Msg]string{
 	"ping.unreachable":    "cannot reach %s: check %s (%w)",
 
 	// register
-	"reg.written": "The API key is written to %s (mode 0600) and not shown here. Use it with:",
-	"reg.key":     "API key (the Wawi shows it only this once; store it now):",
+	"reg.exists":      "%s exists; use --force to overwrite it, or choose another --key-file",
+	"reg.nofolder":    "cannot write --key-file %s: its folder does not exist",
+	"reg.start":       "Registering %q (AppId %s, version %s) with the Wawi at %s",
+	"reg.step1":       "  1. Open JTL-Wawi (new interface) → Admin → App-Registrierung and start the registration there, if you have not yet.",
+	"reg.step2":       "  2. Accept the request of %q there. It asks for the scopes: %s",
+	"reg.step3":       "  3. Leave this window open: etl waits up to %s and then fetches the API key.",
+	"reg.still":       "  still waiting for the decision in JTL-Wawi (%s of %s)…",
+	"reg.waiting":     "Waiting for the request to be accepted in JTL-Wawi…",
+	"reg.rejected":    "the request of %q was rejected in JTL-Wawi; start a new registration there and run etl register again",
+	"reg.accepted":    "Accepted (request %s). Granted scopes: %s",
+	"reg.writefailed": "the key is printed above, but writing %s failed: %w",
+	"reg.use":         "Use it with:",
+	"reg.keyabove":    "<the key above>",
+	"reg.appid":       "the key belongs to this app id",
+	"reg.then":        "Then check the connection with: etl ping",
+	"reg.mandatory":   "%s (mandatory)",
+	"reg.optional":    "%s (optional)",
+	"reg.written":     "The API key is written to %s (mode 0600) and not shown here. Use it with:",
+	"reg.key":         "API key (the Wawi shows it only this once; store it now):",
 
 	// did you mean
 	"didyoumean": "did you mean %q?",
