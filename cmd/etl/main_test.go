@@ -22,6 +22,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("ETL_TEST_MAIN") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
+	// the tests read English unless they ask for German: a German
+	// developer's locale must not change what they see
+	os.Setenv("LC_ALL", "C")
 	os.Exit(m.Run())
 }
 
