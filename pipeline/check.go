@@ -59,6 +59,36 @@ func SourceErrorAt(job *Job, err error) *JobError {
 	return job.ErrorAt("$.source", "cannot open the source: "+msg)
 }
 
+// SinkErrorAt places a sink's refusal of a mapping target at that target's
+// line, with the nearest field the API has: the sink says
+// `target "T": "N" is not a field of X (fields: A, B, ...)`. Other errors
+// come back as they are.
+func SinkErrorAt(job *Job, err error) error {
+	msg := err.Error()
+	_, rest, ok := strings.Cut(msg, `target "`)
+	if !ok {
+		return err
+	}
+	target, rest, _ := strings.Cut(rest, `"`)
+	_, rest, ok = strings.Cut(rest, `: "`)
+	if !ok {
+		return err
+	}
+	name, rest, _ := strings.Cut(rest, `" is not a field`)
+	_, list, ok := strings.Cut(rest, "(fields: ")
+	if !ok {
+		return err
+	}
+	fields := strings.Split(strings.TrimSuffix(strings.TrimSpace(list), ")"), ", ")
+	msg += didYouMean(name, fields)
+	for i, f := range job.Mapping.Fields {
+		if f.Target == target && f.From == "" {
+			return job.ErrorAt(fmt.Sprintf("$.mapping.fields[%d].target", i-job.includedFields), strings.TrimPrefix(msg, "sink: "))
+		}
+	}
+	return errors.New(msg)
+}
+
 func appendJobErrors(errs JobErrors, err error) JobErrors {
 	var je JobErrors
 	if errors.As(err, &je) {

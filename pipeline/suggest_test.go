@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,5 +69,20 @@ func TestDidYouMean(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestSinkErrorAtTarget(t *testing.T) {
+	job, err := pipeline.LoadJob(jobFile(t, "source: {path: in.csv}\nmapping:\n  fields:\n    - {target: SKU, column: Artikelnummer}\n    - {target: ItemPriceData.SalesPrizeNet, column: Preis}\nsink: {type: csv, path: out.csv}\n"), pipeline.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := pipeline.SinkErrorAt(job, errors.New(`sink: the item sink cannot send these targets (UpdateItem): target "ItemPriceData.SalesPrizeNet": "SalesPrizeNet" is not a field of ItemPriceData (fields: PurchasePriceNet, SalesPriceNet)`)).Error()
+	if !strings.Contains(got, "job.yaml:5:") || !strings.Contains(got, `did you mean "SalesPriceNet"?`) {
+		t.Errorf("got %s", got)
+	}
+	other := errors.New("sink: cannot write out.csv")
+	if pipeline.SinkErrorAt(job, other) != other {
+		t.Error("an error without a target changed")
 	}
 }

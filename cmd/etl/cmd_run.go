@@ -174,6 +174,9 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, pat
 			// name the job file and the line of what is wrong, as validate does
 			return exitCannotStart, pipeline.SourceErrorAt(job, inner)
 		}
+		if strings.HasPrefix(se.Err.Error(), "sink: ") {
+			return exitCannotStart, pipeline.SinkErrorAt(job, se.Err)
+		}
 		return exitCannotStart, err
 	case errors.Is(err, pipeline.ErrInterrupted):
 		return exitInterrupted, err
