@@ -201,3 +201,18 @@ func TestPingExplainsInGerman(t *testing.T) {
 		t.Errorf("exit %d:\n%s\n%s", code, stdout, stderr)
 	}
 }
+
+func TestMissingJobFileAndWrongFlag(t *testing.T) {
+	code, _, stderr := etl(t, "run", "--no-progress", "nope.yaml")
+	if code != exitCannotStart || !strings.Contains(stderr, "nope.yaml: there is no such job file") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	code, _, stderr = etl(t, "--lang", "de", "validate", "nope.yaml")
+	if code != exitCannotStart || !strings.Contains(stderr, "Diese Job-Datei gibt es nicht") || !strings.Contains(stderr, "1 von 1 Job-Dateien") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	code, _, stderr = etl(t, "run", "--frobnicate", "x.yaml")
+	if code != exitCannotStart || !strings.Contains(stderr, "(see etl run --help)") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+}

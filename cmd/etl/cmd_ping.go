@@ -35,7 +35,7 @@ WAWI_TOKEN_URL, WAWI_APP_ID, WAWI_APP_VERSION, WAWI_API_VERSION, WAWI_RUN_AS.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var spec *pipeline.ERPSpec
 			if jobPath != "" {
-				job, err := pipeline.LoadJob(jobPath, pipeline.LoadOptions{})
+				job, err := loadJob(langOf(cmd), jobPath, pipeline.LoadOptions{})
 				if err != nil {
 					return withCode(exitCannotStart, err)
 				}

@@ -135,7 +135,7 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, pat
 			sets = append(sets, "source.type="+t)
 		}
 	}
-	job, err := pipeline.LoadJob(path, pipeline.LoadOptions{Sets: sets})
+	job, err := loadJob(o.lang, path, pipeline.LoadOptions{Sets: sets})
 	if err != nil {
 		return exitCannotStart, err
 	}

@@ -52,7 +52,7 @@ names, transforms exist, expressions compile. Nothing is written.`,
 }
 
 func validateOne(cmd *cobra.Command, path string, sets []string) error {
-	job, err := pipeline.LoadJob(path, pipeline.LoadOptions{Sets: sets})
+	job, err := loadJob(langOf(cmd), path, pipeline.LoadOptions{Sets: sets})
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -35,6 +38,15 @@ func flagInArgs(args []string, name string) string {
 		}
 	}
 	return ""
+}
+
+// loadJob is pipeline.LoadJob with a job file that is not there said
+// plainly, with where the examples are.
+func loadJob(l i18n.Lang, path string, o pipeline.LoadOptions) (*pipeline.Job, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, l.Errorf("job.missing", path)
+	}
+	return pipeline.LoadJob(path, o)
 }
 
 // errorLine writes the error a command ended with: "etl: ..." as text, or

@@ -50,6 +50,10 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().String("lang", "", "language of messages and reports: de or en (default: from LC_ALL, LC_MESSAGES or LANG, else en)")
+	// a wrong flag names the help that lists the right ones
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return withCode(exitCannotStart, langOf(cmd).Errorf("flag.wrong", err, cmd.CommandPath()))
+	})
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	for _, mk := range subcommands {

@@ -17,6 +17,8 @@ var german = map[Msg]string{
 	"exit.failed":    "%d von %d Datensätzen fehlgeschlagen",
 	"exit.jobs":      "%d von %d Job-Dateien sind fehlerhaft",
 	"run.needs.job":  "Welcher Job soll laufen? Geben Sie die Job-Datei an, z. B. etl run jobs/supplier-prices.yaml",
+	"job.missing":    "%s: Diese Job-Datei gibt es nicht (die Beispiel-Jobs liegen in jobs/)",
+	"flag.wrong":     "%w (siehe %s --help)",
 	"validate.ok":    "%s: in Ordnung",
 	"log.format":     "--log-format %q: erlaubt sind text oder json",
 	"erp.connection": "Verbindung zur Wawi: %w",

@@ -18,6 +18,8 @@ var english = map[Msg]string{
 	"exit.failed":    "%d of %d records failed",
 	"exit.jobs":      "%d of %d job files have problems",
 	"run.needs.job":  "name the job file to run, e.g. etl run jobs/supplier-prices.yaml",
+	"job.missing":    "%s: there is no such job file (the example jobs are in jobs/)",
+	"flag.wrong":     "%w (see %s --help)",
 	"validate.ok":    "%s: ok",
 	"log.format":     "--log-format %q: use text or json",
 	"erp.connection": "ERP connection: %w",
