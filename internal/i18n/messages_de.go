@@ -5,7 +5,6 @@ package i18n
 var german = map[Msg]string{
 	"phase.planning": "Abgleich",
 	"phase.writing":  "Schreiben",
-	"phase.reading":  "Lesen",
 	"count.created":  "neu %d",
 	"count.updated":  "geändert %d",
 	"count.same":     "unverändert %d",
@@ -93,6 +92,4 @@ var german = map[Msg]string{
 	"reg.optional":    "%s (optional)",
 	"reg.written":     "Der API-Schlüssel steht in %s (Rechte 0600) und wird hier nicht angezeigt. So verwenden Sie ihn:",
 	"reg.key":         "API-Schlüssel (die Wawi zeigt ihn nur dieses eine Mal; jetzt sichern):",
-
-	"didyoumean": "meinten Sie %q?",
 }

@@ -5,7 +5,6 @@ var english = map[Msg]string{
 	// progress phases and counts
 	"phase.planning": "planning",
 	"phase.writing":  "writing",
-	"phase.reading":  "reading",
 	"count.created":  "new %d",
 	"count.updated":  "upd %d",
 	"count.same":     "same %d",
@@ -97,7 +96,4 @@ var english = map[Msg]string{
 	"reg.optional":    "%s (optional)",
 	"reg.written":     "The API key is written to %s (mode 0600) and not shown here. Use it with:",
 	"reg.key":         "API key (the Wawi shows it only this once; store it now):",
-
-	// did you mean
-	"didyoumean": "did you mean %q?",
 }
