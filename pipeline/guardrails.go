@@ -3,6 +3,7 @@ package pipeline
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -53,6 +54,57 @@ func TripText(l i18n.Lang, rule, limit, found string) string {
 		}
 	}
 	return l.T("guardrail", rule, limit, found)
+}
+
+// germanFields are the words a German merchant uses for the fields the
+// guardrails watch.
+var germanFields = map[string]string{
+	"PurchasePriceNet":     "Einkaufspreis netto",
+	"SalesPriceNet":        "Verkaufspreis netto",
+	"SuggestedRetailPrice": "UVP",
+	"AmazonPrice":          "Amazon-Preis",
+	"EbayPrice":            "eBay-Preis",
+	"Quantity":             "Bestand",
+	"stock":                "Bestand",
+}
+
+var tripChange = regexp.MustCompile(`^(.+?): (\S+) -> (\S+)(?: \((\S+)%\))?$`)
+
+// TripDetail says what one record would have done, in l: for German the
+// field by its German name and the numbers with a decimal comma
+// ("Einkaufspreis netto: 54,09 → 56,94 (5,3 %)"). Failure reasons stay as
+// the run wrote them.
+func TripDetail(l i18n.Lang, rule, detail string) string {
+	if l != i18n.German {
+		return detail
+	}
+	switch rule {
+	case "max_changes":
+		if de, ok := map[string]string{"created": "angelegt", "updated": "geändert"}[detail]; ok {
+			return de
+		}
+		return detail
+	case "max_price_change", "max_zeroed_stock":
+	default:
+		return detail
+	}
+	comma := func(n string) string { return strings.Replace(n, ".", ",", 1) }
+	parts := strings.Split(detail, "; ")
+	for i, part := range parts {
+		m := tripChange.FindStringSubmatch(part)
+		if m == nil {
+			continue
+		}
+		field := m[1]
+		if de, ok := germanFields[field[strings.LastIndexByte(field, '.')+1:]]; ok {
+			field = de
+		}
+		parts[i] = field + ": " + comma(m[2]) + " → " + comma(m[3])
+		if m[4] != "" {
+			parts[i] += " (" + comma(m[4]) + " %)"
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Defaults are safe: a broken supplier file must not reach the shop.

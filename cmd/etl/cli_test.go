@@ -216,3 +216,31 @@ func TestMissingJobFileAndWrongFlag(t *testing.T) {
 		t.Errorf("exit %d: %s", code, stderr)
 	}
 }
+
+// A guardrail that stops an import is explained in German: the rule, what
+// the plan would have done, and the records with German field names.
+func TestGuardrailInGerman(t *testing.T) {
+	seed, err := erptest.LoadSeed("../../samples/wawi-seed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := erptest.NewServer(erptest.Options{Seed: seed})
+	defer srv.Close()
+	t.Setenv("WAWI_URL", srv.URL)
+	t.Setenv("WAWI_API_KEY", "k")
+	dir := t.TempDir()
+	code, stdout, stderr := etl(t, "run", "--lang", "de", "--no-progress", "--report-dir", dir, "--state-dir", dir,
+		"--set", "options.guardrails.max_price_change=1%", "../../jobs/supplier-prices.yaml")
+	if code != exitRecordsFail {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"ANGEHALTEN, nichts wurde geschrieben: Schutzregel max_price_change (Grenze 1%) ausgelöst:",
+		"Datensätze würden einen Preis", "Zeile 5 ACME-1004: Einkaufspreis netto: 54,09 → 56,94 (5,3 %)"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("lacks %q:\n%s", want, stdout)
+		}
+	}
+	if c := srv.Counters(); c.Writes != 0 {
+		t.Errorf("%d writes", c.Writes)
+	}
+}

@@ -130,10 +130,11 @@ func printSummary(w io.Writer, jsonFormat bool, l i18n.Lang, s *pipeline.Summary
 				line("sum.more", len(t.Records)-5)
 				break
 			}
+			detail := pipeline.TripDetail(l, t.Rule, rec.Detail)
 			if rec.Key != "" {
-				line("sum.row.key", rec.Row, rec.Key, rec.Detail)
+				line("sum.row.key", rec.Row, rec.Key, detail)
 			} else {
-				line("sum.row", rec.Row, rec.Detail)
+				line("sum.row", rec.Row, detail)
 			}
 		}
 	}

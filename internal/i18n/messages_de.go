@@ -44,8 +44,8 @@ var german = map[Msg]string{
 	"sum.fatal":           "  abgebrochen: %s",
 	"guardrail":           "Schutzregel %s (Grenze %s) ausgelöst: %s",
 	"guard.max_failed":    "%d von %d Datensätzen würden fehlschlagen",
-	"guard.max_changes":   "%d von %d Datensätzen würden geändert",
-	"guard.max_price":     "%d Datensätze würden einen Preis um mehr als %s ändern",
+	"guard.max_changes":   "%d von %d Datensätzen würden sich ändern",
+	"guard.max_price":     "%d Datensätze würden einen Preis (Einkaufs- oder Verkaufspreis) um mehr als %s ändern",
 	"guard.max_zeroed":    "%d von %d Lagerbeständen würden auf null fallen",
 	"guard.limit.invalid": "options.guardrails.%s: %q ist weder eine Anzahl noch ein Prozentsatz wie 5%% noch off",
 
@@ -73,8 +73,8 @@ var german = map[Msg]string{
 	"ping.timeout":        "keine Antwort von %s: Prüfen Sie %s, die Firewall und ob der REST-Server der Wawi läuft (%w)",
 	"ping.unreachable":    "%s ist nicht erreichbar: Prüfen Sie %s (%w)",
 
-	"reg.exists":      "%s gibt es schon; mit --force wird die Datei überschrieben, oder wählen Sie eine andere --key-file",
-	"reg.nofolder":    "--key-file %s kann nicht geschrieben werden: Den Ordner gibt es nicht",
+	"reg.exists":      "%s gibt es schon; mit --force wird die Datei überschrieben, oder geben Sie mit --key-file eine andere an",
+	"reg.nofolder":    "%s (--key-file) kann nicht geschrieben werden: Den Ordner gibt es nicht",
 	"reg.start":       "%q (AppId %s, Version %s) wird bei der Wawi unter %s registriert",
 	"reg.step1":       "  1. Öffnen Sie JTL-Wawi (neue Oberfläche) → Admin → App-Registrierung und starten Sie dort die Registrierung, falls noch nicht geschehen.",
 	"reg.step2":       "  2. Nehmen Sie dort die Anfrage von %q an. Sie verlangt die Berechtigungen: %s",
