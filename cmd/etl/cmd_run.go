@@ -179,7 +179,7 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, pat
 		}
 		return exitCannotStart, err
 	case errors.Is(err, pipeline.ErrInterrupted):
-		return exitInterrupted, err
+		return exitInterrupted, o.lang.Errorf("exit.interrupted")
 	case errors.Is(err, pipeline.ErrGuardrail):
 		return exitRecordsFail, err
 	case err != nil:

@@ -145,7 +145,12 @@ func printSummary(w io.Writer, jsonFormat bool, l i18n.Lang, s *pipeline.Summary
 		line("sum.errors", s.ErrorWorkbook, s.ErrorWorkbook)
 	}
 	if s.Interrupted {
-		line("sum.interrupted")
+		if fileSink {
+			line("sum.interrupted")
+		} else {
+			// an import keeps a journal: --resume finishes it
+			line("sum.interrupted.resume")
+		}
 	}
 	if s.Fatal != "" {
 		line("sum.fatal", strings.ReplaceAll(s.Fatal, "\n", "\n    "))

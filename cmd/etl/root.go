@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/wawi-etl/etl/internal/i18n"
 )
@@ -81,6 +83,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			// The first Ctrl-C lets in-flight records finish and the reports
 			// be written; a second one is the default: the process ends.
 			stop()
+			if f, ok := stderr.(*os.File); ok && !jsonFormat && term.IsTerminal(int(f.Fd())) {
+				// the progress line holds the cursor: the message goes below it
+				fmt.Fprintln(stderr)
+			}
 			errorLine(stderr, jsonFormat, lang.T("interrupt"))
 		}
 	}()
