@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/wawi-etl/etl/internal/suggest"
 )
 
 // FieldError is a per-record problem with one output field. A record collects
@@ -126,4 +128,10 @@ func (e reasonError) Error() string { return string(e) }
 
 func reasonf(format string, args ...any) error {
 	return reasonError(fmt.Sprintf(format, args...))
+}
+
+// didYouMean is "; did you mean %q?" for the name nearest to word, if one
+// is near enough to be a typo.
+func didYouMean(word string, candidates []string) string {
+	return suggest.Hint(word, candidates, func(s string) string { return fmt.Sprintf("did you mean %q?", s) })
 }

@@ -66,7 +66,7 @@ func (x *exprs) compile(src string, asBool bool) (*vm.Program, error) {
 	}
 	prog, err := expr.Compile(src, opts...)
 	if err != nil {
-		return nil, errors.New(exprMessage(err))
+		return nil, errors.New(exprMessage(err) + x.columnsHint(err))
 	}
 	if tree, err := parser.Parse(src); err == nil {
 		c := &nameCollector{}
@@ -161,6 +161,24 @@ func exprMessage(err error) string {
 	}
 	msg, _, _ := strings.Cut(err.Error(), "\n")
 	return msg
+}
+
+// columnsHint lists the columns an expression can use when it named one
+// that is not there, with the nearest as a suggestion.
+func (x *exprs) columnsHint(err error) string {
+	if x.header == nil {
+		return ""
+	}
+	msg := err.Error()
+	i := strings.Index(msg, "unknown name ")
+	if i < 0 {
+		return ""
+	}
+	name := msg[i+len("unknown name "):]
+	if j := strings.IndexAny(name, " \n("); j >= 0 {
+		name = name[:j]
+	}
+	return "; the columns it can use: " + listNames(x.header.Names) + didYouMean(name, x.header.Names)
 }
 
 // nameCollector finds the variables an expression can read: identifiers and

@@ -857,7 +857,7 @@ func (c *compiler) field(i int, fs *FieldSpec) field {
 			known := slices.Sorted(maps.Keys(c.spec.Lookups))
 			msg := fmt.Sprintf("lookup %q is not defined in mapping.lookups", fs.Lookup)
 			if len(known) > 0 {
-				msg += " (defined: " + strings.Join(known, ", ") + ")"
+				msg += " (defined: " + strings.Join(known, ", ") + ")" + didYouMean(fs.Lookup, known)
 			}
 			c.bad(i, "lookup", msg)
 		case l == nil:
@@ -885,5 +885,5 @@ func missingColumn(col string, h *record.Header) string {
 			return msg + fmt.Sprintf("; did you mean %q?", n)
 		}
 	}
-	return msg
+	return msg + didYouMean(col, h.Names)
 }

@@ -309,7 +309,7 @@ func compileTransforms(ts []Transform, bad func(msg string)) transforms {
 		step := fmt.Sprintf("step %d (%s)", i+1, t.Name)
 		want, known := transformArgs[t.Name]
 		if !known {
-			bad(fmt.Sprintf("%s: unknown transform (known: %s)", step, strings.Join(transformNames, ", ")))
+			bad(fmt.Sprintf("%s: unknown transform (known: %s)", step, strings.Join(transformNames, ", ")) + didYouMean(t.Name, transformNames))
 			continue
 		}
 		if len(t.Args) != want {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/wawi-etl/etl/mappings"
 )
@@ -19,7 +20,7 @@ func Check(ctx context.Context, job *Job, resolver mappings.Resolver) error {
 	env := &Env{JobDir: job.Dir, DryRun: true}
 	src, err := OpenSource(ctx, &job.Source, env)
 	if err != nil {
-		errs = append(errs, job.ErrorAt("$.source.path", "cannot open the source: "+err.Error()))
+		errs = append(errs, SourceErrorAt(job, err))
 		// without a header the mapping can still be checked for everything
 		// but column names
 		if _, cerr := mappings.Compile(&job.Mapping, nil, mappings.Options{BaseDir: job.Dir, Resolver: resolver}); cerr != nil {
@@ -35,6 +36,57 @@ func Check(ctx context.Context, job *Job, resolver mappings.Resolver) error {
 		return nil
 	}
 	return errs
+}
+
+// SourceErrorAt places an error of opening job's source in the job file: a
+// filter the API does not have at its key under source.filters (with the
+// nearest filter it does have), a file that cannot be read at source.path.
+func SourceErrorAt(job *Job, err error) *JobError {
+	msg := strings.TrimPrefix(err.Error(), "source: ")
+	if _, rest, ok := strings.Cut(msg, " has no filter "); ok {
+		bad, declared, _ := strings.Cut(rest, "; the API declares: ")
+		name, _, _ := strings.Cut(bad, ", ")
+		path := "$.source.filters"
+		if _, ok := job.Source.Filters[name]; ok {
+			path += "." + name
+		}
+		msg = strings.TrimPrefix(msg, "source.filters: ")
+		return job.ErrorAt(path, "source.filters: "+msg+didYouMean(name, strings.Split(declared, ", ")))
+	}
+	if job.Source.Path != "" {
+		return job.ErrorAt("$.source.path", "cannot open the source: "+msg)
+	}
+	return job.ErrorAt("$.source", "cannot open the source: "+msg)
+}
+
+// SinkErrorAt places a sink's refusal of a mapping target at that target's
+// line, with the nearest field the API has: the sink says
+// `target "T": "N" is not a field of X (fields: A, B, ...)`. Other errors
+// come back as they are.
+func SinkErrorAt(job *Job, err error) error {
+	msg := err.Error()
+	_, rest, ok := strings.Cut(msg, `target "`)
+	if !ok {
+		return err
+	}
+	target, rest, _ := strings.Cut(rest, `"`)
+	_, rest, ok = strings.Cut(rest, `: "`)
+	if !ok {
+		return err
+	}
+	name, rest, _ := strings.Cut(rest, `" is not a field`)
+	_, list, ok := strings.Cut(rest, "(fields: ")
+	if !ok {
+		return err
+	}
+	fields := strings.Split(strings.TrimSuffix(strings.TrimSpace(list), ")"), ", ")
+	msg += didYouMean(name, fields)
+	for i, f := range job.Mapping.Fields {
+		if f.Target == target && f.From == "" {
+			return job.ErrorAt(fmt.Sprintf("$.mapping.fields[%d].target", i-job.includedFields), strings.TrimPrefix(msg, "sink: "))
+		}
+	}
+	return errors.New(msg)
 }
 
 func appendJobErrors(errs JobErrors, err error) JobErrors {

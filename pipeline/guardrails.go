@@ -3,9 +3,12 @@ package pipeline
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/wawi-etl/etl/internal/i18n"
 )
 
 // GuardrailTrip names a rule that stopped a run before its first write, its
@@ -24,8 +27,84 @@ type TripRecord struct {
 	Detail string `json:"detail"`
 }
 
-func (t GuardrailTrip) String() string {
-	return fmt.Sprintf("guardrail %s (limit %s) tripped: %s", t.Rule, t.Limit, t.Found)
+func (t GuardrailTrip) String() string { return TripText(i18n.English, t.Rule, t.Limit, t.Found) }
+
+// tripFound is the message of each rule's finding. summary.json keeps the
+// English text; TripText reads its numbers back to say it in another
+// language.
+var tripFound = map[string]i18n.Msg{
+	"max_failed":       "guard.max_failed",
+	"max_changes":      "guard.max_changes",
+	"max_price_change": "guard.max_price",
+	"max_zeroed_stock": "guard.max_zeroed",
+}
+
+// TripText says that a guardrail tripped, in l: the rule, its limit and
+// what the plan would have done (found, as the run wrote it in English).
+func TripText(l i18n.Lang, rule, limit, found string) string {
+	if id, ok := tripFound[rule]; ok && l != i18n.English {
+		var a, b int64
+		if rule == "max_price_change" {
+			var lim string
+			if n, _ := fmt.Sscanf(found, i18n.English.T(id), &a, &lim); n == 2 {
+				found = l.T(id, a, lim)
+			}
+		} else if n, _ := fmt.Sscanf(found, i18n.English.T(id), &a, &b); n == 2 {
+			found = l.T(id, a, b)
+		}
+	}
+	return l.T("guardrail", rule, limit, found)
+}
+
+// germanFields are the words a German merchant uses for the fields the
+// guardrails watch.
+var germanFields = map[string]string{
+	"PurchasePriceNet":     "Einkaufspreis netto",
+	"SalesPriceNet":        "Verkaufspreis netto",
+	"SuggestedRetailPrice": "UVP",
+	"AmazonPrice":          "Amazon-Preis",
+	"EbayPrice":            "eBay-Preis",
+	"Quantity":             "Bestand",
+	"stock":                "Bestand",
+}
+
+var tripChange = regexp.MustCompile(`^(.+?): (\S+) -> (\S+)(?: \((\S+)%\))?$`)
+
+// TripDetail says what one record would have done, in l: for German the
+// field by its German name and the numbers with a decimal comma
+// ("Einkaufspreis netto: 54,09 → 56,94 (5,3 %)"). Failure reasons stay as
+// the run wrote them.
+func TripDetail(l i18n.Lang, rule, detail string) string {
+	if l != i18n.German {
+		return detail
+	}
+	switch rule {
+	case "max_changes":
+		if de, ok := map[string]string{"created": "angelegt", "updated": "geändert"}[detail]; ok {
+			return de
+		}
+		return detail
+	case "max_price_change", "max_zeroed_stock":
+	default:
+		return detail
+	}
+	comma := func(n string) string { return strings.Replace(n, ".", ",", 1) }
+	parts := strings.Split(detail, "; ")
+	for i, part := range parts {
+		m := tripChange.FindStringSubmatch(part)
+		if m == nil {
+			continue
+		}
+		field := m[1]
+		if de, ok := germanFields[field[strings.LastIndexByte(field, '.')+1:]]; ok {
+			field = de
+		}
+		parts[i] = field + ": " + comma(m[2]) + " → " + comma(m[3])
+		if m[4] != "" {
+			parts[i] += " (" + comma(m[4]) + " %)"
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Defaults are safe: a broken supplier file must not reach the shop.
@@ -64,7 +143,7 @@ func parseLimit(name, s, def string) (limit, error) {
 	}
 	v, err := decimal.NewFromString(strings.ReplaceAll(t, ",", "."))
 	if err != nil || v.IsNegative() {
-		return l, fmt.Errorf("options.guardrails.%s: %q is not a count, a percentage like 5%% or off", name, s)
+		return l, i18n.English.Errorf("guard.limit.invalid", name, s)
 	}
 	l.value = v
 	return l, nil
@@ -205,19 +284,19 @@ func (g *guardrails) trips() []GuardrailTrip {
 	var out []GuardrailTrip
 	if g.maxFailed.exceeded(g.failed, g.planned) {
 		out = append(out, GuardrailTrip{Rule: "max_failed", Limit: g.maxFailed.text,
-			Found: fmt.Sprintf("%d of %d records would fail", g.failed, g.planned), Records: g.failedRecs})
+			Found: i18n.English.T("guard.max_failed", g.failed, g.planned), Records: g.failedRecs})
 	}
 	if g.maxChanges.exceeded(g.changes, g.planned) {
 		out = append(out, GuardrailTrip{Rule: "max_changes", Limit: g.maxChanges.text,
-			Found: fmt.Sprintf("%d of %d records would change", g.changes, g.planned), Records: g.changeRecs})
+			Found: i18n.English.T("guard.max_changes", g.changes, g.planned), Records: g.changeRecs})
 	}
 	if g.priceCount > 0 {
 		out = append(out, GuardrailTrip{Rule: "max_price_change", Limit: g.maxPrice.text,
-			Found: fmt.Sprintf("%d records would change a price by more than %s", g.priceCount, g.maxPrice.text), Records: g.priceTrips})
+			Found: i18n.English.T("guard.max_price", g.priceCount, g.maxPrice.text), Records: g.priceTrips})
 	}
 	if g.maxZeroed.exceeded(g.zeroedCount, max(g.stockRecords, g.planned)) {
 		out = append(out, GuardrailTrip{Rule: "max_zeroed_stock", Limit: g.maxZeroed.text,
-			Found: fmt.Sprintf("%d of %d stock levels would drop to zero", g.zeroedCount, max(g.stockRecords, g.planned)), Records: g.zeroed})
+			Found: i18n.English.T("guard.max_zeroed", g.zeroedCount, max(g.stockRecords, g.planned)), Records: g.zeroed})
 	}
 	if g.maxDeletes.exceeded(g.deletes, max(g.planned, g.deletes)) {
 		out = append(out, GuardrailTrip{Rule: "max_deletes", Limit: g.maxDeletes.text,

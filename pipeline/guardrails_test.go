@@ -6,6 +6,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/wawi-etl/etl/internal/i18n"
 	"github.com/wawi-etl/etl/record"
 )
 
@@ -35,5 +36,40 @@ func TestGuardrailPriceCountsRecords(t *testing.T) {
 	}
 	if det := tr.Records[0].Detail; !strings.Contains(det, "PurchasePriceNet: 10 -> 100 (900%)") || !strings.Contains(det, "SalesPriceNet: 16 -> 160 (900%)") {
 		t.Fatalf("detail %q", det)
+	}
+}
+
+func TestTripTextInGerman(t *testing.T) {
+	for _, c := range []struct{ rule, limit, found, want string }{
+		{"max_failed", "10%", "3 of 12 records would fail",
+			"Schutzregel max_failed (Grenze 10%) ausgelöst: 3 von 12 Datensätzen würden fehlschlagen"},
+		{"max_price_change", "50%", "2 records would change a price by more than 50%",
+			"Schutzregel max_price_change (Grenze 50%) ausgelöst: 2 Datensätze würden einen Preis (Einkaufs- oder Verkaufspreis) um mehr als 50% ändern"},
+		{"max_zeroed_stock", "10%", "4 of 9 stock levels would drop to zero",
+			"Schutzregel max_zeroed_stock (Grenze 10%) ausgelöst: 4 von 9 Lagerbeständen würden auf null fallen"},
+	} {
+		if got := TripText(i18n.German, c.rule, c.limit, c.found); got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.rule, got, c.want)
+		}
+		if got := TripText(i18n.English, c.rule, c.limit, c.found); got != "guardrail "+c.rule+" (limit "+c.limit+") tripped: "+c.found {
+			t.Errorf("English: %s", got)
+		}
+	}
+}
+
+func TestTripDetailInGerman(t *testing.T) {
+	for _, c := range []struct{ rule, detail, want string }{
+		{"max_price_change", "ItemPriceData.PurchasePriceNet: 54.09 -> 156.94 (190.1%); ItemPriceData.SalesPriceNet: 10 -> 30 (200%)",
+			"Einkaufspreis netto: 54,09 → 156,94 (190,1 %); Verkaufspreis netto: 10 → 30 (200 %)"},
+		{"max_zeroed_stock", "Quantity: 12.5 -> 0", "Bestand: 12,5 → 0"},
+		{"max_changes", "updated", "geändert"},
+		{"max_failed", "SKU: required, but empty", "SKU: required, but empty"},
+	} {
+		if got := TripDetail(i18n.German, c.rule, c.detail); got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.rule, got, c.want)
+		}
+		if got := TripDetail(i18n.English, c.rule, c.detail); got != c.detail {
+			t.Errorf("English changed: %s", got)
+		}
 	}
 }

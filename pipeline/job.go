@@ -88,7 +88,14 @@ func loadJob(path string, opts LoadOptions) (*Job, error) {
 		return nil, err
 	}
 	if err := yaml.UnmarshalWithOptions(src, job, yaml.Strict()); err != nil {
-		return nil, yamlError(path, err)
+		je := yamlError(path, err)
+		if e, ok := je.(*JobError); ok && e.Line > 0 {
+			if key, ok := strings.CutPrefix(e.Msg, "unknown field "); ok {
+				key = strings.Trim(key, `"`)
+				e.Msg += didYouMean(key, keysAt(keyPathAt(src, e.Line, e.Col)))
+			}
+		}
+		return nil, je
 	}
 	if errs := validateSchema(path, src); len(errs) > 0 {
 		return nil, errs
@@ -145,7 +152,12 @@ func friendlyYAMLMessage(msg string) string {
 	if i := strings.Index(msg, "into Go struct field "); i >= 0 {
 		rest := msg[i+len("into Go struct field "):]
 		if j := strings.Index(rest, " of type "); j >= 0 {
-			return msg[:i] + "where " + strings.TrimPrefix(rest[j+len(" of type "):], "*") + " is expected"
+			want := strings.TrimPrefix(rest[j+len(" of type "):], "*")
+			if want == "bool" {
+				// name the values, not the type: YAML's yes/no/on are text here
+				return msg[:i] + "where true or false is expected"
+			}
+			return msg[:i] + "where " + want + " is expected"
 		}
 	}
 	return msg

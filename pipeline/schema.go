@@ -12,6 +12,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/invopop/jsonschema"
 	validator "github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 )
@@ -67,6 +68,7 @@ func buildSchema() {
 	}
 	loosenScalars(doc)
 	setTypeEnums(doc)
+	describeRefs(doc)
 	schemaJSON, schemaErr = json.MarshalIndent(doc, "", "  ")
 	if schemaErr != nil {
 		return
@@ -136,6 +138,15 @@ func validateSchema(file string, src []byte) JobErrors {
 		}
 		seen[path] = true
 		je := &JobError{File: file, Path: path, Msg: leaf.ErrorKind.LocalizedString(p)}
+		if e, ok := leaf.ErrorKind.(*kind.Enum); ok {
+			if got, ok := e.Got.(string); ok {
+				want := make([]string, 0, len(e.Want))
+				for _, w := range e.Want {
+					want = append(want, fmt.Sprint(w))
+				}
+				je.Msg += didYouMean(got, want)
+			}
+		}
 		je.Line, je.Col, je.Snippet = positionOf(src, path)
 		if len(leaf.InstanceLocation) > 0 {
 			je.Msg = strings.Join(leaf.InstanceLocation, ".") + ": " + je.Msg
@@ -203,4 +214,30 @@ func setTypeEnums(doc any) {
 		}
 		t["enum"] = enum
 	}
+}
+
+// describeRefs gives a property that is only a reference to a definition
+// (totals: {$ref: Totals}) the definition's description, so that an editor
+// shows help on hovering over every key.
+func describeRefs(doc any) {
+	defs, _ := doc.(map[string]any)["$defs"].(map[string]any)
+	var walk func(n any)
+	walk = func(n any) {
+		switch v := n.(type) {
+		case map[string]any:
+			if ref, ok := v["$ref"].(string); ok && v["description"] == nil {
+				if d, ok := defs[strings.TrimPrefix(ref, "#/$defs/")].(map[string]any); ok && d["description"] != nil {
+					v["description"] = d["description"]
+				}
+			}
+			for _, c := range v {
+				walk(c)
+			}
+		case []any:
+			for _, c := range v {
+				walk(c)
+			}
+		}
+	}
+	walk(doc)
 }

@@ -11,12 +11,12 @@ import (
 
 // Job is a decoded job file.
 type Job struct {
-	Name        string        `yaml:"name,omitempty" json:"name,omitempty"`
-	Description string        `yaml:"description,omitempty" json:"description,omitempty"`
-	Source      SourceSpec    `yaml:"source" json:"source"`
-	Mapping     mappings.Spec `yaml:"mapping,omitempty" json:"mapping,omitempty"`
-	Sink        SinkSpec      `yaml:"sink" json:"sink"`
-	Options     Options       `yaml:"options,omitempty" json:"options,omitempty"`
+	Name        string        `yaml:"name,omitempty" json:"name,omitempty" jsonschema:"description=job name; names the report folder (default: the file name)"`
+	Description string        `yaml:"description,omitempty" json:"description,omitempty" jsonschema:"description=what the job does; for people reading the file"`
+	Source      SourceSpec    `yaml:"source" json:"source" jsonschema:"description=where records come from: a file (csv or xlsx) or the Wawi (erp)"`
+	Mapping     mappings.Spec `yaml:"mapping,omitempty" json:"mapping,omitempty" jsonschema:"description=how source columns become target fields"`
+	Sink        SinkSpec      `yaml:"sink" json:"sink" jsonschema:"description=where records go: a file (csv or xlsx) or the Wawi (erp)"`
+	Options     Options       `yaml:"options,omitempty" json:"options,omitempty" jsonschema:"description=how the run behaves: concurrency; report and state folders; guardrails"`
 	ERP         *ERPSpec      `yaml:"erp,omitempty" json:"erp,omitempty" jsonschema:"description=Wawi connection; overrides the WAWI_* environment"`
 
 	// File is the path the job was loaded from; Dir its folder.
@@ -30,12 +30,12 @@ type Job struct {
 
 // Options tune a run.
 type Options struct {
-	Concurrency int    `yaml:"concurrency,omitempty" json:"concurrency,omitempty" jsonschema:"minimum=1,maximum=256"`
-	ReportDir   string `yaml:"report_dir,omitempty" json:"report_dir,omitempty"`
+	Concurrency int    `yaml:"concurrency,omitempty" json:"concurrency,omitempty" jsonschema:"description=records in flight at once; default 8 for the Wawi and the CPU count for files,minimum=1,maximum=256"`
+	ReportDir   string `yaml:"report_dir,omitempty" json:"report_dir,omitempty" jsonschema:"description=folder for summary.json and errors.xlsx; default reports/<job name>"`
 	// StateDir holds the journal and export watermarks; default .etl-state
 	// next to the job file.
-	StateDir   string     `yaml:"state_dir,omitempty" json:"state_dir,omitempty"`
-	Guardrails Guardrails `yaml:"guardrails,omitempty" json:"guardrails,omitempty"`
+	StateDir   string     `yaml:"state_dir,omitempty" json:"state_dir,omitempty" jsonschema:"description=folder for the journal and export watermarks; default .etl-state beside the job file"`
+	Guardrails Guardrails `yaml:"guardrails,omitempty" json:"guardrails,omitempty" jsonschema:"description=limits that stop an import before its first write when the plan looks wrong"`
 	// Duplicates: what happens to rows of an import that share a key with
 	// other values: error (all fail, default), first or last (that row is
 	// written, the others skipped). Identical rows are written once.
@@ -64,31 +64,31 @@ type Guardrails struct {
 type SourceSpec struct {
 	Type string `yaml:"type,omitempty" json:"type,omitempty" jsonschema:"description=the registered type; inferred from the path's extension when omitted"`
 	// Path of the input file (csv, xlsx).
-	Path string `yaml:"path,omitempty" json:"path,omitempty"`
+	Path string `yaml:"path,omitempty" json:"path,omitempty" jsonschema:"description=input file (csv and xlsx); relative to the job file"`
 	// Delimiter (csv): one character; auto-detected among , ; tab | when empty.
-	Delimiter string `yaml:"delimiter,omitempty" json:"delimiter,omitempty"`
+	Delimiter string `yaml:"delimiter,omitempty" json:"delimiter,omitempty" jsonschema:"description=csv: one character; detected among comma; semicolon; tab and | when empty"`
 	// Quote (csv): the quote character, default ".
-	Quote string `yaml:"quote,omitempty" json:"quote,omitempty"`
+	Quote string `yaml:"quote,omitempty" json:"quote,omitempty" jsonschema:"description=csv: the quote character; default the double quote"`
 	// Encoding (csv): utf-8 (default, BOM honoured), windows-1252, iso-8859-1, iso-8859-15, utf-16.
-	Encoding string `yaml:"encoding,omitempty" json:"encoding,omitempty" jsonschema:"enum=utf-8,enum=utf-8-bom,enum=windows-1252,enum=iso-8859-1,enum=iso-8859-15,enum=utf-16"`
+	Encoding string `yaml:"encoding,omitempty" json:"encoding,omitempty" jsonschema:"description=csv: character encoding; default utf-8 (a BOM is honoured). Excel saves windows-1252,enum=utf-8,enum=utf-8-bom,enum=windows-1252,enum=iso-8859-1,enum=iso-8859-15,enum=utf-16"`
 	// HeaderRow is the 1-based row holding the column names (csv, xlsx); default 1.
-	HeaderRow int `yaml:"header_row,omitempty" json:"header_row,omitempty" jsonschema:"minimum=1"`
+	HeaderRow int `yaml:"header_row,omitempty" json:"header_row,omitempty" jsonschema:"description=csv and xlsx: 1-based row holding the column names; default 1,minimum=1"`
 	// Skip rows after the header row before data starts (csv, xlsx).
-	Skip int `yaml:"skip,omitempty" json:"skip,omitempty" jsonschema:"minimum=0"`
+	Skip int `yaml:"skip,omitempty" json:"skip,omitempty" jsonschema:"description=csv and xlsx: rows to skip after the header row before the data,minimum=0"`
 	// Sheet (xlsx): name, or 1-based index as text; default the first sheet.
-	Sheet string `yaml:"sheet,omitempty" json:"sheet,omitempty"`
+	Sheet string `yaml:"sheet,omitempty" json:"sheet,omitempty" jsonschema:"description=xlsx: sheet name or 1-based index; default the first sheet"`
 
 	// Resource (erp): items, salesOrders, customers, stocks, ...
-	Resource string `yaml:"resource,omitempty" json:"resource,omitempty"`
+	Resource string `yaml:"resource,omitempty" json:"resource,omitempty" jsonschema:"description=erp: what to read (items; salesOrders; customers; stocks ...)"`
 	// Filters (erp): query parameters of the list endpoint; dates may be relative (today, -7d, start of last month).
-	Filters map[string]string `yaml:"filters,omitempty" json:"filters,omitempty"`
+	Filters map[string]string `yaml:"filters,omitempty" json:"filters,omitempty" jsonschema:"description=erp: list filters of the resource (e.g. createdSince: start of last month); etl validate names the allowed ones"`
 	// Include (erp): sub-resources fetched per record, e.g. lineitems.
-	Include  string `yaml:"include,omitempty" json:"include,omitempty"`
-	PageSize int    `yaml:"page_size,omitempty" json:"page_size,omitempty"`
-	TimeZone string `yaml:"time_zone,omitempty" json:"time_zone,omitempty"`
+	Include  string `yaml:"include,omitempty" json:"include,omitempty" jsonschema:"description=erp: sub-resources fetched per record (e.g. lineitems)"`
+	PageSize int    `yaml:"page_size,omitempty" json:"page_size,omitempty" jsonschema:"description=erp: records per page of the list request"`
+	TimeZone string `yaml:"time_zone,omitempty" json:"time_zone,omitempty" jsonschema:"description=erp: time zone of relative dates in filters (e.g. Europe/Berlin)"`
 	// Incremental (erp): export only what is new since the last successful
 	// run; the watermark lives in options.state_dir.
-	Incremental *IncrementalSpec `yaml:"incremental,omitempty" json:"incremental,omitempty"`
+	Incremental *IncrementalSpec `yaml:"incremental,omitempty" json:"incremental,omitempty" jsonschema:"description=erp: export only what is new since the last successful run"`
 }
 
 // IncrementalSpec makes an ERP export incremental: the date filter Field
@@ -109,36 +109,36 @@ type IncrementalSpec struct {
 type SinkSpec struct {
 	Type string `yaml:"type,omitempty" json:"type,omitempty" jsonschema:"description=the registered type; inferred from the path's extension when omitted"`
 	// Path of the output file (csv, xlsx).
-	Path string `yaml:"path,omitempty" json:"path,omitempty"`
+	Path string `yaml:"path,omitempty" json:"path,omitempty" jsonschema:"description=output file (csv and xlsx); relative to the job file"`
 	// Delimiter (csv), default ",".
-	Delimiter string `yaml:"delimiter,omitempty" json:"delimiter,omitempty"`
+	Delimiter string `yaml:"delimiter,omitempty" json:"delimiter,omitempty" jsonschema:"description=csv: field delimiter; default comma"`
 	// Encoding (csv): utf-8 (default), utf-8-bom, windows-1252, iso-8859-1, iso-8859-15.
-	Encoding string `yaml:"encoding,omitempty" json:"encoding,omitempty" jsonschema:"enum=utf-8,enum=utf-8-bom,enum=windows-1252,enum=iso-8859-1,enum=iso-8859-15"`
+	Encoding string `yaml:"encoding,omitempty" json:"encoding,omitempty" jsonschema:"description=csv: character encoding; default utf-8 (utf-8-bom for Excel),enum=utf-8,enum=utf-8-bom,enum=windows-1252,enum=iso-8859-1,enum=iso-8859-15"`
 	// DecimalComma (csv) writes 1234,56 instead of 1234.56.
-	DecimalComma bool `yaml:"decimal_comma,omitempty" json:"decimal_comma,omitempty"`
+	DecimalComma bool `yaml:"decimal_comma,omitempty" json:"decimal_comma,omitempty" jsonschema:"description=csv: write a decimal comma instead of a point as German Excel expects"`
 	// Header (csv) writes a header row; default true.
-	Header *bool `yaml:"header,omitempty" json:"header,omitempty"`
+	Header *bool `yaml:"header,omitempty" json:"header,omitempty" jsonschema:"description=csv: write a header row; default true"`
 	// Sheet (xlsx) name, default "Data".
-	Sheet string `yaml:"sheet,omitempty" json:"sheet,omitempty"`
+	Sheet string `yaml:"sheet,omitempty" json:"sheet,omitempty" jsonschema:"description=xlsx: sheet name; default Data"`
 	// DateFormat: Excel number format of date cells (xlsx, default dd.mm.yyyy) or
 	// Go layout of dates (csv, default 2006-01-02).
-	DateFormat     string `yaml:"date_format,omitempty" json:"date_format,omitempty"`
-	DateTimeFormat string `yaml:"datetime_format,omitempty" json:"datetime_format,omitempty"`
+	DateFormat     string `yaml:"date_format,omitempty" json:"date_format,omitempty" jsonschema:"description=date format: an Excel number format for xlsx (default dd.mm.yyyy) or a Go layout for csv (default 2006-01-02)"`
+	DateTimeFormat string `yaml:"datetime_format,omitempty" json:"datetime_format,omitempty" jsonschema:"description=date and time format: an Excel number format for xlsx or a Go layout for csv"`
 	// DecimalFormat (xlsx): Excel number format of decimal cells, default #,##0.00.
-	DecimalFormat string `yaml:"decimal_format,omitempty" json:"decimal_format,omitempty"`
+	DecimalFormat string `yaml:"decimal_format,omitempty" json:"decimal_format,omitempty" jsonschema:"description=xlsx: Excel number format of decimal cells; default #.##0.00 in German notation"`
 	// NeutralizeFormulas prefixes text starting with = + - @ with ' ; default true.
-	NeutralizeFormulas *bool `yaml:"neutralize_formulas,omitempty" json:"neutralize_formulas,omitempty"`
+	NeutralizeFormulas *bool `yaml:"neutralize_formulas,omitempty" json:"neutralize_formulas,omitempty" jsonschema:"description=prefix text starting with = + - or @ with an apostrophe so spreadsheets do not run it; default true"`
 	// Currency (xlsx): ISO code (EUR, CHF, USD, GBP, ...); amount columns get
 	// a currency number format, e.g. #,##0.00 [$€-407] for EUR.
-	Currency string `yaml:"currency,omitempty" json:"currency,omitempty" jsonschema:"pattern=^[A-Za-z]{3}$"`
+	Currency string `yaml:"currency,omitempty" json:"currency,omitempty" jsonschema:"description=xlsx: ISO currency code (EUR; CHF ...); amount columns get a currency format,pattern=^[A-Za-z]{3}$"`
 	// Amounts (xlsx): the columns currency applies to; default every decimal column.
-	Amounts []string `yaml:"amounts,omitempty" json:"amounts,omitempty"`
+	Amounts []string `yaml:"amounts,omitempty" json:"amounts,omitempty" jsonschema:"description=xlsx: the columns currency applies to; default every decimal column"`
 	// Totals (xlsx): a bold totals row with SUM formulas under these columns,
 	// or true for every decimal column.
 	Totals Totals `yaml:"totals,omitempty" json:"totals,omitempty"`
 	// ParametersSheet (xlsx) adds a sheet "Parameter": job, resolved
 	// filters and period, record count, time of the run.
-	ParametersSheet bool `yaml:"parameters_sheet,omitempty" json:"parameters_sheet,omitempty"`
+	ParametersSheet bool `yaml:"parameters_sheet,omitempty" json:"parameters_sheet,omitempty" jsonschema:"description=xlsx: add a sheet Parameter with the job; filters; period; record count and time of the run"`
 	// LinesSheet (xlsx, with an ERP source's include: lineitems) splits the
 	// export in two: one row per order on sheet, one row per line item on a
 	// second sheet of this name.
@@ -152,27 +152,27 @@ type SinkSpec struct {
 	LinesColumns []string `yaml:"lines_columns,omitempty" json:"lines_columns,omitempty" jsonschema:"description=columns of the lines sheet; default those mapped from LineItem.* and LineTotal.*"`
 
 	// Resource (erp): items, stocks, salesOrders, customers.
-	Resource string `yaml:"resource,omitempty" json:"resource,omitempty"`
+	Resource string `yaml:"resource,omitempty" json:"resource,omitempty" jsonschema:"description=erp: what to write (items; stocks; salesOrders; customers; categories; customerGroups; items/descriptions)"`
 	// Operation (erp): create, update, upsert (items, customers), set, adjust (stocks).
-	Operation string `yaml:"operation,omitempty" json:"operation,omitempty" jsonschema:"enum=create,enum=update,enum=upsert,enum=set,enum=adjust"`
+	Operation string `yaml:"operation,omitempty" json:"operation,omitempty" jsonschema:"description=erp: create; update; upsert (items and customers); set or adjust (stocks),enum=create,enum=update,enum=upsert,enum=set,enum=adjust"`
 	// MatchBy (erp): the field that identifies an existing record (SKU, GTIN, Number, ExternalNumber).
-	MatchBy string `yaml:"match_by,omitempty" json:"match_by,omitempty"`
+	MatchBy string `yaml:"match_by,omitempty" json:"match_by,omitempty" jsonschema:"description=erp: the field that finds an existing record (SKU; GTIN; Number; ExternalNumber)"`
 	// Lookup (erp): how existing records are found: auto (default), index
 	// (read the whole list once) or search (one filtered request per record).
-	Lookup string `yaml:"lookup,omitempty" json:"lookup,omitempty" jsonschema:"enum=auto,enum=index,enum=search"`
+	Lookup string `yaml:"lookup,omitempty" json:"lookup,omitempty" jsonschema:"description=erp: how existing records are found: auto (default); index (read the list once) or search (one request per record),enum=auto,enum=index,enum=search"`
 	// Warehouse (erp stocks): name or id of the warehouse for every record,
 	// instead of a WarehouseId or Warehouse target.
-	Warehouse string `yaml:"warehouse,omitempty" json:"warehouse,omitempty"`
+	Warehouse string `yaml:"warehouse,omitempty" json:"warehouse,omitempty" jsonschema:"description=erp stocks: name or id of the warehouse for every record"`
 	// Prune (erp sub-collections that allow it, e.g. items/descriptions):
 	// delete the records of each parent the input names that the input
 	// does not name.
-	Prune bool `yaml:"prune,omitempty" json:"prune,omitempty"`
+	Prune bool `yaml:"prune,omitempty" json:"prune,omitempty" jsonschema:"description=erp sub-collections (e.g. items/descriptions): delete what the Wawi holds below each parent the input names and the input does not name; bounded by options.guardrails.max_deletes"`
 	// OnMissing (erp update, stocks): what a record whose item does not exist
 	// in the Wawi becomes: fail (default) or skip.
-	OnMissing string `yaml:"on_missing,omitempty" json:"on_missing,omitempty" jsonschema:"enum=fail,enum=skip"`
+	OnMissing string `yaml:"on_missing,omitempty" json:"on_missing,omitempty" jsonschema:"description=erp update and stocks: a record whose item the Wawi lacks: fail (default) or skip,enum=fail,enum=skip"`
 	// DisableWorkflows (erp) sends disableAutomaticWorkflows=true on writes;
 	// default true. The job's erp.disable_workflows applies when this is unset.
-	DisableWorkflows *bool `yaml:"disable_workflows,omitempty" json:"disable_workflows,omitempty"`
+	DisableWorkflows *bool `yaml:"disable_workflows,omitempty" json:"disable_workflows,omitempty" jsonschema:"description=erp: send disableAutomaticWorkflows=true on writes; default true"`
 }
 
 // Totals is sink.totals: true (every decimal column) or a list of column
@@ -230,20 +230,20 @@ func (Totals) JSONSchema() *jsonschema.Schema {
 // WAWI_* environment variables; values may use ${VAR} so secrets stay out of
 // job files.
 type ERPSpec struct {
-	URL          string  `yaml:"url,omitempty" json:"url,omitempty"`
-	APIKey       string  `yaml:"api_key,omitempty" json:"api_key,omitempty"`
-	APIKeyFile   string  `yaml:"api_key_file,omitempty" json:"api_key_file,omitempty"`
-	ClientID     string  `yaml:"client_id,omitempty" json:"client_id,omitempty"`
-	ClientSecret string  `yaml:"client_secret,omitempty" json:"client_secret,omitempty"`
-	TenantID     string  `yaml:"tenant_id,omitempty" json:"tenant_id,omitempty"`
-	TokenURL     string  `yaml:"token_url,omitempty" json:"token_url,omitempty"`
-	AppID        string  `yaml:"app_id,omitempty" json:"app_id,omitempty"`
-	AppVersion   string  `yaml:"app_version,omitempty" json:"app_version,omitempty"`
-	APIVersion   string  `yaml:"api_version,omitempty" json:"api_version,omitempty"`
-	RunAs        string  `yaml:"run_as,omitempty" json:"run_as,omitempty"`
+	URL          string  `yaml:"url,omitempty" json:"url,omitempty" jsonschema:"description=base URL of the Wawi REST API (e.g. http://127.0.0.1:64110/api/eazybusiness/); default WAWI_URL"`
+	APIKey       string  `yaml:"api_key,omitempty" json:"api_key,omitempty" jsonschema:"description=OnPremise API key; better ${WAWI_API_KEY} or api_key_file than the key itself"`
+	APIKeyFile   string  `yaml:"api_key_file,omitempty" json:"api_key_file,omitempty" jsonschema:"description=file holding the OnPremise API key (from etl register --key-file)"`
+	ClientID     string  `yaml:"client_id,omitempty" json:"client_id,omitempty" jsonschema:"description=JTL Cloud OAuth client id"`
+	ClientSecret string  `yaml:"client_secret,omitempty" json:"client_secret,omitempty" jsonschema:"description=JTL Cloud OAuth client secret; better ${WAWI_CLIENT_SECRET}"`
+	TenantID     string  `yaml:"tenant_id,omitempty" json:"tenant_id,omitempty" jsonschema:"description=JTL Cloud tenant id"`
+	TokenURL     string  `yaml:"token_url,omitempty" json:"token_url,omitempty" jsonschema:"description=JTL Cloud OAuth token endpoint; default the JTL one"`
+	AppID        string  `yaml:"app_id,omitempty" json:"app_id,omitempty" jsonschema:"description=x-appid header: the app id the API key was registered with"`
+	AppVersion   string  `yaml:"app_version,omitempty" json:"app_version,omitempty" jsonschema:"description=x-appversion header; default the etl version"`
+	APIVersion   string  `yaml:"api_version,omitempty" json:"api_version,omitempty" jsonschema:"description=api-version header; default 1.0"`
+	RunAs        string  `yaml:"run_as,omitempty" json:"run_as,omitempty" jsonschema:"description=x-runas header: the Wawi user the writes are made as"`
 	RateLimit    float64 `yaml:"rate_limit,omitempty" json:"rate_limit,omitempty" jsonschema:"description=requests per second, shared by all workers"`
 	Timeout      string  `yaml:"timeout,omitempty" json:"timeout,omitempty" jsonschema:"description=per request, e.g. 30s"`
-	PageSize     int     `yaml:"page_size,omitempty" json:"page_size,omitempty"`
+	PageSize     int     `yaml:"page_size,omitempty" json:"page_size,omitempty" jsonschema:"description=records per page of list requests"`
 	// DisableWorkflows sends disableAutomaticWorkflows=true on writes.
-	DisableWorkflows *bool `yaml:"disable_workflows,omitempty" json:"disable_workflows,omitempty"`
+	DisableWorkflows *bool `yaml:"disable_workflows,omitempty" json:"disable_workflows,omitempty" jsonschema:"description=send disableAutomaticWorkflows=true on writes; default true"`
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wawi-etl/etl/erp"
+	"github.com/wawi-etl/etl/internal/i18n"
 	"github.com/wawi-etl/etl/pipeline"
 )
 
@@ -34,7 +35,7 @@ WAWI_TOKEN_URL, WAWI_APP_ID, WAWI_APP_VERSION, WAWI_API_VERSION, WAWI_RUN_AS.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var spec *pipeline.ERPSpec
 			if jobPath != "" {
-				job, err := pipeline.LoadJob(jobPath, pipeline.LoadOptions{})
+				job, err := loadJob(langOf(cmd), jobPath, pipeline.LoadOptions{})
 				if err != nil {
 					return withCode(exitCannotStart, err)
 				}
@@ -51,7 +52,7 @@ WAWI_TOKEN_URL, WAWI_APP_ID, WAWI_APP_VERSION, WAWI_API_VERSION, WAWI_RUN_AS.`,
 			if cfg.Timeout == 0 || cfg.Timeout > 15*time.Second {
 				cfg.Timeout = 15 * time.Second
 			}
-			return ping(cmd.Context(), cmd, cfg, varNames(spec))
+			return ping(cmd.Context(), cmd, cfg, varNames(spec), langOf(cmd))
 		},
 	}
 	cmd.Flags().StringVar(&jobPath, "job", "", "job file whose erp: block overrides the WAWI_* environment")
@@ -78,7 +79,7 @@ func varNames(spec *pipeline.ERPSpec) names {
 	return n
 }
 
-func ping(ctx context.Context, cmd *cobra.Command, cfg erp.Config, n names) error {
+func ping(ctx context.Context, cmd *cobra.Command, cfg erp.Config, n names, lang i18n.Lang) error {
 	out := cmd.OutOrStdout()
 	c, err := erp.New(cfg)
 	if err != nil {
@@ -97,10 +98,15 @@ func ping(ctx context.Context, cmd *cobra.Command, cfg erp.Config, n names) erro
 
 	info, err := c.Info(ctx)
 	if err != nil {
-		fmt.Fprintln(out, "GET /info: FAILED")
-		return withCode(exitCannotStart, explainPing(c, n, err))
+		fmt.Fprintln(out, lang.T("ping.failed", "/info"))
+		return withCode(exitCannotStart, explainPing(c, n, err, lang))
 	}
-	fmt.Fprintf(out, "GET /info: OK  Wawi %v, tenant %v, type %v, server time %v\n", info["Version"], info["Tenant"], info["Type"], info["Timestamp"])
+	// an OnPremise Wawi has no tenant: "tenant <nil>" would only confuse
+	if tenant, ok := info["Tenant"]; ok && tenant != nil && fmt.Sprint(tenant) != "" {
+		fmt.Fprintln(out, lang.T("ping.info.tenant", info["Version"], tenant, info["Type"], info["Timestamp"]))
+	} else {
+		fmt.Fprintln(out, lang.T("ping.info", info["Version"], info["Type"], info["Timestamp"]))
+	}
 
 	// /info may answer without valid credentials; an authenticated read
 	// proves them.
@@ -108,20 +114,20 @@ func ping(ctx context.Context, cmd *cobra.Command, cfg erp.Config, n names) erro
 	var list []map[string]any
 	if err := c.Get(ctx, companies.ListPath, nil, &list); err != nil {
 		if erp.StatusOf(err) == 403 {
-			fmt.Fprintf(out, "GET %s: credentials accepted, but the app lacks the scope to read (all.read or company.querycompanies): %v\n", companies.ListPath, err)
-			fmt.Fprintln(out, "OK (with a missing scope)")
+			fmt.Fprintln(out, lang.T("ping.scope", companies.ListPath, err))
+			fmt.Fprintln(out, lang.T("ping.ok.scope"))
 			return nil
 		}
-		fmt.Fprintf(out, "GET %s: FAILED\n", companies.ListPath)
-		return withCode(exitCannotStart, explainPing(c, n, err))
+		fmt.Fprintln(out, lang.T("ping.failed", companies.ListPath))
+		return withCode(exitCannotStart, explainPing(c, n, err, lang))
 	}
-	fmt.Fprintf(out, "GET %s: OK  credentials accepted (%d companies)\n", companies.ListPath, len(list))
+	fmt.Fprintln(out, lang.T("ping.read.ok", companies.ListPath, lang.Plural(int64(len(list)), "ping.company", "ping.companies")))
 	fmt.Fprintln(out, "OK")
 	return nil
 }
 
 // explainPing names what is wrong in words a merchant can act on.
-func explainPing(c *erp.Client, n names, err error) error {
+func explainPing(c *erp.Client, n names, err error, lang i18n.Lang) error {
 	base := c.BaseURL()
 	var (
 		ae  *erp.APIError
@@ -131,39 +137,39 @@ func explainPing(c *erp.Client, n names, err error) error {
 	)
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return fmt.Errorf("cannot reach %s: is the Wawi REST server running? check %s (%w)", base, n.url, err)
+		return lang.Errorf("ping.refused", base, n.url, err)
 	case errors.As(err, &dns):
-		return fmt.Errorf("cannot resolve the host of %s: check %s (%w)", base, n.url, err)
+		return lang.Errorf("ping.dns", base, n.url, err)
 	case errors.As(err, &au):
 		if au.Temporary {
-			return fmt.Errorf("cannot get a token from %s: check WAWI_TOKEN_URL and the network (%w)", au.TokenURL, err)
+			return lang.Errorf("ping.token", au.TokenURL, err)
 		}
-		return fmt.Errorf("credentials rejected by the token endpoint: check %s (%w)", n.cloud, err)
+		return lang.Errorf("ping.token.rejected", n.cloud, err)
 	case errors.As(err, &ae):
 		switch {
 		case ae.Status == 401:
 			if c.Mode() == erp.ModeCloud {
-				return fmt.Errorf("credentials rejected: check %s and WAWI_TENANT_ID (%w)", n.cloud, err)
+				return lang.Errorf("ping.401.cloud", n.cloud, err)
 			}
-			return fmt.Errorf("credentials rejected: check %s (get a key with `etl register`) (%w)", n.key, err)
+			return lang.Errorf("ping.401", n.key, err)
 		case ae.Status == 412:
-			return fmt.Errorf("missing header: the server wants a header etl did not send or did not like (x-appid, x-appversion, api-version, tenant-id; see WAWI_APP_ID, WAWI_APP_VERSION, WAWI_API_VERSION, WAWI_TENANT_ID) (%w)", err)
+			return lang.Errorf("ping.412", err)
 		case ae.Status == 404:
-			return fmt.Errorf("no Wawi API at this URL: check the path in %s, e.g. http://127.0.0.1:64110/api/eazybusiness/ or https://api.jtl-cloud.com/erp/ (%w)", n.url, err)
+			return lang.Errorf("ping.404", n.url, err)
 		case ae.Status == 402:
-			return fmt.Errorf("no licence for the Wawi REST API, or the app is not authorised by JTL (%w)", err)
+			return lang.Errorf("ping.402", err)
 		case ae.Status == 403:
-			return fmt.Errorf("access denied: the app lacks a scope; register it again with the scopes it needs (%w)", err)
+			return lang.Errorf("ping.403", err)
 		case ae.Status >= 300 && ae.Status < 400:
-			return fmt.Errorf("the server redirects: check %s (http vs https, trailing path) (%w)", n.url, err)
+			return lang.Errorf("ping.3xx", n.url, err)
 		}
-		return fmt.Errorf("the Wawi answered %d: %w", ae.Status, err)
+		return lang.Errorf("ping.status", ae.Status, err)
 	case errors.As(err, &te):
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
-			return fmt.Errorf("no answer from %s: check %s, the firewall and whether the Wawi REST server is running (%w)", base, n.url, err)
+			return lang.Errorf("ping.timeout", base, n.url, err)
 		}
-		return fmt.Errorf("cannot reach %s: check %s (%w)", base, n.url, err)
+		return lang.Errorf("ping.unreachable", base, n.url, err)
 	}
 	return err
 }

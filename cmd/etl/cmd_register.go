@@ -13,6 +13,7 @@ import (
 
 	"github.com/wawi-etl/etl/erp"
 	"github.com/wawi-etl/etl/internal/atomicfile"
+	"github.com/wawi-etl/etl/internal/i18n"
 )
 
 func init() { subcommands = append(subcommands, newRegisterCommand) }
@@ -56,19 +57,19 @@ you run register again for the same request.`,
 }
 
 func runRegister(cmd *cobra.Command, f registerFlags) error {
-	out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	out, errOut, lang := cmd.OutOrStdout(), cmd.ErrOrStderr(), langOf(cmd)
 	if err := erp.ValidateChallenge(f.challenge); err != nil {
 		return withCode(exitCannotStart, err)
 	}
 	// Refuse before registering: the key is handed out only once.
 	if f.keyFile != "" && !f.force {
 		if _, err := os.Lstat(f.keyFile); err == nil {
-			return withCode(exitCannotStart, fmt.Errorf("%s exists; use --force to overwrite it, or choose another --key-file", f.keyFile))
+			return withCode(exitCannotStart, lang.Errorf("reg.exists", f.keyFile))
 		}
 	}
 	if f.keyFile != "" {
 		if st, err := os.Stat(filepath.Dir(f.keyFile)); err != nil || !st.IsDir() {
-			return withCode(exitCannotStart, fmt.Errorf("cannot write --key-file %s: its folder does not exist", f.keyFile))
+			return withCode(exitCannotStart, lang.Errorf("reg.nofolder", f.keyFile))
 		}
 	}
 	cfg := erp.ConfigFromEnv(os.Getenv)
@@ -92,47 +93,51 @@ func runRegister(cmd *cobra.Command, f registerFlags) error {
 		app.MandatoryAPIScopes, app.OptionalAPIScopes = erp.DefaultScopes()
 	}
 
-	fmt.Fprintf(out, "Registering %q (AppId %s, version %s) with the Wawi at %s\n\n", app.DisplayName, app.AppID, app.Version, c.BaseURL())
-	fmt.Fprintf(out, "  1. Open JTL-Wawi (new interface) → Admin → App-Registrierung and start the registration there, if you have not yet.\n")
-	fmt.Fprintf(out, "  2. Accept the request of %q there. It asks for the scopes: %s\n", app.DisplayName, scopeList(app))
-	fmt.Fprintf(out, "  3. Leave this window open: etl waits up to %s and then fetches the API key.\n\n", f.timeout)
+	fmt.Fprintf(out, "%s\n\n", lang.T("reg.start", app.DisplayName, app.AppID, app.Version, c.BaseURL()))
+	fmt.Fprintln(out, lang.T("reg.step1"))
+	fmt.Fprintln(out, lang.T("reg.step2", app.DisplayName, scopeList(app, lang)))
+	fmt.Fprintf(out, "%s\n\n", lang.T("reg.step3", f.timeout))
 
 	start := time.Now()
 	lastNote := start
 	onWait := func(int) {
 		if time.Since(lastNote) >= 30*time.Second {
 			lastNote = time.Now()
-			fmt.Fprintf(errOut, "  still waiting for the decision in JTL-Wawi (%s of %s)…\n", time.Since(start).Round(time.Second), f.timeout)
+			fmt.Fprintln(errOut, lang.T("reg.still", time.Since(start).Round(time.Second), f.timeout))
 		}
 	}
-	fmt.Fprintln(out, "Waiting for the request to be accepted in JTL-Wawi…")
+	fmt.Fprintln(out, lang.T("reg.waiting"))
 	reg, err := c.Register(cmd.Context(), f.challenge, app, f.poll, f.timeout, onWait)
 	if err != nil {
 		if errors.Is(err, erp.ErrRegistrationRejected) {
-			return withCode(exitCannotStart, fmt.Errorf("the request of %q was rejected in JTL-Wawi; start a new registration there and run etl register again", app.DisplayName))
+			return withCode(exitCannotStart, lang.Errorf("reg.rejected", app.DisplayName))
 		}
 		return withCode(exitCannotStart, err)
 	}
 
-	fmt.Fprintf(out, "\nAccepted (request %s). Granted scopes: %s\n\n", reg.RequestID, strings.Join(reg.GrantedScopes, ", "))
-	fmt.Fprintf(out, "API key (the Wawi shows it only this once; store it now):\n\n  %s\n\n", reg.APIKey)
+	fmt.Fprintf(out, "\n%s\n\n", lang.T("reg.accepted", reg.RequestID, strings.Join(reg.GrantedScopes, ", ")))
 	if f.keyFile != "" {
+		// the key goes to the file only: a terminal's scrollback and a
+		// captured log are no place for it
 		if err := writeKeyFile(f.keyFile, reg.APIKey, f.force); err != nil {
-			return withCode(exitCannotStart, fmt.Errorf("the key is printed above, but writing %s failed: %w", f.keyFile, err))
+			// the Wawi hands the key out once: print it rather than lose it
+			fmt.Fprintf(out, "%s\n\n  %s\n\n", lang.T("reg.key"), reg.APIKey)
+			return withCode(exitCannotStart, lang.Errorf("reg.writefailed", f.keyFile, err))
 		}
-		fmt.Fprintf(out, "Written to %s (mode 0600). Use it with:\n\n  export WAWI_API_KEY_FILE=%s\n", f.keyFile, shellQuote(f.keyFile))
+		fmt.Fprintf(out, "%s\n\n  export WAWI_API_KEY_FILE=%s\n", lang.T("reg.written", f.keyFile), shellQuote(f.keyFile))
 	} else {
-		fmt.Fprintf(out, "Use it with:\n\n  export WAWI_API_KEY=<the key above>\n")
+		fmt.Fprintf(out, "%s\n\n  %s\n\n", lang.T("reg.key"), reg.APIKey)
+		fmt.Fprintf(out, "%s\n\n  export WAWI_API_KEY=%s\n", lang.T("reg.use"), lang.T("reg.keyabove"))
 	}
-	fmt.Fprintf(out, "  export WAWI_APP_ID=%s   # the key belongs to this app id\n", shellQuote(reg.AppID))
-	fmt.Fprintf(out, "\nThen check the connection with: etl ping\n")
+	fmt.Fprintf(out, "  export WAWI_APP_ID=%s   # %s\n", shellQuote(reg.AppID), lang.T("reg.appid"))
+	fmt.Fprintf(out, "\n%s\n", lang.T("reg.then"))
 	return nil
 }
 
-func scopeList(app erp.AppRegistration) string {
-	s := strings.Join(app.MandatoryAPIScopes, ", ") + " (mandatory)"
+func scopeList(app erp.AppRegistration, lang i18n.Lang) string {
+	s := lang.T("reg.mandatory", strings.Join(app.MandatoryAPIScopes, ", "))
 	if len(app.OptionalAPIScopes) > 0 {
-		s += "; " + strings.Join(app.OptionalAPIScopes, ", ") + " (optional)"
+		s += "; " + lang.T("reg.optional", strings.Join(app.OptionalAPIScopes, ", "))
 	}
 	return s
 }

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/wawi-etl/etl/erp"
+	"github.com/wawi-etl/etl/internal/i18n"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
 	"github.com/wawi-etl/etl/report"
@@ -34,6 +35,7 @@ type runOptions struct {
 	resume      bool
 	force       bool
 	full        bool
+	lang        i18n.Lang
 }
 
 func newRunCommand() *cobra.Command {
@@ -47,8 +49,16 @@ reports/<job name>).
 
 Exit codes: 0 every record succeeded; 1 the run finished and some records
 failed; 2 a job could not start; 130 interrupted.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				// the usage says what run wants; cobra's own message would not
+				fmt.Fprint(cmd.ErrOrStderr(), cmd.UsageString())
+				return withCode(exitCannotStart, langOf(cmd).Errorf("run.needs.job"))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.lang = langOf(cmd)
 			return runJobs(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, o)
 		},
 	}
@@ -74,13 +84,13 @@ func newLogger(w io.Writer, format string) (*slog.Logger, error) {
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo})), nil
 	}
-	return nil, fmt.Errorf("--log-format %q: use text or json", format)
+	return nil, i18n.English.Errorf("log.format", format)
 }
 
 func runJobs(ctx context.Context, stdout, stderr io.Writer, paths []string, o runOptions) error {
 	log, err := newLogger(stderr, o.logFormat)
 	if err != nil {
-		return withCode(exitCannotStart, err)
+		return withCode(exitCannotStart, o.lang.Errorf("log.format", o.logFormat))
 	}
 	worst := exitOK
 	var lastErr error
@@ -89,7 +99,7 @@ func runJobs(ctx context.Context, stdout, stderr io.Writer, paths []string, o ru
 		if err != nil {
 			lastErr = err
 			if len(paths) > 1 {
-				fmt.Fprintf(stderr, "etl: %s: %v\n", path, err)
+				errorLine(stderr, o.logFormat == "json", path+": "+err.Error())
 			}
 		}
 		worst = worse(worst, code)
@@ -125,7 +135,7 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, pat
 			sets = append(sets, "source.type="+t)
 		}
 	}
-	job, err := pipeline.LoadJob(path, pipeline.LoadOptions{Sets: sets})
+	job, err := loadJob(o.lang, path, pipeline.LoadOptions{Sets: sets})
 	if err != nil {
 		return exitCannotStart, err
 	}
@@ -134,29 +144,42 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, pat
 	if reportDir != "" && many {
 		reportDir = filepath.Join(reportDir, report.FolderName(jobName(job)))
 	}
-	client, err := erpClientFor(job, o.concurrency, log)
+	client, err := erpClientFor(job, o.concurrency, log, o.lang)
 	if err != nil {
 		return exitCannotStart, err
 	}
 	resolver := resolverFor(client)
 
 	var progress pipeline.Progress
-	if f, ok := stderr.(*os.File); ok && !o.noProgress && term.IsTerminal(int(f.Fd())) {
-		progress = pipeline.NewBar(stderr, -1)
+	if f, ok := stderr.(*os.File); ok && !o.noProgress && o.logFormat != "json" && term.IsTerminal(int(f.Fd())) {
+		progress = pipeline.NewBar(stderr, pipeline.BarOptions{Width: terminalWidth(f), Lang: o.lang, Tick: 200 * time.Millisecond})
 	} else {
 		progress = pipeline.NewLogProgress(log, 10*time.Second)
 	}
 	sum, err := pipeline.Run(ctx, job, pipeline.RunOptions{
 		DryRun: o.dryRun, ReportDir: reportDir, Concurrency: o.concurrency,
-		Progress: progress, Logger: log, Resolver: resolver, Stdout: stdout,
+		Progress: progress, Logger: log, Resolver: resolver,
 		Conn: conn(client), StateDir: o.stateDir, Resume: o.resume, Force: o.force, Full: o.full,
+		Lang: string(o.lang),
 	})
 	var se *pipeline.StartError
+	if sum != nil && !errors.As(err, &se) {
+		// the summary is printed here, not by the run, to speak the
+		// user's language and log format
+		printSummary(stdout, o.logFormat == "json", o.lang, sum, fileSink(job))
+	}
 	switch {
 	case errors.As(err, &se):
+		if inner := errors.Unwrap(se.Err); inner != nil && strings.HasPrefix(se.Err.Error(), "source: ") {
+			// name the job file and the line of what is wrong, as validate does
+			return exitCannotStart, pipeline.SourceErrorAt(job, inner)
+		}
+		if strings.HasPrefix(se.Err.Error(), "sink: ") {
+			return exitCannotStart, pipeline.SinkErrorAt(job, se.Err)
+		}
 		return exitCannotStart, err
 	case errors.Is(err, pipeline.ErrInterrupted):
-		return exitInterrupted, err
+		return exitInterrupted, o.lang.Errorf("exit.interrupted")
 	case errors.Is(err, pipeline.ErrGuardrail):
 		return exitRecordsFail, err
 	case err != nil:
@@ -164,11 +187,30 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, pat
 		// connection gone for longer than the retry budget
 		return exitCannotStart, err
 	case sum.Failed > 0:
-		return exitRecordsFail, fmt.Errorf("%d of %d records failed", sum.Failed, sum.RecordsRead)
+		return exitRecordsFail, o.lang.Errorf("exit.failed", sum.Failed, sum.RecordsRead)
 	case sum.DeletesFailed > 0:
-		return exitRecordsFail, fmt.Errorf("%d deletions failed", sum.DeletesFailed)
+		return exitRecordsFail, o.lang.Errorf("exit.deletes_failed", sum.DeletesFailed)
 	}
 	return exitOK, nil
+}
+
+// fileSink: the sink writes a file, so its records are "written", not
+// "created".
+func fileSink(job *pipeline.Job) bool {
+	t, ok := pipeline.LookupSinkType(job.Sink.Type)
+	return ok && !t.NeedsConn
+}
+
+// terminalWidth asks the terminal for its width at every redraw: a window
+// may be resized during a run.
+func terminalWidth(f *os.File) func() int {
+	return func() int {
+		w, _, err := term.GetSize(int(f.Fd()))
+		if err != nil || w <= 0 {
+			return 80
+		}
+		return w
+	}
 }
 
 func jobName(job *pipeline.Job) string {
@@ -189,13 +231,13 @@ func conn(c *erp.Client) any {
 
 // erpClientFor builds the one Wawi client a job shares between its source,
 // sink and lookups; nil for jobs that never talk to the Wawi.
-func erpClientFor(job *pipeline.Job, concurrency int, log *slog.Logger) (*erp.Client, error) {
+func erpClientFor(job *pipeline.Job, concurrency int, log *slog.Logger, lang i18n.Lang) (*erp.Client, error) {
 	if !pipeline.NeedsConn(job) {
 		return nil, nil
 	}
 	cfg, err := configFromEnvAndSpec(job.ERP)
 	if err != nil {
-		return nil, fmt.Errorf("ERP connection: %w", err)
+		return nil, lang.Errorf("erp.connection", err)
 	}
 	if concurrency <= 0 {
 		concurrency = job.Options.Concurrency
@@ -206,7 +248,7 @@ func erpClientFor(job *pipeline.Job, concurrency int, log *slog.Logger) (*erp.Cl
 	cfg.Logger = log
 	c, err := erp.New(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("ERP connection: %w", err)
+		return nil, lang.Errorf("erp.connection", err)
 	}
 	return c, nil
 }

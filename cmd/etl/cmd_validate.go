@@ -31,7 +31,7 @@ and what the job means: the source can be read and has the columns the mapping
 names, transforms exist, expressions compile. Nothing is written.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			bad := 0
+			bad, lang := 0, langOf(cmd)
 			for _, path := range args {
 				err := validateOne(cmd, path, sets)
 				if err != nil {
@@ -39,10 +39,10 @@ names, transforms exist, expressions compile. Nothing is written.`,
 					fmt.Fprintln(cmd.ErrOrStderr(), err)
 					continue
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok\n", path)
+				fmt.Fprintln(cmd.OutOrStdout(), lang.T("validate.ok", path))
 			}
 			if bad > 0 {
-				return withCode(exitCannotStart, fmt.Errorf("%d of %d job files have problems", bad, len(args)))
+				return withCode(exitCannotStart, lang.Errorf("exit.jobs", bad, len(args)))
 			}
 			return nil
 		},
@@ -52,7 +52,7 @@ names, transforms exist, expressions compile. Nothing is written.`,
 }
 
 func validateOne(cmd *cobra.Command, path string, sets []string) error {
-	job, err := pipeline.LoadJob(path, pipeline.LoadOptions{Sets: sets})
+	job, err := loadJob(langOf(cmd), path, pipeline.LoadOptions{Sets: sets})
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("ETL_TEST_MAIN") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
+	// the tests read English unless they ask for German: a German
+	// developer's locale must not change what they see
+	os.Setenv("LC_ALL", "C")
 	os.Exit(m.Run())
 }
 
@@ -201,6 +204,9 @@ func TestInterruptExits130AndResumes(t *testing.T) {
 	err = cmd.Wait()
 	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
 		t.Fatalf("exit %d (%v), want 130\n%s", code, err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "stopping:") || !strings.Contains(stderr.String(), "--resume") {
+		t.Errorf("the interrupt message does not say how to continue: %s", stderr.String())
 	}
 	s := readSummary(t, reports)
 	if !s.Interrupted || s.Updated < 2 || s.RecordsRead >= 36 {

@@ -10,6 +10,9 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/wawi-etl/etl/internal/i18n"
 )
 
 // Exit codes, chosen here and nowhere else.
@@ -48,6 +51,11 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.PersistentFlags().String("lang", "", "language of messages and reports: de or en (default: from LC_ALL, LC_MESSAGES or LANG, else en)")
+	// a wrong flag names the help that lists the right ones
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return withCode(exitCannotStart, langOf(cmd).Errorf("flag.wrong", err, cmd.CommandPath()))
+	})
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	for _, mk := range subcommands {
@@ -57,6 +65,8 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	lang := i18n.Detect(flagInArgs(args, "lang"))
+	jsonFormat := flagInArgs(args, "log-format") == "json"
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	finished := make(chan struct{})
@@ -73,7 +83,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 			// The first Ctrl-C lets in-flight records finish and the reports
 			// be written; a second one is the default: the process ends.
 			stop()
-			fmt.Fprintln(stderr, "etl: stopping: finishing the records in flight and writing the reports (Ctrl-C again to abort at once)")
+			if f, ok := stderr.(*os.File); ok && !jsonFormat && term.IsTerminal(int(f.Fd())) {
+				// the progress line holds the cursor: the message goes below it
+				fmt.Fprintln(stderr)
+			}
+			errorLine(stderr, jsonFormat, lang.T("interrupt"))
 		}
 	}()
 	root := newRootCommand(stdout, stderr)
@@ -88,7 +102,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		code = ee.code
 	}
 	if code != exitRecordsFail || ee == nil || ee.err.Error() != "" {
-		fmt.Fprintln(stderr, "etl:", err)
+		errorLine(stderr, jsonFormat, err.Error())
 	}
 	return code
 }

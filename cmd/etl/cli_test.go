@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wawi-etl/etl/erp/erptest"
+)
+
+func TestRunWithoutJobPrintsUsage(t *testing.T) {
+	code, _, stderr := etl(t, "run")
+	if code != exitCannotStart {
+		t.Errorf("exit %d, want 2", code)
+	}
+	if !strings.Contains(stderr, "Usage:") || !strings.Contains(stderr, "--dry-run") || !strings.Contains(stderr, "etl run jobs/") {
+		t.Errorf("no usage: %s", stderr)
+	}
+}
+
+func normalizeArgs(t *testing.T, extra ...string) []string {
+	dir := t.TempDir()
+	return append([]string{"run", "--no-progress", "--report-dir", filepath.Join(dir, "r"),
+		"--set", "sink.path=" + filepath.Join(dir, "out.xlsx")}, append(extra, "../../jobs/supplier-normalize.yaml")...)
+}
+
+// The summary and the exit message speak German with --lang de or a
+// German locale, English otherwise.
+func TestSummaryInGermanAndEnglish(t *testing.T) {
+	t.Setenv("LC_ALL", "")
+	t.Setenv("LC_MESSAGES", "")
+	t.Setenv("LANG", "de_DE.UTF-8")
+	code, stdout, stderr := etl(t, normalizeArgs(t)...)
+	if code != exitRecordsFail {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"gelesen:", "geschrieben", "unverändert", "übersprungen", "fehlgeschlagen in", "Ausgabe: ", "Fehler: ", "erneut mit --source"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("German summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(stderr, "Datensätzen fehlgeschlagen") {
+		t.Errorf("German exit message: %s", stderr)
+	}
+
+	code, stdout, stderr = etl(t, normalizeArgs(t, "--lang", "en")...)
+	if code != exitRecordsFail {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, " read: ") || !strings.Contains(stdout, " written, ") || !strings.Contains(stderr, "records failed") {
+		t.Errorf("English with --lang en:\n%s\n%s", stdout, stderr)
+	}
+}
+
+// --log-format json: every line on stdout and stderr is one JSON object,
+// the summary and the last error line included.
+func TestLogFormatJSONEveryLine(t *testing.T) {
+	code, stdout, stderr := etl(t, normalizeArgs(t, "--log-format", "json")...)
+	if code != exitRecordsFail {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var summary map[string]any
+	for name, out := range map[string]string{"stdout": stdout, "stderr": stderr} {
+		lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+		for _, l := range lines {
+			var obj map[string]any
+			if err := json.Unmarshal([]byte(l), &obj); err != nil {
+				t.Errorf("%s: not JSON: %q", name, l)
+				continue
+			}
+			if obj["msg"] == "summary" {
+				summary = obj
+			}
+		}
+	}
+	if summary == nil || summary["records_read"] == nil || summary["failed"] == nil || summary["error_workbook"] == nil {
+		t.Errorf("no summary object: %v\n%s", summary, stdout)
+	}
+}
+
+func TestPingCountsCompanies(t *testing.T) {
+	srv := erptest.NewServer(erptest.Options{})
+	defer srv.Close()
+	t.Setenv("WAWI_URL", srv.URL)
+	t.Setenv("WAWI_API_KEY", "k")
+	code, stdout, stderr := etl(t, "ping", "--lang", "en")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "(1 company)") || strings.Contains(stdout, "tenant") {
+		t.Errorf("ping:\n%s", stdout)
+	}
+	code, stdout, _ = etl(t, "ping", "--lang", "de")
+	if code != exitOK || !strings.Contains(stdout, "(1 Firma)") || !strings.Contains(stdout, "Zugangsdaten akzeptiert") {
+		t.Errorf("ping auf Deutsch:\n%s", stdout)
+	}
+}
+
+// With --key-file the key goes to the file only.
+func TestRegisterKeyFileDoesNotPrintTheKey(t *testing.T) {
+	srv := erptest.NewServer(erptest.Options{RegistrationAutoAccept: time.Millisecond})
+	defer srv.Close()
+	t.Setenv("WAWI_URL", srv.URL)
+	keyFile := filepath.Join(t.TempDir(), "wawi.key")
+	code, stdout, stderr := etl(t, "register", "--challenge", "abc", "--poll", "10ms", "--key-file", keyFile)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
+	}
+	key, err := os.ReadFile(keyFile)
+	if err != nil || len(bytes.TrimSpace(key)) == 0 {
+		t.Fatalf("key file: %v %q", err, key)
+	}
+	if strings.Contains(stdout+stderr, string(bytes.TrimSpace(key))) {
+		t.Errorf("the key is printed although it went to %s:\n%s", keyFile, stdout)
+	}
+	if !strings.Contains(stdout, "WAWI_API_KEY_FILE=") {
+		t.Errorf("no hint how to use the file:\n%s", stdout)
+	}
+}
+
+// A missing source file is named with the job file and the line of its
+// path; a misspelt Wawi filter with its line, under source.filters.
+func TestRunSourceErrorsPointAtTheLine(t *testing.T) {
+	dir := t.TempDir()
+	job := filepath.Join(dir, "job.yaml")
+	os.WriteFile(job, []byte("name: x\nsource:\n  path: nope.csv\nmapping: {fields: [{target: SKU, column: A}]}\nsink: {type: csv, path: out.csv}\n"), 0o644)
+	code, _, stderr := etl(t, "run", "--no-progress", "--report-dir", dir, job)
+	if code != exitCannotStart || !strings.Contains(stderr, "job.yaml:3:9: cannot open the source") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+
+	srv := erptest.NewServer(erptest.Options{})
+	defer srv.Close()
+	t.Setenv("WAWI_URL", srv.URL)
+	t.Setenv("WAWI_API_KEY", "k")
+	os.WriteFile(job, []byte("name: x\nsource:\n  type: erp\n  resource: salesOrders\n  filters:\n    createdSnce: 2025-05-01\nsink: {type: csv, path: out.csv}\n"), 0o644)
+	code, _, stderr = etl(t, "run", "--no-progress", "--report-dir", dir, "--state-dir", dir, job)
+	if code != exitCannotStart || !strings.Contains(stderr, "job.yaml:6:") || !strings.Contains(stderr, "source.filters:") ||
+		strings.Contains(stderr, "source.path") || !strings.Contains(stderr, `did you mean "createdSince"?`) {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+}
+
+// The schema the example jobs point at is the one etl prints: `make
+// schema` after changing a job type.
+func TestShippedSchemaIsCurrent(t *testing.T) {
+	shipped, err := os.ReadFile("../../etl-job.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := etl(t, "schema")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if string(shipped) != stdout {
+		t.Error("etl-job.schema.json is stale: run make schema")
+	}
+	// every key has help for an editor to show
+	var doc any
+	if err := json.Unmarshal(shipped, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(n any, at string)
+	props := 0
+	walk = func(n any, at string) {
+		switch v := n.(type) {
+		case map[string]any:
+			if ps, ok := v["properties"].(map[string]any); ok {
+				for k, p := range ps {
+					props++
+					if pm, _ := p.(map[string]any); pm["description"] == nil {
+						t.Errorf("%s.%s has no description", at, k)
+					}
+				}
+			}
+			for k, c := range v {
+				walk(c, at+"/"+k)
+			}
+		case []any:
+			for _, c := range v {
+				walk(c, at)
+			}
+		}
+	}
+	walk(doc, "")
+	if props < 100 {
+		t.Errorf("%d properties: the walk missed some", props)
+	}
+}
+
+func TestPingExplainsInGerman(t *testing.T) {
+	t.Setenv("WAWI_URL", "http://127.0.0.1:1/api/eazybusiness/")
+	t.Setenv("WAWI_API_KEY", "k")
+	code, stdout, stderr := etl(t, "ping", "--lang", "de")
+	if code != exitCannotStart || !strings.Contains(stderr, "nicht erreichbar") || !strings.Contains(stderr, "Prüfen Sie WAWI_URL") ||
+		!strings.Contains(stdout, "FEHLGESCHLAGEN") {
+		t.Errorf("exit %d:\n%s\n%s", code, stdout, stderr)
+	}
+}
+
+func TestMissingJobFileAndWrongFlag(t *testing.T) {
+	code, _, stderr := etl(t, "run", "--no-progress", "nope.yaml")
+	if code != exitCannotStart || !strings.Contains(stderr, "nope.yaml: there is no such job file") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	code, _, stderr = etl(t, "--lang", "de", "validate", "nope.yaml")
+	if code != exitCannotStart || !strings.Contains(stderr, "Diese Job-Datei gibt es nicht") || !strings.Contains(stderr, "1 von 1 Job-Dateien") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	code, _, stderr = etl(t, "run", "--frobnicate", "x.yaml")
+	if code != exitCannotStart || !strings.Contains(stderr, "(see etl run --help)") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+}
+
+// A guardrail that stops an import is explained in German: the rule, what
+// the plan would have done, and the records with German field names.
+func TestGuardrailInGerman(t *testing.T) {
+	seed, err := erptest.LoadSeed("../../samples/wawi-seed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := erptest.NewServer(erptest.Options{Seed: seed})
+	defer srv.Close()
+	t.Setenv("WAWI_URL", srv.URL)
+	t.Setenv("WAWI_API_KEY", "k")
+	dir := t.TempDir()
+	code, stdout, stderr := etl(t, "run", "--lang", "de", "--no-progress", "--report-dir", dir, "--state-dir", dir,
+		"--set", "options.guardrails.max_price_change=1%", "../../jobs/supplier-prices.yaml")
+	if code != exitRecordsFail {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"ANGEHALTEN, nichts wurde geschrieben: Schutzregel max_price_change (Grenze 1%) ausgelöst:",
+		"Datensätze würden einen Preis", "Zeile 5 ACME-1004: Einkaufspreis netto: 54,09 → 56,94 (5,3 %)"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("lacks %q:\n%s", want, stdout)
+		}
+	}
+	if c := srv.Counters(); c.Writes != 0 {
+		t.Errorf("%d writes", c.Writes)
+	}
+}

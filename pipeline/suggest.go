@@ -1,0 +1,134 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+
+	"github.com/wawi-etl/etl/internal/suggest"
+)
+
+// didYouMean is the hint appended to a message naming a misspelt name.
+func didYouMean(word string, candidates []string) string {
+	return suggest.Hint(word, candidates, func(s string) string { return fmt.Sprintf("did you mean %q?", s) })
+}
+
+// keyPathAt is the YAML path of the mapping key at line:col of src, e.g.
+// $.source.encodng; "" when there is none.
+func keyPathAt(src []byte, line, col int) string {
+	f, err := parser.ParseBytes(src, 0)
+	if err != nil {
+		return ""
+	}
+	v := &keyFinder{line: line, col: col}
+	for _, d := range f.Docs {
+		ast.Walk(v, d)
+	}
+	return v.path
+}
+
+type keyFinder struct {
+	line, col int
+	path      string
+}
+
+func (v *keyFinder) Visit(n ast.Node) ast.Visitor {
+	if mv, ok := n.(*ast.MappingValueNode); ok && v.path == "" {
+		if tk := mv.Key.GetToken(); tk != nil && tk.Position.Line == v.line && tk.Position.Column == v.col {
+			v.path = mv.GetPath()
+			if v.path == "" || !strings.HasSuffix(v.path, tk.Value) {
+				v.path = mv.Key.GetPath()
+			}
+		}
+	}
+	return v
+}
+
+// keysAt lists the keys the job schema allows in the object that holds the
+// key at path (e.g. $.source.encodng: the keys of source).
+func keysAt(path string) []string {
+	raw, _, err := currentSchema()
+	if err != nil {
+		return nil
+	}
+	var doc map[string]any
+	if json.Unmarshal(raw, &doc) != nil {
+		return nil
+	}
+	defs, _ := doc["$defs"].(map[string]any)
+	resolve := func(n map[string]any) map[string]any {
+		for range 8 { // $ref chains are short; a cycle must not hang
+			ref, ok := n["$ref"].(string)
+			if !ok {
+				return n
+			}
+			next, _ := defs[strings.TrimPrefix(ref, "#/$defs/")].(map[string]any)
+			if next == nil {
+				return n
+			}
+			n = next
+		}
+		return n
+	}
+	node := resolve(doc)
+	parts := splitYAMLPath(path)
+	if len(parts) == 0 {
+		return nil
+	}
+	for _, p := range parts[:len(parts)-1] {
+		if strings.HasPrefix(p, "[") {
+			items, _ := node["items"].(map[string]any)
+			if items == nil {
+				return nil
+			}
+			node = resolve(items)
+			continue
+		}
+		props, _ := node["properties"].(map[string]any)
+		next, _ := props[p].(map[string]any)
+		if next == nil {
+			// a map of named things, e.g. mapping.lookups.<name>
+			next, _ = node["additionalProperties"].(map[string]any)
+		}
+		if next == nil {
+			return nil
+		}
+		node = resolve(next)
+	}
+	props, _ := node["properties"].(map[string]any)
+	keys := make([]string, 0, len(props))
+	for k := range props {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// splitYAMLPath splits $.a.b[0].c into a, b, [0], c.
+func splitYAMLPath(path string) []string {
+	path = strings.TrimPrefix(path, "$")
+	var out []string
+	for _, seg := range strings.Split(path, ".") {
+		for seg != "" {
+			i := strings.IndexByte(seg, '[')
+			switch {
+			case i < 0:
+				out = append(out, strings.Trim(seg, "'"))
+				seg = ""
+			case i > 0:
+				out = append(out, strings.Trim(seg[:i], "'"))
+				seg = seg[i:]
+			default:
+				j := strings.IndexByte(seg, ']')
+				if j < 0 {
+					j = len(seg) - 1
+				}
+				out = append(out, seg[:j+1])
+				seg = seg[j+1:]
+			}
+		}
+	}
+	return out
+}
