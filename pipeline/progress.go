@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/schollz/progressbar/v3"
+
 	"github.com/wawi-etl/etl/internal/i18n"
 )
 
@@ -251,15 +253,24 @@ func phaseName(l i18n.Lang, phase string) string {
 	return phase
 }
 
-// barCells draws [=====>    ] in w columns, brackets included.
+// barCells draws [=====>    ] in w columns, brackets included. The bar is
+// schollz/progressbar's; the line around it is laid out here, where the
+// terminal's width, the language and the outcome counts are known.
 func barCells(w int, n, total int64) string {
-	inner := max(0, w-2)
-	full := int(min(n, total) * int64(inner) / total)
-	s := strings.Repeat("=", full)
-	if full < inner {
-		s += ">" + strings.Repeat(" ", inner-full-1)
+	inner := max(1, w-2)
+	b := progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(io.Discard),
+		progressbar.OptionSetWidth(inner),
+		progressbar.OptionSetTheme(progressbar.Theme{Saucer: "=", SaucerHead: ">", SaucerPadding: " ", BarStart: "[", BarEnd: "]"}),
+		progressbar.OptionSetPredictTime(false),
+		progressbar.OptionSetElapsedTime(false))
+	_ = b.Set64(min(n, total))
+	r := b.String()
+	i, j := strings.IndexByte(r, '['), strings.LastIndexByte(r, ']')
+	if i < 0 || j < i {
+		return "[" + strings.Repeat(" ", inner) + "]"
 	}
-	return "[" + s + "]"
+	return r[i : j+1]
 }
 
 // truncate shortens s to n columns, marking the cut with "…".

@@ -159,3 +159,21 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// The bar is exactly as wide as asked, empty at the start, full at the end.
+func TestBarCells(t *testing.T) {
+	for _, w := range []int{3, 10, 41} {
+		for _, n := range []int64{0, 1, 200, 399, 400, 900} {
+			got := barCells(w, n, 400)
+			if utf8.RuneCountInString(got) != w || got[0] != '[' || got[len(got)-1] != ']' {
+				t.Fatalf("barCells(%d, %d) = %q", w, n, got)
+			}
+		}
+	}
+	if got := barCells(12, 400, 400); got != "[==========]" {
+		t.Errorf("full bar %q", got)
+	}
+	if got := barCells(12, 0, 400); strings.Contains(got, "=") {
+		t.Errorf("empty bar %q", got)
+	}
+}
