@@ -94,11 +94,12 @@ func newServer(t *testing.T, seed *erptest.Seed, o erptest.Options) *erptest.Ser
 func etlEnv(url, key string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "WAWI_") {
+		if !strings.HasPrefix(kv, "WAWI_") && !strings.HasPrefix(kv, "LC_ALL=") {
 			env = append(env, kv)
 		}
 	}
-	return append(env, "WAWI_URL="+url, "WAWI_API_KEY="+key)
+	// the tests read English messages whatever the machine's locale
+	return append(env, "WAWI_URL="+url, "WAWI_API_KEY="+key, "LC_ALL=C")
 }
 
 // run is one finished invocation of the binary.
