@@ -18,7 +18,9 @@ import (
 )
 
 // FuzzCSVSource feeds arbitrary bytes as a file. Whatever the input:
-//   - Open and Next never panic, and Next ends with io.EOF;
+//   - Open and Next never panic, and Next ends with io.EOF, or with an
+//     ErrDamaged error naming the file and the line of the record it stops
+//     at, only where encoding/csv fails too;
 //   - Seq counts 0,1,2,..., Row grows and lies within the file, every record
 //     has one field per column and only valid UTF-8;
 //   - a record either has no Err or a *RowError of a known kind that names
@@ -85,13 +87,22 @@ func FuzzCSVSource(f *testing.F) {
 		var ends []int
 		prevEnd := cs.lastEnd
 		starts := []int{prevEnd}
+		var fatal error
 		for {
 			rec, err := src.Next(context.Background())
 			if err == io.EOF {
 				break
 			}
 			if err != nil {
-				t.Fatalf("Next: %v", err)
+				if !errors.Is(err, ErrDamaged) {
+					t.Fatalf("Next: %v", err)
+				}
+				var fe *fileError
+				if !errors.As(err, &fe) || fe.row <= prevEnd || fe.row > maxLines || !strings.HasPrefix(err.Error(), fmt.Sprintf("in.csv is damaged at row %d: ", fe.row)) {
+					t.Fatalf("Next: %v: does not name the line after %d", err, prevEnd)
+				}
+				fatal = err
+				break
 			}
 			if len(recs) > maxLines {
 				t.Fatalf("more records (%d) than lines (%d)", len(recs), maxLines)
@@ -129,6 +140,18 @@ func FuzzCSVSource(f *testing.F) {
 		}
 		if _, err := src.Next(context.Background()); err != io.EOF {
 			t.Fatalf("Next after EOF: %v", err)
+		}
+		if fatal != nil {
+			// Damaged only where encoding/csv refuses the file too.
+			if spec.HeaderRow == 1 && spec.Skip == 0 && spec.Encoding == "" && cs.delim != 0 && cs.delim < utf8.RuneSelf &&
+				utf8.Valid(data) && !bytes.HasPrefix(data, []byte("\xEF\xBB\xBF")) && bytes.IndexByte(data, '\r') < 0 {
+				cr := csv.NewReader(bytes.NewReader(data))
+				cr.Comma, cr.FieldsPerRecord = cs.delim, -1
+				if _, err := cr.ReadAll(); err == nil {
+					t.Fatalf("%v, but encoding/csv reads the file", fatal)
+				}
+			}
+			return
 		}
 
 		// The remaining checks read lines from the raw bytes, so they hold
