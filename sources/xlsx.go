@@ -263,6 +263,11 @@ func (s *XLSXSource) Next(ctx context.Context) (*record.Record, error) {
 		if s.pending {
 			s.pending = false
 		} else if err := rd.nextRow(); err != nil {
+			if err != io.EOF {
+				// nothing after damage is read
+				rd.close()
+				s.rd = nil
+			}
 			return nil, err
 		}
 		if rd.row < s.dataFrom {
