@@ -576,3 +576,118 @@ func TestCSVSizeEstimate(t *testing.T) {
 		src.Close()
 	}
 }
+
+// TestCSVLimits: a field, line or record past source.limits ends the read
+// with ErrLimit naming the limit, in bounded memory.
+func TestCSVLimits(t *testing.T) {
+	tests := []struct {
+		name string
+		data string
+		lim  pipeline.SourceLimits
+		want string
+	}{{
+		name: "field",
+		data: "SKU;Name\nA1;x\nA2;" + strings.Repeat("x", 2000) + "\nA3;y\n",
+		lim:  pipeline.SourceLimits{MaxCellBytes: 1024},
+		want: "in.csv is too large at row 3: field 2 is longer than that (source.limits.max_cell_bytes is 1 KiB; raise it if the file is genuine)",
+	}, {
+		name: "quoted field over lines",
+		data: "SKU;Name\nA1;x\nA2;\"" + strings.Repeat("xxxxxxxxx\n", 200) + "\"\nA3;y\n",
+		lim:  pipeline.SourceLimits{MaxCellBytes: 1024},
+		want: "in.csv is too large at row 3: field 2 is longer than that",
+	}, {
+		name: "line",
+		data: "SKU;Name\nA1;x\nA2;" + strings.Repeat("x", 300<<10) + "\nA3;y\n",
+		lim:  pipeline.SourceLimits{MaxRowBytes: 128 << 10},
+		want: "in.csv is too large at row 3: line 3 is longer than that (source.limits.max_row_bytes is 128 KiB",
+	}, {
+		name: "record over lines",
+		data: "SKU;Name\nA1;x\nA2;\"" + strings.Repeat("xxxxxxxxx\n", 500) + "\"\nA3;y\n",
+		lim:  pipeline.SourceLimits{MaxRowBytes: 4096},
+		want: "in.csv is too large at row 3: the record from line 3 on is longer than that",
+	}, {
+		name: "columns",
+		data: "SKU;Name\nA1;x\nA2;" + strings.Repeat(";", 20) + "\nA3;y\n",
+		lim:  pipeline.SourceLimits{MaxColumns: 10},
+		want: "in.csv is too large at row 3: the record has 22 fields (source.limits.max_columns is 10;",
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src, err := openCSVBytes(t, []byte(tt.data), pipeline.SourceSpec{Limits: &tt.lim})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := drainCSV(src)
+			if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want %q", err, tt.want)
+			}
+			if n != 1 {
+				t.Errorf("%d records before the error, want 1", n)
+			}
+		})
+	}
+}
+
+func drainCSV(src *CSVSource) (int, error) {
+	n := 0
+	for {
+		_, err := src.Next(context.Background())
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+}
+
+// TestCSVHugeField: a 200 MB field on one line, or a quoted one of long lines, is
+// refused at the default limits without reading it into memory.
+func TestCSVHugeField(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 200 MB files")
+	}
+	for _, quoted := range []bool{false, true} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "in.csv")
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString("SKU;Name\nA1;x\nA2;")
+		chunk, chunks := strings.Repeat("x", 1<<20), 200
+		if quoted {
+			// lines of 1 MiB: the record, not the line count, is too long
+			f.WriteString(`"`)
+			chunk, chunks = chunk[1:]+"\n", 40
+		}
+		for range chunks {
+			f.WriteString(chunk)
+		}
+		f.WriteString("\"\nA3;y\n")
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		alloc := allocDuring(func() {
+			var src pipeline.Source
+			src, err = OpenCSV(context.Background(), &pipeline.SourceSpec{Type: "csv", Path: "in.csv"}, &pipeline.Env{JobDir: dir})
+			if err != nil {
+				return
+			}
+			defer src.Close()
+			n, err = drainCSV(src.(*CSVSource))
+		})
+		want := "in.csv is too large at row 3: line 3 is longer than that (source.limits.max_row_bytes is 16 MiB"
+		if quoted {
+			want = "in.csv is too large at row 3: the record from line 3 on is longer than that (source.limits.max_row_bytes is 16 MiB"
+		}
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("quoted %v: error %v, want %q", quoted, err, want)
+		}
+		if n != 1 || alloc > 64<<20 {
+			t.Errorf("quoted %v: %d records, %d MiB allocated", quoted, n, alloc>>20)
+		}
+	}
+}

@@ -62,7 +62,7 @@ func (r *csvReader) readLine() ([]byte, error) {
 		r.lineBuf = append(r.lineBuf[:0], line...)
 		for err == bufio.ErrBufferFull {
 			line, err = r.br.ReadSlice('\n')
-			r.lineBuf = append(r.lineBuf, line...)
+			r.lineBuf = append(grow(r.lineBuf, len(line), r.lim.row), line...)
 			if int64(len(r.lineBuf)) > r.lim.row {
 				return nil, limitf(r.display, r.line+1, "max_row_bytes", r.lim.row, "line %d is longer than that", r.line+1)
 			}
@@ -195,7 +195,7 @@ fields:
 			if len(rest) == 0 || rest[len(rest)-1] != '\n' {
 				return fr, unclosed("is not closed before the end of the file")
 			}
-			r.buf = append(r.buf, rest...) // the line break is part of the field
+			r.buf = append(grow(r.buf, len(rest), r.lim.row), rest...) // the line break is part of the field
 			if r.line-openLine >= maxFieldLines {
 				return fr, unclosed(fmt.Sprintf("is not closed within %d lines", maxFieldLines))
 			}
@@ -234,4 +234,16 @@ func clip(b []byte) string {
 		b = b[:20]
 	}
 	return string(bytes.ToValidUTF8(b, []byte("?")))
+}
+
+// grow makes room for n more bytes in b, doubling up to about limit:
+// append grows large slices by a quarter, which allocates five times a long
+// line or record before the limit refuses it.
+func grow(b []byte, n int, limit int64) []byte {
+	need := len(b) + n
+	if need <= cap(b) {
+		return b
+	}
+	c := max(min(2*cap(b), int(limit)+bufSize), need)
+	return append(make([]byte, 0, c), b...)
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
+	"strings"
 )
 
 // sheetReader streams the rows of one sheet part.
@@ -333,6 +335,9 @@ func appendNumber(dst, v []byte) ([]byte, bool) {
 		}
 	}
 	if plain && digits > 0 {
+		if sig == 0 {
+			return append(dst, '0'), true
+		}
 		if dot < 0 {
 			return append(dst, v...), true // an integer: exact
 		}
@@ -345,18 +350,18 @@ func appendNumber(dst, v []byte) ([]byte, bool) {
 			if end == dot+1 {
 				end = dot
 			}
-			if end == 0 || (end == 1 && v[0] == '-') {
-				return append(dst, '0'), true
-			}
 			return append(dst, v[:end]...), true
 		}
 	}
 	f, err := strconv.ParseFloat(string(v), 64)
-	if err != nil {
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		return dst, false
 	}
 	g := strconv.FormatFloat(f, 'g', 15, 64)
-	f, _ = strconv.ParseFloat(g, 64)
+	if f, err = strconv.ParseFloat(g, 64); err != nil {
+		// rounding to 15 digits overflowed (near the largest float)
+		return append(dst, strings.ToUpper(g)...), true
+	}
 	if f == 0 {
 		return append(dst, '0'), true
 	}
