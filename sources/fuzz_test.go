@@ -1,6 +1,7 @@
 package sources
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/wawi-etl/etl/pipeline"
 	"github.com/wawi-etl/etl/record"
@@ -231,6 +234,117 @@ func FuzzCSVSource(f *testing.F) {
 			countOK := len(exp) == width || extraEmpty
 			if countOK != (got.Err == nil) {
 				t.Fatalf("line %d: %d fields for %d columns, err = %v", got.Row, len(exp), width, got.Err)
+			}
+		}
+	})
+}
+
+// FuzzXLSXSource feeds damaged workbooks: the whole file (opts bit 0 clear:
+// corrupted archives) or the sheet XML inside an intact package (bit 0
+// set), seeded with a small valid workbook. Whatever the input:
+//   - Open and Next never panic; Open fails with a message, Next ends with
+//     io.EOF or with an ErrDamaged or ErrLimit error that names the file,
+//     and reads nothing after it;
+//   - Seq counts 0,1,2,..., Row grows strictly, every record has one field
+//     per column, valid UTF-8, and no Err or a *RowError of a cell kind.
+//
+// Run it with: go test -run '^$' -fuzz FuzzXLSXSource -fuzztime 60s ./sources/
+func FuzzXLSXSource(f *testing.F) {
+	seedDir := f.TempDir()
+	seedPath := filepath.Join(seedDir, "seed.xlsx")
+	{
+		x := excelize.NewFile()
+		rows := [][]any{
+			{"SKU", "Name", "Preis", "Aktiv", "Datum", "Menge"},
+			{"A-1", "Käse „Gouda“", 70.84999999999999, true, 45123.5, 1},
+			{"A-2", "Schraube 3/8\" _x000D_", 0.1, false, nil, 0},
+			{},
+			{"A-3", nil, 4006381333931, nil, "#N/A", 12345678901234567},
+		}
+		for i, r := range rows {
+			for j, v := range r {
+				if v != nil {
+					x.SetCellValue("Sheet1", cellName(j, i+1), v)
+				}
+			}
+		}
+		x.SetCellFormula("Sheet1", "F6", "F2+F3")
+		if err := x.SaveAs(seedPath); err != nil {
+			f.Fatal(err)
+		}
+		x.Close()
+	}
+	whole, err := os.ReadFile(seedPath)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(whole, uint8(0))
+	zr, err := zip.OpenReader(seedPath)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, zf := range zr.File {
+		if zf.Name == "xl/worksheets/sheet1.xml" {
+			rc, _ := zf.Open()
+			sheet, _ := io.ReadAll(rc)
+			rc.Close()
+			f.Add(sheet, uint8(1))
+			f.Add(sheet, uint8(3))
+		}
+	}
+	zr.Close()
+	f.Add([]byte(sheetHead+headerRowXML+`<row r="2"><c r="A2" t="b"><v>1</v></c></row><row><c t="s"><v>0</v></c></row>`+sheetTail), uint8(1))
+
+	dir := f.TempDir()
+	path := filepath.Join(dir, "in.xlsx")
+	lim := &pipeline.SourceLimits{MaxCellBytes: 64 << 10, MaxRowBytes: 256 << 10, MaxColumns: 512, MaxUncompressedBytes: 8 << 20, MaxSharedStrings: 1 << 20}
+	f.Fuzz(func(t *testing.T, data []byte, opts uint8) {
+		if opts&1 == 0 {
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			writeBook(t, path, string(data))
+		}
+		spec := pipeline.SourceSpec{Type: "xlsx", Path: "in.xlsx", HeaderRow: int(opts>>1&1) + 1, Limits: lim}
+		src, err := OpenXLSX(context.Background(), &spec, &pipeline.Env{JobDir: dir})
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error message")
+			}
+			return
+		}
+		defer src.Close()
+		width := len(src.Header().Names)
+		prevRow := 0
+		for n := int64(0); ; n++ {
+			rec, err := src.Next(context.Background())
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				if !errors.Is(err, ErrDamaged) && !errors.Is(err, ErrLimit) {
+					t.Fatalf("Next: %v is neither damage nor a limit", err)
+				}
+				if !strings.HasPrefix(err.Error(), "in.xlsx is ") {
+					t.Fatalf("Next: %q does not name the file", err)
+				}
+				if _, again := src.Next(context.Background()); again != io.EOF {
+					t.Fatalf("Next after %v: %v", err, again)
+				}
+				break
+			}
+			if rec.Seq != n || rec.Row <= prevRow || len(rec.Fields) != width {
+				t.Fatalf("record %d: Seq %d, Row %d after %d, %d fields for %d columns", n, rec.Seq, rec.Row, prevRow, len(rec.Fields), width)
+			}
+			prevRow = rec.Row
+			for _, v := range rec.Fields {
+				if !utf8.ValidString(v) {
+					t.Fatalf("row %d: %q is not valid UTF-8", rec.Row, v)
+				}
+			}
+			if rec.Err != nil && !errors.Is(rec.Err, ErrCell) && !errors.Is(rec.Err, ErrFieldCount) {
+				t.Fatalf("row %d: error %v of no cell kind", rec.Row, rec.Err)
 			}
 		}
 	})
