@@ -35,8 +35,7 @@ type XLSXSource struct {
 	header  *record.Header
 	width   int
 
-	dataFrom int  // first data row, after header and skip
-	pending  bool // rd holds a row read by open and not yet returned
+	dataFrom int // first data row, after header and skip
 
 	seq      int64
 	calls    uint
@@ -192,10 +191,8 @@ func (s *XLSXSource) open(sheetOpt string, headerRow, skip int) error {
 			}
 			names = append(names, cleanName(c.value(str)))
 		}
-	} else {
-		s.pending = true // the header row is missing: the row read is data
 	}
-	if len(names) == 0 {
+	if len(names) == 0 { // also when the header row is missing
 		return kindErrorf(ErrHeader, "%s is empty", where)
 	}
 	cellPos := func(i int) string { return "cell " + cellName(i, headerRow) }
@@ -260,9 +257,7 @@ func (s *XLSXSource) Next(ctx context.Context) (*record.Record, error) {
 		if rd == nil {
 			return nil, io.EOF
 		}
-		if s.pending {
-			s.pending = false
-		} else if err := rd.nextRow(); err != nil {
+		if err := rd.nextRow(); err != nil {
 			if err != io.EOF {
 				// nothing after damage is read
 				rd.close()

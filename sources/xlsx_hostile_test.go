@@ -332,3 +332,30 @@ func TestXLSXBombsDefaultLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestXLSXNoTempFiles: a sheet larger than excelize's 16 MiB threshold for
+// unpacking to a temporary file is read from the archive as a stream:
+// nothing is written to TMPDIR while reading, on error or after Close.
+func TestXLSXNoTempFiles(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	row := `<row><c t="inlineStr"><is><t>` + strings.Repeat("x", 200) + `</t></is></c></row>`
+	unit := repeatTo(row, 1<<20)
+	path := filepath.Join(t.TempDir(), "in.xlsx")
+	writeBook(t, path, bomb(t, sheetHead+headerRowXML, unit, sheetTail, 17))
+	src, err := openBookLimits(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("temporary files after open: %v", left)
+	}
+	n, err := drainXLSX(src)
+	if want := 17 * len(unit) / len(row); err != nil || n != want {
+		t.Errorf("%d records, %v; want %d", n, err, want)
+	}
+	src.Close()
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("temporary files after Close: %v", left)
+	}
+}
