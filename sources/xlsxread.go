@@ -113,13 +113,13 @@ func (p *xlsxPackage) damaged(row int, part string, err error) error {
 // shared strings part.
 func (p *xlsxPackage) readWorkbook() error {
 	wbPath := "xl/workbook.xml"
-	if rels, err := p.readRels("_rels/.rels"); err != nil {
+	pkgRels, err := p.readRels("_rels/.rels")
+	if err != nil {
 		return err
-	} else {
-		for _, r := range rels {
-			if strings.HasSuffix(r.typ, "/officeDocument") {
-				wbPath = resolveTarget("", r.target)
-			}
+	}
+	for _, r := range pkgRels {
+		if strings.HasSuffix(r.typ, "/officeDocument") {
+			wbPath = resolveTarget("", r.target)
 		}
 	}
 	wb := p.part(wbPath)
@@ -240,7 +240,7 @@ func (p *xlsxPackage) readSharedStrings() ([]string, error) {
 	var (
 		chunks [][]byte
 		cur    []byte
-		spans  []int // per string: chunk index<<32 | start, then end
+		spans  []sstSpan
 		total  int64
 		inSI   bool
 		text   textCollector
@@ -283,7 +283,7 @@ func (p *xlsxPackage) readSharedStrings() ([]string, error) {
 				}
 				start := len(cur)
 				cur = append(cur, s...)
-				spans = append(spans, len(chunks)<<32|start, len(cur))
+				spans = append(spans, sstSpan{len(chunks), start, len(cur)})
 				continue
 			}
 			if inSI {
@@ -303,14 +303,17 @@ func (p *xlsxPackage) readSharedStrings() ([]string, error) {
 	strs := make([]string, len(chunks))
 	for i, c := range chunks {
 		strs[i] = string(c)
+		chunks[i] = nil // the copy is all that is kept
 	}
-	out := make([]string, len(spans)/2)
-	for i := range out {
-		c, start, end := spans[2*i]>>32, spans[2*i]&(1<<32-1), spans[2*i+1]
-		out[i] = strs[c][start:end]
+	out := make([]string, len(spans))
+	for i, sp := range spans {
+		out[i] = strs[sp.chunk][sp.start:sp.end]
 	}
 	return out, nil
 }
+
+// sstSpan locates a shared string in the chunks of text.
+type sstSpan struct{ chunk, start, end int }
 
 // textCollector gathers the text of a string item (<si>, <is>): the <t>
 // directly in it or in its rich text runs <r>, not the phonetic guide
