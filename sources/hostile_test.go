@@ -37,13 +37,21 @@ type rawPart struct {
 }
 
 // writeBook writes a workbook of the minimal parts plus sheet as
-// xl/worksheets/sheet1.xml (a plain or a raw part).
-func writeBook(t testing.TB, path string, sheet any) {
+// xl/worksheets/sheet1.xml (a plain or a raw part), and extra parts given
+// as name, content pairs.
+func writeBook(t testing.TB, path string, sheet any, extra ...string) {
+	t.Helper()
+	writeBookMethod(t, path, zip.Deflate, sheet, extra...)
+}
+
+// writeBookMethod is writeBook with the method of the plain parts: Store
+// is much cheaper to write, for the fuzz target.
+func writeBookMethod(t testing.TB, path string, method uint16, sheet any, extra ...string) {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	add := func(name, data string) {
-		w, err := zw.Create(name)
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,6 +77,9 @@ func writeBook(t testing.TB, path string, sheet any) {
 		if _, err := w.Write(s.comp); err != nil {
 			t.Fatal(err)
 		}
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		add(extra[i], extra[i+1])
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
