@@ -359,3 +359,50 @@ func TestXLSXNoTempFiles(t *testing.T) {
 		t.Errorf("temporary files after Close: %v", left)
 	}
 }
+
+const sstHead = `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`
+
+// TestXLSXStrings: shared strings (plain, rich text runs without their
+// phonetic guide, _xHHHH_ escapes), inline strings and formula text, read
+// in the one pass; a reference to a shared string that does not exist fails
+// its record only.
+func TestXLSXStrings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "in.xlsx")
+	writeBook(t, path, sheetHead+
+		`<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>`+
+		`<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" t="inlineStr"><is><t xml:space="preserve"> a&amp;b </t></is></c></row>`+
+		`<row r="3"><c r="A3" t="str"><f>A2&amp;"x"</f><v>Line_x000D_x</v></c><c r="B3" t="s"><v> 3 </v></c></row>`+
+		`<row r="4"><c r="A4" t="s"><v>7</v></c><c r="B4"><v>1</v></c></row>`+
+		sheetTail,
+		"xl/sharedStrings.xml", sstHead+`<si><t>SKU</t></si><si><t>Name</t></si>`+
+			`<si><r><rPr><b/></rPr><t>Käse </t></r><r><t>„Gouda“</t></r><rPh sb="0" eb="1"><t>カ</t></rPh></si>`+
+			`<si><t>a_x000D__x000A_b_x005F_x000D_</t></si></sst>`)
+	src, err := openBookLimits(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	checkRows(t, readAll(t, src), []row{
+		{Line: 2, Fields: []string{"Käse „Gouda“", " a&b "}},
+		{Line: 3, Fields: []string{"Line_x000D_x", "a\r\nb_x000D_"}},
+		{Line: 4, Fields: []string{"", "1"}, Err: `in.xlsx: sheet "Sheet1": row 4: cell A4 refers to shared string "7", which the workbook does not have`},
+	})
+
+	// the table's size is bounded as it is read
+	var sst strings.Builder
+	sst.WriteString(sstHead + `<si><t>SKU</t></si>`)
+	for i := range 2000 {
+		fmt.Fprintf(&sst, "<si><t>%0100d</t></si>", i)
+	}
+	sst.WriteString(`</sst>`)
+	writeBook(t, path, sheetHead+`<row r="1"><c r="A1" t="s"><v>0</v></c></row>`+sheetTail, "xl/sharedStrings.xml", sst.String())
+	_, err = openBookLimits(path, &pipeline.SourceLimits{MaxSharedStrings: 64 << 10})
+	if want := "in.xlsx is too large: the shared strings table holds more text than that (source.limits.max_shared_strings_bytes is 64 KiB"; !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want %q", err, want)
+	}
+	if src, err := openBookLimits(path, nil); err != nil {
+		t.Errorf("at the default limit: %v", err)
+	} else {
+		src.Close()
+	}
+}

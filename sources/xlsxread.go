@@ -236,15 +236,25 @@ func (p *xlsxPackage) readSharedStrings() ([]string, error) {
 		return nil, err
 	}
 	defer x.Close()
+	// Text goes into a chunk of bytes; a full chunk becomes one string that
+	// the entries of its strings slice, so only the chunk being filled is
+	// held twice.
 	const chunk = 1 << 20
 	var (
-		chunks [][]byte
-		cur    []byte
-		spans  []sstSpan
-		total  int64
-		inSI   bool
-		text   textCollector
+		out   []string
+		cur   []byte
+		spans [][2]int // of the strings in cur
+		total int64
+		inSI  bool
+		text  textCollector
 	)
+	flush := func() {
+		str := string(cur)
+		for _, sp := range spans {
+			out = append(out, str[sp[0]:sp[1]])
+		}
+		cur, spans = cur[:0], spans[:0]
+	}
 	for {
 		tok, err := x.next()
 		if err == io.EOF {
@@ -270,20 +280,21 @@ func (p *xlsxPackage) readSharedStrings() ([]string, error) {
 				}
 				inSI = false
 				s := text.value()
+				// a string costs its text and its entry in out
 				total += int64(len(s)) + 16
 				if total > p.lim.sharedStrings {
 					return nil, limitf(p.display, 0, "max_shared_strings_bytes", p.lim.sharedStrings,
 						"the shared strings table holds more text than that")
 				}
 				if len(cur)+len(s) > cap(cur) {
-					if cur != nil {
-						chunks = append(chunks, cur)
+					flush()
+					if len(s) > cap(cur) {
+						cur = make([]byte, 0, max(chunk, len(s)))
 					}
-					cur = make([]byte, 0, max(chunk, len(s)))
 				}
 				start := len(cur)
 				cur = append(cur, s...)
-				spans = append(spans, sstSpan{len(chunks), start, len(cur)})
+				spans = append(spans, [2]int{start, len(cur)})
 				continue
 			}
 			if inSI {
@@ -297,23 +308,9 @@ func (p *xlsxPackage) readSharedStrings() ([]string, error) {
 			}
 		}
 	}
-	if cur != nil {
-		chunks = append(chunks, cur)
-	}
-	strs := make([]string, len(chunks))
-	for i, c := range chunks {
-		strs[i] = string(c)
-		chunks[i] = nil // the copy is all that is kept
-	}
-	out := make([]string, len(spans))
-	for i, sp := range spans {
-		out[i] = strs[sp.chunk][sp.start:sp.end]
-	}
+	flush()
 	return out, nil
 }
-
-// sstSpan locates a shared string in the chunks of text.
-type sstSpan struct{ chunk, start, end int }
 
 // textCollector gathers the text of a string item (<si>, <is>): the <t>
 // directly in it or in its rich text runs <r>, not the phonetic guide
