@@ -143,6 +143,11 @@ func TestXLSXDamaged(t *testing.T) {
 		edit: replaceOnce(`A-150`, `A-&bogus;`),
 		want: `^in\.xlsx is damaged: part xl/sharedStrings\.xml: XML syntax error .*`,
 	}, {
+		name: "elements nested without end",
+		part: sheet,
+		edit: replaceOnce(`<row r="150"`, strings.Repeat("<x>", 300)+`<row r="150"`),
+		want: `^in\.xlsx is damaged at row 150: part xl/worksheets/sheet1\.xml: line \d+: elements nest deeper than 256 levels$`,
+	}, {
 		name: "damaged workbook part",
 		part: "xl/workbook.xml",
 		edit: replaceOnce(`<sheets>`, `<sheets><`),

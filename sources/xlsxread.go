@@ -414,6 +414,10 @@ type xmlReader struct {
 
 var errTokenTooLarge = errors.New("XML token too large")
 
+// maxXMLDepth is far more than a workbook part nests (worksheet, sheetData,
+// row, c, is, r, t; extension lists a few more).
+const maxXMLDepth = 256
+
 func newXMLReader(rc io.ReadCloser, part string, maxToken int64) *xmlReader {
 	br := &budgetReader{r: rc, buf: make([]byte, 64<<10), max: maxToken}
 	dec := xml.NewDecoder(br)
@@ -447,6 +451,10 @@ func (x *xmlReader) next() (xml.Token, error) {
 	case xml.StartElement:
 		if x.ended {
 			return nil, fmt.Errorf("line %d: content after the end of the XML document", x.line())
+		}
+		if len(x.stack) >= maxXMLDepth {
+			// the stack would otherwise grow with the part
+			return nil, fmt.Errorf("line %d: elements nest deeper than %d levels", x.line(), maxXMLDepth)
 		}
 		x.stack = append(x.stack, t.Name)
 	case xml.EndElement:
