@@ -89,6 +89,19 @@ type SourceSpec struct {
 	// Incremental (erp): export only what is new since the last successful
 	// run; the watermark lives in options.state_dir.
 	Incremental *IncrementalSpec `yaml:"incremental,omitempty" json:"incremental,omitempty" jsonschema:"description=erp: export only what is new since the last successful run"`
+	// Limits (csv, xlsx) bound what one file may cost; a file past one is
+	// refused with an error naming the limit. Zero means the default.
+	Limits *SourceLimits `yaml:"limits,omitempty" json:"limits,omitempty" jsonschema:"description=csv and xlsx: what one input file may cost; a file past a limit is refused naming it"`
+}
+
+// SourceLimits bound the memory and time a damaged or hostile input file
+// can take. Zero fields take the defaults given.
+type SourceLimits struct {
+	MaxCellBytes         int64 `yaml:"max_cell_bytes,omitempty" json:"max_cell_bytes,omitempty" jsonschema:"minimum=0,description=largest value of one cell or field in bytes; default 4 MiB"`
+	MaxRowBytes          int64 `yaml:"max_row_bytes,omitempty" json:"max_row_bytes,omitempty" jsonschema:"minimum=0,description=largest row or record in bytes; default 16 MiB"`
+	MaxColumns           int   `yaml:"max_columns,omitempty" json:"max_columns,omitempty" jsonschema:"minimum=0,description=most columns a row may reach; default 4096"`
+	MaxUncompressedBytes int64 `yaml:"max_uncompressed_bytes,omitempty" json:"max_uncompressed_bytes,omitempty" jsonschema:"minimum=0,description=(xlsx) largest unpacked size of the parts read (sheet and shared strings); default 4 GiB"`
+	MaxSharedStrings     int64 `yaml:"max_shared_strings_bytes,omitempty" json:"max_shared_strings_bytes,omitempty" jsonschema:"minimum=0,description=(xlsx) text of the shared strings table, held in memory while reading; default 256 MiB"`
 }
 
 // IncrementalSpec makes an ERP export incremental: the date filter Field

@@ -11,7 +11,11 @@ if ! command -v mlr >/dev/null; then
   exit 1
 fi
 
-echo "== File path: ${ROWS} rows x 12 columns, mapped with type conversions"
+if ! command -v xlsx2csv >/dev/null; then
+  echo "bench: xlsx2csv is missing (apt-get install -y xlsx2csv): the XLSX read row has no ratio against it" >&2
+fi
+
+echo "== File path: ${ROWS} rows x 12 columns, mapped with type conversions; then the XLSX read (etl xlsx -> csv vs excelize Rows() loop vs xlsx2csv)"
 go run ./bench/filebench -etl bin/etl -rows "$ROWS"
 
 echo

@@ -36,6 +36,7 @@ type CSVSource struct {
 	checkUTF8 bool
 	delim     rune
 	encoding  string
+	lim       limits
 	estimate  int64 // records guessed from the file size; see SizeEstimate
 
 	seq     int64
@@ -77,6 +78,10 @@ func OpenCSV(ctx context.Context, spec *pipeline.SourceSpec, env *pipeline.Env) 
 	if err != nil {
 		return nil, err
 	}
+	lim, err := sourceLimits(spec)
+	if err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read source file: %w", err)
@@ -85,7 +90,7 @@ func OpenCSV(ctx context.Context, spec *pipeline.SourceSpec, env *pipeline.Env) 
 		f.Close()
 		return nil, fmt.Errorf("cannot read source file %s: it is a folder", path)
 	}
-	s := &CSVSource{f: f, display: display, delim: delim, encoding: encName}
+	s := &CSVSource{f: f, display: display, delim: delim, encoding: encName, lim: lim}
 	if err := s.open(headerRow, skip, quote, enc); err != nil {
 		f.Close()
 		return nil, err
@@ -144,7 +149,7 @@ func (s *CSVSource) open(headerRow, skip int, quote rune, enc encoding.Encoding)
 		br = bufio.NewReaderSize(crToLF{br}, bufSize)
 	}
 
-	r := &csvReader{br: br}
+	r := &csvReader{br: br, display: s.display, lim: s.lim}
 	if quote != 0 {
 		r.quote = utf8.AppendRune(nil, quote)
 	}
@@ -153,7 +158,7 @@ func (s *CSVSource) open(headerRow, skip int, quote rune, enc encoding.Encoding)
 		if _, err := r.readLine(); err == io.EOF {
 			return fmt.Errorf("%s: header row %d is past the end of the file, which has %d lines", s.display, headerRow, r.line)
 		} else if err != nil {
-			return fmt.Errorf("cannot read source file %s: %w", s.display, err)
+			return readError(s.display, err)
 		}
 	}
 
@@ -186,7 +191,7 @@ func (s *CSVSource) open(headerRow, skip int, quote rune, enc encoding.Encoding)
 		}
 		return fmt.Errorf("%s: header row %d is past the end of the file, which has %d lines", s.display, headerRow, r.line)
 	case err != nil:
-		return fmt.Errorf("cannot read source file %s: %w", s.display, err)
+		return readError(s.display, err)
 	case fr.blank:
 		return kindErrorf(ErrHeader, "%s: header row %d is empty", s.display, headerRow)
 	case fr.problem != nil:
@@ -214,7 +219,7 @@ func (s *CSVSource) open(headerRow, skip int, quote rune, enc encoding.Encoding)
 		if _, err := r.read(); err == io.EOF {
 			break
 		} else if err != nil {
-			return fmt.Errorf("cannot read source file %s: %w", s.display, err)
+			return readError(s.display, err)
 		}
 	}
 	s.lastEnd = r.line
@@ -282,6 +287,10 @@ func (s *CSVSource) Next(ctx context.Context) (*record.Record, error) {
 			return nil, io.EOF
 		}
 		if err != nil {
+			if _, ok := err.(*fileError); ok {
+				s.r = nil // nothing after a break in the structure is read
+				return nil, err
+			}
 			return nil, fmt.Errorf("cannot read source file %s after line %d: %w", s.display, r.line, err)
 		}
 		if fr.blank || (fr.problem == nil && len(r.buf) == 0) {
@@ -379,6 +388,15 @@ func (s *CSVSource) Close() error {
 	err := s.f.Close()
 	s.f = nil
 	return err
+}
+
+// readError is a read failure during open: a damaged or too large file
+// says so itself.
+func readError(display string, err error) error {
+	if _, ok := err.(*fileError); ok {
+		return err
+	}
+	return fmt.Errorf("cannot read source file %s: %w", display, err)
 }
 
 // checkUTF8Window fails early for a file in the wrong encoding: a UTF-8

@@ -203,44 +203,11 @@ func TestCSVRead(t *testing.T) {
 		data: []byte("SKU;Name\nA1;Schraube 3/8\" Zoll\nA2;x\n"),
 		want: []row{{Line: 2, Fields: []string{"A1", `Schraube 3/8" Zoll`}}, {Line: 3, Fields: []string{"A2", "x"}}},
 	}, {
-		name: "quote that never closes costs one record",
-		data: []byte("SKU;Name;Qty\nA1;x;1\nA2;\"Schraube 3/8;2\nA3;y;3\nA4;\"z\";4\nA5;w;5\n"),
-		want: []row{
-			{Line: 2, Fields: []string{"A1", "x", "1"}},
-			{Line: 3, Fields: []string{"A2", "Schraube 3/8;2", ""}, Err: "in.csv: line 3: unbalanced quote in field 2"},
-			{Line: 4, Fields: []string{"A3", "y", "3"}},
-			{Line: 5, Fields: []string{"A4", "z", "4"}},
-			{Line: 6, Fields: []string{"A5", "w", "5"}},
-		},
-	}, {
-		name: "quote that never closes, no quote after it",
-		data: []byte("SKU;Name;Qty\nA1;\"x;1\nA2;y;2\nA3;z;3\n"),
-		want: []row{
-			{Line: 2, Fields: []string{"A1", "x;1", ""}, Err: "line 2: unbalanced quote in field 2: no closing \", so the record ends with this line"},
-			{Line: 3, Fields: []string{"A2", "y", "2"}},
-			{Line: 4, Fields: []string{"A3", "z", "3"}},
-		},
-	}, {
-		name: "quote that never closes on the last line",
-		data: []byte("SKU;Name;Qty\nA1;x;1\nA2;\"y;2\n"),
-		want: []row{
-			{Line: 2, Fields: []string{"A1", "x", "1"}},
-			{Line: 3, Fields: []string{"A2", "y;2", ""}, Err: "line 3: unbalanced quote in field 2: no closing \" before the end of the file"},
-		},
-	}, {
 		name: "undoubled quote inside a quoted field",
 		data: []byte("SKU,Name,Qty\nA1,\"3/8\" Zoll\",1\nA2,x,2\n"),
 		want: []row{
 			{Line: 2, Fields: []string{"A1", `3/8" Zoll`, "1"}, Err: "line 2: unbalanced quote in field 2: a \" inside a quoted field must be doubled"},
 			{Line: 3, Fields: []string{"A2", "x", "2"}},
-		},
-	}, {
-		name: "legit multi-line field before a broken one on a later record",
-		data: []byte("a,b\n1,\"x\ny\"\n2,\"open\n3,z\n"),
-		want: []row{
-			{Line: 2, Fields: []string{"1", "x\ny"}},
-			{Line: 4, Fields: []string{"2", "open"}, Err: "line 4: unbalanced quote"},
-			{Line: 5, Fields: []string{"3", "z"}},
 		},
 	}, {
 		name: "wrong field counts",
@@ -346,7 +313,8 @@ func TestCSVOpenErrors(t *testing.T) {
 		{"duplicate header", []byte("SKU;Name;SKU \n"), pipeline.SourceSpec{}, `in.csv: header row 1: column 3 repeats the name "SKU" of column 1`, ErrHeader},
 		{"header row is blank", []byte("x\n\na;b\n"), pipeline.SourceSpec{HeaderRow: 2}, "in.csv: header row 2 is empty", ErrHeader},
 		{"header row past the end", []byte("a;b\n1;2\n"), pipeline.SourceSpec{HeaderRow: 5}, "in.csv: header row 5 is past the end of the file, which has 2 lines", nil},
-		{"header with broken quote", []byte("a;\"b;c\n1;2\n"), pipeline.SourceSpec{}, "in.csv: header row 1: unbalanced quote in field 2", ErrHeader},
+		{"header with broken quote", []byte("a;\"b\"x;c\n1;2;3\n"), pipeline.SourceSpec{}, "in.csv: header row 1: unbalanced quote in field 2", ErrHeader},
+		{"header with a quote that never closes", []byte("a;\"b;c\n1;2\n"), pipeline.SourceSpec{}, "in.csv is damaged at row 1: the quote that opens field 2 on line 1 is not closed before the end of the file", ErrDamaged},
 		{"windows-1252 read as utf-8", encode(t, charmap.Windows1252, "SKU;Name\nA1;Müller\n"), pipeline.SourceSpec{}, "in.csv: line 2 is not valid UTF-8 (byte 0xFC)", ErrEncoding},
 		{"utf-16 without BOM", encode(t, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), "SKU;Name\nA1;x\n"), pipeline.SourceSpec{}, "set source.encoding: utf-16le", ErrEncoding},
 		{"xlsx given as csv", []byte("PK\x03\x04rest"), pipeline.SourceSpec{}, "use source.type: xlsx", nil},
@@ -405,35 +373,76 @@ func TestCSVRelativeAndAbsolutePath(t *testing.T) {
 	}
 }
 
-// A broken quote near the start must not hide the rest of the file, even
-// when no other quote follows for more than the span limit.
-func TestCSVUnclosedQuoteSpanLimit(t *testing.T) {
-	var b strings.Builder
-	b.WriteString("SKU;Name\nA0;\"open\n")
-	line := "B;" + strings.Repeat("x", 4000) + "\n"
-	n := maxSpanBytes/len(line) + 10
-	for range n {
-		b.WriteString(line)
-	}
-	b.WriteString("C;\"quoted\"\n")
-	src, err := openCSVBytes(t, []byte(b.String()), pipeline.SourceSpec{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := readAll(t, src)
-	if len(got) != n+2 {
-		t.Fatalf("got %d records, want %d", len(got), n+2)
-	}
-	if !errors.Is(got[0].Err, ErrQuote) || got[0].Row != 2 {
-		t.Errorf("first record: row %d err %v", got[0].Row, got[0].Err)
-	}
-	for _, r := range got[1:] {
-		if r.Err != nil {
-			t.Fatalf("line %d: %v", r.Row, r.Err)
-		}
-	}
-	if last := got[len(got)-1]; last.Row != n+3 || last.Fields[1] != "quoted" {
-		t.Errorf("last record: row %d fields %q", last.Row, last.Fields)
+// A quote that does not close on its line and then does not close properly
+// breaks the structure of the file: Next fails with ErrDamaged at the record
+// it opens, after the records before it, and reads nothing after it.
+func TestCSVDamaged(t *testing.T) {
+	many := "SKU;Name\nA0;x\nA1;\"open\n" + strings.Repeat("B;x\n", maxFieldLines+10) + "C;\"q\"\n"
+	tests := []struct {
+		name   string
+		data   string
+		before int // records returned before the error
+		want   string
+	}{{
+		name:   "quote that never closes, another quote later",
+		data:   "SKU;Name;Qty\nA1;x;1\nA2;\"Schraube 3/8;2\nA3;y;3\nA4;\"z\";4\nA5;w;5\n",
+		before: 1,
+		want:   `in.csv is damaged at row 3: the quote that opens field 2 on line 3 has no closing ": line 5 has a " before "z\";4"`,
+	}, {
+		name: "quote that never closes, no quote after it",
+		data: "SKU;Name;Qty\nA1;\"x;1\nA2;y;2\nA3;z;3\n",
+		want: "in.csv is damaged at row 2: the quote that opens field 2 on line 2 is not closed before the end of the file",
+	}, {
+		name:   "quote that never closes on the last line",
+		data:   "SKU;Name;Qty\nA1;x;1\nA2;\"y;2\n",
+		before: 1,
+		want:   "in.csv is damaged at row 3: the quote that opens field 2 on line 3 is not closed before the end of the file",
+	}, {
+		name:   "file cut inside a quoted field",
+		data:   "SKU;Name;Qty\nA1;x;1\nA2;\"y",
+		before: 1,
+		want:   "in.csv is damaged at row 3: the quote that opens field 2 on line 3 is not closed before the end of the file",
+	}, {
+		name:   "legit multi-line field before a broken one",
+		data:   "a,b\n1,\"x\ny\"\n2,\"open\n3,z\n",
+		before: 1,
+		want:   "in.csv is damaged at row 4: the quote that opens field 2 on line 4 is not closed",
+	}, {
+		name:   "field spanning more lines than any real one",
+		data:   many,
+		before: 1,
+		want:   fmt.Sprintf("in.csv is damaged at row 3: the quote that opens field 2 on line 3 is not closed within %d lines", maxFieldLines),
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src, err := openCSVBytes(t, []byte(tt.data), pipeline.SourceSpec{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for {
+				rec, err := src.Next(context.Background())
+				if err == io.EOF {
+					t.Fatalf("read to the end (%d records), want %q", n, tt.want)
+				}
+				if err != nil {
+					if !strings.Contains(err.Error(), tt.want) || !errors.Is(err, ErrDamaged) {
+						t.Fatalf("error %q, want ErrDamaged %q", err, tt.want)
+					}
+					break
+				}
+				if rec.Err != nil {
+					t.Fatalf("line %d: %v", rec.Row, rec.Err)
+				}
+				n++
+			}
+			if n != tt.before {
+				t.Errorf("%d records before the error, want %d", n, tt.before)
+			}
+			if _, err := src.Next(context.Background()); err != io.EOF {
+				t.Errorf("Next after the error: %v, want io.EOF", err)
+			}
+		})
 	}
 }
 
@@ -565,5 +574,120 @@ func TestCSVSizeEstimate(t *testing.T) {
 			t.Errorf("%s: estimate %d, want %d..%d", c.name, got, c.min, c.max)
 		}
 		src.Close()
+	}
+}
+
+// TestCSVLimits: a field, line or record past source.limits ends the read
+// with ErrLimit naming the limit, in bounded memory.
+func TestCSVLimits(t *testing.T) {
+	tests := []struct {
+		name string
+		data string
+		lim  pipeline.SourceLimits
+		want string
+	}{{
+		name: "field",
+		data: "SKU;Name\nA1;x\nA2;" + strings.Repeat("x", 2000) + "\nA3;y\n",
+		lim:  pipeline.SourceLimits{MaxCellBytes: 1024},
+		want: "in.csv is too large at row 3: field 2 is longer than that (source.limits.max_cell_bytes is 1 KiB; raise it if the file is genuine)",
+	}, {
+		name: "quoted field over lines",
+		data: "SKU;Name\nA1;x\nA2;\"" + strings.Repeat("xxxxxxxxx\n", 200) + "\"\nA3;y\n",
+		lim:  pipeline.SourceLimits{MaxCellBytes: 1024},
+		want: "in.csv is too large at row 3: field 2 is longer than that",
+	}, {
+		name: "line",
+		data: "SKU;Name\nA1;x\nA2;" + strings.Repeat("x", 300<<10) + "\nA3;y\n",
+		lim:  pipeline.SourceLimits{MaxRowBytes: 128 << 10},
+		want: "in.csv is too large at row 3: line 3 is longer than that (source.limits.max_row_bytes is 128 KiB",
+	}, {
+		name: "record over lines",
+		data: "SKU;Name\nA1;x\nA2;\"" + strings.Repeat("xxxxxxxxx\n", 500) + "\"\nA3;y\n",
+		lim:  pipeline.SourceLimits{MaxRowBytes: 4096},
+		want: "in.csv is too large at row 3: the record from line 3 on is longer than that",
+	}, {
+		name: "columns",
+		data: "SKU;Name\nA1;x\nA2;" + strings.Repeat(";", 20) + "\nA3;y\n",
+		lim:  pipeline.SourceLimits{MaxColumns: 10},
+		want: "in.csv is too large at row 3: the record has 22 fields (source.limits.max_columns is 10;",
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src, err := openCSVBytes(t, []byte(tt.data), pipeline.SourceSpec{Limits: &tt.lim})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := drainCSV(src)
+			if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want %q", err, tt.want)
+			}
+			if n != 1 {
+				t.Errorf("%d records before the error, want 1", n)
+			}
+		})
+	}
+}
+
+func drainCSV(src *CSVSource) (int, error) {
+	n := 0
+	for {
+		_, err := src.Next(context.Background())
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+}
+
+// TestCSVHugeField: a 200 MB field on one line, or a quoted one of long lines, is
+// refused at the default limits without reading it into memory.
+func TestCSVHugeField(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 200 MB files")
+	}
+	for _, quoted := range []bool{false, true} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "in.csv")
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString("SKU;Name\nA1;x\nA2;")
+		chunk, chunks := strings.Repeat("x", 1<<20), 200
+		if quoted {
+			// lines of 1 MiB: the record, not the line count, is too long
+			f.WriteString(`"`)
+			chunk, chunks = chunk[1:]+"\n", 40
+		}
+		for range chunks {
+			f.WriteString(chunk)
+		}
+		f.WriteString("\"\nA3;y\n")
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		alloc := allocDuring(func() {
+			var src pipeline.Source
+			src, err = OpenCSV(context.Background(), &pipeline.SourceSpec{Type: "csv", Path: "in.csv"}, &pipeline.Env{JobDir: dir})
+			if err != nil {
+				return
+			}
+			defer src.Close()
+			n, err = drainCSV(src.(*CSVSource))
+		})
+		want := "in.csv is too large at row 3: line 3 is longer than that (source.limits.max_row_bytes is 16 MiB"
+		if quoted {
+			want = "in.csv is too large at row 3: the record from line 3 on is longer than that (source.limits.max_row_bytes is 16 MiB"
+		}
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("quoted %v: error %v, want %q", quoted, err, want)
+		}
+		if n != 1 || alloc > 64<<20 {
+			t.Errorf("quoted %v: %d records, %d MiB allocated", quoted, n, alloc>>20)
+		}
 	}
 }

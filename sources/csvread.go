@@ -7,31 +7,35 @@ import (
 	"io"
 )
 
-// maxSpanBytes bounds a record whose quoted field runs over line breaks. A
-// quote that never closes would otherwise pull the rest of the file into one
-// record (and into memory); past this size the record is cut as if the quote
-// had no partner. 4 MiB is far above any real product description.
-const maxSpanBytes = 4 << 20
+// maxFieldLines bounds the lines one quoted field may span. A quote that
+// never closes swallows the lines after it; past this many the file is
+// taken as damaged rather than read on to its end. Real multi-line fields
+// (product descriptions) are far shorter.
+const maxFieldLines = 1000
 
 // csvReader frames and splits CSV records. It does not use encoding/csv
 // because the quote character is configurable, records must report the line
-// they start on, and a quote that never closes must cost one record, not the
-// rest of the file (encoding/csv reads on to the next quote, however far).
+// they start on, and the size of a line or field must be bounded.
 //
 // Quoting follows RFC 4180 like encoding/csv, with one leniency Excel shares:
-// a quote inside an unquoted field (3/8" Zoll) is a literal character.
+// a quote inside an unquoted field (3/8" Zoll) is a literal character. A
+// stray quote that leaves the structure intact (the field still ends on its
+// line) fails its record; a quoted field that does not close on its line and
+// then does not close properly (it runs to the end of the file, past
+// maxFieldLines, or "closes" before text that is no delimiter) breaks the
+// structure of the file: read returns a fatal ErrDamaged error, because no
+// reading of the lines after it can be trusted.
 type csvReader struct {
 	br    *bufio.Reader
 	comma []byte // encoded delimiter, 1-4 bytes; nil for a single column
 	quote []byte // encoded quote; nil turns quoting off
 
-	line   int    // physical lines consumed so far
-	replay []byte // lines given back by reframe, read before br
-	stopAt int    // >0: a quoted field must not run past this line
+	display string // file name for fatal errors
+	lim     limits
+
+	line int // physical lines consumed so far
 
 	lineBuf []byte // a line longer than br's buffer
-	raw     []byte // the record's lines, kept once it spans lines
-	rawEnds []int  // end offset in raw of each of those lines
 	buf     []byte // field contents, unescaped
 	ends    []int  // end offset in buf of each field
 }
@@ -53,21 +57,15 @@ type problem struct {
 // readLine returns the next physical line with "\r\n" turned into "\n". The
 // slice is valid until the next call. io.EOF when no line is left.
 func (r *csvReader) readLine() ([]byte, error) {
-	if len(r.replay) > 0 {
-		line := r.replay
-		if i := bytes.IndexByte(line, '\n'); i >= 0 {
-			line = line[:i+1]
-		}
-		r.replay = r.replay[len(line):]
-		r.line++
-		return line, nil
-	}
 	line, err := r.br.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
 		r.lineBuf = append(r.lineBuf[:0], line...)
 		for err == bufio.ErrBufferFull {
 			line, err = r.br.ReadSlice('\n')
-			r.lineBuf = append(r.lineBuf, line...)
+			r.lineBuf = append(grow(r.lineBuf, len(line), r.lim.row), line...)
+			if int64(len(r.lineBuf)) > r.lim.row {
+				return nil, limitf(r.display, r.line+1, "max_row_bytes", r.lim.row, "line %d is longer than that", r.line+1)
+			}
 		}
 		line = r.lineBuf
 	}
@@ -113,7 +111,8 @@ func trimEOL(b []byte) []byte {
 	return b
 }
 
-// read frames the next record. It returns io.EOF at the end and any other
+// read frames the next record. It returns io.EOF at the end, a *fileError
+// for a file whose structure breaks or that is past a limit, and any other
 // error only for a failure of the underlying reader.
 func (r *csvReader) read() (frame, error) {
 	line, err := r.readLine()
@@ -126,7 +125,6 @@ func (r *csvReader) read() (frame, error) {
 		fr.blank, fr.end = true, r.line
 		return fr, nil
 	}
-	spanning := false // r.raw holds the record's lines
 	pos := 0
 fields:
 	for {
@@ -147,6 +145,9 @@ fields:
 		// Quoted field.
 		openLine, fieldNo := r.line, len(r.ends)+1
 		broken := false // a stray quote was seen: the field ends with this line
+		unclosed := func(how string) error {
+			return damagedf(r.display, fr.start, "the quote that opens field %d on line %d %s", fieldNo, openLine, how)
+		}
 		pos += len(r.quote)
 		for {
 			rest = line[pos:]
@@ -170,7 +171,7 @@ fields:
 						// The quote that opened this field on an earlier line
 						// has no partner: the "closing" quote found here
 						// belongs to a later field.
-						return r.reframe(fr.start, openLine)
+						return fr, unclosed(fmt.Sprintf("has no closing %s: line %d has a %s before %q", r.quote, r.line, r.quote, clip(trimEOL(rest))))
 					}
 					// Keep the quote as text and go on to the end of this
 					// line, so Fields hold what the merchant typed.
@@ -186,64 +187,63 @@ fields:
 			}
 
 			// No closing quote on this line.
-			atEOF := len(rest) == 0 || rest[len(rest)-1] != '\n'
-			if broken || atEOF || (r.stopAt > 0 && r.line >= r.stopAt) {
+			if broken {
 				r.buf = append(r.buf, trimEOL(rest)...)
 				r.ends = append(r.ends, len(r.buf))
-				if fr.problem == nil && !broken {
-					msg := "no closing %s before the end of the file"
-					if !atEOF && r.more() {
-						msg = "no closing %s, so the record ends with this line and the next line is read on its own"
-					}
-					fr.problem = &problem{ErrQuote, fmt.Sprintf("unbalanced quote in field %d: "+msg, fieldNo, r.quote)}
-				}
 				break fields
 			}
-			r.buf = append(r.buf, rest...) // the line break is part of the field
-			if !spanning {
-				spanning = true
-				r.raw = append(r.raw[:0], line...)
-				r.rawEnds = append(r.rawEnds[:0], len(r.raw))
+			if len(rest) == 0 || rest[len(rest)-1] != '\n' {
+				return fr, unclosed("is not closed before the end of the file")
+			}
+			r.buf = append(grow(r.buf, len(rest), r.lim.row), rest...) // the line break is part of the field
+			if r.line-openLine >= maxFieldLines {
+				return fr, unclosed(fmt.Sprintf("is not closed within %d lines", maxFieldLines))
+			}
+			if int64(len(r.buf)) > r.lim.row {
+				return fr, limitf(r.display, fr.start, "max_row_bytes", r.lim.row, "the record from line %d on is longer than that", fr.start)
 			}
 			line, err = r.readLine()
 			if err == io.EOF {
-				return r.reframe(fr.start, openLine)
+				return fr, unclosed("is not closed before the end of the file")
 			}
 			if err != nil {
 				return fr, err
-			}
-			r.raw = append(r.raw, line...)
-			r.rawEnds = append(r.rawEnds, len(r.raw))
-			if len(r.raw) > maxSpanBytes {
-				return r.reframe(fr.start, openLine)
 			}
 			pos = 0
 		}
 	}
 	fr.end = r.line
+	if int64(len(r.buf)) > r.lim.cell {
+		prev := 0
+		for i, e := range r.ends {
+			if int64(e-prev) > r.lim.cell {
+				return fr, limitf(r.display, fr.start, "max_cell_bytes", r.lim.cell, "field %d is longer than that", i+1)
+			}
+			prev = e
+		}
+	}
+	if len(r.ends) > r.lim.columns {
+		return fr, limitf(r.display, fr.start, "max_columns", int64(r.lim.columns), "the record has %d fields", len(r.ends))
+	}
 	return fr, nil
 }
 
-// more reports whether another line follows.
-func (r *csvReader) more() bool {
-	if len(r.replay) > 0 {
-		return true
+// clip shortens text quoted in a message.
+func clip(b []byte) string {
+	if len(b) > 20 {
+		b = b[:20]
 	}
-	_, err := r.br.Peek(1)
-	return err == nil
+	return string(bytes.ToValidUTF8(b, []byte("?")))
 }
 
-// reframe handles a quoted field opened on line openLine that never closes
-// properly: it gives back every line read since, and reads the record again
-// with the field cut at the end of openLine. Every line after openLine is then
-// read again as a record of its own, so one stray quote costs one record.
-func (r *csvReader) reframe(start, openLine int) (frame, error) {
-	back := make([]byte, 0, len(r.raw)+len(r.replay))
-	back = append(append(back, r.raw...), r.replay...)
-	r.replay = back
-	r.line = start - 1
-	r.stopAt = openLine
-	fr, err := r.read()
-	r.stopAt = 0
-	return fr, err
+// grow makes room for n more bytes in b, doubling up to about limit:
+// append grows large slices by a quarter, which allocates five times a long
+// line or record before the limit refuses it.
+func grow(b []byte, n int, limit int64) []byte {
+	need := len(b) + n
+	if need <= cap(b) {
+		return b
+	}
+	c := max(min(2*cap(b), int(limit)+bufSize), need)
+	return append(make([]byte, 0, c), b...)
 }

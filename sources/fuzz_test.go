@@ -1,6 +1,7 @@
 package sources
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -13,12 +14,16 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/wawi-etl/etl/pipeline"
 	"github.com/wawi-etl/etl/record"
 )
 
 // FuzzCSVSource feeds arbitrary bytes as a file. Whatever the input:
-//   - Open and Next never panic, and Next ends with io.EOF;
+//   - Open and Next never panic, and Next ends with io.EOF, or with an
+//     ErrDamaged error naming the file and the line of the record it stops
+//     at, only where encoding/csv fails too;
 //   - Seq counts 0,1,2,..., Row grows and lies within the file, every record
 //     has one field per column and only valid UTF-8;
 //   - a record either has no Err or a *RowError of a known kind that names
@@ -85,13 +90,22 @@ func FuzzCSVSource(f *testing.F) {
 		var ends []int
 		prevEnd := cs.lastEnd
 		starts := []int{prevEnd}
+		var fatal error
 		for {
 			rec, err := src.Next(context.Background())
 			if err == io.EOF {
 				break
 			}
 			if err != nil {
-				t.Fatalf("Next: %v", err)
+				if !errors.Is(err, ErrDamaged) {
+					t.Fatalf("Next: %v", err)
+				}
+				var fe *fileError
+				if !errors.As(err, &fe) || fe.row <= prevEnd || fe.row > maxLines || !strings.HasPrefix(err.Error(), fmt.Sprintf("in.csv is damaged at row %d: ", fe.row)) {
+					t.Fatalf("Next: %v: does not name the line after %d", err, prevEnd)
+				}
+				fatal = err
+				break
 			}
 			if len(recs) > maxLines {
 				t.Fatalf("more records (%d) than lines (%d)", len(recs), maxLines)
@@ -129,6 +143,19 @@ func FuzzCSVSource(f *testing.F) {
 		}
 		if _, err := src.Next(context.Background()); err != io.EOF {
 			t.Fatalf("Next after EOF: %v", err)
+		}
+		if fatal != nil {
+			// Damaged only where encoding/csv refuses the file too (or a
+			// field spans more lines than this reader allows).
+			if spec.HeaderRow == 1 && !strings.Contains(fatal.Error(), "is not closed within") && spec.Skip == 0 && spec.Encoding == "" && cs.delim != 0 && cs.delim < utf8.RuneSelf &&
+				utf8.Valid(data) && !bytes.HasPrefix(data, []byte("\xEF\xBB\xBF")) && bytes.IndexByte(data, '\r') < 0 {
+				cr := csv.NewReader(bytes.NewReader(data))
+				cr.Comma, cr.FieldsPerRecord = cs.delim, -1
+				if _, err := cr.ReadAll(); err == nil {
+					t.Fatalf("%v, but encoding/csv reads the file", fatal)
+				}
+			}
+			return
 		}
 
 		// The remaining checks read lines from the raw bytes, so they hold
@@ -208,6 +235,127 @@ func FuzzCSVSource(f *testing.F) {
 			countOK := len(exp) == width || extraEmpty
 			if countOK != (got.Err == nil) {
 				t.Fatalf("line %d: %d fields for %d columns, err = %v", got.Row, len(exp), width, got.Err)
+			}
+		}
+	})
+}
+
+// FuzzXLSXSource feeds damaged workbooks: the whole file (opts bit 0 clear:
+// corrupted archives) or the sheet XML inside an intact package (bit 0
+// set), seeded with a small valid workbook. Whatever the input:
+//   - Open and Next never panic; Open fails with a message, Next ends with
+//     io.EOF or with an ErrDamaged or ErrLimit error that names the file,
+//     and reads nothing after it;
+//   - Seq counts 0,1,2,..., Row grows strictly, every record has one field
+//     per column, valid UTF-8, and no Err or a *RowError of a cell kind.
+//
+// Run it with: go test -run '^$' -fuzz FuzzXLSXSource -fuzztime 60s ./sources/
+func FuzzXLSXSource(f *testing.F) {
+	seedDir := f.TempDir()
+	seedPath := filepath.Join(seedDir, "seed.xlsx")
+	{
+		x := excelize.NewFile()
+		rows := [][]any{
+			{"SKU", "Name", "Preis", "Aktiv", "Datum", "Menge"},
+			{"A-1", "Käse „Gouda“", 70.84999999999999, true, 45123.5, 1},
+			{"A-2", "Schraube 3/8\" _x000D_", 0.1, false, nil, 0},
+			{},
+			{"A-3", nil, 4006381333931, nil, "#N/A", 12345678901234567},
+		}
+		for i, r := range rows {
+			for j, v := range r {
+				if v != nil {
+					x.SetCellValue("Sheet1", cellName(j, i+1), v)
+				}
+			}
+		}
+		x.SetCellFormula("Sheet1", "F6", "F2+F3")
+		if err := x.SaveAs(seedPath); err != nil {
+			f.Fatal(err)
+		}
+		x.Close()
+	}
+	// The whole-file seed is a minimal package: the fuzzer minimizes each
+	// new input, and an excelize workbook (theme, styles, properties) is
+	// too large for that to finish within a short run.
+	minimal := filepath.Join(seedDir, "minimal.xlsx")
+	for _, method := range []uint16{zip.Deflate, zip.Store} {
+		writeBookMethod(f, minimal, method, sheetHead+headerRowXML+
+			`<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2" t="b"><v>1</v></c><c r="C2"><v>70.84999999999999</v></c></row>`+
+			`<row r="4"><c r="A4" t="inlineStr"><is><r><t>x</t></r><rPh><t>y</t></rPh></is></c></row>`+sheetTail,
+			"xl/sharedStrings.xml", `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>A_x000D_1</t></si></sst>`)
+		whole, err := os.ReadFile(minimal)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(whole, uint8(0))
+	}
+	zr, err := zip.OpenReader(seedPath)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, zf := range zr.File {
+		if zf.Name == "xl/worksheets/sheet1.xml" {
+			rc, _ := zf.Open()
+			sheet, _ := io.ReadAll(rc)
+			rc.Close()
+			f.Add(sheet, uint8(1))
+			f.Add(sheet, uint8(3))
+		}
+	}
+	zr.Close()
+	f.Add([]byte(sheetHead+headerRowXML+`<row r="2"><c r="A2" t="b"><v>1</v></c></row><row><c t="s"><v>0</v></c></row>`+sheetTail), uint8(1))
+
+	dir := f.TempDir()
+	path := filepath.Join(dir, "in.xlsx")
+	lim := &pipeline.SourceLimits{MaxCellBytes: 64 << 10, MaxRowBytes: 256 << 10, MaxColumns: 512, MaxUncompressedBytes: 8 << 20, MaxSharedStrings: 1 << 20}
+	f.Fuzz(func(t *testing.T, data []byte, opts uint8) {
+		if opts&1 == 0 {
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			writeBookMethod(t, path, zip.Store, string(data))
+		}
+		spec := pipeline.SourceSpec{Type: "xlsx", Path: "in.xlsx", HeaderRow: int(opts>>1&1) + 1, Limits: lim}
+		src, err := OpenXLSX(context.Background(), &spec, &pipeline.Env{JobDir: dir})
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error message")
+			}
+			return
+		}
+		defer src.Close()
+		width := len(src.Header().Names)
+		prevRow := 0
+		for n := int64(0); ; n++ {
+			rec, err := src.Next(context.Background())
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				if !errors.Is(err, ErrDamaged) && !errors.Is(err, ErrLimit) {
+					t.Fatalf("Next: %v is neither damage nor a limit", err)
+				}
+				if !strings.HasPrefix(err.Error(), "in.xlsx is ") {
+					t.Fatalf("Next: %q does not name the file", err)
+				}
+				if _, again := src.Next(context.Background()); again != io.EOF {
+					t.Fatalf("Next after %v: %v", err, again)
+				}
+				break
+			}
+			if rec.Seq != n || rec.Row <= prevRow || len(rec.Fields) != width {
+				t.Fatalf("record %d: Seq %d, Row %d after %d, %d fields for %d columns", n, rec.Seq, rec.Row, prevRow, len(rec.Fields), width)
+			}
+			prevRow = rec.Row
+			for _, v := range rec.Fields {
+				if !utf8.ValidString(v) {
+					t.Fatalf("row %d: %q is not valid UTF-8", rec.Row, v)
+				}
+			}
+			if rec.Err != nil && !errors.Is(rec.Err, ErrCell) && !errors.Is(rec.Err, ErrFieldCount) {
+				t.Fatalf("row %d: error %v of no cell kind", rec.Row, rec.Err)
 			}
 		}
 	})

@@ -1,9 +1,11 @@
 // Package sources reads tabular input files (CSV, XLSX) as records.
 //
 // Both sources stream: memory stays bounded by one record (plus a small
-// read-ahead), whatever the size of the file. A malformed row comes back as a
-// record with Err set, so one broken line never stops a run; only a failure of
-// the file itself is returned as an error from Next.
+// read-ahead), whatever the size of the file, and source.limits bound the
+// record. A malformed row comes back as a record with Err set, so one broken
+// line never stops a run; only a failure of the file itself is returned as an
+// error from Next: a damaged file ("in.xlsx is damaged at row 7: ...",
+// ErrDamaged) or one past a limit (ErrLimit).
 //
 // Rules a merchant may notice:
 //   - Rows with no value at all (blank lines, lines of bare delimiters, empty
@@ -13,8 +15,9 @@
 //   - More fields than columns are fine when the extra ones are empty; a
 //     value beyond the last column, or too few fields, fails the record.
 //   - CSV: a quote inside an unquoted field is text (3/8" Zoll), as in
-//     Excel. A quote that never closes fails its record only; the lines
-//     after it are read as records again.
+//     Excel. A stray quote inside a quoted field fails its record; a quote
+//     that never closes (it runs to the end of the file or over 1000 lines,
+//     or "closes" before text) means the file is damaged.
 //   - CSV: a byte-order mark decides the encoding, whatever source.encoding
 //     says; iso-8859-1 is decoded as windows-1252 (as browsers do), which
 //     differs only in having the € and „“ of Windows files. A UTF-8 file

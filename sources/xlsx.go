@@ -15,31 +15,27 @@ import (
 	"github.com/wawi-etl/etl/record"
 )
 
-var rawCells = excelize.Options{RawCellValue: true}
-
-// XLSXSource reads one sheet of a workbook row by row.
+// XLSXSource reads one sheet of a workbook row by row, in one streaming
+// pass over the sheet's XML (see xlsxread.go).
 //
-// Values are the raw cell contents, not what Excel displays: numbers as
-// stored (1234.5; a date is its serial number, 45123), booleans as TRUE and
-// FALSE, text as is, error cells as their code (#N/A). The header says
-// SerialDates, so the mapping turns numbers in date fields into dates (see
-// SerialToTime).
+// Values are the stored cell contents, not what a number format displays:
+// numbers at the 15 significant digits Excel shows (1234.5; 70.85 for a
+// stored 70.84999999999999; integers exact; a date is its serial number,
+// 45123), booleans as TRUE and FALSE, text as is, error cells as their code
+// (#N/A). The header says SerialDates, so the mapping turns numbers in date
+// fields into dates (see SerialToTime).
+//
+// A workbook whose package or sheet XML is broken is refused (ErrDamaged),
+// never read in part; one past source.limits too (ErrLimit).
 type XLSXSource struct {
-	f       *excelize.File
-	rows    *excelize.Rows
+	pkg     *xlsxPackage
+	rd      *sheetReader
 	display string
 	sheet   string
 	header  *record.Header
 	width   int
 
-	row      int // sheet row rows is on: one Next per row, empty ones included
 	dataFrom int // first data row, after header and skip
-
-	// excelize's raw values give booleans as 1 and 0, like numbers. A second
-	// iterator with formatted values tells them apart; it is opened at the
-	// first row holding a 0 or 1 and kept level with rows.
-	fmtRows *excelize.Rows
-	fmtRow  int
 
 	seq      int64
 	calls    uint
@@ -68,15 +64,19 @@ func OpenXLSX(ctx context.Context, spec *pipeline.SourceSpec, env *pipeline.Env)
 	if err != nil {
 		return nil, err
 	}
+	lim, err := sourceLimits(spec)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkZip(path, display); err != nil {
 		return nil, err
 	}
-	f, err := excelize.OpenFile(path)
+	pkg, err := openPackage(path, display, lim)
 	if err != nil {
-		return nil, fmt.Errorf("%s: cannot open the workbook: %w", display, err)
+		return nil, err
 	}
-	s := &XLSXSource{f: f, display: display}
-	if err := s.open(path, spec.Sheet, headerRow, skip); err != nil {
+	s := &XLSXSource{pkg: pkg, display: display}
+	if err := s.open(spec.Sheet, headerRow, skip); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -107,8 +107,8 @@ func checkZip(path, display string) error {
 	return fmt.Errorf("%s is not an Excel workbook (.xlsx); if it is a CSV file, use source.type: csv", display)
 }
 
-func (s *XLSXSource) open(path, sheetOpt string, headerRow, skip int) error {
-	sheets := s.f.GetSheetList()
+func (s *XLSXSource) open(sheetOpt string, headerRow, skip int) error {
+	sheets := s.pkg.sheetNames()
 	if len(sheets) == 0 {
 		return fmt.Errorf("%s: the workbook has no sheets", s.display)
 	}
@@ -117,9 +117,9 @@ func (s *XLSXSource) open(path, sheetOpt string, headerRow, skip int) error {
 		return fmt.Errorf("%s: %w", s.display, err)
 	}
 	s.sheet = sheet
-	props, err := s.f.GetWorkbookProps()
+	part, err := s.pkg.sheetPart(sheet)
 	if err != nil {
-		return fmt.Errorf("%s: cannot read the workbook properties: %w", s.display, err)
+		return err
 	}
 	where := fmt.Sprintf("%s: sheet %q: header row %d", s.display, sheet, headerRow)
 
@@ -127,7 +127,15 @@ func (s *XLSXSource) open(path, sheetOpt string, headerRow, skip int) error {
 	// that loses column names, at its end even without a trace in the row.
 	// A merge that starts in the header row and spans one column (a header
 	// of two rows, read from the first) loses nothing and is allowed.
-	scan, _ := scanSheet(path, sheet)
+	x, err := s.pkg.openPart(part) // checks the part's size before the scan
+	if err != nil {
+		return err
+	}
+	x.Close()
+	scan, _ := scanSheet(part, s.display, s.pkg.lim)
+	if scan.err != nil {
+		return scan.err
+	}
 	if scan.lastRow > 0 {
 		s.estimate = max(0, scan.lastRow-int64(headerRow+skip))
 	}
@@ -142,31 +150,49 @@ func (s *XLSXSource) open(path, sheetOpt string, headerRow, skip int) error {
 			where, strings.Join(bad, ", "))
 	}
 
-	if s.rows, err = s.f.Rows(sheet); err != nil {
-		return fmt.Errorf("%s: sheet %q: %w", s.display, sheet, err)
+	sst, err := s.pkg.readSharedStrings()
+	if err != nil {
+		return err
 	}
-	for s.row < headerRow {
-		if !s.rows.Next() {
-			if err := s.rows.Error(); err != nil {
-				return fmt.Errorf("%s: sheet %q: %w", s.display, sheet, err)
-			}
-			if s.row == 0 {
+	x, err = s.pkg.openPart(part)
+	if err != nil {
+		return err
+	}
+	s.rd = &sheetReader{pkg: s.pkg, x: x, sst: sst, lim: s.pkg.lim, part: part.Name}
+	rd := s.rd
+	for {
+		err := rd.nextRow()
+		if err == io.EOF {
+			if rd.lastRow == 0 {
 				return fmt.Errorf("%s: sheet %q is empty, no header row", s.display, sheet)
 			}
-			return fmt.Errorf("%s is past the last row of the sheet (%d)", where, s.row)
+			return fmt.Errorf("%s is past the last row of the sheet (%d)", where, rd.lastRow)
 		}
-		s.row++
+		if err != nil {
+			return err
+		}
+		if rd.row >= headerRow {
+			break
+		}
 	}
-	cells, err := s.rows.Columns(rawCells)
-	if err != nil {
-		return fmt.Errorf("%s: %w", where, err)
+	var names []string
+	if rd.row == headerRow {
+		str := string(rd.rowBuf)
+		for i := range rd.cells {
+			c := &rd.cells[i]
+			if c.problem != "" {
+				return fmt.Errorf("%s: %s", where, c.problem)
+			}
+			if c.empty() && !c.formula {
+				continue
+			}
+			for len(names) < c.col {
+				names = append(names, "")
+			}
+			names = append(names, cleanName(c.value(str)))
+		}
 	}
-	s.fixBools(cells)
-	names := make([]string, len(cells))
-	for i, c := range cells {
-		names[i] = cleanName(c)
-	}
-	if len(names) == 0 {
+	if len(names) == 0 { // also when the header row is missing
 		return kindErrorf(ErrHeader, "%s is empty", where)
 	}
 	cellPos := func(i int) string { return "cell " + cellName(i, headerRow) }
@@ -175,7 +201,7 @@ func (s *XLSXSource) open(path, sheetOpt string, headerRow, skip int) error {
 	}
 	s.header = record.NewHeader(names)
 	s.header.SerialDates = true
-	s.header.Date1904 = props.Date1904 != nil && *props.Date1904
+	s.header.Date1904 = s.pkg.date1904
 	s.width = len(names)
 	s.dataFrom = headerRow + skip + 1
 	return nil
@@ -227,26 +253,25 @@ func (s *XLSXSource) Next(ctx context.Context) (*record.Record, error) {
 				return nil, err
 			}
 		}
-		if s.rows == nil {
+		rd := s.rd
+		if rd == nil {
 			return nil, io.EOF
 		}
-		if !s.rows.Next() {
-			if err := s.rows.Error(); err != nil {
-				return nil, fmt.Errorf("%s: sheet %q: after row %d: %w", s.display, s.sheet, s.row, err)
+		if err := rd.nextRow(); err != nil {
+			if err != io.EOF {
+				// nothing after damage is read
+				rd.close()
+				s.rd = nil
 			}
-			return nil, io.EOF
+			return nil, err
 		}
-		s.row++
-		if s.row < s.dataFrom {
+		if rd.row < s.dataFrom {
 			continue
 		}
-		cells, err := s.rows.Columns(rawCells)
-		if err != nil {
-			return s.emit(make([]string, s.width), &problem{ErrCell, err.Error()}), nil
-		}
+		var str string
 		empty := true
-		for _, c := range cells {
-			if c != "" {
+		for i := range rd.cells {
+			if !rd.cells[i].empty() || rd.cells[i].problem != "" {
 				empty = false
 				break
 			}
@@ -254,82 +279,52 @@ func (s *XLSXSource) Next(ctx context.Context) (*record.Record, error) {
 		if empty {
 			continue
 		}
-		s.fixBools(cells)
+		if len(rd.rowBuf) > 0 {
+			str = string(rd.rowBuf)
+		}
 		fields := make([]string, s.width)
-		copy(fields, cells)
 		var prob *problem
-		for i := s.width; i < len(cells); i++ {
-			if cells[i] != "" {
+		for i := range rd.cells {
+			c := &rd.cells[i]
+			if c.problem != "" && prob == nil {
+				prob = &problem{ErrCell, c.problem}
+			}
+			if c.col < s.width {
+				fields[c.col] = c.value(str)
+			} else if !c.empty() && prob == nil {
 				prob = &problem{ErrFieldCount, fmt.Sprintf(
 					"cell %s holds %q, right of the last header column %s: give the column a name or clear it",
-					cellName(i, s.row), cells[i], colName(s.width-1))}
-				break
+					cellName(c.col, rd.row), c.value(str), colName(s.width-1))}
 			}
 		}
-		return s.emit(fields, prob), nil
+		return s.emit(rd.row, fields, prob), nil
 	}
 }
 
-func (s *XLSXSource) emit(fields []string, prob *problem) *record.Record {
-	rec := &record.Record{Seq: s.seq, Row: s.row, Header: s.header, Fields: fields}
+func (s *XLSXSource) emit(row int, fields []string, prob *problem) *record.Record {
+	rec := &record.Record{Seq: s.seq, Row: row, Header: s.header, Fields: fields}
 	if prob != nil {
-		rec.Err = &RowError{File: s.display, Sheet: s.sheet, Line: s.row, Kind: prob.kind, Msg: prob.msg}
+		rec.Err = &RowError{File: s.display, Sheet: s.sheet, Line: row, Kind: prob.kind, Msg: prob.msg}
 	}
 	s.seq++
 	return rec
 }
 
-// fixBools turns the 1 and 0 of boolean cells into TRUE and FALSE; numbers
-// 1 and 0 stay. Only rows holding such a value pay for the second iterator.
-func (s *XLSXSource) fixBools(cells []string) {
-	i := 0
-	for i < len(cells) && cells[i] != "0" && cells[i] != "1" {
-		i++
-	}
-	if i == len(cells) {
-		return
-	}
-	if s.fmtRows == nil {
-		rows, err := s.f.Rows(s.sheet)
-		if err != nil {
-			return
-		}
-		s.fmtRows = rows
-	}
-	for s.fmtRow < s.row {
-		if !s.fmtRows.Next() {
-			return
-		}
-		s.fmtRow++
-	}
-	shown, err := s.fmtRows.Columns()
-	if err != nil {
-		return
-	}
-	for ; i < len(cells) && i < len(shown); i++ {
-		if (cells[i] == "0" || cells[i] == "1") && (shown[i] == "TRUE" || shown[i] == "FALSE") {
-			cells[i] = shown[i]
-		}
-	}
-}
-
-// Close releases the workbook and its temporary files. It may be called
-// more than once.
+// Close releases the workbook. It may be called more than once. Nothing is
+// unpacked to disk, so no temporary file is left behind.
 func (s *XLSXSource) Close() error {
 	var errs []error
-	for _, r := range []*excelize.Rows{s.rows, s.fmtRows} {
-		if r != nil {
-			if err := r.Close(); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
-	s.rows, s.fmtRows = nil, nil
-	if s.f != nil {
-		if err := s.f.Close(); err != nil {
+	if s.rd != nil {
+		if err := s.rd.close(); err != nil {
 			errs = append(errs, err)
 		}
-		s.f = nil
+		s.rd = nil
+	}
+	if s.pkg != nil {
+		if err := s.pkg.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		s.pkg = nil
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%s: %w", s.display, errs[0])

@@ -70,7 +70,7 @@ func TestXLSXRawValues(t *testing.T) {
 			[]any{"A2", "x", nil, 45123.75, false, 0, "1E3"},
 			[]any{"A3"}, // short row: padded
 		)
-		// Stored as Excel stores =0.1+0.2; excelize itself would round.
+		// Stored as Excel stores =0.1+0.2; read as Excel shows it.
 		if err := f.SetCellDefault("Sheet1", "C3", "0.30000000000000004"); err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +88,7 @@ func TestXLSXRawValues(t *testing.T) {
 	}
 	checkRows(t, readAll(t, src), []row{
 		{Line: 2, Fields: []string{"A1", "Käse „Gouda“", "1234.5", "45123", "TRUE", "1", "00123"}},
-		{Line: 3, Fields: []string{"A2", "x", "0.30000000000000004", "45123.75", "FALSE", "0", "1E3"}},
+		{Line: 3, Fields: []string{"A2", "x", "0.3", "45123.75", "FALSE", "0", "1E3"}},
 		{Line: 4, Fields: []string{"A3", "", "", "", "", "", ""}},
 	})
 	if src.Sheet() != "Sheet1" {
@@ -498,5 +498,75 @@ func rewriteZipPart(t *testing.T, path, name string, edit func([]byte) []byte) {
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestXLSXNumbersAsShown: numbers read at the 15 significant digits Excel
+// and LibreOffice show, so float noise never reaches a decimal; integers
+// and long IDs stored as numbers stay exact.
+func TestXLSXNumbersAsShown(t *testing.T) {
+	stored := []string{"70.84999999999999", "0.30000000000000004", "4006381333931", "12345678901234567",
+		"-0.30000000000000004", "1.5E-7", "4.006381333931E12", "19.989999999999998", "2.5", "1E+25", "45123.520833333336"}
+	want := []string{"70.85", "0.3", "4006381333931", "12345678901234567",
+		"-0.3", "0.00000015", "4006381333931", "19.99", "2.5", "10000000000000000000000000", "45123.5208333333"}
+	dir := saveBook(t, func(f *excelize.File) {
+		setRows(t, f, "Sheet1", 1, []any{"SKU", "Value"})
+		for i, v := range stored {
+			setRows(t, f, "Sheet1", i+2, []any{fmt.Sprint(i)})
+			if err := f.SetCellDefault("Sheet1", cellName(1, i+2), v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	src, err := openXLSXDir(t, dir, pipeline.SourceSpec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, rec := range readAll(t, src) {
+		if rec.Fields[1] != want[i] || rec.Err != nil {
+			t.Errorf("stored %s: read %q (%v), want %q", stored[i], rec.Fields[1], rec.Err, want[i])
+		}
+	}
+}
+
+// A number shown as TRUE by its format stays a number, and a boolean cell
+// reads TRUE or FALSE whatever its format: the cell type decides, in the
+// same pass.
+func TestXLSXBooleansByType(t *testing.T) {
+	dir := saveBook(t, func(f *excelize.File) {
+		setRows(t, f, "Sheet1", 1, []any{"SKU", "Flag", "Num"}, []any{"A1", true, 1}, []any{"A2", false, 0})
+		custom := `"TRUE";"TRUE";"FALSE"`
+		style, err := f.NewStyle(&excelize.Style{CustomNumFmt: &custom})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.SetCellStyle("Sheet1", "C2", "C3", style)
+	})
+	src, err := openXLSXDir(t, dir, pipeline.SourceSpec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRows(t, readAll(t, src), []row{
+		{Line: 2, Fields: []string{"A1", "TRUE", "1"}},
+		{Line: 3, Fields: []string{"A2", "FALSE", "0"}},
+	})
+}
+
+func TestAppendNumber(t *testing.T) {
+	for in, want := range map[string]string{
+		"0": "0", "-0": "0", "000": "0", "007": "007", "1.50": "1.5", "1.": "1", "0.0": "0", "-0.0": "0",
+		"123456789012345678901234567890":       "123456789012345678901234567890",
+		"0.1000000000000000055511151231257827": "0.1", "1e-40": "1E-40", "+5": "5",
+		" 12 ": "12", "1.7976931348623157e308": "1.79769313486232E+308",
+	} {
+		got, ok := appendNumber(nil, []byte(in))
+		if !ok || string(got) != want {
+			t.Errorf("%q: %q %v, want %q", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"", "abc", "1,5", "NaN", "Inf", "-", "1e999"} {
+		if got, ok := appendNumber(nil, []byte(in)); ok {
+			t.Errorf("%q: %q, want not a number", in, got)
+		}
 	}
 }
