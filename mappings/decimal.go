@@ -233,11 +233,49 @@ func scanNumber(s string, sep DecimalSep, sheet bool, n *number) error {
 		return err
 	}
 	n.neg = neg
+	seps, err := findSeparators(body)
+	if err != nil {
+		return err
+	}
+	mant := body[:seps.end]
+	hasExp := seps.end < len(body)
+	dec, err := decimalSeparator(s, mant, sep, sheet, hasExp, seps)
+	if err != nil {
+		return err
+	}
+	seenDec, thou, err := collectDigits(mant, dec, n)
+	if err != nil {
+		return err
+	}
+	if n.nd == 0 {
+		return reasonError("not a number: no digits")
+	}
+	if hasExp {
+		if dec == kindComma && seenDec || thou != 0 || sep == SepComma {
+			return reasonError("exponent notation (E) needs a decimal point and no thousands separators")
+		}
+		e, ok := parseExponent(body[seps.end+1:])
+		if !ok {
+			return reasonf("not a number: bad exponent %q", body[seps.end:])
+		}
+		if e > maxExponent || e < -maxExponent {
+			return reasonf("exponent %d out of range (±%d)", e, maxExponent)
+		}
+		n.exp = e
+	}
+	return nil
+}
 
-	// Pass 1: find the separators and where the mantissa ends.
-	var dots, commas, others int
-	lastDot, lastComma := -1, -1
-	end := len(body)
+// separators is what the first pass over a number finds.
+type separators struct {
+	dots, commas, others int
+	lastDot, lastComma   int
+	end                  int // where the mantissa ends (an E, or the end)
+}
+
+// findSeparators is pass 1: the separators and where the mantissa ends.
+func findSeparators(body string) (separators, error) {
+	f := separators{lastDot: -1, lastComma: -1, end: len(body)}
 	for i := 0; i < len(body); {
 		c := body[i]
 		if isDigit(c) {
@@ -245,65 +283,65 @@ func scanNumber(s string, sep DecimalSep, sheet bool, n *number) error {
 			continue
 		}
 		if c == 'e' || c == 'E' {
-			end = i
+			f.end = i
 			break
 		}
 		k, size := sepAt(body, i)
 		switch k {
 		case kindDot:
-			dots++
-			lastDot = i
+			f.dots++
+			f.lastDot = i
 		case kindComma:
-			commas++
-			lastComma = i
+			f.commas++
+			f.lastComma = i
 		case kindApos, kindSpace:
-			others++
+			f.others++
 		default:
 			r, _ := utf8.DecodeRuneInString(body[i:])
-			return reasonf("not a number: unexpected %q", r)
+			return f, reasonf("not a number: unexpected %q", r)
 		}
 		i += size
 	}
-	mant := body[:end]
-	hasExp := end < len(body)
+	return f, nil
+}
 
-	// Decide which character is the decimal separator.
-	var dec byte
+// decimalSeparator decides which character separates the fraction: the
+// job's setting, else what the separators found make unambiguous.
+func decimalSeparator(s, mant string, sep DecimalSep, sheet, hasExp bool, f separators) (byte, error) {
 	switch sep {
 	case SepComma:
-		dec = kindComma
+		return kindComma, nil
 	case SepPoint:
-		dec = kindDot
-	default:
-		switch {
-		case dots > 0 && commas > 0:
-			dec = kindComma
-			if lastDot > lastComma {
-				dec = kindDot
-			}
-		case dots+commas == 0:
-		case dots > 1 || commas > 1:
-			// repeated: it groups thousands, there is no fraction
-		default:
-			c, pos := byte(kindDot), lastDot
-			if commas == 1 {
-				c, pos = kindComma, lastComma
-			}
-			dec = c
-			before, after := pos, len(mant)-pos-1
-			if !hasExp && others == 0 && after == 3 && before >= 1 && before <= 3 && mant[0] != '0' && !(c == kindDot && sheet) {
-				return reasonf("ambiguous: %s is %s with a decimal %s or %s with a thousands %s; set decimal: comma or decimal: point",
-					strconv.Quote(strings.TrimSpace(s)), mant[:pos]+"."+mant[pos+1:], sepName(c), mant[:pos]+mant[pos+1:], sepName(c))
-			}
-		}
+		return kindDot, nil
 	}
+	switch {
+	case f.dots > 0 && f.commas > 0:
+		if f.lastDot > f.lastComma {
+			return kindDot, nil
+		}
+		return kindComma, nil
+	case f.dots+f.commas == 0:
+		return 0, nil
+	case f.dots > 1 || f.commas > 1:
+		return 0, nil // repeated: it groups thousands, there is no fraction
+	}
+	c, pos := byte(kindDot), f.lastDot
+	if f.commas == 1 {
+		c, pos = kindComma, f.lastComma
+	}
+	before, after := pos, len(mant)-pos-1
+	if !hasExp && f.others == 0 && after == 3 && before >= 1 && before <= 3 && mant[0] != '0' && !(c == kindDot && sheet) {
+		return 0, reasonf("ambiguous: %s is %s with a decimal %s or %s with a thousands %s; set decimal: comma or decimal: point",
+			strconv.Quote(strings.TrimSpace(s)), mant[:pos]+"."+mant[pos+1:], sepName(c), mant[:pos]+mant[pos+1:], sepName(c))
+	}
+	return c, nil
+}
 
-	// Pass 2: collect digits and check the grouping.
+// collectDigits is pass 2: the digits into n, the grouping checked.
+func collectDigits(mant string, dec byte, n *number) (seenDec bool, thou byte, err error) {
 	var (
-		thou     byte // grouping kind in use
 		group    = -1 // digits since the last grouping separator; -1 before the first
 		intCount int  // digits before the decimal separator
-		seenDec  bool
 	)
 	groupErr := func(k byte) error {
 		return reasonf("%s must separate groups of 3 digits (decimal separator: %s)", sepDesc(k), sepDescOrNone(dec))
@@ -327,52 +365,36 @@ func scanNumber(s string, sep DecimalSep, sheet bool, n *number) error {
 		i += size
 		if k == dec {
 			if seenDec {
-				return reasonf("more than one decimal separator %s", sepDesc(k))
+				return seenDec, thou, reasonf("more than one decimal separator %s", sepDesc(k))
 			}
 			if group >= 0 && group != 3 {
-				return groupErr(thou)
+				return seenDec, thou, groupErr(thou)
 			}
 			seenDec = true
 			continue
 		}
 		switch {
 		case seenDec:
-			return reasonf("%s after the decimal separator %s", sepDesc(k), sepDesc(dec))
+			return seenDec, thou, reasonf("%s after the decimal separator %s", sepDesc(k), sepDesc(dec))
 		case thou == 0:
 			if intCount == 0 {
-				return reasonf("starts with %s", sepDesc(k))
+				return seenDec, thou, reasonf("starts with %s", sepDesc(k))
 			}
 			if intCount > 3 || mant[0] == '0' {
-				return groupErr(k)
+				return seenDec, thou, groupErr(k)
 			}
 			thou = k
 		case k != thou:
-			return reasonf("mixes %s and %s as thousands separators", sepDesc(thou), sepDesc(k))
+			return seenDec, thou, reasonf("mixes %s and %s as thousands separators", sepDesc(thou), sepDesc(k))
 		case group != 3:
-			return groupErr(k)
+			return seenDec, thou, groupErr(k)
 		}
 		group = 0
 	}
 	if !seenDec && group >= 0 && group != 3 {
-		return groupErr(thou)
+		return seenDec, thou, groupErr(thou)
 	}
-	if n.nd == 0 {
-		return reasonError("not a number: no digits")
-	}
-	if hasExp {
-		if dec == kindComma && seenDec || thou != 0 || sep == SepComma {
-			return reasonError("exponent notation (E) needs a decimal point and no thousands separators")
-		}
-		e, ok := parseExponent(body[end+1:])
-		if !ok {
-			return reasonf("not a number: bad exponent %q", body[end:])
-		}
-		if e > maxExponent || e < -maxExponent {
-			return reasonf("exponent %d out of range (±%d)", e, maxExponent)
-		}
-		n.exp = e
-	}
-	return nil
+	return seenDec, thou, nil
 }
 
 // parseExponent reads [+-]digits, at most 4 digits.

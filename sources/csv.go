@@ -154,6 +154,13 @@ func (s *CSVSource) open(headerRow, skip int, quote rune, enc encoding.Encoding)
 		r.quote = utf8.AppendRune(nil, quote)
 	}
 	s.r = r
+	return s.readHeader(br, headerRow, skip)
+}
+
+// readHeader finds the header row, the delimiter and the column names, and
+// skips the rows before the first record.
+func (s *CSVSource) readHeader(br *bufio.Reader, headerRow, skip int) error {
+	r := s.r
 	for r.line < headerRow-1 {
 		if _, err := r.readLine(); err == io.EOF {
 			return fmt.Errorf("%s: header row %d is past the end of the file, which has %d lines", s.display, headerRow, r.line)
@@ -162,7 +169,7 @@ func (s *CSVSource) open(headerRow, skip int, quote rune, enc encoding.Encoding)
 		}
 	}
 
-	win, err = br.Peek(sniffSize)
+	win, err := br.Peek(sniffSize)
 	atEOF := err == io.EOF
 	if !atEOF {
 		// Look at whole lines only, so a character cut at the edge of the
