@@ -21,8 +21,6 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// maxBody bounds a response body read into memory.
-const maxBody = 512 << 20
 
 // Client talks to one Wawi. It is safe for concurrent use; all goroutines
 // share its rate limiter, concurrency bound and token.
@@ -553,7 +551,14 @@ func (c *Client) exchange(ctx context.Context, u *url.URL, cl *call) (*response,
 		return nil, used, c.transportError(ctx, actx, cl, sent.Load(), err)
 	}
 	defer res.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(res.Body, maxBody))
+	limit := c.cfg.MaxResponseBytes
+	if res.ContentLength > limit {
+		return nil, used, &ResponseTooLargeError{Method: cl.method, Path: cl.path, Limit: limit, Size: res.ContentLength}
+	}
+	b, err := io.ReadAll(io.LimitReader(res.Body, limit+1))
+	if int64(len(b)) > limit {
+		return nil, used, &ResponseTooLargeError{Method: cl.method, Path: cl.path, Limit: limit}
+	}
 	c.lim.observe(res.Header, res.StatusCode)
 	if res.StatusCode == http.StatusTooManyRequests {
 		c.st.rateLimited.Add(1)

@@ -20,15 +20,16 @@ import (
 
 // Defaults applied by New when a Config field is zero.
 const (
-	DefaultTokenURL       = "https://auth.jtl-cloud.com/oauth2/token"
-	DefaultAPIVersion     = "1.0"
-	DefaultTimeout        = 30 * time.Second
-	DefaultPageSize       = 100
-	DefaultMaxAttempts    = 6
-	DefaultMaxElapsed     = 2 * time.Minute
-	DefaultConcurrency    = 8
-	DefaultBackoffInitial = 500 * time.Millisecond
-	DefaultBackoffMax     = 30 * time.Second
+	DefaultTokenURL         = "https://auth.jtl-cloud.com/oauth2/token"
+	DefaultAPIVersion       = "1.0"
+	DefaultTimeout          = 30 * time.Second
+	DefaultMaxResponseBytes = 32 << 20
+	DefaultPageSize         = 100
+	DefaultMaxAttempts      = 6
+	DefaultMaxElapsed       = 2 * time.Minute
+	DefaultConcurrency      = 8
+	DefaultBackoffInitial   = 500 * time.Millisecond
+	DefaultBackoffMax       = 30 * time.Second
 )
 
 // Version is the etl version used in the default AppID (etl/<Version>) and
@@ -85,6 +86,11 @@ type Config struct {
 	// PageSize asked for when listing (default 100; the server may answer
 	// with less).
 	PageSize int
+	// MaxResponseBytes bounds one answer read into memory (default 32 MiB:
+	// a page of a few hundred records is well under 1 MiB). A larger
+	// answer is refused, so that a broken or hostile server cannot exhaust
+	// memory; Timeout ends an answer that never ends.
+	MaxResponseBytes int64
 	// MaxAttempts per call including the first (default 6) and MaxElapsed,
 	// the time budget of one call across its retries (default 2m).
 	MaxAttempts int
@@ -226,7 +232,7 @@ func (c Config) Validate() error {
 	switch {
 	case c.RateLimit < 0:
 		return &ConfigError{Msg: "rate limit must be >= 0 (0 = unlimited)"}
-	case c.Concurrency < 0, c.Timeout < 0, c.PageSize < 0, c.MaxAttempts < 0, c.MaxElapsed < 0, c.BackoffInitial < 0, c.BackoffMax < 0:
+	case c.Concurrency < 0, c.Timeout < 0, c.PageSize < 0, c.MaxResponseBytes < 0, c.MaxAttempts < 0, c.MaxElapsed < 0, c.BackoffInitial < 0, c.BackoffMax < 0:
 		return &ConfigError{Msg: "concurrency, timeout, page size, attempts and backoff must not be negative"}
 	}
 	return nil
@@ -326,6 +332,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PageSize == 0 {
 		c.PageSize = DefaultPageSize
+	}
+	if c.MaxResponseBytes == 0 {
+		c.MaxResponseBytes = DefaultMaxResponseBytes
 	}
 	if c.MaxAttempts == 0 {
 		c.MaxAttempts = DefaultMaxAttempts

@@ -498,3 +498,30 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	}
 	return 0
 }
+
+// ResponseTooLargeError is an answer larger than Config.MaxResponseBytes
+// (erp.max_response_mb): a broken proxy or server, never a page of
+// records. It concerns the whole run: the next answer would be the same.
+type ResponseTooLargeError struct {
+	Method, Path string
+	Limit        int64
+	Size         int64 // announced by Content-Length; 0 when not
+}
+
+func (e *ResponseTooLargeError) Error() string {
+	size := "more"
+	if e.Size > 0 {
+		size = fmt.Sprintf("%d MiB, more", e.Size>>20)
+	}
+	return fmt.Sprintf("%s %s: the Wawi answered with %s than the %d MiB an answer may have (erp.max_response_mb); check that WAWI_URL points at the Wawi API, not at a proxy or a file server", e.Method, e.Path, size, e.Limit>>20)
+}
+
+// RunFatal is true: every answer of that kind would be as large.
+func (e *ResponseTooLargeError) RunFatal() bool { return true }
+
+// Retryable is false: the same request gets the same answer.
+func (e *ResponseTooLargeError) Retryable() bool { return false }
+
+// OutcomeUnknown is false for a read; a write's lost answer is wrapped by
+// UnknownOutcomeError.
+func (e *ResponseTooLargeError) OutcomeUnknown() bool { return false }

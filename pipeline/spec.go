@@ -257,6 +257,8 @@ type ERPSpec struct {
 	RateLimit    float64 `yaml:"rate_limit,omitempty" json:"rate_limit,omitempty" jsonschema:"description=requests per second, shared by all workers"`
 	Timeout      string  `yaml:"timeout,omitempty" json:"timeout,omitempty" jsonschema:"description=per request, e.g. 30s"`
 	PageSize     int     `yaml:"page_size,omitempty" json:"page_size,omitempty" jsonschema:"description=records per page of list requests"`
+	// MaxResponseMB bounds one answer of the Wawi read into memory.
+	MaxResponseMB int `yaml:"max_response_mb,omitempty" json:"max_response_mb,omitempty" jsonschema:"minimum=1,description=largest answer of the Wawi read into memory in MiB; default 32"`
 	// DisableWorkflows sends disableAutomaticWorkflows=true on writes.
 	DisableWorkflows *bool `yaml:"disable_workflows,omitempty" json:"disable_workflows,omitempty" jsonschema:"description=send disableAutomaticWorkflows=true on writes; default true"`
 }

@@ -203,6 +203,9 @@ func configFromEnvAndSpec(spec *pipeline.ERPSpec) (erp.Config, error) {
 		if spec.PageSize > 0 {
 			cfg.PageSize = spec.PageSize
 		}
+		if spec.MaxResponseMB > 0 {
+			cfg.MaxResponseBytes = int64(spec.MaxResponseMB) << 20
+		}
 		if spec.Timeout != "" {
 			d, err := time.ParseDuration(spec.Timeout)
 			if err != nil || d <= 0 {
