@@ -307,6 +307,46 @@ var dialect10 = map[string]*ResourceDef{
 				CreateRequired: []string{"Name", "LanguageIso", "SalesChannelId"},
 				Import:         &Import{Noun: "item description", Prune: true},
 			},
+			// The item's supplier data (Lieferantendaten): one record per
+			// supplier; IsStandard marks the one standard supplier, and the
+			// Wawi unsets it on the others when one is set.
+			"suppliers": {
+				Name: "suppliers", ListPath: "/items/{itemId}/suppliers", CreatePath: "/items/{itemId}/suppliers",
+				ItemPath:  "/items/{itemId}/suppliers/{supplierId}",
+				ListScope: "item.queryitemsuppliers", CreateScope: "item.createitemsupplier", UpdateScope: "item.updateitemsupplier",
+				Patchable: true, Deletable: true,
+				Parent: &ParentRef{Resource: "items", Param: "itemId", Target: "Item"},
+				Key:    []KeyParam{{Field: "SupplierId", Param: "supplierId"}},
+				Schema: "ItemSupplier", CreateSchema: "CreateItemSupplier", UpdateSchema: "UpdateItemSupplier",
+				CreateRequired: []string{"SupplierId"},
+				Import:         &Import{Noun: "item supplier", Prune: true, Exclusive: "IsStandard"},
+			},
+			// Sales prices per sales channel and customer group (0: all
+			// groups), with quantity scales (FromQuantity 0: the base price).
+			"salesChannelPrices": {
+				Name: "salesChannelPrices", ListPath: "/items/{itemId}/salesChannelPrices", CreatePath: "/items/{itemId}/salesChannelPrices",
+				ItemPath:  "/items/{itemId}/salesChannelPrices/{salesChannelId}/{customerGroupId}/{fromQuantity}",
+				ListScope: "item.queryitemsaleschannelprice", CreateScope: "item.createitemsaleschannelprice", UpdateScope: "item.updateitemsaleschannelprice",
+				Patchable: true, Deletable: true,
+				Parent: &ParentRef{Resource: "items", Param: "itemId", Target: "Item"},
+				Key: []KeyParam{{Field: "SalesChannelId", Param: "salesChannelId"}, {Field: "CustomerGroupId", Param: "customerGroupId"},
+					{Field: "FromQuantity", Param: "fromQuantity"}},
+				Schema: "ItemSalesChannelPrice", CreateSchema: "CreateItemSalesChannelPrice", UpdateSchema: "UpdateItemSalesChannelPrice",
+				CreateRequired: []string{"SalesChannelId"},
+				Import:         &Import{Noun: "sales channel price", Prune: true},
+			},
+			// Prices of one customer, with quantity scales.
+			"customerPrices": {
+				Name: "customerPrices", ListPath: "/items/{itemId}/customerPrices", CreatePath: "/items/{itemId}/customerPrices",
+				ItemPath:  "/items/{itemId}/customerPrices/{customerId}/{fromQuantity}",
+				ListScope: "item.queryitemcustomerprices", CreateScope: "item.createitemcustomerprice", UpdateScope: "item.updateitemcustomerprice",
+				Patchable: true, Deletable: true,
+				Parent: &ParentRef{Resource: "items", Param: "itemId", Target: "Item"},
+				Key:    []KeyParam{{Field: "CustomerId", Param: "customerId"}, {Field: "FromQuantity", Param: "fromQuantity"}},
+				Schema: "ItemCustomerPrice", CreateSchema: "CreateItemCustomerPrice", UpdateSchema: "UpdateItemCustomerPrice",
+				CreateRequired: []string{"CustomerId"},
+				Import:         &Import{Noun: "customer price", Prune: true},
+			},
 		},
 	},
 	"stocks": {
@@ -391,6 +431,11 @@ var dialect10 = map[string]*ResourceDef{
 	"paymentMethods":  {Name: "paymentMethods", ListScope: "paymentmethod.querypaymentmethods", ListPath: "/paymentMethods", IDField: "Id", NaturalKeys: byName, Schema: "PaymentMethod"},
 	"shippingMethods": {Name: "shippingMethods", ListScope: "shippingmethod.queryshippingmethods", ListPath: "/shippingMethods", IDField: "Id", NaturalKeys: byName, Schema: "ShippingMethod"},
 	"manufacturers":   {Name: "manufacturers", ListScope: "manufacturer.querymanufacturers", ListPath: "/manufacturers", IDField: "Id", NaturalKeys: byName, Schema: "Manufacturer"},
+	// Reference lists for name lookups (see lookup_refs.go): plain arrays.
+	"suppliers":     {Name: "suppliers", ListScope: "supplier.querysuppliers", ListPath: "/suppliers", IDField: "Id", NaturalKeys: []NaturalKey{{Field: "Name"}, {Field: "SupplierNo"}}, Schema: "Supplier"},
+	"salesChannels": {Name: "salesChannels", ListScope: "saleschannel.getsaleschannels", ListPath: "/salesChannels", IDField: "Id", NaturalKeys: byName, Schema: "SalesChannel"},
+	"taxClasses":    {Name: "taxClasses", ListScope: "taxclass.querytaxclasses", ListPath: "/taxClasses", IDField: "Id", NaturalKeys: byName, Schema: "TaxClass"},
+	"productGroups": {Name: "productGroups", ListScope: "productgroup.queryproductgroups", ListPath: "/productGroups", IDField: "Id", NaturalKeys: byName, Schema: "ProductGroup"},
 }
 
 // Resource finds a resource by name (case-insensitive: salesOrders,

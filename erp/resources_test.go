@@ -11,7 +11,7 @@ import (
 )
 
 func TestResourcesTable(t *testing.T) {
-	want := []string{"categories", "companies", "customerGroups", "customers", "items", "manufacturers", "paymentMethods", "salesOrders", "shippingMethods", "stocks", "warehouses"}
+	want := []string{"categories", "companies", "customerGroups", "customers", "items", "manufacturers", "paymentMethods", "productGroups", "salesChannels", "salesOrders", "shippingMethods", "stocks", "suppliers", "taxClasses", "warehouses"}
 	if got := Resources(); !slices.Equal(got, want) {
 		t.Fatalf("Resources() = %v", got)
 	}
