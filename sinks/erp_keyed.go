@@ -68,6 +68,9 @@ type keyedSink struct {
 	// record with the same new key plans as an update of the first.
 	pendingMu sync.Mutex
 	pending   map[string]*pendingCreate
+
+	// excl keeps Import.Exclusive (one standard supplier per item).
+	excl *exclusive
 }
 
 type pendingCreate struct {
@@ -118,6 +121,12 @@ func (d *keyedSink) plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan
 	}
 	key := st.shown
 	st.doc = doc
+	if d.excl != nil {
+		if err := d.excl.claim(st, it, vals, d.parent.noun, d.match); err != nil {
+			t := d.targets[d.excl.idx]
+			return fail(it, key, &FieldError{Field: t.Path, Column: t.Column, Err: err}), nil
+		}
+	}
 	if d.prune {
 		d.named(st)
 	}
@@ -255,6 +264,7 @@ func (d *keyedSink) update(ctx context.Context, st *keyedPlan, e *docEntry, it *
 	}
 	d.shape.merge(e.vals, doc, body)
 	d.idx.put(st.key, []*docEntry{e})
+	d.clearSiblings(ctx, st)
 	return nil
 }
 
@@ -329,6 +339,7 @@ func (d *keyedSink) create(ctx context.Context, st *keyedPlan, it *pipeline.Item
 		}
 	}
 	d.idx.put(st.key, []*docEntry{e})
+	d.clearSiblings(ctx, st)
 	d.pendingMu.Lock()
 	delete(d.pending, lowerKey(st.key))
 	d.pendingMu.Unlock()

@@ -58,6 +58,7 @@ func openKeyed(s *ERPSink, op string) (*keyedSink, error) {
 	d.shape = newDocShape(d.canon)
 	if def.Parent != nil {
 		d.openChildren()
+		d.openExclusive()
 		return d, nil
 	}
 	mode := s.mode
