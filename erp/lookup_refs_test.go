@@ -33,9 +33,9 @@ func TestLookupsRefTables(t *testing.T) {
 		{"salesChannels", "1-1-1", "1-1-1", true}, // the id itself
 		{"salesChannels", "eBay", nil, false},
 		{"taxClasses", "Ermäßigter Steuersatz", int64(2), true},
-		{"taxClasses", "7", int64(2), true},       // by the German reduced rate: one class of that type
-		{"taxClasses", "20 %", int64(3), true},    // by the rate in its name
-		{"taxClasses", "19", nil, false},          // two classes of type NormalerSatz: ambiguous
+		{"taxClasses", "7", int64(2), true},    // by the German reduced rate: one class of that type
+		{"taxClasses", "20 %", int64(3), true}, // by the rate in its name
+		{"taxClasses", "19", nil, false},       // two classes of type NormalerSatz: ambiguous
 		{"productGroups", "kleinteile", int64(2), true},
 		{"suppliers.Name", "2", "Hahn Großhandel", true},
 	} {
