@@ -77,6 +77,9 @@ type SourceSpec struct {
 	Skip int `yaml:"skip,omitempty" json:"skip,omitempty" jsonschema:"minimum=0"`
 	// Sheet (xlsx): name, or 1-based index as text; default the first sheet.
 	Sheet string `yaml:"sheet,omitempty" json:"sheet,omitempty"`
+	// Unpivot (csv, xlsx): columns matching a pattern become rows (a wide
+	// price list with a column per customer group and scale).
+	Unpivot *mappings.UnpivotSpec `yaml:"unpivot,omitempty" json:"unpivot,omitempty"`
 
 	// Resource (erp): items, salesOrders, customers, stocks, ...
 	Resource string `yaml:"resource,omitempty" json:"resource,omitempty"`
