@@ -71,6 +71,9 @@ type keyedSink struct {
 
 	// excl keeps Import.Exclusive (one standard supplier per item).
 	excl *exclusive
+	// supplierIdx is the target of the supplier whose article number
+	// finds the parent (Item.SupplierSku), -1 when none.
+	supplierIdx int
 }
 
 type pendingCreate struct {
@@ -370,7 +373,18 @@ func (d *keyedSink) locate(ctx context.Context, it *pipeline.Item, vals []any) (
 		return nil, fail(it, "", &FieldError{Field: t.Path, Column: t.Column, Err: fmt.Errorf("%s is empty: the %s cannot be found", d.canon[d.parentIdx], d.parent.noun)}), nil
 	}
 	st.shown = pk + " / " + st.shown
-	pid, err := d.parent.find(ctx, pk)
+	var pid int64
+	var err error
+	if d.parent.bySku != nil {
+		sk, ok := d.supplierSkuKey(vals, pk)
+		if !ok {
+			st := d.s.targets[d.supplierIdx]
+			return nil, fail(it, "", &FieldError{Field: st.Path, Column: st.Column, Err: fmt.Errorf("the supplier is empty: the item of article number %q cannot be found", pk)}), nil
+		}
+		pid, err = d.parent.findBySupplierSku(ctx, d, sk)
+	} else {
+		pid, err = d.parent.find(ctx, pk)
+	}
 	var mp *missingParentError
 	switch {
 	case errors.As(err, &mp) && d.s.onMissingSkip:

@@ -31,7 +31,7 @@ func openKeyed(s *ERPSink, op string) (*keyedSink, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &keyedSink{s: s, noun: def.Import.Noun, op: op, def: def, parentIdx: -1, pending: map[string]*pendingCreate{}}
+	d := &keyedSink{s: s, noun: def.Import.Noun, op: op, def: def, parentIdx: -1, supplierIdx: -1, pending: map[string]*pendingCreate{}}
 	var lookup string
 	if def.Parent == nil {
 		nk, err := def.MatchKey(s.spec.MatchBy)
@@ -53,6 +53,9 @@ func openKeyed(s *ERPSink, op string) (*keyedSink, error) {
 	d.prune = s.spec.Prune
 	d.match = strings.Join(d.keyFields, "+")
 	if err := d.resolveTargets(); err != nil {
+		return nil, err
+	}
+	if err := d.checkSupplierSku(); err != nil {
 		return nil, err
 	}
 	d.shape = newDocShape(d.canon)
@@ -254,6 +257,10 @@ func hasPrefixFold(s, prefix string) bool {
 // Item.Id). The target keeps its place among the targets (errors point at
 // its column) but is not sent. A message says what is wrong.
 func (d *keyedSink) openParent(i int, t mappings.Target) string {
+	field := t.Path[len(d.def.Parent.Target)+1:]
+	if msg, ok := d.openSupplierSku(t, field); ok { // erp_keyed_suppliersku.go
+		return msg
+	}
 	if d.parentIdx >= 0 {
 		return fmt.Sprintf("the %s is named twice", d.def.Parent.Target)
 	}
@@ -261,7 +268,6 @@ func (d *keyedSink) openParent(i int, t mappings.Target) string {
 	if !ok {
 		return "unknown parent " + d.def.Parent.Resource
 	}
-	field := t.Path[len(d.def.Parent.Target)+1:]
 	pf := &parentFinder{def: pdef, noun: pdef.Name}
 	if pdef.Import != nil {
 		pf.noun = pdef.Import.Noun
@@ -297,6 +303,8 @@ type parentFinder struct {
 	field string // SKU, Identifiers.Gtin, Id
 	byID  bool
 	idx   *keyIndex[*docEntry] // ids only
+	// bySku finds items by a supplier's article number instead.
+	bySku *supplierSkuIndex
 }
 
 func (pf *parentFinder) openIndex(s *ERPSink, nk erp.NaturalKey) {

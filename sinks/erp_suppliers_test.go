@@ -98,3 +98,53 @@ func TestERPItemSuppliersOneStandard(t *testing.T) {
 }
 
 func asFieldError(err error, fe **FieldError) bool { return errors.As(err, fe) }
+
+// A supplier's file keys its rows by the supplier's article number: the
+// item is the one whose supplier data of that supplier has that Sku. All
+// items' supplier data are read once (one GET per item), and serve as the
+// current records too; numbers that match no item or several fail.
+func TestERPItemSuppliersBySupplierSku(t *testing.T) {
+	seed := supplierSeed()
+	seed.ItemSuppliers = append(seed.ItemSuppliers,
+		erptest.ItemSupplier{ItemId: 3, SupplierId: 2, Sku: "H-DUP"}, erptest.ItemSupplier{ItemId: 4, SupplierId: 2, Sku: "h-dup"})
+	e := newERPEnv(t, seed)
+	tg := erpTargets("Item.SupplierSku:string:Art.-Nr.", "SupplierId:int", "PurchasePriceNet:decimal:EK")
+	s := e.open(pipeline.SinkSpec{Resource: "items/suppliers"}, tg)
+	rows := [][]any{
+		{"H-2", int64(2), erpDec("1.20")},   // A-2's
+		{"W-100", int64(1), erpDec("5.00")}, // A-1's, unchanged
+		{"W-100", int64(2), erpDec("5.00")}, // Würth's number, but for Hahn: no item
+		{"H-DUP", int64(2), erpDec("1")},    // two items
+	}
+	plans, errs := runRows(t, s, tg, 2, rows)
+	noErrors(t, errs)
+	if got := fmt.Sprint(outcomes(plans)); got != "[updated unchanged failed failed]" {
+		t.Fatalf("outcomes %s (%v %v)", got, plans[2].Err, plans[3].Err)
+	}
+	var fe *FieldError
+	if !asFieldError(plans[2].Err, &fe) || fe.Column != "Art.-Nr." || !strings.Contains(fe.Error(), `no item has supplier 2's article number "W-100"`) {
+		t.Errorf("no item: %v", plans[2].Err)
+	}
+	if !strings.Contains(plans[3].Err.Error(), `2 items have supplier 2's article number "H-DUP" (ids 3, 4)`) {
+		t.Errorf("two items: %v", plans[3].Err)
+	}
+	if p := e.rec.sent("PATCH", "/items/"); len(p) != 1 || p[0].Path != "/items/2/suppliers/2" || p[0].Body != `{"PurchasePriceNet":1.2}` {
+		t.Errorf("PATCH %+v", p)
+	}
+	// each item's list read once: by the index, not again by the planner
+	if n := e.route("GET /items/{itemId}/suppliers"); n != 5 {
+		t.Errorf("supplier lists read %d times, want 5 (one per item)", n)
+	}
+	// prices of an item named by the supplier's number
+	ptg := erpTargets("Item.SupplierSku:string", "Item.SupplierId:int", "SalesChannelId:string", "CustomerGroupId:int", "FromQuantity:int", "NetPrice:decimal")
+	ps := e.open(pipeline.SinkSpec{Resource: "items/salesChannelPrices"}, ptg)
+	plans, errs = runRows(t, ps, ptg, 1, [][]any{{"W-100", int64(1), "1-1-1", int64(0), int64(0), erpDec("9.99")}})
+	noErrors(t, errs)
+	if plans[0].Outcome != pipeline.Created || e.srv.SalesChannelPrices()[0].ItemId != 1 {
+		t.Errorf("price %v %v %+v", plans[0].Outcome, plans[0].Err, e.srv.SalesChannelPrices())
+	}
+	if _, err := e.openErr(pipeline.SinkSpec{Resource: "items/salesChannelPrices"}, erpTargets("Item.SupplierSku:string", "SalesChannelId:string", "CustomerGroupId:int", "FromQuantity:int")); err == nil ||
+		!strings.Contains(err.Error(), "needs the supplier") {
+		t.Errorf("no supplier: %v", err)
+	}
+}
