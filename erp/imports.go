@@ -46,6 +46,9 @@ type Import struct {
 	// sets it knows the others lost it (no write is planned against a
 	// stale value).
 	Exclusive string
+	// KeyNames are lookup tables (Lookups) that name a key field's id for
+	// people: the diff shows "Hahn (2)" for SupplierId 2.
+	KeyNames map[string]string
 }
 
 // Operations are the sink operations of an import target, the default

@@ -319,7 +319,8 @@ var dialect10 = map[string]*ResourceDef{
 				Key:    []KeyParam{{Field: "SupplierId", Param: "supplierId"}},
 				Schema: "ItemSupplier", CreateSchema: "CreateItemSupplier", UpdateSchema: "UpdateItemSupplier",
 				CreateRequired: []string{"SupplierId"},
-				Import:         &Import{Noun: "item supplier", Prune: true, Exclusive: "IsStandard"},
+				Import: &Import{Noun: "item supplier", Prune: true, Exclusive: "IsStandard",
+					KeyNames: map[string]string{"SupplierId": "suppliers.Name"}},
 			},
 			// Sales prices per sales channel and customer group (0: all
 			// groups), with quantity scales (FromQuantity 0: the base price).
@@ -333,7 +334,8 @@ var dialect10 = map[string]*ResourceDef{
 					{Field: "FromQuantity", Param: "fromQuantity"}},
 				Schema: "ItemSalesChannelPrice", CreateSchema: "CreateItemSalesChannelPrice", UpdateSchema: "UpdateItemSalesChannelPrice",
 				CreateRequired: []string{"SalesChannelId"},
-				Import:         &Import{Noun: "sales channel price", Prune: true},
+				Import: &Import{Noun: "sales channel price", Prune: true,
+					KeyNames: map[string]string{"SalesChannelId": "salesChannels.Name", "CustomerGroupId": "customerGroups.Name"}},
 			},
 			// Prices of one customer, with quantity scales.
 			"customerPrices": {
@@ -345,7 +347,8 @@ var dialect10 = map[string]*ResourceDef{
 				Key:    []KeyParam{{Field: "CustomerId", Param: "customerId"}, {Field: "FromQuantity", Param: "fromQuantity"}},
 				Schema: "ItemCustomerPrice", CreateSchema: "CreateItemCustomerPrice", UpdateSchema: "UpdateItemCustomerPrice",
 				CreateRequired: []string{"CustomerId"},
-				Import:         &Import{Noun: "customer price", Prune: true},
+				Import: &Import{Noun: "customer price", Prune: true,
+					KeyNames: map[string]string{"CustomerId": "customers.Number"}},
 			},
 		},
 	},

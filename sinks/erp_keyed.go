@@ -363,7 +363,7 @@ func (d *keyedSink) locate(ctx context.Context, it *pipeline.Item, vals []any) (
 		st.keyVals = append(st.keyVals, v)
 	}
 	own := strings.Join(st.keyVals, keySep)
-	st.key, st.shown = own, strings.Join(st.keyVals, " / ")
+	st.key, st.shown = own, d.showKey(ctx, st.keyVals)
 	if d.parent == nil {
 		return st, nil, nil
 	}

@@ -39,6 +39,10 @@ func TestERPSalesChannelPrices(t *testing.T) {
 	if got := fmt.Sprint(outcomes(plans)); got != "[unchanged updated created created]" {
 		t.Fatalf("outcomes %s", got)
 	}
+	// the diff names the sales channel and the group beside their ids
+	if plans[1].Key != "A-1 / JTL-Wawi (1-1-1) / Händler (2) / 10" {
+		t.Errorf("key %q", plans[1].Key)
+	}
 	if p := e.rec.sent("PATCH", "/items/"); len(p) != 1 || p[0].Path != "/items/1/salesChannelPrices/1-1-1/2/10" || p[0].Body != `{"NetPrice":7.9}` {
 		t.Errorf("PATCH %+v", p)
 	}
@@ -55,7 +59,7 @@ func TestERPSalesChannelPrices(t *testing.T) {
 		t.Fatalf("second run %s", got)
 	}
 	dels, err := pr.PrunePlans(context.Background())
-	if err != nil || len(dels) != 1 || dels[0].Key != "A-1 / 1-1-1 / 3 / 50" {
+	if err != nil || len(dels) != 1 || dels[0].Key != "A-1 / JTL-Wawi (1-1-1) / Großkunden (3) / 50" {
 		t.Fatalf("prune %v %v", dels, err)
 	}
 	noErrors(t, applyAll(t, pr, dels, 1))

@@ -41,6 +41,9 @@ func TestERPItemSuppliersUpsert(t *testing.T) {
 	if e.writes() != 0 {
 		t.Fatal("planning wrote")
 	}
+	if plans[1].Key != "A-1 / Hahn Großhandel (2)" {
+		t.Errorf("key %q: the supplier's name beside its id", plans[1].Key)
+	}
 	noErrors(t, applyAll(t, s, plans, 1))
 	posts := e.rec.sent("POST", "/items/")
 	if len(posts) != 1 || posts[0].Path != "/items/1/suppliers" ||
