@@ -90,7 +90,11 @@ type ResourceDef struct {
 	// record names that parent.
 	Parent *ParentRef
 	// Paged: the list answers the PagedList envelope; false: a plain array.
-	Paged       bool
+	Paged bool
+	// Singleton: a sub-resource that is one record per parent (an item's
+	// special prices): ListPath answers that record, ItemPath (the same
+	// path) takes its PATCH, and it has no key of its own.
+	Singleton   bool
 	NaturalKeys []NaturalKey
 	// ListQuery are the list filters the spec declares (paging excluded);
 	// CreateQuery and UpdateQuery the query parameters of POST and PATCH.
@@ -336,6 +340,19 @@ var dialect10 = map[string]*ResourceDef{
 				CreateRequired: []string{"SalesChannelId"},
 				Import: &Import{Noun: "sales channel price", Prune: true,
 					KeyNames: map[string]string{"SalesChannelId": "salesChannels.Name", "CustomerGroupId": "customerGroups.Name"}},
+			},
+			// The item's special price (Sonderpreis): one record per item
+			// with its period (StartDate, EndDate with EndDateActive) and
+			// the prices per sales channel and customer group, a list sent
+			// whole.
+			"specialprices": {
+				Name: "specialprices", ListPath: "/items/{itemId}/specialprices", ItemPath: "/items/{itemId}/specialprices",
+				ListScope: "item.queryitemspecialprice", UpdateScope: "item.updateitemspecialprice",
+				Patchable: true, Singleton: true,
+				Parent: &ParentRef{Resource: "items", Param: "itemId", Target: "Item"},
+				Key:    []KeyParam{},
+				Schema: "ItemSpecialPrice", UpdateSchema: "UpdateItemSpecialPrice",
+				Import: &Import{Noun: "special price"},
 			},
 			// Prices of one customer, with quantity scales.
 			"customerPrices": {

@@ -256,6 +256,7 @@ func (d *keyedSink) update(ctx context.Context, st *keyedPlan, e *docEntry, it *
 	if len(changes) == 0 {
 		return nil
 	}
+	d.withRequired(body, doc)
 	u, err := d.itemURL(st, e)
 	if err != nil {
 		return err
@@ -372,7 +373,11 @@ func (d *keyedSink) locate(ctx context.Context, it *pipeline.Item, vals []any) (
 	if pk == "" {
 		return nil, fail(it, "", &FieldError{Field: t.Path, Column: t.Column, Err: fmt.Errorf("%s is empty: the %s cannot be found", d.canon[d.parentIdx], d.parent.noun)}), nil
 	}
-	st.shown = pk + " / " + st.shown
+	if len(st.keyVals) == 0 {
+		st.shown = pk // a singleton: the parent is the key
+	} else {
+		st.shown = pk + " / " + st.shown
+	}
 	var pid int64
 	var err error
 	if d.parent.bySku != nil {

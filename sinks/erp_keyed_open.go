@@ -58,6 +58,9 @@ func openKeyed(s *ERPSink, op string) (*keyedSink, error) {
 	if err := d.checkSupplierSku(); err != nil {
 		return nil, err
 	}
+	if err := d.checkRequiredUpdate(); err != nil {
+		return nil, err
+	}
 	d.shape = newDocShape(d.canon)
 	if def.Parent != nil {
 		d.openChildren()
@@ -141,6 +144,9 @@ func (d *keyedSink) readChildren(ctx context.Context, pid string) (*entries[*doc
 	u, err := erp.FillPath(d.def.ListPath, map[string]string{d.def.Parent.Param: pid})
 	if err != nil {
 		return nil, err
+	}
+	if d.def.Singleton {
+		return d.readSingleton(ctx, u)
 	}
 	m := newEntries[*docEntry]()
 	for rec, err := range d.s.c.List(ctx, u, nil, erp.PageOptions{}) {

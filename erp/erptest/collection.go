@@ -284,7 +284,7 @@ func oneDefaultGroup(st *store, g *CustomerGroup) {
 
 // collections are the keyed collections the emulator serves generically.
 var collections = append([]collection{categoryDef, customerGroupDef, itemDescriptionDef,
-	itemSupplierDef, salesChannelPriceDef, customerPriceDef}, refLists...)
+	itemSupplierDef, salesChannelPriceDef, customerPriceDef, itemSpecialPriceDef}, refLists...)
 
 // collection is a collectionDef whatever its record type.
 type collection interface {
