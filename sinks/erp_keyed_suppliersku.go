@@ -103,6 +103,7 @@ func (pf *parentFinder) findBySupplierSku(ctx context.Context, d *keyedSink, key
 	case 1:
 		return ids[0], nil
 	}
+	ids = slices.Sorted(slices.Values(ids)) // read in parallel: any order
 	s := make([]string, len(ids))
 	for i, id := range ids {
 		s[i] = fmtID(id)
