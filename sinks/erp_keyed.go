@@ -365,7 +365,7 @@ func (d *keyedSink) locate(ctx context.Context, it *pipeline.Item, vals []any) (
 	}
 	own := strings.Join(st.keyVals, keySep)
 	st.key, st.shown = own, d.showKey(ctx, st.keyVals)
-	if d.parent == nil {
+	if d.def.Parent == nil {
 		return st, nil, nil
 	}
 	t := d.s.targets[d.parentIdx]

@@ -33,7 +33,11 @@ func openKeyed(s *ERPSink, op string) (*keyedSink, error) {
 	}
 	d := &keyedSink{s: s, noun: def.Import.Noun, op: op, def: def, parentIdx: -1, supplierIdx: -1, pending: map[string]*pendingCreate{}}
 	var lookup string
-	if def.Parent == nil {
+	if bySupplierSku(s) { // erp_keyed_suppliersku.go
+		if err := d.openItemsBySupplierSku(); err != nil {
+			return nil, err
+		}
+	} else if def.Parent == nil {
 		nk, err := def.MatchKey(s.spec.MatchBy)
 		if err != nil {
 			return nil, err
@@ -62,6 +66,9 @@ func openKeyed(s *ERPSink, op string) (*keyedSink, error) {
 		return nil, err
 	}
 	d.shape = newDocShape(d.canon)
+	if d.idx != nil { // items by a supplier's article number
+		return d, nil
+	}
 	if def.Parent != nil {
 		d.openChildren()
 		d.openExclusive()
@@ -203,6 +210,16 @@ func (d *keyedSink) resolveTargets() error {
 			if msg := d.openParent(i, t); msg != "" {
 				problems = append(problems, fmt.Sprintf("target %q: %s", t.Path, msg))
 			}
+			continue
+		}
+		if f, ok := d.supplierSkuTarget(t.Path); ok {
+			// names the item; not sent
+			d.keyIdxs[d.keyField(f)] = len(d.targets)
+			kind := kindString
+			if f == "SupplierId" {
+				kind = kindInteger
+			}
+			d.addParentTarget(t, f, kind)
 			continue
 		}
 		canon, kind, msg := resolvePath(check, t.Path)

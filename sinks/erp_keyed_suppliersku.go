@@ -212,3 +212,53 @@ func parallel(ctx context.Context, n, conc int, f func(context.Context, int) err
 	}
 	return first
 }
+
+// Items updates matched by the supplier's article number (sink.match_by:
+// SupplierSku): the targets SupplierSku and SupplierId name the item, as
+// Item.SupplierSku does for a sub-resource; they are not sent. Only
+// update: a supplier's number cannot create an item.
+
+func bySupplierSku(s *ERPSink) bool {
+	return s.def.Name == "items" && strings.EqualFold(strings.TrimSpace(s.spec.MatchBy), supplierSkuField)
+}
+
+// openItemsBySupplierSku configures the planner of items for
+// match_by: SupplierSku; the key is (SupplierId, SupplierSku).
+func (d *keyedSink) openItemsBySupplierSku() error {
+	if d.op != "update" {
+		return fmt.Errorf("sink.match_by SupplierSku: items are only updated by a supplier's article number (operation: update)")
+	}
+	d.keyFields = []string{"SupplierId", supplierSkuField}
+	d.match = strings.Join(d.keyFields, "+")
+	d.parent = &parentFinder{noun: "item", field: "supplier article number", bySku: &supplierSkuIndex{}}
+	d.idx = newKeyIndex[*docEntry]("items by supplier article number", modeSearch)
+	d.idx.search = func(ctx context.Context, key string) ([]*docEntry, error) {
+		id, err := d.parent.findBySupplierSku(ctx, d, key)
+		if err != nil {
+			if _, ok := err.(*missingParentError); ok {
+				return nil, nil
+			}
+			return nil, err
+		}
+		var rec map[string]any
+		if err := d.s.c.Get(ctx, d.def.ItemURL(id), nil, &rec); err != nil {
+			return nil, err
+		}
+		return []*docEntry{{id: id, vals: d.shape.project(rec)}}, nil
+	}
+	return nil
+}
+
+// supplierSkuTarget reports whether target path is one of the key targets
+// of match_by: SupplierSku, which no item schema has.
+func (d *keyedSink) supplierSkuTarget(path string) (string, bool) {
+	if d.parent == nil || d.parent.bySku == nil || d.def.Parent != nil {
+		return "", false
+	}
+	for _, f := range d.keyFields {
+		if strings.EqualFold(f, path) {
+			return f, true
+		}
+	}
+	return "", false
+}

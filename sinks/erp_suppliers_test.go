@@ -151,3 +151,29 @@ func TestERPItemSuppliersBySupplierSku(t *testing.T) {
 		t.Errorf("no supplier: %v", err)
 	}
 }
+
+// Items updated by the supplier's article number (match_by: SupplierSku):
+// the key targets name the item and are not sent; a number no item carries
+// fails (or is skipped with on_missing: skip).
+func TestERPItemsUpdateBySupplierSku(t *testing.T) {
+	e := newERPEnv(t, supplierSeed())
+	tg := erpTargets("SupplierSku:string:Art.-Nr.", "SupplierId:int", "ItemPriceData.SuggestedRetailPrice:decimal:UVP")
+	s := e.open(pipeline.SinkSpec{Resource: "items", Operation: "update", MatchBy: "SupplierSku"}, tg)
+	plans, errs := runRows(t, s, tg, 1, [][]any{
+		{"H-2", int64(2), erpDec("3.99")},   // A-2
+		{"H-404", int64(2), erpDec("1.00")}, // no item
+	})
+	noErrors(t, errs)
+	if got := fmt.Sprint(outcomes(plans)); got != "[updated failed]" {
+		t.Fatalf("outcomes %s (%v)", got, plans[1].Err)
+	}
+	if p := e.rec.sent("PATCH", "/items/"); len(p) != 1 || p[0].Path != "/items/2" || p[0].Body != `{"ItemPriceData":{"SuggestedRetailPrice":3.99}}` {
+		t.Errorf("PATCH %+v", p)
+	}
+	if _, err := e.openErr(pipeline.SinkSpec{Resource: "items", MatchBy: "SupplierSku"}, tg); err == nil || !strings.Contains(err.Error(), "operation: update") {
+		t.Errorf("upsert by supplier number: %v", err)
+	}
+	if _, err := e.openErr(pipeline.SinkSpec{Resource: "items", Operation: "update", MatchBy: "SupplierSku"}, tg[:1]); err == nil || !strings.Contains(err.Error(), "no target SupplierId") {
+		t.Errorf("no supplier: %v", err)
+	}
+}
