@@ -34,6 +34,16 @@ type Unpivot struct {
 	wide      []int      // input columns that become rows
 	captures  [][]string // per wide column: the named groups' values
 	keepEmpty bool
+	long      bool // the file has the new columns already: no change
+}
+
+func hasAll(h *record.Header, names []string) bool {
+	for _, n := range names {
+		if _, ok := h.Index(n); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // NewUnpivot checks spec against the input's header. It is an error when
@@ -74,6 +84,11 @@ func NewUnpivot(spec *UnpivotSpec, h *record.Header) (*Unpivot, error) {
 		u.wide = append(u.wide, i)
 		u.captures = append(u.captures, caps)
 	}
+	if len(u.wide) == 0 && hasAll(h, append(slices.Clone(groups), spec.Value)) {
+		// long already (errors.xlsx of an unpivoted run, a row per
+		// price): the records pass as they are
+		return &Unpivot{in: h, out: h, long: true}, nil
+	}
 	if len(u.wide) == 0 {
 		return nil, fmt.Errorf("source.unpivot.columns %q matches no column (columns: %s)", spec.Columns, listNames(h.Names))
 	}
@@ -94,13 +109,11 @@ func (u *Unpivot) Header() *record.Header { return u.out }
 // Expand returns the rows of rec: one per wide column whose cell is not
 // empty, in column order. They keep rec's Row (errors point at the line of
 // the file) and Err; Seq is the caller's to number. A malformed record
-// stays one record.
+// stays one record. A file that has the new columns already (and none
+// that match) passes unchanged.
 func (u *Unpivot) Expand(rec *record.Record) []*record.Record {
-	if rec.Err != nil || rec.Header == nil {
-		if rec.Header != nil {
-			rec.Header = u.out
-		}
-		return []*record.Record{rec}
+	if u.long || rec.Err != nil || rec.Header == nil {
+		return []*record.Record{rec} // a malformed row keeps its columns for errors.xlsx
 	}
 	var out []*record.Record
 	for k, col := range u.wide {

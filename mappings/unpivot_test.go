@@ -37,7 +37,7 @@ func TestUnpivotWidePriceList(t *testing.T) {
 	}
 	// a malformed row stays one row, with its error
 	bad := u.Expand(&record.Record{Row: 9, Header: h, Err: fmt.Errorf("broken quote")})
-	if len(bad) != 1 || bad[0].Err == nil {
+	if len(bad) != 1 || bad[0].Err == nil || bad[0].Header != h {
 		t.Errorf("malformed %+v", bad)
 	}
 }
@@ -56,6 +56,15 @@ func TestUnpivotErrors(t *testing.T) {
 		if _, err := NewUnpivot(&c.spec, h); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: %v, want %q", c.spec, err, c.want)
 		}
+	}
+	// a long file (errors.xlsx of an unpivoted run) passes as it is
+	long := record.NewHeader([]string{"SKU", "Gruppe", "Menge", "Preis", "_error"})
+	u, err := NewUnpivot(&UnpivotSpec{Columns: `^(?P<Gruppe>.+) ab (?P<Menge>\d+)$`, Value: "Preis"}, long)
+	if err != nil || u.Header() != long {
+		t.Fatalf("long file: %v", err)
+	}
+	if r := u.Expand(&record.Record{Header: long, Fields: []string{"A-1", "Händler", "10", "1,50", "x"}}); len(r) != 1 || r[0].Fields[3] != "1,50" {
+		t.Errorf("long rows %+v", r)
 	}
 	if _, err := NewUnpivot(&UnpivotSpec{Columns: "x", Value: "v"}, nil); err == nil {
 		t.Error("no header: want an error")

@@ -65,7 +65,7 @@ func (x *exclusive) claim(st *keyedPlan, it *pipeline.Item, vals []any, parentNo
 		parentNoun, st.parentKey, c.row, x.field, keyField, c.shown, withArticle(parentNoun))
 }
 
-// written clears the flag in the kept values of the siblings of a record
+// clearSiblings clears the flag in the kept values of the siblings of a record
 // whose write set it, as the Wawi just did.
 func (d *keyedSink) clearSiblings(ctx context.Context, st *keyedPlan) {
 	x := d.excl
@@ -112,28 +112,4 @@ func (d *keyedSink) clearSiblings(ctx context.Context, st *keyedPlan) {
 
 func valueAt(doc map[string]any, field string) any {
 	return doc[field]
-}
-
-// showKey writes key values for people: an id that Import.KeyNames can
-// name is shown as "Hahn (2)" (the id stays, so keys stay unique).
-func (d *keyedSink) showKey(ctx context.Context, vals []string) string {
-	names := d.def.Import.KeyNames
-	if len(names) == 0 {
-		return strings.Join(vals, " / ")
-	}
-	out := make([]string, len(vals))
-	for i, v := range vals {
-		out[i] = v
-		table, ok := names[d.keyFields[i]]
-		if !ok || d.s.lookups == nil || v == "0" {
-			continue
-		}
-		// only for people: a failed lookup leaves the id
-		if n, found, err := d.s.lookups.Resolve(ctx, table, v, false); err == nil && found {
-			if s := keyText(n); s != "" {
-				out[i] = fmt.Sprintf("%s (%s)", s, v)
-			}
-		}
-	}
-	return strings.Join(out, " / ")
 }
