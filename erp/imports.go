@@ -39,6 +39,16 @@ type Import struct {
 	// the deletions once every record is planned, so that they show in the
 	// dry-run diff and pass the guardrails like any other write.
 	Prune bool
+	// Exclusive is a boolean field that at most one record of a parent
+	// holds true (an item's standard supplier, IsStandard): the Wawi
+	// clears it on the others when one is set. The planner refuses a file
+	// that sets it on two records of one parent, and after a write that
+	// sets it knows the others lost it (no write is planned against a
+	// stale value).
+	Exclusive string
+	// KeyNames are lookup tables (Lookups) that name a key field's id for
+	// people: the diff shows "Hahn (2)" for SupplierId 2.
+	KeyNames map[string]string
 }
 
 // Operations are the sink operations of an import target, the default

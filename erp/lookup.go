@@ -109,6 +109,7 @@ var nameTables = []string{"categories", "companies", "manufacturers", "paymentMe
 func LookupTables() []string {
 	out := append([]string{"customers"}, nameTables...)
 	sort.Strings(out)
+	out = append(out, refTableNames()...) // lookup_refs.go
 	return append(out, "<resource>.<Field>")
 }
 
@@ -149,6 +150,9 @@ func (l *Lookups) resolve(ctx context.Context, table, key string, create bool) (
 			return nil, false, unknownTable(table)
 		}
 		return l.field(ctx, def, field, key)
+	}
+	if v, found, ok, err := l.resolveRef(ctx, def, key); ok { // lookup_refs.go
+		return v, found, err
 	}
 	switch {
 	case def.Name == "customers":

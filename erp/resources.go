@@ -90,7 +90,11 @@ type ResourceDef struct {
 	// record names that parent.
 	Parent *ParentRef
 	// Paged: the list answers the PagedList envelope; false: a plain array.
-	Paged       bool
+	Paged bool
+	// Singleton: a sub-resource that is one record per parent (an item's
+	// special prices): ListPath answers that record, ItemPath (the same
+	// path) takes its PATCH, and it has no key of its own.
+	Singleton   bool
 	NaturalKeys []NaturalKey
 	// ListQuery are the list filters the spec declares (paging excluded);
 	// CreateQuery and UpdateQuery the query parameters of POST and PATCH.
@@ -307,6 +311,62 @@ var dialect10 = map[string]*ResourceDef{
 				CreateRequired: []string{"Name", "LanguageIso", "SalesChannelId"},
 				Import:         &Import{Noun: "item description", Prune: true},
 			},
+			// The item's supplier data (Lieferantendaten): one record per
+			// supplier; IsStandard marks the one standard supplier, and the
+			// Wawi unsets it on the others when one is set.
+			"suppliers": {
+				Name: "suppliers", ListPath: "/items/{itemId}/suppliers", CreatePath: "/items/{itemId}/suppliers",
+				ItemPath:  "/items/{itemId}/suppliers/{supplierId}",
+				ListScope: "item.queryitemsuppliers", CreateScope: "item.createitemsupplier", UpdateScope: "item.updateitemsupplier",
+				Patchable: true, Deletable: true,
+				Parent: &ParentRef{Resource: "items", Param: "itemId", Target: "Item"},
+				Key:    []KeyParam{{Field: "SupplierId", Param: "supplierId"}},
+				Schema: "ItemSupplier", CreateSchema: "CreateItemSupplier", UpdateSchema: "UpdateItemSupplier",
+				CreateRequired: []string{"SupplierId"},
+				Import: &Import{Noun: "item supplier", Prune: true, Exclusive: "IsStandard",
+					KeyNames: map[string]string{"SupplierId": "suppliers.Name"}},
+			},
+			// Sales prices per sales channel and customer group (0: all
+			// groups), with quantity scales (FromQuantity 0: the base price).
+			"salesChannelPrices": {
+				Name: "salesChannelPrices", ListPath: "/items/{itemId}/salesChannelPrices", CreatePath: "/items/{itemId}/salesChannelPrices",
+				ItemPath:  "/items/{itemId}/salesChannelPrices/{salesChannelId}/{customerGroupId}/{fromQuantity}",
+				ListScope: "item.queryitemsaleschannelprice", CreateScope: "item.createitemsaleschannelprice", UpdateScope: "item.updateitemsaleschannelprice",
+				Patchable: true, Deletable: true,
+				Parent: &ParentRef{Resource: "items", Param: "itemId", Target: "Item"},
+				Key: []KeyParam{{Field: "SalesChannelId", Param: "salesChannelId"}, {Field: "CustomerGroupId", Param: "customerGroupId"},
+					{Field: "FromQuantity", Param: "fromQuantity"}},
+				Schema: "ItemSalesChannelPrice", CreateSchema: "CreateItemSalesChannelPrice", UpdateSchema: "UpdateItemSalesChannelPrice",
+				CreateRequired: []string{"SalesChannelId"},
+				Import: &Import{Noun: "sales channel price", Prune: true,
+					KeyNames: map[string]string{"SalesChannelId": "salesChannels.Name", "CustomerGroupId": "customerGroups.Name"}},
+			},
+			// The item's special price (Sonderpreis): one record per item
+			// with its period (StartDate, EndDate with EndDateActive) and
+			// the prices per sales channel and customer group, a list sent
+			// whole.
+			"specialprices": {
+				Name: "specialprices", ListPath: "/items/{itemId}/specialprices", ItemPath: "/items/{itemId}/specialprices",
+				ListScope: "item.queryitemspecialprice", UpdateScope: "item.updateitemspecialprice",
+				Patchable: true, Singleton: true,
+				Parent: &ParentRef{Resource: "items", Param: "itemId", Target: "Item"},
+				Key:    []KeyParam{},
+				Schema: "ItemSpecialPrice", UpdateSchema: "UpdateItemSpecialPrice",
+				Import: &Import{Noun: "special price"},
+			},
+			// Prices of one customer, with quantity scales.
+			"customerPrices": {
+				Name: "customerPrices", ListPath: "/items/{itemId}/customerPrices", CreatePath: "/items/{itemId}/customerPrices",
+				ItemPath:  "/items/{itemId}/customerPrices/{customerId}/{fromQuantity}",
+				ListScope: "item.queryitemcustomerprices", CreateScope: "item.createitemcustomerprice", UpdateScope: "item.updateitemcustomerprice",
+				Patchable: true, Deletable: true,
+				Parent: &ParentRef{Resource: "items", Param: "itemId", Target: "Item"},
+				Key:    []KeyParam{{Field: "CustomerId", Param: "customerId"}, {Field: "FromQuantity", Param: "fromQuantity"}},
+				Schema: "ItemCustomerPrice", CreateSchema: "CreateItemCustomerPrice", UpdateSchema: "UpdateItemCustomerPrice",
+				CreateRequired: []string{"CustomerId"},
+				Import: &Import{Noun: "customer price", Prune: true,
+					KeyNames: map[string]string{"CustomerId": "customers.Number"}},
+			},
 		},
 	},
 	"stocks": {
@@ -391,6 +451,11 @@ var dialect10 = map[string]*ResourceDef{
 	"paymentMethods":  {Name: "paymentMethods", ListScope: "paymentmethod.querypaymentmethods", ListPath: "/paymentMethods", IDField: "Id", NaturalKeys: byName, Schema: "PaymentMethod"},
 	"shippingMethods": {Name: "shippingMethods", ListScope: "shippingmethod.queryshippingmethods", ListPath: "/shippingMethods", IDField: "Id", NaturalKeys: byName, Schema: "ShippingMethod"},
 	"manufacturers":   {Name: "manufacturers", ListScope: "manufacturer.querymanufacturers", ListPath: "/manufacturers", IDField: "Id", NaturalKeys: byName, Schema: "Manufacturer"},
+	// Reference lists for name lookups (see lookup_refs.go): plain arrays.
+	"suppliers":     {Name: "suppliers", ListScope: "supplier.querysuppliers", ListPath: "/suppliers", IDField: "Id", NaturalKeys: []NaturalKey{{Field: "Name"}, {Field: "SupplierNo"}}, Schema: "Supplier"},
+	"salesChannels": {Name: "salesChannels", ListScope: "saleschannel.getsaleschannels", ListPath: "/salesChannels", IDField: "Id", NaturalKeys: byName, Schema: "SalesChannel"},
+	"taxClasses":    {Name: "taxClasses", ListScope: "taxclass.querytaxclasses", ListPath: "/taxClasses", IDField: "Id", NaturalKeys: byName, Schema: "TaxClass"},
+	"productGroups": {Name: "productGroups", ListScope: "productgroup.queryproductgroups", ListPath: "/productGroups", IDField: "Id", NaturalKeys: byName, Schema: "ProductGroup"},
 }
 
 // Resource finds a resource by name (case-insensitive: salesOrders,

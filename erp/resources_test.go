@@ -11,7 +11,7 @@ import (
 )
 
 func TestResourcesTable(t *testing.T) {
-	want := []string{"categories", "companies", "customerGroups", "customers", "items", "manufacturers", "paymentMethods", "salesOrders", "shippingMethods", "stocks", "warehouses"}
+	want := []string{"categories", "companies", "customerGroups", "customers", "items", "manufacturers", "paymentMethods", "productGroups", "salesChannels", "salesOrders", "shippingMethods", "stocks", "suppliers", "taxClasses", "warehouses"}
 	if got := Resources(); !slices.Equal(got, want) {
 		t.Fatalf("Resources() = %v", got)
 	}
@@ -258,14 +258,15 @@ func TestFillPath(t *testing.T) {
 }
 
 func TestImportTable(t *testing.T) {
-	if got := ImportTargets(); !slices.Equal(got, []string{"categories", "customerGroups", "customers", "items", "items/descriptions", "salesOrders", "stocks"}) {
+	if got := ImportTargets(); !slices.Equal(got, []string{"categories", "customerGroups", "customers", "items", "items/customerPrices", "items/descriptions",
+		"items/salesChannelPrices", "items/specialprices", "items/suppliers", "salesOrders", "stocks"}) {
 		t.Fatalf("ImportTargets = %v", got)
 	}
 	for _, c := range []struct{ res, op, want string }{
 		{"items", "", ""}, {"items", "set", "items take upsert, update, create"},
 		{"categories", "upsert", ""}, {"customerGroups", "update", ""}, {"stocks", "adjust", ""},
 		{"salesOrders", "upsert", "salesOrders take create"},
-		{"warehouses", "", "the erp sink writes categories, customerGroups, customers, items, items/descriptions, salesOrders or stocks"},
+		{"warehouses", "", "the erp sink writes categories, customerGroups, customers, items, items/customerPrices, items/descriptions, items/salesChannelPrices, items/specialprices, items/suppliers, salesOrders or stocks"},
 		{"", "", "the erp sink writes"},
 	} {
 		r, err := ImportResource(c.res)

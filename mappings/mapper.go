@@ -264,7 +264,7 @@ func (f *field) apply(ctx context.Context, rec *record.Record, env *exprEnv, she
 				return nil, err
 			}
 			if !ok {
-				f.fail(res, &in, fmt.Sprintf("%q is not in lookup table %q", cur.text, f.lookup.name))
+				f.fail(res, &in, notInLookup(ctx, f.lookup, cur.text))
 				return nil, nil
 			}
 			cur = v
@@ -412,7 +412,7 @@ func (f *field) applyList(ctx context.Context, in *input, res *Result) (any, err
 				return nil, err
 			}
 			if !ok {
-				f.fail(res, in, fmt.Sprintf("%q is not in lookup table %q", p, f.lookup.name))
+				f.fail(res, in, notInLookup(ctx, f.lookup, p))
 				continue
 			}
 			if v.isText {

@@ -305,7 +305,16 @@ func (g *guardrails) trips() []GuardrailTrip {
 	return out
 }
 
-func isPriceField(f string) bool { return strings.Contains(strings.ToLower(f), "price") }
+// isPriceField: the field's own name (the last segment) is a price:
+// ScalePrices[1].PurchasePriceNet is, ScalePrices[1].FromQuantity, the
+// length of a list (ScalePrices[]) and ReduceStandardPriceByPercent are not.
+func isPriceField(f string) bool {
+	if strings.HasSuffix(f, "[]") {
+		return false
+	}
+	last := strings.ToLower(f[strings.LastIndexByte(f, '.')+1:])
+	return strings.Contains(last, "price") && !strings.Contains(last, "percent")
+}
 
 func isStockField(f string) bool {
 	return f == "Quantity" || strings.HasSuffix(f, ".Quantity") || strings.EqualFold(f, "stock")

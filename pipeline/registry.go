@@ -195,6 +195,13 @@ func OpenSource(ctx context.Context, spec *SourceSpec, env *Env) (Source, error)
 	if !ok || t.Open == nil {
 		return nil, fmt.Errorf("source.type %q is unknown (known: %v)", spec.Type, SourceTypes())
 	}
+	if spec.Unpivot != nil { // unpivot.go
+		src, err := t.Open(ctx, spec, env)
+		if err != nil {
+			return nil, err
+		}
+		return newUnpivotSource(src, spec, t.ReadsFile)
+	}
 	return t.Open(ctx, spec, env)
 }
 

@@ -77,6 +77,9 @@ type SourceSpec struct {
 	Skip int `yaml:"skip,omitempty" json:"skip,omitempty" jsonschema:"description=csv and xlsx: rows to skip after the header row before the data,minimum=0"`
 	// Sheet (xlsx): name, or 1-based index as text; default the first sheet.
 	Sheet string `yaml:"sheet,omitempty" json:"sheet,omitempty" jsonschema:"description=xlsx: sheet name or 1-based index; default the first sheet"`
+	// Unpivot (csv, xlsx): columns matching a pattern become rows (a wide
+	// price list with a column per customer group and scale).
+	Unpivot *mappings.UnpivotSpec `yaml:"unpivot,omitempty" json:"unpivot,omitempty" jsonschema:"description=csv and xlsx: columns whose names match a pattern become one record each (wide price lists)"`
 
 	// Resource (erp): items, salesOrders, customers, stocks, ...
 	Resource string `yaml:"resource,omitempty" json:"resource,omitempty" jsonschema:"description=erp: what to read (items; salesOrders; customers; stocks ...)"`

@@ -6,7 +6,8 @@
 #   2. the same file updates prices and stock levels in the Wawi: first as a
 #      dry run (diff report, nothing written), then for real;
 #   3. an old shop's XLSX export is migrated into the Wawi (items, categories
-#      by name);
+#      by name); a wholesaler's list updates the items' supplier data, a wide
+#      price list the customer group prices;
 #   4. last month's sales orders of a generated shop are exported to Excel
 #      for the accountant.
 #
@@ -85,6 +86,16 @@ echo "== 3. Catalog migration from the old shop's XLSX export"
 run jobs/catalog-migration.yaml
 
 echo
+echo "== 3b. A wholesaler's price list -> the items' supplier data; a wide price list -> customer group prices"
+echo "       (dry run, then for real, then again with --force: planned anew, nothing left to write)"
+run jobs/supplier-data.yaml --dry-run --report-dir reports/supplier-data-dry-run
+run jobs/supplier-data.yaml
+run jobs/supplier-data.yaml --force --report-dir reports/supplier-data-again
+run jobs/customer-group-prices.yaml --dry-run --report-dir reports/customer-group-prices-dry-run
+run jobs/customer-group-prices.yaml
+run jobs/customer-group-prices.yaml --force --report-dir reports/customer-group-prices-again
+
+echo
 echo "== Starting a second emulator: a generated shop with 1,500 orders over the last 90 days"
 start_emulator "$state/shop.out" --generate-items 300 --generate-orders 1500
 export WAWI_URL=$url
@@ -106,6 +117,8 @@ cat <<'EOF'
   reports/supplier-prices/errors.xlsx          the rows that failed, with the reason on the cell; fix them and run
       bin/etl run jobs/supplier-prices.yaml --source reports/supplier-prices/errors.xlsx
   reports/catalog-migration/diff.html          the items the migration created and updated
+  reports/supplier-data-dry-run/diff.html      what the wholesaler's list would change in the supplier data
+  reports/customer-group-prices/diff.html      the group and scale prices the price list set
   out/orders.xlsx                              last month's orders, one row per line item, with totals
   out/orders-two-sheets.xlsx                   the same orders: one sheet of orders, one of their line items
   reports/<job>/summary.json                   counts by outcome for every run

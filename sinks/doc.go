@@ -54,6 +54,15 @@
 //		Import:    &Import{Noun: "item supplier", Prune: true},
 //	},
 //
+// A row can say more: Import.Exclusive names a flag one record per parent
+// holds (an item's standard supplier: two in one file fail, the Wawi's
+// clearing of the others is known without a write); Import.KeyNames names
+// key ids in the diff (Hahn (2)); Singleton marks one record per parent
+// without a key (an item's special price: only updated, and the update
+// schema's required fields go with every PATCH). An item is also found by a
+// supplier's article number: target Item.SupplierSku with the supplier in
+// SupplierId or Item.SupplierId (erp_keyed_suppliersku.go).
+//
 // A resource whose writes are not "find by key, then create or update"
 // needs a planner of its own: set Import.Planner and add its case to
 // OpenERP.

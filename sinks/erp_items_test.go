@@ -138,7 +138,7 @@ func TestERPOpenErrors(t *testing.T) {
 		{pipeline.SinkSpec{Resource: "items", Operation: "set"}, erpTargets("SKU:string"), "items take upsert, update, create"},
 		{pipeline.SinkSpec{Resource: "items", MatchBy: "Color"}, erpTargets("SKU:string"), "match by SKU, EAN/GTIN (Identifiers.Gtin)"},
 		{pipeline.SinkSpec{Resource: "items", Lookup: "magic"}, erpTargets("SKU:string"), "lookup must be auto, index or search"},
-		{pipeline.SinkSpec{Resource: "widgets"}, erpTargets("SKU:string"), "the erp sink writes categories, customerGroups, customers, items, items/descriptions, salesOrders or stocks"},
+		{pipeline.SinkSpec{Resource: "widgets"}, erpTargets("SKU:string"), "the erp sink writes categories, customerGroups, customers, items, items/customerPrices, items/descriptions, items/salesChannelPrices, items/specialprices, items/suppliers, salesOrders or stocks"},
 		{pipeline.SinkSpec{Resource: "warehouses"}, erpTargets("Name:string"), "the erp sink writes categories"},
 		{pipeline.SinkSpec{Resource: "categories", Operation: "set"}, erpTargets("Name:string"), "categories take upsert, update, create"},
 		{pipeline.SinkSpec{Resource: "stocks"}, erpTargets("SKU:string", "Quantity:decimal"), "WarehouseId or Warehouse"},

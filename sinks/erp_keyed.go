@@ -68,6 +68,12 @@ type keyedSink struct {
 	// record with the same new key plans as an update of the first.
 	pendingMu sync.Mutex
 	pending   map[string]*pendingCreate
+
+	// excl keeps Import.Exclusive (one standard supplier per item).
+	excl *exclusive
+	// supplierIdx is the target of the supplier whose article number
+	// finds the parent (Item.SupplierSku), -1 when none.
+	supplierIdx int
 }
 
 type pendingCreate struct {
@@ -118,6 +124,12 @@ func (d *keyedSink) plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan
 	}
 	key := st.shown
 	st.doc = doc
+	if d.excl != nil {
+		if err := d.excl.claim(st, it, vals, d.parent.noun, d.match); err != nil {
+			t := d.targets[d.excl.idx]
+			return fail(it, key, &FieldError{Field: t.Path, Column: t.Column, Err: err}), nil
+		}
+	}
 	if d.prune {
 		d.named(st)
 	}
@@ -244,6 +256,7 @@ func (d *keyedSink) update(ctx context.Context, st *keyedPlan, e *docEntry, it *
 	if len(changes) == 0 {
 		return nil
 	}
+	d.withRequired(body, doc)
 	u, err := d.itemURL(st, e)
 	if err != nil {
 		return err
@@ -255,6 +268,7 @@ func (d *keyedSink) update(ctx context.Context, st *keyedPlan, e *docEntry, it *
 	}
 	d.shape.merge(e.vals, doc, body)
 	d.idx.put(st.key, []*docEntry{e})
+	d.clearSiblings(ctx, st)
 	return nil
 }
 
@@ -329,6 +343,7 @@ func (d *keyedSink) create(ctx context.Context, st *keyedPlan, it *pipeline.Item
 		}
 	}
 	d.idx.put(st.key, []*docEntry{e})
+	d.clearSiblings(ctx, st)
 	d.pendingMu.Lock()
 	delete(d.pending, lowerKey(st.key))
 	d.pendingMu.Unlock()
@@ -349,8 +364,8 @@ func (d *keyedSink) locate(ctx context.Context, it *pipeline.Item, vals []any) (
 		st.keyVals = append(st.keyVals, v)
 	}
 	own := strings.Join(st.keyVals, keySep)
-	st.key, st.shown = own, strings.Join(st.keyVals, " / ")
-	if d.parent == nil {
+	st.key, st.shown = own, d.showKey(ctx, st.keyVals)
+	if d.def.Parent == nil {
 		return st, nil, nil
 	}
 	t := d.s.targets[d.parentIdx]
@@ -358,8 +373,23 @@ func (d *keyedSink) locate(ctx context.Context, it *pipeline.Item, vals []any) (
 	if pk == "" {
 		return nil, fail(it, "", &FieldError{Field: t.Path, Column: t.Column, Err: fmt.Errorf("%s is empty: the %s cannot be found", d.canon[d.parentIdx], d.parent.noun)}), nil
 	}
-	st.shown = pk + " / " + st.shown
-	pid, err := d.parent.find(ctx, pk)
+	if len(st.keyVals) == 0 {
+		st.shown = pk // a singleton: the parent is the key
+	} else {
+		st.shown = pk + " / " + st.shown
+	}
+	var pid int64
+	var err error
+	if d.parent.bySku != nil {
+		sk, ok := d.supplierSkuKey(vals, pk)
+		if !ok {
+			st := d.s.targets[d.supplierIdx]
+			return nil, fail(it, "", &FieldError{Field: st.Path, Column: st.Column, Err: fmt.Errorf("the supplier is empty: the item of article number %q cannot be found", pk)}), nil
+		}
+		pid, err = d.parent.findBySupplierSku(ctx, d, sk)
+	} else {
+		pid, err = d.parent.find(ctx, pk)
+	}
 	var mp *missingParentError
 	switch {
 	case errors.As(err, &mp) && d.s.onMissingSkip:

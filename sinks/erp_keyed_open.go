@@ -31,9 +31,13 @@ func openKeyed(s *ERPSink, op string) (*keyedSink, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &keyedSink{s: s, noun: def.Import.Noun, op: op, def: def, parentIdx: -1, pending: map[string]*pendingCreate{}}
+	d := &keyedSink{s: s, noun: def.Import.Noun, op: op, def: def, parentIdx: -1, supplierIdx: -1, pending: map[string]*pendingCreate{}}
 	var lookup string
-	if def.Parent == nil {
+	if bySupplierSku(s) { // erp_keyed_suppliersku.go
+		if err := d.openItemsBySupplierSku(); err != nil {
+			return nil, err
+		}
+	} else if def.Parent == nil {
 		nk, err := def.MatchKey(s.spec.MatchBy)
 		if err != nil {
 			return nil, err
@@ -55,9 +59,19 @@ func openKeyed(s *ERPSink, op string) (*keyedSink, error) {
 	if err := d.resolveTargets(); err != nil {
 		return nil, err
 	}
+	if err := d.checkSupplierSku(); err != nil {
+		return nil, err
+	}
+	if err := d.checkRequiredUpdate(); err != nil {
+		return nil, err
+	}
 	d.shape = newDocShape(d.canon)
+	if d.idx != nil { // items by a supplier's article number
+		return d, nil
+	}
 	if def.Parent != nil {
 		d.openChildren()
+		d.openExclusive()
 		return d, nil
 	}
 	mode := s.mode
@@ -138,6 +152,9 @@ func (d *keyedSink) readChildren(ctx context.Context, pid string) (*entries[*doc
 	if err != nil {
 		return nil, err
 	}
+	if d.def.Singleton {
+		return d.readSingleton(ctx, u)
+	}
 	m := newEntries[*docEntry]()
 	for rec, err := range d.s.c.List(ctx, u, nil, erp.PageOptions{}) {
 		if err != nil {
@@ -193,6 +210,16 @@ func (d *keyedSink) resolveTargets() error {
 			if msg := d.openParent(i, t); msg != "" {
 				problems = append(problems, fmt.Sprintf("target %q: %s", t.Path, msg))
 			}
+			continue
+		}
+		if f, ok := d.supplierSkuTarget(t.Path); ok {
+			// names the item; not sent
+			d.keyIdxs[d.keyField(f)] = len(d.targets)
+			kind := kindString
+			if f == "SupplierId" {
+				kind = kindInteger
+			}
+			d.addParentTarget(t, f, kind)
 			continue
 		}
 		canon, kind, msg := resolvePath(check, t.Path)
@@ -253,6 +280,10 @@ func hasPrefixFold(s, prefix string) bool {
 // Item.Id). The target keeps its place among the targets (errors point at
 // its column) but is not sent. A message says what is wrong.
 func (d *keyedSink) openParent(i int, t mappings.Target) string {
+	field := t.Path[len(d.def.Parent.Target)+1:]
+	if msg, ok := d.openSupplierSku(t, field); ok { // erp_keyed_suppliersku.go
+		return msg
+	}
 	if d.parentIdx >= 0 {
 		return fmt.Sprintf("the %s is named twice", d.def.Parent.Target)
 	}
@@ -260,7 +291,6 @@ func (d *keyedSink) openParent(i int, t mappings.Target) string {
 	if !ok {
 		return "unknown parent " + d.def.Parent.Resource
 	}
-	field := t.Path[len(d.def.Parent.Target)+1:]
 	pf := &parentFinder{def: pdef, noun: pdef.Name}
 	if pdef.Import != nil {
 		pf.noun = pdef.Import.Noun
@@ -296,6 +326,8 @@ type parentFinder struct {
 	field string // SKU, Identifiers.Gtin, Id
 	byID  bool
 	idx   *keyIndex[*docEntry] // ids only
+	// bySku finds items by a supplier's article number instead.
+	bySku *supplierSkuIndex
 }
 
 func (pf *parentFinder) openIndex(s *ERPSink, nk erp.NaturalKey) {

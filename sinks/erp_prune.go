@@ -82,7 +82,7 @@ func (d *keyedSink) prunePlans(ctx context.Context) ([]*pipeline.Plan, error) {
 				continue
 			}
 			pp := &prunePlan{keyedPlan{key: fmtID(pid) + keySep + own, keyVals: vals, parentID: pid,
-				shown: pk + " / " + strings.Join(vals, " / ")}}
+				shown: pk + " / " + d.showKey(ctx, vals)}}
 			plans = append(plans, &pipeline.Plan{Outcome: pipeline.Updated, Key: pp.shown, State: pp,
 				Changes: []pipeline.Change{{Field: "(deleted)", Old: pp.shown}}})
 		}

@@ -17,11 +17,11 @@ func TestLoadJobChecksERPSinkAgainstResourceTable(t *testing.T) {
 		{"resource: customerGroups\n  operation: update", ""},
 		{"resource: categories", ""},
 		{"resource: stocks\n  operation: adjust", ""},
-		{"resource: warehouses", `sink.resource "warehouses": the erp sink writes categories, customerGroups, customers, items, items/descriptions, salesOrders or stocks`},
+		{"resource: warehouses", `sink.resource "warehouses": the erp sink writes categories, customerGroups, customers, items, items/customerPrices, items/descriptions, items/salesChannelPrices, items/specialprices, items/suppliers, salesOrders or stocks`},
 		{"resource: categories\n  operation: adjust", `sink.operation "adjust": categories take upsert, update, create`},
 		{"resource: items/descriptions\n  prune: true", ""},
 		{"resource: items\n  prune: true", "prune: items cannot be pruned"},
-		{"operation: create", "sink.resource is missing (categories, customerGroups, customers, items, items/descriptions, salesOrders, stocks)"},
+		{"operation: create", "sink.resource is missing (categories, customerGroups, customers, items, items/customerPrices, items/descriptions, items/salesChannelPrices, items/specialprices, items/suppliers, salesOrders, stocks)"},
 	} {
 		body := "source:\n  type: sinkstest-mem\n  path: a\nmapping:\n  fields:\n    - target: Name\n      column: Name\nsink:\n  type: erp\n  " + c.sink + "\n"
 		p := filepath.Join(t.TempDir(), "job.yaml")

@@ -658,7 +658,9 @@ func (s *ERPSource) fetchLines(ctx context.Context, order map[string]any) linesR
 	}
 	body = bytes.TrimSpace(body)
 	var raws []json.RawMessage
-	if len(body) > 0 && body[0] == '{' {
+	if len(body) > 0 && body[0] == '{' && s.sub.Singleton {
+		raws = []json.RawMessage{body} // one record per parent (special prices)
+	} else if len(body) > 0 && body[0] == '{' {
 		// a paged envelope, in case a server pages line items
 		var env struct{ Items []json.RawMessage }
 		if err := json.Unmarshal(body, &env); err != nil {

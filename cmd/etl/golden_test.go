@@ -31,14 +31,17 @@ var update = flag.Bool("update", false, "rewrite testdata/golden/*.txt from this
 // and review the diff of testdata/golden like any other change.
 func TestGoldenJobs(t *testing.T) {
 	for _, c := range []struct {
-		job string
-		erp bool
-		set []string
+		job  string
+		erp  bool
+		set  []string
+		wawi func(*strings.Builder, *erptest.Server) // what the Wawi holds after; default goldenWawi
 	}{
 		{job: "supplier-normalize"},
 		{job: "supplier-prices", erp: true},
 		{job: "supplier-stock", erp: true},
 		{job: "catalog-migration", erp: true},
+		{job: "supplier-data", erp: true, wawi: goldenSupplierData},
+		{job: "customer-group-prices", erp: true, wawi: goldenGroupPrices},
 		// a fixed period of the generated shop (its clock is 2025-06-30)
 		{job: "orders-to-excel", erp: true, set: []string{"source.filters.createdSince=2025-05-01", "source.filters.createdUntil=2025-05-31"}},
 		{job: "orders-two-sheets", erp: true, set: []string{"source.filters.createdSince=2025-05-01", "source.filters.createdUntil=2025-05-31"}},
@@ -97,7 +100,10 @@ func TestGoldenJobs(t *testing.T) {
 			}
 			goldenWorkbook(t, &b, filepath.Join(reports, "errors.xlsx"))
 			if c.erp && !hasFileSink {
-				goldenWawi(&b, srv)
+				if c.wawi == nil {
+					c.wawi = goldenWawi
+				}
+				c.wawi(&b, srv)
 			}
 			compareGolden(t, filepath.Join("testdata", "golden", c.job+".txt"), b.String())
 		})

@@ -283,7 +283,8 @@ func oneDefaultGroup(st *store, g *CustomerGroup) {
 }
 
 // collections are the keyed collections the emulator serves generically.
-var collections = []collection{categoryDef, customerGroupDef, itemDescriptionDef}
+var collections = append([]collection{categoryDef, customerGroupDef, itemDescriptionDef,
+	itemSupplierDef, salesChannelPriceDef, customerPriceDef, itemSpecialPriceDef}, refLists...)
 
 // collection is a collectionDef whatever its record type.
 type collection interface {
@@ -338,6 +339,10 @@ type childDef[T any] struct {
 	parentExists     func(st *store, id int) bool
 	keyOf            func(*T) []string // values of keyParams
 	setParent        func(*T, int)
+	// check validates and completes a record before it is stored (400
+	// with its errors); stored runs after (one standard supplier).
+	check  func(st *store, rec *T) map[string]string
+	stored func(st *store, parent int, rec *T)
 }
 
 func (d *childDef[T]) routes() []route {
@@ -407,7 +412,15 @@ func (d *childDef[T]) serveCreate(e *Emulator, c *call) reply {
 		return e.duplicate(d.keyParams[0], fmt.Sprintf("The %s %v exists already.", d.noun, d.keyOf(rec)))
 	}
 	d.setParent(rec, pid)
+	if d.check != nil {
+		if verrs := d.check(e.st, rec); len(verrs) > 0 {
+			return validationReply(verrs)
+		}
+	}
 	col.byParent[pid] = append(col.byParent[pid], rec)
+	if d.stored != nil {
+		d.stored(e.st, pid, rec)
+	}
 	e.st.version++
 	return jsonReply(http.StatusCreated, rec)
 }
@@ -435,7 +448,15 @@ func (d *childDef[T]) servePatch(e *Emulator, c *call) reply {
 		return *bad
 	}
 	d.setParent(rec, pid)
+	if d.check != nil {
+		if verrs := d.check(e.st, rec); len(verrs) > 0 {
+			return validationReply(verrs)
+		}
+	}
 	col.byParent[pid][i] = rec // the key is in the path: the body cannot change it
+	if d.stored != nil {
+		d.stored(e.st, pid, rec)
+	}
 	e.st.version++
 	return noContent()
 }

@@ -100,7 +100,7 @@ func TestCollectionsMatchResourceTable(t *testing.T) {
 			methods[rt.method+" "+rt.path] = true
 		}
 		want := map[string]bool{"GET " + list: true}
-		if def.Parent == nil {
+		if def.Parent == nil && def.ItemPath != "" {
 			want["GET "+item] = true
 		}
 		if def.CreatePath != "" {

@@ -36,7 +36,18 @@ type Seed struct {
 	ShippingMethods  []ShippingMethod  `json:"shippingMethods,omitempty"`
 	Manufacturers    []Manufacturer    `json:"manufacturers,omitempty"`
 	Stock            []SeedStock       `json:"stock,omitempty"`
-	Orders           []SeedOrder       `json:"orders,omitempty"`
+	// Reference lists; sales channels, tax classes and product groups
+	// the seed leaves empty get defaults (1-1-1 JTL-Wawi, 2-1-1 Onlineshop;
+	// Normaler and Ermäßigter Steuersatz; Standard).
+	Suppliers     []Supplier     `json:"suppliers,omitempty"`
+	SalesChannels []SalesChannel `json:"salesChannels,omitempty"`
+	TaxClasses    []TaxClass     `json:"taxClasses,omitempty"`
+	ProductGroups []ProductGroup `json:"productGroups,omitempty"`
+	// An item's supplier data and prices name their item by ItemId.
+	ItemSuppliers      []ItemSupplier          `json:"itemSuppliers,omitempty"`
+	SalesChannelPrices []ItemSalesChannelPrice `json:"salesChannelPrices,omitempty"`
+	CustomerPrices     []ItemCustomerPrice     `json:"customerPrices,omitempty"`
+	Orders             []SeedOrder             `json:"orders,omitempty"`
 }
 
 // SeedStock is an initial stock quantity. The item is given by ItemId or

@@ -41,16 +41,22 @@ type store struct {
 	categories       *keyed[Category]
 	customerGroups   *keyed[CustomerGroup]
 	itemDescriptions *children[ItemDescription]
-	warehouses       []*Warehouse
-	warehouseByID    map[int]*Warehouse
-	companies        []*Company
-	companyByID      map[int]*Company
-	paymentMethods   []*PaymentMethod
-	paymentByID      map[int]*PaymentMethod
-	shippingMethods  []*ShippingMethod
-	shippingByID     map[int]*ShippingMethod
-	manufacturers    []*Manufacturer
-	manufacturerByID map[int]*Manufacturer
+	// an item's supplier data and prices, and their reference lists
+	itemSuppliers      *children[ItemSupplier]
+	salesChannelPrices *children[ItemSalesChannelPrice]
+	customerPrices     *children[ItemCustomerPrice]
+	refs               refs
+	specialPrices      map[int]*ItemSpecialPrice
+	warehouses         []*Warehouse
+	warehouseByID      map[int]*Warehouse
+	companies          []*Company
+	companyByID        map[int]*Company
+	paymentMethods     []*PaymentMethod
+	paymentByID        map[int]*PaymentMethod
+	shippingMethods    []*ShippingMethod
+	shippingByID       map[int]*ShippingMethod
+	manufacturers      []*Manufacturer
+	manufacturerByID   map[int]*Manufacturer
 
 	next struct {
 		item, order, line, customer, address, sku, orderNumber, customerNumber int
@@ -108,7 +114,9 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 		customerByID: map[int]*Customer{}, customerByNum: map[string]*Customer{}, customerText: newTextIndex(),
 		categories: newKeyed(func(c *Category) *int { return &c.Id }), customerGroups: newKeyed(func(g *CustomerGroup) *int { return &g.Id }),
 		itemDescriptions: newChildren[ItemDescription](),
-		warehouseByID:    map[int]*Warehouse{}, companyByID: map[int]*Company{},
+		itemSuppliers:    newChildren[ItemSupplier](), salesChannelPrices: newChildren[ItemSalesChannelPrice](), customerPrices: newChildren[ItemCustomerPrice](),
+		specialPrices: map[int]*ItemSpecialPrice{},
+		warehouseByID: map[int]*Warehouse{}, companyByID: map[int]*Company{},
 		paymentByID: map[int]*PaymentMethod{}, shippingByID: map[int]*ShippingMethod{}, manufacturerByID: map[int]*Manufacturer{},
 	}
 	s.next.address = 1000000 // ids of addresses the emulator creates
@@ -119,6 +127,7 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 		func() error { return s.loadItems(seed.Items, now) },
 		func() error { return s.loadCustomers(seed.Customers, base) },
 		func() error { return s.loadDescriptions(seed.ItemDescriptions) },
+		func() error { s.loadRefs(seed); return s.loadPrices(seed) },
 		func() error { return s.loadStock(seed.Stock) },
 		func() error { return s.loadOrders(seed.Orders, now) },
 	} {
