@@ -444,7 +444,15 @@ func TestERPSourceRetriesFaults(t *testing.T) {
 				defer ts.Close()
 				url = ts.URL + erptest.BasePath
 			}
-			env := testEnv(t, newClient(t, url))
+			// A budget of attempts, not of time: every fourth request is
+			// refused however slowly the client goes, and under the race
+			// detector on a loaded machine three seconds can pass.
+			cl, err := erp.New(erp.Config{BaseURL: url, APIKey: "test-key", BackoffInitial: time.Millisecond, BackoffMax: 5 * time.Millisecond,
+				MaxElapsed: time.Minute, MaxAttempts: 12, Timeout: 10 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			env := testEnv(t, cl)
 			src := openSource(t, pipeline.SourceSpec{Resource: "salesOrders", Include: "lineitems", Filters: lastMonth(), PageSize: 10}, env)
 			defer src.Close()
 			recs := drain(t, src)
