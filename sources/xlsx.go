@@ -40,6 +40,8 @@ type XLSXSource struct {
 	// first row holding a 0 or 1 and kept level with rows.
 	fmtRows *excelize.Rows
 	fmtRow  int
+	// nums marks number cells (record.Record.Numeric)
+	nums numericCells
 
 	seq      int64
 	calls    uint
@@ -117,6 +119,7 @@ func (s *XLSXSource) open(path, sheetOpt string, headerRow, skip int) error {
 		return fmt.Errorf("%s: %w", s.display, err)
 	}
 	s.sheet = sheet
+	s.nums = numericCells{file: path, sheet: sheet}
 	props, err := s.f.GetWorkbookProps()
 	if err != nil {
 		return fmt.Errorf("%s: cannot read the workbook properties: %w", s.display, err)
@@ -266,7 +269,9 @@ func (s *XLSXSource) Next(ctx context.Context) (*record.Record, error) {
 				break
 			}
 		}
-		return s.emit(fields, prob), nil
+		rec := s.emit(fields, prob)
+		rec.Numeric = s.nums.flags(s.row, fields)
+		return rec, nil
 	}
 }
 
@@ -325,6 +330,7 @@ func (s *XLSXSource) Close() error {
 		}
 	}
 	s.rows, s.fmtRows = nil, nil
+	s.nums.close()
 	if s.f != nil {
 		if err := s.f.Close(); err != nil {
 			errs = append(errs, err)
