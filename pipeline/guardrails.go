@@ -11,9 +11,13 @@ import (
 // GuardrailTrip names a rule that stopped a run before its first write, its
 // limit, what the plan would have done, and the records that broke it.
 type GuardrailTrip struct {
-	Rule    string       `json:"rule"`
-	Limit   string       `json:"limit"`
-	Found   string       `json:"found"`
+	Rule  string `json:"rule"`
+	Limit string `json:"limit"`
+	Found string `json:"found"`
+	// Count is how many records broke the rule (Records lists the first
+	// ones), Of how many it was counted against (0: none).
+	Count   int64        `json:"count"`
+	Of      int64        `json:"of,omitempty"`
 	Records []TripRecord `json:"records,omitempty"`
 }
 
@@ -193,19 +197,20 @@ func (g *guardrails) trips() []GuardrailTrip {
 	var out []GuardrailTrip
 	if g.maxFailed.exceeded(g.failed, g.planned) {
 		out = append(out, GuardrailTrip{Rule: "max_failed", Limit: g.maxFailed.text,
-			Found: fmt.Sprintf("%d of %d records would fail", g.failed, g.planned), Records: g.failedRecs})
+			Found: fmt.Sprintf("%d of %d records would fail", g.failed, g.planned), Count: g.failed, Of: g.planned, Records: g.failedRecs})
 	}
 	if g.maxChanges.exceeded(g.changes, g.planned) {
 		out = append(out, GuardrailTrip{Rule: "max_changes", Limit: g.maxChanges.text,
-			Found: fmt.Sprintf("%d of %d records would change", g.changes, g.planned), Records: g.changeRecs})
+			Found: fmt.Sprintf("%d of %d records would change", g.changes, g.planned), Count: g.changes, Of: g.planned, Records: g.changeRecs})
 	}
 	if g.priceCount > 0 {
 		out = append(out, GuardrailTrip{Rule: "max_price_change", Limit: g.maxPrice.text,
-			Found: fmt.Sprintf("%d records would change a price by more than %s", g.priceCount, g.maxPrice.text), Records: g.priceTrips})
+			Found: fmt.Sprintf("%d records would change a price by more than %s", g.priceCount, g.maxPrice.text), Count: g.priceCount, Records: g.priceTrips})
 	}
 	if g.maxZeroed.exceeded(g.zeroedCount, max(g.stockRecords, g.planned)) {
 		out = append(out, GuardrailTrip{Rule: "max_zeroed_stock", Limit: g.maxZeroed.text,
-			Found: fmt.Sprintf("%d of %d stock levels would drop to zero", g.zeroedCount, max(g.stockRecords, g.planned)), Records: g.zeroed})
+			Found: fmt.Sprintf("%d of %d stock levels would drop to zero", g.zeroedCount, max(g.stockRecords, g.planned)),
+			Count: g.zeroedCount, Of: max(g.stockRecords, g.planned), Records: g.zeroed})
 	}
 	return out
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"os"
 	"sort"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/wawi-etl/etl/internal/i18n"
 	"github.com/wawi-etl/etl/internal/xlsxw"
 	"github.com/wawi-etl/etl/mappings"
 )
@@ -66,6 +68,19 @@ var (
 	diffErrorCols  = []string{"Row", "Key", "Field", "Reason"}
 )
 
+// DiffOptions say how a diff report speaks.
+type DiffOptions struct {
+	// Lang is the language of sheet names, headers and texts.
+	Lang i18n.Lang
+	// Location is the job's time zone, in which times are shown; nil is
+	// the machine's.
+	Location *time.Location
+	// Planned: the report is of a plan that was not carried out (a dry run
+	// or the planning pass of an import), so outcomes read "would be
+	// created", "would be updated".
+	Planned bool
+}
+
 // errDiffDone is returned by calls after Close or Abort.
 var errDiffDone = errors.New("the diff report is already closed")
 
@@ -75,6 +90,7 @@ var errDiffDone = errors.New("the diff report is already closed")
 type Diff struct {
 	dir    string
 	dryRun bool
+	opts   DiffOptions
 	spool  string // temp folder of the row spools
 	done   bool
 
@@ -110,8 +126,16 @@ type Diff struct {
 }
 
 // NewDiff starts a report in dir (diff.xlsx and diff.html are written on
-// Close).
+// Close) in English, of a plan when dryRun.
 func NewDiff(dir string, dryRun bool) (*Diff, error) {
+	return NewDiffWith(dir, dryRun, DiffOptions{Planned: dryRun})
+}
+
+// NewDiffWith starts a report in dir with options.
+func NewDiffWith(dir string, dryRun bool, o DiffOptions) (*Diff, error) {
+	if o.Location == nil {
+		o.Location = time.Local
+	}
 	if err := os.MkdirAll(dir, fileOptions.DirPerm); err != nil {
 		return nil, err
 	}
@@ -119,18 +143,27 @@ func NewDiff(dir string, dryRun bool) (*Diff, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Diff{dir: dir, dryRun: dryRun, spool: spool, f: excelize.NewFile(),
+	d := &Diff{dir: dir, dryRun: dryRun, opts: o, spool: spool, f: excelize.NewFile(),
 		createIdx: map[string]int{}, fields: map[string]int64{}}
 	if err := d.makeStyles(); err != nil {
 		d.Abort()
 		return nil, err
 	}
 	opts := xlsxw.SpoolOptions{SheetRows: diffSheetRows, SampleRows: diffSampleRows, MaxWidth: diffMaxWidth}
-	d.changes = xlsxw.NewSpool(spool, diffChangesSheet, d.cells, opts)
-	d.creates = xlsxw.NewSpool(spool, diffCreatesSheet, d.cells, opts)
-	d.errs = xlsxw.NewSpool(spool, diffErrorsSheet, d.cells, opts)
+	d.changes = xlsxw.NewSpool(spool, d.t(diffChangesSheet), d.cells, opts)
+	d.creates = xlsxw.NewSpool(spool, d.t(diffCreatesSheet), d.cells, opts)
+	d.errs = xlsxw.NewSpool(spool, d.t(diffErrorsSheet), d.cells, opts)
 	return d, nil
 }
+
+// t is s in the report's language.
+func (d *Diff) t(s string) string { return tr(d.opts.Lang, s) }
+
+// outcome names o as this report shows it.
+func (d *Diff) outcome(o Outcome) string { return outcomeText(d.opts.Lang, o, d.opts.Planned) }
+
+// label is a field's path with its readable name.
+func (d *Diff) label(path string) string { return fieldLabel(d.opts.Lang, path) }
 
 // SetPlaceholders makes the report show what a placeholder id stands for
 // (a category the run would create) rather than the id, in the targets
@@ -220,7 +253,7 @@ func (d *Diff) tables() []*xlsxw.Spool { return []*xlsxw.Spool{d.changes, d.crea
 
 func (d *Diff) addChanges(e *Entry) {
 	t, row, key := d.changes, e.Row, e.Key
-	oc := e.Outcome.String()
+	oc, ocClass := d.outcome(e.Outcome), e.Outcome.String()
 	changes := e.Changes
 	if len(changes) == 0 {
 		// the sink did not itemise the update; still show the record
@@ -238,7 +271,7 @@ func (d *Diff) addChanges(e *Entry) {
 		if t.StartRow() {
 			t.Int(0, int64(row))
 			t.Text(1, key)
-			t.Text(2, c.Field)
+			t.Text(2, d.label(c.Field))
 			t.Value(3, old, "")
 			t.Value(4, nw, "")
 			if hasPct {
@@ -248,7 +281,7 @@ func (d *Diff) addChanges(e *Entry) {
 			t.EndRow()
 		}
 		if len(d.hChanges) < diffHTMLRows {
-			h := diffHTMLChange{Row: row, Key: key, Field: c.Field, Old: diffHTMLValue(old), New: diffHTMLValue(nw), Outcome: oc}
+			h := diffHTMLChange{Row: row, Key: key, Field: d.label(c.Field), Old: diffHTMLValue(old), New: diffHTMLValue(nw), Outcome: oc, OutcomeClass: ocClass}
 			if hasPct {
 				h.Pct = diffPctText(pct)
 				h.PctSort = pct.String()
@@ -276,7 +309,7 @@ func (d *Diff) addCreate(e *Entry) {
 	row, key, tgts, vals := e.Row, e.Key, e.Targets, e.Values
 	idx, order := d.createMap(tgts)
 	t := d.creates
-	oc := e.Outcome.String()
+	oc, ocClass := d.outcome(e.Outcome), e.Outcome.String()
 	if t.StartRow() {
 		t.Int(0, int64(row))
 		t.Text(1, key)
@@ -290,7 +323,7 @@ func (d *Diff) addCreate(e *Entry) {
 	}
 	n := len(d.createCols)
 	if len(d.hCreates) < diffHTMLRows && d.hCells+n <= diffHTMLCells {
-		h := diffHTMLCreate{Row: row, Key: key, Outcome: oc, Cells: make([]diffHTMLCell, n)}
+		h := diffHTMLCreate{Row: row, Key: key, Outcome: oc, OutcomeClass: ocClass, Cells: make([]diffHTMLCell, n)}
 		for i := range h.Cells {
 			h.Cells[i].Empty = true
 		}
@@ -339,11 +372,11 @@ func (d *Diff) createMap(tgts []mappings.Target) (idx, order []int) {
 func (d *Diff) addError(e *Entry) {
 	d.nErrors++
 	row, key, err := e.Row, e.Key, e.Err
-	reason := "failed"
+	reason := d.t("failed")
 	if err != nil {
 		reason = err.Error()
 	}
-	field := errorField(err)
+	field := d.label(errorField(err))
 	t := d.errs
 	if t.StartRow() {
 		t.Int(0, int64(row))

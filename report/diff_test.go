@@ -116,7 +116,7 @@ func diffUpdatePlan(row int, sku string, changes ...Change) *Plan {
 // and a tripped guardrail.
 func diffBuild(t *testing.T, dir string) (xlsxPath, htmlPath string) {
 	t.Helper()
-	d, err := NewDiff(dir, true)
+	d, err := NewDiffWith(dir, true, DiffOptions{Planned: true, Location: time.FixedZone("CET", 3600)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +282,7 @@ func TestDiffReportWorkbook(t *testing.T) {
 		return ct
 	}
 	// row 2: the price; exact decimals as numbers, the percentage exact
-	for cell, want := range map[string]string{"A2": "3", "B2": "SKU-2", "C2": "Price.Gross", "D2": "19.90", "E2": "21.49", "F2": "0.079899", "G2": "updated"} {
+	for cell, want := range map[string]string{"A2": "3", "B2": "SKU-2", "C2": "Price.Gross", "D2": "19.90", "E2": "21.49", "F2": "0.079899", "G2": "would be updated"} {
 		if got := raw("Changes", cell); got != want {
 			t.Errorf("Changes!%s = %q, want %q", cell, got, want)
 		}
@@ -432,7 +432,7 @@ func TestDiffReportWorkbook(t *testing.T) {
 	if !ok {
 		t.Fatal("no xl/charts/chart1.xml")
 	}
-	if !strings.Contains(chart, "Summary!$B$") || !strings.Contains(chart, "Records by outcome") {
+	if !strings.Contains(chart, "&#39;Summary&#39;!$B$") || !strings.Contains(chart, "Records by outcome") {
 		t.Errorf("chart does not plot the counts: %.300s", chart)
 	}
 	if !strings.Contains(parts["xl/worksheets/sheet1.xml"], "<drawing ") {
@@ -449,8 +449,8 @@ func TestDiffReportWorkbook(t *testing.T) {
 		"Import diff report: supplier-prices",
 		"Nothing was written: guardrail max_price_change (limit 50%) tripped: 1 records would change a price by more than 50%",
 		"8\tSKU-8\tPrice.Gross: 10.00 -> 4.00 (60.0%)",
-		"created\t2", "updated\t2", "unchanged\t1", "skipped\t1", "failed\t3", "total\t9",
-		"API requests\t42", "Started\t2024-05-06 07:08:09 UTC", "Mode\tstopped by a guardrail",
+		"created\t2", "updated\t2", "unchanged\t1", "skipped\t1", "would fail\t3", "total\t9",
+		"API requests\t42", "Started\t2024-05-06 08:08:09 +01:00", "Mode\tstopped by a guardrail",
 		"Price.Gross\t2", "Field changes (Changes sheet)\t9",
 	} {
 		if !strings.Contains(text, want) {
@@ -561,7 +561,7 @@ func TestDiffReportHTML(t *testing.T) {
 	if len(ch) != 9 {
 		t.Fatalf("%d change rows in the page, want 9: %q", len(ch), ch)
 	}
-	want := []string{"3", "SKU-2", "Price.Gross", "19.90", "21.49", "+7.99\u00a0%", "updated"}
+	want := []string{"3", "SKU-2", "Price.Gross", "19.90", "21.49", "+7.99\u00a0%", "would be updated"}
 	if strings.Join(ch[0], "|") != strings.Join(want, "|") {
 		t.Errorf("first change row %q, want %q", ch[0], want)
 	}
@@ -589,7 +589,7 @@ func TestDiffReportHTML(t *testing.T) {
 	all := body.String()
 	for _, w := range []string{
 		"Nothing was written: guardrail max_price_change (limit 50%) tripped: 1 records would change a price by more than 50%",
-		"Price.Gross: 10.00 -> 4.00 (60.0%)", "Stopped by a guardrail", "1 min 23 s", "2024-05-06 07:08:09 UTC",
+		"Price.Gross: 10.00 -> 4.00 (60.0%)", "Stopped by a guardrail", "1 min 23 s", "2024-05-06 08:08:09 +01:00",
 	} {
 		if !strings.Contains(all, w) {
 			t.Errorf("page lacks %q", w)
@@ -906,9 +906,9 @@ func TestDiffReportCreateColumns(t *testing.T) {
 	rows, _ := diffOpen(t, x).GetRows("Creates")
 	want := [][]string{
 		{"Row", "Key", "Outcome", "SKU", "Name", "Stock"},
-		{"2", "A", "created", "A", "Alpha"},
-		{"3", "B", "created", "B", "Beta", "3"},
-		{"4", "C", "created", "C"},
+		{"2", "A", "would be created", "A", "Alpha"},
+		{"3", "B", "would be created", "B", "Beta", "3"},
+		{"4", "C", "would be created", "C"},
 	}
 	if fmt.Sprint(rows) != fmt.Sprint(want) {
 		t.Errorf("creates\n%q\nwant\n%q", rows, want)

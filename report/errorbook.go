@@ -15,13 +15,17 @@ import (
 // Columns the error workbook adds after the original ones. A job reading the
 // workbook back ignores them, because its mapping names the original columns.
 const (
-	colRow   = "_row"
+	colRow   = ErrorRowColumn
 	colField = "_field"
 	colError = "_error"
 	// colRecord holds the record of a source without columns (documents
 	// from the Wawi), for reference.
 	colRecord = "_record"
 )
+
+// ErrorRowColumn holds a failed record's row in its source; a re-import of
+// the workbook keeps pointing at that row.
+const ErrorRowColumn = "_row"
 
 // ErrorBookName is the error workbook's file name in the report folder.
 const ErrorBookName = "errors.xlsx"
