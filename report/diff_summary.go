@@ -93,7 +93,7 @@ func (d *Diff) writeSummary(in *diffInfo) error {
 			return err
 		}
 	}
-	return d.printSetup(s.sh)
+	return xlsxw.PrintSetup(d.f, s.sh, 0)
 }
 
 // heading writes the title and what the run did.

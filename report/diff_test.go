@@ -309,7 +309,7 @@ func TestDiffReportWorkbook(t *testing.T) {
 	if got := raw("Changes", "D5"); got != "" {
 		t.Errorf("nil old value %q", got)
 	}
-	if got := raw("Changes", "E5"); got != `'=HYPERLINK("http://evil")` {
+	if got := raw("Changes", "E5"); got != `=HYPERLINK("http://evil")` || !quotePrefixed(t, f, "Changes", "E5") {
 		t.Errorf("formula not neutralised: %q", got)
 	}
 	if got, ct := raw("Changes", "D6"), typ("Changes", "D6"); got != "12345678901234567890.12" || ct != excelize.CellTypeInlineString {
@@ -361,7 +361,7 @@ func TestDiffReportWorkbook(t *testing.T) {
 	if fm := numFmt("Creates", "F3"); fm != "#,##0.000" {
 		t.Errorf("0.005 shown with format %q, want three decimals", fm)
 	}
-	if got := raw("Creates", "B3"); got != "'-SKU-9" {
+	if got := raw("Creates", "B3"); got != "-SKU-9" || !quotePrefixed(t, f, "Creates", "B3") {
 		t.Errorf("key not neutralised: %q", got)
 	}
 	if got, ct := raw("Creates", "G3"), typ("Creates", "G3"); got != "1234567890123456789" || ct != excelize.CellTypeInlineString {
@@ -1193,4 +1193,19 @@ func TestDiffReportNamesPlaceholders(t *testing.T) {
 	if !strings.Contains(string(html), "(new) Werkzeug &gt; Messwerkzeuge") {
 		t.Errorf("the HTML report does not name the new category")
 	}
+}
+
+// quotePrefixed reports whether a cell has Excel's quote prefix, which keeps
+// formula-like text text when the cell is edited, without an apostrophe.
+func quotePrefixed(t *testing.T, f *excelize.File, sheet, cell string) bool {
+	t.Helper()
+	id, err := f.GetCellStyle(sheet, cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.GetStyle(id); err != nil { // loads the style sheet
+		t.Fatal(err)
+	}
+	xf := f.Styles.CellXfs.Xf[id]
+	return xf.QuotePrefix != nil && *xf.QuotePrefix
 }

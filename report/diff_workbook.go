@@ -175,22 +175,22 @@ func (d *Diff) makeStyles() error {
 	}
 	var err error
 	s := &d.st
-	if s.header, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true},
+	if s.header, err = f.NewStyle(&excelize.Style{Font: xlsxw.BoldFont(),
 		Fill:   excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E7E6E6"}},
 		Border: []excelize.Border{{Type: "bottom", Color: "808080", Style: 1}}}); err != nil {
 		return err
 	}
-	if s.title, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}); err != nil {
+	if s.title, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14, Family: xlsxw.FontName}}); err != nil {
 		return err
 	}
-	if s.bold, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
+	if s.bold, err = f.NewStyle(&excelize.Style{Font: xlsxw.BoldFont()}); err != nil {
 		return err
 	}
-	if s.warn, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "C00000"},
+	if s.warn, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "C00000", Family: xlsxw.FontName, Size: 11},
 		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FCE4E4"}}}); err != nil {
 		return err
 	}
-	if s.note, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "1F4E79"},
+	if s.note, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "1F4E79", Family: xlsxw.FontName, Size: 11},
 		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}}); err != nil {
 		return err
 	}
@@ -278,21 +278,9 @@ func (d *Diff) sheetShell(sheet string, cols []string, widths []float64, ref str
 	if err := f.AutoFilter(sheet, ref, nil); err != nil {
 		return err
 	}
-	// the header on every printed page
-	if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", Scope: sheet,
-		RefersTo: "'" + sheet + "'!$1:$1"}); err != nil {
-		return err
-	}
-	return d.printSetup(sheet) // after AutoFilter, which replaces the sheet properties
-}
-
-// printSetup prints a sheet landscape, one page wide.
-func (d *Diff) printSetup(sheet string) error {
-	landscape, wide, tall, fit := "landscape", 1, 0, true
-	if err := d.f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &wide, FitToHeight: &tall}); err != nil {
-		return err
-	}
-	return d.f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit})
+	// the header on every printed page; after AutoFilter, which replaces
+	// the sheet properties
+	return xlsxw.PrintSetup(f, sheet, 1)
 }
 
 // colName is the letter of a 0-based column.
