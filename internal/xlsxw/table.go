@@ -477,8 +477,10 @@ func (t *Table) measure(r *Row) {
 		case kDec:
 			f := st.decFmt
 			if st.auto {
-				st.scale = max(st.scale, scaleOf(r.decs[i]))
-				f = decimalFormat(st.scale)
+				if sc := scaleOf(r.decs[i]); sc <= maxColumnScale {
+					st.scale = max(st.scale, columnScale(sc))
+				}
+				f = decimalFormat(max(st.scale, scaleOf(r.decs[i])))
 			}
 			w = numberWidth(r.cells[i].Value, f)
 		}
@@ -678,6 +680,20 @@ func decimalFormat(scale int) string {
 		return "#,##0"
 	}
 	return "#,##0." + strings.Repeat("0", scale)
+}
+
+// maxColumnScale bounds the decimals a column shows for all its cells; a
+// value with more (0.0000001) shows its own, so no digit is hidden, while
+// the rest of the column keeps its format.
+const maxColumnScale = 4
+
+// columnScale is the decimals a column shows for values of scale sc: money
+// with one decimal still shows cents (21.5 as 21.50 beside 29.95).
+func columnScale(sc int) int {
+	if sc == 1 {
+		return 2
+	}
+	return sc
 }
 
 // scaleOf is how many decimals d has as written: 21.50 has 2, 129 none.
