@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/wawi-etl/etl/internal/i18n"
@@ -263,7 +264,7 @@ func (d *Diff) addChanges(e *Entry) {
 		c := &changes[i]
 		d.countField(c.Field)
 		d.nChanges++
-		old, nw := diffNorm(c.Old), diffNorm(c.New)
+		old, nw := diffMoney(c.Field, diffNorm(c.Old)), diffMoney(c.Field, diffNorm(c.New))
 		if e.Targets != nil {
 			nw = d.planned(e.Targets, c.Field, nw)
 		}
@@ -297,6 +298,23 @@ func (d *Diff) addChanges(e *Entry) {
 	}
 }
 
+// diffMoney shows an amount with cents (129.00 beside 29.95): a decimal or
+// integer value of a field whose name says money.
+func diffMoney(field string, v any) any {
+	if !xlsxw.MoneyName(field) {
+		return v
+	}
+	switch x := v.(type) {
+	case decimal.Decimal:
+		return xlsxw.WithScale(x, 2)
+	case json.Number:
+		if d, ok := xlsxw.ParseNumber(string(x)); ok && xlsxw.ExcelExact(d) {
+			return xlsxw.WithScale(d, 2)
+		}
+	}
+	return v
+}
+
 func (d *Diff) countField(f string) {
 	if _, ok := d.fields[f]; !ok && len(d.fields) >= diffMaxFields {
 		f = "(other fields)"
@@ -316,7 +334,7 @@ func (d *Diff) addCreate(e *Entry) {
 		t.Text(2, oc)
 		for _, i := range order {
 			if i < len(vals) {
-				t.Value(3+idx[i], d.planned(tgts, tgts[i].Path, diffNorm(vals[i])), tgts[i].Type)
+				t.Value(3+idx[i], d.planned(tgts, tgts[i].Path, diffMoney(tgts[i].Path, diffNorm(vals[i]))), tgts[i].Type)
 			}
 		}
 		t.EndRow()
@@ -329,7 +347,7 @@ func (d *Diff) addCreate(e *Entry) {
 		}
 		for i, v := range vals {
 			if i < len(idx) {
-				h.Cells[idx[i]] = diffHTMLValue(d.planned(tgts, tgts[i].Path, diffNorm(v)))
+				h.Cells[idx[i]] = diffHTMLValue(d.planned(tgts, tgts[i].Path, diffMoney(tgts[i].Path, diffNorm(v))))
 			}
 		}
 		d.hCreates = append(d.hCreates, h)

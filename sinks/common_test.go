@@ -156,7 +156,7 @@ func TestOtherValueKinds(t *testing.T) {
 		{cell: "H2", typ: tNum, raw: "45418.2973263889", shown: "06.05.2024 07:08"},
 		{cell: "I2", typ: excelize.CellTypeUnset, raw: ""},
 		{cell: "J2", typ: tNum, raw: "5"},
-		{cell: "K2", typ: tNum, raw: "1.5", numFmt: "#,##0.00"},
+		{cell: "K2", typ: tNum, raw: "1.5", numFmt: "#,##0.0"},
 		{cell: "L2", typ: tNum, raw: "2", numFmt: "0"},
 	})
 

@@ -232,12 +232,7 @@ func (s *Spool) Decimal(col int, v decimal.Decimal, integral bool) {
 	}
 	style := s.st.int
 	if !integral {
-		// money shows cents: 21.5 as 21.50 beside 29.95
-		scale := max(-v.Exponent(), 0)
-		if scale == 1 {
-			scale = 2
-		}
-		style = s.st.dec[min(scale, MaxScale)]
+		style = s.st.dec[min(max(-v.Exponent(), 0), MaxScale)]
 	}
 	s.cell(col, style, "")
 	s.b = append(s.b, `<v>`...)

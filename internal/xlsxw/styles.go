@@ -2,6 +2,7 @@ package xlsxw
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
@@ -106,4 +107,26 @@ func exactOf(v any) decimal.Decimal {
 		return decimal.NewFromFloat32(x)
 	}
 	return decimal.Decimal{}
+}
+
+// MoneyName reports a column or field that holds an amount of money by its
+// name (SalesPriceNet, Einkaufspreis, TotalGross, Betrag): such numbers show
+// cents, 129 as 129.00 beside 29.95.
+func MoneyName(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range []string{"price", "preis", "amount", "betrag", "total", "summe", "gross", "brutto", "netto", "cost", "kosten"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return strings.HasSuffix(n, "net")
+}
+
+// WithScale is d with at least scale decimals, trailing zeros added: 129
+// is 129.00 for scale 2. The value is the same.
+func WithScale(d decimal.Decimal, scale int) decimal.Decimal {
+	if -int(d.Exponent()) >= scale {
+		return d
+	}
+	return decimal.NewFromBigInt(d.Shift(int32(scale)).BigInt(), -int32(scale))
 }

@@ -337,6 +337,9 @@ func (t *Table) makeStyles() error {
 		if cs.decFmt == "" {
 			cs.auto, cs.decFmt = true, decimalFormat(0)
 			cs.decByScale, cs.totByScale = map[int]int{}, map[int]int{}
+			if MoneyName(c.Name) {
+				cs.scale = 2 // amounts show cents even when all are whole
+			}
 		}
 		for _, s := range []struct {
 			id   *int
@@ -478,7 +481,7 @@ func (t *Table) measure(r *Row) {
 			f := st.decFmt
 			if st.auto {
 				if sc := scaleOf(r.decs[i]); sc <= maxColumnScale {
-					st.scale = max(st.scale, columnScale(sc))
+					st.scale = max(st.scale, sc)
 				}
 				f = decimalFormat(max(st.scale, scaleOf(r.decs[i])))
 			}
@@ -687,18 +690,13 @@ func decimalFormat(scale int) string {
 // the rest of the column keeps its format.
 const maxColumnScale = 4
 
-// columnScale is the decimals a column shows for values of scale sc: money
-// with one decimal still shows cents (21.5 as 21.50 beside 29.95).
-func columnScale(sc int) int {
-	if sc == 1 {
-		return 2
-	}
-	return sc
-}
-
-// scaleOf is how many decimals d has as written: 21.50 has 2, 129 none.
+// scaleOf is how many decimals d shows: as written (21.50 has 2), but a
+// whole number none, whatever its notation (a quantity 5.0 is 5).
 func scaleOf(d decimal.Decimal) int {
-	return int(max(-d.Exponent(), 0))
+	if e := d.Exponent(); e < 0 && !d.IsInteger() {
+		return int(-e)
+	}
+	return 0
 }
 
 // exactSum adds decimals exactly: in int64 at a common scale while that
