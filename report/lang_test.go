@@ -137,3 +137,31 @@ func TestGermanDictionaryComplete(t *testing.T) {
 		}
 	}
 }
+
+// A resumed run's report says how many records the interrupted run had
+// written already.
+func TestDiffReportResumed(t *testing.T) {
+	d, err := NewDiffWith(t.TempDir(), false, DiffOptions{Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.addPlan(diffRec(2), diffUpdatePlan(2, "A-1", Change{Field: "Stock", Old: int64(1), New: int64(2)}), Updated, nil); err != nil {
+		t.Fatal(err)
+	}
+	x, h, err := d.Close(&Summary{Job: "stock", Updated: 1, RecordsRead: 1, Resumed: 40, Requests: 3}, nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := diffOpen(t, x).GetRows("Summary")
+	var text strings.Builder
+	for _, r := range rows {
+		text.WriteString(strings.Join(r, "\t") + "\n")
+	}
+	if !strings.Contains(text.String(), "Resumed (written by the interrupted run)\t40") || !strings.Contains(text.String(), "API requests\t3") {
+		t.Errorf("summary sheet:\n%s", text.String())
+	}
+	page, _ := os.ReadFile(h)
+	if !strings.Contains(string(page), "<th>Resumed (written by the interrupted run)</th><td>40</td>") {
+		t.Error("diff.html does not show the resumed count")
+	}
+}
