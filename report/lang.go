@@ -65,7 +65,7 @@ var german = map[string]string{
 	"Duration (s)":       "Dauer (s)",
 	"API requests":       "API-Anfragen",
 	"Records read":       "Gelesene Datensätze",
-	"Resumed (written by the interrupted run)": "Fortgesetzt (vom abgebrochenen Lauf geschrieben)",
+	"Resumed (written by the interrupted run)": "Bereits vom abgebrochenen Lauf geschrieben",
 	"Field changes":                     "Feldänderungen",
 	"Records to create":                 "Anzulegende Datensätze",
 	"Field changes (Changes sheet)":     "Feldänderungen (Blatt Änderungen)",
@@ -92,7 +92,7 @@ var german = map[string]string{
 	// guardrails
 	"Nothing was written: guardrail %s (limit %s) tripped: %s": "Es wurde nichts geschrieben: Die Schutzregel %s (Grenze %s) hat ausgelöst: %s",
 	"%d of %d records would fail":                              "%d von %d Datensätzen würden fehlschlagen",
-	"%d of %d records would change":                            "%d von %d Datensätzen würden geändert",
+	"%d of %d records would change":                            "%d von %d Datensätzen würden geändert werden",
 	"%d records would change a price by more than %s":          "%d Datensätze würden einen Preis um mehr als %s ändern",
 	"%d of %d stock levels would drop to zero":                 "%d von %d Beständen würden auf null fallen",
 	"… %s more in diff.xlsx":                                   "… %s weitere in diff.xlsx",
