@@ -404,7 +404,7 @@ func checkWithOpenpyxl(t *testing.T, path string, want []expectedRow, sumNet, su
 			Formula, Sum, Fmt string
 			Bold              bool
 		}
-		Params map[string]string
+		Params map[string]any // counts are numbers
 	}
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("%v: %s", err, out)
