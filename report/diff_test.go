@@ -664,7 +664,7 @@ print(json.dumps(out))
 	for ref, want := range map[string]string{
 		"A2": "int:3", "D2": "float:19.9", "E2": "float:21.49", "F2": "float:0.079899", "B2": `str:"SKU-2"`,
 		"E3": `str:"<script>alert(1)</script>"`, "D7": "bool:true", "E8": `datetime:"2024-01-02T00:00:00"`,
-		"D6": `str:"12345678901234567890.12"`, "E5": `str:"'=HYPERLINK(\"http://evil\")"`,
+		"D6": `str:"12345678901234567890.12"`, "E5": `str:"=HYPERLINK(\"http://evil\")"`,
 	} {
 		c := ch.Cells[ref]
 		if got := c.Type + ":" + string(c.Value); got != want {
