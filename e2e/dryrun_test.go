@@ -49,7 +49,12 @@ func (j *job) changeRows() []string {
 		for len(r) < 5 {
 			r = append(r, "")
 		}
-		out = append(out, strings.Join([]string{r[1], r[2], r[3], r[4]}, " | "))
+		// the field is "label · API path" where the path has a label
+		_, field, ok := strings.Cut(r[2], " · ")
+		if !ok {
+			field = r[2]
+		}
+		out = append(out, strings.Join([]string{r[1], field, r[3], r[4]}, " | "))
 	}
 	return out
 }
@@ -85,7 +90,7 @@ func TestDryRunExampleJobs(t *testing.T) {
 		// 44 new products; 5 exist and get descriptions, prices, a name;
 		// a row without name and one with a price as text fail
 		{"jobs/catalog-migration.yaml", counts{51, 44, 5, 0, 0, 2}, []string{
-			"OS-10001 | ItemPriceData.SalesPriceNet | 23.9 | 24.9",
+			"OS-10001 | ItemPriceData.SalesPriceNet | 23.90 | 24.90",
 			"OS-10023 | Description |  | Nylon-Spreizdübel.",
 			"OS-10031 | Name | Schutzbrille | Schutzbrille klar",
 		}, 8, 44},

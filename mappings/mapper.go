@@ -215,7 +215,8 @@ func (f *field) read(rec *record.Record, env *exprEnv) (input, error) {
 	switch f.src {
 	case srcColumn:
 		if f.col < len(rec.Fields) {
-			return input{text: rec.Fields[f.col], isText: true}, nil
+			// a number cell is the stored number, not text in the column's convention
+			return input{text: rec.Fields[f.col], isText: true, machine: rec.IsNumeric(f.col)}, nil
 		}
 		return input{isText: true}, nil
 	case srcPath:
@@ -257,6 +258,9 @@ func (f *field) apply(ctx context.Context, rec *record.Record, env *exprEnv, she
 		if cur.text, err = runSteps(f.tf.pre, cur.text); err != nil {
 			f.fail(res, &in, err.Error())
 			return nil, nil
+		}
+		if f.src == srcColumn && cur.text != in.text {
+			cur.machine = false // a rewritten number cell is text again
 		}
 		if f.lookup != nil && cur.text != "" {
 			v, ok, err := f.translate(ctx, cur.text)
@@ -325,7 +329,9 @@ func (f *field) applySimple(rec *record.Record, sheet, d1904 bool, res *Result, 
 		}
 		return
 	}
-	if err := f.typeText(text, false, sheet, d1904, out); err != nil {
+	// a number cell is the stored number, unless a transform rewrote it
+	machine := text == cell && rec.IsNumeric(f.col)
+	if err := f.typeText(text, machine, sheet, d1904, out); err != nil {
 		out.kind = vNull
 		reason := err.Error()
 		if text != cell {

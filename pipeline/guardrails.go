@@ -14,9 +14,13 @@ import (
 // GuardrailTrip names a rule that stopped a run before its first write, its
 // limit, what the plan would have done, and the records that broke it.
 type GuardrailTrip struct {
-	Rule    string       `json:"rule"`
-	Limit   string       `json:"limit"`
-	Found   string       `json:"found"`
+	Rule  string `json:"rule"`
+	Limit string `json:"limit"`
+	Found string `json:"found"`
+	// Count is how many records broke the rule (Records lists the first
+	// ones), Of how many it was counted against (0: none).
+	Count   int64        `json:"count"`
+	Of      int64        `json:"of,omitempty"`
 	Records []TripRecord `json:"records,omitempty"`
 }
 
@@ -284,23 +288,24 @@ func (g *guardrails) trips() []GuardrailTrip {
 	var out []GuardrailTrip
 	if g.maxFailed.exceeded(g.failed, g.planned) {
 		out = append(out, GuardrailTrip{Rule: "max_failed", Limit: g.maxFailed.text,
-			Found: i18n.English.T("guard.max_failed", g.failed, g.planned), Records: g.failedRecs})
+			Found: i18n.English.T("guard.max_failed", g.failed, g.planned), Count: g.failed, Of: g.planned, Records: g.failedRecs})
 	}
 	if g.maxChanges.exceeded(g.changes, g.planned) {
 		out = append(out, GuardrailTrip{Rule: "max_changes", Limit: g.maxChanges.text,
-			Found: i18n.English.T("guard.max_changes", g.changes, g.planned), Records: g.changeRecs})
+			Found: i18n.English.T("guard.max_changes", g.changes, g.planned), Count: g.changes, Of: g.planned, Records: g.changeRecs})
 	}
 	if g.priceCount > 0 {
 		out = append(out, GuardrailTrip{Rule: "max_price_change", Limit: g.maxPrice.text,
-			Found: i18n.English.T("guard.max_price", g.priceCount, g.maxPrice.text), Records: g.priceTrips})
+			Found: i18n.English.T("guard.max_price", g.priceCount, g.maxPrice.text), Count: g.priceCount, Records: g.priceTrips})
 	}
 	if g.maxZeroed.exceeded(g.zeroedCount, max(g.stockRecords, g.planned)) {
 		out = append(out, GuardrailTrip{Rule: "max_zeroed_stock", Limit: g.maxZeroed.text,
-			Found: i18n.English.T("guard.max_zeroed", g.zeroedCount, max(g.stockRecords, g.planned)), Records: g.zeroed})
+			Found: i18n.English.T("guard.max_zeroed", g.zeroedCount, max(g.stockRecords, g.planned)),
+			Count: g.zeroedCount, Of: max(g.stockRecords, g.planned), Records: g.zeroed})
 	}
 	if g.maxDeletes.exceeded(g.deletes, max(g.planned, g.deletes)) {
 		out = append(out, GuardrailTrip{Rule: "max_deletes", Limit: g.maxDeletes.text,
-			Found: fmt.Sprintf("%d records would be deleted (prune: true)", g.deletes), Records: g.deleteRecs})
+			Found: fmt.Sprintf("%d records would be deleted (prune: true)", g.deletes), Count: g.deletes, Records: g.deleteRecs})
 	}
 	return out
 }

@@ -36,7 +36,7 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 			h.SizeHint(e.SizeEstimate())
 		}
 	}
-	diff, err := NewDiffReport(reportDir, o.DryRun)
+	diff, err := r.newDiffReport(reportDir, o.DryRun, true)
 	if err != nil {
 		return &StartError{fmt.Errorf("diff report: %w", err)}
 	}
@@ -100,7 +100,7 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 	if h, ok := r.sink.(SizeHinter); ok {
 		h.SizeHint(sum.RecordsRead)
 	}
-	if diff, err = NewDiffReport(reportDir, false); err != nil {
+	if diff, err = r.newDiffReport(reportDir, false, false); err != nil {
 		return fmt.Errorf("diff report: %w", err)
 	}
 	o.Progress.Phase("writing", sum.RecordsRead)
@@ -230,7 +230,7 @@ func (r *runner) replanWithDuplicates(ctx context.Context, env *Env, reportDir s
 	if err != nil {
 		return nil, nil, &StartError{err}
 	}
-	diff, err := NewDiffReport(reportDir, r.opts.DryRun)
+	diff, err := r.newDiffReport(reportDir, r.opts.DryRun, true)
 	if err != nil {
 		return nil, nil, fmt.Errorf("diff report: %w", err)
 	}
@@ -250,18 +250,10 @@ func (r *runner) replanWithDuplicates(ctx context.Context, env *Env, reportDir s
 // resetCounts starts the counts and the error workbook of a new pass.
 func (r *runner) resetCounts() {
 	sum := r.sum
-	*sum = Summary{Job: sum.Job, JobFile: sum.JobFile, StartedAt: sum.StartedAt, Source: sum.Source, Sink: sum.Sink}
+	*sum = Summary{Job: sum.Job, JobFile: sum.JobFile, StartedAt: sum.StartedAt, Source: sum.Source, Sink: sum.Sink, Location: sum.Location}
 	r.book.reset()
 }
 
-func (r *runner) closeDiff(trips []GuardrailTrip, applied bool) {
-	x, h, err := r.diff.Close(r.sum, trips, applied)
-	if err != nil {
-		r.log.Error("cannot write the diff report", "err", err)
-		return
-	}
-	r.sum.DiffWorkbook, r.sum.DiffHTML = x, h
-}
 
 // inputID identifies the input by its content, for the journal: a source
 // that names its input says it; a file source is known by its file's hash.

@@ -1,8 +1,12 @@
 package pipeline
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
+	"github.com/wawi-etl/etl/internal/i18n"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/record"
 	"github.com/wawi-etl/etl/report"
@@ -38,7 +42,7 @@ func reportTrips(trips []GuardrailTrip) []report.GuardrailTrip {
 	}
 	out := make([]report.GuardrailTrip, len(trips))
 	for i, t := range trips {
-		out[i] = report.GuardrailTrip{Rule: t.Rule, Limit: t.Limit, Found: t.Found}
+		out[i] = report.GuardrailTrip{Rule: t.Rule, Limit: t.Limit, Found: t.Found, Count: t.Count, Of: t.Of}
 		for _, r := range t.Records {
 			out[i].Records = append(out[i].Records, report.TripRecord{Row: r.Row, Key: r.Key, Detail: r.Detail})
 		}
@@ -55,10 +59,32 @@ func resolveReportDir(o RunOptions, job *Job, name string) (string, error) {
 	return report.Dir(dir, name)
 }
 
+// reportLang is the language of the reports: RunOptions.Lang, else English.
+func reportLang(o RunOptions) i18n.Lang {
+	if l, ok := i18n.Parse(o.Lang); ok {
+		return l
+	}
+	return i18n.English
+}
+
+// reportLocation is the job's time zone, in which reports give times:
+// source.time_zone when set, else the machine's.
+func reportLocation(job *Job) *time.Location {
+	if job != nil && job.Source.TimeZone != "" {
+		if loc, err := time.LoadLocation(job.Source.TimeZone); err == nil {
+			return loc
+		}
+	}
+	return time.Local
+}
+
 // DiffReport is the diff report of an import (see report.Diff), fed with
 // the pipeline's plans.
 type DiffReport struct {
 	*report.Diff
+	// keyColumn is the source column of the record's key (SKU, Number),
+	// which names a record that failed before a plan gave its key.
+	keyColumn string
 }
 
 // NewDiffReport starts a diff report in dir.
@@ -67,7 +93,56 @@ func NewDiffReport(dir string, dryRun bool) (*DiffReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &DiffReport{d}, nil
+	return &DiffReport{Diff: d}, nil
+}
+
+// newDiffReport starts the run's diff report in dir, in the run's language
+// and the job's time zone; planned: of a plan that is not carried out (a
+// dry run, or the planning pass of an import).
+func (r *runner) newDiffReport(dir string, dryRun, planned bool) (*DiffReport, error) {
+	d, err := report.NewDiffWith(dir, dryRun, report.DiffOptions{Lang: reportLang(r.opts), Location: reportLocation(r.job), Planned: planned})
+	if err != nil {
+		return nil, err
+	}
+	dr := &DiffReport{Diff: d}
+	if r.mapper != nil {
+		for _, key := range []string{"SKU", "Number", "ExternalNumber"} {
+			for _, t := range r.mapper.Targets() {
+				if t.Path == key && t.Column != "" && dr.keyColumn == "" {
+					dr.keyColumn = t.Column
+				}
+			}
+		}
+	}
+	return dr, nil
+}
+
+// closeDiff writes the diff report. The request count is read now, from
+// what the sink counted so far (an import's source is a file): the summary
+// gets its count only after the sink is closed, too late for the report.
+func (r *runner) closeDiff(trips []GuardrailTrip, applied bool) {
+	sum := *r.sum
+	if rq, ok := r.sink.(RequestCounter); ok {
+		sum.Requests = rq.Requests()
+	}
+	sum.Resumed = r.resumed.Load()
+	x, h, err := r.diff.Close(&sum, trips, applied)
+	if err != nil {
+		r.log.Error("cannot write the diff report", "err", err)
+		return
+	}
+	r.sum.DiffWorkbook, r.sum.DiffHTML = x, h
+}
+
+// sourceRow is the row a user finds the record at: the _row column of a
+// re-imported error workbook points at the original file's row.
+func sourceRow(rec *record.Record) int {
+	if i, ok := rec.Header.Index(report.ErrorRowColumn); ok && i < len(rec.Fields) {
+		if n, err := strconv.Atoi(strings.TrimSpace(rec.Fields[i])); err == nil && n > 0 {
+			return n
+		}
+	}
+	return rec.Row
 }
 
 // Add records one record's plan (nil when it failed before planning) and
@@ -75,7 +150,12 @@ func NewDiffReport(dir string, dryRun bool) (*DiffReport, error) {
 func (d *DiffReport) Add(rec *record.Record, plan *Plan, outcome Outcome, err error) error {
 	e := report.Entry{Planned: report.NoPlan, Outcome: reportOutcome(outcome)}
 	if rec != nil {
-		e.Row = rec.Row
+		e.Row = sourceRow(rec)
+		if plan == nil && d.keyColumn != "" {
+			if v, ok := rec.Get(d.keyColumn); ok && v != nil {
+				e.Key = strings.TrimSpace(fmt.Sprint(v))
+			}
+		}
 	}
 	if plan != nil {
 		e.Key, e.Planned = plan.Key, reportOutcome(plan.Outcome)

@@ -76,7 +76,7 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 		name = trimExt(filepath.Base(job.File))
 	}
 	sum := &Summary{Job: name, JobFile: job.File, DryRun: o.DryRun, StartedAt: start,
-		Source: job.Source.Type, Sink: job.Sink.Type}
+		Source: job.Source.Type, Sink: job.Sink.Type, Location: reportLocation(job)}
 	reportDir, err := resolveReportDir(o, job, name)
 	if err != nil {
 		return sum, &StartError{err}

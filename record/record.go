@@ -55,6 +55,11 @@ type Record struct {
 	Header *Header
 	// Fields are the cell texts of a tabular source, aligned with Header.
 	Fields []string
+	// Numeric marks, aligned with Fields, the cells a spreadsheet stored as
+	// numbers: their text is the stored form ("13.45"), which reads with a
+	// decimal point whatever separators the column's text uses. nil when
+	// the source does not know (CSV) or no cell needs it.
+	Numeric []bool
 	// Doc is the JSON document of a structured source (the ERP), nested as
 	// decoded by encoding/json with UseNumber.
 	Doc map[string]any
@@ -70,6 +75,9 @@ type Record struct {
 	Document int
 	Line     int
 }
+
+// IsNumeric reports whether field i was a number cell (see Numeric).
+func (r *Record) IsNumeric(i int) bool { return i < len(r.Numeric) && r.Numeric[i] }
 
 // Keys under which a source that emits one record per line item puts the
 // line into Doc (see the ERP source). A sink that writes documents and their

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"os"
 	"sort"
+	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/wawi-etl/etl/internal/i18n"
 	"github.com/wawi-etl/etl/internal/xlsxw"
 	"github.com/wawi-etl/etl/mappings"
 )
@@ -66,6 +69,19 @@ var (
 	diffErrorCols  = []string{"Row", "Key", "Field", "Reason"}
 )
 
+// DiffOptions say how a diff report speaks.
+type DiffOptions struct {
+	// Lang is the language of sheet names, headers and texts.
+	Lang i18n.Lang
+	// Location is the job's time zone, in which times are shown; nil is
+	// the machine's.
+	Location *time.Location
+	// Planned: the report is of a plan that was not carried out (a dry run
+	// or the planning pass of an import), so outcomes read "would be
+	// created", "would be updated".
+	Planned bool
+}
+
 // errDiffDone is returned by calls after Close or Abort.
 var errDiffDone = errors.New("the diff report is already closed")
 
@@ -75,6 +91,7 @@ var errDiffDone = errors.New("the diff report is already closed")
 type Diff struct {
 	dir    string
 	dryRun bool
+	opts   DiffOptions
 	spool  string // temp folder of the row spools
 	done   bool
 
@@ -110,8 +127,16 @@ type Diff struct {
 }
 
 // NewDiff starts a report in dir (diff.xlsx and diff.html are written on
-// Close).
+// Close) in English, of a plan when dryRun.
 func NewDiff(dir string, dryRun bool) (*Diff, error) {
+	return NewDiffWith(dir, dryRun, DiffOptions{Planned: dryRun})
+}
+
+// NewDiffWith starts a report in dir with options.
+func NewDiffWith(dir string, dryRun bool, o DiffOptions) (*Diff, error) {
+	if o.Location == nil {
+		o.Location = time.Local
+	}
 	if err := os.MkdirAll(dir, fileOptions.DirPerm); err != nil {
 		return nil, err
 	}
@@ -119,18 +144,27 @@ func NewDiff(dir string, dryRun bool) (*Diff, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Diff{dir: dir, dryRun: dryRun, spool: spool, f: excelize.NewFile(),
+	d := &Diff{dir: dir, dryRun: dryRun, opts: o, spool: spool, f: excelize.NewFile(),
 		createIdx: map[string]int{}, fields: map[string]int64{}}
 	if err := d.makeStyles(); err != nil {
 		d.Abort()
 		return nil, err
 	}
 	opts := xlsxw.SpoolOptions{SheetRows: diffSheetRows, SampleRows: diffSampleRows, MaxWidth: diffMaxWidth}
-	d.changes = xlsxw.NewSpool(spool, diffChangesSheet, d.cells, opts)
-	d.creates = xlsxw.NewSpool(spool, diffCreatesSheet, d.cells, opts)
-	d.errs = xlsxw.NewSpool(spool, diffErrorsSheet, d.cells, opts)
+	d.changes = xlsxw.NewSpool(spool, d.t(diffChangesSheet), d.cells, opts)
+	d.creates = xlsxw.NewSpool(spool, d.t(diffCreatesSheet), d.cells, opts)
+	d.errs = xlsxw.NewSpool(spool, d.t(diffErrorsSheet), d.cells, opts)
 	return d, nil
 }
+
+// t is s in the report's language.
+func (d *Diff) t(s string) string { return tr(d.opts.Lang, s) }
+
+// outcome names o as this report shows it.
+func (d *Diff) outcome(o Outcome) string { return outcomeText(d.opts.Lang, o, d.opts.Planned) }
+
+// label is a field's path with its readable name.
+func (d *Diff) label(path string) string { return fieldLabel(d.opts.Lang, path) }
 
 // SetPlaceholders makes the report show what a placeholder id stands for
 // (a category the run would create) rather than the id, in the targets
@@ -220,7 +254,7 @@ func (d *Diff) tables() []*xlsxw.Spool { return []*xlsxw.Spool{d.changes, d.crea
 
 func (d *Diff) addChanges(e *Entry) {
 	t, row, key := d.changes, e.Row, e.Key
-	oc := e.Outcome.String()
+	oc, ocClass := d.outcome(e.Outcome), e.Outcome.String()
 	changes := e.Changes
 	if len(changes) == 0 {
 		// the sink did not itemise the update; still show the record
@@ -230,7 +264,7 @@ func (d *Diff) addChanges(e *Entry) {
 		c := &changes[i]
 		d.countField(c.Field)
 		d.nChanges++
-		old, nw := diffNorm(c.Old), diffNorm(c.New)
+		old, nw := diffMoney(c.Field, diffNorm(c.Old)), diffMoney(c.Field, diffNorm(c.New))
 		if e.Targets != nil {
 			nw = d.planned(e.Targets, c.Field, nw)
 		}
@@ -238,7 +272,7 @@ func (d *Diff) addChanges(e *Entry) {
 		if t.StartRow() {
 			t.Int(0, int64(row))
 			t.Text(1, key)
-			t.Text(2, c.Field)
+			t.Text(2, d.label(c.Field))
 			t.Value(3, old, "")
 			t.Value(4, nw, "")
 			if hasPct {
@@ -248,7 +282,7 @@ func (d *Diff) addChanges(e *Entry) {
 			t.EndRow()
 		}
 		if len(d.hChanges) < diffHTMLRows {
-			h := diffHTMLChange{Row: row, Key: key, Field: c.Field, Old: diffHTMLValue(old), New: diffHTMLValue(nw), Outcome: oc}
+			h := diffHTMLChange{Row: row, Key: key, Field: d.label(c.Field), Old: diffHTMLValue(old), New: diffHTMLValue(nw), Outcome: oc, OutcomeClass: ocClass}
 			if hasPct {
 				h.Pct = diffPctText(pct)
 				h.PctSort = pct.String()
@@ -264,6 +298,23 @@ func (d *Diff) addChanges(e *Entry) {
 	}
 }
 
+// diffMoney shows an amount with cents (129.00 beside 29.95): a decimal or
+// integer value of a field whose name says money.
+func diffMoney(field string, v any) any {
+	if !xlsxw.MoneyName(field) {
+		return v
+	}
+	switch x := v.(type) {
+	case decimal.Decimal:
+		return xlsxw.WithScale(x, 2)
+	case json.Number:
+		if d, ok := xlsxw.ParseNumber(string(x)); ok && xlsxw.ExcelExact(d) {
+			return xlsxw.WithScale(d, 2)
+		}
+	}
+	return v
+}
+
 func (d *Diff) countField(f string) {
 	if _, ok := d.fields[f]; !ok && len(d.fields) >= diffMaxFields {
 		f = "(other fields)"
@@ -276,27 +327,27 @@ func (d *Diff) addCreate(e *Entry) {
 	row, key, tgts, vals := e.Row, e.Key, e.Targets, e.Values
 	idx, order := d.createMap(tgts)
 	t := d.creates
-	oc := e.Outcome.String()
+	oc, ocClass := d.outcome(e.Outcome), e.Outcome.String()
 	if t.StartRow() {
 		t.Int(0, int64(row))
 		t.Text(1, key)
 		t.Text(2, oc)
 		for _, i := range order {
 			if i < len(vals) {
-				t.Value(3+idx[i], d.planned(tgts, tgts[i].Path, diffNorm(vals[i])), tgts[i].Type)
+				t.Value(3+idx[i], d.planned(tgts, tgts[i].Path, diffMoney(tgts[i].Path, diffNorm(vals[i]))), tgts[i].Type)
 			}
 		}
 		t.EndRow()
 	}
 	n := len(d.createCols)
 	if len(d.hCreates) < diffHTMLRows && d.hCells+n <= diffHTMLCells {
-		h := diffHTMLCreate{Row: row, Key: key, Outcome: oc, Cells: make([]diffHTMLCell, n)}
+		h := diffHTMLCreate{Row: row, Key: key, Outcome: oc, OutcomeClass: ocClass, Cells: make([]diffHTMLCell, n)}
 		for i := range h.Cells {
 			h.Cells[i].Empty = true
 		}
 		for i, v := range vals {
 			if i < len(idx) {
-				h.Cells[idx[i]] = diffHTMLValue(d.planned(tgts, tgts[i].Path, diffNorm(v)))
+				h.Cells[idx[i]] = diffHTMLValue(d.planned(tgts, tgts[i].Path, diffMoney(tgts[i].Path, diffNorm(v))))
 			}
 		}
 		d.hCreates = append(d.hCreates, h)
@@ -339,11 +390,11 @@ func (d *Diff) createMap(tgts []mappings.Target) (idx, order []int) {
 func (d *Diff) addError(e *Entry) {
 	d.nErrors++
 	row, key, err := e.Row, e.Key, e.Err
-	reason := "failed"
+	reason := d.t("failed")
 	if err != nil {
 		reason = err.Error()
 	}
-	field := errorField(err)
+	field := d.label(errorField(err))
 	t := d.errs
 	if t.StartRow() {
 		t.Int(0, int64(row))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/wawi-etl/etl/internal/i18n"
 	"github.com/wawi-etl/etl/internal/xlsxw"
 )
 
@@ -34,6 +35,7 @@ type diffHTMLCell struct {
 type diffHTMLChange struct {
 	Row                 int
 	Key, Field, Outcome string
+	OutcomeClass        string // the English outcome, for the style
 	Old, New            diffHTMLCell
 	Pct, PctSort        string
 	PctClass            string
@@ -42,6 +44,7 @@ type diffHTMLChange struct {
 type diffHTMLCreate struct {
 	Row          int
 	Key, Outcome string
+	OutcomeClass string
 	Cells        []diffHTMLCell
 }
 
@@ -74,6 +77,11 @@ func diffCut(s string) string {
 
 type diffHTMLData struct {
 	*diffInfo
+	lang                               i18n.Lang
+	Lang                               string
+	HTMLTrips                          []diffHTMLTrip
+	ResumedText                        string
+	Outcomes                           []string // of Changes rows, for the filter
 	Title                              string
 	StartedText, FinishedText          string
 	DurationText                       string
@@ -89,6 +97,17 @@ type diffHTMLData struct {
 	NChanges, NCreates, NErrors        string
 	MoreChanges, MoreCreates, MoreErrs string
 	Generated                          string
+}
+
+// T is s in the report's language.
+func (d *diffHTMLData) T(s string) string { return tr(d.lang, s) }
+
+// Tf is the format s in the report's language applied to args.
+func (d *diffHTMLData) Tf(s string, args ...any) string { return fmt.Sprintf(tr(d.lang, s), args...) }
+
+type diffHTMLTrip struct {
+	GuardrailTrip
+	Text, More string
 }
 
 type diffHTMLCount struct {
@@ -112,8 +131,22 @@ type diffBar struct {
 // writeHTML renders diff.html to w.
 func (d *Diff) writeHTML(w io.Writer, in *diffInfo) error {
 	data := &diffHTMLData{diffInfo: in, Changes: d.hChanges, Creates: d.hCreates, Errors: d.hErrors,
-		Generated: time.Now().Format("2006-01-02 15:04:05 -07:00")}
-	data.Title = "Import diff report"
+		lang: d.opts.Lang, Lang: string(d.opts.Lang), Generated: time.Now().In(d.opts.Location).Format("2006-01-02 15:04:05 -07:00")}
+	if data.Lang == "" {
+		data.Lang = "en"
+	}
+	data.Title = d.t("Import diff report")
+	for _, t := range in.Trips {
+		h := diffHTMLTrip{GuardrailTrip: t, Text: fmt.Sprintf(d.t("Nothing was written: guardrail %s (limit %s) tripped: %s"), t.Rule, t.Limit, tripFound(d.opts.Lang, t))}
+		if more := t.Count - int64(len(t.Records)); more > 0 {
+			h.More = fmt.Sprintf(d.t("… %s more in diff.xlsx"), diffGroup(more))
+		}
+		data.HTMLTrips = append(data.HTMLTrips, h)
+	}
+	if in.Resumed > 0 {
+		data.ResumedText = diffGroup(in.Resumed)
+	}
+	data.Outcomes = []string{d.outcome(Updated), d.outcome(Failed)}
 	if in.Job != "" {
 		data.Title += ": " + in.Job
 	}
@@ -131,28 +164,31 @@ func (d *Diff) writeHTML(w io.Writer, in *diffInfo) error {
 	const barX, barMax, rowH = 90, 300, 30
 	data.Chart = diffSVG{W: barX + barMax + 90, H: len(in.Counts)*rowH + 10}
 	for o, n := range in.Counts {
-		data.CountRows = append(data.CountRows, diffHTMLCount{diffOutcomeNames[o], diffGroup(n)})
+		data.CountRows = append(data.CountRows, diffHTMLCount{d.outcome(Outcome(o)), diffGroup(n)})
 		w := int(float64(n) / float64(top) * barMax)
 		if n > 0 {
 			w = max(w, 2)
 		}
 		y := 5 + o*rowH
-		data.Chart.Bars = append(data.Chart.Bars, diffBar{Label: diffOutcomeNames[o], Value: diffGroup(n),
+		data.Chart.Bars = append(data.Chart.Bars, diffBar{Label: d.outcome(Outcome(o)), Value: diffGroup(n),
 			Class: "b-" + diffOutcomeNames[o], Y: y, W: w, TextX: barX + w + 6, TextY: y + 15})
 	}
 	for _, fc := range in.Fields {
-		name := fc.Field
-		if name == "" {
-			name = "(not itemised by the sink)"
+		name := d.label(fc.Field)
+		switch fc.Field {
+		case "":
+			name = d.t("(not itemised by the sink)")
+		case "(other fields)":
+			name = d.t(fc.Field)
 		}
 		data.FieldCounts = append(data.FieldCounts, diffHTMLFieldCount{name, diffGroup(fc.N)})
-		if fc.Field != "" {
-			data.FieldNames = append(data.FieldNames, fc.Field)
+		if fc.Field != "" && fc.Field != "(other fields)" {
+			data.FieldNames = append(data.FieldNames, name)
 		}
 	}
 	sort.Strings(data.FieldNames)
 	for _, c := range d.createCols {
-		data.CreateCols = append(data.CreateCols, c.Path)
+		data.CreateCols = append(data.CreateCols, d.label(c.Path))
 	}
 	for i := range data.Creates {
 		c := &data.Creates[i]

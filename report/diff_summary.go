@@ -18,7 +18,10 @@ type summarySheet struct {
 	sh string
 	st *diffStyles
 	r  int // the row being written
+	d  *Diff
 }
+
+func (s *summarySheet) t(x string) string { return s.d.t(x) }
 
 func (s *summarySheet) set(col string, v any, style int) error {
 	cell := col + strconv.Itoa(s.r)
@@ -58,7 +61,7 @@ func (s *summarySheet) pair(a, b any, styleA, styleB int) error {
 // writeSummary fills the Summary sheet: mode, run facts, guardrails, counts
 // with a chart, changed fields, notes.
 func (d *Diff) writeSummary(in *diffInfo) error {
-	s := &summarySheet{f: d.f, sh: diffSummarySheet, st: &d.st, r: 1}
+	s := &summarySheet{f: d.f, sh: d.t(diffSummarySheet), st: &d.st, r: 1, d: d}
 	for _, section := range []func(*diffInfo) error{s.heading, s.facts, s.trips, s.counts} {
 		if err := section(in); err != nil {
 			return err
@@ -68,7 +71,7 @@ func (d *Diff) writeSummary(in *diffInfo) error {
 		label string
 		n     int64
 	}{{"Field changes (Changes sheet)", d.nChanges}, {"Records to create (Creates sheet)", d.nCreates}, {"Errors (Errors sheet)", d.nErrors}} {
-		if err := s.row(x.label, x.n, s.st.int); err != nil {
+		if err := s.row(s.t(x.label), x.n, s.st.int); err != nil {
 			return err
 		}
 	}
@@ -90,12 +93,12 @@ func (d *Diff) writeSummary(in *diffInfo) error {
 			return err
 		}
 	}
-	return d.printSetup(s.sh)
+	return xlsxw.PrintSetup(d.f, s.sh, 0)
 }
 
 // heading writes the title and what the run did.
 func (s *summarySheet) heading(in *diffInfo) error {
-	title := "Import diff report"
+	title := s.t("Import diff report")
 	if in.Job != "" {
 		title += ": " + in.Job
 	}
@@ -118,14 +121,14 @@ func (s *summarySheet) heading(in *diffInfo) error {
 
 // facts writes job, source, sink, mode, times and counts of the run.
 func (s *summarySheet) facts(in *diffInfo) error {
-	mode := "dry run"
+	mode := s.t("dry run")
 	switch {
 	case len(in.Trips) > 0:
-		mode = "stopped by a guardrail"
+		mode = s.t("stopped by a guardrail")
 	case in.Applied:
-		mode = "applied"
+		mode = s.t("applied")
 	case !in.DryRun:
-		mode = "not applied"
+		mode = s.t("not applied")
 	}
 	type fact struct {
 		label string
@@ -139,11 +142,14 @@ func (s *summarySheet) facts(in *diffInfo) error {
 	}
 	facts = append(facts, fact{"Duration (s)", math.Round(in.Duration*10) / 10, s.st.dur},
 		fact{"API requests", in.Requests, s.st.int}, fact{"Records read", in.Read, s.st.int})
+	if in.Resumed > 0 {
+		facts = append(facts, fact{"Resumed (written by the interrupted run)", in.Resumed, s.st.int})
+	}
 	for _, x := range facts {
 		if v, ok := x.v.(string); ok && v == "" {
 			continue
 		}
-		if err := s.row(x.label, x.v, x.style); err != nil {
+		if err := s.row(s.t(x.label), x.v, x.style); err != nil {
 			return err
 		}
 	}
@@ -154,7 +160,7 @@ func (s *summarySheet) facts(in *diffInfo) error {
 // trips writes each guardrail that stopped the run, with its records.
 func (s *summarySheet) trips(in *diffInfo) error {
 	for _, t := range in.Trips {
-		msg := fmt.Sprintf("Nothing was written: guardrail %s (limit %s) tripped: %s", t.Rule, t.Limit, t.Found)
+		msg := fmt.Sprintf(s.t("Nothing was written: guardrail %s (limit %s) tripped: %s"), t.Rule, t.Limit, tripFound(s.d.opts.Lang, t))
 		if err := s.set("A", msg, s.st.warn); err != nil {
 			return err
 		}
@@ -163,7 +169,7 @@ func (s *summarySheet) trips(in *diffInfo) error {
 			continue
 		}
 		for i, h := range []string{"Row", "Key", "Detail"} {
-			if err := s.set(string(rune('A'+i)), h, s.st.header); err != nil {
+			if err := s.set(string(rune('A'+i)), s.t(h), s.st.header); err != nil {
 				return err
 			}
 		}
@@ -180,6 +186,12 @@ func (s *summarySheet) trips(in *diffInfo) error {
 			}
 			s.r++
 		}
+		if more := t.Count - int64(len(t.Records)); more > 0 {
+			if err := s.set("A", fmt.Sprintf(s.t("… %s more in diff.xlsx"), diffGroup(more)), 0); err != nil {
+				return err
+			}
+			s.r++
+		}
 		s.r++
 	}
 	return nil
@@ -187,26 +199,26 @@ func (s *summarySheet) trips(in *diffInfo) error {
 
 // counts writes the records by outcome and a chart of them.
 func (s *summarySheet) counts(in *diffInfo) error {
-	if err := s.pair("Outcome", "Records", s.st.header, s.st.header); err != nil {
+	if err := s.pair(s.t("Outcome"), s.t("Records"), s.st.header, s.st.header); err != nil {
 		return err
 	}
 	first := s.r
 	for o, n := range in.Counts {
-		if err := s.pair(diffOutcomeNames[o], n, 0, s.st.int); err != nil {
+		if err := s.pair(s.d.outcome(Outcome(o)), n, 0, s.st.int); err != nil {
 			return err
 		}
 	}
 	last := s.r - 1
-	if err := s.pair("total", in.Read, s.st.bold, s.st.int); err != nil {
+	if err := s.pair(s.t("total"), in.Read, s.st.bold, s.st.int); err != nil {
 		return err
 	}
 	s.r++
-	cats := fmt.Sprintf("%s!$A$%d:$A$%d", s.sh, first, last)
-	vals := fmt.Sprintf("%s!$B$%d:$B$%d", s.sh, first, last)
+	cats := fmt.Sprintf("'%s'!$A$%d:$A$%d", s.sh, first, last)
+	vals := fmt.Sprintf("'%s'!$B$%d:$B$%d", s.sh, first, last)
 	if err := s.f.AddChart(s.sh, "E4", &excelize.Chart{
 		Type:      excelize.Col,
-		Series:    []excelize.ChartSeries{{Name: "Records", Categories: cats, Values: vals, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"4472C4"}}}},
-		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "Records by outcome"}}},
+		Series:    []excelize.ChartSeries{{Name: s.t("Records"), Categories: cats, Values: vals, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"4472C4"}}}},
+		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: s.t("Records by outcome")}}},
 		Legend:    excelize.ChartLegend{Position: "none"},
 		PlotArea:  excelize.ChartPlotArea{ShowVal: true},
 		XAxis:     excelize.ChartAxis{Font: excelize.Font{Color: "404040"}},
@@ -223,13 +235,17 @@ func (s *summarySheet) fields(in *diffInfo) error {
 	if len(in.Fields) == 0 {
 		return nil
 	}
-	if err := s.pair("Field", "Changes", s.st.header, s.st.header); err != nil {
+	if err := s.pair(s.t("Field"), s.t("Changes"), s.st.header, s.st.header); err != nil {
 		return err
 	}
 	for _, fc := range in.Fields {
-		name := fc.Field
-		if name == "" {
-			name = "(not itemised by the sink)"
+		name := s.d.label(fc.Field)
+		switch fc.Field {
+		case "", "(other fields)":
+			name = s.t(fc.Field)
+			if fc.Field == "" {
+				name = s.t("(not itemised by the sink)")
+			}
 		}
 		if err := s.pair(xlsxcell.Neutralize(name), fc.N, 0, s.st.int); err != nil {
 			return err

@@ -116,7 +116,7 @@ func diffUpdatePlan(row int, sku string, changes ...Change) *Plan {
 // and a tripped guardrail.
 func diffBuild(t *testing.T, dir string) (xlsxPath, htmlPath string) {
 	t.Helper()
-	d, err := NewDiff(dir, true)
+	d, err := NewDiffWith(dir, true, DiffOptions{Planned: true, Location: time.FixedZone("CET", 3600)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +282,7 @@ func TestDiffReportWorkbook(t *testing.T) {
 		return ct
 	}
 	// row 2: the price; exact decimals as numbers, the percentage exact
-	for cell, want := range map[string]string{"A2": "3", "B2": "SKU-2", "C2": "Price.Gross", "D2": "19.90", "E2": "21.49", "F2": "0.079899", "G2": "updated"} {
+	for cell, want := range map[string]string{"A2": "3", "B2": "SKU-2", "C2": "Price.Gross", "D2": "19.90", "E2": "21.49", "F2": "0.079899", "G2": "would be updated"} {
 		if got := raw("Changes", cell); got != want {
 			t.Errorf("Changes!%s = %q, want %q", cell, got, want)
 		}
@@ -309,7 +309,7 @@ func TestDiffReportWorkbook(t *testing.T) {
 	if got := raw("Changes", "D5"); got != "" {
 		t.Errorf("nil old value %q", got)
 	}
-	if got := raw("Changes", "E5"); got != `'=HYPERLINK("http://evil")` {
+	if got := raw("Changes", "E5"); got != `=HYPERLINK("http://evil")` || !quotePrefixed(t, f, "Changes", "E5") {
 		t.Errorf("formula not neutralised: %q", got)
 	}
 	if got, ct := raw("Changes", "D6"), typ("Changes", "D6"); got != "12345678901234567890.12" || ct != excelize.CellTypeInlineString {
@@ -361,7 +361,7 @@ func TestDiffReportWorkbook(t *testing.T) {
 	if fm := numFmt("Creates", "F3"); fm != "#,##0.000" {
 		t.Errorf("0.005 shown with format %q, want three decimals", fm)
 	}
-	if got := raw("Creates", "B3"); got != "'-SKU-9" {
+	if got := raw("Creates", "B3"); got != "-SKU-9" || !quotePrefixed(t, f, "Creates", "B3") {
 		t.Errorf("key not neutralised: %q", got)
 	}
 	if got, ct := raw("Creates", "G3"), typ("Creates", "G3"); got != "1234567890123456789" || ct != excelize.CellTypeInlineString {
@@ -432,7 +432,7 @@ func TestDiffReportWorkbook(t *testing.T) {
 	if !ok {
 		t.Fatal("no xl/charts/chart1.xml")
 	}
-	if !strings.Contains(chart, "Summary!$B$") || !strings.Contains(chart, "Records by outcome") {
+	if !strings.Contains(chart, "&#39;Summary&#39;!$B$") || !strings.Contains(chart, "Records by outcome") {
 		t.Errorf("chart does not plot the counts: %.300s", chart)
 	}
 	if !strings.Contains(parts["xl/worksheets/sheet1.xml"], "<drawing ") {
@@ -449,8 +449,8 @@ func TestDiffReportWorkbook(t *testing.T) {
 		"Import diff report: supplier-prices",
 		"Nothing was written: guardrail max_price_change (limit 50%) tripped: 1 records would change a price by more than 50%",
 		"8\tSKU-8\tPrice.Gross: 10.00 -> 4.00 (60.0%)",
-		"created\t2", "updated\t2", "unchanged\t1", "skipped\t1", "failed\t3", "total\t9",
-		"API requests\t42", "Started\t2024-05-06 07:08:09 UTC", "Mode\tstopped by a guardrail",
+		"created\t2", "updated\t2", "unchanged\t1", "skipped\t1", "would fail\t3", "total\t9",
+		"API requests\t42", "Started\t2024-05-06 08:08:09 +01:00", "Mode\tstopped by a guardrail",
 		"Price.Gross\t2", "Field changes (Changes sheet)\t9",
 	} {
 		if !strings.Contains(text, want) {
@@ -561,7 +561,7 @@ func TestDiffReportHTML(t *testing.T) {
 	if len(ch) != 9 {
 		t.Fatalf("%d change rows in the page, want 9: %q", len(ch), ch)
 	}
-	want := []string{"3", "SKU-2", "Price.Gross", "19.90", "21.49", "+7.99\u00a0%", "updated"}
+	want := []string{"3", "SKU-2", "Price.Gross", "19.90", "21.49", "+7.99\u00a0%", "would be updated"}
 	if strings.Join(ch[0], "|") != strings.Join(want, "|") {
 		t.Errorf("first change row %q, want %q", ch[0], want)
 	}
@@ -589,7 +589,7 @@ func TestDiffReportHTML(t *testing.T) {
 	all := body.String()
 	for _, w := range []string{
 		"Nothing was written: guardrail max_price_change (limit 50%) tripped: 1 records would change a price by more than 50%",
-		"Price.Gross: 10.00 -> 4.00 (60.0%)", "Stopped by a guardrail", "1 min 23 s", "2024-05-06 07:08:09 UTC",
+		"Price.Gross: 10.00 -> 4.00 (60.0%)", "Stopped by a guardrail", "1 min 23 s", "2024-05-06 08:08:09 +01:00",
 	} {
 		if !strings.Contains(all, w) {
 			t.Errorf("page lacks %q", w)
@@ -664,7 +664,7 @@ print(json.dumps(out))
 	for ref, want := range map[string]string{
 		"A2": "int:3", "D2": "float:19.9", "E2": "float:21.49", "F2": "float:0.079899", "B2": `str:"SKU-2"`,
 		"E3": `str:"<script>alert(1)</script>"`, "D7": "bool:true", "E8": `datetime:"2024-01-02T00:00:00"`,
-		"D6": `str:"12345678901234567890.12"`, "E5": `str:"'=HYPERLINK(\"http://evil\")"`,
+		"D6": `str:"12345678901234567890.12"`, "E5": `str:"=HYPERLINK(\"http://evil\")"`,
 	} {
 		c := ch.Cells[ref]
 		if got := c.Type + ":" + string(c.Value); got != want {
@@ -906,9 +906,9 @@ func TestDiffReportCreateColumns(t *testing.T) {
 	rows, _ := diffOpen(t, x).GetRows("Creates")
 	want := [][]string{
 		{"Row", "Key", "Outcome", "SKU", "Name", "Stock"},
-		{"2", "A", "created", "A", "Alpha"},
-		{"3", "B", "created", "B", "Beta", "3"},
-		{"4", "C", "created", "C"},
+		{"2", "A", "would be created", "A", "Alpha"},
+		{"3", "B", "would be created", "B", "Beta", "3"},
+		{"4", "C", "would be created", "C"},
 	}
 	if fmt.Sprint(rows) != fmt.Sprint(want) {
 		t.Errorf("creates\n%q\nwant\n%q", rows, want)
@@ -1193,4 +1193,19 @@ func TestDiffReportNamesPlaceholders(t *testing.T) {
 	if !strings.Contains(string(html), "(new) Werkzeug &gt; Messwerkzeuge") {
 		t.Errorf("the HTML report does not name the new category")
 	}
+}
+
+// quotePrefixed reports whether a cell has Excel's quote prefix, which keeps
+// formula-like text text when the cell is edited, without an apostrophe.
+func quotePrefixed(t *testing.T, f *excelize.File, sheet, cell string) bool {
+	t.Helper()
+	id, err := f.GetCellStyle(sheet, cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.GetStyle(id); err != nil { // loads the style sheet
+		t.Fatal(err)
+	}
+	xf := f.Styles.CellXfs.Xf[id]
+	return xf.QuotePrefix != nil && *xf.QuotePrefix
 }

@@ -91,7 +91,7 @@ type diffInfo struct {
 	DryRun, Applied            bool
 	Started, Finished          time.Time
 	Duration                   float64
-	Requests                   int64
+	Requests, Resumed          int64
 	Counts                     [nOutcomes]int64
 	Read                       int64
 	Trips                      []GuardrailTrip
@@ -108,7 +108,7 @@ func (d *Diff) info(sum *Summary, trips []GuardrailTrip, applied bool) *diffInfo
 	in := &diffInfo{DryRun: d.dryRun, Applied: applied, Trips: trips, Counts: d.counts}
 	if sum != nil {
 		in.Job, in.JobFile, in.Source, in.Sink = sum.Job, sum.JobFile, sum.Source, sum.Sink
-		in.Started, in.Finished, in.Requests = sum.StartedAt, sum.FinishedAt, sum.Requests
+		in.Started, in.Finished, in.Requests, in.Resumed = sum.StartedAt, sum.FinishedAt, sum.Requests, sum.Resumed
 		in.Duration = sum.DurationSeconds
 		in.Counts = [nOutcomes]int64{sum.Created, sum.Updated, sum.Unchanged, sum.Skipped, sum.Failed}
 		if in.Finished.IsZero() && !in.Started.IsZero() {
@@ -118,27 +118,37 @@ func (d *Diff) info(sum *Summary, trips []GuardrailTrip, applied bool) *diffInfo
 			in.Duration = in.Finished.Sub(in.Started).Seconds()
 		}
 		if sum.Interrupted {
-			in.Notes = append(in.Notes, "The run was interrupted: records after the last one counted were not read.")
+			in.Notes = append(in.Notes, d.t("The run was interrupted: records after the last one counted were not read."))
 		}
 		if sum.Fatal != "" {
-			in.Notes = append(in.Notes, "The run stopped early: "+sum.Fatal)
+			in.Notes = append(in.Notes, d.t("The run stopped early: ")+sum.Fatal)
 		}
+		if sum.Resumed > 0 {
+			in.Notes = append(in.Notes, fmt.Sprintf(d.t("%d of these records had been written by the interrupted run; this run did not write them again."), sum.Resumed))
+		}
+	}
+	// times in the job's zone, with its offset
+	if !in.Started.IsZero() {
+		in.Started = in.Started.In(d.opts.Location)
+	}
+	if !in.Finished.IsZero() {
+		in.Finished = in.Finished.In(d.opts.Location)
 	}
 	for _, n := range in.Counts {
 		in.Read += n
 	}
 	switch {
 	case len(trips) > 0:
-		in.Mode, in.ModeClass = "Stopped by a guardrail: nothing was written to the Wawi. This is what the import would have changed.", "stop"
+		in.Mode, in.ModeClass = d.t("Stopped by a guardrail: nothing was written to the Wawi. This is what the import would have changed."), "stop"
 	case applied:
-		in.Mode, in.ModeClass = "Applied: these changes were written to the Wawi.", "applied"
+		in.Mode, in.ModeClass = d.t("Applied: these changes were written to the Wawi."), "applied"
 		if in.Counts[Failed] > 0 {
-			in.Notes = append(in.Notes, "Rows with the outcome failed were not written; the reason is on the Errors sheet.")
+			in.Notes = append(in.Notes, d.t("Rows with the outcome failed were not written; the reason is on the Errors sheet."))
 		}
 	case d.dryRun:
-		in.Mode, in.ModeClass = "Dry run: nothing was written. This is what the import would change.", "dry"
+		in.Mode, in.ModeClass = d.t("Dry run: nothing was written. This is what the import would change."), "dry"
 	default:
-		in.Mode, in.ModeClass = "Not applied: nothing was written. This is what the import would change.", "dry"
+		in.Mode, in.ModeClass = d.t("Not applied: nothing was written. This is what the import would change."), "dry"
 	}
 	for f, n := range d.fields {
 		in.Fields = append(in.Fields, diffFieldCount{f, n})
@@ -152,7 +162,7 @@ func (d *Diff) info(sum *Summary, trips []GuardrailTrip, applied bool) *diffInfo
 	})
 	for _, t := range d.tables() {
 		if t.Parts() > 1 {
-			in.Notes = append(in.Notes, fmt.Sprintf("%s has %d rows, more than an Excel sheet holds: it goes on over %d sheets.", t.Name(), t.Rows(), t.Parts()))
+			in.Notes = append(in.Notes, fmt.Sprintf(d.t("%s has %d rows, more than an Excel sheet holds: it goes on over %d sheets."), t.Name(), t.Rows(), t.Parts()))
 		}
 	}
 	return in
@@ -165,22 +175,22 @@ func (d *Diff) makeStyles() error {
 	}
 	var err error
 	s := &d.st
-	if s.header, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true},
+	if s.header, err = f.NewStyle(&excelize.Style{Font: xlsxw.BoldFont(),
 		Fill:   excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E7E6E6"}},
 		Border: []excelize.Border{{Type: "bottom", Color: "808080", Style: 1}}}); err != nil {
 		return err
 	}
-	if s.title, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}); err != nil {
+	if s.title, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14, Family: xlsxw.FontName}}); err != nil {
 		return err
 	}
-	if s.bold, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
+	if s.bold, err = f.NewStyle(&excelize.Style{Font: xlsxw.BoldFont()}); err != nil {
 		return err
 	}
-	if s.warn, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "C00000"},
+	if s.warn, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "C00000", Family: xlsxw.FontName, Size: 11},
 		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FCE4E4"}}}); err != nil {
 		return err
 	}
-	if s.note, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "1F4E79"},
+	if s.note, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "1F4E79", Family: xlsxw.FontName, Size: 11},
 		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}}); err != nil {
 		return err
 	}
@@ -197,22 +207,22 @@ func (d *Diff) makeStyles() error {
 // whose rows xlsxw splices in while the zip is written.
 func (d *Diff) writeWorkbook(w io.Writer, in *diffInfo) error {
 	f := d.f
-	if err := f.SetSheetName("Sheet1", diffSummarySheet); err != nil {
+	if err := f.SetSheetName("Sheet1", d.t(diffSummarySheet)); err != nil {
 		return err
 	}
 	if err := d.writeSummary(in); err != nil {
 		return fmt.Errorf("summary: %w", err)
 	}
 	for _, t := range d.tables() {
-		cols := diffChangeCols
+		cols := d.ts(diffChangeCols)
 		switch t {
 		case d.creates:
-			cols = append(append([]string{}, diffCreateCols...), make([]string, len(d.createCols))...)
+			cols = append(d.ts(diffCreateCols), make([]string, len(d.createCols))...)
 			for i, c := range d.createCols {
-				cols[len(diffCreateCols)+i] = c.Path
+				cols[len(diffCreateCols)+i] = d.label(c.Path)
 			}
 		case d.errs:
-			cols = diffErrorCols
+			cols = d.ts(diffErrorCols)
 		}
 		for _, sh := range t.Sheets(len(cols)) {
 			if err := d.sheetShell(sh.Name, cols, t.Widths(), sh.Ref); err != nil {
@@ -222,6 +232,15 @@ func (d *Diff) writeWorkbook(w io.Writer, in *diffInfo) error {
 	}
 	f.SetActiveSheet(0)
 	return xlsxw.Write(f, w, d.tables()...)
+}
+
+// ts translates each of ss.
+func (d *Diff) ts(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = d.t(s)
+	}
+	return out
 }
 
 // sheetShell makes a data sheet with its header row; ref is the range the
@@ -259,21 +278,9 @@ func (d *Diff) sheetShell(sheet string, cols []string, widths []float64, ref str
 	if err := f.AutoFilter(sheet, ref, nil); err != nil {
 		return err
 	}
-	// the header on every printed page
-	if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", Scope: sheet,
-		RefersTo: "'" + sheet + "'!$1:$1"}); err != nil {
-		return err
-	}
-	return d.printSetup(sheet) // after AutoFilter, which replaces the sheet properties
-}
-
-// printSetup prints a sheet landscape, one page wide.
-func (d *Diff) printSetup(sheet string) error {
-	landscape, wide, tall, fit := "landscape", 1, 0, true
-	if err := d.f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &wide, FitToHeight: &tall}); err != nil {
-		return err
-	}
-	return d.f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit})
+	// the header on every printed page; after AutoFilter, which replaces
+	// the sheet properties
+	return xlsxw.PrintSetup(f, sheet, 1)
 }
 
 // colName is the letter of a 0-based column.

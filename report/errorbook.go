@@ -1,10 +1,12 @@
 package report
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 
@@ -15,13 +17,23 @@ import (
 // Columns the error workbook adds after the original ones. A job reading the
 // workbook back ignores them, because its mapping names the original columns.
 const (
-	colRow   = "_row"
+	colRow   = ErrorRowColumn
 	colField = "_field"
 	colError = "_error"
 	// colRecord holds the record of a source without columns (documents
-	// from the Wawi), for reference.
+	// from the Wawi) that has none of the docKeys, as JSON.
 	colRecord = "_record"
 )
+
+// docKeys are the fields that identify a document from the Wawi, in the
+// order the error workbook shows those a document has: a merchant finds
+// the order, item or customer by them.
+var docKeys = []string{"Number", "ExternalNumber", "Id", "SKU", "CustomerNumber", "CustomerId", "Name",
+	record.LineItemKey + ".SKU", record.LineItemKey + ".Name"}
+
+// ErrorRowColumn holds a failed record's row in its source; a re-import of
+// the workbook keeps pointing at that row.
+const ErrorRowColumn = "_row"
 
 // ErrorBookName is the error workbook's file name in the report folder.
 const ErrorBookName = "errors.xlsx"
@@ -42,6 +54,7 @@ type ErrorBook struct {
 	origCols []int // positions in header of the columns written back
 	rowCol   int   // position of an incoming _row column (re-import), or -1
 	names    []string
+	docCols  []string // the docKeys of a document source's workbook
 
 	f        *excelize.File
 	tab      *xlsxw.Table
@@ -53,8 +66,7 @@ type ErrorBook struct {
 func NewErrorBook(path string, h *record.Header) *ErrorBook {
 	b := &ErrorBook{path: path, header: h, rowCol: -1}
 	if h == nil {
-		b.names = []string{colRecord}
-		return b
+		return b // the columns come with the first document (docColumns)
 	}
 	for i, n := range h.Names {
 		switch n {
@@ -74,17 +86,18 @@ func (b *ErrorBook) open() error {
 	names := append(append([]string{}, b.names...), colRow, colField, colError)
 	cols := make([]xlsxw.Column, len(names))
 	for i, n := range names {
-		// the reason is what the user reads first
-		w := float64(max(len(n)+2, 12))
+		// widths from the content; the reason is what the user reads first
+		var w float64
 		if n == colError {
 			w = 60
 		}
 		cols[i] = xlsxw.Column{Name: n, Width: w, General: n == colRow}
 	}
-	// Values go back as they were read (no formula prefix), so the fixed
-	// workbook maps the same way the original file did; none is refused.
+	// Values go back as they were read (formula-like text only gets the
+	// invisible quote prefix), so the fixed workbook maps the same way the
+	// original file did; none is refused.
 	tab, err := xlsxw.NewTable(b.f, errorSheet, cols, xlsxw.TableOptions{
-		FreezeHeader: true, TableStyle: "TableStyleLight1", HeaderFill: "F2DCDB", Lenient: true})
+		FreezeHeader: true, TableStyle: "TableStyleLight1", HeaderFill: "F2DCDB", Lenient: true, Neutralize: true})
 	if err != nil {
 		b.f.Close()
 		b.f = nil
@@ -98,22 +111,39 @@ func (b *ErrorBook) open() error {
 // were read, so the fixed workbook maps the same way the original file did.
 func (b *ErrorBook) Add(rec *record.Record, reason error) error {
 	if b.f == nil {
+		if b.header == nil {
+			b.docColumns(rec)
+		}
 		if err := b.open(); err != nil {
 			return fmt.Errorf("error workbook: %w", err)
 		}
 	}
 	row := make([]any, 0, len(b.names)+3)
-	if b.header == nil {
+	switch {
+	case b.header == nil && b.docCols == nil:
 		var doc any
 		if rec.Doc != nil {
-			doc = fmt.Sprint(rec.Doc)
+			if j, err := json.Marshal(rec.Doc); err == nil {
+				doc = string(j)
+			}
 		}
 		row = append(row, doc)
+	case b.header == nil:
+		for _, k := range b.docCols {
+			v, _ := record.Lookup(rec.Doc, k)
+			row = append(row, docValue(v))
+		}
 	}
 	for _, i := range b.origCols {
-		v := ""
+		var v any = ""
 		if i < len(rec.Fields) {
 			v = rec.Fields[i]
+			// a number cell stays a number, so Excel edits it as one
+			if rec.IsNumeric(i) {
+				if d, ok := xlsxw.ParseNumber(strings.TrimSpace(rec.Fields[i])); ok {
+					v = d
+				}
+			}
 		}
 		row = append(row, v)
 	}
@@ -143,6 +173,41 @@ func (b *ErrorBook) Add(rec *record.Record, reason error) error {
 		}
 	}
 	return nil
+}
+
+// docColumns picks the identifying fields of a document source's records
+// from the first failed one: those of docKeys it has (the documents of one
+// run are alike), else one column with the document as JSON.
+func (b *ErrorBook) docColumns(rec *record.Record) {
+	for _, k := range docKeys {
+		if v, ok := record.Lookup(rec.Doc, k); ok && v != nil {
+			if _, nested := v.(map[string]any); !nested {
+				b.docCols = append(b.docCols, k)
+			}
+		}
+	}
+	b.names = b.docCols
+	if len(b.docCols) == 0 {
+		b.names = []string{colRecord}
+	}
+}
+
+// docValue is a document field as a cell: ids as numbers, text as text.
+func docValue(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if n, err := x.Int64(); err == nil {
+			return n
+		}
+		if d, ok := xlsxw.ParseNumber(string(x)); ok {
+			return d
+		}
+		return string(x)
+	case map[string]any, []any:
+		j, _ := json.Marshal(x)
+		return string(j)
+	}
+	return v
 }
 
 // Reset drops what a planning pass wrote, before the pass that applies.

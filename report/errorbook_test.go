@@ -1,9 +1,12 @@
 package report
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -82,25 +85,96 @@ func TestErrorBook(t *testing.T) {
 	}
 }
 
-// A source without columns (Wawi documents) keeps the record in a column
-// of its own, and the row, field and reason stay under their headers.
+// A source without columns (Wawi documents) shows each document's
+// identifying fields as columns of their own, under their names; a
+// document with none of them is kept as JSON.
 func TestErrorBookDocuments(t *testing.T) {
 	path := filepath.Join(t.TempDir(), ErrorBookName)
 	b := NewErrorBook(path, nil)
-	err := &mappings.FieldError{Target: "Total", Column: "", Reason: "missing"}
-	if err := b.Add(&record.Record{Row: 3, Doc: map[string]any{"id": "7"}}, err); err != nil {
+	doc := func(number, ext string, id int) map[string]any {
+		return map[string]any{"Number": number, "ExternalNumber": ext, "Id": json.Number(strconv.Itoa(id)),
+			"CustomerId": json.Number("4711"), "BillingAddress": map[string]any{"City": "Köln"}}
+	}
+	ferr := &mappings.FieldError{Target: "Total", Column: "Number", Reason: "missing"}
+	for i, d := range []map[string]any{doc("AU-1", "EB-9", 17), doc("AU-2", "", 18)} {
+		if err := b.Add(&record.Record{Row: i + 1, Doc: d}, ferr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows(errorSheet)
+	want := [][]string{
+		{"Number", "ExternalNumber", "Id", "CustomerId", "_row", "_field", "_error"},
+		{"AU-1", "EB-9", "17", "4711", "1", "Total", `Total (column "Number"): missing`},
+		{"AU-2", "", "18", "4711", "2", "Total", `Total (column "Number"): missing`},
+	}
+	if fmt.Sprint(rows) != fmt.Sprint(want) {
+		t.Errorf("rows\n%q\nwant\n%q", rows, want)
+	}
+	if typ, _ := f.GetCellType(errorSheet, "C2"); typ != excelize.CellTypeUnset {
+		t.Errorf("Id is %v, want a number", typ)
+	}
+
+	// no identifying field: the document as JSON, never a Go map dump
+	path = filepath.Join(t.TempDir(), ErrorBookName)
+	b = NewErrorBook(path, nil)
+	if err := b.Add(&record.Record{Row: 3, Doc: map[string]any{"id": "7"}}, ferr); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
-	f, ferr := excelize.OpenFile(path)
-	if ferr != nil {
-		t.Fatal(ferr)
+	g, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	rows, _ = g.GetRows(errorSheet)
+	if len(rows) != 2 || rows[0][0] != "_record" || rows[1][0] != `{"id":"7"}` || rows[1][1] != "3" {
+		t.Fatalf("rows %q", rows)
+	}
+}
+
+// Cells go back with the type they had: a number cell of an XLSX source
+// is a number in errors.xlsx (so Excel edits it as one and a typed 13.45
+// stays a number), text stays text even when it looks like a number.
+func TestErrorBookKeepsCellTypes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ErrorBookName)
+	h := record.NewHeader([]string{"SKU", "Preis", "EAN", "Formel"})
+	b := NewErrorBook(path, h)
+	rec := &record.Record{Row: 4, Header: h, Fields: []string{"A-1", "13.45", "0401234567890", "=1+1"}, Numeric: []bool{false, true, false, false}}
+	if err := b.Add(rec, errors.New("the Wawi refuses it")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
 	}
 	defer f.Close()
-	rows, _ := f.GetRows(errorSheet)
-	if len(rows) != 2 || len(rows[1]) != 4 || rows[0][0] != "_record" || rows[1][0] != "map[id:7]" || rows[1][1] != "3" || rows[1][2] != "Total" {
-		t.Fatalf("rows %q", rows)
+	for cell, want := range map[string]struct {
+		typ excelize.CellType
+		raw string
+	}{"B2": {excelize.CellTypeUnset, "13.45"}, "C2": {excelize.CellTypeInlineString, "0401234567890"}, "D2": {excelize.CellTypeInlineString, "=1+1"}} {
+		typ, _ := f.GetCellType(errorSheet, cell)
+		raw, _ := f.GetCellValue(errorSheet, cell, excelize.Options{RawCellValue: true})
+		if typ != want.typ || raw != want.raw {
+			t.Errorf("%s: %v %q, want %v %q", cell, typ, raw, want.typ, want.raw)
+		}
+	}
+	if !quotePrefixed(t, f, errorSheet, "D2") {
+		t.Error("formula-like text without the quote prefix")
+	}
+	if fm, _ := f.GetCellFormula(errorSheet, "D2"); fm != "" {
+		t.Errorf("D2 is a formula %q", fm)
 	}
 }

@@ -14,9 +14,13 @@ import (
 // GuardrailTrip names a rule that stopped a run before its first write, its
 // limit, what the plan would have done, and the records that broke it.
 type GuardrailTrip struct {
-	Rule    string       `json:"rule"`
-	Limit   string       `json:"limit"`
-	Found   string       `json:"found"`
+	Rule  string `json:"rule"`
+	Limit string `json:"limit"`
+	Found string `json:"found"`
+	// Count is how many records broke the rule (Records lists the first
+	// ones), Of how many it was counted against (0: none).
+	Count   int64        `json:"count"`
+	Of      int64        `json:"of,omitempty"`
 	Records []TripRecord `json:"records,omitempty"`
 }
 
@@ -79,6 +83,57 @@ type Summary struct {
 	Resumed      int64  `json:"resumed,omitempty"`
 	DiffWorkbook string `json:"diff_workbook,omitempty"`
 	DiffHTML     string `json:"diff_html,omitempty"`
+	// Advice says what to do about the failures (see NextStep); summary.json
+	// carries it as written.
+	Advice string `json:"advice,omitempty"`
+	// Location is the job's time zone, in which summary.json gives times
+	// (with their offset); nil is the machine's.
+	Location *time.Location `json:"-"`
+}
+
+// SourceWawi is the source type that reads documents from the Wawi.
+const SourceWawi = "erp"
+
+// NextStep says what to do next when something failed. Re-importing
+// errors.xlsx makes sense only for records of a file: the workbook holds
+// their columns, fixed in place. Documents read from the Wawi are fixed in
+// the Wawi (or the mapping), and a run that stopped (connection, access)
+// is fixed by making the Wawi reachable and running again.
+func (s *Summary) NextStep() string {
+	resume := ""
+	if s.Sink == SourceWawi && !s.DryRun {
+		resume = "; an import goes on where it stopped with --resume"
+	}
+	switch {
+	case s.Interrupted:
+		return "Run the job again" + resume + "."
+	case s.Fatal != "":
+		return "The run stopped early: if the Wawi could not be reached, check the connection with etl ping (WAWI_URL and the credentials); then run the job again" + resume + "."
+	case s.ErrorWorkbook == "":
+		return ""
+	case s.Source == SourceWawi:
+		return "The failed records come from the Wawi and are listed in " + s.ErrorWorkbook +
+			": fix them in the Wawi (or fix the job's mapping) and run the job again."
+	}
+	return "Fix the rows in " + s.ErrorWorkbook + " and import it with: etl run --source " + s.ErrorWorkbook + " " + s.jobArg()
+}
+
+func (s *Summary) jobArg() string {
+	if s.JobFile != "" {
+		return s.JobFile
+	}
+	return "<job>"
+}
+
+// inZone is t in the job's time zone.
+func (s *Summary) inZone(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	if s.Location != nil {
+		return t.In(s.Location)
+	}
+	return t.Local()
 }
 
 // Count adds a record that ended in o.
@@ -105,7 +160,10 @@ func (s *Summary) Balanced() bool {
 
 // WriteJSON writes summary.json into dir.
 func (s *Summary) WriteJSON(dir string) error {
-	b, err := json.MarshalIndent(s, "", "  ")
+	c := *s
+	c.StartedAt, c.FinishedAt, c.AlreadyImportedAt = s.inZone(s.StartedAt), s.inZone(s.FinishedAt), s.inZone(s.AlreadyImportedAt)
+	c.Advice = s.NextStep()
+	b, err := json.MarshalIndent(&c, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -143,7 +201,7 @@ func (s *Summary) Print(w io.Writer, fileSink bool) {
 		fmt.Fprintf(w, "  output: %s\n", s.Output)
 	}
 	if s.AlreadyImported {
-		fmt.Fprintf(w, "  this file was already imported by this job (%s); nothing to do. Run with --force to import it again.\n", s.AlreadyImportedAt.Format(time.DateTime))
+		fmt.Fprintf(w, "  this file was already imported by this job (%s); nothing to do. Run with --force to import it again.\n", s.inZone(s.AlreadyImportedAt).Format(time.DateTime))
 		if s.AlreadyImportedFailed > 0 {
 			fmt.Fprintf(w, "  %d of its records failed then: fix them in that run's errors.xlsx and import that workbook.\n", s.AlreadyImportedFailed)
 		}
@@ -155,7 +213,6 @@ func (s *Summary) Print(w io.Writer, fileSink bool) {
 		fmt.Fprintf(w, "  STOPPED, nothing was written: %s\n", t)
 		for i, rec := range t.Records {
 			if i == 5 {
-				fmt.Fprintf(w, "      … %d more in the diff report\n", len(t.Records)-5)
 				break
 			}
 			if rec.Key != "" {
@@ -164,17 +221,24 @@ func (s *Summary) Print(w io.Writer, fileSink bool) {
 				fmt.Fprintf(w, "      row %d: %s\n", rec.Row, rec.Detail)
 			}
 		}
+		// Records holds the first ones only; Count says how many there are
+		if more := max(t.Count, int64(len(t.Records))) - int64(min(len(t.Records), 5)); more > 0 {
+			fmt.Fprintf(w, "      … %d more in the diff report\n", more)
+		}
 	}
 	if s.DiffHTML != "" {
 		fmt.Fprintf(w, "  diff: %s and %s\n", s.DiffHTML, s.DiffWorkbook)
 	}
 	if s.ErrorWorkbook != "" {
-		fmt.Fprintf(w, "  errors: %s (fix the rows and run the job again with --source %s)\n", s.ErrorWorkbook, s.ErrorWorkbook)
+		fmt.Fprintf(w, "  errors: %s\n", s.ErrorWorkbook)
 	}
 	if s.Interrupted {
 		fmt.Fprintln(w, "  interrupted: records after the last one counted were not read")
 	}
 	if s.Fatal != "" {
 		fmt.Fprintf(w, "  stopped: %s\n", strings.ReplaceAll(s.Fatal, "\n", "\n    "))
+	}
+	if a := s.NextStep(); a != "" {
+		fmt.Fprintf(w, "  next: %s\n", a)
 	}
 }

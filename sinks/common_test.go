@@ -152,11 +152,11 @@ func TestOtherValueKinds(t *testing.T) {
 		{cell: "D2", typ: tNum, raw: "2.5"},
 		{cell: "E2", typ: excelize.CellTypeUnset, raw: ""},
 		{cell: "F2", typ: tNum, raw: "0.3"},
-		{cell: "G2", typ: tStr, raw: "'=stringer"},
+		{cell: "G2", typ: tStr, raw: "=stringer"},
 		{cell: "H2", typ: tNum, raw: "45418.2973263889", shown: "06.05.2024 07:08"},
 		{cell: "I2", typ: excelize.CellTypeUnset, raw: ""},
 		{cell: "J2", typ: tNum, raw: "5"},
-		{cell: "K2", typ: tNum, raw: "1.5", numFmt: "#,##0.00"},
+		{cell: "K2", typ: tNum, raw: "1.5", numFmt: "#,##0.0"},
 		{cell: "L2", typ: tNum, raw: "2", numFmt: "0"},
 	})
 

@@ -38,6 +38,8 @@ type pyCell struct {
 	Fmt    string          `json:"fmt"`
 	Bold   bool            `json:"bold"`
 	IsDate bool            `json:"is_date"`
+	Quote  bool            `json:"quote"` // Excel's quote prefix: stays text when edited
+	Font   string          `json:"font"`
 }
 
 type pySheet struct {
@@ -102,9 +104,15 @@ func TestXLSXWithOpenpyxl(t *testing.T) {
 		t.Fatalf("sheets %v", b.Sheets)
 	}
 	s := b.Data["Data"]
+	if c := s.Cells["B2"]; !c.Quote {
+		t.Error("openpyxl: the formula-like B2 has no quote prefix")
+	}
+	if c := s.Cells["A1"]; c.Font == "" || !c.Bold {
+		t.Errorf("openpyxl: header font %q bold %v, want a named bold font", c.Font, c.Bold)
+	}
 	checkPy(t, s, []pyWant{
 		{"A1", "s", `"SKU"`, ""},
-		{"B2", "s", `"'=HYPERLINK(\"http://evil\")"`, ""},
+		{"B2", "s", `"=HYPERLINK(\"http://evil\")"`, ""},
 		{"C2", "n", `42`, "0"},
 		{"D2", "n", `1234.56`, "#,##0.00"},
 		{"E2", "b", `true`, ""},
@@ -176,7 +184,7 @@ func TestXLSXWithOpenpyxl(t *testing.T) {
 	}
 	o := rb.Data["Orders"]
 	checkPy(t, o, []pyWant{
-		{"A3", "s", `"'+A-2"`, ""},
+		{"A3", "s", `"+A-2"`, ""},
 		{"A4", "s", `"Total"`, ""},
 		{"B4", "f", `"=SUM(B2:B3)"`, "0"},
 		{"C4", "f", `"=SUM(C2:C3)"`, "#,##0.00"},

@@ -394,15 +394,28 @@ const ParametersSheet = "Parameter"
 
 // writeParameters adds the sheet "Parameter": job, time of the run, output
 // file, data rows, then what the source resolved (filters as absolute dates,
-// period, watermark, counts). Values are text, so nothing is reinterpreted.
+// period, watermark, counts). Counts are numbers, everything else text, so
+// nothing is reinterpreted. The time is the job's (the source's time zone
+// when it names one), with its offset.
 func (s *XLSXSink) writeParameters() error {
 	now := time.Now()
 	if s.now != nil {
 		now = s.now()
 	}
+	var params [][2]string
+	if s.params != nil {
+		params = s.params()
+	}
+	for _, p := range params {
+		if p[0] == "Time zone" {
+			if loc, err := time.LoadLocation(p[1]); err == nil {
+				now = now.In(loc)
+			}
+		}
+	}
 	rows := [][2]string{
 		{"Job", s.job},
-		{"Generated at", now.Format("02.01.2006 15:04:05 MST")},
+		{"Generated at", now.Format("02.01.2006 15:04:05 -07:00")},
 		{"File", filepath.Base(s.path)},
 		{"Rows", strconv.Itoa(s.tab.Rows())},
 	}
@@ -413,31 +426,23 @@ func (s *XLSXSink) writeParameters() error {
 	if s.job == "" {
 		rows = rows[1:]
 	}
-	if s.params != nil {
-		rows = append(rows, s.params()...)
-	}
+	rows = append(rows, params...)
 	if _, err := s.f.NewSheet(ParametersSheet); err != nil {
 		return err
 	}
-	bold, err := s.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{Vertical: "top"}})
+	bold, err := s.f.NewStyle(&excelize.Style{Font: xlsxw.BoldFont(), Alignment: &excelize.Alignment{Vertical: "top"}})
 	if err != nil {
 		return err
 	}
-	wrap, err := s.f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	wrap, err := s.f.NewStyle(&excelize.Style{Font: xlsxw.Font(), Alignment: &excelize.Alignment{WrapText: true, Vertical: "top", Horizontal: "left"}})
+	if err != nil {
+		return err
+	}
+	_, quote, _, err := xlsxw.TextStyles(s.f)
 	if err != nil {
 		return err
 	}
 	w0, w1 := 10.0, 20.0
-	for i, r := range rows {
-		n := strconv.Itoa(i + 1)
-		if err := s.f.SetCellStr(ParametersSheet, "A"+n, r[0]); err != nil {
-			return err
-		}
-		if err := s.f.SetCellStr(ParametersSheet, "B"+n, xlsxcell.Neutralize(r[1])); err != nil {
-			return err
-		}
-		w0, w1 = max(w0, float64(xlsxcell.TextWidth(r[0], maxDisplayWidth))+2), max(w1, float64(xlsxcell.TextWidth(r[1], maxDisplayWidth))+2)
-	}
 	last := strconv.Itoa(max(1, len(rows)))
 	if err := s.f.SetCellStyle(ParametersSheet, "A1", "A"+last, bold); err != nil {
 		return err
@@ -445,8 +450,47 @@ func (s *XLSXSink) writeParameters() error {
 	if err := s.f.SetCellStyle(ParametersSheet, "B1", "B"+last, wrap); err != nil {
 		return err
 	}
+	for i, r := range rows {
+		n := strconv.Itoa(i + 1)
+		if err := s.f.SetCellStr(ParametersSheet, "A"+n, r[0]); err != nil {
+			return err
+		}
+		var err error
+		switch v, isInt := paramInt(r[1]); {
+		case isInt:
+			err = s.f.SetCellInt(ParametersSheet, "B"+n, v)
+		case xlsxcell.FormulaLike(r[1]):
+			if err = s.f.SetCellStr(ParametersSheet, "B"+n, r[1]); err == nil {
+				err = s.f.SetCellStyle(ParametersSheet, "B"+n, "B"+n, quote)
+			}
+		default:
+			err = s.f.SetCellStr(ParametersSheet, "B"+n, r[1])
+		}
+		if err != nil {
+			return err
+		}
+		w0, w1 = max(w0, float64(xlsxcell.TextWidth(r[0], maxDisplayWidth))+2), max(w1, float64(xlsxcell.TextWidth(r[1], maxDisplayWidth))+2)
+	}
 	if err := s.f.SetColWidth(ParametersSheet, "A", "A", min(w0, 40)); err != nil {
 		return err
 	}
-	return s.f.SetColWidth(ParametersSheet, "B", "B", min(w1, maxDisplayWidth))
+	if err := s.f.SetColWidth(ParametersSheet, "B", "B", min(w1, maxDisplayWidth)); err != nil {
+		return err
+	}
+	return xlsxw.PrintSetup(s.f, ParametersSheet, 0)
+}
+
+// paramInt reads a count: digits without a leading zero (an order number
+// such as 00123 stays text), at most 15 of them.
+func paramInt(s string) (int64, bool) {
+	if s == "" || len(s) > 15 || (len(s) > 1 && s[0] == '0') {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	return v, err == nil
 }

@@ -284,6 +284,7 @@ func (s *XLSXSource) Next(ctx context.Context) (*record.Record, error) {
 		}
 		fields := make([]string, s.width)
 		var prob *problem
+		var numeric []bool
 		for i := range rd.cells {
 			c := &rd.cells[i]
 			if c.problem != "" && prob == nil {
@@ -291,14 +292,31 @@ func (s *XLSXSource) Next(ctx context.Context) (*record.Record, error) {
 			}
 			if c.col < s.width {
 				fields[c.col] = c.value(str)
+				if c.number && storedDecimal(fields[c.col]) {
+					// 13.45 typed into a price cell is a number whatever
+					// separators the column's text uses
+					if numeric == nil {
+						numeric = make([]bool, s.width)
+					}
+					numeric[c.col] = true
+				}
 			} else if !c.empty() && prob == nil {
 				prob = &problem{ErrFieldCount, fmt.Sprintf(
 					"cell %s holds %q, right of the last header column %s: give the column a name or clear it",
 					cellName(c.col, rd.row), c.value(str), colName(s.width-1))}
 			}
 		}
-		return s.emit(rd.row, fields, prob), nil
+		rec := s.emit(rd.row, fields, prob)
+		rec.Numeric = numeric
+		return rec, nil
 	}
+}
+
+// storedDecimal reports a number's text that reads differently under a
+// column's separator rules than as the stored number: a '.' or an
+// exponent. Integers read the same either way.
+func storedDecimal(s string) bool {
+	return strings.ContainsAny(s, ".eE")
 }
 
 func (s *XLSXSource) emit(row int, fields []string, prob *problem) *record.Record {

@@ -37,6 +37,7 @@ type sheetCell struct {
 	shared     bool
 	start, end int // the value in rowBuf, when not shared
 	formula    bool
+	number     bool   // a number cell: its text is the stored form (record.Record.Numeric)
 	problem    string // a value that cannot be read; the record fails
 }
 
@@ -272,6 +273,8 @@ func (r *sheetReader) finishCell(cell *sheetCell, typ string, hasIS bool) error 
 		if r.rowBuf, ok = appendNumber(r.rowBuf, v); !ok {
 			r.rowBuf = append(r.rowBuf[:start], v...)
 			cell.problem = fmt.Sprintf("cell %s is a number cell holding %q", cellName(cell.col, r.row), v)
+		} else {
+			cell.number = true
 		}
 	default: // str (a formula's text), e (an error code: #N/A), d (an ISO date)
 		r.rowBuf = append(r.rowBuf, v...)

@@ -97,8 +97,17 @@ func (t *Table) inexact(i int, exact, why string, c *excelize.Cell, k *cellKind)
 }
 
 func (t *Table) text(i int, s string, c *excelize.Cell, k *cellKind) error {
-	if t.opts.Neutralize {
-		s = xlsxcell.Neutralize(s)
+	// a formula-like text gets the quote prefix style, so editing the cell
+	// keeps it text; a text cell is never evaluated on opening
+	quote := t.opts.Neutralize && xlsxcell.FormulaLike(s)
+	wrap := strings.IndexByte(s, '\n') >= 0
+	switch {
+	case quote && wrap:
+		c.StyleID = t.wrapQuote
+	case quote:
+		c.StyleID = t.quote
+	case wrap:
+		c.StyleID = t.wrap
 	}
 	if bad, pos, r := xmlUnsafe(s); bad {
 		if !t.opts.Lenient {

@@ -93,7 +93,7 @@ func TestSpoolAndTableInOneWorkbook(t *testing.T) {
 	checkCells(t, g, "Rows", []cellCheck{
 		{cell: "A1", typ: excelize.CellTypeSharedString, raw: "n"},
 		{cell: "A3", typ: tNum, raw: "1", numFmt: "0"},
-		{cell: "B2", typ: tStr, raw: "'=row 0"},
+		{cell: "B2", typ: tStr, raw: "=row 0"},
 		{cell: "C2", typ: tNum, raw: "19.90", numFmt: "#,##0.00"},
 	})
 	checkCells(t, g, "Rows (2)", []cellCheck{{cell: "A2", typ: tNum, raw: "2"}})

@@ -25,6 +25,7 @@ const MaxScale = 15
 type SpoolStyles struct {
 	int, pct, date, dateTime int
 	dec                      [MaxScale + 1]int
+	wrap, quote, wrapQuote   int // text: see TextStyles
 }
 
 // NewSpoolStyles adds the styles of spooled cells to f: integers as 0,
@@ -44,6 +45,9 @@ func NewSpoolStyles(f *excelize.File) (*SpoolStyles, error) {
 		if *x.id, err = num(x.fmt); err != nil {
 			return nil, err
 		}
+	}
+	if s.wrap, s.quote, s.wrapQuote, err = TextStyles(f); err != nil {
+		return nil, err
 	}
 	for k := range s.dec {
 		format := "#,##0"
@@ -132,22 +136,37 @@ func (s *Spool) Int(col int, v int64) {
 	}
 }
 
+// QuoteStyle is the style of formula-like text, for cells written outside a
+// Spool (see TextStyles).
+func (s *SpoolStyles) QuoteStyle() int { return s.quote }
+
+// WrapStyle is the style of multi-line text.
+func (s *SpoolStyles) WrapStyle() int { return s.wrap }
+
 // Text writes an inline string cell. Text starting with = + - @ tab or CR
-// is prefixed with ' so that no spreadsheet takes it for a formula.
+// gets the quote prefix style, so that editing the cell keeps it text;
+// text with line breaks is wrapped.
 func (s *Spool) Text(col int, v string) {
 	if v == "" {
 		return
 	}
-	s.cell(col, 0, "inlineStr")
+	style := 0
+	quote, wrap := xlsxcell.FormulaLike(v), strings.IndexByte(v, '\n') >= 0
+	switch {
+	case quote && wrap:
+		style = s.st.wrapQuote
+	case quote:
+		style = s.st.quote
+	case wrap:
+		style = s.st.wrap
+	}
+	s.cell(col, style, "inlineStr")
 	s.b = append(s.b, `<is><t`...)
 	if needsPreserve(v) {
 		s.b = append(s.b, ` xml:space="preserve"`...)
 	}
 	s.b = append(s.b, '>')
-	if xlsxcell.FormulaLike(v) {
-		s.b = append(s.b, '\'')
-	}
-	s.b = AppendXMLText(s.b, v, excelize.TotalCellChars-1)
+	s.b = AppendXMLText(s.b, v, excelize.TotalCellChars)
 	s.b = append(s.b, `</t></is></c>`...)
 	if s.rows <= s.opts.SampleRows {
 		s.measure(col, float64(xlsxcell.TextWidth(v, s.opts.MaxWidth)))

@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/wawi-etl/etl/internal/xlsxcell"
@@ -40,9 +41,15 @@ type TableOptions struct {
 	DateFormat string
 	// DateTimeFormat is the format of date-time cells, default dd.mm.yyyy hh:mm.
 	DateTimeFormat string
-	// DecimalFormat is the format of decimal cells, default #,##0.00.
+	// DecimalFormat is the format of decimal cells. Empty gives each
+	// decimal column one format with as many decimals as its values have
+	// (the most among the rows sampled for widths): prices 21.50 / 129.00,
+	// quantities 1, weights 9.857.
 	DecimalFormat string
-	// Neutralize prefixes text starting with = + - @ tab or CR with '.
+	// Neutralize keeps text starting with = + - @ tab or CR from becoming a
+	// formula when someone edits the cell: such cells get Excel's quote
+	// prefix (shown nowhere, the text stays as it is). Such text is never
+	// written as a formula in any case.
 	Neutralize bool
 	// AutoFilter puts filter buttons on the header over the data rows.
 	AutoFilter bool
@@ -140,6 +147,8 @@ type Table struct {
 	styles []colStyles
 	header int // header cell style
 	label  int // totals label style
+	// text cell styles: wrapped (multi-line), quote-prefixed, both
+	wrap, quote, wrapQuote int
 
 	date1904 bool
 	maxRows  int
@@ -153,7 +162,7 @@ type Table struct {
 	next      int // sheet row of the next Append
 	lastData  int // sheet row of the last data row, 1 when there is none
 	totalsRow int
-	sums      []float64
+	sums      []exactSum
 	rowBuf    []any
 }
 
@@ -162,6 +171,11 @@ type colStyles struct {
 	totNum, totDec           int // totals row
 	decFmt, numFmt           string
 	dateFmt, dateTimeFmt     string
+	// auto: the decimals shown are the column's (scale), found in the
+	// sampled rows; decByScale and totByScale are the styles made for them.
+	auto                   bool
+	scale                  int
+	decByScale, totByScale map[int]int
 }
 
 // cellKind is what a formatted cell holds, for width and totals.
@@ -181,6 +195,9 @@ const (
 type Row struct {
 	cells []excelize.Cell
 	kinds []cellKind
+	// decs are the exact values of decimal cells (kDec), for the scale of
+	// the column and exact totals; zero for other cells.
+	decs []decimal.Decimal
 }
 
 // NewTable starts a table on sheet, creating the sheet if it does not exist;
@@ -202,9 +219,6 @@ func NewTable(f *excelize.File, sheet string, cols []Column, opts TableOptions) 
 	if opts.DateTimeFormat == "" {
 		opts.DateTimeFormat = DefaultDateTimeFormat
 	}
-	if opts.DecimalFormat == "" {
-		opts.DecimalFormat = DefaultDecimalFormat
-	}
 	for _, df := range []struct{ name, v string }{{"date_format", opts.DateFormat}, {"datetime_format", opts.DateTimeFormat}} {
 		if !excelDateFormatOK(df.v) {
 			return nil, fmt.Errorf("%s %q is not an Excel date format: it needs d, m, y, h or s, e.g. dd.mm.yyyy", df.name, df.v)
@@ -217,12 +231,15 @@ func NewTable(f *excelize.File, sheet string, cols []Column, opts TableOptions) 
 		return nil, err
 	}
 	t := &Table{f: f, sheet: sheet, cols: cols, opts: opts, maxRows: MaxRows, sample: opts.SampleRows,
-		next: 2, lastData: 1, widths: make([]float64, len(cols)), sums: make([]float64, len(cols)),
+		next: 2, lastData: 1, widths: make([]float64, len(cols)), sums: make([]exactSum, len(cols)),
 		rowBuf: make([]any, len(cols))}
 	if p, err := f.GetWorkbookProps(); err == nil && p.Date1904 != nil {
 		t.date1904 = *p.Date1904
 	}
 	if err := t.makeStyles(); err != nil {
+		return nil, err
+	}
+	if err := PrintSetup(f, sheet, 1); err != nil {
 		return nil, err
 	}
 	sw, err := f.NewStreamWriter(sheet)
@@ -280,7 +297,7 @@ func (t *Table) makeStyles() error {
 		}
 		s := &excelize.Style{}
 		if bold {
-			s.Font = &excelize.Font{Bold: true}
+			s.Font = BoldFont()
 		}
 		if numFmt != "" {
 			nf := numFmt
@@ -298,10 +315,14 @@ func (t *Table) makeStyles() error {
 	if fill == "" {
 		fill = "E7E6E6"
 	}
-	t.header, err = t.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true},
-		Fill:   excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{fill}},
-		Border: []excelize.Border{{Type: "bottom", Color: "808080", Style: 1}}})
+	t.header, err = t.f.NewStyle(&excelize.Style{Font: BoldFont(),
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{fill}},
+		Border:    []excelize.Border{{Type: "bottom", Color: "808080", Style: 1}},
+		Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}})
 	if err != nil {
+		return err
+	}
+	if t.wrap, t.quote, t.wrapQuote, err = TextStyles(t.f); err != nil {
 		return err
 	}
 	if t.label, err = style(true, ""); err != nil {
@@ -312,6 +333,13 @@ func (t *Table) makeStyles() error {
 		cs := colStyles{numFmt: IntFormat, decFmt: t.opts.DecimalFormat, dateFmt: t.opts.DateFormat, dateTimeFmt: t.opts.DateTimeFormat}
 		if c.NumFmt != "" {
 			cs.numFmt, cs.decFmt, cs.dateFmt, cs.dateTimeFmt = c.NumFmt, c.NumFmt, c.NumFmt, c.NumFmt
+		}
+		if cs.decFmt == "" {
+			cs.auto, cs.decFmt = true, decimalFormat(0)
+			cs.decByScale, cs.totByScale = map[int]int{}, map[int]int{}
+			if MoneyName(c.Name) {
+				cs.scale = 2 // amounts show cents even when all are whole
+			}
 		}
 		for _, s := range []struct {
 			id   *int
@@ -363,6 +391,12 @@ func (t *Table) Format(values []any) (*Row, error) {
 		if err := t.formatCell(i, v, &r.cells[i], &r.kinds[i]); err != nil {
 			return nil, err
 		}
+		if r.kinds[i] == kDec {
+			if r.decs == nil {
+				r.decs = make([]decimal.Decimal, len(t.cols))
+			}
+			r.decs[i] = exactOf(v)
+		}
 	}
 	return r, nil
 }
@@ -384,13 +418,12 @@ func (t *Table) AppendRow(r *Row) (rowNum int, err error) {
 	t.lastData = rowNum
 	for i, k := range r.kinds {
 		switch k {
-		case kInt, kDec:
-			switch v := r.cells[i].Value.(type) {
-			case int64:
-				t.sums[i] += float64(v)
-			case float64:
-				t.sums[i] += v
+		case kInt:
+			if v, ok := r.cells[i].Value.(int64); ok {
+				t.sums[i].addInt(v)
 			}
+		case kDec:
+			t.sums[i].add(r.decs[i])
 		}
 	}
 	if !t.started {
@@ -408,11 +441,20 @@ func (t *Table) AppendRow(r *Row) (rowNum int, err error) {
 
 func (t *Table) write(rowNum int, r *Row) error {
 	for i := range r.cells {
-		if r.kinds[i] == kEmpty {
+		switch r.kinds[i] {
+		case kEmpty:
 			t.rowBuf[i] = nil
-		} else {
-			t.rowBuf[i] = &r.cells[i]
+			continue
+		case kDec:
+			if st := &t.styles[i]; st.auto {
+				id, err := t.decStyle(i, max(st.scale, scaleOf(r.decs[i])), false)
+				if err != nil {
+					return err
+				}
+				r.cells[i].StyleID = id
+			}
 		}
+		t.rowBuf[i] = &r.cells[i]
 	}
 	return t.sw.SetRow("A"+strconv.Itoa(rowNum), t.rowBuf)
 }
@@ -436,7 +478,14 @@ func (t *Table) measure(r *Row) {
 		case kInt:
 			w = numberWidth(r.cells[i].Value, st.numFmt)
 		case kDec:
-			w = numberWidth(r.cells[i].Value, st.decFmt)
+			f := st.decFmt
+			if st.auto {
+				if sc := scaleOf(r.decs[i]); sc <= maxColumnScale {
+					st.scale = max(st.scale, sc)
+				}
+				f = decimalFormat(max(st.scale, scaleOf(r.decs[i])))
+			}
+			w = numberWidth(r.cells[i].Value, f)
 		}
 		if w > t.widths[i] {
 			t.widths[i] = w
@@ -532,10 +581,22 @@ func (t *Table) AppendTotals(label string, sumCols []int) error {
 		}
 		st := &t.styles[c]
 		style := st.totDec
+		if st.auto {
+			var err error
+			if style, err = t.decStyle(c, max(st.scale, scaleOf(t.sums[c].value())), true); err != nil {
+				return err
+			}
+		}
 		if t.cols[c].Type == mappings.Int {
 			style = st.totNum
 		}
-		cell := excelize.Cell{StyleID: style, Value: round15(t.sums[c])}
+		// the sum of the exact values, as Excel holds it: 2237568.70, not
+		// the float sum's 2237568.69999998
+		sum, _, ok := decimalFloat(t.sums[c].value())
+		if !ok {
+			sum = round15(t.sums[c].value().InexactFloat64())
+		}
+		cell := excelize.Cell{StyleID: style, Value: sum}
 		if t.lastData >= 2 {
 			col, _ := excelize.ColumnNumberToName(c + 1)
 			cell.Formula = fmt.Sprintf("SUM(%s2:%s%d)", col, col, t.lastData)
@@ -588,6 +649,101 @@ func (t *Table) Flush() error {
 	}
 	t.flushed = true
 	return nil
+}
+
+// decStyle is the style of a decimal cell of column i showing scale
+// decimals, made at first use (from one goroutine: AppendRow's).
+func (t *Table) decStyle(i, scale int, total bool) (int, error) {
+	st := &t.styles[i]
+	m := st.decByScale
+	if total {
+		m = st.totByScale
+	}
+	scale = min(scale, MaxScale)
+	if id, ok := m[scale]; ok {
+		return id, nil
+	}
+	s := &excelize.Style{}
+	if total {
+		s.Font = BoldFont()
+	}
+	f := decimalFormat(scale)
+	s.CustomNumFmt = &f
+	id, err := t.f.NewStyle(s)
+	if err != nil {
+		return 0, err
+	}
+	m[scale] = id
+	return id, nil
+}
+
+// decimalFormat shows scale decimals with thousands grouped: #,##0.00.
+func decimalFormat(scale int) string {
+	if scale <= 0 {
+		return "#,##0"
+	}
+	return "#,##0." + strings.Repeat("0", scale)
+}
+
+// maxColumnScale bounds the decimals a column shows for all its cells; a
+// value with more (0.0000001) shows its own, so no digit is hidden, while
+// the rest of the column keeps its format.
+const maxColumnScale = 4
+
+// scaleOf is how many decimals d shows: as written (21.50 has 2), but a
+// whole number none, whatever its notation (a quantity 5.0 is 5).
+func scaleOf(d decimal.Decimal) int {
+	if e := d.Exponent(); e < 0 && !d.IsInteger() {
+		return int(-e)
+	}
+	return 0
+}
+
+// exactSum adds decimals exactly: in int64 at a common scale while that
+// holds, else in arbitrary precision.
+type exactSum struct {
+	c   int64
+	exp int32
+	big *decimal.Decimal
+}
+
+func (s *exactSum) addInt(v int64) { s.add(decimal.NewFromInt(v)) }
+
+func (s *exactSum) add(d decimal.Decimal) {
+	if s.big == nil && d.NumDigits() <= 17 {
+		c, e := d.CoefficientInt64(), d.Exponent()
+		acc, ae := s.c, s.exp
+		if acc == 0 {
+			ae = e
+		}
+		ok := true
+		for ; ae > e && ok; ae-- {
+			acc, ok = mul10(acc)
+		}
+		for ; e > ae && ok; e-- {
+			c, ok = mul10(c)
+		}
+		if sum := acc + c; ok && (c >= 0) == (sum >= acc) {
+			s.c, s.exp = sum, ae
+			return
+		}
+	}
+	v := s.value().Add(d)
+	s.big = &v
+}
+
+func mul10(c int64) (int64, bool) {
+	if c > math.MaxInt64/10 || c < math.MinInt64/10 {
+		return 0, false
+	}
+	return c * 10, true
+}
+
+func (s *exactSum) value() decimal.Decimal {
+	if s.big != nil {
+		return *s.big
+	}
+	return decimal.New(s.c, s.exp)
 }
 
 // tableName makes an Excel table name of a sheet name: letters, digits and

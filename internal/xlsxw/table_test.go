@@ -473,7 +473,7 @@ func TestTableFormatConcurrent(t *testing.T) {
 	}
 	g := openBook(t, saveBook(t, f))
 	checkCells(t, g, "C", []cellCheck{
-		{cell: "A2", typ: tStr, raw: "'=0"},
+		{cell: "A2", typ: tStr, raw: "=0"},
 		{cell: "B401", typ: tNum, raw: "399.5"},
 		{cell: "C401", typ: tNum, raw: "45292.0046180556", shown: "01.01.2024 00:06"},
 	})

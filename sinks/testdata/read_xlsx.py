@@ -38,6 +38,8 @@ def main(path):
                     "fmt": c.number_format,
                     "bold": bool(c.font and c.font.b),
                     "is_date": c.is_date,
+                    "quote": bool(c.quotePrefix),
+                    "font": (c.font.name if c.font else None) or "",
                 }
                 if c.comment is not None:
                     comments[c.coordinate] = c.comment.text
