@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/wawi-etl/etl/erp/erptest"
+	"github.com/wawi-etl/etl/internal/i18n"
+	"github.com/wawi-etl/etl/pipeline"
+	"github.com/wawi-etl/etl/report"
 )
 
 func TestRunWithoutJobPrintsUsage(t *testing.T) {
@@ -242,5 +245,19 @@ func TestGuardrailInGerman(t *testing.T) {
 	}
 	if c := srv.Counters(); c.Writes != 0 {
 		t.Errorf("%d writes", c.Writes)
+	}
+}
+
+// A guardrail lists its first records; the rest are counted from all that
+// broke it, not from the list (5 of 1,200 shown: 1,195 more).
+func TestGuardrailMoreCount(t *testing.T) {
+	trip := report.GuardrailTrip{Rule: "max_failed", Limit: "10%", Found: "1200 of 1300 records would fail", Count: 1200, Of: 1300}
+	for i := range 100 {
+		trip.Records = append(trip.Records, report.TripRecord{Row: i + 2, Detail: "bad"})
+	}
+	var b strings.Builder
+	printSummary(&b, false, i18n.English, &pipeline.Summary{Job: "j", Guardrails: []report.GuardrailTrip{trip}}, false)
+	if !strings.Contains(b.String(), "1195 more") {
+		t.Errorf("summary:\n%s", b.String())
 	}
 }

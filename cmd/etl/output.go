@@ -151,7 +151,8 @@ func printSummary(w io.Writer, jsonFormat bool, l i18n.Lang, s *pipeline.Summary
 		line("sum.stopped.guard", pipeline.TripText(l, t.Rule, t.Limit, t.Found))
 		for i, rec := range t.Records {
 			if i == 5 {
-				line("sum.more", len(t.Records)-5)
+				// Records holds the first ones only; Count says how many broke it
+				line("sum.more", max(t.Count, int64(len(t.Records)))-5)
 				break
 			}
 			detail := pipeline.TripDetail(l, t.Rule, rec.Detail)
