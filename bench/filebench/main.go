@@ -110,22 +110,105 @@ func main() {
 	check(err)
 	etlBin, err := filepath.Abs(*etl)
 	check(err)
-
-	big := filepath.Join(*dir, "big.csv")
-	little := filepath.Join(*dir, "small.csv")
-	check(generate(big, *rows))
-	check(generate(little, *small))
-	fi, _ := os.Stat(big)
+	b := &bench{self: self, etl: etlBin, dir: *dir, rows: *rows, small: *small, res: map[string]result{},
+		big: filepath.Join(*dir, "big.csv"), little: filepath.Join(*dir, "small.csv"), sw: filepath.Join(*dir, "sw.xlsx")}
+	check(generate(b.big, *rows))
+	check(generate(b.little, *small))
+	fi, _ := os.Stat(b.big)
 	fmt.Printf("input: %d rows × 12 columns, %.0f MB; GOMAXPROCS=%s\n\n", *rows, float64(fi.Size())/1e6, os.Getenv("GOMAXPROCS"))
+	if *only == "xlsxread" {
+		b.xlsxRead()
+		return
+	}
+	b.fileWrite()
+	fmt.Printf("\n== XLSX read: the StreamWriter's workbook back to CSV\n")
+	b.xlsxRead()
+}
 
-	job := func(kind, in string) string {
-		p := filepath.Join(*dir, fmt.Sprintf("job-%s-%s.yaml", kind, filepath.Base(in)))
-		check(os.WriteFile(p, fmt.Appendf(nil, jobTmpl, kind, in, filepath.Join(*dir, "out-"+filepath.Base(in)+"."+kind)), 0o644))
-		return p
+// bench runs the contenders as whole processes and keeps their figures.
+type bench struct {
+	self, etl, dir  string
+	rows, small     int
+	big, little, sw string
+	res             map[string]result
+}
+
+type result struct {
+	name string
+	secs float64
+	rss  float64
+}
+
+func (b *bench) job(kind, in string) string {
+	p := filepath.Join(b.dir, fmt.Sprintf("job-%s-%s.yaml", kind, filepath.Base(in)))
+	check(os.WriteFile(p, fmt.Appendf(nil, jobTmpl, kind, in, filepath.Join(b.dir, "out-"+filepath.Base(in)+"."+kind)), 0o644))
+	return p
+}
+
+func (b *bench) etlRun(kind, in string) []string {
+	return []string{b.etl, "run", "--no-progress", "--report-dir", filepath.Join(b.dir, "reports"), b.job(kind, in)}
+}
+
+func (b *bench) run(name string, argv []string, stdout string) result {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stderr = os.Stderr
+	if stdout != "" {
+		f, err := os.Create(stdout)
+		check(err)
+		defer f.Close()
+		cmd.Stdout = f
 	}
-	etlRun := func(kind, in string) []string {
-		return []string{etlBin, "run", "--no-progress", "--report-dir", filepath.Join(*dir, "reports"), job(kind, in)}
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
 	}
+	return result{name, time.Since(start).Seconds(), procstat.MaxRSSMB(cmd.ProcessState)}
+}
+
+// best keeps the faster of two runs (and the larger peak RSS), so a noisy
+// neighbour hurts baseline and contender alike.
+func (b *bench) best(r result) {
+	if prev, ok := b.res[r.name]; !ok || r.secs < prev.secs {
+		r.rss = max(r.rss, prev.rss)
+		b.res[r.name] = r
+	} else {
+		prev.rss = max(prev.rss, r.rss)
+		b.res[r.name] = prev
+	}
+}
+
+func (b *bench) xlsxRead() {
+	if _, err := os.Stat(b.sw); err != nil {
+		b.run("StreamWriter", []string{b.self, "-mode", "streamwriter", b.big, b.sw}, "")
+	}
+	xjob := filepath.Join(b.dir, "job-xlsx-read.yaml")
+	check(os.WriteFile(xjob, fmt.Appendf(nil, xlsxJobTmpl, b.sw, filepath.Join(b.dir, "out-xlsx-read.csv")), 0o644))
+	_, haveX2C := exec.LookPath("xlsx2csv")
+	for range 2 {
+		b.best(b.run("excelize Rows() loop", []string{b.self, "-mode", "rowsloop", b.sw}, ""))
+		b.best(b.run("etl xlsx -> csv", []string{b.etl, "run", "--no-progress", "--report-dir", filepath.Join(b.dir, "reports"), xjob}, ""))
+		if haveX2C == nil {
+			b.best(b.run("xlsx2csv", []string{"xlsx2csv", b.sw, filepath.Join(b.dir, "x2c.csv")}, ""))
+		}
+	}
+	res := b.res
+	fmt.Printf("%-26s %10s %12s %10s\n", "contender", "seconds", "rows/s", "peak RSS")
+	for _, n := range []string{"excelize Rows() loop", "etl xlsx -> csv", "xlsx2csv"} {
+		if r, ok := res[n]; ok {
+			fmt.Printf("%-26s %10.2f %12.0f %8.0f MB\n", n, r.secs, float64(b.rows)/r.secs, r.rss)
+		}
+	}
+	fmt.Println()
+	fmt.Printf("%-52s %6.2fx  (target <= 1.1)\n", "etl xlsx->csv / excelize Rows() loop", res["etl xlsx -> csv"].secs/res["excelize Rows() loop"].secs)
+	if haveX2C == nil {
+		fmt.Printf("%-52s %6.2fx  (target < 1.0)\n", "etl xlsx->csv / xlsx2csv", res["etl xlsx -> csv"].secs/res["xlsx2csv"].secs)
+	} else {
+		fmt.Println("xlsx2csv is missing (apt-get install -y xlsx2csv): no ratio against it")
+	}
+}
+
+func (b *bench) fileWrite() {
 	mlrArgs := []string{"mlr", "--icsv", "--ocsv", "rename"}
 	pairs := ""
 	for i := range header {
@@ -134,102 +217,34 @@ func main() {
 		}
 		pairs += header[i] + "," + renamed[i]
 	}
-	mlrArgs = append(mlrArgs, pairs, big)
-
-	type result struct {
-		name string
-		secs float64
-		rss  float64
-	}
-	run := func(name string, argv []string, stdout string) result {
-		cmd := exec.Command(argv[0], argv[1:]...)
-		cmd.Stderr = os.Stderr
-		if stdout != "" {
-			f, err := os.Create(stdout)
-			check(err)
-			defer f.Close()
-			cmd.Stdout = f
-		}
-		start := time.Now()
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
-			os.Exit(1)
-		}
-		return result{name, time.Since(start).Seconds(), procstat.MaxRSSMB(cmd.ProcessState)}
-	}
-
-	// best keeps the faster of two runs (and the larger peak RSS), so a
-	// noisy neighbour hurts baseline and contender alike.
-	res := map[string]result{}
-	best := func(r result) {
-		if prev, ok := res[r.name]; !ok || r.secs < prev.secs {
-			r.rss = max(r.rss, prev.rss)
-			res[r.name] = r
-		} else {
-			prev.rss = max(prev.rss, r.rss)
-			res[r.name] = prev
-		}
-	}
-	sw := filepath.Join(*dir, "sw.xlsx")
-	xlsxRead := func() {
-		if _, err := os.Stat(sw); err != nil {
-			run("StreamWriter", []string{self, "-mode", "streamwriter", big, sw}, "")
-		}
-		xjob := filepath.Join(*dir, "job-xlsx-read.yaml")
-		check(os.WriteFile(xjob, fmt.Appendf(nil, xlsxJobTmpl, sw, filepath.Join(*dir, "out-xlsx-read.csv")), 0o644))
-		_, haveX2C := exec.LookPath("xlsx2csv")
-		for range 2 {
-			best(run("excelize Rows() loop", []string{self, "-mode", "rowsloop", sw}, ""))
-			best(run("etl xlsx -> csv", []string{etlBin, "run", "--no-progress", "--report-dir", filepath.Join(*dir, "reports"), xjob}, ""))
-			if haveX2C == nil {
-				best(run("xlsx2csv", []string{"xlsx2csv", sw, filepath.Join(*dir, "x2c.csv")}, ""))
-			}
-		}
-		fmt.Printf("%-26s %10s %12s %10s\n", "contender", "seconds", "rows/s", "peak RSS")
-		for _, n := range []string{"excelize Rows() loop", "etl xlsx -> csv", "xlsx2csv"} {
-			if r, ok := res[n]; ok {
-				fmt.Printf("%-26s %10.2f %12.0f %8.0f MB\n", n, r.secs, float64(*rows)/r.secs, r.rss)
-			}
-		}
-		fmt.Println()
-		fmt.Printf("%-52s %6.2fx  (target <= 1.1)\n", "etl xlsx->csv / excelize Rows() loop", res["etl xlsx -> csv"].secs/res["excelize Rows() loop"].secs)
-		if haveX2C == nil {
-			fmt.Printf("%-52s %6.2fx  (target < 1.0)\n", "etl xlsx->csv / xlsx2csv", res["etl xlsx -> csv"].secs/res["xlsx2csv"].secs)
-		} else {
-			fmt.Println("xlsx2csv is missing (apt-get install -y xlsx2csv): no ratio against it")
-		}
-	}
-	if *only == "xlsxread" {
-		xlsxRead()
-		return
-	}
-
+	mlrArgs = append(mlrArgs, pairs, b.big)
 	order := []string{"encoding/csv copy", "etl csv -> csv", "StreamWriter", "etl csv -> xlsx", "miller rename", "etl csv -> csv (small)", "etl csv -> xlsx (small)"}
 	// Baseline and contender alternate, best of two, so a noisy neighbour
 	// hurts both alike.
 	for range 2 {
 		for _, r := range []result{
-			run("encoding/csv copy", []string{self, "-mode", "csvcopy", big, filepath.Join(*dir, "copy.csv")}, ""),
-			run("etl csv -> csv", etlRun("csv", big), ""),
-			run("StreamWriter", []string{self, "-mode", "streamwriter", big, sw}, ""),
-			run("etl csv -> xlsx", etlRun("xlsx", big), ""),
-			run("miller rename", mlrArgs, filepath.Join(*dir, "mlr.csv")),
-			run("etl csv -> csv (small)", etlRun("csv", little), ""),
-			run("etl csv -> xlsx (small)", etlRun("xlsx", little), ""),
+			b.run("encoding/csv copy", []string{b.self, "-mode", "csvcopy", b.big, filepath.Join(b.dir, "copy.csv")}, ""),
+			b.run("etl csv -> csv", b.etlRun("csv", b.big), ""),
+			b.run("StreamWriter", []string{b.self, "-mode", "streamwriter", b.big, b.sw}, ""),
+			b.run("etl csv -> xlsx", b.etlRun("xlsx", b.big), ""),
+			b.run("miller rename", mlrArgs, filepath.Join(b.dir, "mlr.csv")),
+			b.run("etl csv -> csv (small)", b.etlRun("csv", b.little), ""),
+			b.run("etl csv -> xlsx (small)", b.etlRun("xlsx", b.little), ""),
 		} {
-			best(r)
+			b.best(r)
 		}
 	}
+	res := b.res
 	fmt.Printf("%-26s %10s %12s %10s\n", "contender", "seconds", "rows/s", "peak RSS")
 	for _, n := range order {
 		r := res[n]
-		nrows := *rows
+		nrows := b.rows
 		if n == "etl csv -> csv (small)" || n == "etl csv -> xlsx (small)" {
-			nrows = *small
+			nrows = b.small
 		}
 		fmt.Printf("%-26s %10.2f %12.0f %8.0f MB\n", n, r.secs, float64(nrows)/r.secs, r.rss)
 	}
-	ratio := func(a, b string) float64 { return res[a].secs / res[b].secs }
+	ratio := func(a, c string) float64 { return res[a].secs / res[c].secs }
 	fmt.Println()
 	fmt.Printf("%-52s %6.2fx  (target <= 2.0)\n", "etl csv->csv / encoding/csv copy", ratio("etl csv -> csv", "encoding/csv copy"))
 	fmt.Printf("%-52s %6.2fx  (target <= 1.3)\n", "etl csv->xlsx / StreamWriter", ratio("etl csv -> xlsx", "StreamWriter"))
@@ -237,9 +252,6 @@ func main() {
 	fmt.Printf("%-52s %6.0f MB (target <= 200)\n", "etl peak RSS at 1M rows (max of csv, xlsx)", max(res["etl csv -> csv"].rss, res["etl csv -> xlsx"].rss))
 	fmt.Printf("%-52s %6.2fx  (target <= 1.5)\n", "etl peak RSS 1M / 100k rows (csv)", res["etl csv -> csv"].rss/res["etl csv -> csv (small)"].rss)
 	fmt.Printf("%-52s %6.2fx  (target <= 1.5)\n", "etl peak RSS 1M / 100k rows (xlsx)", res["etl csv -> xlsx"].rss/res["etl csv -> xlsx (small)"].rss)
-
-	fmt.Printf("\n== XLSX read: the StreamWriter's workbook back to CSV\n")
-	xlsxRead()
 }
 
 func check(err error) {
