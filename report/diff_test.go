@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wawi-etl/etl/internal/testkit"
+
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/net/html"
@@ -603,10 +605,7 @@ func TestDiffReportHTML(t *testing.T) {
 
 // TestDiffReportOpenpyxl reads the workbook with an independent reader.
 func TestDiffReportOpenpyxl(t *testing.T) {
-	py := "/usr/bin/python3"
-	if exec.Command(py, "-c", "import openpyxl").Run() != nil {
-		t.Skip("openpyxl not found for /usr/bin/python3: apt-get install python3-openpyxl to run the independent XLSX check")
-	}
+	py := testkit.OpenpyxlPython(t)
 	x, _ := diffBuild(t, t.TempDir())
 	script := `
 import json, sys, openpyxl

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"math"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wawi-etl/etl/internal/testkit"
 
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
@@ -16,29 +17,6 @@ import (
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
 )
-
-// randomDecimals covers small and large coefficients and scales, both signs.
-func randomDecimals(n int) []decimal.Decimal {
-	r := rand.New(rand.NewPCG(1, 2))
-	out := []decimal.Decimal{decimal.Zero, decimal.New(0, -3), decimal.New(0, 4), dec("19.90"), dec("-0.5"),
-		dec("1e3"), decimal.New(5, 19), decimal.New(-7, -25), dec("123456789012345678901234.5678")}
-	for range n {
-		var c int64
-		switch r.IntN(3) {
-		case 0:
-			c = r.Int64N(1000)
-		case 1:
-			c = r.Int64N(1_000_000_000_000_000)
-		default:
-			c = r.Int64()
-		}
-		if r.IntN(2) == 0 {
-			c = -c
-		}
-		out = append(out, decimal.New(c, int32(r.IntN(50)-30)))
-	}
-	return out
-}
 
 func TestAppendDecimalMatchesStringFixed(t *testing.T) {
 	for _, d := range randomDecimals(20000) {
@@ -146,18 +124,18 @@ func TestOtherValueKinds(t *testing.T) {
 	}
 	g := openBook(t, saveBook(t, f))
 	checkCells(t, g, "K", []cellCheck{
-		{cell: "A2", typ: tNum, raw: "7", numFmt: "0"},
-		{cell: "B2", typ: tNum, raw: "-3"},
-		{cell: "C2", typ: tNum, raw: "2.5", numFmt: "#,##0.00"},
-		{cell: "D2", typ: tNum, raw: "2.5"},
-		{cell: "E2", typ: excelize.CellTypeUnset, raw: ""},
-		{cell: "F2", typ: tNum, raw: "0.3"},
-		{cell: "G2", typ: tStr, raw: "=stringer"},
-		{cell: "H2", typ: tNum, raw: "45418.2973263889", shown: "06.05.2024 07:08"},
-		{cell: "I2", typ: excelize.CellTypeUnset, raw: ""},
-		{cell: "J2", typ: tNum, raw: "5"},
-		{cell: "K2", typ: tNum, raw: "1.5", numFmt: "#,##0.0"},
-		{cell: "L2", typ: tNum, raw: "2", numFmt: "0"},
+		{Cell: "A2", Type: tNum, Raw: "7", NumFmt: "0"},
+		{Cell: "B2", Type: tNum, Raw: "-3"},
+		{Cell: "C2", Type: tNum, Raw: "2.5", NumFmt: "#,##0.00"},
+		{Cell: "D2", Type: tNum, Raw: "2.5"},
+		{Cell: "E2", Type: excelize.CellTypeUnset, Raw: ""},
+		{Cell: "F2", Type: tNum, Raw: "0.3"},
+		{Cell: "G2", Type: tStr, Raw: "=stringer"},
+		{Cell: "H2", Type: tNum, Raw: "45418.2973263889", Shown: "06.05.2024 07:08"},
+		{Cell: "I2", Type: excelize.CellTypeUnset, Raw: ""},
+		{Cell: "J2", Type: tNum, Raw: "5"},
+		{Cell: "K2", Type: tNum, Raw: "1.5", NumFmt: "#,##0.0"},
+		{Cell: "L2", Type: tNum, Raw: "2", NumFmt: "0"},
 	})
 
 	var s pipeline.Ordered = &CSVSink{}
@@ -179,3 +157,6 @@ func newBookForTest(t *testing.T) *excelize.File {
 	t.Cleanup(func() { f.Close() })
 	return f
 }
+
+// Shared with other packages' tests (internal/testkit).
+var randomDecimals = testkit.RandomDecimals

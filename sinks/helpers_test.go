@@ -1,24 +1,21 @@
 package sinks
 
 import (
-	"archive/zip"
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
+	"github.com/wawi-etl/etl/internal/testkit"
+
 	"github.com/xuri/excelize/v2"
 
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
 	"github.com/wawi-etl/etl/record"
 )
-
-func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
 func ptr[T any](v T) *T { return &v }
 
@@ -55,55 +52,6 @@ func run(t *testing.T, s pipeline.Sink, tg []mappings.Target, rows ...[]any) []*
 		plans = append(plans, p)
 	}
 	return plans
-}
-
-// dirNames lists a folder.
-func dirNames(t *testing.T, dir string) []string {
-	t.Helper()
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range ents {
-		out = append(out, e.Name())
-	}
-	return out
-}
-
-func noTemp(t *testing.T, dir string) {
-	t.Helper()
-	for _, n := range dirNames(t, dir) {
-		if strings.Contains(n, ".tmp-") {
-			t.Errorf("temporary file left behind: %s", n)
-		}
-	}
-}
-
-// zipPart returns one part of an XLSX package.
-func zipPart(t *testing.T, path, name string) string {
-	t.Helper()
-	zr, err := zip.OpenReader(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
-	for _, f := range zr.File {
-		if f.Name == name {
-			rc, err := f.Open()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rc.Close()
-			b, err := io.ReadAll(rc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return string(b)
-		}
-	}
-	t.Fatalf("%s has no part %s", path, name)
-	return ""
 }
 
 func env(dir string, tg []mappings.Target) *pipeline.Env {
@@ -152,3 +100,10 @@ func saveBook(t *testing.T, f *excelize.File) string {
 	noTemp(t, filepath.Dir(path))
 	return path
 }
+
+// Shared with other packages' tests (internal/testkit).
+var dec = testkit.Dec
+
+func dirNames(t *testing.T, dir string) []string     { return testkit.DirNames(t, dir) }
+func noTemp(t *testing.T, dir string)                { testkit.NoTemp(t, dir) }
+func zipPart(t *testing.T, path, name string) string { return testkit.ZipPart(t, path, name) }

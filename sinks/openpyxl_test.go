@@ -7,29 +7,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wawi-etl/etl/internal/testkit"
+
 	"github.com/xuri/excelize/v2"
 
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
 )
-
-// openpyxlPython finds an interpreter that has openpyxl. Debian's
-// /usr/bin/python3 comes first: the python3 on PATH may be a pyenv one
-// without it. CI installs python3-openpyxl.
-func openpyxlPython(t *testing.T) string {
-	t.Helper()
-	cands := []string{"/usr/bin/python3"}
-	if p, err := exec.LookPath("python3"); err == nil {
-		cands = append(cands, p)
-	}
-	for _, p := range cands {
-		if exec.Command(p, "-c", "import openpyxl").Run() == nil {
-			return p
-		}
-	}
-	t.Skipf("openpyxl not found (tried %v): apt-get install python3-openpyxl to run the independent XLSX check", cands)
-	return ""
-}
 
 type pyCell struct {
 	Type   string          `json:"type"`
@@ -206,3 +190,6 @@ func TestXLSXWithOpenpyxl(t *testing.T) {
 	}
 	checkPy(t, rb.Data["Notes"], []pyWant{{"A2", "s", `"hello"`, ""}})
 }
+
+// Shared with other packages' tests (internal/testkit).
+func openpyxlPython(t *testing.T) string { return testkit.OpenpyxlPython(t) }

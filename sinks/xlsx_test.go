@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wawi-etl/etl/internal/testkit"
+
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
@@ -42,60 +44,6 @@ func writeXLSX(t *testing.T, spec pipeline.SinkSpec, tg []mappings.Target, rows 
 	}
 	noTemp(t, dir)
 	return filepath.Join(dir, spec.Path), plans
-}
-
-func openBook(t *testing.T, path string) *excelize.File {
-	t.Helper()
-	f, err := excelize.OpenFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	return f
-}
-
-type cellCheck struct {
-	cell   string
-	typ    excelize.CellType
-	raw    string // value as stored
-	shown  string // value through the number format, "" = don't check
-	numFmt string // custom number format, "" = don't check
-}
-
-func checkCells(t *testing.T, f *excelize.File, sheet string, checks []cellCheck) {
-	t.Helper()
-	for _, c := range checks {
-		typ, err := f.GetCellType(sheet, c.cell)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if typ != c.typ {
-			t.Errorf("%s: type %v, want %v", c.cell, typ, c.typ)
-		}
-		raw, _ := f.GetCellValue(sheet, c.cell, excelize.Options{RawCellValue: true})
-		if raw != c.raw {
-			t.Errorf("%s: raw %q, want %q", c.cell, raw, c.raw)
-		}
-		if c.shown != "" {
-			if shown, _ := f.GetCellValue(sheet, c.cell); shown != c.shown {
-				t.Errorf("%s: shown %q, want %q", c.cell, shown, c.shown)
-			}
-		}
-		if c.numFmt != "" {
-			id, _ := f.GetCellStyle(sheet, c.cell)
-			st, err := f.GetStyle(id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if st.CustomNumFmt == nil || *st.CustomNumFmt != c.numFmt {
-				got := "<nil>"
-				if st.CustomNumFmt != nil {
-					got = *st.CustomNumFmt
-				}
-				t.Errorf("%s: number format %s (id %d), want %q", c.cell, got, st.NumFmt, c.numFmt)
-			}
-		}
-	}
 }
 
 const (
@@ -161,30 +109,30 @@ func TestXLSXSinkCells(t *testing.T) {
 	}
 	const sh = "Data"
 	checkCells(t, f, sh, []cellCheck{
-		{cell: "A1", typ: tStr, raw: "SKU"},
-		{cell: "H1", typ: tStr, raw: "Tags"},
-		{cell: "A2", typ: tStr, raw: "A-1"},
-		{cell: "B2", typ: tStr, raw: `=HYPERLINK("http://evil")`},
-		{cell: "C2", typ: tNum, raw: "42", shown: "42", numFmt: "0"},
-		{cell: "D2", typ: tNum, raw: "1234.56", shown: "1,234.56", numFmt: "#,##0.00"},
-		{cell: "E2", typ: tBool, raw: "1", shown: "TRUE"},
-		{cell: "F2", typ: tNum, raw: "45351", shown: "29.02.2024", numFmt: "dd.mm.yyyy"},
-		{cell: "G2", typ: tNum, raw: "45366.5732638889", shown: "15.03.2024 13:45", numFmt: "dd.mm.yyyy hh:mm"},
-		{cell: "H2", typ: tStr, raw: "a|b"},
-		{cell: "B3", typ: tStr, raw: "-minus"},
-		{cell: "C3", typ: tNum, raw: "-7"},
-		{cell: "D3", typ: tNum, raw: "-0.1", shown: "-0.10"},
-		{cell: "E3", typ: tBool, raw: "0", shown: "FALSE"},
-		{cell: "F3", typ: tNum, raw: "1", shown: "01.01.1900"},
-		{cell: "G3", typ: excelize.CellTypeUnset, raw: ""},
-		{cell: "C4", typ: tNum, raw: "123456789012345", shown: "123456789012345"},
-		{cell: "D4", typ: tNum, raw: "19.99"},
-		{cell: "F4", typ: tNum, raw: "61", shown: "01.03.1900"},
-		{cell: "G4", typ: tNum, raw: "45292", shown: "01.01.2024 00:00"},
-		{cell: "H4", typ: tStr, raw: "@x"},
-		{cell: "A5", typ: tStr, raw: "D-4"}, // failed rows take no sheet row
-		{cell: "D5", typ: tNum, raw: "0.0000001"},
-		{cell: "A6", typ: excelize.CellTypeUnset, raw: ""},
+		{Cell: "A1", Type: tStr, Raw: "SKU"},
+		{Cell: "H1", Type: tStr, Raw: "Tags"},
+		{Cell: "A2", Type: tStr, Raw: "A-1"},
+		{Cell: "B2", Type: tStr, Raw: `=HYPERLINK("http://evil")`},
+		{Cell: "C2", Type: tNum, Raw: "42", Shown: "42", NumFmt: "0"},
+		{Cell: "D2", Type: tNum, Raw: "1234.56", Shown: "1,234.56", NumFmt: "#,##0.00"},
+		{Cell: "E2", Type: tBool, Raw: "1", Shown: "TRUE"},
+		{Cell: "F2", Type: tNum, Raw: "45351", Shown: "29.02.2024", NumFmt: "dd.mm.yyyy"},
+		{Cell: "G2", Type: tNum, Raw: "45366.5732638889", Shown: "15.03.2024 13:45", NumFmt: "dd.mm.yyyy hh:mm"},
+		{Cell: "H2", Type: tStr, Raw: "a|b"},
+		{Cell: "B3", Type: tStr, Raw: "-minus"},
+		{Cell: "C3", Type: tNum, Raw: "-7"},
+		{Cell: "D3", Type: tNum, Raw: "-0.1", Shown: "-0.10"},
+		{Cell: "E3", Type: tBool, Raw: "0", Shown: "FALSE"},
+		{Cell: "F3", Type: tNum, Raw: "1", Shown: "01.01.1900"},
+		{Cell: "G3", Type: excelize.CellTypeUnset, Raw: ""},
+		{Cell: "C4", Type: tNum, Raw: "123456789012345", Shown: "123456789012345"},
+		{Cell: "D4", Type: tNum, Raw: "19.99"},
+		{Cell: "F4", Type: tNum, Raw: "61", Shown: "01.03.1900"},
+		{Cell: "G4", Type: tNum, Raw: "45292", Shown: "01.01.2024 00:00"},
+		{Cell: "H4", Type: tStr, Raw: "@x"},
+		{Cell: "A5", Type: tStr, Raw: "D-4"}, // failed rows take no sheet row
+		{Cell: "D5", Type: tNum, Raw: "0.0000001"},
+		{Cell: "A6", Type: excelize.CellTypeUnset, Raw: ""},
 	})
 
 	// the XML holds the decimals' own text, no float noise
@@ -286,8 +234,8 @@ func TestXLSXNeutralizeOff(t *testing.T) {
 	path, _ := writeXLSX(t, pipeline.SinkSpec{NeutralizeFormulas: ptr(false)}, tg, []any{"=1+1", dec("-3")})
 	f := openBook(t, path)
 	checkCells(t, f, "Data", []cellCheck{
-		{cell: "A2", typ: tStr, raw: "=1+1"}, // text, never a formula
-		{cell: "B2", typ: tNum, raw: "-3"},
+		{Cell: "A2", Type: tStr, Raw: "=1+1"}, // text, never a formula
+		{Cell: "B2", Type: tNum, Raw: "-3"},
 	})
 	if strings.Contains(zipPart(t, path, "xl/worksheets/sheet1.xml"), "<f>") {
 		t.Error("text became a formula")
@@ -303,8 +251,8 @@ func TestXLSXOptions(t *testing.T) {
 		t.Fatalf("sheets %v", got)
 	}
 	checkCells(t, f, "Artikel 2024", []cellCheck{
-		{cell: "A2", typ: tNum, raw: "45650", shown: "2024-12-24", numFmt: "yyyy-mm-dd"},
-		{cell: "B2", typ: tNum, raw: "2.5", shown: "2.500", numFmt: "0.000"},
+		{Cell: "A2", Type: tNum, Raw: "45650", Shown: "2024-12-24", NumFmt: "yyyy-mm-dd"},
+		{Cell: "B2", Type: tNum, Raw: "2.5", Shown: "2.500", NumFmt: "0.000"},
 	})
 
 	for _, c := range []struct {
@@ -407,3 +355,13 @@ func TestXLSXDryRunCreatesNothing(t *testing.T) {
 }
 
 func itoa(i int) string { return decimal.NewFromInt(int64(i)).String() }
+
+// Shared with other packages' tests (internal/testkit).
+func openBook(t *testing.T, path string) *excelize.File { return testkit.OpenBook(t, path) }
+
+type cellCheck = testkit.Cell
+
+func checkCells(t *testing.T, f *excelize.File, sheet string, checks []cellCheck) {
+	t.Helper()
+	testkit.CheckCells(t, f, sheet, checks)
+}

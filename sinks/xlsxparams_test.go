@@ -31,10 +31,10 @@ func TestXLSXParametersTyped(t *testing.T) {
 	}
 	f := openBook(t, filepath.Join(dir, "out.xlsx"))
 	checkCells(t, f, ParametersSheet, []cellCheck{
-		{cell: "B4", typ: tNum, raw: "2"},                              // Rows
-		{cell: "B6", typ: tNum, raw: "102"},                            // Documents
-		{cell: "B7", typ: excelize.CellTypeSharedString, raw: "00123"}, // not a count
-		{cell: "B8", typ: excelize.CellTypeSharedString, raw: "=1+1"},
+		{Cell: "B4", Type: tNum, Raw: "2"},                              // Rows
+		{Cell: "B6", Type: tNum, Raw: "102"},                            // Documents
+		{Cell: "B7", Type: excelize.CellTypeSharedString, Raw: "00123"}, // not a count
+		{Cell: "B8", Type: excelize.CellTypeSharedString, Raw: "=1+1"},
 	})
 	if got, _ := f.GetCellValue(ParametersSheet, "B2"); got != "01.07.2025 00:30:00 +02:00" {
 		t.Errorf("generated at %q, want Berlin time with its offset", got)

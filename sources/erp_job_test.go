@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wawi-etl/etl/internal/testkit"
+
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
@@ -369,17 +371,6 @@ out["params"] = {r[0].value: r[1].value for r in p.iter_rows()}
 json.dump(out, sys.stdout)
 `
 
-func openpyxlPython(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"/usr/bin/python3", "python3"} {
-		if exec.Command(p, "-c", "import openpyxl").Run() == nil {
-			return p
-		}
-	}
-	t.Skip("openpyxl not found: apt-get install python3-openpyxl to read the workbook back independently")
-	return ""
-}
-
 func checkWithOpenpyxl(t *testing.T, path string, want []expectedRow, sumNet, sumGross decimal.Decimal) {
 	py := openpyxlPython(t)
 	cmd := exec.Command(py, "-c", openpyxlCheck, path)
@@ -628,3 +619,6 @@ func TestOrdersToExcelJobValidates(t *testing.T) {
 		t.Errorf("unknown filter: %v", err)
 	}
 }
+
+// Shared with other packages' tests (internal/testkit).
+func openpyxlPython(t *testing.T) string { return testkit.OpenpyxlPython(t) }

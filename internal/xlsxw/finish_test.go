@@ -38,13 +38,13 @@ func TestTableLooksFinished(t *testing.T) {
 	path := saveBook(t, f)
 	g := openBook(t, path)
 	checkCells(t, g, "Data", []cellCheck{
-		{cell: "A2", typ: tStr, raw: "=SUM(A1)"},
-		{cell: "B2", typ: tNum, raw: "21.5", shown: "21.50", numFmt: "#,##0.00"},
-		{cell: "B4", typ: tNum, raw: "129", shown: "129.00", numFmt: "#,##0.00"},
-		{cell: "C2", typ: tNum, raw: "1", shown: "1", numFmt: "#,##0"},
-		{cell: "D2", typ: tNum, raw: "9.857", shown: "9.857", numFmt: "#,##0.000"},
-		{cell: "D4", typ: tNum, raw: "0.5", shown: "0.500", numFmt: "#,##0.000"},
-		{cell: "E5", typ: tNum, raw: "2237568.7", shown: "2,237,568.70", numFmt: "#,##0.00"},
+		{Cell: "A2", Type: tStr, Raw: "=SUM(A1)"},
+		{Cell: "B2", Type: tNum, Raw: "21.5", Shown: "21.50", NumFmt: "#,##0.00"},
+		{Cell: "B4", Type: tNum, Raw: "129", Shown: "129.00", NumFmt: "#,##0.00"},
+		{Cell: "C2", Type: tNum, Raw: "1", Shown: "1", NumFmt: "#,##0"},
+		{Cell: "D2", Type: tNum, Raw: "9.857", Shown: "9.857", NumFmt: "#,##0.000"},
+		{Cell: "D4", Type: tNum, Raw: "0.5", Shown: "0.500", NumFmt: "#,##0.000"},
+		{Cell: "E5", Type: tNum, Raw: "2237568.7", Shown: "2,237,568.70", NumFmt: "#,##0.00"},
 	})
 	if fm, _ := g.GetCellFormula("Data", "A2"); fm != "" {
 		t.Errorf("A2 is a formula: %q", fm)

@@ -91,12 +91,12 @@ func TestSpoolAndTableInOneWorkbook(t *testing.T) {
 	}
 	g := openBook(t, path)
 	checkCells(t, g, "Rows", []cellCheck{
-		{cell: "A1", typ: excelize.CellTypeSharedString, raw: "n"},
-		{cell: "A3", typ: tNum, raw: "1", numFmt: "0"},
-		{cell: "B2", typ: tStr, raw: "=row 0"},
-		{cell: "C2", typ: tNum, raw: "19.90", numFmt: "#,##0.00"},
+		{Cell: "A1", Type: excelize.CellTypeSharedString, Raw: "n"},
+		{Cell: "A3", Type: tNum, Raw: "1", NumFmt: "0"},
+		{Cell: "B2", Type: tStr, Raw: "=row 0"},
+		{Cell: "C2", Type: tNum, Raw: "19.90", NumFmt: "#,##0.00"},
 	})
-	checkCells(t, g, "Rows (2)", []cellCheck{{cell: "A2", typ: tNum, raw: "2"}})
-	checkCells(t, g, "Data", []cellCheck{{cell: "A2", typ: tNum, raw: "1"}})
+	checkCells(t, g, "Rows (2)", []cellCheck{{Cell: "A2", Type: tNum, Raw: "2"}})
+	checkCells(t, g, "Data", []cellCheck{{Cell: "A2", Type: tNum, Raw: "1"}})
 	noTemp(t, filepath.Dir(path))
 }

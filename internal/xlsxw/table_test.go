@@ -84,11 +84,11 @@ func TestTableTotals(t *testing.T) {
 	}
 	// cached results, for readers that do not calculate; 0.1+0.2+19.99 shows no float noise
 	checkCells(t, g, "Orders", []cellCheck{
-		{cell: "A5", typ: tStr, raw: "Total"},
-		{cell: "B5", typ: tNum, raw: "5", numFmt: "0"},
-		{cell: "C5", typ: tNum, raw: "20.29", shown: "20.29", numFmt: "#,##0.00"},
-		{cell: "D5", typ: tNum, raw: "1000", numFmt: "#,##0.00 €"},
-		{cell: "D2", typ: tNum, raw: "1000.1", numFmt: "#,##0.00 €"},
+		{Cell: "A5", Type: tStr, Raw: "Total"},
+		{Cell: "B5", Type: tNum, Raw: "5", NumFmt: "0"},
+		{Cell: "C5", Type: tNum, Raw: "20.29", Shown: "20.29", NumFmt: "#,##0.00"},
+		{Cell: "D5", Type: tNum, Raw: "1000", NumFmt: "#,##0.00 €"},
+		{Cell: "D2", Type: tNum, Raw: "1000.1", NumFmt: "#,##0.00 €"},
 	})
 	for _, cell := range []string{"A5", "C5"} {
 		id, _ := g.GetCellStyle("Orders", cell)
@@ -122,7 +122,7 @@ func TestTableTotalsWithoutRows(t *testing.T) {
 	if fm, _ := g.GetCellFormula("Empty", "B2"); fm != "" {
 		t.Errorf("no data rows: formula %q would point at itself", fm)
 	}
-	checkCells(t, g, "Empty", []cellCheck{{cell: "B2", typ: tNum, raw: "0"}, {cell: "A1", typ: tStr, raw: "L"}})
+	checkCells(t, g, "Empty", []cellCheck{{Cell: "B2", Type: tNum, Raw: "0"}, {Cell: "A1", Type: tStr, Raw: "L"}})
 
 	f2 := excelize.NewFile()
 	defer f2.Close()
@@ -283,12 +283,12 @@ func TestTableStrictAndLenient(t *testing.T) {
 	}
 	g := openBook(t, saveBook(t, f))
 	checkCells(t, g, "Lenient", []cellCheck{
-		{cell: "A2", typ: tStr, raw: "12345678901234567890"},
-		{cell: "B2", typ: tStr, raw: "-1234567890123456789"},
-		{cell: "C2", typ: tStr, raw: "ctl\uFFFDchar\uFFFD"},
-		{cell: "E2", typ: tStr, raw: "1850-01-01T00:00:00Z"},
-		{cell: "F2", typ: tNum, raw: "0.3"}, // a float64 is rounded to 15 digits, as Excel would
-		{cell: "G2", typ: tStr, raw: "=x"},  // Neutralize is off
+		{Cell: "A2", Type: tStr, Raw: "12345678901234567890"},
+		{Cell: "B2", Type: tStr, Raw: "-1234567890123456789"},
+		{Cell: "C2", Type: tStr, Raw: "ctl\uFFFDchar\uFFFD"},
+		{Cell: "E2", Type: tStr, Raw: "1850-01-01T00:00:00Z"},
+		{Cell: "F2", Type: tNum, Raw: "0.3"}, // a float64 is rounded to 15 digits, as Excel would
+		{Cell: "G2", Type: tStr, Raw: "=x"},  // Neutralize is off
 	})
 	got, _ := g.GetCellValue("Lenient", "D2")
 	if n := len([]rune(got)); n != MaxCellChars {
@@ -392,9 +392,9 @@ func TestTableDate1904(t *testing.T) {
 	checkCells(t, g, "S", []cellCheck{
 		// excelize's formatter applies 1900 quirks to serials below 61 in
 		// either system, so only the raw serials are checked there
-		{cell: "A2", typ: tNum, raw: "0"},
-		{cell: "A3", typ: tNum, raw: "1"},
-		{cell: "A4", typ: tNum, raw: "43889", shown: "29.02.2024"},
+		{Cell: "A2", Type: tNum, Raw: "0"},
+		{Cell: "A3", Type: tNum, Raw: "1"},
+		{Cell: "A4", Type: tNum, Raw: "43889", Shown: "29.02.2024"},
 	})
 }
 
@@ -473,9 +473,9 @@ func TestTableFormatConcurrent(t *testing.T) {
 	}
 	g := openBook(t, saveBook(t, f))
 	checkCells(t, g, "C", []cellCheck{
-		{cell: "A2", typ: tStr, raw: "=0"},
-		{cell: "B401", typ: tNum, raw: "399.5"},
-		{cell: "C401", typ: tNum, raw: "45292.0046180556", shown: "01.01.2024 00:06"},
+		{Cell: "A2", Type: tStr, Raw: "=0"},
+		{Cell: "B401", Type: tNum, Raw: "399.5"},
+		{Cell: "C401", Type: tNum, Raw: "45292.0046180556", Shown: "01.01.2024 00:06"},
 	})
 }
 
