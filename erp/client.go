@@ -21,7 +21,6 @@ import (
 	"golang.org/x/time/rate"
 )
 
-
 // Client talks to one Wawi. It is safe for concurrent use; all goroutines
 // share its rate limiter, concurrency bound and token.
 type Client struct {

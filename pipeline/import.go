@@ -254,7 +254,6 @@ func (r *runner) resetCounts() {
 	r.book.reset()
 }
 
-
 // inputID identifies the input by its content, for the journal: a source
 // that names its input says it; a file source is known by its file's hash.
 // "" means the input has no identity to journal (a Wawi query).
