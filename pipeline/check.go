@@ -29,8 +29,11 @@ func Check(ctx context.Context, job *Job, resolver mappings.Resolver) error {
 		return errs
 	}
 	defer src.Close()
-	if _, err := mappings.Compile(&job.Mapping, src.Header(), mappings.Options{BaseDir: job.Dir, Resolver: resolver}); err != nil {
+	m, err := mappings.Compile(&job.Mapping, src.Header(), mappings.Options{BaseDir: job.Dir, Resolver: resolver})
+	if err != nil {
 		errs = appendJobErrors(errs, job.mappingError(err))
+	} else if t, ok := LookupSinkType(job.Sink.Type); ok && t.CheckTargets != nil {
+		errs = append(errs, targetErrors(job, t.CheckTargets(ctx, &job.Sink, m.Targets()))...)
 	}
 	if len(errs) == 0 {
 		return nil
@@ -87,6 +90,39 @@ func SinkErrorAt(job *Job, err error) error {
 		}
 	}
 	return errors.New(msg)
+}
+
+// targetErrors places what a sink refuses of the mapping's targets at each
+// target's line, with the nearest field the sink has.
+func targetErrors(job *Job, err error) JobErrors {
+	if err == nil {
+		return nil
+	}
+	var tes TargetErrors
+	if !errors.As(err, &tes) {
+		return JobErrors{job.ErrorAt("$.sink", err.Error())}
+	}
+	var out JobErrors
+	for _, te := range tes {
+		if te.Target == "" {
+			out = append(out, job.ErrorAt("$.mapping", te.Msg))
+			continue
+		}
+		one := TargetErrors{te}
+		placed := SinkErrorAt(job, one)
+		var je *JobError
+		if !errors.As(placed, &je) {
+			je = job.ErrorAt("$.mapping", one.Error())
+			for i, f := range job.Mapping.Fields {
+				if f.Target == te.Target && i >= job.includedFields {
+					je = job.ErrorAt(fmt.Sprintf("$.mapping.fields[%d].target", i-job.includedFields), one.Error())
+					break
+				}
+			}
+		}
+		out = append(out, je)
+	}
+	return out
 }
 
 func appendJobErrors(errs JobErrors, err error) JobErrors {

@@ -1,6 +1,10 @@
 package pipeline
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
 
 // Errors are classified by what they say about the run, never by their
 // package or text. An error anywhere in a chain (a client's, a source's, a
@@ -62,4 +66,26 @@ func IsRetryable(err error) bool {
 func IsOutcomeUnknown(err error) bool {
 	var u OutcomeUnknownError
 	return errors.As(err, &u) && u.OutcomeUnknown()
+}
+
+// TargetError is a mapping target a sink cannot write, found before any
+// record is read (etl validate places it at the target's line).
+type TargetError struct {
+	Target string // the target as the job names it; "" for the mapping as a whole
+	Msg    string
+}
+
+// TargetErrors are the targets a sink refuses, all at once.
+type TargetErrors []TargetError
+
+func (es TargetErrors) Error() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		if e.Target == "" {
+			parts[i] = e.Msg
+			continue
+		}
+		parts[i] = fmt.Sprintf("target %q: %s", e.Target, e.Msg)
+	}
+	return strings.Join(parts, "; ")
 }

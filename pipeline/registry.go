@@ -2,11 +2,14 @@ package pipeline
 
 import (
 	"context"
+
 	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/wawi-etl/etl/mappings"
 )
 
 // SourceFactory opens a source from its spec.
@@ -50,6 +53,10 @@ type SinkType struct {
 	NeedsConn bool
 	// Check catches what the schema cannot; nil for none.
 	Check func(job *Job, add func(path, msg string))
+	// CheckTargets checks the mapping's targets against what the sink can
+	// write, without a connection (etl validate). A TargetErrors is placed
+	// at each target's line. Nil for sinks that write any target.
+	CheckTargets func(ctx context.Context, spec *SinkSpec, targets []mappings.Target) error
 }
 
 var (

@@ -204,11 +204,11 @@ func (d *keyedSink) resolveTargets() error {
 	for i := range d.keyIdxs {
 		d.keyIdxs[i] = -1
 	}
-	var problems []string
+	var problems pipeline.TargetErrors
 	for i, t := range d.s.targets {
 		if d.def.Parent != nil && hasPrefixFold(t.Path, d.def.Parent.Target+".") {
 			if msg := d.openParent(i, t); msg != "" {
-				problems = append(problems, fmt.Sprintf("target %q: %s", t.Path, msg))
+				problems = append(problems, pipeline.TargetError{Target: t.Path, Msg: msg})
 			}
 			continue
 		}
@@ -232,7 +232,7 @@ func (d *keyedSink) resolveTargets() error {
 			}
 		}
 		if msg != "" {
-			problems = append(problems, fmt.Sprintf("target %q: %s", t.Path, msg))
+			problems = append(problems, pipeline.TargetError{Target: t.Path, Msg: msg})
 			continue
 		}
 		if k := d.keyField(canon); k >= 0 {
@@ -245,7 +245,7 @@ func (d *keyedSink) resolveTargets() error {
 		d.kinds = append(d.kinds, kind)
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("the %s sink cannot send these targets (%s): %s", d.noun, name, strings.Join(problems, "; "))
+		return fmt.Errorf("the %s sink cannot send these targets (%s): %w", d.noun, name, problems)
 	}
 	for i, k := range d.keyIdxs {
 		if k < 0 {

@@ -1,10 +1,13 @@
 package sinks
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/wawi-etl/etl/erp"
+	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
 )
 
@@ -14,7 +17,7 @@ var (
 		WritesFile: true, Check: noLinesSheet("a CSV file has no second sheet (leave lines_sheet out for one row per line item)")}
 	XLSX = pipeline.SinkType{Name: "xlsx", Open: OpenXLSX, Extensions: []string{".xlsx", ".xlsm"},
 		WritesFile: true, Check: checkLinesSheetSpec}
-	ERP = pipeline.SinkType{Name: "erp", Open: OpenERP, NeedsConn: true, Check: checkERPSpec}
+	ERP = pipeline.SinkType{Name: "erp", Open: OpenERP, NeedsConn: true, Check: checkERPSpec, CheckTargets: checkERPTargets}
 )
 
 // checkERPSpec: what the sink writes and how comes from erp's resource
@@ -37,6 +40,68 @@ func checkERPSpec(job *pipeline.Job, add func(path, msg string)) {
 			add("$.sink.operation", err.Error())
 		}
 	}
+}
+
+// checkERPTargets opens the sink as a run would, against a client that is
+// never called (opening reads nothing), so that etl validate finds every
+// target the API cannot take; and, for a sink that may create, the fields
+// a create needs that the mapping does not give.
+func checkERPTargets(ctx context.Context, spec *pipeline.SinkSpec, targets []mappings.Target) error {
+	c, err := erp.New(erp.Config{BaseURL: "http://validate.invalid/", APIKey: "validate"})
+	if err != nil {
+		return err
+	}
+	snk, err := OpenERP(ctx, spec, &pipeline.Env{Conn: c, Targets: targets, DryRun: true})
+	if err != nil {
+		var tes pipeline.TargetErrors
+		if errors.As(err, &tes) {
+			return subResourceHints(spec.Resource, tes)
+		}
+		return pipeline.TargetErrors{{Msg: err.Error()}}
+	}
+	s := snk.(*ERPSink)
+	k, ok := s.res.(*keyedSink)
+	if !ok || k.op == "update" || len(k.def.CreateRequired) == 0 {
+		return nil
+	}
+	var missing []string
+	for _, req := range k.def.CreateRequired {
+		found := false
+		for _, c := range k.canon {
+			if c == req || strings.HasPrefix(c, req+".") || strings.HasPrefix(c, req+"[") {
+				found = true
+				break
+			}
+		}
+		if !found {
+			missing = append(missing, req)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return pipeline.TargetErrors{{Msg: fmt.Sprintf("operation %s creates %s the Wawi lacks, and a new one needs %s: map %s, or use operation: update",
+		k.op, plural(k.noun), strings.Join(missing, ", "), strings.Join(missing, " and "))}}
+}
+
+// subResourceHints points a target that names a sub-resource of the sink's
+// resource (Suppliers[0].PurchasePriceNet on items) at the resource that
+// writes it (items/suppliers).
+func subResourceHints(resource string, tes pipeline.TargetErrors) pipeline.TargetErrors {
+	def, err := erp.ImportResource(resource)
+	if err != nil {
+		return tes
+	}
+	for i, te := range tes {
+		head, _, _ := strings.Cut(te.Target, ".")
+		head, _, _ = strings.Cut(head, "[")
+		for name := range def.Sub {
+			if strings.EqualFold(name, head) {
+				tes[i].Msg += fmt.Sprintf("; %s are written with resource: %s/%s", name, resource, name)
+			}
+		}
+	}
+	return tes
 }
 
 // noLinesSheet refuses lines_sheet on sinks that write no workbook.
