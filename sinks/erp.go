@@ -171,8 +171,14 @@ func (s *ERPSink) Landed(ctx context.Context, p *pipeline.Plan, detail string) (
 
 var _ pipeline.Reconciler = (*ERPSink)(nil)
 
-// Close has nothing to flush: every write is done by Apply.
-func (s *ERPSink) Close(ctx context.Context, commit bool) error { return nil }
+// Close has nothing to flush: every write is done by Apply. It removes the
+// indexes' spill files.
+func (s *ERPSink) Close(ctx context.Context, commit bool) error {
+	if c, ok := s.res.(interface{ close() }); ok {
+		c.close()
+	}
+	return nil
+}
 
 // Requests is the number of API requests of the client since the sink
 // opened. The client is shared, so ERP lookups of the mapping and anything
