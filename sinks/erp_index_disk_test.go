@@ -37,7 +37,9 @@ func TestSpillEntriesAnswerAsInMemory(t *testing.T) {
 	n := spillTail*2 + 50
 	for i := range n {
 		k := fmt.Sprintf("sku-%d", i)
-		e := func() *docEntry { return &docEntry{id: int64(i + 1), vals: projection{"n" + fmt.Sprint(i), "", "s" + k}} }
+		e := func() *docEntry {
+			return &docEntry{id: int64(i + 1), vals: projection{"n" + fmt.Sprint(i), "", "s" + k}}
+		}
 		both(func(m *entries[*docEntry]) { m.add(k, e()) })
 		if i%100 == 7 {
 			both(func(m *entries[*docEntry]) { m.add(k, &docEntry{id: -int64(i)}) }) // the key twice in the Wawi
