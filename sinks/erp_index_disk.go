@@ -116,6 +116,7 @@ type diskEntries[E comparable] struct {
 	buf     []byte // bytes after size, not written yet
 	slots   []diskSlot
 	tail    []diskSlot // added since the last merge, in order
+	dropped int        // slots replaced since the last merge
 	err     error      // the first read or write error: reads then fail
 	scratch []byte
 	close   sync.Once
@@ -267,6 +268,7 @@ func (d *diskEntries[E]) set(k string, es []E) error {
 	old[0].off = off
 	for _, s := range old[1:] {
 		s.off = -1
+		d.dropped++
 	}
 	return nil
 }
@@ -303,23 +305,26 @@ func (d *diskEntries[E]) appendEntry(k string, es []E) (int64, error) {
 }
 
 // merge sorts the tail into the slots, dropping replaced ones. Slots of one
-// hash stay in the order they were added.
+// hash stay in the order they were added. The slots grow in place (merged
+// from the back), so a merge allocates only when they need more room.
 func (d *diskEntries[E]) merge() {
 	slices.SortStableFunc(d.tail, func(a, b diskSlot) int { return cmpSlotHash(a, b.h) })
-	out := make([]diskSlot, 0, len(d.slots)+len(d.tail))
-	i, j := 0, 0
-	for i < len(d.slots) || j < len(d.tail) {
-		var s diskSlot
-		if j >= len(d.tail) || (i < len(d.slots) && d.slots[i].h <= d.tail[j].h) {
-			s, i = d.slots[i], i+1
+	n, t := len(d.slots), len(d.tail)
+	d.slots = slices.Grow(d.slots, t)[:n+t]
+	i, j := n-1, t-1
+	for k := n + t - 1; j >= 0; k-- {
+		// on equal hashes the tail's slot goes last: it was added later
+		if i >= 0 && d.slots[i].h > d.tail[j].h {
+			d.slots[k], i = d.slots[i], i-1
 		} else {
-			s, j = d.tail[j], j+1
-		}
-		if s.off >= 0 {
-			out = append(out, s)
+			d.slots[k], j = d.tail[j], j-1
 		}
 	}
-	d.slots, d.tail = out, d.tail[:0]
+	if d.dropped > 0 {
+		d.slots = slices.DeleteFunc(d.slots, func(s diskSlot) bool { return s.off < 0 })
+		d.dropped = 0
+	}
+	d.tail = d.tail[:0]
 }
 
 // read reads the entry of slot s: mine says whether its key is k, rec are

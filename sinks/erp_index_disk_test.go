@@ -52,13 +52,16 @@ func TestSpillEntriesAnswerAsInMemory(t *testing.T) {
 		m.set("new", []*docEntry{{id: 1e12, vals: projection{long + long}}})
 		m.add("new", &docEntry{id: 2})
 	})
+	for i := range spillTail + 1 { // one more merge, now with replaced slots
+		both(func(m *entries[*docEntry]) { m.add(fmt.Sprintf("more-%d", i), &docEntry{id: int64(i)}) })
+	}
 	if !disk.spilled() || disk.one != nil {
 		t.Fatalf("not spilled past %d keys", spillAt)
 	}
 	if mem.spilled() {
 		t.Fatal("entries without a spill codec spilled")
 	}
-	keys := []string{"sku-0", "sku-5", "sku-7", "sku-107", "sku-207", fmt.Sprintf("sku-%d", n-1), "gone", "new", "missing", "SKU-1"}
+	keys := []string{"more-0", "more-1024", "sku-0", "sku-5", "sku-7", "sku-107", "sku-207", fmt.Sprintf("sku-%d", n-1), "gone", "new", "missing", "SKU-1"}
 	for _, k := range keys {
 		want, wok := mem.get(k)
 		got, gok, err := disk.lookup(k)
