@@ -176,16 +176,27 @@ func (d *diskEntries[E]) get(k string) (es []E, ok bool, err error) {
 	if d.err != nil {
 		return nil, false, d.err
 	}
-	for _, s := range d.slotsOf(h) {
-		rec, mine, err := d.read(*s, k)
-		if err != nil {
+	visit := func(s diskSlot) error {
+		if s.h != h || s.off < 0 {
+			return nil
+		}
+		rec, mine, err := d.read(s, k)
+		if err == nil && mine {
+			ok = true
+			es, err = d.decode(es, rec)
+		}
+		return err
+	}
+	// the slots of h, in the order added (not collected: a lookup per
+	// record allocates only its answer)
+	for i, _ := slices.BinarySearchFunc(d.slots, h, cmpSlotHash); i < len(d.slots) && d.slots[i].h == h; i++ {
+		if err := visit(d.slots[i]); err != nil {
 			return nil, false, err
 		}
-		if mine {
-			ok = true
-			if es, err = d.decode(es, rec); err != nil {
-				return nil, false, err
-			}
+	}
+	for _, s := range d.tail {
+		if err := visit(s); err != nil {
+			return nil, false, err
 		}
 	}
 	if ok && es == nil {
