@@ -615,7 +615,7 @@ func impTime(t *testing.T, bin, dir string, rows, conc int, jobs []string) (miss
 		headline(t, "import %-16s %6.2f× its ideal (≤ 1.15 %s), %d rows at %v; %.4f requests per record (≤ %.4f %s)",
 			name, ratio, mark(okT), rows, latency, perRec(changed), bChanged, mark(okC))
 		notes = append(notes,
-			fmt.Sprintf("%s: ideal %.2fs = %d writes × %v / %d (%.2fs) + %d lists × (1 + %d pages / %d) × %v (%.2fs); with the %d index pages one after the other: %.2fs (%.2f×)",
+			fmt.Sprintf("%s: ideal %.2fs = %d writes × %v / %d (%.2fs) + %d list(s) × (1 + ⌈%d pages / %d⌉) × %v (%.2fs); with the %d index pages one after the other: %.2fs (%.2f×)",
 				name, strict.Seconds(), rows, latency, conc, writeTime.Seconds(), lists, pages-1, conc, latency, strictPages.Seconds(),
 				idxPages, loose.Seconds(), changed.wall.Seconds()/loose.Seconds()),
 			fmt.Sprintf("%s: planning %.2fs, writing %.2fs, after the last write %.2fs; bare client: pages %.2fs + writes %.2fs",
