@@ -37,8 +37,28 @@ type entryCodec[E any] struct {
 
 // codecFor is the codec of E, nil for records that stay in memory.
 func codecFor[E comparable]() *entryCodec[E] {
-	c, _ := any(docCodec).(*entryCodec[E])
+	if c, ok := any(docCodec).(*entryCodec[E]); ok {
+		return c
+	}
+	c, _ := any(stockCodec).(*entryCodec[E])
 	return c
+}
+
+// stockCodec: the level as its text.
+var stockCodec = &entryCodec[*stockEntry]{
+	enc: func(b []byte, e *stockEntry) []byte {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		b = binary.AppendUvarint(b, uint64(len(e.qty)))
+		return append(b, e.qty...)
+	},
+	dec: func(s string) (*stockEntry, string, bool) {
+		n, s, ok := strUvarint(s)
+		if !ok || n > uint64(len(s)) {
+			return nil, "", false
+		}
+		return &stockEntry{qty: s[:n]}, s[n:], true
+	},
 }
 
 // docCodec: id, then the projection's values.

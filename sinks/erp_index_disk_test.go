@@ -196,3 +196,40 @@ func BenchmarkKeyedPlanSpilled(b *testing.B) {
 		}
 	}
 }
+
+// The stock planner answers the same with its indexes (items, stock
+// levels) on disk: the stock tests again with every index spilled.
+func TestERPStocksWithSpilledIndex(t *testing.T) {
+	withSpillAt(t, 1)
+	for name, f := range map[string]func(*testing.T){
+		"set": TestERPStockSet, "fixed warehouse": TestERPStockFixedWarehouseAndIDs, "adjust": TestERPStockAdjust,
+		"lost writes": TestERPStockLostWrites, "requests per record": TestERPStockRequestsPerRecord,
+		"by location": TestERPStockSetByLocation,
+	} {
+		t.Run(name, f)
+	}
+}
+
+// Stock levels read from disk are summed per item and warehouse as in
+// memory, and a level written is what the next lookup sees.
+func TestStockEntriesSpill(t *testing.T) {
+	withSpillAt(t, 2)
+	m := newSpillEntries[*stockEntry]()
+	defer m.close()
+	for i := range 5 {
+		k := stockKey(int64(i), 1, 0)
+		m.add(k, newStockEntry(erpDec("1.5")))
+	}
+	if !m.spilled() {
+		t.Fatal("stock levels did not spill")
+	}
+	es, _ := m.get(stockKey(3, 1, 0))
+	es[0].set(es[0].get().Add(erpDec("2")))
+	m.set(stockKey(3, 1, 0), es)
+	if es, ok := m.get(stockKey(3, 1, 0)); !ok || len(es) != 1 || es[0].get().String() != "3.5" {
+		t.Fatalf("after set: %v %v", es, ok)
+	}
+	if es, ok := m.get(stockKey(4, 1, 0)); !ok || es[0].get().String() != "1.5" {
+		t.Fatalf("other level: %v %v", es, ok)
+	}
+}
