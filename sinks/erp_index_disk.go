@@ -7,20 +7,18 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"slices"
 	"sync"
+
+	"github.com/wawi-etl/etl/internal/diskmap"
 )
 
 // spillAt is how many keys an index keeps in memory; past it, its records
-// move to a temporary file (diskEntries) and memory keeps 16 bytes a key.
+// move to a temporary file (diskEntries), and so does, past as many keys,
+// the table that finds them.
 // An index of the Wawi's items holds every item, so without this an import
 // of a 20,000-row file into a Wawi of 200,000 items would keep 200,000
 // records in memory. Tests lower it.
 var spillAt = 8192
-
-// spillTail is how many keys written after the spill are kept unsorted
-// before they are merged into the sorted slots.
-const spillTail = 1024
 
 // spillBuf is how many bytes of records are buffered before they go to the
 // file.
@@ -118,43 +116,41 @@ func strVarint(s string) (int64, string, bool) {
 	return x, s, ok
 }
 
-// diskEntries are an index's records in a temporary file: each key's
-// records as one entry (key, then the records) appended to the file, and in
-// memory only a slot per entry, the key's hash and the entry's offset,
-// sorted by hash. A lookup finds the slots of the hash and reads their
-// entries (a collision costs one read more). Setting a key appends its new
-// entry and points its slot there, so the file only grows; it is removed
-// when the index is closed or dropped.
+// diskEntries are an index's records in a temporary file: each add or set
+// of a key appends an entry (the offset of the previous entry of the same
+// hash, whether it replaces the key's records or adds one, the key, the
+// records), and a table from the key's hash to its newest entry
+// (internal/diskmap, itself on disk past a bound) finds it. A lookup walks
+// the hash's entries from the newest back to the key's last set (a
+// collision costs one read more). The file only grows; it is removed when
+// the index is closed or dropped.
 type diskEntries[E comparable] struct {
 	codec *entryCodec[E]
 	seed  maphash.Seed
 
-	mu      sync.RWMutex
-	f       *os.File
-	name    string // removed on close; "" once unlinked
-	size    int64  // bytes in the file
-	buf     []byte // bytes after size, not written yet
-	slots   []diskSlot
-	tail    []diskSlot // added since the last merge, in order
-	dropped int        // slots replaced since the last merge
-	err     error      // the first read or write error: reads then fail
-	scratch []byte
-	close   sync.Once
+	mu    sync.RWMutex
+	f     *os.File
+	name  string // removed on close; "" once unlinked
+	size  int64  // bytes in the file
+	buf   []byte // bytes after size, not written yet
+	heads *diskmap.Map
+	err   error // the first read or write error: reads then fail
+	close sync.Once
+	body  []byte // scratch of appendEntry
 }
 
-type diskSlot struct {
-	h   uint64
-	off int64 // -1: replaced
-}
-
-var errSpillClosed = errors.New("the index's spill file is closed")
+// entry kinds
+const (
+	entryAdd     = 0 // one more record of the key
+	entryReplace = 1 // the key's records from now on
+)
 
 func newDiskEntries[E comparable](codec *entryCodec[E]) (*diskEntries[E], error) {
 	f, err := os.CreateTemp("", "etl-index-*")
 	if err != nil {
 		return nil, err
 	}
-	d := &diskEntries[E]{codec: codec, seed: maphash.MakeSeed(), f: f, name: f.Name()}
+	d := &diskEntries[E]{codec: codec, seed: maphash.MakeSeed(), f: f, name: f.Name(), heads: diskmap.New(1, spillAt)}
 	if os.Remove(f.Name()) == nil {
 		d.name = "" // unlinked while open (Unix): nothing is left behind
 	}
@@ -180,12 +176,15 @@ func (d *diskEntries[E]) closeFile() {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		spillCleanup{d.f, d.name}.run()
-		d.buf, d.slots, d.tail = nil, nil, nil
+		d.heads.Close()
+		d.buf = nil
 		if d.err == nil {
 			d.err = errSpillClosed
 		}
 	})
 }
+
+var errSpillClosed = errors.New("the index's spill file is closed")
 
 // get returns the records of k; ok is false when k is not known at all.
 // Callers get their own copies. A read error is returned as err.
@@ -196,26 +195,29 @@ func (d *diskEntries[E]) get(k string) (es []E, ok bool, err error) {
 	if d.err != nil {
 		return nil, false, d.err
 	}
-	visit := func(s diskSlot) error {
-		if s.h != h || s.off < 0 {
-			return nil
-		}
-		rec, mine, err := d.read(s, k)
-		if err == nil && mine {
-			ok = true
-			es, err = d.decode(es, rec)
-		}
-		return err
+	head, found, err := d.heads.Get(h)
+	if err != nil || !found {
+		return nil, false, err
 	}
-	// the slots of h, in the order added (not collected: a lookup per
-	// record allocates only its answer)
-	for i, _ := slices.BinarySearchFunc(d.slots, h, cmpSlotHash); i < len(d.slots) && d.slots[i].h == h; i++ {
-		if err := visit(d.slots[i]); err != nil {
+	// newest first; the records of several adds come out in the order added
+	var small [2]string
+	recs := small[:0]
+	for off := int64(head[0]) - 1; off >= 0; {
+		e, err := d.read(off, k)
+		if err != nil {
 			return nil, false, err
 		}
+		if e.mine {
+			ok = true
+			recs = append(recs, e.recs)
+			if e.kind == entryReplace {
+				break
+			}
+		}
+		off = e.prev
 	}
-	for _, s := range d.tail {
-		if err := visit(s); err != nil {
+	for i := len(recs) - 1; i >= 0; i-- {
+		if es, err = d.decode(es, recs[i]); err != nil {
 			return nil, false, err
 		}
 	}
@@ -225,173 +227,103 @@ func (d *diskEntries[E]) get(k string) (es []E, ok bool, err error) {
 	return es, ok, nil
 }
 
-// slotsOf are the live slots of hash h, in the order added.
-func (d *diskEntries[E]) slotsOf(h uint64) []*diskSlot {
-	var out []*diskSlot
-	for i, _ := slices.BinarySearchFunc(d.slots, h, cmpSlotHash); i < len(d.slots) && d.slots[i].h == h; i++ {
-		if d.slots[i].off >= 0 {
-			out = append(out, &d.slots[i])
-		}
-	}
-	for i := range d.tail {
-		if d.tail[i].h == h && d.tail[i].off >= 0 {
-			out = append(out, &d.tail[i])
-		}
-	}
-	return out
-}
-
-func cmpSlotHash(s diskSlot, h uint64) int {
-	switch {
-	case s.h < h:
-		return -1
-	case s.h > h:
-		return 1
-	}
-	return 0
-}
-
-// add adds a record to those of k: an entry of its own, which get joins
-// with k's others in the order added.
+// add adds a record to those of k.
 func (d *diskEntries[E]) add(k string, e E) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.err != nil {
-		return d.err
-	}
-	off, err := d.appendEntry(k, []E{e})
-	if err != nil {
-		return err
-	}
-	d.addSlot(diskSlot{h: maphash.String(d.seed, k), off: off})
-	return nil
+	return d.append(k, []E{e}, entryAdd)
 }
 
-// set replaces the records of k (none: k is known not to exist). A key
-// already there keeps its first slot (its place in the sort), now pointing
-// at the new entry; its other slots are dropped.
+// set replaces the records of k (none: k is known not to exist).
 func (d *diskEntries[E]) set(k string, es []E) error {
+	return d.append(k, es, entryReplace)
+}
+
+func (d *diskEntries[E]) append(k string, es []E, kind byte) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.err != nil {
 		return d.err
 	}
 	h := maphash.String(d.seed, k)
-	var old []*diskSlot
-	for _, s := range d.slotsOf(h) {
-		_, mine, err := d.read(*s, k)
-		if err != nil {
-			d.err = err
-			return err
-		}
-		if mine {
-			old = append(old, s)
-		}
-	}
-	off, err := d.appendEntry(k, es)
+	head, _, err := d.heads.Get(h)
 	if err != nil {
+		d.err = err
 		return err
 	}
-	if len(old) == 0 {
-		d.addSlot(diskSlot{h: h, off: off})
-		return nil
-	}
-	old[0].off = off
-	for _, s := range old[1:] {
-		s.off = -1
-		d.dropped++
-	}
-	return nil
-}
-
-func (d *diskEntries[E]) addSlot(s diskSlot) {
-	d.tail = append(d.tail, s)
-	if len(d.tail) >= spillTail {
-		d.merge()
-	}
-}
-
-// appendEntry writes an entry, its length first, then the key and the
-// records, and returns its offset.
-func (d *diskEntries[E]) appendEntry(k string, es []E) (int64, error) {
 	off := d.size + int64(len(d.buf))
-	body := binary.AppendUvarint(d.scratch[:0], uint64(len(k)))
+	body := binary.AppendUvarint(d.body[:0], head[0]) // the previous entry's offset + 1; 0: none
+	body = append(body, kind)
+	body = binary.AppendUvarint(body, uint64(len(k)))
 	body = append(body, k...)
 	body = binary.AppendUvarint(body, uint64(len(es)))
 	for _, e := range es {
 		body = d.codec.enc(body, e)
 	}
-	d.scratch = body
+	d.body = body
 	d.buf = binary.AppendUvarint(d.buf, uint64(len(body)))
 	d.buf = append(d.buf, body...)
 	if len(d.buf) >= spillBuf {
 		if _, err := d.f.WriteAt(d.buf, d.size); err != nil {
 			d.err = err
-			return 0, err
+			return err
 		}
 		d.size += int64(len(d.buf))
 		d.buf = d.buf[:0]
 	}
-	return off, nil
+	if _, _, err := d.heads.Swap(h, diskmap.Value{uint64(off) + 1}); err != nil {
+		d.err = err
+		return err
+	}
+	return nil
 }
 
-// merge sorts the tail into the slots, dropping replaced ones. Slots of one
-// hash stay in the order they were added. The slots grow in place (merged
-// from the back), so a merge allocates only when they need more room.
-func (d *diskEntries[E]) merge() {
-	slices.SortStableFunc(d.tail, func(a, b diskSlot) int { return cmpSlotHash(a, b.h) })
-	n, t := len(d.slots), len(d.tail)
-	d.slots = slices.Grow(d.slots, t)[:n+t]
-	i, j := n-1, t-1
-	for k := n + t - 1; j >= 0; k-- {
-		// on equal hashes the tail's slot goes last: it was added later
-		if i >= 0 && d.slots[i].h > d.tail[j].h {
-			d.slots[k], i = d.slots[i], i-1
-		} else {
-			d.slots[k], j = d.tail[j], j-1
-		}
-	}
-	if d.dropped > 0 {
-		d.slots = slices.DeleteFunc(d.slots, func(s diskSlot) bool { return s.off < 0 })
-		d.dropped = 0
-	}
-	d.tail = d.tail[:0]
+// diskEntry is an entry as read: mine says whether its key is the one
+// looked up, recs are then its records' bytes.
+type diskEntry struct {
+	prev int64 // -1: none
+	kind byte
+	mine bool
+	recs string
 }
 
-// read reads the entry of slot s: mine says whether its key is k, rec are
-// its records' bytes (only when mine).
-func (d *diskEntries[E]) read(s diskSlot, k string) (rec string, mine bool, err error) {
+// read reads the entry at off, looking for key k.
+func (d *diskEntries[E]) read(off int64, k string) (diskEntry, error) {
 	var b []byte
-	if s.off >= d.size {
-		b = d.buf[s.off-d.size:]
+	if off >= d.size {
+		b = d.buf[off-d.size:]
 	} else {
 		// most entries fit: one read
 		var head [128]byte
-		n, err := d.f.ReadAt(head[:], s.off)
+		n, err := d.f.ReadAt(head[:], off)
 		if n == 0 {
-			return "", false, err
+			return diskEntry{}, err
 		}
 		b = head[:n]
 		if l, m := binary.Uvarint(b); m > 0 && m+int(l) > len(b) {
 			b = make([]byte, m+int(l))
-			if _, err := d.f.ReadAt(b, s.off); err != nil {
-				return "", false, err
+			if _, err := d.f.ReadAt(b, off); err != nil {
+				return diskEntry{}, err
 			}
 		}
 	}
 	l, m := binary.Uvarint(b)
 	if m <= 0 || m+int(l) > len(b) {
-		return "", false, io.ErrUnexpectedEOF
+		return diskEntry{}, io.ErrUnexpectedEOF
 	}
 	b = b[m : m+int(l)]
+	prev, m := binary.Uvarint(b)
+	if m <= 0 || m >= len(b) {
+		return diskEntry{}, io.ErrUnexpectedEOF
+	}
+	e := diskEntry{prev: int64(prev) - 1, kind: b[m]}
+	b = b[m+1:]
 	kl, m := binary.Uvarint(b)
 	if m <= 0 || m+int(kl) > len(b) {
-		return "", false, io.ErrUnexpectedEOF
+		return diskEntry{}, io.ErrUnexpectedEOF
 	}
-	if string(b[m:m+int(kl)]) != k {
-		return "", false, nil
+	if e.mine = string(b[m:m+int(kl)]) == k; e.mine {
+		e.recs = string(b[m+int(kl):])
 	}
-	return string(b[m+int(kl):]), true, nil
+	return e, nil
 }
 
 // decode appends the records of an entry to es.

@@ -22,6 +22,9 @@ const Words = 4
 // Value is a key's words (the first words of New's count are used).
 type Value [Words]uint64
 
+// probe is how many buckets a lookup reads at once.
+const probe = 8
+
 // firstBuckets is the table's size when the entries move to the file (a
 // power of two, at least 256). Tests lower it.
 var firstBuckets uint64 = 1 << 20
@@ -57,7 +60,8 @@ func (m *Map) Err() error { return m.err }
 // Spilled reports whether the entries are in the file.
 func (m *Map) Spilled() bool { return m.f != nil }
 
-// Get returns the words of k; ok is false when k is not in the map.
+// Get returns the words of k; ok is false when k is not in the map. Gets
+// may run concurrently with each other (not with Swap or Add).
 func (m *Map) Get(k uint64) (v Value, ok bool, err error) {
 	if m.err != nil {
 		return v, false, m.err
@@ -66,9 +70,9 @@ func (m *Map) Get(k uint64) (v Value, ok bool, err error) {
 		v, ok = m.mem[k]
 		return v, ok, nil
 	}
-	_, b, err := m.find(k)
+	var buf [probe * (8 + 8*Words)]byte
+	_, b, err := m.find(k, buf[:])
 	if err != nil || b == nil {
-		m.fail(err)
 		return v, false, err
 	}
 	return m.decode(b), true, nil
@@ -100,7 +104,7 @@ func (m *Map) upsert(k uint64, v Value, replace bool) (old Value, had bool, err 
 			return old, false, err
 		}
 	}
-	i, b, err := m.find(k)
+	i, b, err := m.find(k, m.scratch(probe*m.size()))
 	if err != nil {
 		m.fail(err)
 		return old, false, err
@@ -203,14 +207,14 @@ func (m *Map) spill() error {
 // find returns the bucket of k and its bytes, or (nil bytes) the empty
 // bucket where k would go. Buckets are read a few at a time: at most half
 // full, a key is nearly always in its first one or the next.
-func (m *Map) find(k uint64) (i uint64, b []byte, err error) {
+func (m *Map) find(k uint64, buf []byte) (i uint64, b []byte, err error) {
 	sk := stored(k)
 	mask := m.buckets - 1
 	i = sk & mask
 	sz := uint64(m.size())
 	for {
-		n := min(8, m.buckets-i)
-		chunk := m.scratch(int(n * sz))
+		n := min(probe, m.buckets-i)
+		chunk := buf[:n*sz]
 		if _, err := m.f.ReadAt(chunk, int64(i*sz)); err != nil {
 			return 0, nil, err
 		}
@@ -255,7 +259,7 @@ func (m *Map) write(i, k uint64, v Value, added bool) error {
 
 // insert puts a key known not to be in the table.
 func (m *Map) insert(k uint64, v Value) error {
-	i, _, err := m.find(k)
+	i, _, err := m.find(k, m.scratch(probe*m.size()))
 	if err != nil {
 		return err
 	}
