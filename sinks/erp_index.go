@@ -279,9 +279,10 @@ func (x *keyIndex[E]) close() {
 // of the Wawi.
 //
 // Entries made by newSpillEntries move to a temporary file (disk) once they
-// hold more than spillAt keys, when their records have a codec (docEntry):
-// then memory keeps 16 bytes a key, and every lookup returns a fresh copy
-// of the records. Others stay in memory and are changed in place.
+// hold more than spillAt keys, when their records have a codec (docEntry,
+// stockEntry): then their memory stays the same however many keys they
+// hold, and every lookup returns a fresh copy of the records (a change is
+// kept by set). Others stay in memory and are changed in place.
 type entries[E comparable] struct {
 	one  map[string]E
 	many map[string][]E
