@@ -16,12 +16,18 @@
 //     the same rows straight through (the writing time), target ≤ 1.2×;
 //   - peak RSS of the export, target ≤ 250 MB;
 //   - the same export with sequential paging (the client bounded to one
-//     request in flight), for the speed-up of parallel paging.
+//     request in flight), for the speed-up of parallel paging;
+//   - the export with one row per line item (include: lineitems) of 10,000
+//     orders, one request per order for its line items, against its ideal:
+//     (pages + orders) × latency / concurrency + StreamWriter writing the
+//     line rows alone, target ≤ 1.2×;
+//   - peak RSS of both exports at a tenth of their size too: the growth
+//     for ten times the orders.
 //
-// ETL_BENCH_ORDERS, ETL_BENCH_LATENCY_MS and ETL_BENCH_CONCURRENCY change the
-// scenario; ETL_BENCH_STRICT=1 fails the test when a target is missed;
-// ETL_BENCH_CPUPROFILE=file and ETL_BENCH_TRACE=file profile the parallel
-// export.
+// ETL_BENCH_ORDERS, ETL_BENCH_LINE_ORDERS, ETL_BENCH_LATENCY_MS and
+// ETL_BENCH_CONCURRENCY change the scenario; ETL_BENCH_STRICT=1 fails the
+// test when a target is missed; ETL_BENCH_CPUPROFILE=file and
+// ETL_BENCH_TRACE=file profile the parallel export.
 //
 // The ideal leaves out the CPU that JSON costs on both ends (the emulator
 // encoding pages, the export decoding them): on a small machine that CPU,
@@ -75,6 +81,35 @@ sink:
   path: %s
   currency: EUR
   totals: [TotalGross]
+  parameters_sheet: true
+`
+
+// linesJobYAML is the export with one row per line item: the line items
+// of every order are one request each (GET /salesOrders/{id}/lineItems).
+const linesJobYAML = `name: bench-order-lines
+source:
+  type: erp
+  resource: salesOrders
+  include: lineitems
+  page_size: %d
+mapping:
+  fields:
+    - {target: OrderNumber, column: Number}
+    - {target: OrderDate, column: SalesOrderDate, type: date}
+    - {target: CustomerId, column: CustomerId, type: int}
+    - {target: Company, column: BillingAddress.Company}
+    - {target: SKU, column: LineItem.SKU}
+    - {target: ItemName, column: LineItem.Name}
+    - {target: Quantity, column: LineItem.Quantity, type: decimal}
+    - {target: TaxRate, column: LineItem.TaxRate, type: decimal}
+    - {target: TotalNet, column: LineTotal.Net, type: decimal}
+    - {target: TotalGross, column: LineTotal.Gross, type: decimal}
+sink:
+  type: xlsx
+  path: %s
+  currency: EUR
+  amounts: [TotalNet, TotalGross]
+  totals: [TotalNet, TotalGross]
   parameters_sheet: true
 `
 
@@ -266,6 +301,106 @@ func streamWriterBaseline(t *testing.T, orders []erptest.SalesOrder, path string
 	return time.Since(start)
 }
 
+// linesBaseline is streamWriterBaseline for the line items export: one
+// row per line item (an order without lines is one row), typed as the
+// export types them.
+func linesBaseline(t *testing.T, orders []erptest.SeedOrder, path string) (time.Duration, int) {
+	t.Helper()
+	start := time.Now()
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dateFmt, money := "dd.mm.yyyy", `#,##0.00 [$€-407]`
+	dateStyle, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt})
+	moneyStyle, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &money})
+	intStyle, _ := f.NewStyle(&excelize.Style{NumFmt: 1})
+	hdr := []any{"OrderNumber", "OrderDate", "CustomerId", "Company", "SKU", "ItemName", "Quantity", "TaxRate", "TotalNet", "TotalGross"}
+	if err := sw.SetRow("A1", hdr); err != nil {
+		t.Fatal(err)
+	}
+	row := make([]any, len(hdr))
+	n := 1
+	for _, o := range orders {
+		y, mo, d := o.SalesOrderDate.Date()
+		row[0] = o.Number
+		row[1] = excelize.Cell{StyleID: dateStyle, Value: time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)}
+		row[2] = excelize.Cell{StyleID: intStyle, Value: o.CustomerId}
+		row[3] = o.BillingAddress.Company
+		lines := o.LineItems
+		if len(lines) == 0 {
+			lines = []erptest.SalesOrderLineItem{{}}
+		}
+		for _, l := range lines {
+			q, _ := l.Quantity.Float64()
+			tax, _ := l.TaxRate.Float64()
+			net, _ := l.Quantity.Mul(l.SalesPriceNet.Decimal).Float64()
+			gross, _ := l.Quantity.Mul(l.SalesPriceGross.Decimal).Float64()
+			row[4], row[5], row[6], row[7] = l.SKU, l.Name, q, tax
+			row[8] = excelize.Cell{StyleID: moneyStyle, Value: net}
+			row[9] = excelize.Cell{StyleID: moneyStyle, Value: gross}
+			n++
+			if err := sw.SetRow("A"+strconv.Itoa(n), row); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	return time.Since(start), n - 1
+}
+
+// exportScenario is one export measured in a child against its own
+// emulator: the plain export or the one with line items, at a size.
+type exportScenario struct {
+	orders, rows, pages int
+	lines               bool
+	ideal               time.Duration // network + writing
+	network, writeOnly  time.Duration
+	run                 measured
+}
+
+func runExportScenario(t *testing.T, dir string, orders, pageSize, conc int, latency time.Duration, lines bool) exportScenario {
+	t.Helper()
+	gen := erptest.GenConfig{Items: 200, Orders: orders, MaxLinesPerOrder: 3}
+	seed := erptest.Generate(gen)
+	name := fmt.Sprintf("orders-%d", orders)
+	yaml := jobYAML
+	if lines {
+		name, yaml = fmt.Sprintf("lines-%d", orders), linesJobYAML
+	}
+	sc := exportScenario{orders: orders, lines: lines, pages: (orders + pageSize - 1) / pageSize}
+	requests := sc.pages
+	if lines {
+		sc.writeOnly, sc.rows = linesBaseline(t, seed.Orders, filepath.Join(dir, name+"-baseline.xlsx"))
+		requests += orders // one GET of the line items per order
+	}
+	srv := erptest.NewServer(erptest.Options{Seed: seed, Latency: latency})
+	defer srv.Close()
+	if !lines {
+		sc.writeOnly, sc.rows = streamWriterBaseline(t, srv.Orders(), filepath.Join(dir, name+"-baseline.xlsx")), orders
+	}
+	seed = nil
+	out := filepath.Join(dir, name+".xlsx")
+	job := filepath.Join(dir, name+".yaml")
+	if err := os.WriteFile(job, fmt.Appendf(nil, yaml, pageSize, out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc.network = time.Duration(requests) * latency / time.Duration(conc)
+	sc.ideal = sc.network + sc.writeOnly
+	sc.run = runChild(t, srv.URL, job, out, conc)
+	if sc.run.child.Rows != int64(sc.rows) {
+		t.Fatalf("%s: exported %d rows, want %d", name, sc.run.child.Rows, sc.rows)
+	}
+	return sc
+}
+
 func TestExportBenchmark(t *testing.T) {
 	if os.Getenv("ETL_BENCH") == "" {
 		t.Skip("set ETL_BENCH=1 (scripts/bench-export.sh); takes a minute or two")
@@ -323,8 +458,35 @@ func TestExportBenchmark(t *testing.T) {
 		par.cpu.Seconds(), par.srvCPU.Seconds(), runtime.NumCPU(), floor, par.wall.Seconds())
 	fmt.Fprintf(&b, "export run inside the child: parallel %.2fs, sequential %.2fs; output %.1f MB, %d requests\n",
 		par.child.Seconds, seq.child.Seconds, float64(par.outSize)/(1<<20), par.child.Requests)
+
+	// With line items: one request per order on top of the pages, so the
+	// network part of the ideal is (pages + orders) × latency / concurrency.
+	lineOrders := envInt("ETL_BENCH_LINE_ORDERS", 10_000)
+	lines := runExportScenario(t, dir, lineOrders, pageSize, conc, latency, true)
+	lRatio := lines.run.wall.Seconds() / lines.ideal.Seconds()
+	fmt.Fprintf(&b, "%-34s %9.2fs %9.2fs %8.2f %7.0f MB\n", fmt.Sprintf("line items, %d orders", lineOrders),
+		lines.run.wall.Seconds(), lines.ideal.Seconds(), lRatio, lines.run.rssMB)
+	fmt.Fprintf(&b, "line items: ideal = (%d pages + %d orders) × latency / concurrency (%.2fs) + StreamWriter alone, %d rows (%.2fs); %d requests\n",
+		lines.pages, lineOrders, lines.network.Seconds(), lines.rows, lines.writeOnly.Seconds(), lines.run.child.Requests)
+	fmt.Fprintf(&b, "line items vs ideal: %.2f× (target ≤ 1.20: %s)\n", lRatio, mark(lRatio <= 1.2))
+
+	// Memory at two sizes, a tenth and the full size of each path.
+	small := runExportScenario(t, dir, max(1, orders/10), pageSize, conc, latency, false)
+	smallLines := runExportScenario(t, dir, max(1, lineOrders/10), pageSize, conc, latency, true)
+	fmt.Fprintf(&b, "export memory: peak RSS (the child's VmHWM) at two sizes, %v per request\n", latency)
+	growth := func(name string, s, l exportScenario) {
+		g := l.run.rssMB / max(s.run.rssMB, 1)
+		fmt.Fprintf(&b, "  %-22s %7d orders %5.0f MB  %7d orders %5.0f MB  growth %.2f× for %.3g× the orders\n",
+			name, s.orders, s.run.rssMB, l.orders, l.run.rssMB, g, float64(l.orders)/float64(s.orders))
+		headline(t, "export %-22s memory %.2f× from %d to %d orders: %.0f MB, %.0f MB", name, g, s.orders, l.orders, s.run.rssMB, l.run.rssMB)
+	}
+	headline(t, "export %-22s %6.2f× its ideal (≤ 1.20 %s), %d orders at %v", "orders", ratio, mark(ratio <= 1.2), orders, latency)
+	headline(t, "export %-22s %6.2f× its ideal (≤ 1.20 %s), %d orders at %v, one request per order", "orders with line items",
+		lRatio, mark(lRatio <= 1.2), lineOrders, latency)
+	growth("orders", small, exportScenario{orders: orders, run: par})
+	growth("orders with line items", smallLines, lines)
 	fmt.Print(b.String())
-	if os.Getenv("ETL_BENCH_STRICT") != "" && (ratio > 1.2 || par.rssMB > 250) {
+	if os.Getenv("ETL_BENCH_STRICT") != "" && (ratio > 1.2 || par.rssMB > 250 || lRatio > 1.2) {
 		t.Errorf("a target was missed")
 	}
 }

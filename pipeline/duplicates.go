@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/wawi-etl/etl/internal/diskmap"
 )
 
 // Rows of one input that share a key (an item's SKU, a stock level's item
@@ -25,12 +27,12 @@ const (
 )
 
 // dupScan notes, in file order, the first row of every key and groups the
-// rows of keys seen twice. Keys are kept as hashes (a 200,000-row file costs
-// a few MB); a group keeps its key's text, and a verdict applies only to
-// rows whose key equals it, so a hash collision changes nothing.
+// rows of keys seen twice. Keys are kept as hashes (on disk past
+// planNotesInMemory); a group keeps its key's text, and a verdict applies
+// only to rows whose key equals it, so a hash collision changes nothing.
 type dupScan struct {
 	seed   maphash.Seed
-	first  map[uint64]dupRow
+	first  *diskmap.Map // seq, row, values
 	groups map[uint64]*dupGroup
 	order  []uint64 // groups in the order found
 }
@@ -55,18 +57,19 @@ type dupVerdict struct {
 }
 
 func newDupScan() *dupScan {
-	return &dupScan{seed: maphash.MakeSeed(), first: map[uint64]dupRow{}, groups: map[uint64]*dupGroup{}}
+	return &dupScan{seed: maphash.MakeSeed(), first: diskmap.New(3, planNotesInMemory), groups: map[uint64]*dupGroup{}}
 }
 
 // see is called in file order with every planned record that has a key.
 func (d *dupScan) see(key string, seq int64, row int, values []any) {
 	h := maphash.String(d.seed, key)
 	r := dupRow{seq: seq, row: row, values: maphash.String(d.seed, fmt.Sprint(values...))}
-	f, ok := d.first[h]
+	// an error is kept by first and ends the run after the pass (err)
+	v, ok, _ := d.first.Add(h, diskmap.Value{uint64(r.seq), uint64(r.row), r.values})
 	if !ok {
-		d.first[h] = r
 		return
 	}
+	f := dupRow{seq: int64(v[0]), row: int(v[1]), values: v[2]}
 	g := d.groups[h]
 	if g == nil {
 		g = &dupGroup{key: key, rows: []dupRow{f}}
@@ -77,6 +80,15 @@ func (d *dupScan) see(key string, seq int64, row int, values []any) {
 }
 
 func (d *dupScan) found() bool { return d != nil && len(d.groups) > 0 }
+
+// err is the first error of the notes' file: duplicates may have been
+// missed.
+func (d *dupScan) err() error {
+	if d == nil {
+		return nil
+	}
+	return d.first.Err()
+}
 
 // verdicts decides every row of every duplicate key; rows not in the map
 // are planned as usual.

@@ -48,6 +48,9 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 	r.dups = newDupScan()
 	o.Progress.Phase("planning", -1)
 	err = r.pass(ctx, src)
+	if err == nil {
+		err = r.planNotesErr()
+	}
 	if err == nil && r.dups.found() {
 		// Rows share keys: plan once more, now knowing which rows collapse,
 		// fail together or give way, so that the report, the guardrails and
@@ -55,6 +58,7 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 		if g, diff, err = r.replanWithDuplicates(ctx, env, reportDir); err != nil {
 			return err
 		}
+		err = r.planNotesErr()
 	}
 	r.dups = nil
 	if err == nil {

@@ -5,6 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${BENCH_ROWS:-1000000}
+# The import and export benchmarks note their headline ratios here; they are
+# printed together at the end.
+export BENCH_HEADLINES=$(mktemp)
+trap 'rm -f "$BENCH_HEADLINES"' EXIT
 
 if ! command -v mlr >/dev/null; then
   echo "bench: Miller (mlr) is missing: apt-get install -y miller" >&2
@@ -28,3 +32,7 @@ for script in scripts/bench-*.sh; do
   echo "== $script"
   "$script"
 done
+
+echo
+echo "== Headline: import and export, each against its ideal and memory at two sizes (ratios of this run)"
+cat "$BENCH_HEADLINES"

@@ -37,7 +37,8 @@ import (
 //
 // Finding records (sink.lookup): index pages through the whole list once
 // (parallel pages) and keeps per record only its id, key and the current
-// values of the fields the mapping targets; search asks a filtered list per
+// values of the fields the mapping targets (in a temporary file past 8192
+// records, see erp_index_disk.go); search asks a filtered list per
 // record and checks the key exactly; auto (default) uses the index when
 // TotalItems <= 20 × the records expected (SizeHint, when the runner knows),
 // else searches and switches to the index once the records seen make it pay
@@ -171,8 +172,14 @@ func (s *ERPSink) Landed(ctx context.Context, p *pipeline.Plan, detail string) (
 
 var _ pipeline.Reconciler = (*ERPSink)(nil)
 
-// Close has nothing to flush: every write is done by Apply.
-func (s *ERPSink) Close(ctx context.Context, commit bool) error { return nil }
+// Close has nothing to flush: every write is done by Apply. It removes the
+// indexes' spill files.
+func (s *ERPSink) Close(ctx context.Context, commit bool) error {
+	if c, ok := s.res.(interface{ close() }); ok {
+		c.close()
+	}
+	return nil
+}
 
 // Requests is the number of API requests of the client since the sink
 // opened. The client is shared, so ERP lookups of the mapping and anything

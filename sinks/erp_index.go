@@ -64,7 +64,7 @@ type keyIndex[E comparable] struct {
 	probe   func(ctx context.Context) (int64, error)
 
 	mu       sync.RWMutex
-	touched  map[string][]E
+	touched  *entries[E]
 	known    *entries[E]
 	complete bool // known holds every record: a missing key does not exist
 
@@ -88,7 +88,7 @@ type searchCall[E comparable] struct {
 }
 
 func newKeyIndex[E comparable](what string, mode lookupMode) *keyIndex[E] {
-	return &keyIndex[E]{what: what, mode: mode, touched: map[string][]E{}, known: newEntries[E](),
+	return &keyIndex[E]{what: what, mode: mode, touched: newSpillEntries[E](), known: newSpillEntries[E](),
 		inflight: map[string]*searchCall[E]{}, total: -1}
 }
 
@@ -98,13 +98,12 @@ func lowerKey(k string) string { return strings.ToLower(strings.TrimSpace(k)) }
 func (x *keyIndex[E]) get(ctx context.Context, key string) ([]E, error) {
 	k := lowerKey(key)
 	x.mu.RLock()
-	if es, ok := x.touched[k]; ok {
-		x.mu.RUnlock()
-		return es, nil
-	}
-	es, ok := x.known.get(k)
+	es, ok, err := x.remembered(k)
 	complete := x.complete
 	x.mu.RUnlock()
+	if err != nil {
+		return nil, err
+	}
 	if ok || complete {
 		return es, nil
 	}
@@ -118,13 +117,27 @@ func (x *keyIndex[E]) get(ctx context.Context, key string) ([]E, error) {
 		}
 		x.mu.RLock()
 		defer x.mu.RUnlock()
-		if es, ok := x.touched[k]; ok {
-			return es, nil
-		}
-		es, _ := x.known.get(k)
-		return es, nil
+		es, _, err := x.remembered(k)
+		return es, err
 	}
 	return x.searchOnce(ctx, k, key)
+}
+
+// remembered looks k up in touched, then known; ok is false when neither
+// holds it. x.mu must be held.
+func (x *keyIndex[E]) remembered(k string) (es []E, ok bool, err error) {
+	if es, ok, err = x.touched.lookup(k); ok || err != nil {
+		return es, ok, x.spillErr(err)
+	}
+	es, ok, err = x.known.lookup(k)
+	return es, ok, x.spillErr(err)
+}
+
+func (x *keyIndex[E]) spillErr(err error) error {
+	if err != nil {
+		return fmt.Errorf("looking up %s: %w", x.what, err)
+	}
+	return nil
 }
 
 // fresh asks the API for key, bypassing memory: the landed checks use it.
@@ -174,9 +187,15 @@ func (x *keyIndex[E]) ensureLoaded(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("loading %s: %w", x.what, err)
 	}
+	if m.err != nil {
+		m.close()
+		return fmt.Errorf("loading %s: %w", x.what, m.err)
+	}
 	x.mu.Lock()
+	old := x.known
 	x.known, x.complete = m, true
 	x.mu.Unlock()
+	old.close()
 	return nil
 }
 
@@ -184,13 +203,9 @@ func (x *keyIndex[E]) ensureLoaded(ctx context.Context) error {
 // (an empty answer too).
 func (x *keyIndex[E]) searchOnce(ctx context.Context, k, key string) ([]E, error) {
 	x.mu.Lock()
-	if es, ok := x.touched[k]; ok {
+	if es, ok, err := x.remembered(k); ok || x.complete || err != nil {
 		x.mu.Unlock()
-		return es, nil
-	}
-	if es, ok := x.known.get(k); ok || x.complete {
-		x.mu.Unlock()
-		return es, nil
+		return es, err
 	}
 	if c := x.inflight[k]; c != nil {
 		x.mu.Unlock()
@@ -226,18 +241,35 @@ func (x *keyIndex[E]) searchOnce(ctx context.Context, k, key string) ([]E, error
 // put records what this run wrote under key; it wins over the index. The
 // entries the loaded index already holds under key are not copied: the
 // index is loaded once, so they cannot be replaced, and writes update them
-// in place; a file updating every record would otherwise keep a second map
-// of them all.
+// in place (or, when it is on disk, are written into it); a file updating
+// every record would otherwise keep a second map of them all.
 func (x *keyIndex[E]) put(key string, es []E) {
 	k := lowerKey(key)
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if _, ok := x.touched[k]; !ok && x.complete {
-		if cur, _ := x.known.get(k); slices.Equal(cur, es) {
-			return
+	if x.complete {
+		if _, ok, _ := x.touched.lookup(k); !ok {
+			if x.known.spilled() {
+				x.known.set(k, es)
+				return
+			}
+			if cur, _ := x.known.get(k); slices.Equal(cur, es) {
+				return
+			}
 		}
 	}
-	x.touched[k] = es
+	x.touched.set(k, es)
+}
+
+// close removes the index's spill files.
+func (x *keyIndex[E]) close() {
+	if x == nil {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.touched.close()
+	x.known.close()
 }
 
 // entries are an index's records by key. Nearly every key has one record,
@@ -245,26 +277,61 @@ func (x *keyIndex[E]) put(key string, es []E) {
 // search that found nothing) are kept in many. A map of single records
 // costs a third less than one of slices, and an index holds every record
 // of the Wawi.
+//
+// Entries made by newSpillEntries move to a temporary file (disk) once they
+// hold more than spillAt keys, when their records have a codec (docEntry,
+// stockEntry): then their memory stays the same however many keys they
+// hold, and every lookup returns a fresh copy of the records (a change is
+// kept by set). Others stay in memory and are changed in place.
 type entries[E comparable] struct {
 	one  map[string]E
 	many map[string][]E
+
+	codec *entryCodec[E]
+	disk  *diskEntries[E]
+	err   error // the first error of the spill file; lookups return it
 }
 
 func newEntries[E comparable]() *entries[E] {
 	return &entries[E]{one: map[string]E{}, many: map[string][]E{}}
 }
 
+// newSpillEntries are entries that move to disk past spillAt keys (for E
+// with a codec).
+func newSpillEntries[E comparable]() *entries[E] {
+	m := newEntries[E]()
+	m.codec = codecFor[E]()
+	return m
+}
+
 // get returns the records of k; ok is false when k is not known at all.
+// Entries that may spill are read with lookup, which returns errors too.
 func (m *entries[E]) get(k string) (es []E, ok bool) {
+	es, ok, _ = m.lookup(k)
+	return es, ok
+}
+
+// lookup is get with the error of reading the spill file.
+func (m *entries[E]) lookup(k string) (es []E, ok bool, err error) {
+	if m.err != nil {
+		return nil, false, m.err
+	}
+	if m.disk != nil {
+		return m.disk.get(k)
+	}
 	if e, ok := m.one[k]; ok {
-		return []E{e}, true
+		return []E{e}, true, nil
 	}
 	es, ok = m.many[k]
-	return es, ok
+	return es, ok, nil
 }
 
 // add adds a record to those of k.
 func (m *entries[E]) add(k string, e E) {
+	if m.disk != nil {
+		m.fail(m.disk.add(k, e))
+		return
+	}
 	if first, ok := m.one[k]; ok {
 		delete(m.one, k)
 		m.many[k] = []E{first, e}
@@ -275,16 +342,65 @@ func (m *entries[E]) add(k string, e E) {
 		return
 	}
 	m.one[k] = e
+	m.maybeSpill()
 }
 
 // set replaces the records of k (none: k is known not to exist).
 func (m *entries[E]) set(k string, es []E) {
+	if m.disk != nil {
+		m.fail(m.disk.set(k, es))
+		return
+	}
 	delete(m.one, k)
 	delete(m.many, k)
 	if len(es) == 1 {
 		m.one[k] = es[0]
 	} else {
 		m.many[k] = es
+	}
+	m.maybeSpill()
+}
+
+// spilled reports whether the records are on disk: lookups return copies,
+// and a change is kept only by set.
+func (m *entries[E]) spilled() bool { return m.disk != nil }
+
+func (m *entries[E]) maybeSpill() {
+	if m.codec == nil || m.err != nil || len(m.one)+len(m.many) <= spillAt {
+		return
+	}
+	d, err := newDiskEntries(m.codec)
+	if err != nil {
+		m.fail(err)
+		return
+	}
+	for k, e := range m.one {
+		if err := d.set(k, []E{e}); err != nil {
+			d.closeFile()
+			m.fail(err)
+			return
+		}
+	}
+	for k, es := range m.many {
+		if err := d.set(k, es); err != nil {
+			d.closeFile()
+			m.fail(err)
+			return
+		}
+	}
+	m.disk, m.one, m.many = d, nil, nil
+}
+
+func (m *entries[E]) fail(err error) {
+	if err != nil && m.err == nil {
+		m.err = fmt.Errorf("index spill file: %w", err)
+	}
+}
+
+// close removes the spill file, if any.
+func (m *entries[E]) close() {
+	if m != nil && m.disk != nil {
+		m.disk.closeFile()
 	}
 }
 

@@ -27,8 +27,8 @@ func TestKeyIndexPutKeepsNoCopyOfLoadedEntries(t *testing.T) {
 		t.Fatalf("get: %v %v", es, err)
 	}
 	x.put("A-1", []*docEntry{a})
-	if len(x.touched) != 1 {
-		t.Errorf("touched holds %d entries after updating a loaded one, want 1 (the early write)", len(x.touched))
+	if n := len(x.touched.one) + len(x.touched.many); n != 1 {
+		t.Errorf("touched holds %d entries after updating a loaded one, want 1 (the early write)", n)
 	}
 	created := &docEntry{id: 4}
 	x.put("D-1", []*docEntry{created})

@@ -418,6 +418,14 @@ func plural(noun string) string {
 	return noun + "s"
 }
 
+// close removes the spill files of the indexes.
+func (d *keyedSink) close() {
+	d.idx.close()
+	if d.parent != nil {
+		d.parent.idx.close()
+	}
+}
+
 func (d *keyedSink) sizeHint(n int64) {
 	d.idx.hint.Store(n)
 	if d.parent != nil {
@@ -426,12 +434,13 @@ func (d *keyedSink) sizeHint(n int64) {
 }
 
 // loadDocIndex pages through a list and keeps, per record, the id, the key
-// and the projected values. match is a field path, or several joined by +
-// (a composite key).
+// and the projected values (on disk past spillAt records). match is a field
+// path, or several joined by + (a composite key).
 func loadDocIndex(ctx context.Context, c *erp.Client, def *erp.ResourceDef, q url.Values, match string, shape *docShape) (*entries[*docEntry], error) {
-	m := newEntries[*docEntry]()
+	m := newSpillEntries[*docEntry]()
 	for rec, err := range c.List(ctx, def.ListPath, q, indexPaging(c)) {
 		if err != nil {
+			m.close()
 			return nil, err
 		}
 		e, k, ok := newDocEntry(rec, def, match, shape)

@@ -202,16 +202,18 @@ func (st *stockSink) loadStocks(ctx context.Context) (*entries[*stockEntry], err
 		return nil, err
 	}
 	perLoc := st.iLoc >= 0
-	m := newEntries[*stockEntry]()
+	m := newSpillEntries[*stockEntry]() // on disk past spillAt keys
 	add := func(k string, qty decimal.Decimal) {
-		if e, ok := m.one[k]; ok {
-			e.set(e.get().Add(qty))
+		if es, ok := m.get(k); ok && len(es) == 1 {
+			es[0].set(es[0].get().Add(qty))
+			m.set(k, es)
 			return
 		}
-		m.one[k] = newStockEntry(qty)
+		m.add(k, newStockEntry(qty))
 	}
 	for rec, err := range st.s.c.List(ctx, st.s.def.ListPath, q, indexPaging(st.s.c)) {
 		if err != nil {
+			m.close()
 			return nil, err
 		}
 		item, ok1 := idOf(rec["ItemId"])
