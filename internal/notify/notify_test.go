@@ -288,7 +288,6 @@ func TestMailGermanWithAttachments(t *testing.T) {
 	}
 }
 
-
 func TestMailRefusesWithoutSTARTTLS(t *testing.T) {
 	srv := newSMTPServer(t, false)
 	err := (Sender{TLS: srv.roots}).Mail(context.Background(), srv.spec(), guardrailRun(i18n.English))
