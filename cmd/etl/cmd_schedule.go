@@ -18,7 +18,7 @@ func init() { subcommands = append(subcommands, newScheduleCommand) }
 
 type scheduleOptions struct {
 	at, days, format, envFile, logFile, exe string
-	install, uninstall                       bool
+	install, uninstall                      bool
 }
 
 // scheduleSystem is the system --install changes; tests replace it.
