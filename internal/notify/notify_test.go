@@ -263,6 +263,8 @@ func TestMailGermanWithAttachments(t *testing.T) {
 	if err := (Sender{TLS: srv.roots}).Mail(context.Background(), spec, r); err != nil {
 		t.Fatal(err)
 	}
+	srv.mu.Lock() // the server's goroutine wrote these
+	defer srv.mu.Unlock()
 	if !srv.tlsUsed || srv.auth != "\x00mailer\x00pw-very-secret" || len(srv.rcpt) != 2 || !strings.Contains(srv.from, "etl@shop.example") {
 		t.Fatalf("tls %v auth %q from %q rcpt %v", srv.tlsUsed, srv.auth, srv.from, srv.rcpt)
 	}
@@ -279,7 +281,10 @@ func TestMailGermanWithAttachments(t *testing.T) {
 
 	// a cap that errors.xlsx does not fit in: left out, and said so
 	spec.MaxAttachmentBytes = 1000
-	if err := (Sender{TLS: srv.roots}).Mail(context.Background(), spec, r); err != nil {
+	srv.mu.Unlock()
+	err := (Sender{TLS: srv.roots}).Mail(context.Background(), spec, r)
+	srv.mu.Lock()
+	if err != nil {
 		t.Fatal(err)
 	}
 	_, body, files = parts(t, srv.data)
