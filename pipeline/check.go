@@ -18,7 +18,12 @@ func Check(ctx context.Context, job *Job, resolver mappings.Resolver) error {
 		errs = append(errs, job.ErrorAt("$.sink.type", fmt.Sprintf("unknown sink type %q (known: %v)", job.Sink.Type, SinkTypes())))
 	}
 	env := &Env{JobDir: job.Dir, DryRun: true}
-	src, err := OpenSource(ctx, &job.Source, env)
+	local, cleanup, err := localSource(ctx, job, stateDirOf(job, RunOptions{}), nil)
+	if err != nil {
+		return append(errs, SourceErrorAt(job, err))
+	}
+	defer cleanup()
+	src, err := OpenSource(ctx, &local.Source, env)
 	if err != nil {
 		errs = append(errs, SourceErrorAt(job, err))
 		// without a header the mapping can still be checked for everything

@@ -215,7 +215,7 @@ func (j *Job) ErrorAt(path, msg string) *JobError {
 
 func resolveJobPaths(job *Job) {
 	abs := func(p *string) {
-		if *p != "" && !filepath.IsAbs(*p) {
+		if *p != "" && !filepath.IsAbs(*p) && !IsRemote(*p) {
 			*p = filepath.Join(job.Dir, *p)
 		}
 	}

@@ -141,6 +141,9 @@ func keys[V any](m map[string]V) []string {
 // when none does.
 func SourceTypeForPath(path string) string {
 	ext := strings.ToLower(filepath.Ext(path))
+	if IsRemote(path) {
+		ext = remoteExt(path) // no query string
+	}
 	regMu.RLock()
 	defer regMu.RUnlock()
 	for _, name := range sortedNames(sourceTypes) {

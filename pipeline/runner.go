@@ -81,6 +81,12 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 	if err != nil {
 		return sum, &StartError{err}
 	}
+	// a source.path of https://... is read from a local copy (remote.go)
+	job, cleanup, err := localSource(ctx, job, stateDirOf(job, o), o.Logger)
+	if err != nil {
+		return sum, &StartError{fmt.Errorf("source: %w", err)}
+	}
+	defer cleanup()
 	r, src, env, err := open(ctx, job, o, name, sum, reportDir)
 	if err != nil {
 		return sum, err
@@ -109,13 +115,7 @@ func open(ctx context.Context, job *Job, o RunOptions, name string, sum *Summary
 	if conc <= 0 {
 		conc = defaultConcurrency(srcType.NeedsConn || sinkType.NeedsConn)
 	}
-	stateDir := o.StateDir
-	if stateDir == "" {
-		stateDir = job.Options.StateDir
-	}
-	if stateDir == "" {
-		stateDir = filepath.Join(job.Dir, ".etl-state")
-	}
+	stateDir := stateDirOf(job, o)
 	env := &Env{JobDir: job.Dir, DryRun: o.DryRun, Logger: o.Logger, Concurrency: conc,
 		Conn: o.Conn, JobName: name, StateDir: stateDir, Full: o.Full, Now: o.Now}
 	if sinkType.WritesFile {

@@ -33,7 +33,7 @@ func applySet(job *Job, kv string, lookup func(string) (string, bool)) error {
 	if err != nil {
 		return err
 	}
-	if pathKeys[key] && val != "" {
+	if pathKeys[key] && val != "" && !IsRemote(val) {
 		if val, err = filepath.Abs(val); err != nil {
 			return err
 		}

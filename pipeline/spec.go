@@ -40,6 +40,33 @@ type Options struct {
 	// other values: error (all fail, default), first or last (that row is
 	// written, the others skipped). Identical rows are written once.
 	Duplicates string `yaml:"duplicates,omitempty" json:"duplicates,omitempty" jsonschema:"enum=error,enum=first,enum=last,description=rows with the same key and other values: error (default) fails them all; first or last writes that one"`
+	// Notify tells someone after a run (cmd/etl, internal/notify).
+	Notify *NotifySpec `yaml:"notify,omitempty" json:"notify,omitempty" jsonschema:"description=tell someone after a run: a webhook (Slack; Teams; Mattermost) or an e-mail"`
+}
+
+// NotifySpec is options.notify: who hears of a run, and when. Secrets come
+// from ${VAR}; a notification that cannot be sent never changes the exit code.
+type NotifySpec struct {
+	On      string       `yaml:"on,omitempty" json:"on,omitempty" jsonschema:"enum=failure,enum=guardrail,enum=always,description=when to notify: failure (default: records failed; the job could not start or a guardrail tripped); guardrail (only a tripped guardrail) or always"`
+	Webhook *WebhookSpec `yaml:"webhook,omitempty" json:"webhook,omitempty" jsonschema:"description=POST the summary as JSON with a text field (Slack; Teams; Mattermost incoming webhooks)"`
+	Email   *EmailSpec   `yaml:"email,omitempty" json:"email,omitempty" jsonschema:"description=send the summary by e-mail over SMTP with STARTTLS; diff.html and errors.xlsx attached"`
+}
+
+// WebhookSpec is options.notify.webhook.
+type WebhookSpec struct {
+	URL string `yaml:"url" json:"url" jsonschema:"description=webhook URL; better ${VAR} since it holds a token"`
+}
+
+// EmailSpec is options.notify.email.
+type EmailSpec struct {
+	Host     string   `yaml:"host" json:"host" jsonschema:"description=SMTP server"`
+	Port     int      `yaml:"port,omitempty" json:"port,omitempty" jsonschema:"description=SMTP port; default 587,minimum=1,maximum=65535"`
+	From     string   `yaml:"from" json:"from" jsonschema:"description=sender address"`
+	To       []string `yaml:"to" json:"to" jsonschema:"description=recipient addresses,minItems=1"`
+	Username string   `yaml:"username,omitempty" json:"username,omitempty" jsonschema:"description=SMTP login; e.g. ${SMTP_USER}"`
+	Password string   `yaml:"password,omitempty" json:"password,omitempty" jsonschema:"description=SMTP password; use ${SMTP_PASSWORD}"`
+	// MaxAttachmentBytes caps the attachments together; default 10 MiB.
+	MaxAttachmentBytes int64 `yaml:"max_attachment_bytes,omitempty" json:"max_attachment_bytes,omitempty" jsonschema:"minimum=0,description=largest total size of the attachments in bytes; default 10 MiB; files past it are named in the mail instead"`
 }
 
 // Guardrails stop an ERP import before its first write when the plan looks
@@ -95,6 +122,21 @@ type SourceSpec struct {
 	// Limits (csv, xlsx) bound what one file may cost; a file past one is
 	// refused with an error naming the limit. Zero means the default.
 	Limits *SourceLimits `yaml:"limits,omitempty" json:"limits,omitempty" jsonschema:"description=csv and xlsx: what one input file may cost; a file past a limit is refused naming it"`
+	// Remote (a path of https://...): how the file is downloaded (remote.go).
+	Remote *RemoteSpec `yaml:"remote,omitempty" json:"remote,omitempty" jsonschema:"description=csv and xlsx with a path of https://...: credentials and limits of the download"`
+}
+
+// RemoteSpec is source.remote: how a source.path of https://... is fetched.
+// Credentials come from ${VAR} and are never logged.
+type RemoteSpec struct {
+	Username string `yaml:"username,omitempty" json:"username,omitempty" jsonschema:"description=basic auth user; e.g. ${SUPPLIER_USER}"`
+	Password string `yaml:"password,omitempty" json:"password,omitempty" jsonschema:"description=basic auth password; use ${SUPPLIER_PASSWORD}"`
+	Token    string `yaml:"token,omitempty" json:"token,omitempty" jsonschema:"description=bearer token sent as Authorization: Bearer; use ${VAR}"`
+	// InsecureHTTP allows http://; certificates are always verified for https.
+	InsecureHTTP bool   `yaml:"insecure_http,omitempty" json:"insecure_http,omitempty" jsonschema:"description=allow a plain http:// URL (the file and credentials travel unencrypted); default false"`
+	Timeout      string `yaml:"timeout,omitempty" json:"timeout,omitempty" jsonschema:"description=time one download attempt may take (Go duration; e.g. 2m); default 5m"`
+	Retries      int    `yaml:"retries,omitempty" json:"retries,omitempty" jsonschema:"minimum=0,maximum=10,description=further attempts after a network error or a 5xx answer; default 3"`
+	MaxBytes     int64  `yaml:"max_bytes,omitempty" json:"max_bytes,omitempty" jsonschema:"minimum=0,description=largest file accepted in bytes; default 1 GiB"`
 }
 
 // SourceLimits bound the memory and time a damaged or hostile input file

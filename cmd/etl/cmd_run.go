@@ -125,7 +125,7 @@ func worse(a, b int) int {
 	return a
 }
 
-func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, path string, o runOptions, many bool) (int, error) {
+func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, path string, o runOptions, many bool) (code int, err error) {
 	sets := append([]string(nil), o.sets...)
 	if o.source != "" {
 		sets = append(sets, "source.path="+o.source)
@@ -139,6 +139,8 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, pat
 	if err != nil {
 		return exitCannotStart, err
 	}
+	var sum *pipeline.Summary
+	defer func() { notifyRun(ctx, log, job, sum, code, err, o.lang) }()
 	defer pipeline.TuneGC(job)()
 	reportDir := o.reportDir
 	if reportDir != "" && many {
@@ -156,7 +158,7 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, pat
 	} else {
 		progress = pipeline.NewLogProgress(log, 10*time.Second)
 	}
-	sum, err := pipeline.Run(ctx, job, pipeline.RunOptions{
+	sum, err = pipeline.Run(ctx, job, pipeline.RunOptions{
 		DryRun: o.dryRun, ReportDir: reportDir, Concurrency: o.concurrency,
 		Progress: progress, Logger: log, Resolver: resolver,
 		Conn: conn(client), StateDir: o.stateDir, Resume: o.resume, Force: o.force, Full: o.full,
