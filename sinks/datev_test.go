@@ -169,8 +169,8 @@ func TestDATEVConformance(t *testing.T) {
 	}
 	v := func(s string) *string { return &s }
 	pipelinetest.RunSinkSuite(t, pipelinetest.SinkSuite{
-		Open: OpenDATEV,
-		Spec: func(dir string) pipeline.SinkSpec { return *datevSpec(dir) },
+		Open:    OpenDATEV,
+		Spec:    func(dir string) pipeline.SinkSpec { return *datevSpec(dir) },
 		Columns: []string{"sku", "price", "name"}, Rows: rows, BadRow: []string{"BAD", "zwölf", "x"},
 		Mapping: mappings.Spec{Fields: []mappings.FieldSpec{
 			{Target: "Belegfeld1", Column: "sku"},
