@@ -86,6 +86,7 @@ func TestFormatBookingChanges(t *testing.T) {
 	b.Umsatz = decimal.RequireFromString("-1234.5")
 	b.Belegfeld1 = "RE 2026_0001"
 	b.Buchungstext = "Zeile 1\r\nZeile 2 " + strings.Repeat("x", 60)
+	b.Skonto = decimal.NewNullDecimal(decimal.Zero)
 	line, notes, err := FormatBooking(&h, &b)
 	if err != nil {
 		t.Fatal(err)
@@ -99,6 +100,9 @@ func TestFormatBookingChanges(t *testing.T) {
 	}
 	if got := f[ColBuchungstext-1]; len(got) != 62 || strings.ContainsAny(got, "\r\n") {
 		t.Errorf("Buchungstext = %q, want 60 characters without line breaks", got)
+	}
+	if f[ColSkonto-1] != "" {
+		t.Errorf("Skonto 0 = %q, want empty (DATEV refuses 0)", f[ColSkonto-1])
 	}
 	if len(notes) != 3 {
 		t.Errorf("want 3 notes (Belegfeld 1, line breaks, length), got %v", notes)

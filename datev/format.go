@@ -9,9 +9,12 @@
 //   - https://developer.datev.de/datev/platform/de/dtvf/formate/buchungsstapel
 //
 // and were compared with two open implementations: OCA's
-// datev_export_dtvf (Odoo, l10n-germany) and alyf-de's erpnext_datev
-// (erpnext_datev/utils/datev_constants.py: the 125 column names and the
-// header fields; erpnext_datev/utils/datev_csv.py: quoting and encoding).
+// datev_export_dtvf (github.com/OCA/l10n-germany,
+// datev_export_dtvf/datev.py: the 31 header fields, the column names of
+// format version 12 — version 13 adds "Abw. Skontokonto" — their lengths
+// and which are quoted) and alyf-de's erpnext_datev
+// (erpnext_datev/utils/datev_constants.py: the columns with DATEV's notes,
+// e.g. that Skonto 0 is not allowed).
 //
 // The file: Windows-1252, fields separated by ';', lines ended by CRLF; line
 // 1 the header (31 fields), line 2 the column names (125), then one line
@@ -84,22 +87,23 @@ const (
 	ColBuchungstext   = 14
 	ColKOST1          = 37
 	ColKOST2          = 38
-	ColKostMenge      = 39
 	ColEULandUStID    = 40
-	ColEUSteuersatz   = 41
-	ColFestschreibung = 114
 	ColLeistungsdatum = 115
-	ColSteuersatz     = 119
 )
 
-// numeric are the columns written without quotes among those this package
-// fills or checks (amounts, rates, accounts, dates, flags); every other
-// non-empty field is text and quoted.
-var numeric = map[int]bool{
-	ColUmsatz: true, ColKurs: true, ColBasisUmsatz: true, ColKonto: true, ColGegenkonto: true,
-	ColBelegdatum: true, ColSkonto: true, ColKostMenge: true, ColEUSteuersatz: true,
-	ColFestschreibung: true, ColLeistungsdatum: true, ColSteuersatz: true,
-}
+// numeric are the columns written without quotes (amounts, rates,
+// accounts, dates, flags, numbers); every other non-empty field is text and
+// quoted. The split follows DATEV's field types (Betrag, Zahl, Konto, Datum
+// versus Text), as OCA's datev_export_dtvf (datev_export_dtvf/datev.py)
+// quotes them.
+var numeric = func() map[int]bool {
+	m := map[int]bool{}
+	for _, c := range []int{1, 4, 5, 7, 8, 10, 13, 15, 17, 18, 19, 39, 41, 43, 44, 45, 46, 47,
+		88, 89, 90, 92, 93, 94, 97, 99, 100, 101, 104, 106, 108, 111, 113, 114, 115, 116, 117, 119, 122, 124, 125} {
+		m[c] = true
+	}
+	return m
+}()
 
 // Chart is the chart of accounts the header names (field 27, SKR).
 type Chart string

@@ -179,7 +179,9 @@ func FormatBooking(h *Header, b *Booking) (string, []Note, error) {
 		notes = append(notes, n...)
 		f[t.col-1] = textField(v)
 	}
-	if b.Skonto.Valid {
+	// DATEV refuses a Skonto of 0 (erpnext_datev's notes on the columns):
+	// no discount is an empty field
+	if b.Skonto.Valid && !b.Skonto.Decimal.IsZero() {
 		s := b.Skonto.Decimal.Abs()
 		if !s.Equal(s.Round(2)) {
 			return "", notes, fmt.Errorf("Skonto %s has more than two decimals", b.Skonto.Decimal)

@@ -126,6 +126,9 @@ func OpenDATEV(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) 
 	if err := probe.Validate(); err != nil {
 		return nil, fmt.Errorf("sink.datev: %w", err)
 	}
+	if _, err := datev.Encode(datev.FormatHeader(&probe)); err != nil {
+		return nil, fmt.Errorf("sink.datev: description or dictation: %w", err)
+	}
 	have := map[string]bool{}
 	for _, t := range env.Targets {
 		have[t.Path] = true

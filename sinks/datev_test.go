@@ -143,13 +143,14 @@ func TestDATEVOpenRefuses(t *testing.T) {
 		tg   []mappings.Target
 		want string
 	}{
-		"file name":          {func(s *pipeline.SinkSpec) { s.Path = filepath.Join(dir, "bookings.csv") }, datevTargets, "EXTF_"},
-		"no datev section":   {func(s *pipeline.SinkSpec) { s.DATEV = nil }, datevTargets, "sink.datev"},
-		"fiscal year start":  {func(s *pipeline.SinkSpec) { s.DATEV.FiscalYearStart = "2025-07-15" }, datevTargets, "fiscal_year_start"},
-		"consultant range":   {func(s *pipeline.SinkSpec) { s.DATEV.Consultant = 12 }, datevTargets, "Beraternummer"},
-		"chart":              {func(s *pipeline.SinkSpec) { s.DATEV.Chart = "SKR99" }, datevTargets, "chart"},
-		"unknown target":     {func(*pipeline.SinkSpec) {}, targets("Umsatz:decimal", "Konto:string", "Gegenkonto:string", "Belegdatum:date", "Price:decimal"), `"Price"`},
-		"missing Gegenkonto": {func(*pipeline.SinkSpec) {}, targets("Umsatz:decimal", "Konto:string", "Belegdatum:date"), "Gegenkonto"},
+		"file name":                       {func(s *pipeline.SinkSpec) { s.Path = filepath.Join(dir, "bookings.csv") }, datevTargets, "EXTF_"},
+		"no datev section":                {func(s *pipeline.SinkSpec) { s.DATEV = nil }, datevTargets, "sink.datev"},
+		"fiscal year start":               {func(s *pipeline.SinkSpec) { s.DATEV.FiscalYearStart = "2025-07-15" }, datevTargets, "fiscal_year_start"},
+		"consultant range":                {func(s *pipeline.SinkSpec) { s.DATEV.Consultant = 12 }, datevTargets, "Beraternummer"},
+		"description not in Windows-1252": {func(s *pipeline.SinkSpec) { s.DATEV.Description = "Рахунки" }, datevTargets, "Windows-1252"},
+		"chart":                           {func(s *pipeline.SinkSpec) { s.DATEV.Chart = "SKR99" }, datevTargets, "chart"},
+		"unknown target":                  {func(*pipeline.SinkSpec) {}, targets("Umsatz:decimal", "Konto:string", "Gegenkonto:string", "Belegdatum:date", "Price:decimal"), `"Price"`},
+		"missing Gegenkonto":              {func(*pipeline.SinkSpec) {}, targets("Umsatz:decimal", "Konto:string", "Belegdatum:date"), "Gegenkonto"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			spec := datevSpec(dir)
