@@ -270,9 +270,9 @@ func (c *checker) booking(n int, f []field) {
 		if x.text == "" {
 			continue
 		}
-		if numeric[col] && x.quoted {
+		if rowFields[i].numeric && x.quoted {
 			c.add(n, col, ColumnNames[i]+" is a number and must not be quoted")
-		} else if !numeric[col] && !x.quoted {
+		} else if !rowFields[i].numeric && !x.quoted {
 			c.add(n, col, ColumnNames[i]+" is text and must be quoted")
 		}
 		if j := strings.IndexFunc(x.text, func(r rune) bool { return r < 0x20 || r == 0x7f }); j >= 0 {

@@ -2,6 +2,7 @@ package datev
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -258,5 +259,27 @@ func TestEncodeRoundTrip(t *testing.T) {
 	dec, _ := charmap.Windows1252.NewDecoder().Bytes(enc)
 	if string(dec) != "Grüße € ß" || len(enc) != 9 {
 		t.Errorf("%q", enc)
+	}
+}
+
+// Row's tags are the column table: the positions this package names point
+// at the fields of those names, and Line quotes text only.
+func TestRowShape(t *testing.T) {
+	rt := reflect.TypeFor[Row]()
+	for col, field := range map[int]string{ColUmsatz: "Umsatz", ColSollHaben: "SollHabenKennzeichen", ColKonto: "Konto",
+		ColGegenkonto: "Gegenkonto", ColBUSchluessel: "BUSchluessel", ColBelegdatum: "Belegdatum", ColBelegfeld1: "Belegfeld1",
+		ColBuchungstext: "Buchungstext", ColKOST1: "KOST1Kostenstelle", ColEULandUStID: "EULandUndUStIDBestimmung",
+		ColLeistungsdatum: "Leistungsdatum", Columns: "AbwSkontokonto"} {
+		if got := rt.Field(col - 1).Name; got != field {
+			t.Errorf("column %d is %s, want %s", col, got, field)
+		}
+	}
+	if ColumnNames[0] != "Umsatz (ohne Soll/Haben-Kz)" || ColumnNames[48] != "Zusatzinformation- Inhalt 1" || ColumnNames[124] != "Abw. Skontokonto" {
+		t.Errorf("column names %q %q %q", ColumnNames[0], ColumnNames[48], ColumnNames[124])
+	}
+	r := Row{Umsatz: "1,00", SollHabenKennzeichen: "S", Postensperre: "1", Beleglink: `a"b`}
+	f := strings.Split(r.Line(), ";")
+	if len(f) != Columns || f[0] != "1,00" || f[1] != `"S"` || f[14] != "1" || f[19] != `"a""b"` || f[2] != "" {
+		t.Errorf("line %q", r.Line())
 	}
 }

@@ -14,14 +14,8 @@ import (
 	"golang.org/x/text/encoding/charmap"
 )
 
-// Booking is one line of a Buchungsstapel: the columns a booking export
-// fills; the other columns of the 125 are written empty.
-//
-// gocarina/gocsv is not used to write it (nor the Header): it writes
-// through encoding/csv, which quotes a field only when it must, whereas
-// DATEV wants every text field quoted (even "S"), numbers never, and empty
-// fields empty; it also cannot write CRLF lines in Windows-1252 by itself.
-// Rendering by column number keeps that explicit.
+// Booking is a booking in typed values: the columns a booking export
+// fills. FormatBooking checks and formats it into a Row.
 type Booking struct {
 	Umsatz         decimal.Decimal // positive; a negative amount flips SollHaben
 	SollHaben      string          // "S" or "H"; empty: S (H for a negative amount)
@@ -100,7 +94,7 @@ func q(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 // changed and each change is returned as a Note.
 func FormatBooking(h *Header, b *Booking) (string, []Note, error) {
 	var notes []Note
-	var f [Columns]string
+	var r Row
 	amt, sh := b.Umsatz, strings.ToUpper(strings.TrimSpace(b.SollHaben))
 	switch sh {
 	case "":
@@ -122,29 +116,28 @@ func FormatBooking(h *Header, b *Booking) (string, []Note, error) {
 	if amt.GreaterThanOrEqual(decimal.New(1, 10)) {
 		return "", nil, fmt.Errorf("Umsatz %s has more than 10 digits before the decimal comma", b.Umsatz)
 	}
-	f[ColUmsatz-1] = Amount(amt)
-	f[ColSollHaben-1] = q(sh)
+	r.Umsatz, r.SollHabenKennzeichen = Amount(amt), sh
 	if b.WKZUmsatz != "" {
 		if !isCurrency(b.WKZUmsatz) {
 			return "", nil, fmt.Errorf("WKZ Umsatz %q is not an ISO currency code", b.WKZUmsatz)
 		}
-		f[ColWKZUmsatz-1] = q(b.WKZUmsatz)
+		r.WKZUmsatz = b.WKZUmsatz
 	}
 	for _, a := range []struct {
-		col  int
+		f    *string
 		name string
 		v    string
-	}{{ColKonto, "Konto", b.Konto}, {ColGegenkonto, "Gegenkonto", b.Gegenkonto}} {
+	}{{&r.Konto, "Konto", b.Konto}, {&r.Gegenkonto, "Gegenkonto", b.Gegenkonto}} {
 		if err := accountProblem(a.v, h.Sachkontenlaenge); err != "" {
 			return "", nil, fmt.Errorf("%s %q: %s", a.name, a.v, err)
 		}
-		f[a.col-1] = a.v
+		*a.f = a.v
 	}
 	if bu := strings.TrimSpace(b.BUSchluessel); bu != "" {
 		if len(bu) > 4 || strings.Trim(bu, "0123456789") != "" {
 			return "", nil, fmt.Errorf("BU-Schlüssel %q: up to 4 digits", b.BUSchluessel)
 		}
-		f[ColBUSchluessel-1] = q(bu)
+		r.BUSchluessel = bu
 	}
 	d := b.Belegdatum
 	if d.IsZero() {
@@ -154,7 +147,7 @@ func FormatBooking(h *Header, b *Booking) (string, []Note, error) {
 	if day.Before(dayOf(h.DatumVom)) || day.After(dayOf(h.DatumBis)) {
 		return "", nil, fmt.Errorf("Belegdatum %s is outside the file's period %s..%s", day.Format("2006-01-02"), h.DatumVom.Format("2006-01-02"), h.DatumBis.Format("2006-01-02"))
 	}
-	f[ColBelegdatum-1] = day.Format("0201")
+	r.Belegdatum = day.Format("0201")
 
 	b1, n := cleanBelegfeld1(b.Belegfeld1)
 	notes = append(notes, n...)
@@ -162,22 +155,22 @@ func FormatBooking(h *Header, b *Booking) (string, []Note, error) {
 		// cutting a document number could make it another's
 		return "", notes, fmt.Errorf("Belegfeld 1 %q has %d characters, at most %d", b1, len(b1), MaxBelegfeld1)
 	}
-	f[ColBelegfeld1-1] = textField(b1)
+	r.Belegfeld1 = b1
 	for _, t := range []struct {
-		col  int
+		f    *string
 		name string
 		v    string
 		max  int
 	}{
-		{ColBelegfeld2, "Belegfeld 2", b.Belegfeld2, MaxBelegfeld2},
-		{ColBuchungstext, "Buchungstext", b.Buchungstext, MaxBuchungstxt},
-		{ColKOST1, "KOST1 - Kostenstelle", b.KOST1, 36},
-		{ColKOST2, "KOST2 - Kostenstelle", b.KOST2, 36},
-		{ColEULandUStID, "EU-Land u. UStID (Bestimmung)", b.EULandUStID, 15},
+		{&r.Belegfeld2, "Belegfeld 2", b.Belegfeld2, MaxBelegfeld2},
+		{&r.Buchungstext, "Buchungstext", b.Buchungstext, MaxBuchungstxt},
+		{&r.KOST1Kostenstelle, "KOST1 - Kostenstelle", b.KOST1, 36},
+		{&r.KOST2Kostenstelle, "KOST2 - Kostenstelle", b.KOST2, 36},
+		{&r.EULandUndUStIDBestimmung, "EU-Land u. UStID (Bestimmung)", b.EULandUStID, 15},
 	} {
 		v, n := cleanText(t.name, t.v, t.max)
 		notes = append(notes, n...)
-		f[t.col-1] = textField(v)
+		*t.f = v
 	}
 	// DATEV refuses a Skonto of 0 (erpnext_datev's notes on the columns):
 	// no discount is an empty field
@@ -186,23 +179,16 @@ func FormatBooking(h *Header, b *Booking) (string, []Note, error) {
 		if !s.Equal(s.Round(2)) {
 			return "", notes, fmt.Errorf("Skonto %s has more than two decimals", b.Skonto.Decimal)
 		}
-		f[ColSkonto-1] = Amount(s)
+		r.Skonto = Amount(s)
 	}
 	if !b.Leistungsdatum.IsZero() {
-		f[ColLeistungsdatum-1] = b.Leistungsdatum.Format("02012006")
+		r.Leistungsdatum = b.Leistungsdatum.Format("02012006")
 	}
-	return strings.Join(f[:], ";"), notes, nil
+	return r.Line(), notes, nil
 }
 
 func dayOf(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
-
-func textField(s string) string {
-	if s == "" {
-		return ""
-	}
-	return q(s)
 }
 
 // Amount formats a non-negative amount as DATEV wants it: a decimal comma,
