@@ -14,13 +14,15 @@ import (
 // (datev_export_dtvf/datev.py), which lists format version 12; version 13
 // adds column 125, Abw. Skontokonto.
 //
-// gocarina/gocsv's struct tags are not used to write it (nor the Header):
-// gocsv writes through encoding/csv, which quotes a field only when it
-// holds a separator, quote or line break, while DATEV wants every text
-// field quoted (even "S") and numbers never. A value quoted beforehand
-// (a MarshalCSV method) is quoted again by encoding/csv ("\"S\"" becomes
-// \"\"\"S\"\"\"), and gocsv's writer hook sees strings only, without the type
-// that decides. Row.Line writes the fields itself, from the tags.
+// gocarina/gocsv's struct tags were tried for it and are not used (nor
+// for the Header): gocsv writes through encoding/csv, which quotes a field
+// only when it holds the separator, a quote or a line break, while DATEV
+// wants every text field quoted (even S) and numbers never. Marshalling
+// {"1,00", "S", `"S"`} gives 1,00 quoted (it holds the separator of
+// encoding/csv's default), S bare and """S""": a value quoted beforehand is
+// quoted again, and the writer gocsv can be given sees strings only,
+// without the type that decides. Lines end in LF, too. Row.Line writes the
+// fields itself, from the tags.
 type Row struct {
 	Umsatz                      string `datev:"Umsatz (ohne Soll/Haben-Kz),num"`    // 1
 	SollHabenKennzeichen        string `datev:"Soll/Haben-Kennzeichen"`             // 2
