@@ -3,6 +3,7 @@ package sinks
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -185,3 +186,25 @@ func TestDATEVConformance(t *testing.T) {
 }
 
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+// The job check names what a run would refuse, before it starts.
+func TestLoadJobChecksDATEVSink(t *testing.T) {
+	pipeline.AddSinkType(DATEV)
+	header := "\n  datev: {consultant: 29098, client: 55003, fiscal_year_start: \"2026-01-01\"}"
+	for _, c := range []struct{ target, sink, want string }{
+		{"Umsatz", "path: EXTF_Buchungsstapel.csv" + header, ""},
+		{"Umsatz", "path: bookings.csv" + header, "a DATEV file is named EXTF_"},
+		{"Price", "path: EXTF_Buchungsstapel.csv" + header, `"Price" is not a DATEV column`},
+		{"Umsatz", "path: EXTF_Buchungsstapel.csv", "sink.datev is missing"},
+	} {
+		body := "source:\n  type: sinkstest-mem\n  path: a\nmapping:\n  fields:\n    - target: " + c.target + "\n      column: Name\nsink:\n  type: datev\n  " + c.sink + "\n"
+		p := filepath.Join(t.TempDir(), "job.yaml")
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := pipeline.LoadJob(p, pipeline.LoadOptions{})
+		if (err == nil) != (c.want == "") || err != nil && !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q %q: got %v, want %q", c.target, c.sink, err, c.want)
+		}
+	}
+}
