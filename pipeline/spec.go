@@ -231,6 +231,21 @@ type SinkSpec struct {
 	// DisableWorkflows (erp) sends disableAutomaticWorkflows=true on writes;
 	// default true. The job's erp.disable_workflows applies when this is unset.
 	DisableWorkflows *bool `yaml:"disable_workflows,omitempty" json:"disable_workflows,omitempty" jsonschema:"description=erp: send disableAutomaticWorkflows=true on writes; default true"`
+
+	// DATEV (datev) holds the header of the EXTF Buchungsstapel files.
+	DATEV *DATEVSpec `yaml:"datev,omitempty" json:"datev,omitempty" jsonschema:"description=datev: the header of the DATEV Buchungsstapel (EXTF) files"`
+}
+
+// DATEVSpec is sink.datev: what the header of each DATEV file says.
+type DATEVSpec struct {
+	Consultant      int    `yaml:"consultant" json:"consultant" jsonschema:"description=Beraternummer of the tax adviser,minimum=1001,maximum=9999999"`
+	Client          int    `yaml:"client" json:"client" jsonschema:"description=Mandantennummer of the company at the adviser,minimum=1,maximum=99999"`
+	FiscalYearStart string `yaml:"fiscal_year_start" json:"fiscal_year_start" jsonschema:"description=first day of a fiscal year (WJ-Beginn) as yyyy-mm-dd; the first of a month,pattern=^[0-9]{4}-[0-9]{2}-01$"`
+	AccountLength   int    `yaml:"account_length,omitempty" json:"account_length,omitempty" jsonschema:"description=Sachkontenlänge: digits of a general ledger account (personal accounts have one more); default 4,minimum=4,maximum=8"`
+	Chart           string `yaml:"chart,omitempty" json:"chart,omitempty" jsonschema:"description=chart of accounts named in the header for the adviser,enum=SKR03,enum=SKR04"`
+	Description     string `yaml:"description,omitempty" json:"description,omitempty" jsonschema:"description=Bezeichnung of the batch,maxLength=30"`
+	Dictation       string `yaml:"dictation,omitempty" json:"dictation,omitempty" jsonschema:"description=Diktatkürzel: initials of who prepared the batch,maxLength=2"`
+	Locked          bool   `yaml:"locked,omitempty" json:"locked,omitempty" jsonschema:"description=Festschreibung: lock the bookings on import; default false so the adviser can review them first"`
 }
 
 // Totals is sink.totals: true (every decimal column) or a list of column

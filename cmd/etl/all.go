@@ -12,7 +12,7 @@ func init() {
 	for _, t := range []pipeline.SourceType{sources.CSV, sources.XLSX, sources.ERP} {
 		pipeline.AddSourceType(t)
 	}
-	for _, t := range []pipeline.SinkType{sinks.CSV, sinks.XLSX, sinks.ERP} {
+	for _, t := range []pipeline.SinkType{sinks.CSV, sinks.XLSX, sinks.ERP, sinks.DATEV} {
 		pipeline.AddSinkType(t)
 	}
 }

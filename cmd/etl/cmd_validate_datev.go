@@ -1,0 +1,51 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wawi-etl/etl/datev"
+)
+
+func init() { subcommands = append(subcommands, newValidateDATEVCommand) }
+
+func newValidateDATEVCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate-datev FILE...",
+		Short: "Check DATEV Buchungsstapel files (EXTF) against DATEV's field rules",
+		Long: `Check DATEV Buchungsstapel files (EXTF, header version 700, format version 13),
+whoever wrote them: Windows-1252 and CRLF, the header's fields and ranges, the
+period within one fiscal year, 125 columns, amounts (1234,56), Soll/Haben,
+account lengths (Sachkontenlänge, personal accounts one digit longer),
+Belegdatum within the period, field lengths, characters and quoting.
+
+Each violation is printed as FILE:line:column: message, where column is the
+field number as DATEV counts its columns. Exit status 0: no violations; 1:
+violations; 2: a file could not be read.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			violations, unreadable := 0, 0
+			for _, path := range args {
+				data, err := os.ReadFile(path)
+				if err != nil {
+					fmt.Fprintln(cmd.ErrOrStderr(), err)
+					unreadable++
+					continue
+				}
+				for _, v := range datev.Check(data) {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s:%s\n", path, v)
+					violations++
+				}
+			}
+			switch {
+			case unreadable > 0:
+				return withCode(exitCannotStart, fmt.Errorf("%d of %d files could not be read", unreadable, len(args)))
+			case violations > 0:
+				return withCode(exitRecordsFail, fmt.Errorf("%d violations of DATEV's rules", violations))
+			}
+			return nil
+		},
+	}
+}

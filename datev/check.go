@@ -1,0 +1,350 @@
+package datev
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+)
+
+// Violation is one broken rule: Line and Column are 1-based; Column is the
+// field number (DATEV numbers its columns the same way), or the byte
+// position for a rule about bytes (encoding, line ends).
+type Violation struct {
+	Line, Column int
+	Msg          string
+}
+
+func (v Violation) String() string { return fmt.Sprintf("%d:%d: %s", v.Line, v.Column, v.Msg) }
+
+// field is a parsed field: its text without quotes, and whether it was
+// quoted.
+type field struct {
+	text   string
+	quoted bool
+}
+
+// Check reads a Buchungsstapel and returns every rule it breaks, in file
+// order: encoding (valid Windows-1252, CRLF line ends), the header's fields
+// and ranges, the period, the column count, and per booking the amount
+// pattern, Soll/Haben, account lengths, Belegdatum within the period, field
+// lengths, characters and quoting.
+func Check(data []byte) []Violation {
+	c := &checker{}
+	lines := bytes.Split(data, []byte("\n"))
+	last := len(lines) - 1 // the text after the last LF: empty when the file ends with one
+	if len(lines[last]) == 0 {
+		lines = lines[:last]
+	}
+	for i, raw := range lines {
+		n := i + 1
+		switch {
+		case i == last:
+			c.add(n, len(raw)+1, "the last line does not end with CRLF")
+			raw = bytes.TrimSuffix(raw, []byte("\r"))
+		case len(raw) == 0 || raw[len(raw)-1] != '\r':
+			c.add(n, len(raw)+1, "line ends with LF only: DATEV wants CRLF")
+		default:
+			raw = raw[:len(raw)-1]
+		}
+		if j := bytes.IndexByte(raw, '\r'); j >= 0 {
+			c.add(n, j+1, "carriage return inside a line")
+		}
+		text, ok := c.decode(n, raw)
+		if !ok {
+			continue
+		}
+		fields, err := splitLine(text)
+		if err != "" {
+			c.add(n, 1, err)
+			continue
+		}
+		switch n {
+		case 1:
+			c.header(fields)
+		case 2:
+			if len(fields) != Columns {
+				c.add(n, 1, fmt.Sprintf("line 2 (column names) has %d fields, a Buchungsstapel has %d", len(fields), Columns))
+			}
+		default:
+			c.booking(n, fields)
+		}
+	}
+	if len(lines) < 2 {
+		c.add(1, 1, "a Buchungsstapel has a header line and a line of column names")
+	}
+	return c.v
+}
+
+type checker struct {
+	v      []Violation
+	ok     bool // the header is usable for the bookings' checks
+	vom    time.Time
+	bis    time.Time
+	length int
+}
+
+func (c *checker) add(line, col int, msg string) {
+	c.v = append(c.v, Violation{Line: line, Column: col, Msg: msg})
+}
+
+// undefined1252 are the bytes Windows-1252 leaves unassigned.
+var undefined1252 = [256]bool{0x81: true, 0x8d: true, 0x8f: true, 0x90: true, 0x9d: true}
+
+func (c *checker) decode(n int, raw []byte) (string, bool) {
+	good := true
+	for j, b := range raw {
+		if undefined1252[b] {
+			c.add(n, j+1, fmt.Sprintf("byte 0x%02X is not a Windows-1252 character", b))
+			good = false
+		}
+	}
+	if n == 1 && bytes.HasPrefix(raw, []byte{0xef, 0xbb, 0xbf}) {
+		c.add(1, 1, "the file starts with a UTF-8 byte order mark: DATEV reads Windows-1252")
+		good = false
+	}
+	if !good {
+		return "", false
+	}
+	s, err := charmap.Windows1252.NewDecoder().Bytes(raw)
+	if err != nil {
+		c.add(n, 1, "not Windows-1252: "+err.Error())
+		return "", false
+	}
+	return string(s), true
+}
+
+// splitLine splits at ';' outside quotes; inside quotes "" is a quote.
+func splitLine(s string) ([]field, string) {
+	var out []field
+	for {
+		var f field
+		if strings.HasPrefix(s, `"`) {
+			f.quoted = true
+			var b strings.Builder
+			i := 1
+			for {
+				j := strings.IndexByte(s[i:], '"')
+				if j < 0 {
+					return nil, "a quoted field is not closed"
+				}
+				b.WriteString(s[i : i+j])
+				i += j + 1
+				if i < len(s) && s[i] == '"' {
+					b.WriteByte('"')
+					i++
+					continue
+				}
+				break
+			}
+			f.text = b.String()
+			s = s[i:]
+			if s != "" && s[0] != ';' {
+				return nil, fmt.Sprintf("field %d: text after the closing quote", len(out)+1)
+			}
+		} else {
+			j := strings.IndexByte(s, ';')
+			if j < 0 {
+				j = len(s)
+			}
+			f.text = s[:j]
+			if strings.Contains(f.text, `"`) {
+				return nil, fmt.Sprintf("field %d: a quote inside an unquoted field", len(out)+1)
+			}
+			s = s[j:]
+		}
+		out = append(out, f)
+		if s == "" {
+			return out, ""
+		}
+		s = s[1:] // the ';'
+	}
+}
+
+func parseDate8(s string) (time.Time, bool) {
+	if len(s) != 8 {
+		return time.Time{}, false
+	}
+	t, err := time.Parse("20060102", s)
+	return t, err == nil
+}
+
+func (c *checker) header(f []field) {
+	if len(f) != HeaderFields {
+		c.add(1, 1, fmt.Sprintf("the header has %d fields, version 700 has %d", len(f), HeaderFields))
+		if len(f) < 16 {
+			return
+		}
+	}
+	get := func(i int) field {
+		if i <= len(f) {
+			return f[i-1]
+		}
+		return field{}
+	}
+	want := func(i int, v, name string) {
+		if get(i).text != v {
+			c.add(1, i, fmt.Sprintf("%s is %q, want %q", name, get(i).text, v))
+		}
+	}
+	if t := get(1).text; t != "EXTF" {
+		c.add(1, 1, fmt.Sprintf("Kennzeichen is %q, want \"EXTF\" (a file from a program other than DATEV)", t))
+	}
+	want(2, "700", "Versionsnummer")
+	want(3, "21", "Formatkategorie (21 = Buchungsstapel)")
+	want(4, "Buchungsstapel", "Formatname")
+	want(5, "13", "Formatversion")
+	if t := get(6).text; len(t) != 17 || strings.Trim(t, "0123456789") != "" {
+		c.add(1, 6, fmt.Sprintf("Erzeugt am %q: want 17 digits YYYYMMDDHHMMSSFFF", t))
+	}
+	num := func(i int, name string, lo, hi int) (int, bool) {
+		t := get(i).text
+		v, err := strconv.Atoi(t)
+		if err != nil || strings.Trim(t, "0123456789") != "" || v < lo || v > hi {
+			c.add(1, i, fmt.Sprintf("%s %q is not a number within %d..%d", name, t, lo, hi))
+			return 0, false
+		}
+		return v, true
+	}
+	num(11, "Beraternummer", 1001, 9999999)
+	num(12, "Mandantennummer", 1, 99999)
+	length, okLen := num(14, "Sachkontenlänge", 4, 8)
+	dates := [3]time.Time{}
+	okDates := true
+	for k, d := range []struct {
+		i    int
+		name string
+	}{{13, "WJ-Beginn"}, {15, "Datum vom"}, {16, "Datum bis"}} {
+		t, ok := parseDate8(get(d.i).text)
+		if !ok {
+			c.add(1, d.i, fmt.Sprintf("%s %q is not a date YYYYMMDD", d.name, get(d.i).text))
+			okDates = false
+		}
+		dates[k] = t
+	}
+	if okDates {
+		if msg := periodProblem(dates[0], dates[1], dates[2]); msg != "" {
+			c.add(1, 15, msg)
+		}
+	}
+	if n := utf8.RuneCountInString(get(17).text); n > MaxBezeichnung {
+		c.add(1, 17, fmt.Sprintf("Bezeichnung has %d characters, at most %d", n, MaxBezeichnung))
+	}
+	if n := utf8.RuneCountInString(get(18).text); n > MaxDiktat {
+		c.add(1, 18, fmt.Sprintf("Diktatkürzel has %d characters, at most %d", n, MaxDiktat))
+	}
+	if t := get(19).text; t != "" && t != "1" && t != "2" {
+		c.add(1, 19, fmt.Sprintf("Buchungstyp %q: 1 (Finanzbuchführung) or 2 (Jahresabschluss)", t))
+	}
+	if t := get(21).text; t != "" && t != "0" && t != "1" {
+		c.add(1, 21, fmt.Sprintf("Festschreibung %q: 0 or 1", t))
+	}
+	if t := get(22).text; t != "" && !isCurrency(t) {
+		c.add(1, 22, fmt.Sprintf("WKZ %q is not an ISO currency code", t))
+	}
+	if t := get(27).text; t != "" && t != "03" && t != "04" {
+		c.add(1, 27, fmt.Sprintf("SKR %q: 03 or 04", t))
+	}
+	for _, i := range []int{1, 4, 17, 18, 22} {
+		if g := get(i); g.text != "" && !g.quoted {
+			c.add(1, i, "a text field of the header is not quoted")
+		}
+	}
+	if okLen && okDates {
+		c.ok, c.length, c.vom, c.bis = true, length, dates[1], dates[2]
+	}
+}
+
+func (c *checker) booking(n int, f []field) {
+	if len(f) != Columns {
+		c.add(n, 1, fmt.Sprintf("%d fields, a booking has %d", len(f), Columns))
+		return
+	}
+	get := func(i int) string { return f[i-1].text }
+	for i, x := range f {
+		col := i + 1
+		if x.text == "" {
+			continue
+		}
+		if rowFields[i].numeric && x.quoted {
+			c.add(n, col, ColumnNames[i]+" is a number and must not be quoted")
+		} else if !rowFields[i].numeric && !x.quoted {
+			c.add(n, col, ColumnNames[i]+" is text and must be quoted")
+		}
+		if j := strings.IndexFunc(x.text, func(r rune) bool { return r < 0x20 || r == 0x7f }); j >= 0 {
+			c.add(n, col, ColumnNames[i]+" holds a control character")
+		}
+	}
+	if !amountOK(get(ColUmsatz)) {
+		c.add(n, ColUmsatz, fmt.Sprintf("Umsatz %q: want a positive amount like 1234,56 (decimal comma, two decimals, no sign)", get(ColUmsatz)))
+	}
+	if sh := get(ColSollHaben); sh != "S" && sh != "H" {
+		c.add(n, ColSollHaben, fmt.Sprintf("Soll/Haben-Kennzeichen %q: S or H", sh))
+	}
+	if t := get(ColWKZUmsatz); t != "" && !isCurrency(t) {
+		c.add(n, ColWKZUmsatz, fmt.Sprintf("WKZ Umsatz %q is not an ISO currency code", t))
+	}
+	if t := get(ColSkonto); t != "" && !amountOK(t) {
+		c.add(n, ColSkonto, fmt.Sprintf("Skonto %q: want an amount like 12,34", t))
+	}
+	if c.ok {
+		for _, a := range []struct {
+			col  int
+			name string
+		}{{ColKonto, "Konto"}, {ColGegenkonto, "Gegenkonto"}} {
+			if msg := accountProblem(get(a.col), c.length); msg != "" {
+				c.add(n, a.col, a.name+" "+strconv.Quote(get(a.col))+" "+msg)
+			}
+		}
+		c.belegdatum(n, get(ColBelegdatum))
+	}
+	if bu := get(ColBUSchluessel); len(bu) > 4 || strings.Trim(bu, "0123456789") != "" {
+		c.add(n, ColBUSchluessel, fmt.Sprintf("BU-Schlüssel %q: up to 4 digits", bu))
+	}
+	b1 := get(ColBelegfeld1)
+	if l := utf8.RuneCountInString(b1); l > MaxBelegfeld1 {
+		c.add(n, ColBelegfeld1, fmt.Sprintf("Belegfeld 1 has %d characters, at most %d", l, MaxBelegfeld1))
+	}
+	if j := strings.IndexFunc(b1, func(r rune) bool { return !belegfeld1OK(r) }); j >= 0 {
+		r, _ := utf8.DecodeRuneInString(b1[j:])
+		c.add(n, ColBelegfeld1, fmt.Sprintf("Belegfeld 1 holds %q: letters, digits and $ & %% * + - / only", r))
+	}
+	for _, l := range []struct{ col, max int }{{ColBelegfeld2, MaxBelegfeld2}, {ColBuchungstext, MaxBuchungstxt}} {
+		if k := utf8.RuneCountInString(get(l.col)); k > l.max {
+			c.add(n, l.col, fmt.Sprintf("%s has %d characters, at most %d", ColumnNames[l.col-1], k, l.max))
+		}
+	}
+}
+
+// amountOK: digits, a decimal comma and exactly two decimals, not zero;
+// DATEV's Umsatz has at most 10 digits before the comma.
+func amountOK(s string) bool {
+	i := strings.IndexByte(s, ',')
+	if i < 1 || i > 10 || len(s)-i-1 != 2 {
+		return false
+	}
+	digits := s[:i] + s[i+1:]
+	return strings.Trim(digits, "0123456789") == "" && strings.Trim(digits, "0") != ""
+}
+
+// belegdatum: TTMM, a real day that falls within Datum vom..bis (of the
+// year that puts it there: a period may span a year end).
+func (c *checker) belegdatum(n int, s string) {
+	if len(s) != 4 || strings.Trim(s, "0123456789") != "" {
+		c.add(n, ColBelegdatum, fmt.Sprintf("Belegdatum %q: want TTMM", s))
+		return
+	}
+	d, _ := strconv.Atoi(s[:2])
+	m, _ := strconv.Atoi(s[2:])
+	for _, y := range []int{c.vom.Year(), c.bis.Year()} {
+		t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+		if t.Day() == d && int(t.Month()) == m && !t.Before(c.vom) && !t.After(c.bis) {
+			return
+		}
+	}
+	c.add(n, ColBelegdatum, fmt.Sprintf("Belegdatum %s is not a day within the period %s..%s", s, c.vom.Format("02.01.2006"), c.bis.Format("02.01.2006")))
+}
