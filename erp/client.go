@@ -378,6 +378,12 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 	bo.Reset()
 	start := c.clk.Now()
 	var pending error // a POST in doubt awaiting the landed check
+	// used counts the attempts against MaxAttempts. A 429 is the server
+	// asking for time, not a failure: it waits but does not use up an
+	// attempt, so a burst of 429s cannot leave a write without the attempts
+	// its real faults need. A server that only ever answers 429 still ends
+	// the call, after three times MaxAttempts or MaxElapsed.
+	used := 0
 	for attempt := 1; ; attempt++ {
 		if pending != nil {
 			ok, cerr := cl.landed(ctx)
@@ -422,7 +428,10 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 			next = ae.RetryAfter
 			bo.Reset()
 		}
-		if attempt >= c.cfg.MaxAttempts || c.clk.Now().Sub(start)+next > c.cfg.MaxElapsed {
+		if ae == nil || ae.Status != http.StatusTooManyRequests {
+			used++
+		}
+		if used >= c.cfg.MaxAttempts || attempt >= 3*c.cfg.MaxAttempts || c.clk.Now().Sub(start)+next > c.cfg.MaxElapsed {
 			return nil, c.giveUp(ctx, cl, attempt, err, pending)
 		}
 		c.log.Debug("erp: retrying", "method", cl.method, "path", cl.path, "wait", next, "error", err.Error())

@@ -25,14 +25,11 @@ const (
 	DefaultTimeout          = 30 * time.Second
 	DefaultMaxResponseBytes = 32 << 20
 	DefaultPageSize         = 100
-	// Ten attempts: when a third of all answers fail (5xx, lost, 429),
-	// six attempts left about one write in 1,400 undone; ten leave one in
-	// 170,000, and MaxElapsed still bounds the time.
-	DefaultMaxAttempts    = 10
-	DefaultMaxElapsed     = 2 * time.Minute
-	DefaultConcurrency    = 8
-	DefaultBackoffInitial = 500 * time.Millisecond
-	DefaultBackoffMax     = 30 * time.Second
+	DefaultMaxAttempts      = 6
+	DefaultMaxElapsed       = 2 * time.Minute
+	DefaultConcurrency      = 8
+	DefaultBackoffInitial   = 500 * time.Millisecond
+	DefaultBackoffMax       = 30 * time.Second
 )
 
 // Version is the etl version used in the default AppID (etl/<Version>) and
@@ -94,7 +91,7 @@ type Config struct {
 	// answer is refused, so that a broken or hostile server cannot exhaust
 	// memory; Timeout ends an answer that never ends.
 	MaxResponseBytes int64
-	// MaxAttempts per call including the first (default 10) and MaxElapsed,
+	// MaxAttempts per call including the first (default 6) and MaxElapsed,
 	// the time budget of one call across its retries (default 2m).
 	MaxAttempts int
 	MaxElapsed  time.Duration

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // The method sets a caller outside erp classifies errors by.
@@ -197,5 +198,44 @@ func TestNotFoundRouteOrRecord(t *testing.T) {
 		if hint := strings.Contains(err.Error(), "check WAWI_URL"); fatal != tc.route || hint != tc.route {
 			t.Errorf("%s: RunFatal %v, hint %v in %q", tc.name, fatal, hint, err)
 		}
+	}
+}
+
+// A burst of 429s does not use up the attempts a call needs for its real
+// faults: four 429s then two 500s still succeed with MaxAttempts 3; a
+// server that only answers 429 ends the call after 3 × MaxAttempts.
+func TestTooManyRequestsDoNotUseUpAttempts(t *testing.T) {
+	var n atomic.Int64
+	seq := []int{429, 429, 429, 429, 500, 500}
+	c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		i := int(n.Add(1)) - 1
+		if i < len(seq) {
+			w.Header().Set("Retry-After", "0")
+			writeJSON(w, seq[i], errorBody("Fault", "fault", nil))
+			return
+		}
+		writeJSON(w, 200, map[string]any{"Id": 1})
+	}), func(c *Config) { c.MaxAttempts, c.MaxElapsed = 3, time.Hour })
+	c.setClock(newFakeClock(true)) // the limiter's waits after 429s pass at once
+	var out map[string]any
+	if err := c.Get(context.Background(), "/items/1", nil, &out); err != nil {
+		t.Fatalf("after 4×429 and 2×500: %v (%d requests)", err, n.Load())
+	}
+	if n.Load() != 7 {
+		t.Errorf("%d requests, want 7", n.Load())
+	}
+
+	var m atomic.Int64
+	c2, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.Add(1)
+		w.Header().Set("Retry-After", "0")
+		writeJSON(w, 429, errorBody("TooManyRequests", "slow down", nil))
+	}), func(c *Config) { c.MaxAttempts, c.MaxElapsed = 3, time.Hour })
+	c2.setClock(newFakeClock(true))
+	if err := c2.Get(context.Background(), "/items/1", nil, &out); err == nil {
+		t.Fatal("a server that only answers 429 never ended the call")
+	}
+	if m.Load() != 9 {
+		t.Errorf("%d requests, want 9 (3 × MaxAttempts)", m.Load())
 	}
 }

@@ -219,7 +219,7 @@ func TestConfigFromEnv(t *testing.T) {
 		t.Error("key file not read and trimmed")
 	}
 	eff := c.Config()
-	if eff.Timeout != 30*time.Second || eff.PageSize != 100 || eff.MaxAttempts != 10 || eff.MaxElapsed != 2*time.Minute || eff.Concurrency != 8 || eff.AppVersion == "" {
+	if eff.Timeout != 30*time.Second || eff.PageSize != 100 || eff.MaxAttempts != 6 || eff.MaxElapsed != 2*time.Minute || eff.Concurrency != 8 || eff.AppVersion == "" {
 		t.Errorf("defaults %+v", eff)
 	}
 	if !strings.HasPrefix(New2(t, Config{BaseURL: "http://h/", APIKey: "k123"}).Config().AppID, "etl/") {
