@@ -20,16 +20,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"time"
+
+	"github.com/wawi-etl/etl/bench/internal/benchfile"
 
 	"github.com/xuri/excelize/v2"
 
 	"github.com/wawi-etl/etl/internal/procstat"
 )
-
-var header = []string{"id", "sku", "name", "ean", "maker", "ek", "vk", "stock", "weight", "since", "active", "note"}
-var renamed = []string{"Id", "SKU", "Name", "GTIN", "Manufacturer", "PurchasePriceNet", "SalesPriceNet", "Stock", "WeightKg", "AvailableFrom", "Active", "Note"}
 
 // xlsxJobTmpl reads the StreamWriter's workbook (renamed header, typed
 // cells: numbers, date serials, booleans) back to CSV.
@@ -94,7 +92,7 @@ func main() {
 		check(csvCopy(flag.Arg(0), flag.Arg(1)))
 		return
 	case "streamwriter":
-		check(streamWriter(flag.Arg(0), flag.Arg(1)))
+		check(benchfile.StreamWriter(flag.Arg(0), flag.Arg(1)))
 		return
 	case "rowsloop":
 		check(rowsLoop(flag.Arg(0)))
@@ -112,8 +110,8 @@ func main() {
 	check(err)
 	b := &bench{self: self, etl: etlBin, dir: *dir, rows: *rows, small: *small, res: map[string]result{},
 		big: filepath.Join(*dir, "big.csv"), little: filepath.Join(*dir, "small.csv"), sw: filepath.Join(*dir, "sw.xlsx")}
-	check(generate(b.big, *rows))
-	check(generate(b.little, *small))
+	check(benchfile.Generate(b.big, *rows))
+	check(benchfile.Generate(b.little, *small))
 	fi, _ := os.Stat(b.big)
 	fmt.Printf("input: %d rows × 12 columns, %.0f MB; GOMAXPROCS=%s\n\n", *rows, float64(fi.Size())/1e6, os.Getenv("GOMAXPROCS"))
 	if *only == "xlsxread" {
@@ -211,11 +209,11 @@ func (b *bench) xlsxRead() {
 func (b *bench) fileWrite() {
 	mlrArgs := []string{"mlr", "--icsv", "--ocsv", "rename"}
 	pairs := ""
-	for i := range header {
+	for i := range benchfile.Header {
 		if i > 0 {
 			pairs += ","
 		}
-		pairs += header[i] + "," + renamed[i]
+		pairs += benchfile.Header[i] + "," + benchfile.Renamed[i]
 	}
 	mlrArgs = append(mlrArgs, pairs, b.big)
 	order := []string{"encoding/csv copy", "etl csv -> csv", "StreamWriter", "etl csv -> xlsx", "miller rename", "etl csv -> csv (small)", "etl csv -> xlsx (small)"}
@@ -261,44 +259,6 @@ func check(err error) {
 	}
 }
 
-// generate writes a deterministic file of n rows.
-func generate(path string, n int) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	cw := csv.NewWriter(w)
-	_ = cw.Write(header)
-	makers := []string{"ACME GmbH", "Würth", "Müller & Söhne", "Bosch", "Fischer"}
-	rec := make([]string, 12)
-	for i := range n {
-		rec[0] = strconv.Itoa(i + 1)
-		rec[1] = fmt.Sprintf("SKU-%07d", i)
-		rec[2] = fmt.Sprintf("Artikel %d, Größe %d", i, i%50)
-		rec[3] = strconv.Itoa(4006381000000 + i)
-		rec[4] = makers[i%len(makers)]
-		rec[5] = fmt.Sprintf("%d.%02d", i%900, i%100)
-		rec[6] = fmt.Sprintf("%d.%02d", i%900+5, (i*7)%100)
-		rec[7] = strconv.Itoa(i % 1000)
-		rec[8] = fmt.Sprintf("%d.%03d", i%20, i%1000)
-		rec[9] = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%700).Format("2006-01-02")
-		rec[10] = []string{"true", "false"}[i%2]
-		rec[11] = "Bemerkung"
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	return f.Close()
-}
-
 // csvCopy is the floor for the CSV path: read and write every record with
 // the renamed header, nothing else.
 func csvCopy(in, out string) error {
@@ -318,7 +278,7 @@ func csvCopy(in, out string) error {
 	if _, err := r.Read(); err != nil {
 		return err
 	}
-	_ = w.Write(renamed)
+	_ = w.Write(benchfile.Renamed)
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -336,60 +296,6 @@ func csvCopy(in, out string) error {
 		return err
 	}
 	return o.Close()
-}
-
-// streamWriter is the floor for the XLSX path: the same rows, typed with
-// the cheapest conversions, straight through excelize's StreamWriter.
-func streamWriter(in, out string) error {
-	f, err := os.Open(in)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	r := csv.NewReader(bufio.NewReaderSize(f, 1<<20))
-	r.ReuseRecord = true
-	x := excelize.NewFile()
-	sw, err := x.NewStreamWriter("Sheet1")
-	if err != nil {
-		return err
-	}
-	if _, err := r.Read(); err != nil {
-		return err
-	}
-	hdr := make([]any, len(renamed))
-	for i, h := range renamed {
-		hdr[i] = h
-	}
-	if err := sw.SetRow("A1", hdr); err != nil {
-		return err
-	}
-	row := make([]any, 12)
-	for n := 2; ; n++ {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		id, _ := strconv.Atoi(rec[0])
-		ek, _ := strconv.ParseFloat(rec[5], 64)
-		vk, _ := strconv.ParseFloat(rec[6], 64)
-		st, _ := strconv.Atoi(rec[7])
-		wt, _ := strconv.ParseFloat(rec[8], 64)
-		since, _ := time.Parse("2006-01-02", rec[9])
-		act := rec[10] == "true"
-		row[0], row[1], row[2], row[3], row[4] = id, rec[1], rec[2], rec[3], rec[4]
-		row[5], row[6], row[7], row[8], row[9], row[10], row[11] = ek, vk, st, wt, since, act, rec[11]
-		cell, _ := excelize.CoordinatesToCellName(1, n)
-		if err := sw.SetRow(cell, row); err != nil {
-			return err
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	return x.SaveAs(out)
 }
 
 // rowsLoop is the floor for reading a workbook: excelize's row iterator
