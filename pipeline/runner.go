@@ -37,8 +37,6 @@ type RunOptions struct {
 	Progress    Progress
 	Logger      *slog.Logger
 	Resolver    mappings.Resolver
-	// Stdout receives the short summary; nil for none.
-	Stdout io.Writer
 	// Conn is the Wawi client for jobs that use it (Env.Conn).
 	Conn any
 	// StateDir overrides options.state_dir (default .etl-state beside the job).
@@ -227,9 +225,6 @@ func (r *runner) report(runErr error, start time.Time, reportDir string) error {
 	if !sum.Balanced() {
 		// this is a bug in etl, never in the data: say so loudly
 		runErr = errors.Join(runErr, fmt.Errorf("internal: records do not add up: %+v", *sum))
-	}
-	if r.opts.Stdout != nil {
-		sum.Print(r.opts.Stdout, !r.twoPass)
 	}
 	return runErr
 }

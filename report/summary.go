@@ -3,9 +3,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/wawi-etl/etl/internal/atomicfile"
@@ -168,77 +166,4 @@ func (s *Summary) WriteJSON(dir string) error {
 		return err
 	}
 	return atomicfile.WriteFile(filepath.Join(dir, "summary.json"), append(b, '\n'), fileOptions)
-}
-
-// Print writes the short human summary.
-func (s *Summary) Print(w io.Writer, fileSink bool) {
-	created := "created"
-	if fileSink {
-		created = "written"
-	}
-	mode := ""
-	if s.DryRun || s.PlanOnly {
-		// the counts say what the run would do
-		created = "to be " + created
-		mode = " (dry run: nothing was written)"
-		if !s.DryRun {
-			mode = " (stopped before the first write: nothing was written)"
-		}
-	}
-	fmt.Fprintf(w, "%s: %d read: %d %s, %d updated, %d unchanged, %d skipped, %d failed in %.1fs%s\n",
-		s.Job, s.RecordsRead, s.Created, created, s.Updated, s.Unchanged, s.Skipped, s.Failed, s.DurationSeconds, mode)
-	if s.Deleted > 0 || s.DeletesFailed > 0 {
-		verb := "deleted"
-		if s.DryRun || s.PlanOnly {
-			verb = "to be deleted"
-		}
-		fmt.Fprintf(w, "  prune: %d %s (no longer in the input), %d failed\n", s.Deleted, verb, s.DeletesFailed)
-	}
-	if s.Requests > 0 {
-		fmt.Fprintf(w, "  API requests: %d\n", s.Requests)
-	}
-	if s.Output != "" {
-		fmt.Fprintf(w, "  output: %s\n", s.Output)
-	}
-	if s.AlreadyImported {
-		fmt.Fprintf(w, "  this file was already imported by this job (%s); nothing to do. Run with --force to import it again.\n", s.inZone(s.AlreadyImportedAt).Format(time.DateTime))
-		if s.AlreadyImportedFailed > 0 {
-			fmt.Fprintf(w, "  %d of its records failed then: fix them in that run's errors.xlsx and import that workbook.\n", s.AlreadyImportedFailed)
-		}
-	}
-	if s.Resumed > 0 {
-		fmt.Fprintf(w, "  resumed: %d records had been applied by the interrupted run and were not written again\n", s.Resumed)
-	}
-	for _, t := range s.Guardrails {
-		fmt.Fprintf(w, "  STOPPED, nothing was written: %s\n", t)
-		for i, rec := range t.Records {
-			if i == 5 {
-				break
-			}
-			if rec.Key != "" {
-				fmt.Fprintf(w, "      row %d %s: %s\n", rec.Row, rec.Key, rec.Detail)
-			} else {
-				fmt.Fprintf(w, "      row %d: %s\n", rec.Row, rec.Detail)
-			}
-		}
-		// Records holds the first ones only; Count says how many there are
-		if more := max(t.Count, int64(len(t.Records))) - int64(min(len(t.Records), 5)); more > 0 {
-			fmt.Fprintf(w, "      … %d more in the diff report\n", more)
-		}
-	}
-	if s.DiffHTML != "" {
-		fmt.Fprintf(w, "  diff: %s and %s\n", s.DiffHTML, s.DiffWorkbook)
-	}
-	if s.ErrorWorkbook != "" {
-		fmt.Fprintf(w, "  errors: %s\n", s.ErrorWorkbook)
-	}
-	if s.Interrupted {
-		fmt.Fprintln(w, "  interrupted: records after the last one counted were not read")
-	}
-	if s.Fatal != "" {
-		fmt.Fprintf(w, "  stopped: %s\n", strings.ReplaceAll(s.Fatal, "\n", "\n    "))
-	}
-	if a := s.NextStep(); a != "" {
-		fmt.Fprintf(w, "  next: %s\n", a)
-	}
 }

@@ -261,3 +261,24 @@ func TestGuardrailMoreCount(t *testing.T) {
 		t.Errorf("summary:\n%s", b.String())
 	}
 }
+
+// The advice under errors.xlsx matches the case: re-import the workbook
+// only for rows of a file; Wawi documents are fixed in the Wawi, and a run
+// that stopped is run again.
+func TestSummaryAdviceMatchesTheCase(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		sum       pipeline.Summary
+		want, not string
+	}{
+		{"file rows", pipeline.Summary{Job: "j", Source: "csv", Sink: "erp", JobFile: "j.yaml", ErrorWorkbook: "e.xlsx"}, "--source e.xlsx", "etl ping"},
+		{"wawi documents", pipeline.Summary{Job: "j", Source: "erp", Sink: "xlsx", ErrorWorkbook: "e.xlsx"}, "fix them in the Wawi", "--source"},
+		{"run stopped", pipeline.Summary{Job: "j", Source: "csv", Sink: "erp", ErrorWorkbook: "e.xlsx", Fatal: "connection refused"}, "etl ping", "--source"},
+	} {
+		var b strings.Builder
+		printSummary(&b, false, i18n.English, &c.sum, false)
+		if !strings.Contains(b.String(), c.want) || strings.Contains(b.String(), c.not) {
+			t.Errorf("%s: summary\n%s\nwant %q, not %q", c.name, b.String(), c.want, c.not)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/wawi-etl/etl/internal/i18n"
 	"github.com/wawi-etl/etl/pipeline"
+	"github.com/wawi-etl/etl/report"
 )
 
 // langOf is the language a command speaks: --lang, else the locale.
@@ -167,7 +168,15 @@ func printSummary(w io.Writer, jsonFormat bool, l i18n.Lang, s *pipeline.Summary
 		line("sum.diff", s.DiffHTML, s.DiffWorkbook)
 	}
 	if s.ErrorWorkbook != "" {
-		line("sum.errors", s.ErrorWorkbook, s.ErrorWorkbook)
+		if s.Fatal == "" && !s.Interrupted && s.Source != report.SourceWawi {
+			// rows of a file: fix them in the workbook, import it again
+			line("sum.errors", s.ErrorWorkbook, s.ErrorWorkbook)
+		} else {
+			// Wawi documents are fixed in the Wawi; a run that stopped is
+			// run again, not re-imported from its error workbook
+			line("sum.errors.only", s.ErrorWorkbook)
+			line("sum.next", s.NextStep())
+		}
 	}
 	if s.Interrupted {
 		if fileSink {

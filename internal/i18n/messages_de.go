@@ -44,6 +44,8 @@ var german = map[Msg]string{
 	"sum.row.key":            "      Zeile %d %s: %s",
 	"sum.row":                "      Zeile %d: %s",
 	"sum.diff":               "  Änderungen: %s und %s",
+	"sum.errors.only":        "  Fehler: %s",
+	"sum.next":               "  Nächster Schritt: %s",
 	"sum.errors":             "  Fehler: %s (die Zeilen dort korrigieren und den Job erneut mit --source %s ausführen)",
 	"sum.interrupted":        "  unterbrochen: Datensätze nach dem zuletzt gezählten wurden nicht gelesen",
 	"sum.interrupted.resume": "  unterbrochen: Datensätze nach dem zuletzt gezählten wurden nicht gelesen; den Job erneut mit --resume ausführen, um ohne doppelte Schreibvorgänge fortzusetzen",

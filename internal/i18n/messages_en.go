@@ -46,6 +46,8 @@ var english = map[Msg]string{
 	"sum.row.key":            "      row %d %s: %s",
 	"sum.row":                "      row %d: %s",
 	"sum.diff":               "  diff: %s and %s",
+	"sum.errors.only":        "  errors: %s",
+	"sum.next":               "  next: %s",
 	"sum.errors":             "  errors: %s (fix the rows and run the job again with --source %s)",
 	"sum.interrupted":        "  interrupted: records after the last one counted were not read",
 	"sum.interrupted.resume": "  interrupted: records after the last one counted were not read; run the job again with --resume to continue without writing anything twice",
