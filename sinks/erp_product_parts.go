@@ -1,0 +1,89 @@
+package sinks
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"github.com/wawi-etl/etl/pipeline"
+)
+
+// A product is more than the item's own fields: texts per language,
+// images, its variants, properties (Merkmale) and custom fields live in
+// sub-resources of the item. An items import whose mapping names any of
+// them plans the whole product as one record: the item's own fields go
+// through the generic planner, every other part through a productPart,
+// and the record's plan (one outcome, one diff entry with sub-rows, one
+// journal entry) is the sum of them. A failure in any part fails the
+// record and names the part; a rerun plans again against the Wawi and
+// completes what is missing without repeating what landed.
+//
+// A part claims the mapping targets under its prefix (Descriptions.,
+// Images, Variant., Properties., CustomFields.): those never reach the
+// item's body. Parts register themselves with registerProductPart in an
+// init function of their own file.
+
+// productPart is one kind of sub-resource of a product, configured once per
+// run from the targets it claims.
+type productPart interface {
+	// label names the part in the diff and in errors: Texte, Bilder.
+	label() string
+	// plan reads what the Wawi holds of this part for the item and
+	// compares it with the record. item.ID is 0 when the item does not exist
+	// yet (this record creates it): everything the record names is then new.
+	// The part reads its values from it.Values at the positions it was
+	// opened with (typed by the mapping). It returns nil when the record
+	// names nothing of this part.
+	// A record-level problem is returned as an error (it fails the record,
+	// named by the part); wrap it with pipeline.Fatal to stop the run.
+	plan(ctx context.Context, it *pipeline.Item, item productItem) (partPlan, error)
+}
+
+// productItem is the item a part belongs to.
+type productItem struct {
+	ID  int64  // 0: created by this record, known at apply time
+	Key string // as the input names it (the SKU), for messages
+}
+
+// partPlan is what one part of one record would write.
+type partPlan interface {
+	// changes are the part's sub-rows in the diff, Field naming what a
+	// merchant recognises: "Text de: Name", "Bild 2", "Merkmal Farbe",
+	// "Variante Rot / M". Empty when the part is unchanged.
+	changes() []pipeline.Change
+	// apply writes the changes for the item with id itemID (the item's
+	// apply ran first). It writes only what the plan found different, and
+	// a write whose answer was lost is read back before it is repeated.
+	apply(ctx context.Context, itemID int64) error
+}
+
+// partFactory opens a part from the targets it claims; idx are their
+// positions in the mapping's targets (and so in pipeline.Item.Values),
+// canon their canonical paths.
+type partFactory struct {
+	// claims reports whether a canonical target path belongs to the part.
+	claims func(path string) bool
+	open   func(s *ERPSink, idx []int, canon []string) (productPart, error)
+	// order is the position in which parts are applied (lower first):
+	// variants before images and texts, so a child exists before its
+	// texts are written.
+	order int
+}
+
+var (
+	productPartsMu sync.Mutex
+	productParts   []partFactory
+)
+
+// registerProductPart adds a kind of part (called from init).
+func registerProductPart(f partFactory) {
+	productPartsMu.Lock()
+	defer productPartsMu.Unlock()
+	productParts = append(productParts, f)
+}
+
+// prefixClaims is a claims function for the targets under prefix
+// (Descriptions. claims Descriptions.de.Name).
+func prefixClaims(prefix string) func(string) bool {
+	return func(path string) bool { return strings.HasPrefix(path, prefix) }
+}
