@@ -112,6 +112,7 @@ func (c *compiler) compile() *Mapper {
 					seen[fs.Target] = i
 				}
 			}
+			f.perLine = IsPerLine(f.target)
 			m.fields = append(m.fields, f)
 			creates := f.lookup != nil && f.lookup.erp != nil && f.lookup.erp.create
 			m.targets = append(m.targets, Target{Path: f.target, Type: f.typ, Column: f.column, Creates: creates})

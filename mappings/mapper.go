@@ -81,7 +81,21 @@ type field struct {
 	// Constants are mapped once at Compile.
 	hasConst bool
 	constVal any
+
+	// perLine: the target names a list element by [] (LineItems[].SKU):
+	// the field is mapped for every row of a grouped record (Lines) and its
+	// value is a LineValues.
+	perLine bool
 }
+
+// LineValues is the value of a per-line target (LineItems[].SKU): one value
+// per row of a grouped record, in the rows' order; a record that is not
+// grouped is its own single row.
+type LineValues []any
+
+// IsPerLine reports whether a target path maps a value per row of a
+// grouped record: it has an empty index, LineItems[].SKU.
+func IsPerLine(path string) bool { return strings.Contains(path, "[]") }
 
 // Targets describes Result.Values; shared, do not modify.
 func (m *Mapper) Targets() []Target { return m.targets }
@@ -128,6 +142,12 @@ func (m *Mapper) ApplyTo(ctx context.Context, rec *record.Record, w RowWriter) (
 	for i := range m.fields {
 		f := &m.fields[i]
 		switch {
+		case f.perLine:
+			lv, err := f.applyLines(ctx, m, rec, sheet, d1904, &res)
+			if err != nil {
+				return Result{}, err
+			}
+			w.Value(i, lv)
 		case f.hasConst:
 			w.Value(i, f.constVal)
 		case f.simple:
@@ -142,6 +162,43 @@ func (m *Mapper) ApplyTo(ctx context.Context, rec *record.Record, w RowWriter) (
 		}
 	}
 	return res, nil
+}
+
+// applyLines maps a per-line field for every row of rec (rec alone when
+// it is not grouped). A problem names the row it is on.
+func (f *field) applyLines(ctx context.Context, m *Mapper, rec *record.Record, sheet, d1904 bool, res *Result) (LineValues, error) {
+	lines := rec.Lines
+	if len(lines) == 0 {
+		lines = []*record.Record{rec}
+	}
+	out := make(LineValues, len(lines))
+	for j, l := range lines {
+		var env *exprEnv
+		if m.exprs != nil && f.src == srcExpr {
+			env = m.exprs.env(l)
+		}
+		n := len(res.Errs)
+		var v any
+		var err error
+		if f.hasConst {
+			v = f.constVal
+		} else {
+			v, err = f.apply(ctx, l, env, sheet, d1904, res)
+		}
+		if env != nil {
+			m.exprs.put(env)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(lines) > 1 {
+			for _, fe := range res.Errs[n:] {
+				fe.Reason = fmt.Sprintf("row %d: %s", l.Row, fe.Reason)
+			}
+		}
+		out[j] = v
+	}
+	return out, nil
 }
 
 // input is a field's raw value. Numbers that arrive typed (json.Number, int,

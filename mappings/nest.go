@@ -129,6 +129,9 @@ paths:
 		cur := root
 		for seg := range strings.SplitSeq(t.Path, ".") {
 			name, idx, hasIdx := nestIndex(seg)
+			if n, ok := strings.CutSuffix(seg, "[]"); ok && n != "" {
+				name, idx, hasIdx = n, -1, true // per line: LineItems[].SKU
+			}
 			if name == "" || strings.ContainsAny(name, "[]") {
 				problems = append(problems, fmt.Sprintf("target %q: bad path part %q", t.Path, seg))
 				continue paths

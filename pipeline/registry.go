@@ -205,14 +205,19 @@ func OpenSource(ctx context.Context, spec *SourceSpec, env *Env) (Source, error)
 	if !ok || t.Open == nil {
 		return nil, fmt.Errorf("source.type %q is unknown (known: %v)", spec.Type, SourceTypes())
 	}
+	src, err := t.Open(ctx, spec, env)
+	if err != nil {
+		return nil, err
+	}
 	if spec.Unpivot != nil { // unpivot.go
-		src, err := t.Open(ctx, spec, env)
-		if err != nil {
+		if src, err = newUnpivotSource(src, spec, t.ReadsFile); err != nil {
 			return nil, err
 		}
-		return newUnpivotSource(src, spec, t.ReadsFile)
 	}
-	return t.Open(ctx, spec, env)
+	if spec.GroupBy != nil { // group.go
+		return newGroupSource(src, spec, t.ReadsFile)
+	}
+	return src, nil
 }
 
 // OpenSink opens the sink a spec names.

@@ -195,9 +195,21 @@ func newErrorBook(path string, h *record.Header) *errorBook {
 	return &errorBook{report.NewErrorBook(path, h)}
 }
 
-func (b *errorBook) add(rec *record.Record, reason error) error { return b.Add(rec, reason) }
-func (b *errorBook) reset()                                     { b.Reset() }
-func (b *errorBook) close() (string, error)                     { return b.Close() }
+// add writes a failed record; a grouped record (source.group_by) is all
+// its rows, so the order can be fixed and imported again as it was.
+func (b *errorBook) add(rec *record.Record, reason error) error {
+	if len(rec.Lines) == 0 {
+		return b.Add(rec, reason)
+	}
+	for _, l := range rec.Lines {
+		if err := b.Add(l, reason); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+func (b *errorBook) reset()                 { b.Reset() }
+func (b *errorBook) close() (string, error) { return b.Close() }
 
 // fieldErrors is every field problem of one record.
 type fieldErrors []*mappings.FieldError

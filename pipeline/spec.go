@@ -107,6 +107,9 @@ type SourceSpec struct {
 	// Unpivot (csv, xlsx): columns matching a pattern become rows (a wide
 	// price list with a column per customer group and scale).
 	Unpivot *mappings.UnpivotSpec `yaml:"unpivot,omitempty" json:"unpivot,omitempty" jsonschema:"description=csv and xlsx: columns whose names match a pattern become one record each (wide price lists)"`
+	// GroupBy (csv, xlsx): the rows with the same value in a column make
+	// one record (an order file with a row per line item).
+	GroupBy *GroupSpec `yaml:"group_by,omitempty" json:"group_by,omitempty" jsonschema:"description=csv and xlsx: rows with the same value in a column become one record (one row per order line); targets like LineItems[].SKU take a value from each row"`
 
 	// Resource (erp): items, salesOrders, customers, stocks, ...
 	Resource string `yaml:"resource,omitempty" json:"resource,omitempty" jsonschema:"description=erp: what to read (items; salesOrders; customers; stocks ...)"`

@@ -74,6 +74,11 @@ type Record struct {
 	// records that are whole documents or file rows.
 	Document int
 	Line     int
+	// Lines are the rows of a grouped record (source.group_by: the rows of
+	// one order in a file with a row per line item), the record itself
+	// first; nil for an ungrouped one. Fields and Header are the first
+	// row's.
+	Lines []*Record
 }
 
 // IsNumeric reports whether field i was a number cell (see Numeric).

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 
+	"github.com/shopspring/decimal"
 	"github.com/wawi-etl/etl/erp"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
@@ -45,6 +47,10 @@ type orderSink struct {
 	locks    stripedLocks
 	pendMu   sync.Mutex
 	pendings map[string]int // planned creates: key -> row
+	// perLine are the targets LineItems[].X (a value per row of a grouped
+	// record, source.group_by), ship those of ShippingLine.X (one more line
+	// item after them): both become LineItems[i].X per record (expand).
+	perLine, ship []int
 }
 
 type orderEntry struct {
@@ -91,6 +97,12 @@ func openOrders(s *ERPSink, op string) (resourceSink, error) {
 		if canon == o.match {
 			o.keyIdx = len(o.targets)
 		}
+		switch {
+		case strings.HasPrefix(canon, "LineItems[]."):
+			o.perLine = append(o.perLine, len(o.targets))
+		case strings.HasPrefix(canon, "ShippingLine."):
+			o.ship = append(o.ship, len(o.targets))
+		}
 		o.targets = append(o.targets, mappings.Target{Path: canon, Type: t.Type, Column: t.Column})
 		o.canon = append(o.canon, canon)
 		o.kinds = append(o.kinds, kind)
@@ -110,12 +122,25 @@ func openOrders(s *ERPSink, op string) (resourceSink, error) {
 // LineItems[i].<CreateSalesOrderLineItem field>.
 func (o *orderSink) resolve(path string) (string, fieldKind, string) {
 	first, rest, _ := strings.Cut(path, ".")
+	if strings.EqualFold(first, "ShippingLine") || strings.EqualFold(first, "LineItems[]") {
+		if rest == "" {
+			return "", 0, "name a line item field: " + first + ".SalesPriceGross"
+		}
+		canon, kind, msg := resolvePath(o.line, rest)
+		if msg != "" {
+			return "", 0, msg
+		}
+		if strings.EqualFold(first, "ShippingLine") {
+			return "ShippingLine." + canon, kind, ""
+		}
+		return "LineItems[]." + canon, kind, ""
+	}
 	name, idx, hasIdx := splitIndex(first)
 	if !strings.EqualFold(name, "LineItems") {
 		return resolvePath(o.order, path)
 	}
 	if !hasIdx || rest == "" {
-		return "", 0, "line items are targets like LineItems[0].SKU, LineItems[0].Quantity"
+		return "", 0, "line items are targets like LineItems[0].SKU, LineItems[0].Quantity, or LineItems[].SKU with a row per line item (source.group_by)"
 	}
 	canon, kind, msg := resolvePath(o.line, rest)
 	if msg != "" {
@@ -153,12 +178,83 @@ func (o *orderSink) lineCount(ctx context.Context, id int64) (int, error) {
 	return len(lines), nil
 }
 
+// expand turns the per-line and shipping targets of one record into
+// LineItems[i].X targets: line i of the record's rows, then the shipping
+// line when it has any value.
+func (o *orderSink) expand(it *pipeline.Item) ([]mappings.Target, []fieldKind, *pipeline.Item, int) {
+	if len(o.perLine) == 0 && len(o.ship) == 0 {
+		return o.targets, o.kinds, it, o.keyIdx
+	}
+	keyIdx := -1
+	skip := make(map[int]bool, len(o.perLine)+len(o.ship))
+	targets := make([]mappings.Target, 0, len(o.targets))
+	kinds := make([]fieldKind, 0, len(o.targets))
+	vals := make([]any, 0, len(o.targets))
+	add := func(t mappings.Target, k fieldKind, v any) {
+		targets, kinds, vals = append(targets, t), append(kinds, k), append(vals, v)
+	}
+	for _, i := range append(slices.Clone(o.perLine), o.ship...) {
+		skip[i] = true
+	}
+	for i, t := range o.targets {
+		if !skip[i] && i < len(it.Values) {
+			if i == o.keyIdx {
+				keyIdx = len(targets)
+			}
+			add(t, o.kinds[i], it.Values[i])
+		}
+	}
+	n := 0
+	for _, i := range o.perLine {
+		lv, _ := it.Values[i].(mappings.LineValues)
+		if lv == nil && it.Values[i] != nil {
+			lv = mappings.LineValues{it.Values[i]}
+		}
+		n = max(n, len(lv))
+		field := strings.TrimPrefix(o.targets[i].Path, "LineItems[].")
+		for j, v := range lv {
+			t := o.targets[i]
+			t.Path = fmt.Sprintf("LineItems[%d].%s", j, field)
+			add(t, o.kinds[i], v)
+		}
+	}
+	// The shipping line is there when the record has its price (0 for free
+	// shipping included); a name or quantity alone (constants, mostly) does
+	// not make one. Its quantity is 1 unless mapped.
+	shipping, qty := false, false
+	for _, i := range o.ship {
+		switch strings.TrimPrefix(o.targets[i].Path, "ShippingLine.") {
+		case "SalesPriceGross", "SalesPriceNet":
+			if v := it.Values[i]; v != nil && !isEmptyValue(v) {
+				shipping = true
+			}
+		case "Quantity":
+			qty = true
+		}
+	}
+	if shipping {
+		for _, i := range o.ship {
+			t := o.targets[i]
+			t.Path = fmt.Sprintf("LineItems[%d].%s", n, strings.TrimPrefix(t.Path, "ShippingLine."))
+			add(t, o.kinds[i], it.Values[i])
+		}
+		if !qty {
+			_, k, _ := resolvePath(o.line, "Quantity")
+			add(mappings.Target{Path: fmt.Sprintf("LineItems[%d].Quantity", n), Type: mappings.Decimal}, k, decimal.NewFromInt(1))
+		}
+	}
+	x := *it
+	x.Targets, x.Values = targets, vals
+	return targets, kinds, &x, keyIdx
+}
+
 func (o *orderSink) plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan, error) {
-	vals, doc, err := prepare(it, o.targets, o.kinds)
+	targets, kinds, xit, keyIdx := o.expand(it)
+	vals, doc, err := prepare(xit, targets, kinds)
 	if err != nil {
 		return fail(it, "", err), nil
 	}
-	key := keyText(vals[o.keyIdx])
+	key := keyText(vals[keyIdx])
 	if key == "" {
 		t := o.s.targets[o.keyIdx]
 		return fail(it, "", &FieldError{Field: t.Path, Column: t.Column, Err: fmt.Errorf("%s is empty: the order could not be recognised on a rerun", o.match)}), nil
