@@ -23,7 +23,7 @@ import (
 //	categories, warehouses, manufacturers,   key: the Name; result: the Id (int64).
 //	companies, paymentMethods,                Warehouses also match their Code.
 //	shippingMethods
-//	customers                                 key: the customer Number; result: the Id.
+//	customers                                 key: the customer Number or e-mail; result: the Id.
 //	<resource>.<Field>                        key: an Id; result: that field of the
 //	                                          record, e.g. paymentMethods.Name,
 //	                                          customers.BillingAddress.Company,
@@ -481,19 +481,26 @@ func (l *Lookups) cache(name string) *keyCache {
 	return k
 }
 
-// customer finds a customer's Id by Number with the exact number filter.
+// customer finds a customer's Id by Number with the exact number filter,
+// or by the billing address's e-mail (a key with @: shop and marketplace
+// orders name the buyer by e-mail) with the search filter, checked
+// exactly. A key that several customers match is not found.
 func (l *Lookups) customer(ctx context.Context, number string) (any, bool, error) {
 	def, _ := Resource("customers")
 	return l.cache("customers").get(ctx, strings.ToLower(number), func(ctx context.Context) (any, bool, error) {
 		nk, _ := def.NaturalKey("Number")
-		q := url.Values{nk.Lookup: {number}}
+		q, field := url.Values{nk.Lookup: {number}}, "Number"
+		if strings.Contains(number, "@") {
+			q, field = url.Values{"searchKeyWord": {number}}, "BillingAddress.EmailAddress"
+		}
 		var hit any
 		n := 0
 		for rec, err := range l.c.List(ctx, def.ListPath, q, PageOptions{}) {
 			if err != nil {
 				return nil, false, fmt.Errorf("ERP lookup customers: %w", err)
 			}
-			if s, _ := rec["Number"].(string); strings.EqualFold(s, number) {
+			v, _ := Lookup(rec, field)
+			if s, _ := v.(string); strings.EqualFold(strings.TrimSpace(s), number) {
 				hit, n = idValue(rec["Id"]), n+1
 			}
 		}

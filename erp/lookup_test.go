@@ -20,7 +20,9 @@ func lookupSeed() *erptest.Seed {
 		Companies:      []erptest.Company{{Id: 1, Name: "Muster GmbH"}},
 		PaymentMethods: []erptest.PaymentMethod{{Id: 1, Name: "Rechnung", IsActive: true}, {Id: 2, Name: "PayPal", IsActive: true}},
 		Customers: []erptest.Customer{{Number: "K1000", CustomerGroupId: 1, LanguageIso: "DE", InternalCompanyId: 1,
-			BillingAddress: erptest.Address{Company: "Kunde Eins", City: "Köln", CountryIso: "DE"}}},
+			BillingAddress: erptest.Address{Company: "Kunde Eins", City: "Köln", CountryIso: "DE", EmailAddress: "einkauf@kunde-eins.example"}},
+			{Number: "K1001", CustomerGroupId: 1, LanguageIso: "DE", InternalCompanyId: 1,
+				BillingAddress: erptest.Address{Company: "Kunde Zwei", City: "Bonn", CountryIso: "DE", EmailAddress: "x-einkauf@kunde-eins.example"}}},
 		Items: []erptest.Item{{SKU: "A-1", Name: "Schraube", Categories: []erptest.CategoryReference{{CategoryId: 1}}}},
 	}
 }
@@ -70,6 +72,9 @@ func TestLookupsResolve(t *testing.T) {
 		{"customers", "K1000", int64(1), true},
 		{"customers", "k1000", int64(1), true},
 		{"customers", "K9999", nil, false},
+		// by e-mail: exactly, not the other customer whose address contains it
+		{"customers", "Einkauf@Kunde-Eins.example", int64(1), true},
+		{"customers", "einkauf@nobody.example", nil, false},
 		{"paymentMethods.Name", "2", "PayPal", true},
 		{"paymentMethods.Name", "2.0", "PayPal", true},
 		{"paymentMethods.Name", "7", nil, false},

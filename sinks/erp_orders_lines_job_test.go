@@ -35,7 +35,7 @@ func TestERPOrderRowsPerLineItem(t *testing.T) {
 		"MP-24002": {"ACME-1004", "ACME-1016", "Versandkosten"}, // free shipping is a line at 0
 		"MP-24003": {"ACME-1005", "ACME-1010", "Versandkosten"},
 		"MP-24004": {"ACME-1008", "Versandkosten"},
-		"MP-24005": {"ACME-1011"}, // no shipping cost given: no shipping line
+		"MP-24005": {"ACME-1011"}, // no shipping cost given: no shipping line; customer by e-mail
 	}
 	for ext, skus := range want {
 		o, ok := findOrder(srv, ext)
@@ -59,6 +59,9 @@ func TestERPOrderRowsPerLineItem(t *testing.T) {
 	lines := srv.LineItems(o1.Id)
 	if !lines[1].Quantity.Equal(erptest.D("2")) || !lines[1].SalesPriceGross.Equal(erptest.D("19.95")) || !lines[3].SalesPriceGross.Equal(erptest.D("4.90")) || !lines[3].Quantity.Equal(erptest.D("1")) {
 		t.Errorf("MP-24001 lines: %+v", lines)
+	}
+	if o5, _ := findOrder(srv, "MP-24005"); o5.CustomerId != 2 {
+		t.Errorf("MP-24005: customer %d, want 2 (K10002 by its e-mail)", o5.CustomerId)
 	}
 	for _, ext := range []string{"MP-24006", "MP-24007"} {
 		if _, ok := findOrder(srv, ext); ok {
