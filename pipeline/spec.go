@@ -234,9 +234,20 @@ type SinkSpec struct {
 	// DisableWorkflows (erp) sends disableAutomaticWorkflows=true on writes;
 	// default true. The job's erp.disable_workflows applies when this is unset.
 	DisableWorkflows *bool `yaml:"disable_workflows,omitempty" json:"disable_workflows,omitempty" jsonschema:"description=erp: send disableAutomaticWorkflows=true on writes; default true"`
+	// NewCustomers (erp salesOrders): an order without a CustomerId creates
+	// its customer from the order's billing address, found again by its
+	// e-mail on later orders and runs.
+	NewCustomers *NewCustomersSpec `yaml:"new_customers,omitempty" json:"new_customers,omitempty" jsonschema:"description=erp salesOrders: an order whose CustomerId is empty creates the customer from its BillingAddress (found by e-mail on later orders and reruns)"`
 
 	// DATEV (datev) holds the header of the EXTF Buchungsstapel files.
 	DATEV *DATEVSpec `yaml:"datev,omitempty" json:"datev,omitempty" jsonschema:"description=datev: the header of the DATEV Buchungsstapel (EXTF) files"`
+}
+
+// NewCustomersSpec is sink.new_customers: what a customer created from an
+// order's billing address gets besides the address.
+type NewCustomersSpec struct {
+	CustomerGroup string `yaml:"customer_group" json:"customer_group" jsonschema:"description=customer group of new customers: name or id"`
+	Language      string `yaml:"language,omitempty" json:"language,omitempty" jsonschema:"description=language of new customers (ISO code; default DE),pattern=^[A-Za-z]{2}$"`
 }
 
 // DATEVSpec is sink.datev: what the header of each DATEV file says.

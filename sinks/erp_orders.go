@@ -51,6 +51,9 @@ type orderSink struct {
 	// record, source.group_by), ship those of ShippingLine.X (one more line
 	// item after them): both become LineItems[i].X per record (expand).
 	perLine, ship []int
+	// newCust creates the customer of an order without one
+	// (sink.new_customers), nil when the job does not ask.
+	newCust *newCustomers
 }
 
 type orderEntry struct {
@@ -58,10 +61,13 @@ type orderEntry struct {
 }
 
 type orderPlan struct {
-	key   string
-	doc   map[string]any
-	lines []any
-	id    int64 // existing order (lines to add), 0 for a create
+	// newCustomer: the customer is created from the billing address (or
+	// found by its e-mail) right before the order.
+	newCustomer bool
+	key         string
+	doc         map[string]any
+	lines       []any
+	id          int64 // existing order (lines to add), 0 for a create
 }
 
 func openOrders(s *ERPSink, op string) (resourceSink, error) {
@@ -112,6 +118,9 @@ func openOrders(s *ERPSink, op string) (resourceSink, error) {
 	}
 	if o.keyIdx < 0 {
 		return nil, fmt.Errorf("match_by %s: the mapping has no target %s, so orders cannot be recognised on a rerun", o.match, o.match)
+	}
+	if o.newCust, err = openNewCustomers(s); err != nil {
+		return nil, err
 	}
 	o.orders = newKeyIndex[*orderEntry]("sales orders by "+o.match, modeSearch)
 	o.orders.search = o.search
@@ -297,11 +306,22 @@ func (o *orderSink) plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan
 	}
 	o.pendings[lk] = row
 	o.pendMu.Unlock()
-	if err := o.checkCreate(doc, lines); err != nil {
+	var cust *pipeline.Change
+	if _, has := doc["CustomerId"]; !has && o.newCust != nil {
+		c, err := o.newCust.plan(doc, o.namedCustomer(it))
+		if err != nil {
+			return fail(it, key, err), nil
+		}
+		st.newCustomer, cust = true, &c
+	}
+	if err := o.checkCreate(doc, lines, st.newCustomer); err != nil {
 		return fail(it, key, err), nil
 	}
 	p.Outcome = pipeline.Created
 	p.Changes = flatChanges(doc, "")
+	if cust != nil {
+		p.Changes = append([]pipeline.Change{*cust}, p.Changes...)
+	}
 	for i, l := range lines {
 		if m, ok := l.(map[string]any); ok {
 			p.Changes = append(p.Changes, flatChanges(m, fmt.Sprintf("LineItems[%d].", i))...)
@@ -329,8 +349,23 @@ func flatChanges(doc map[string]any, prefix string) []pipeline.Change {
 	return out
 }
 
-func (o *orderSink) checkCreate(doc map[string]any, lines []any) error {
+// namedCustomer is the input's text for the customer, before its lookup.
+func (o *orderSink) namedCustomer(it *pipeline.Item) string {
+	for _, t := range o.s.targets {
+		if t.Path == "CustomerId" && t.Column != "" && it.Rec != nil {
+			if v, ok := it.Rec.Get(t.Column); ok && v != nil {
+				return strings.TrimSpace(fmt.Sprint(v))
+			}
+		}
+	}
+	return ""
+}
+
+func (o *orderSink) checkCreate(doc map[string]any, lines []any, newCustomer bool) error {
 	miss := missingRequired(o.order, doc, "")
+	if newCustomer {
+		miss = slices.DeleteFunc(miss, func(f string) bool { return f == "CustomerId" })
+	}
 	for i, l := range lines {
 		if m, ok := l.(map[string]any); ok {
 			miss = append(miss, missingRequired(o.line, m, fmt.Sprintf("LineItems[%d].", i))...)
@@ -365,6 +400,13 @@ func (o *orderSink) apply(ctx context.Context, p *pipeline.Plan) error {
 	}
 	if len(es) > 0 {
 		return nil // created by an earlier record of this run
+	}
+	if st.newCustomer {
+		id, err := o.newCust.ensure(ctx, st.doc)
+		if err != nil {
+			return wrapWriteErr(err)
+		}
+		st.doc["CustomerId"] = id
 	}
 	var found []*orderEntry
 	landed := func(ctx context.Context) (bool, error) {
