@@ -8,6 +8,8 @@
 #   3. an old shop's XLSX export is migrated into the Wawi (items, categories
 #      by name); a wholesaler's list updates the items' supplier data, a wide
 #      price list the customer group prices;
+#      A marketplace's order file with a row per line item becomes sales
+#      orders, first-time buyers new customers;
 #   4. last month's sales orders of a generated shop are exported to Excel
 #      for the accountant.
 #
@@ -96,6 +98,12 @@ run jobs/customer-group-prices.yaml
 run jobs/customer-group-prices.yaml --force --report-dir reports/customer-group-prices-again
 
 echo
+echo "== 3c. A marketplace's orders, one row per line item -> Wawi sales orders (new buyers become customers)"
+run jobs/orders-lines.yaml --dry-run --report-dir reports/orders-lines-dry-run
+run jobs/orders-lines.yaml
+run jobs/orders-lines.yaml --force --report-dir reports/orders-lines-again
+
+echo
 echo "== Starting a second emulator: a generated shop with 1,500 orders over the last 90 days"
 start_emulator "$state/shop.out" --generate-items 300 --generate-orders 1500
 export WAWI_URL=$url
@@ -117,6 +125,7 @@ cat <<'EOF'
   reports/supplier-prices/errors.xlsx          the rows that failed, with the reason on the cell; fix them and run
       bin/etl run jobs/supplier-prices.yaml --source reports/supplier-prices/errors.xlsx
   reports/catalog-migration/diff.html          the items the migration created and updated
+  reports/orders-lines/diff.html               the orders made from a file with a row per line item
   reports/supplier-data-dry-run/diff.html      what the wholesaler's list would change in the supplier data
   reports/customer-group-prices/diff.html      the group and scale prices the price list set
   out/orders.xlsx                              last month's orders, one row per line item, with totals
