@@ -25,9 +25,16 @@ type GroupSpec struct {
 	// rows go to temporary files and are merged (default 100000, about
 	// 100 MB for rows of a dozen short columns).
 	MaxRowsInMemory int `yaml:"max_rows_in_memory,omitempty" json:"max_rows_in_memory,omitempty" jsonschema:"description=rows held in memory at once; past it sorted runs spill to temporary files (default 100000),minimum=1"`
+	// MaxRows bounds the rows of one group (default 10000): a group with
+	// more fails as a whole, keeping its first MaxRows rows for the error
+	// workbook, so one runaway value cannot hold the whole file.
+	MaxRows int `yaml:"max_rows,omitempty" json:"max_rows,omitempty" jsonschema:"description=rows of one group at most (default 10000); a group with more fails as a whole,minimum=1"`
 }
 
-const defaultGroupRows = 100_000
+const (
+	defaultGroupRows    = 100_000
+	defaultRowsPerGroup = 10_000
+)
 
 // groupSource yields one record per group, in the order of the group
 // column's values (so the output does not depend on where the rows were),
@@ -40,6 +47,7 @@ type groupSource struct {
 	col       int
 	colName   string
 	max       int
+	perGroup  int
 	path      string
 	readsFile bool
 
@@ -71,7 +79,11 @@ func newGroupSource(src Source, spec *SourceSpec, readsFile bool) (Source, error
 	if max <= 0 {
 		max = defaultGroupRows
 	}
-	return &groupSource{src: src, col: col, colName: g.Column, max: max, path: spec.Path, readsFile: readsFile}, nil
+	per := g.MaxRows
+	if per <= 0 {
+		per = defaultRowsPerGroup
+	}
+	return &groupSource{src: src, col: col, colName: g.Column, max: max, perGroup: per, path: spec.Path, readsFile: readsFile}, nil
 }
 
 func (s *groupSource) Header() *record.Header { return s.src.Header() }
@@ -222,6 +234,7 @@ func (s *groupSource) Next(ctx context.Context) (*record.Record, error) {
 	}
 	lines := []*record.Record{first}
 	k := s.key(first)
+	n := 1
 	for {
 		nx := s.peek()
 		if nx == nil || s.key(nx) != k {
@@ -231,12 +244,17 @@ func (s *groupSource) Next(ctx context.Context) (*record.Record, error) {
 		if err != nil {
 			return nil, err
 		}
-		lines = append(lines, r)
+		if n++; n <= s.perGroup {
+			lines = append(lines, r)
+		}
 	}
 	g := *first
 	g.Seq = s.seq
 	s.seq++
 	g.Lines = lines
+	if n > s.perGroup {
+		g.Err = fmt.Errorf("%s %q has %d rows, more than source.group_by.max_rows (%d): the rows after the first %d are not in the error workbook", s.colName, k, n, s.perGroup, s.perGroup)
+	}
 	return &g, nil
 }
 

@@ -144,3 +144,27 @@ func TestGroupSourceUnknownColumn(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A group past max_rows fails whole, holding only its first rows.
+func TestGroupSourceRowsPerGroupBound(t *testing.T) {
+	h := record.NewHeader([]string{"Bestellnummer", "Artikel"})
+	var recs []*record.Record
+	for i := range 50 {
+		key := "BIG"
+		if i%10 == 0 {
+			key = fmt.Sprintf("S-%d", i)
+		}
+		recs = append(recs, &record.Record{Seq: int64(i), Row: i + 2, Header: h, Fields: []string{key, fmt.Sprint(i)}})
+	}
+	src, err := newGroupSource(&rowsSource{h: h, recs: recs}, &SourceSpec{GroupBy: &GroupSpec{Column: "Bestellnummer", MaxRows: 20}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, failed := drainGroups(t, src)
+	if len(groups) != 5 || len(failed) != 1 {
+		t.Fatalf("%d groups, %d failed", len(groups), len(failed))
+	}
+	if f := failed[0]; f.Fields[0] != "BIG" || len(f.Lines) != 20 || !strings.Contains(f.Err.Error(), `"BIG" has 45 rows, more than source.group_by.max_rows (20)`) {
+		t.Fatalf("big group: %d lines, %v", len(f.Lines), f.Err)
+	}
+}
