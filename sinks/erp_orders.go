@@ -93,11 +93,11 @@ func openOrders(s *ERPSink, op string) (resourceSink, error) {
 	if o.line, err = schemaNamed(o.lineDef.CreateSchema); err != nil {
 		return nil, err
 	}
-	var problems []string
+	var problems pipeline.TargetErrors
 	for _, t := range s.targets {
 		canon, kind, msg := o.resolve(t.Path)
 		if msg != "" {
-			problems = append(problems, fmt.Sprintf("target %q: %s", t.Path, msg))
+			problems = append(problems, pipeline.TargetError{Target: t.Path, Msg: msg})
 			continue
 		}
 		if canon == o.match {
@@ -114,7 +114,7 @@ func openOrders(s *ERPSink, op string) (resourceSink, error) {
 		o.kinds = append(o.kinds, kind)
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("the sales order sink cannot send these targets (CreateSalesOrder, LineItems[i]: CreateSalesOrderLineItem): %s", strings.Join(problems, "; "))
+		return nil, problems
 	}
 	if o.keyIdx < 0 {
 		return nil, fmt.Errorf("match_by %s: the mapping has no target %s, so orders cannot be recognised on a rerun", o.match, o.match)

@@ -96,6 +96,9 @@ func subResourceHints(resource string, tes pipeline.TargetErrors) pipeline.Targe
 		head, _, _ := strings.Cut(te.Target, ".")
 		head, _, _ = strings.Cut(head, "[")
 		for name := range def.Sub {
+			if def.Import.Planner == erp.PlannerSalesOrders && name == "lineitems" {
+				continue // the order sink sends them with the order
+			}
 			if strings.EqualFold(name, head) {
 				tes[i].Msg += fmt.Sprintf("; %s are written with resource: %s/%s", name, resource, name)
 			}
