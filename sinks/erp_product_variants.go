@@ -144,7 +144,6 @@ func cutFold(s, prefix string) (string, bool) {
 	return s, false
 }
 
-
 func (p *variantsPart) label() string { return "Varianten" }
 
 // wantedValue is one variation value a row names.
@@ -654,31 +653,28 @@ func (vp *variantPlan) apply(ctx context.Context, itemID int64) error {
 // translations; par.mu is held.
 func (p *variantsPart) ensureVariation(ctx context.Context, par *variantParent, w wantedValue) (*knownVariation, error) {
 	vars := map[string]string{"itemId": fmtID(par.id)}
+	u, err := erp.FillPath(pathVariations, vars)
+	if err != nil {
+		return nil, err
+	}
 	if v := par.variation(w.variation); v != nil {
 		if len(trChanges(v.tr, w.varTr)) == 0 {
 			return v, nil
 		}
 		vars["variationId"] = fmtID(v.id)
 		tr := mergeTr(v.tr, w.varTr)
-		if err := p.patch(ctx, pathVariation, vars, map[string]any{"Translations": tr}); err != nil {
-			return nil, err
+		if err := p.patch(ctx, pathVariation, vars, tr, p.reread(u, v.name)); err != nil {
+			return nil, fmt.Errorf("translating the variation %s of %s: %w", v.name, par.sku, err)
 		}
 		v.tr = tr
 		return v, nil
 	}
 	body := map[string]any{"Name": w.variation, "Type": 0, "Translations": mergeTr(nil, w.varTr)}
-	u, err := erp.FillPath(pathVariations, vars)
-	if err != nil {
-		return nil, err
-	}
 	var found *wawiVariation
 	landed := func(ctx context.Context) (bool, error) {
-		var list []wawiVariation
-		if err := p.s.c.Get(ctx, u, nil, &list); err != nil {
-			return false, err
-		}
-		found = findByName(list, w.variation)
-		return found != nil, nil
+		var err error
+		found, err = p.reread(u, w.variation)(ctx)
+		return found != nil, err
 	}
 	var out wawiVariation
 	err = p.s.c.Post(ctx, u, nil, body, &out, landed)
@@ -697,31 +693,28 @@ func (p *variantsPart) ensureVariation(ctx context.Context, par *variantParent, 
 // translations; par.mu is held.
 func (p *variantsPart) ensureValue(ctx context.Context, par *variantParent, v *knownVariation, w wantedValue) (*knownValue, error) {
 	vars := map[string]string{"itemId": fmtID(par.id), "variationId": fmtID(v.id)}
+	u, err := erp.FillPath(pathVariationValues, vars)
+	if err != nil {
+		return nil, err
+	}
 	if val := v.value(w.value); val != nil {
 		if len(trChanges(val.tr, w.valTr)) == 0 {
 			return val, nil
 		}
 		vars["variationValueId"] = fmtID(val.id)
 		tr := mergeTr(val.tr, w.valTr)
-		if err := p.patch(ctx, pathVariationValue, vars, map[string]any{"Translations": tr}); err != nil {
-			return nil, err
+		if err := p.patch(ctx, pathVariationValue, vars, tr, p.reread(u, val.name)); err != nil {
+			return nil, fmt.Errorf("translating the value %s of the variation %s of %s: %w", val.name, v.name, par.sku, err)
 		}
 		val.tr = tr
 		return val, nil
 	}
 	body := map[string]any{"Name": w.value, "Translations": mergeTr(nil, w.valTr)}
-	u, err := erp.FillPath(pathVariationValues, vars)
-	if err != nil {
-		return nil, err
-	}
 	var found *wawiVariation
 	landed := func(ctx context.Context) (bool, error) {
-		var list []wawiVariation
-		if err := p.s.c.Get(ctx, u, nil, &list); err != nil {
-			return false, err
-		}
-		found = findByName(list, w.value)
-		return found != nil, nil
+		var err error
+		found, err = p.reread(u, w.value)(ctx)
+		return found != nil, err
 	}
 	var out wawiVariation
 	err = p.s.c.Post(ctx, u, nil, body, &out, landed)
@@ -745,18 +738,45 @@ func findByName(list []wawiVariation, name string) *wawiVariation {
 	return nil
 }
 
-// patch sends absolute values, so a PATCH whose answer was lost is sent
-// once more rather than read back.
-func (p *variantsPart) patch(ctx context.Context, tmpl string, vars map[string]string, body any) error {
+// patch sends the translations of a variation or value; when the answer
+// is lost, the list is read back (landed finds the record there) and
+// compared, since the PATCH may have landed.
+func (p *variantsPart) patch(ctx context.Context, tmpl string, vars map[string]string, tr []translation, landed func(context.Context) (*wawiVariation, error)) error {
 	u, err := erp.FillPath(tmpl, vars)
 	if err != nil {
 		return err
 	}
-	err = p.s.c.Patch(ctx, u, nil, body, nil)
+	err = p.s.c.Patch(ctx, u, nil, map[string]any{"Translations": tr}, nil)
 	if answerLost(err) {
-		err = p.s.c.Patch(ctx, u, nil, body, nil)
+		if cur, cerr := landed(ctx); cerr == nil && cur != nil && sameTr(cur.Translations, tr) {
+			return nil
+		}
 	}
 	return err
+}
+
+// sameTr reports whether a and b hold the same terms (in any order).
+func sameTr(a, b []translation) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, t := range b {
+		if !slices.ContainsFunc(a, func(o translation) bool { return strings.EqualFold(o.LanguageIso, t.LanguageIso) && o.Name == t.Name }) {
+			return false
+		}
+	}
+	return true
+}
+
+// reread reads the list at u and finds the record with name in it.
+func (p *variantsPart) reread(u, name string) func(context.Context) (*wawiVariation, error) {
+	return func(ctx context.Context) (*wawiVariation, error) {
+		var list []wawiVariation
+		if err := p.s.c.Get(ctx, u, nil, &list); err != nil {
+			return nil, err
+		}
+		return findByName(list, name), nil
+	}
 }
 
 // assign makes the item a child of the parent with the value ids; a lost
