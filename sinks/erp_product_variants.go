@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/wawi-etl/etl/erp"
 	"github.com/wawi-etl/etl/mappings"
@@ -76,6 +77,8 @@ type variantsPart struct {
 	// planned are the rows planned so far: a row planned again is planned
 	// after a whole pass over the file, when own is complete.
 	planned map[int64]bool
+	// named are the parents the file's children name, by lower-case SKU.
+	named map[string]bool
 }
 
 // variantCol is one target: a variation's name and a language (""
@@ -87,7 +90,7 @@ type variantCol struct {
 
 func openVariants(s *ERPSink, idx []int, canon []string) (productPart, error) {
 	p := &variantsPart{s: s, parentIdx: -1, combined: -1, targets: map[int]mappings.Target{},
-		parents: map[string]*variantParent{}, own: map[string][2]int64{}, planned: map[int64]bool{}}
+		parents: map[string]*variantParent{}, own: map[string][2]int64{}, planned: map[int64]bool{}, named: map[string]bool{}}
 	for i, path := range canon {
 		j := idx[i]
 		if j < len(s.targets) {
@@ -262,6 +265,10 @@ type variantParent struct {
 	// pending: creates a plan shows as new, by the row that showed them
 	// first (the diff names each once; the writes check the Wawi anyway).
 	pending map[string]int64
+	// ready is closed when the parent's own row, which creates it, has
+	// written it (parentPlan.apply): children waiting for it go on.
+	ready     chan struct{}
+	readyOnce sync.Once
 }
 
 type knownVariation struct {
@@ -315,7 +322,7 @@ func (p *variantsPart) parent(sku string) *variantParent {
 	k := lowerKey(sku)
 	par := p.parents[k]
 	if par == nil {
-		par = &variantParent{sku: sku, kids: map[int64]bool{}, pending: map[string]int64{}}
+		par = &variantParent{sku: sku, kids: map[int64]bool{}, pending: map[string]int64{}, ready: make(chan struct{})}
 		p.parents[k] = par
 	}
 	return par
@@ -447,6 +454,7 @@ type variantPlan struct {
 	par    *variantParent
 	want   []wantedValue
 	child  string // the child's SKU, for messages
+	seq    int64  // the child's row
 	shown  string // Rot / M
 	assign bool   // the child is not the parent's yet
 	ch     []pipeline.Change
@@ -465,7 +473,14 @@ func (p *variantsPart) plan(ctx context.Context, it *pipeline.Item, item product
 		if len(want) > 0 {
 			return nil, p.fieldErr(p.parentIdx, errors.New("the row has variation values but no parent SKU: a parent has variations, not values, and its children name it"))
 		}
-		return nil, nil // a plain item, or a parent
+		p.mu.Lock()
+		named := p.named[lowerKey(item.Key)]
+		p.mu.Unlock()
+		if item.ID == 0 && named {
+			// a parent this row creates: its write tells the waiting children
+			return &parentPlan{par: p.parent(item.Key)}, nil
+		}
+		return nil, nil // a plain item, or a parent in the Wawi
 	}
 	if strings.EqualFold(parentSKU, strings.TrimSpace(item.Key)) {
 		return nil, p.fieldErr(p.parentIdx, fmt.Errorf("the item %s cannot be its own parent", parentSKU))
@@ -473,6 +488,9 @@ func (p *variantsPart) plan(ctx context.Context, it *pipeline.Item, item product
 	if len(want) == 0 {
 		return nil, fmt.Errorf("the variant %s of %s names no variation value (Variant.Values)", item.Key, parentSKU)
 	}
+	p.mu.Lock()
+	p.named[lowerKey(parentSKU)] = true
+	p.mu.Unlock()
 	par := p.parent(parentSKU)
 	par.mu.Lock()
 	defer par.mu.Unlock()
@@ -492,7 +510,7 @@ func (p *variantsPart) plan(ctx context.Context, it *pipeline.Item, item product
 		// !inFile on a first plan: the parent's row may be planned at this
 		// moment; the writing pass plans again knowing the whole file.
 	}
-	vp := &variantPlan{p: p, par: par, want: want, child: item.Key}
+	vp := &variantPlan{p: p, par: par, want: want, child: item.Key, seq: seq}
 	names := make([]string, len(want))
 	for i, w := range want {
 		names[i] = w.value
@@ -611,22 +629,15 @@ func sortedKeys(m map[string]string) []string {
 }
 
 // apply creates what the parent lacks and assigns the child (id itemID).
-// The parent must be in the Wawi by now: a parent created by this run is
-// created by its own row, which the writing pass must have written before
-// (parentFirst); if it is not there, the record fails naming it, and a
-// rerun completes it.
+// A parent that an earlier row of the file creates may not be written yet
+// (rows write concurrently): the child waits for it (awaitParent).
 func (vp *variantPlan) apply(ctx context.Context, itemID int64) error {
 	p, par := vp.p, vp.par
+	if err := p.awaitParent(ctx, par, vp.seq, vp.child); err != nil {
+		return err
+	}
 	par.mu.Lock()
 	defer par.mu.Unlock()
-	if par.id == 0 {
-		if err := p.load(ctx, par, true); err != nil {
-			return wrapWriteErr(err)
-		}
-		if par.id == 0 {
-			return fmt.Errorf("the parent %s is not in the Wawi: its row must be written before its variant %s", par.sku, vp.child)
-		}
-	}
 	ids := make([]int64, 0, len(vp.want))
 	for _, w := range vp.want {
 		v, err := p.ensureVariation(ctx, par, w)
@@ -646,6 +657,69 @@ func (vp *variantPlan) apply(ctx context.Context, itemID int64) error {
 		return wrapWriteErr(err)
 	}
 	par.kids[itemID] = true
+	return nil
+}
+
+// awaitParent returns once the parent is in the Wawi. One that an earlier
+// row of the file creates is waited for: that row has started (rows start
+// in file order) and waits for no later row, so it ends. Its write wakes
+// the children (parentPlan.apply); in between, and should the composite
+// not apply a plan without changes, the parent is looked up again with a
+// growing pause, for as long as the client retries one call (MaxElapsed):
+// a parent's row that failed fails its children then, naming it. A parent
+// that no earlier row creates is looked up once.
+func (p *variantsPart) awaitParent(ctx context.Context, par *variantParent, seq int64, child string) error {
+	p.mu.Lock()
+	o, inFile := p.own[lowerKey(par.sku)]
+	p.mu.Unlock()
+	wait := inFile && o[0] < seq
+	start := time.Now()
+	maxWait := p.s.c.Config().MaxElapsed
+	pause := 20 * time.Millisecond
+	for {
+		par.mu.Lock()
+		err := p.load(ctx, par, true)
+		id := par.id
+		par.mu.Unlock()
+		switch {
+		case err != nil:
+			return wrapWriteErr(err)
+		case id != 0:
+			return nil
+		case !wait:
+			return fmt.Errorf("the parent %s is not in the Wawi: its row must be written before its variant %s", par.sku, child)
+		case time.Since(start) > maxWait:
+			return fmt.Errorf("the parent %s (row %d) was not written within %s: its variant %s cannot be assigned", par.sku, o[1], maxWait, child)
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-par.ready:
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("waiting for the parent %s: %w", par.sku, context.Cause(ctx))
+		}
+		t.Stop()
+		pause = min(2*pause, 2*time.Second)
+	}
+}
+
+// parentPlan is the plan of a parent's own row that creates the parent
+// while children of the file name it: it writes nothing, and its apply
+// hands the new id to the children waiting for it.
+type parentPlan struct{ par *variantParent }
+
+func (pp *parentPlan) changes() []pipeline.Change { return nil }
+
+func (pp *parentPlan) apply(_ context.Context, itemID int64) error {
+	par := pp.par
+	par.mu.Lock()
+	if par.id == 0 {
+		// created by this row just now: no variations, no children yet
+		par.id, par.loaded = itemID, true
+	}
+	par.mu.Unlock()
+	par.readyOnce.Do(func() { close(par.ready) })
 	return nil
 }
 

@@ -3,11 +3,14 @@ package sinks
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
+	"github.com/wawi-etl/etl/erp"
 	"github.com/wawi-etl/etl/erp/erptest"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
@@ -433,5 +436,77 @@ func TestVariantsRefused(t *testing.T) {
 		if _, err := openVariants(s, make([]int, len(canon)), canon); err == nil {
 			t.Errorf("%v opened", canon)
 		}
+	}
+}
+
+// lookupSignal tells once, when armed, that a search for a SKU was
+// answered.
+type lookupSignal struct {
+	next  http.RoundTripper
+	sku   string
+	armed atomic.Bool
+	seen  chan struct{}
+}
+
+func (l *lookupSignal) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := l.next.RoundTrip(r)
+	if l.armed.Load() && r.Method == "GET" && strings.HasSuffix(r.URL.Path, "/items") && r.URL.Query().Get("searchKeyWord") == l.sku {
+		select {
+		case l.seen <- struct{}{}:
+		default:
+		}
+	}
+	return res, err
+}
+
+// In the writing pass a child's write can come before its parent's, which
+// an earlier row creates: the child waits for it and is then assigned.
+func TestVariantsChildWaitsForParent(t *testing.T) {
+	e := newERPEnv(t, baseSeed())
+	sig := &lookupSignal{next: e.rec, sku: "SHIRT-1", seen: make(chan struct{}, 1)}
+	cfg := e.c.Config()
+	cfg.HTTPClient = &http.Client{Transport: sig}
+	c, err := erp.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newVariantRig(t, e, shirtTargets...)
+	r.s.c = c
+	rows := shirtRows[:2]
+	// the planning pass
+	for i, vals := range rows {
+		if _, _, err := r.plan(i+2, vals); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// the writing pass: both planned, the child written first
+	pp, ppart, err := r.plan(2, rows[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ppart.(*parentPlan); !ok || len(ppart.changes()) != 0 {
+		t.Fatalf("the parent's row: %T %v", ppart, ppart)
+	}
+	cp, cpart, err := r.plan(3, rows[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig.armed.Store(true)
+	done := make(chan error, 1)
+	go func() { done <- r.apply(cp, cpart) }()
+	<-sig.seen // the child looked for its parent and did not find it
+	select {
+	case err := <-done:
+		t.Fatalf("the child did not wait for its parent: %v", err)
+	default:
+	}
+	if err := r.apply(pp, ppart); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("child: %v", err)
+	}
+	if _, kids := variantsOf(t, e.srv, "SHIRT-1"); kids["SHIRT-1-R-M"] != "Rot/M" {
+		t.Errorf("children %v", kids)
 	}
 }
