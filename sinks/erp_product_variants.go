@@ -15,7 +15,8 @@ import (
 	"github.com/wawi-etl/etl/pipeline"
 )
 
-// Variants: a row with Variant.ParentSKU is a child item (a variant, named
+// Variants (order 0: applied before the other parts of a product): a row
+// with Variant.ParentSKU is a child item (a variant, named
 // by its own SKU like any item row) of the parent with that SKU. Its
 // variation values make it the variant it is: the parent gets the
 // variations (Farbe, Größe) and values (Rot, M) it lacks, and the child is
@@ -39,14 +40,22 @@ import (
 // value that many children need is created once. A create whose answer was
 // lost is looked up by name before it is sent again.
 //
-// The parent may exist in the Wawi or be created by an earlier row of the
-// file. A child's write needs the parent's id: the parent's row must be
-// written first (see variantPlan.apply). The API shows whether a child
-// belongs to its parent (ParentItemId) but not which values it was
-// assigned, so an assigned child is left as it is.
+// The parent may exist in the Wawi or be created by a row of the file
+// before its variants; a parent's row after its variants' rows is their
+// error (put parents first). Rows write concurrently: a variant whose
+// parent an earlier row creates waits for that write (awaitParent). A
+// parent neither in the Wawi nor in the file is the variant's error,
+// naming it: in a real run when the writing pass plans the row again (the
+// planning pass shows the variant as new, the file not yet known in
+// full), in a dry run once the rows before have been planned
+// (waitEarlier). So that the part knows the file's items, the composite
+// calls plan for every record, also those that name nothing of it.
+//
+// The API shows whether a child belongs to its parent (ParentItemId) but
+// not which values it was assigned, so an assigned child is left as it is.
 
 func init() {
-	registerProductPart(partFactory{claims: prefixClaims("Variant."), open: openVariants, order: 10})
+	registerProductPart(partFactory{claims: prefixClaims("Variant."), open: openVariants, order: 0})
 }
 
 // Paths of the variation operations (ItemHeader_*Variation*,
@@ -79,7 +88,15 @@ type variantsPart struct {
 	planned map[int64]bool
 	// named are the parents the file's children name, by lower-case SKU.
 	named map[string]bool
+	// low: every row before it has been planned; changed is closed (and
+	// replaced) whenever a row is planned the first time.
+	low     int64
+	changed chan struct{}
 }
+
+// earlierRowsWait bounds how long a dry run's variant waits for the rows
+// before it to be planned (see waitEarlier).
+const earlierRowsWait = 2 * time.Second
 
 // variantCol is one target: a variation's name and a language (""
 // for the default language).
@@ -90,7 +107,8 @@ type variantCol struct {
 
 func openVariants(s *ERPSink, idx []int, canon []string) (productPart, error) {
 	p := &variantsPart{s: s, parentIdx: -1, combined: -1, targets: map[int]mappings.Target{},
-		parents: map[string]*variantParent{}, own: map[string][2]int64{}, planned: map[int64]bool{}, named: map[string]bool{}}
+		parents: map[string]*variantParent{}, own: map[string][2]int64{}, planned: map[int64]bool{}, named: map[string]bool{},
+		changed: make(chan struct{})}
 	for i, path := range canon {
 		j := idx[i]
 		if j < len(s.targets) {
@@ -342,8 +360,42 @@ func (p *variantsPart) note(it *pipeline.Item, item productItem) (seq int64, aga
 		}
 	}
 	again = p.planned[seq]
-	p.planned[seq] = true
+	if !again {
+		p.planned[seq] = true
+		for p.planned[p.low] {
+			p.low++
+		}
+		close(p.changed)
+		p.changed = make(chan struct{})
+	}
 	return seq, again
+}
+
+// waitEarlier waits until a row names sku as its own or every row before
+// seq has been planned, and reports whether the latter is so. Rows start
+// in file order, so the rows before are being planned; one that ends
+// before the sink (a mapping error, a filter) is never planned, hence the
+// bound (earlierRowsWait), after which the answer is false.
+func (p *variantsPart) waitEarlier(ctx context.Context, sku string, seq int64) bool {
+	t := time.NewTimer(earlierRowsWait)
+	defer t.Stop()
+	for {
+		p.mu.Lock()
+		_, named := p.own[lowerKey(sku)]
+		all := p.low >= seq
+		ch := p.changed
+		p.mu.Unlock()
+		if named || all {
+			return all
+		}
+		select {
+		case <-ch:
+		case <-t.C:
+			return false
+		case <-ctx.Done():
+			return false
+		}
+	}
 }
 
 // load reads the parent, its variations and their values, once per run
@@ -501,14 +553,27 @@ func (p *variantsPart) plan(ctx context.Context, it *pipeline.Item, item product
 		p.mu.Lock()
 		o, inFile := p.own[lowerKey(parentSKU)]
 		p.mu.Unlock()
+		known := again // planned again: after a pass over the whole file
+		if !inFile && !again && p.s.env != nil && p.s.env.DryRun {
+			// A dry run plans once: wait for the rows before this one, one
+			// of which may be the parent's, to know for sure. (A real run
+			// plans again before writing and decides then, so its planning
+			// pass does not wait.)
+			par.mu.Unlock()
+			known = p.waitEarlier(ctx, parentSKU, seq)
+			par.mu.Lock()
+			p.mu.Lock()
+			o, inFile = p.own[lowerKey(parentSKU)]
+			p.mu.Unlock()
+		}
 		switch {
 		case inFile && o[0] > seq:
 			return nil, p.fieldErr(p.parentIdx, fmt.Errorf("the parent %s is not in the Wawi and comes in row %d, after its variant: put a parent's row before its variants' rows", parentSKU, o[1]))
-		case !inFile && again:
+		case !inFile && known:
 			return nil, p.fieldErr(p.parentIdx, fmt.Errorf("the parent %s is neither in the Wawi nor in an earlier row of the file", parentSKU))
 		}
-		// !inFile on a first plan: the parent's row may be planned at this
-		// moment; the writing pass plans again knowing the whole file.
+		// Otherwise the parent's row may be being planned right now: the
+		// variant plans as new, and the writing pass decides.
 	}
 	vp := &variantPlan{p: p, par: par, want: want, child: item.Key, seq: seq}
 	names := make([]string, len(want))

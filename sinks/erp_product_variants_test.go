@@ -510,3 +510,30 @@ func TestVariantsChildWaitsForParent(t *testing.T) {
 		t.Errorf("children %v", kids)
 	}
 }
+
+// A dry run plans each row once, concurrently: a variant whose parent is
+// neither in the Wawi nor in the file is its record's error there too, and
+// one whose parent's row comes first is not, however the rows interleave.
+func TestVariantsDryRunMissingParent(t *testing.T) {
+	e := newERPEnv(t, baseSeed())
+	r := newVariantRig(t, e, shirtTargets...)
+	r.s.env.DryRun = true
+	rows := slices.Clone(shirtRows)
+	rows = append(rows, []any{"NOPE-1-R", "Rot", int64(1), "NOPE-1", "Rot", "", "", "M", ""})
+	errs := make([]error, len(rows))
+	forEach(t, len(rows), 8, func(i int) error {
+		_, _, errs[i] = r.plan(i+2, rows[i])
+		return nil
+	})
+	for i, err := range errs[:len(shirtRows)] {
+		if err != nil {
+			t.Errorf("row %d: %v", i+2, err)
+		}
+	}
+	if err := errs[len(shirtRows)]; err == nil || !strings.Contains(err.Error(), "the parent NOPE-1 is neither in the Wawi nor in an earlier row") {
+		t.Errorf("missing parent: %v", err)
+	}
+	if e.writes() != 0 {
+		t.Errorf("a dry run wrote %d times", e.writes())
+	}
+}
