@@ -287,6 +287,8 @@ type variantParent struct {
 	// written it (parentPlan.apply): children waiting for it go on.
 	ready     chan struct{}
 	readyOnce sync.Once
+	// abandoned: the row that was to create it will not write it.
+	abandoned bool
 }
 
 type knownVariation struct {
@@ -744,7 +746,7 @@ func (p *variantsPart) awaitParent(ctx context.Context, par *variantParent, seq 
 	for {
 		par.mu.Lock()
 		err := p.load(ctx, par, true)
-		id := par.id
+		id, abandoned := par.id, par.abandoned
 		par.mu.Unlock()
 		switch {
 		case err != nil:
@@ -753,6 +755,8 @@ func (p *variantsPart) awaitParent(ctx context.Context, par *variantParent, seq 
 			return nil
 		case !wait:
 			return fmt.Errorf("the parent %s is not in the Wawi: its row must be written before its variant %s", par.sku, child)
+		case abandoned:
+			return fmt.Errorf("the parent %s (row %d) was not written: its variant %s cannot be assigned", par.sku, o[1], child)
 		case time.Since(start) > maxWait:
 			return fmt.Errorf("the parent %s (row %d) was not written within %s: its variant %s cannot be assigned", par.sku, o[1], maxWait, child)
 		}
@@ -767,6 +771,35 @@ func (p *variantsPart) awaitParent(ctx context.Context, par *variantParent, seq 
 		t.Stop()
 		pause = min(2*pause, 2*time.Second)
 	}
+}
+
+// recordAbandoner is a part that wants to hear of a record whose plan it
+// made but which will not be written (its plan failed, or its write did).
+// The composite calls abandoned then; the variants part lets the variants
+// waiting for a parent that record was to create fail at once instead of
+// after awaitParent's bound.
+type recordAbandoner interface {
+	abandoned(it *pipeline.Item, item productItem)
+}
+
+var _ recordAbandoner = (*variantsPart)(nil)
+
+func (p *variantsPart) abandoned(it *pipeline.Item, item productItem) {
+	k := lowerKey(item.Key)
+	p.mu.Lock()
+	par := p.parents[k]
+	o, own := p.own[k]
+	p.mu.Unlock()
+	// only the row that creates the parent (the first naming it) counts
+	if par == nil || !own || it.Rec == nil || it.Rec.Seq != o[0] {
+		return
+	}
+	par.mu.Lock()
+	if par.id == 0 {
+		par.abandoned = true
+	}
+	par.mu.Unlock()
+	par.readyOnce.Do(func() { close(par.ready) })
 }
 
 // parentPlan is the plan of a parent's own row that creates the parent

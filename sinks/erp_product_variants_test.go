@@ -537,3 +537,31 @@ func TestVariantsDryRunMissingParent(t *testing.T) {
 		t.Errorf("a dry run wrote %d times", e.writes())
 	}
 }
+
+// The row that was to create a parent is not written (its plan or write
+// failed): the variants waiting for it fail at once, naming it.
+func TestVariantsParentAbandoned(t *testing.T) {
+	e := newERPEnv(t, baseSeed())
+	r := newVariantRig(t, e, shirtTargets...)
+	rows := shirtRows[:2]
+	for pass := 0; pass < 2; pass++ {
+		for i, vals := range rows {
+			if _, _, err := r.plan(i+2, vals); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cp, cpart, err := r.plan(3, rows[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.apply(cp, cpart) }()
+	r.part.(recordAbandoner).abandoned(erpItem(r.all, 2, rows[0]), productItem{Key: "SHIRT-1"})
+	if err := <-done; err == nil || !strings.Contains(err.Error(), "the parent SHIRT-1 (row 2) was not written") {
+		t.Errorf("child: %v", err)
+	}
+	if n := e.srv.Counters().Route("POST /items/{itemId}/children/{childItemId}"); n != 0 {
+		t.Errorf("%d assignments", n)
+	}
+}
