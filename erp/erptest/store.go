@@ -116,7 +116,8 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 		categories: newKeyed(func(c *Category) *int { return &c.Id }), customerGroups: newKeyed(func(g *CustomerGroup) *int { return &g.Id }),
 		itemDescriptions: newChildren[ItemDescription](),
 		itemSuppliers:    newChildren[ItemSupplier](), salesChannelPrices: newChildren[ItemSalesChannelPrice](), customerPrices: newChildren[ItemCustomerPrice](),
-		specialPrices: map[int]*ItemSpecialPrice{}, variations: newVariationStore(),
+		specialPrices: map[int]*ItemSpecialPrice{},
+		variations:    newVariationStore(),
 		warehouseByID: map[int]*Warehouse{}, companyByID: map[int]*Company{},
 		paymentByID: map[int]*PaymentMethod{}, shippingByID: map[int]*ShippingMethod{}, manufacturerByID: map[int]*Manufacturer{},
 	}
