@@ -47,6 +47,7 @@ type store struct {
 	customerPrices     *children[ItemCustomerPrice]
 	refs               refs
 	specialPrices      map[int]*ItemSpecialPrice
+	variations         *variationStore
 	warehouses         []*Warehouse
 	warehouseByID      map[int]*Warehouse
 	companies          []*Company
@@ -116,6 +117,7 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 		itemDescriptions: newChildren[ItemDescription](),
 		itemSuppliers:    newChildren[ItemSupplier](), salesChannelPrices: newChildren[ItemSalesChannelPrice](), customerPrices: newChildren[ItemCustomerPrice](),
 		specialPrices: map[int]*ItemSpecialPrice{},
+		variations:    newVariationStore(),
 		warehouseByID: map[int]*Warehouse{}, companyByID: map[int]*Company{},
 		paymentByID: map[int]*PaymentMethod{}, shippingByID: map[int]*ShippingMethod{}, manufacturerByID: map[int]*Manufacturer{},
 	}
