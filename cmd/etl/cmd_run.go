@@ -36,6 +36,11 @@ type runOptions struct {
 	force       bool
 	full        bool
 	lang        i18n.Lang
+	// inbox: etl run --inbox (cmd_inbox.go); inboxFile: this run is one
+	// file of it, which the inbox moves itself.
+	inbox       string
+	inboxSettle time.Duration
+	inboxFile   bool
 }
 
 func newRunCommand() *cobra.Command {
@@ -59,6 +64,9 @@ failed; 2 a job could not start; 130 interrupted.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.lang = langOf(cmd)
+			if o.inbox != "" {
+				return runInbox(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, o)
+			}
 			return runJobs(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, o)
 		},
 	}
@@ -74,6 +82,8 @@ failed; 2 a job could not start; 130 interrupted.`,
 	f.BoolVar(&o.resume, "resume", false, "continue an import of the same file that was interrupted, without writing anything twice")
 	f.BoolVar(&o.force, "force", false, "import a file again that was already imported completely")
 	f.BoolVar(&o.full, "full", false, "exports: ignore the incremental watermark and export everything the filters select")
+	f.StringVar(&o.inbox, "inbox", "", "import every file of this folder, oldest first, each as its own run with reports in <report dir>/<file name>; moved to DIR/done or DIR/failed")
+	f.DurationVar(&o.inboxSettle, "inbox-settle", defaultInboxSettle, "with --inbox: a file whose size changes within this time is still being written and waits for the next run")
 	return cmd
 }
 
@@ -138,6 +148,9 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, pat
 	job, err := loadJob(o.lang, path, pipeline.LoadOptions{Sets: sets})
 	if err != nil {
 		return exitCannotStart, err
+	}
+	if o.inboxFile {
+		job.Source.After = nil // the inbox moves its files to done/ or failed/
 	}
 	var sum *pipeline.Summary
 	defer func() { notifyRun(ctx, log, job, sum, code, err, o.lang) }()
