@@ -191,3 +191,14 @@ func inboxReportRoot(jobPath, first string, o runOptions) (string, error) {
 	}
 	return filepath.Join(report.DefaultRoot, report.FolderName(jobName(job))), nil
 }
+
+// setsKey reports whether a --set names key or a key below it.
+func setsKey(sets []string, key string) bool {
+	for _, s := range sets {
+		k, _, _ := strings.Cut(s, "=")
+		if k == key || strings.HasPrefix(k, key+".") {
+			return true
+		}
+	}
+	return false
+}

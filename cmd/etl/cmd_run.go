@@ -149,8 +149,10 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, pat
 	if err != nil {
 		return exitCannotStart, err
 	}
-	if o.inboxFile {
-		job.Source.After = nil // the inbox moves its files to done/ or failed/
+	if o.inboxFile || (o.source != "" && !setsKey(o.sets, "source.after")) {
+		// the inbox moves its files itself; a file given with --source (a
+		// fixed errors.xlsx) is not the job's input, unless --set says so
+		job.Source.After = nil
 	}
 	var sum *pipeline.Summary
 	defer func() { notifyRun(ctx, log, job, sum, code, err, o.lang) }()

@@ -190,3 +190,40 @@ func TestRunInboxDryRunAndEmpty(t *testing.T) {
 		t.Errorf("--inbox with --source: exit %d", code)
 	}
 }
+
+// A file given with --source is not the job's own input: source.after of
+// the job leaves it where it is, unless --set names source.after.
+func TestRunSourceFlagKeepsFileUnlessSetAfter(t *testing.T) {
+	seededWawi(t)
+	dir := t.TempDir()
+	job := filepath.Join(dir, "stock.yaml")
+	b, _ := os.ReadFile("../../jobs/supplier-stock.yaml")
+	b = bytes.Replace(b, []byte("  delimiter: \";\"\n"), []byte("  delimiter: \";\"\n  after: {move_to: done}\n"), 1)
+	b = bytes.ReplaceAll(b, []byte("../samples/"), []byte(mustAbs(t, "../../samples")+"/"))
+	b = bytes.ReplaceAll(b, []byte("[mappings/"), []byte("["+mustAbs(t, "../../jobs/mappings")+"/"))
+	os.WriteFile(job, b, 0o644)
+	in := filepath.Join(dir, "in", "fixed.csv")
+	os.MkdirAll(filepath.Dir(in), 0o755)
+	os.WriteFile(in, acmeRows(t, 3, 4), 0o644)
+	base := []string{"run", "--no-progress", "--report-dir", filepath.Join(dir, "r"), "--state-dir", filepath.Join(dir, "s"), "--source", in}
+	if code, _, stderr := etl(t, append(base, job)...); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(in); err != nil {
+		t.Fatalf("--source file moved by the job's source.after: %v", err)
+	}
+	if code, _, stderr := etl(t, append(base, "--set", "source.after.move_to=done", job)...); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "in", "done", "fixed.csv")); err != nil {
+		t.Errorf("--set source.after.move_to did not move it: %v", err)
+	}
+}
+
+func mustAbs(t *testing.T, p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}

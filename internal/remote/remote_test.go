@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/pem"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -326,5 +327,41 @@ func TestIsRemote(t *testing.T) {
 	}
 	if got := Redact("sftp://u:" + url.QueryEscape(secret) + "@h:22/a.csv?x=1"); got != "sftp://h:22/a.csv" {
 		t.Errorf("Redact: %s", got)
+	}
+}
+
+// A server that accepts the connection and never answers ends each attempt
+// at the timeout, and the attempt is tried again.
+func TestTimeoutEndsASilentServer(t *testing.T) {
+	retries := noWait(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c) // never answers
+		}
+	}()
+	for _, u := range []string{"sftp://shop@" + ln.Addr().String() + "/a.csv", "ftps://shop@" + ln.Addr().String() + "/a.csv"} {
+		retries.Store(0)
+		_, err := Fetch(context.Background(), u, Options{Password: secret, HostKey: "SHA256:x", Timeout: 50 * time.Millisecond, Retries: 1}, t.TempDir())
+		if err == nil || !strings.Contains(err.Error(), "source.remote.timeout") {
+			t.Errorf("%s: %v, want a timeout", u, err)
+		}
+		if retries.Load() != 1 {
+			t.Errorf("%s: %d retries, want 1", u, retries.Load())
+		}
 	}
 }
