@@ -143,7 +143,7 @@ func (c *ftpConn) list(ctx context.Context, dir string) ([]entry, error) {
 func (c *ftpConn) open(ctx context.Context, p string) (io.ReadCloser, int64, error) {
 	size, err := c.c.FileSize(p)
 	if err != nil {
-		return nil, 0, ftpErr(err)
+		size = -1 // SIZE is an extension; RETR says whether the file is there
 	}
 	r, err := c.c.Retr(p)
 	if err != nil {

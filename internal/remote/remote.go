@@ -377,7 +377,9 @@ func download(ctx context.Context, c conn, f *File, o *Options, dir string) erro
 		return &permanent{err}
 	}
 	part := tmp.Name()
-	n, err := io.Copy(tmp, io.LimitReader(rc, o.MaxBytes+1))
+	// large reads let sftp keep several requests in flight; the struct
+	// hides the file's ReadFrom, which would read 32 KiB at a time
+	n, err := io.CopyBuffer(struct{ io.Writer }{tmp}, io.LimitReader(rc, o.MaxBytes+1), make([]byte, 1<<20))
 	if err == nil && n > o.MaxBytes {
 		err = fatalf("the file is larger than source.remote.max_bytes (%d)", o.MaxBytes)
 	}

@@ -198,7 +198,11 @@ func hostKeyCheck(o *Options) (ssh.HostKeyCallback, error) {
 			o.Log.Warn("unknown sftp host accepted (source.remote.accept_unknown_host)", "host", host, "key", fp)
 			return nil
 		}
-		return &hostKeyError{fmt.Sprintf("host %s is not in %s (its key is %s): refusing an unknown host; add it (ssh-keyscan -p PORT HOST >> %s) or set source.remote.host_key: %s", host, file, fp, file, fp)}
+		h, port, err := net.SplitHostPort(host)
+		if err != nil {
+			h, port = host, "22"
+		}
+		return &hostKeyError{fmt.Sprintf("host %s is not in %s (its key is %s): refusing an unknown host; add it (ssh-keyscan -p %s %s >> %s) or set source.remote.host_key: %s", host, file, fp, port, h, file, fp)}
 	}, nil
 }
 
