@@ -175,3 +175,55 @@ func TestLocalSourceMovedAfterImport(t *testing.T) {
 		t.Errorf("still there: %v", err)
 	}
 }
+
+// Over FTPS (explicit TLS, the server's certificate trusted through
+// ca_file) a file replaced under the same name is imported again, the same
+// file twice writes nothing, and after.move_to renames it on the server.
+func TestFTPSSourceReplacedBetweenRuns(t *testing.T) {
+	srv, err := remotetest.NewFTP(t.TempDir(), "shop", sftpSecret, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "ca.pem"), srv.CertPEM, 0o600)
+	w := newMemWawi(false, 0)
+	memWawis.Store(t.Name(), w)
+	in := filepath.Join(srv.Root, "feed", "prices.remotetest")
+	run := func(after *AfterSpec) *Summary {
+		job := &Job{Name: "ftps", Dir: dir,
+			Source: SourceSpec{Path: srv.URL("feed/prices.remotetest"), After: after,
+				Remote: &RemoteSpec{Password: sftpSecret, CAFile: "ca.pem"}},
+			Mapping: mappings.Spec{Fields: []mappings.FieldSpec{
+				{Target: "Key", Column: "key", Type: mappings.String},
+				{Target: "Val", Column: "val", Type: mappings.String},
+			}},
+			Sink:    SinkSpec{Type: "journaltest-wawi", Path: t.Name()},
+			Options: Options{Concurrency: 1},
+		}
+		inferTypes(job)
+		sum, err := Run(context.Background(), job, RunOptions{ReportDir: filepath.Join(dir, "reports"), StateDir: filepath.Join(dir, "state")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum
+	}
+	putFile(t, in, "a,1\nb,2\n")
+	if s := run(nil); s.Created != 2 || w.sent != 2 {
+		t.Fatalf("first: created %d, sent %d", s.Created, w.sent)
+	}
+	if s := run(nil); !s.AlreadyImported || w.sent != 2 {
+		t.Fatalf("same file again: already imported %v, sent %d", s.AlreadyImported, w.sent)
+	}
+	putFile(t, in, "a,1\nb,2\nc,3\n")
+	s := run(&AfterSpec{MoveTo: "done"})
+	if s.Created != 1 || s.Unchanged != 2 || w.sent != 3 {
+		t.Fatalf("replaced: created %d unchanged %d, sent %d", s.Created, s.Unchanged, w.sent)
+	}
+	if _, err := os.Stat(filepath.Join(srv.Root, "feed", "done", "prices.remotetest")); err != nil || !strings.HasPrefix(s.MovedTo, "ftps://127.0.0.1:") {
+		t.Errorf("not moved (%q): %v", s.MovedTo, err)
+	}
+	if srv.Retrs.Load() != 3 {
+		t.Errorf("downloads: %d, want one per run", srv.Retrs.Load())
+	}
+}
