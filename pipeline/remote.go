@@ -116,7 +116,7 @@ func (r *runner) afterRun(ctx context.Context, orig *Job, f *fetched, runErr err
 	if f != nil && f.remote != nil {
 		sum.SourceFile = f.remote.URL // after the passes, which reset the summary
 	}
-	if a == nil || a.MoveTo == "" || f == nil || r.opts.DryRun || runErr != nil ||
+	if a == nil || a.MoveTo == "" || f == nil || f.path == "" || r.opts.DryRun || runErr != nil ||
 		sum.Failed > 0 || sum.DeletesFailed > 0 || sum.AlreadyImportedFailed > 0 || len(sum.Guardrails) > 0 || sum.PlanOnly || sum.Interrupted {
 		return
 	}

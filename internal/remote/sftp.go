@@ -1,7 +1,6 @@
 package remote
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -257,14 +256,4 @@ func sshAuth(o *Options) (methods []ssh.AuthMethod, close func(), err error) {
 		return nil, close, fatalf("no sftp credentials: set source.remote.key_file, password or ssh_agent")
 	}
 	return methods, close, nil
-}
-
-// Fingerprint is the SHA256:... fingerprint of an authorized_keys or
-// known_hosts style public key line.
-func Fingerprint(line []byte) (string, error) {
-	k, _, _, _, err := ssh.ParseAuthorizedKey(bytes.TrimSpace(line))
-	if err != nil {
-		return "", err
-	}
-	return ssh.FingerprintSHA256(k), nil
 }
