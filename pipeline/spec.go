@@ -150,7 +150,7 @@ type RemoteSpec struct {
 	MaxBytes    int64  `yaml:"max_bytes,omitempty" json:"max_bytes,omitempty" jsonschema:"minimum=0,description=largest file accepted in bytes; default 1 GiB"`
 	// SFTP host key: known_hosts, or a fingerprint in the job.
 	KnownHosts        string `yaml:"known_hosts,omitempty" json:"known_hosts,omitempty" jsonschema:"description=sftp: known_hosts file the server's key is checked against; default ~/.ssh/known_hosts; relative to the job file"`
-	HostKey           string `yaml:"host_key,omitempty" json:"host_key,omitempty" jsonschema:"description=sftp: the server's key fingerprint (SHA256:... as ssh-keygen -lf prints it); replaces known_hosts,pattern=^SHA256:"`
+	HostKey           string `yaml:"host_key,omitempty" json:"host_key,omitempty" jsonschema:"description=sftp: the server's key fingerprint (SHA256:... as ssh-keygen -lf prints it); replaces known_hosts"`
 	AcceptUnknownHost bool   `yaml:"accept_unknown_host,omitempty" json:"accept_unknown_host,omitempty" jsonschema:"description=sftp: connect to a server that known_hosts does not name (its fingerprint is logged); a key that changed is refused all the same; default false"`
 	KeyFile           string `yaml:"key_file,omitempty" json:"key_file,omitempty" jsonschema:"description=sftp: private key file (OpenSSH or PEM); relative to the job file; e.g. ${SFTP_KEY_FILE}"`
 	KeyPassphrase     string `yaml:"key_passphrase,omitempty" json:"key_passphrase,omitempty" jsonschema:"description=sftp: passphrase of key_file; use ${VAR}"`
