@@ -227,3 +227,28 @@ func TestFTPSSourceReplacedBetweenRuns(t *testing.T) {
 		t.Errorf("downloads: %d, want one per run", srv.Retrs.Load())
 	}
 }
+
+// A job file with a remote source loads its credentials from ${VAR}; an
+// error about the file masks them, the key's passphrase too.
+func TestRemoteJobFileSecrets(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "job.yaml")
+	env := func(k string) (string, bool) {
+		v, ok := map[string]string{"SFTP_PW": "Sftp-Env-Pa55", "KEY_PASS": "Key-Pa55phrase", "HK": "SHA256:abc"}[k]
+		return v, ok
+	}
+	body := "source:\n  path: sftp://shop@h:2222/out/p_*.csv\n  remote:\n    password: ${SFTP_PW}\n    key_passphrase: Key-Pa55phrase\n    host_key: ${HK}\n  after: {move_to: done/}\nsink: {path: b.csv}\n"
+	os.WriteFile(p, []byte(body), 0o644)
+	job, err := LoadJob(p, LoadOptions{LookupEnv: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := job.Source.Remote; r.Password != "Sftp-Env-Pa55" || r.HostKey != "SHA256:abc" || job.Source.After.MoveTo != "done/" || job.Source.Type != "csv" {
+		t.Errorf("loaded %+v %+v", *r, *job.Source.After)
+	}
+	os.WriteFile(p, []byte(strings.Replace(body, "  after:", "  aftr: x\n  after:", 1)), 0o644)
+	_, err = LoadJob(p, LoadOptions{LookupEnv: env})
+	if err == nil || strings.Contains(err.Error(), "Key-Pa55phrase") || strings.Contains(err.Error(), "Sftp-Env-Pa55") {
+		t.Errorf("error shows a secret or is missing:\n%v", err)
+	}
+}
