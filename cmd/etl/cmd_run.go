@@ -52,6 +52,10 @@ func newRunCommand() *cobra.Command {
 errors.xlsx when records failed, into its report folder (default
 reports/<job name>).
 
+With --inbox DIR, the one job runs for every file of DIR in arrival order,
+each with its own report folder, and each file then moves to DIR/done or
+DIR/failed.
+
 Exit codes: 0 every record succeeded; 1 the run finished and some records
 failed; 2 a job could not start; 130 interrupted.`,
 		Args: func(cmd *cobra.Command, args []string) error {
