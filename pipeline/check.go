@@ -18,7 +18,7 @@ func Check(ctx context.Context, job *Job, resolver mappings.Resolver) error {
 		errs = append(errs, job.ErrorAt("$.sink.type", fmt.Sprintf("unknown sink type %q (known: %v)", job.Sink.Type, SinkTypes())))
 	}
 	env := &Env{JobDir: job.Dir, DryRun: true}
-	local, cleanup, err := localSource(ctx, job, stateDirOf(job, RunOptions{}), nil)
+	local, _, cleanup, err := localSource(ctx, job, stateDirOf(job, RunOptions{}), RunOptions{})
 	if err != nil {
 		return append(errs, SourceErrorAt(job, err))
 	}

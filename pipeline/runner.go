@@ -79,17 +79,26 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 	if err != nil {
 		return sum, &StartError{err}
 	}
-	// a source.path of https://... is read from a local copy (remote.go)
-	job, cleanup, err := localSource(ctx, job, stateDirOf(job, o), o.Logger)
+	// a source.path of https://, sftp://, ftp(s):// is read from a local copy (remote.go)
+	orig := job
+	job, file, cleanup, err := localSource(ctx, job, stateDirOf(job, o), o)
 	if err != nil {
 		return sum, &StartError{fmt.Errorf("source: %w", err)}
 	}
 	defer cleanup()
+	if file.remote != nil {
+		sum.SourceFile = file.remote.URL
+	}
 	r, src, env, err := open(ctx, job, o, name, sum, reportDir)
 	if err != nil {
 		return sum, err
 	}
-	defer src.Close()
+	srcClosed := false
+	defer func() {
+		if !srcClosed {
+			src.Close()
+		}
+	}()
 
 	var runErr error
 	if r.twoPass {
@@ -98,6 +107,10 @@ func Run(ctx context.Context, job *Job, o RunOptions) (*Summary, error) {
 		runErr = r.pass(ctx, src)
 	}
 	runErr = r.commit(ctx, src, runErr)
+	// closed before source.after moves the file (Windows keeps open files)
+	src.Close()
+	srcClosed = true
+	r.afterRun(ctx, orig, file, runErr)
 	return sum, r.report(runErr, start, reportDir)
 }
 

@@ -125,21 +125,40 @@ type SourceSpec struct {
 	// Limits (csv, xlsx) bound what one file may cost; a file past one is
 	// refused with an error naming the limit. Zero means the default.
 	Limits *SourceLimits `yaml:"limits,omitempty" json:"limits,omitempty" jsonschema:"description=csv and xlsx: what one input file may cost; a file past a limit is refused naming it"`
-	// Remote (a path of https://...): how the file is downloaded (remote.go).
-	Remote *RemoteSpec `yaml:"remote,omitempty" json:"remote,omitempty" jsonschema:"description=csv and xlsx with a path of https://...: credentials and limits of the download"`
+	// Remote (a path of https://, sftp://, ftps://, ftp://): how the file is
+	// downloaded (remote.go, internal/remote).
+	Remote *RemoteSpec `yaml:"remote,omitempty" json:"remote,omitempty" jsonschema:"description=csv and xlsx with a path of https:// sftp:// ftps:// or ftp://: credentials; host key and limits of the download"`
+	// After (csv, xlsx): what happens to the source file once it was
+	// imported without a failure.
+	After *AfterSpec `yaml:"after,omitempty" json:"after,omitempty" jsonschema:"description=csv and xlsx: what happens to the source file (local or remote) after an import without failures; never after a dry run; a failure or a tripped guardrail"`
 }
 
-// RemoteSpec is source.remote: how a source.path of https://... is fetched.
+// AfterSpec is source.after.
+type AfterSpec struct {
+	MoveTo string `yaml:"move_to,omitempty" json:"move_to,omitempty" jsonschema:"description=folder to move the file into; relative to the file's own folder (e.g. done/) unless it starts with /; made when missing; a file of the same name there is kept and the moved one gets the time in its name"`
+}
+
+// RemoteSpec is source.remote: how a remote source.path is fetched.
 // Credentials come from ${VAR} and are never logged.
 type RemoteSpec struct {
-	Username string `yaml:"username,omitempty" json:"username,omitempty" jsonschema:"description=basic auth user; e.g. ${SUPPLIER_USER}"`
-	Password string `yaml:"password,omitempty" json:"password,omitempty" jsonschema:"description=basic auth password; use ${SUPPLIER_PASSWORD}"`
-	Token    string `yaml:"token,omitempty" json:"token,omitempty" jsonschema:"description=bearer token sent as Authorization: Bearer; use ${VAR}"`
+	Username string `yaml:"username,omitempty" json:"username,omitempty" jsonschema:"description=login (https basic auth; sftp; ftp); default the user of the URL; e.g. ${SUPPLIER_USER}"`
+	Password string `yaml:"password,omitempty" json:"password,omitempty" jsonschema:"description=password (https basic auth; sftp; ftp); use ${SUPPLIER_PASSWORD}"`
+	Token    string `yaml:"token,omitempty" json:"token,omitempty" jsonschema:"description=https: bearer token sent as Authorization: Bearer; use ${VAR}"`
 	// InsecureHTTP allows http://; certificates are always verified for https.
-	InsecureHTTP bool   `yaml:"insecure_http,omitempty" json:"insecure_http,omitempty" jsonschema:"description=allow a plain http:// URL (the file and credentials travel unencrypted); default false"`
-	Timeout      string `yaml:"timeout,omitempty" json:"timeout,omitempty" jsonschema:"description=time one download attempt may take (Go duration; e.g. 2m); default 5m"`
-	Retries      int    `yaml:"retries,omitempty" json:"retries,omitempty" jsonschema:"minimum=0,maximum=10,description=further attempts after a network error or a 5xx answer; default 3"`
-	MaxBytes     int64  `yaml:"max_bytes,omitempty" json:"max_bytes,omitempty" jsonschema:"minimum=0,description=largest file accepted in bytes; default 1 GiB"`
+	InsecureHTTP bool `yaml:"insecure_http,omitempty" json:"insecure_http,omitempty" jsonschema:"description=allow a plain http:// URL (the file and credentials travel unencrypted); default false"`
+	// InsecureFTP allows ftp://; ftps:// verifies certificates.
+	InsecureFTP bool   `yaml:"insecure_ftp,omitempty" json:"insecure_ftp,omitempty" jsonschema:"description=allow a plain ftp:// URL (the file and password travel unencrypted; prefer sftp:// or ftps://); default false"`
+	Timeout     string `yaml:"timeout,omitempty" json:"timeout,omitempty" jsonschema:"description=time one attempt (connect; list; download) may take (Go duration; e.g. 2m); default 5m"`
+	Retries     int    `yaml:"retries,omitempty" json:"retries,omitempty" jsonschema:"minimum=0,maximum=10,description=further attempts after a network error; a 5xx answer or a broken-off download (waiting longer each time); default 3"`
+	MaxBytes    int64  `yaml:"max_bytes,omitempty" json:"max_bytes,omitempty" jsonschema:"minimum=0,description=largest file accepted in bytes; default 1 GiB"`
+	// SFTP host key: known_hosts, or a fingerprint in the job.
+	KnownHosts        string `yaml:"known_hosts,omitempty" json:"known_hosts,omitempty" jsonschema:"description=sftp: known_hosts file the server's key is checked against; default ~/.ssh/known_hosts; relative to the job file"`
+	HostKey           string `yaml:"host_key,omitempty" json:"host_key,omitempty" jsonschema:"description=sftp: the server's key fingerprint (SHA256:... as ssh-keygen -lf prints it); replaces known_hosts"`
+	AcceptUnknownHost bool   `yaml:"accept_unknown_host,omitempty" json:"accept_unknown_host,omitempty" jsonschema:"description=sftp: connect to a server that known_hosts does not name (its fingerprint is logged); a key that changed is refused all the same; default false"`
+	KeyFile           string `yaml:"key_file,omitempty" json:"key_file,omitempty" jsonschema:"description=sftp: private key file (OpenSSH or PEM); relative to the job file; e.g. ${SFTP_KEY_FILE}"`
+	KeyPassphrase     string `yaml:"key_passphrase,omitempty" json:"key_passphrase,omitempty" jsonschema:"description=sftp: passphrase of key_file; use ${VAR}"`
+	SSHAgent          bool   `yaml:"ssh_agent,omitempty" json:"ssh_agent,omitempty" jsonschema:"description=sftp: also offer the keys of the ssh-agent at SSH_AUTH_SOCK"`
+	CAFile            string `yaml:"ca_file,omitempty" json:"ca_file,omitempty" jsonschema:"description=https and ftps: PEM certificates to trust besides the system's (a server with a certificate of its own); relative to the job file"`
 }
 
 // SourceLimits bound the memory and time a damaged or hostile input file

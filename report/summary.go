@@ -51,6 +51,10 @@ type Summary struct {
 	FinishedAt      time.Time `json:"finished_at"`
 	Source          string    `json:"source"`
 	Sink            string    `json:"sink"`
+	// SourceFile is the remote file read (the newest match of a pattern),
+	// without credentials; MovedTo where source.after moved it.
+	SourceFile string `json:"source_file,omitempty"`
+	MovedTo    string `json:"moved_to,omitempty"`
 	// Output is the file a file sink wrote; empty when nothing was committed.
 	Output        string `json:"output,omitempty"`
 	ErrorWorkbook string `json:"error_workbook,omitempty"`

@@ -4,7 +4,9 @@
 #   1. a supplier file (Windows-1252, ';', decimal comma) becomes a clean
 #      typed workbook;
 #   2. the same file updates prices and stock levels in the Wawi: first as a
-#      dry run (diff report, nothing written), then for real;
+#      dry run (diff report, nothing written), then for real; then the next
+#      night's stock file is fetched from a local SFTP server
+#      (scripts/sftpserve), imported, and moved to done/ on the server;
 #   3. an old shop's XLSX export is migrated into the Wawi (items, categories
 #      by name); a wholesaler's list updates the items' supplier data, a wide
 #      price list the customer group prices;
@@ -84,6 +86,36 @@ echo "== 2c. The same file again: already imported, nothing to do"
 run jobs/supplier-stock.yaml --report-dir reports/supplier-stock-again
 
 echo
+echo "== 2d. Nightly: the supplier's stock file fetched from its SFTP server"
+echo "        (host key checked against a known_hosts file, the newest bestand_*.csv picked,"
+echo "        imported, then moved to done/ on the server)"
+# a local SFTP server stands in for the supplier's (scripts/sftpserve)
+go build -o "$state/sftpserve" ./scripts/sftpserve || exit 2
+mkdir -p "$state/sftp/outbox"
+# tonight's file: the sample without its row lacking a SKU, some levels changed
+LC_ALL=C sed -e '/^;/d' -e 's/;40;Hauptlager;/;45;Hauptlager;/g' samples/supplier-acme.csv >"$state/sftp/outbox/bestand_$(date +%Y%m%d).csv"
+export SFTPSERVE_PASSWORD=demo-sftp-password DEMO_SFTP_PASSWORD=demo-sftp-password
+"$state/sftpserve" -root "$state/sftp" -user acme -known-hosts "$state/known_hosts" >"$state/sftp.out" 2>"$state/sftp.err" &
+pids+=($!)
+sftp_addr=
+for _ in $(seq 100); do
+  sftp_addr=$(head -n1 "$state/sftp.out" 2>/dev/null)
+  [ -n "$sftp_addr" ] && break
+  sleep 0.1
+done
+if [ -z "$sftp_addr" ]; then
+  echo "demo: the SFTP server did not start:" >&2
+  cat "$state/sftp.err" >&2
+  exit 2
+fi
+run jobs/supplier-stock.yaml --report-dir reports/supplier-stock-sftp \
+  --source "sftp://acme@$sftp_addr/outbox/bestand_*.csv" \
+  --set 'source.remote.password=${DEMO_SFTP_PASSWORD}' \
+  --set "source.remote.known_hosts=$state/known_hosts" \
+  --set source.after.move_to=done
+echo "   on the server now: $(cd "$state/sftp" && find outbox -type f | sort | tr '\n' ' ')"
+
+echo
 echo "== 3. Catalog migration from the old shop's XLSX export"
 run jobs/catalog-migration.yaml
 
@@ -130,5 +162,6 @@ cat <<'EOF'
   reports/customer-group-prices/diff.html      the group and scale prices the price list set
   out/orders.xlsx                              last month's orders, one row per line item, with totals
   out/orders-two-sheets.xlsx                   the same orders: one sheet of orders, one of their line items
+  reports/supplier-stock-sftp/summary.json     the nightly SFTP run: source_file names the file picked, moved_to where it went
   reports/<job>/summary.json                   counts by outcome for every run
 EOF

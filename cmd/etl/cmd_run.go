@@ -36,6 +36,11 @@ type runOptions struct {
 	force       bool
 	full        bool
 	lang        i18n.Lang
+	// inbox: etl run --inbox (cmd_inbox.go); inboxFile: this run is one
+	// file of it, which the inbox moves itself.
+	inbox       string
+	inboxSettle time.Duration
+	inboxFile   bool
 }
 
 func newRunCommand() *cobra.Command {
@@ -46,6 +51,10 @@ func newRunCommand() *cobra.Command {
 		Long: `Run one or more jobs, one after the other. Each writes summary.json, and
 errors.xlsx when records failed, into its report folder (default
 reports/<job name>).
+
+With --inbox DIR, the one job runs for every file of DIR in arrival order,
+each with its own report folder, and each file then moves to DIR/done or
+DIR/failed.
 
 Exit codes: 0 every record succeeded; 1 the run finished and some records
 failed; 2 a job could not start; 130 interrupted.`,
@@ -59,6 +68,9 @@ failed; 2 a job could not start; 130 interrupted.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.lang = langOf(cmd)
+			if o.inbox != "" {
+				return runInbox(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, o)
+			}
 			return runJobs(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, o)
 		},
 	}
@@ -74,6 +86,8 @@ failed; 2 a job could not start; 130 interrupted.`,
 	f.BoolVar(&o.resume, "resume", false, "continue an import of the same file that was interrupted, without writing anything twice")
 	f.BoolVar(&o.force, "force", false, "import a file again that was already imported completely")
 	f.BoolVar(&o.full, "full", false, "exports: ignore the incremental watermark and export everything the filters select")
+	f.StringVar(&o.inbox, "inbox", "", "import every file of this folder, oldest first, each as its own run with reports in <report dir>/<file name>; moved to DIR/done or DIR/failed")
+	f.DurationVar(&o.inboxSettle, "inbox-settle", defaultInboxSettle, "with --inbox: a file whose size changes within this time is still being written and waits for the next run")
 	return cmd
 }
 
@@ -138,6 +152,11 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, pat
 	job, err := loadJob(o.lang, path, pipeline.LoadOptions{Sets: sets})
 	if err != nil {
 		return exitCannotStart, err
+	}
+	if o.inboxFile || (o.source != "" && !setsKey(o.sets, "source.after")) {
+		// the inbox moves its files itself; a file given with --source (a
+		// fixed errors.xlsx) is not the job's input, unless --set says so
+		job.Source.After = nil
 	}
 	var sum *pipeline.Summary
 	defer func() { notifyRun(ctx, log, job, sum, code, err, o.lang) }()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -19,6 +20,7 @@ func init() { subcommands = append(subcommands, newScheduleCommand) }
 type scheduleOptions struct {
 	at, days, format, envFile, logFile, exe string
 	install, uninstall                      bool
+	whetherLoggedOn                         bool
 }
 
 // scheduleSystem is the system --install changes; tests replace it.
@@ -53,6 +55,7 @@ The run starts in the job's folder, reads the secrets from --env-file
 	f.StringVar(&o.exe, "exe", "", "path of the etl binary to run (default this one)")
 	f.BoolVar(&o.install, "install", false, "write the files and activate the schedule")
 	f.BoolVar(&o.uninstall, "uninstall", false, "deactivate the schedule and remove its files")
+	f.BoolVar(&o.whetherLoggedOn, "run-whether-logged-on", false, "Windows: run the task whether or not the user is logged on (S4U logon: no password stored; Windows network shares are not reachable); default only while logged on")
 	cmd.MarkFlagRequired("at")
 	return cmd
 }
@@ -124,6 +127,15 @@ func runSchedule(out io.Writer, jobArg string, o scheduleOptions) error {
 	format := o.format
 	if format == "" {
 		format = schedule.DefaultFormat()
+	}
+	if o.whetherLoggedOn {
+		if format != schedule.Windows {
+			return withCode(exitCannotStart, errors.New("--run-whether-logged-on is for the Windows task; a systemd user timer runs while logged out after loginctl enable-linger, cron always does"))
+		}
+		p.S4U = true
+		if u, err := user.Current(); err == nil {
+			p.User = u.Username // DOMAIN\user on Windows
+		}
 	}
 	home, _ := os.UserHomeDir()
 	sys := scheduleSystem(home, filepath.Join(p.WorkDir, ".etl-state"), out)

@@ -26,6 +26,11 @@ type Plan struct {
 	Minute  int
 	// Days the job runs, Sunday=0; empty means every day.
 	Days []time.Weekday
+	// S4U: the Windows task runs as User whether or not User is logged on
+	// (no password stored, so no Windows-authenticated network shares);
+	// otherwise only while User is logged on (InteractiveToken).
+	S4U  bool
+	User string
 }
 
 // Unit is the name of the unit, cron tag and task: etl-<name>.
@@ -184,6 +189,7 @@ type Task struct {
 	Description string   `xml:"RegistrationInfo>Description"`
 	URI         string   `xml:"RegistrationInfo>URI"`
 	Trigger     Trigger  `xml:"Triggers>CalendarTrigger"`
+	UserID      string   `xml:"Principals>Principal>UserId,omitempty"`
 	LogonType   string   `xml:"Principals>Principal>LogonType"`
 	Settings    Settings `xml:"Settings"`
 	Command     string   `xml:"Actions>Exec>Command"`
@@ -267,12 +273,17 @@ func (p Plan) WindowsTask() Task {
 		args = append(args, psQuote(a))
 	}
 	fmt.Fprintf(&ps, "& %s %s *>> %s; exit $LASTEXITCODE", psQuote(p.Exe), strings.Join(args, " "), psQuote(p.LogFile))
+	logon, user := "InteractiveToken", ""
+	if p.S4U {
+		logon, user = "S4U", p.User
+	}
 	return Task{
+		UserID:      user,
 		Version:     "1.2",
 		Description: "etl run " + p.Job,
 		URI:         `\` + p.Unit(),
 		Trigger:     tr,
-		LogonType:   "InteractiveToken",
+		LogonType:   logon,
 		Settings: Settings{MultipleInstancesPolicy: "IgnoreNew", StartWhenAvailable: true,
 			ExecutionTimeLimit: "PT12H", Enabled: true},
 		Command:    "powershell.exe",
