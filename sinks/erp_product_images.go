@@ -266,20 +266,22 @@ func (p *imagesPart) cellRefs(it *pipeline.Item) []string {
 var urlStart = regexp.MustCompile(`(?i)https?://`)
 
 // splitImageCell splits a cell at | and at commas. A comma inside a URL
-// (a query) does not split it: in a cell of URLs only a comma before the
-// next http(s):// does.
+// (a query) does not split it: where the cell has URLs, only a comma
+// followed by a space or by the next http(s):// does (a URL has no space).
 func splitImageCell(cell string) []string {
 	var out []string
 	for part := range strings.SplitSeq(cell, "|") {
 		var pieces []string
 		if urlStart.MatchString(part) {
-			starts := urlStart.FindAllStringIndex(part, -1)
 			from := 0
-			for _, st := range starts[1:] {
-				before := strings.TrimRight(part[from:st[0]], " \t")
-				if strings.HasSuffix(before, ",") {
-					pieces = append(pieces, strings.TrimSuffix(before, ","))
-					from = st[0]
+			for i := 0; i < len(part); i++ {
+				if part[i] != ',' {
+					continue
+				}
+				rest := part[i+1:]
+				if rest == "" || rest[0] == ' ' || rest[0] == '\t' || urlStart.MatchString(rest) && urlStart.FindStringIndex(rest)[0] == 0 {
+					pieces = append(pieces, part[from:i])
+					from = i + 1
 				}
 			}
 			pieces = append(pieces, part[from:])
