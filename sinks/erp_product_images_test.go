@@ -535,3 +535,36 @@ func TestImageClaimsAndCells(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkImageUploadBody reports the bytes of the POST body that
+// carries a picture (base64 in CreateItemImage JSON) per picture byte:
+// go test ./sinks -run '^$' -bench ImageUploadBody -benchtime 20x
+func BenchmarkImageUploadBody(b *testing.B) {
+	dir := b.TempDir()
+	for _, size := range []int{100 << 10, 1 << 20} {
+		pic := append(bytes.Clone(pngSignature), make([]byte, size-len(pngSignature))...)
+		path := filepath.Join(dir, fmt.Sprintf("bild-%d.png", size))
+		if err := os.WriteFile(path, pic, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		p := &imagesPart{maxSize: defaultImageMaxSize, sem: make(chan struct{}, 1), baseDir: dir}
+		ref, err := p.hashRef(context.Background(), filepath.Base(path))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(showSize(int64(size)), func(b *testing.B) {
+			var n int
+			for b.Loop() {
+				body, err := p.body(context.Background(), ref, "2-1-1")
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = len(body)
+			}
+			b.ReportMetric(float64(n), "body-bytes")
+			b.ReportMetric(float64(n)/float64(size), "body/picture")
+		})
+	}
+}
+
+var pngSignature = []byte("\x89PNG\r\n\x1a\n")
