@@ -176,7 +176,10 @@ func openImagesPart(s *ERPSink, idx []int, canon []string) (productPart, error) 
 	if limit := (s.c.Config().MaxResponseBytes - 4096) / 4 * 3; p.maxSize > limit {
 		return nil, fmt.Errorf("sink.images.max_size: at most %s (images on the item are read back to compare them; erp max_response_bytes bounds that)", showSize(limit))
 	}
-	p.hc = &http.Client{Timeout: timeout}
+	// a shop's images come from one host: keep a connection per download
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = parallel
+	p.hc = &http.Client{Timeout: timeout, Transport: tr}
 	p.sem = make(chan struct{}, parallel)
 	src := s.env.SourcePath
 	switch {
@@ -632,6 +635,11 @@ func (p *imagesPart) upload(ctx context.Context, itemID int64, channel string, w
 	}
 	if got.ImageId == 0 {
 		return wawiImage{}, errors.New("the Wawi answered the upload without an ImageId")
+	}
+	if got.Size != w.size && p.sizeBytes.Load() != -1 && p.s.env.Logger != nil {
+		// the Wawi keeps a picture other than the one sent (or its Size
+		// is not bytes): a rerun recognises images by their pictures
+		p.s.env.Logger.Warn("images: the Wawi's Size of an uploaded image is not its length", "image", got.ImageId, "size", got.Size, "bytes", w.size)
 	}
 	p.noteSize(got.Size, w.size)
 	p.dataMu.Lock()

@@ -3,6 +3,7 @@ package sinks
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -568,3 +569,46 @@ func BenchmarkImageUploadBody(b *testing.B) {
 }
 
 var pngSignature = []byte("\x89PNG\r\n\x1a\n")
+
+// The picture of an image on the item is read as a base64 JSON string,
+// escaped as .NET escapes + (\u002B), or as raw bytes.
+func TestHashPicture(t *testing.T) {
+	pic := []byte{0xfb, 0xff, 0xfe, 'P', 'N', 'G'} // base64 "+//+UE5H"
+	want := sha256Of(pic)
+	for name, raw := range map[string]string{
+		"base64":  `"` + base64.StdEncoding.EncodeToString(pic) + `"`,
+		"escaped": `"\u002B//\u002BUE5H"`,
+		"raw":     string(pic),
+	} {
+		sum, n, err := hashPicture([]byte(raw))
+		if err != nil || sum != want || n != int64(len(pic)) {
+			t.Errorf("%s: %x %d %v", name, sum, n, err)
+		}
+	}
+	if _, _, err := hashPicture([]byte(`"not base64!"`)); err == nil {
+		t.Error("bad base64 taken")
+	}
+}
+
+func sha256Of(b []byte) [32]byte {
+	var sum [32]byte
+	h := sha256.New()
+	h.Write(b)
+	copy(sum[:], h.Sum(nil))
+	return sum
+}
+
+// Records naming the same URL at the same time download it once.
+func TestImagesOneDownloadPerURL(t *testing.T) {
+	e := newERPEnv(t, imageSeed())
+	host := newImageHost(t)
+	u := host.serve("logo.png", picture(t, 99))
+	p := openPart(t, e, pipeline.SinkSpec{}, "", "Images")
+	forEach(t, 8, 8, func(i int) error {
+		_, err := planImages(t, p, int64(1+i%2), u)
+		return err
+	})
+	if n := host.hitsOf("/img/logo.png"); n != 1 {
+		t.Errorf("%d downloads, want 1", n)
+	}
+}
