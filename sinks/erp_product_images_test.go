@@ -285,10 +285,9 @@ func TestImagesFailuresFailTheRecord(t *testing.T) {
 	dir := t.TempDir()
 	src := filepath.Join(dir, "produkte.csv")
 	writeFile(t, filepath.Join(dir, "notiz.png"), []byte("kein Bild"))
-	p := openPart(t, e, pipeline.SinkSpec{Images: &pipeline.ImagesSpec{MaxSize: "1KB", Timeout: "200ms"}}, src, "Images")
+	p := openPart(t, e, pipeline.SinkSpec{Images: &pipeline.ImagesSpec{MaxSize: "1KB"}}, src, "Images")
 	for _, c := range []struct{ ref, want string }{
 		{host.URL + "/missing", "HTTP 404"},
-		{host.URL + "/slow", "timeout"},
 		{host.URL + "/page", "not an image (Content-Type text/html)"},
 		{host.URL + "/big", "larger than max_size 1 KB"},
 		{host.URL + "/text", "not an image (the content is text/plain"},
@@ -299,6 +298,12 @@ func TestImagesFailuresFailTheRecord(t *testing.T) {
 		if err == nil || pipeline.IsFatal(err) || !strings.Contains(err.Error(), "Bild 2 ("+c.ref+")") || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want a record error with %q", c.ref, err, c.want)
 		}
+	}
+	// a host that does not answer: the download's timeout
+	slow := openPart(t, e, pipeline.SinkSpec{Images: &pipeline.ImagesSpec{Timeout: "100ms"}}, src, "Images")
+	if _, err := planImages(t, slow, 1, host.URL+"/slow"); err == nil || pipeline.IsFatal(err) ||
+		!strings.Contains(err.Error(), "Bild 1 ("+host.URL+"/slow): download: no answer within 100ms (timeout)") {
+		t.Errorf("slow: %v", err)
 	}
 	if w := e.srv.Counters().Writes; w != 0 {
 		t.Errorf("%d writes", w)

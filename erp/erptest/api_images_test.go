@@ -123,7 +123,8 @@ func TestItemImagesSeedAndSnapshot(t *testing.T) {
 	}
 }
 
-// A lost write of an image: performed, answered 5xx.
+// Faults: a lost write of an image (performed, answered 5xx); 5xx
+// without acting on the picture's route.
 func TestItemImagesLostWrite(t *testing.T) {
 	t.Parallel()
 	ts := newServer(t, Options{Seed: &Seed{Items: []Item{{Id: 1, SKU: "A-1", Name: "Schraube"}}}, LostWriteRate: 1})
@@ -131,6 +132,13 @@ func TestItemImagesLostWrite(t *testing.T) {
 	if r.status < 500 || len(ts.ItemImages()) != 1 {
 		t.Fatalf("lost write: %s, %d images", r, len(ts.ItemImages()))
 	}
+	// the picture's route (no mux pattern of its own) has the faults too
+	ts.SetFaults(Faults{FailRate: 1})
+	if r := ts.call("GET", "/items/imagedata/1", nil); r.status != 503 && r.status != 502 {
+		t.Errorf("imagedata with FailRate 1: %s", r)
+	}
+	ts.SetFaults(Faults{})
+	must(t, ts.call("GET", "/items/imagedata/1", nil), 200)
 }
 
 // The image routes are the items/images row of package erp's table.
