@@ -241,7 +241,6 @@ type extraImage struct {
 // imagesPlan is what the part writes for one record.
 type imagesPlan struct {
 	p       *imagesPart
-	key     string
 	channel string
 	want    []imageRef
 	// have are the item's images in the channel as plan read them; match[i]
@@ -253,19 +252,35 @@ type imagesPlan struct {
 
 func (pl *imagesPlan) changes() []pipeline.Change { return pl.rows }
 
-// refs reads the record's paths and URLs in order.
+// cellRefs reads the record's paths and URLs in order.
 func (p *imagesPart) cellRefs(it *pipeline.Item) []string {
 	var out []string
 	for _, i := range p.idx {
-		if i < 0 || i >= len(it.Values) || it.Values[i] == nil {
+		if i < 0 || i >= len(it.Values) {
 			continue
 		}
-		out = append(out, splitImageCell(fmt.Sprint(it.Values[i]))...)
+		switch v := it.Values[i].(type) {
+		case nil:
+		case string:
+			out = append(out, splitImageCell(v)...)
+		case []string: // a mapping that split the cell already
+			for _, s := range v {
+				out = append(out, splitImageCell(s)...)
+			}
+		case []any:
+			for _, s := range v {
+				if s != nil {
+					out = append(out, splitImageCell(fmt.Sprint(s))...)
+				}
+			}
+		default:
+			out = append(out, splitImageCell(fmt.Sprint(v))...)
+		}
 	}
 	return out
 }
 
-// urlStart finds the start of each URL in a cell of URLs.
+// urlStart finds a URL in a cell.
 var urlStart = regexp.MustCompile(`(?i)https?://`)
 
 // splitImageCell splits a cell at | and at commas. A comma inside a URL
@@ -282,7 +297,7 @@ func splitImageCell(cell string) []string {
 					continue
 				}
 				rest := part[i+1:]
-				if rest == "" || rest[0] == ' ' || rest[0] == '\t' || urlStart.MatchString(rest) && urlStart.FindStringIndex(rest)[0] == 0 {
+				if rest == "" || rest[0] == ' ' || rest[0] == '\t' || isURL(rest) {
 					pieces = append(pieces, part[from:i])
 					from = i + 1
 				}
@@ -311,7 +326,7 @@ func (p *imagesPart) plan(ctx context.Context, it *pipeline.Item, item productIt
 	if err != nil {
 		return nil, err
 	}
-	pl := &imagesPlan{p: p, key: item.Key, channel: channel}
+	pl := &imagesPlan{p: p, channel: channel}
 	seen := map[[32]byte]bool{}
 	for i, ref := range cells {
 		r, err := p.resolve(ctx, ref)
@@ -374,10 +389,17 @@ func (pl *imagesPlan) matchHave(ctx context.Context) error {
 	}
 	used := make([]bool, len(pl.have))
 	for j, h := range pl.have {
+		if !slices.Contains(pl.match, -1) {
+			break // every one found: the rest are not the file's
+		}
 		if pl.p.sizeBytes.Load() == 1 && !sizes[h.Size] {
 			continue // cannot be any of them
 		}
 		sum, err := pl.p.pictureHash(ctx, h)
+		var tl *erp.ResponseTooLargeError
+		if errors.As(err, &tl) {
+			continue // larger than max_size allows: none of the file's
+		}
 		if err != nil {
 			return err
 		}
