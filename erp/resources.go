@@ -23,6 +23,9 @@ const (
 	QueryPageSize         = "pageSize"
 	QueryDisableWorkflows = "disableAutomaticWorkflows"
 
+	// PathItemImageData answers the picture of an item's image.
+	PathItemImageData = "/items/imagedata/{imageId}"
+
 	// HeaderChallengeCode is sent on the registration calls.
 	HeaderChallengeCode = "x-challengecode"
 )
@@ -353,6 +356,21 @@ var dialect10 = map[string]*ResourceDef{
 				Key:    []KeyParam{},
 				Schema: "ItemSpecialPrice", UpdateSchema: "UpdateItemSpecialPrice",
 				Import: &Import{Noun: "special price"},
+			},
+			// The item's images: ImageData (base64) goes in on create and
+			// comes out only through ImageDataPath; the list carries no
+			// hash of it. SortNumber (1: the main image) is unique per sales
+			// channel and item and set by PATCH only. Written by the items
+			// import's image part (sinks/erp_product_images.go).
+			"images": {
+				Name: "images", ListPath: "/items/{itemId}/images", CreatePath: "/items/{itemId}/images",
+				ItemPath:  "/items/{itemId}/images/{imageId}",
+				ListScope: "item.queryitemimages", CreateScope: "item.createitemimage", UpdateScope: "item.updateitemimage",
+				Patchable: true, Deletable: true,
+				Parent: &ParentRef{Resource: "items", Param: "itemId", Target: "Item"},
+				Key:    []KeyParam{{Field: "ImageId", Param: "imageId"}},
+				Schema: "ItemImage", CreateSchema: "CreateItemImage", UpdateSchema: "UpdateItemImage",
+				CreateRequired: []string{"ImageData", "Filename", "SalesChannelId"},
 			},
 			// Prices of one customer, with quantity scales.
 			"customerPrices": {

@@ -141,4 +141,8 @@ type Env struct {
 	Full bool
 	// Now is the clock; tests fix it.
 	Now func() time.Time
+
+	// SourcePath is the source file (absolute; a URL for a remote one):
+	// paths in the data (image files) are relative to its folder.
+	SourcePath string
 }

@@ -127,7 +127,7 @@ func open(ctx context.Context, job *Job, o RunOptions, name string, sum *Summary
 		conc = defaultConcurrency(srcType.NeedsConn || sinkType.NeedsConn)
 	}
 	stateDir := stateDirOf(job, o)
-	env := &Env{JobDir: job.Dir, DryRun: o.DryRun, Logger: o.Logger, Concurrency: conc,
+	env := &Env{JobDir: job.Dir, SourcePath: job.Source.Path, DryRun: o.DryRun, Logger: o.Logger, Concurrency: conc,
 		Conn: o.Conn, JobName: name, StateDir: stateDir, Full: o.Full, Now: o.Now}
 	if sinkType.WritesFile {
 		// before anything is read: the output must not destroy an input

@@ -260,6 +260,18 @@ type SinkSpec struct {
 
 	// DATEV (datev) holds the header of the EXTF Buchungsstapel files.
 	DATEV *DATEVSpec `yaml:"datev,omitempty" json:"datev,omitempty" jsonschema:"description=datev: the header of the DATEV Buchungsstapel (EXTF) files"`
+
+	// Images (erp items with Images targets): where the item's images go
+	// and how they are fetched.
+	Images *ImagesSpec `yaml:"images,omitempty" json:"images,omitempty" jsonschema:"description=erp items: how the images of Images targets are fetched and where they go"`
+}
+
+// ImagesSpec is sink.images.
+type ImagesSpec struct {
+	SalesChannel string `yaml:"sales_channel,omitempty" json:"sales_channel,omitempty" jsonschema:"description=name or id of the sales channel the images go to; default the one sales channel that takes images"`
+	MaxSize      string `yaml:"max_size,omitempty" json:"max_size,omitempty" jsonschema:"description=largest image taken (e.g. 20MB; 500KB); default 20MB"`
+	Timeout      string `yaml:"timeout,omitempty" json:"timeout,omitempty" jsonschema:"description=time one image download may take (Go duration); default 30s"`
+	Parallel     int    `yaml:"parallel,omitempty" json:"parallel,omitempty" jsonschema:"description=images read or downloaded at once; default 4,minimum=1,maximum=32"`
 }
 
 // NewCustomersSpec is sink.new_customers: what a customer created from an

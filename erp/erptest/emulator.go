@@ -266,9 +266,12 @@ func New(opts Options) (*Emulator, error) {
 	e.mux = http.NewServeMux()
 	for i := range apiRoutes {
 		rt := &apiRoutes[i]
+		if rt.unmuxed {
+			continue
+		}
 		e.mux.HandleFunc(rt.method+" "+BasePath+rt.path, func(w http.ResponseWriter, r *http.Request) { e.serveAPI(rt, w, r) })
 	}
-	e.mux.HandleFunc(BasePath+"/", func(w http.ResponseWriter, r *http.Request) { e.serveAPI(nil, w, r) })
+	e.mux.HandleFunc(BasePath+"/", func(w http.ResponseWriter, r *http.Request) { e.serveAPI(unmuxedRoute(r), w, r) })
 	e.mux.HandleFunc("POST /oauth2/token", e.serveToken)
 	e.registerAdmin()
 	e.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -324,6 +327,7 @@ func (s *Server) Client() *http.Client { return s.HTTP.Client() }
 type route struct {
 	method, path, opID string
 	write, public      bool // public: no credentials (registration)
+	unmuxed            bool // no mux pattern: found by unmuxedRoute
 	h                  func(*Emulator, *call) reply
 }
 

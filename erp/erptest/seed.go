@@ -48,6 +48,9 @@ type Seed struct {
 	SalesChannelPrices []ItemSalesChannelPrice `json:"salesChannelPrices,omitempty"`
 	CustomerPrices     []ItemCustomerPrice     `json:"customerPrices,omitempty"`
 	Orders             []SeedOrder             `json:"orders,omitempty"`
+
+	// ItemImages name their item by ItemId; ImageData is base64.
+	ItemImages []SeedItemImage `json:"itemImages,omitempty"`
 }
 
 // SeedStock is an initial stock quantity. The item is given by ItemId or

@@ -170,6 +170,7 @@ func (e *Emulator) Snapshot() *State {
 	s.Categories = derefAll(st.categories.list)
 	s.CustomerGroups = derefAll(st.customerGroups.list)
 	s.ItemDescriptions = st.itemDescriptions.all()
+	s.ItemImages = st.itemImages.all()
 	s.Customers = derefAll(st.customers)
 	s.Companies = derefAll(st.companies)
 	s.PaymentMethods = derefAll(st.paymentMethods)

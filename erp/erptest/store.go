@@ -41,6 +41,7 @@ type store struct {
 	categories       *keyed[Category]
 	customerGroups   *keyed[CustomerGroup]
 	itemDescriptions *children[ItemDescription]
+	itemImages       *imageStore
 	// an item's supplier data and prices, and their reference lists
 	itemSuppliers      *children[ItemSupplier]
 	salesChannelPrices *children[ItemSalesChannelPrice]
@@ -122,6 +123,7 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 		paymentByID: map[int]*PaymentMethod{}, shippingByID: map[int]*ShippingMethod{}, manufacturerByID: map[int]*Manufacturer{},
 	}
 	s.next.address = 1000000 // ids of addresses the emulator creates
+	s.itemImages = newImageStore()
 	// Kinds the seed leaves empty get Generate's base data.
 	base := Generate(GenConfig{Now: now})
 	for _, load := range []func() error{
@@ -130,6 +132,7 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 		func() error { return s.loadCustomers(seed.Customers, base) },
 		func() error { return s.loadDescriptions(seed.ItemDescriptions) },
 		func() error { s.loadRefs(seed); return s.loadPrices(seed) },
+		func() error { return s.loadImages(seed.ItemImages) },
 		func() error { return s.loadStock(seed.Stock) },
 		func() error { return s.loadOrders(seed.Orders, now) },
 	} {
