@@ -170,6 +170,7 @@ func openDATEVDocs(ds *pipeline.DATEVSpec, env *pipeline.Env, chart datev.Chart,
 		}
 	}
 	d.control = datev.NewControl(from, to)
+	d.maxSeq.Store(-1)
 	return d, nil
 }
 
@@ -417,7 +418,7 @@ func (s *DATEVSink) closeDocs() error {
 	if err := s.bookDocument(); err != nil {
 		return err
 	}
-	if max := d.maxSeq.Load(); max >= d.nextSeq && d.nextSeq > 0 {
+	if max := d.maxSeq.Load(); max >= d.nextSeq {
 		d.control.Fail("", 0, fmt.Sprintf("%d Datensätze am Ende der Eingabe fehlen in der Datei (fehlerhaft, siehe errors.xlsx)", max-d.nextSeq+1))
 	}
 	d.control.Finish()
