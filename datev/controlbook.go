@@ -118,7 +118,7 @@ func (c *Control) WriteWorkbook(path string, info [][2]string, opts atomicfile.O
 			return err
 		}
 	}
-	if err := accs.AppendTotals("Summe", []int{5}); err != nil {
+	if err := accs.AppendTotals("Summe", []int{5, 6}); err != nil {
 		return err
 	}
 	if err := accs.Flush(); err != nil {
