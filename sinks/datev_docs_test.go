@@ -252,4 +252,3 @@ func TestDATEVDocumentsControlWithOpenpyxl(t *testing.T) {
 		t.Errorf("accounts total %s %s / %s, want a SUM of 805.39", c.Type, c.Value, c.Cached)
 	}
 }
-
