@@ -264,7 +264,7 @@ type DATEVAccountsSpec struct {
 	HomeCountry string           `yaml:"home_country,omitempty" json:"home_country,omitempty" jsonschema:"description=ISO code of the merchant's country; default DE,pattern=^[A-Za-z]{2}$"`
 	OSS         *bool            `yaml:"oss,omitempty" json:"oss,omitempty" jsonschema:"description=taxed sales to other EU countries are One-Stop-Shop sales (destination country and rate in the booking); default true"`
 	FromSource  *bool            `yaml:"from_source,omitempty" json:"from_source,omitempty" jsonschema:"description=use the revenue account the source names (GeneralLedgerAccount) where it has one; default true"`
-	Debitor     DATEVDebitorSpec `yaml:"debitor" json:"debitor" jsonschema:"description=the personal account of a document: a collective debitor or one per customer"`
+	Debitor     DATEVDebitorSpec `yaml:"debitor,omitempty" json:"debitor,omitempty" jsonschema:"description=the personal account of a document: a collective debitor or one per customer (or the mapping's DebitorAccount)"`
 	Rules       []DATEVRuleSpec  `yaml:"rules,omitempty" json:"rules,omitempty" jsonschema:"description=revenue accounts by rate; country; VAT id and credit note; the first rule that matches wins; before the chart's defaults"`
 }
 
@@ -279,7 +279,7 @@ type DATEVDebitorSpec struct {
 // DATEVRuleSpec is one of sink.datev.accounts.rules: each condition given
 // must hold.
 type DATEVRuleSpec struct {
-	Rate       string   `yaml:"rate,omitempty" json:"rate,omitempty" jsonschema:"description=VAT rate in percent (e.g. \"19\" or \"5.5\")"`
+	Rate       string   `yaml:"rate,omitempty" json:"rate,omitempty" jsonschema:"description=VAT rate in percent (e.g. 19 or 5.5)"`
 	Country    []string `yaml:"country,omitempty" json:"country,omitempty" jsonschema:"description=destination countries (ISO codes); EU for any other member state; THIRD for any non-EU country"`
 	VATID      *bool    `yaml:"vat_id,omitempty" json:"vat_id,omitempty" jsonschema:"description=the customer has (true) or has no (false) VAT id"`
 	CreditNote *bool    `yaml:"credit_note,omitempty" json:"credit_note,omitempty" jsonschema:"description=the document is (true) or is not (false) a credit note or cancellation"`

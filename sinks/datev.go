@@ -184,13 +184,21 @@ func checkDATEVSpec(job *pipeline.Job, add func(path, msg string)) {
 			add("$.sink.path", msg)
 		}
 	}
+	names, what := DATEVTargets, "a DATEV column the datev sink writes"
+	if sk.DATEV != nil && sk.DATEV.Accounts != nil {
+		// document mode reads document fields, not booking columns
+		names, what = DATEVDocumentTargets, "a document field the datev sink reads with accounts"
+		checkDATEVAccounts(job, add)
+	} else if sk.DATEV != nil && (sk.DATEV.Period != nil || sk.DATEV.Debitors) {
+		add("$.sink.datev", "period and debitors apply to document mode: set sink.datev.accounts")
+	}
 	known := map[string]bool{}
-	for _, n := range DATEVTargets {
+	for _, n := range names {
 		known[n] = true
 	}
 	for i, f := range job.Mapping.Fields {
 		if !known[f.Target] {
-			add(fmt.Sprintf("$.mapping.fields[%d].target", i), fmt.Sprintf("%q is not a DATEV column the datev sink writes (%s)", f.Target, strings.Join(DATEVTargets, ", ")))
+			add(fmt.Sprintf("$.mapping.fields[%d].target", i), fmt.Sprintf("%q is not %s (%s)", f.Target, what, strings.Join(names, ", ")))
 		}
 	}
 }

@@ -174,6 +174,33 @@ func openDATEVDocs(ds *pipeline.DATEVSpec, env *pipeline.Env, chart datev.Chart,
 	return d, nil
 }
 
+// checkDATEVAccounts: what etl validate can say of sink.datev.accounts
+// before a run (OpenDATEV checks the rest with the mapping).
+func checkDATEVAccounts(job *pipeline.Job, add func(path, msg string)) {
+	ds := job.Sink.DATEV
+	as := ds.Accounts
+	mapped := map[string]bool{}
+	for _, f := range job.Mapping.Fields {
+		mapped[f.Target] = true
+	}
+	if as.Chart == "" && ds.Chart == "" && len(as.Rules) == 0 {
+		add("$.sink.datev.accounts", "no chart (SKR03, SKR04) and no rules: no revenue account but the source's GeneralLedgerAccount")
+	}
+	if as.Debitor.Collective == 0 && !as.Debitor.PerCustomer && !mapped["DebitorAccount"] {
+		add("$.sink.datev.accounts.debitor", "set collective (a Sammeldebitor such as 10000) or per_customer: true")
+	}
+	for i, r := range as.Rules {
+		if r.Rate != "" {
+			if _, err := decimal.NewFromString(strings.Replace(strings.TrimSpace(r.Rate), ",", ".", 1)); err != nil {
+				add(fmt.Sprintf("$.sink.datev.accounts.rules[%d].rate", i), fmt.Sprintf("%q is not a number", r.Rate))
+			}
+		}
+		if r.Account <= 0 {
+			add(fmt.Sprintf("$.sink.datev.accounts.rules[%d].account", i), "a rule needs the revenue account it gives")
+		}
+	}
+}
+
 func pow10(n int) int64 {
 	p := int64(1)
 	for range n {

@@ -3,6 +3,7 @@ package sinks
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -250,5 +251,52 @@ func TestDATEVDocumentsControlWithOpenpyxl(t *testing.T) {
 	// 130.90 + 21.40 + 11.90 (H) + 500 + 80 + 60 + 1.19
 	if c := acc.Cells["G"+itoa(last)]; c.Type != "f" || string(c.Cached) != "805.39" {
 		t.Errorf("accounts total %s %s / %s, want a SUM of 805.39", c.Type, c.Value, c.Cached)
+	}
+}
+
+// The job syntax of document mode, as a job file writes it.
+func TestLoadJobDATEVAccounts(t *testing.T) {
+	pipeline.AddSinkType(DATEV)
+	fields := "mapping:\n  fields:\n    - {target: DocumentNumber, column: DocumentNumber}\n"
+	head := "source:\n  type: sinkstest-mem\n  path: a\n" + fields +
+		"sink:\n  type: datev\n  path: EXTF_Buchungsstapel.csv\n  datev:\n    consultant: 29098\n    client: 55003\n    fiscal_year_start: \"2026-01-01\"\n    chart: SKR04\n"
+	for _, c := range []struct{ name, datev, want string }{
+		{"full", `    period: {from: start of last month, to: end of last month}
+    debitors: true
+    accounts:
+      debitor: {per_customer: true, first: 20000, collective: 10000}
+      oss: true
+      rules:
+        - {credit_note: true, rate: 19, account: 4720}
+        - {country: [EU], vat_id: true, account: 4125}
+        - {rate: 5.5, country: [FR], account: 4321}
+`, ""},
+		{"no debitor", "    accounts: {rules: [{rate: 19, account: 4400}]}\n", "set collective"},
+		{"a rule without account", "    accounts:\n      debitor: {collective: 10000}\n      rules: [{rate: 19}]\n", "missing property 'account'"},
+		{"a rate that is no number", "    accounts:\n      debitor: {collective: 10000}\n      rules: [{rate: nineteen, account: 4400}]\n", `"nineteen" is not a number`},
+		{"period without accounts", "    period: {from: 2026-01-01, to: 2026-01-31}\n", "apply to document mode"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			body := head + c.datev
+			if c.name == "period without accounts" {
+				body = strings.Replace(body, "DocumentNumber}", "Umsatz}", 1)
+			}
+			p := filepath.Join(t.TempDir(), "job.yaml")
+			if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			job, err := pipeline.LoadJob(p, pipeline.LoadOptions{})
+			if (err == nil) != (c.want == "") || err != nil && !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want %q", err, c.want)
+			}
+			if c.want != "" {
+				return
+			}
+			a := job.Sink.DATEV.Accounts
+			if len(a.Rules) != 3 || a.Rules[0].Rate != "19" || a.Rules[2].Rate != "5.5" || a.Rules[1].Country[0] != "EU" || !*a.Rules[1].VATID ||
+				a.Debitor.First != 20000 || !a.Debitor.PerCustomer || !job.Sink.DATEV.Debitors || job.Sink.DATEV.Period.From != "start of last month" {
+				t.Errorf("decoded %+v", a)
+			}
+		})
 	}
 }
