@@ -72,9 +72,6 @@ type DATEVSink struct {
 	// docs is set in document mode (sink.datev.accounts): records are
 	// document lines, booked by the sink (datev_docs.go).
 	docs *datevDocs
-	// extra are the files written beside the bookings in document mode
-	// (the debitors), committed with them.
-	extra []string
 }
 
 type datevFile struct {
@@ -82,6 +79,14 @@ type datevFile struct {
 	part  int
 	tmp   *atomicfile.File
 	w     *datev.Writer
+	deb   *datev.DebitorWriter // instead of w: the debitors of document mode
+}
+
+func (f *datevFile) flush() error {
+	if f.deb != nil {
+		return f.deb.Flush()
+	}
+	return f.w.Flush()
 }
 
 // datevLine is a planned booking: its month and its encoded line.
@@ -515,7 +520,7 @@ func (s *DATEVSink) Close(ctx context.Context, commit bool) error {
 		}
 	}
 	for _, f := range s.all {
-		if err := f.w.Flush(); err != nil {
+		if err := f.flush(); err != nil {
 			discardAll()
 			return outputError(fmt.Errorf("%s: %w", f.tmp.Path(), err))
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -78,6 +79,7 @@ type docLine struct {
 }
 
 type debitorInfo struct {
+	collective                                                                                     bool // the Sammeldebitor: no one customer's name
 	Account, Number, Company, FirstName, LastName, Street, PostalCode, City, Country, VATID, Email string
 }
 
@@ -392,6 +394,7 @@ func (s *DATEVSink) applyLine(p *pipeline.Plan, l *docLine) error {
 		if _, ok := d.customers[l.debitor]; !ok {
 			ci := l.customer
 			ci.Account, ci.Number = l.debitor, l.customerNo
+			ci.collective = l.debitorFrom == "" && l.debitor == d.debitors.Collective
 			d.customers[l.debitor] = &ci
 			d.order = append(d.order, l.debitor)
 		}
@@ -449,6 +452,11 @@ func (s *DATEVSink) closeDocs() error {
 		d.control.Fail("", 0, fmt.Sprintf("%d Datensätze am Ende der Eingabe fehlen in der Datei (fehlerhaft, siehe errors.xlsx)", max-d.nextSeq+1))
 	}
 	d.control.Finish()
+	if d.control.OK() && d.writeDeb && len(s.all) > 0 {
+		if err := s.writeDebitors(); err != nil {
+			return err
+		}
+	}
 	info := [][2]string{{"Kontenrahmen", string(d.accounts.Chart)}}
 	if d.debitors.PerCustomer {
 		info = append(info, [2]string{"Debitoren", fmt.Sprintf("je Kunde %d bis %d (Sammeldebitor %s)", d.debitors.First, d.debitors.Last, d.debitors.Collective)})
@@ -457,7 +465,11 @@ func (s *DATEVSink) closeDocs() error {
 	}
 	if d.control.OK() {
 		for _, f := range s.all {
-			info = append(info, [2]string{"DATEV-Datei", filepath.Base(f.tmp.Path())})
+			what := "DATEV-Datei"
+			if f.deb != nil {
+				what = "Debitoren-Datei"
+			}
+			info = append(info, [2]string{what, filepath.Base(f.tmp.Path())})
 		}
 	}
 	if err := d.control.WriteWorkbook(s.controlPath(), info, fileOptions); err != nil {
@@ -473,4 +485,59 @@ func (s *DATEVSink) closeDocs() error {
 // EXTF_Buchungsstapel_Kontrolle.xlsx for EXTF_Buchungsstapel.csv.
 func (s *DATEVSink) controlPath() string {
 	return filepath.Join(s.dir, s.stem+"_Kontrolle.xlsx")
+}
+
+// writeDebitors writes EXTF_Debitoren.csv beside the bookings: each
+// debitor account booked, with the name, address and VAT id of its first
+// document's customer (the collective account as "Sammeldebitor"). It is
+// checked and committed with the booking files.
+func (s *DATEVSink) writeDebitors() error {
+	d := s.docs
+	path := filepath.Join(s.dir, "EXTF_Debitoren.csv")
+	tmp, err := createTemp(path)
+	if err != nil {
+		return outputError(err)
+	}
+	w, err := datev.NewDebitorWriter(tmp, s.header(s.all[0].month))
+	if err != nil {
+		discardTemp(tmp)
+		return err
+	}
+	s.all = append(s.all, &datevFile{month: s.all[0].month, tmp: tmp, deb: w})
+	accounts := append([]string(nil), d.order...)
+	sort.Strings(accounts)
+	for _, a := range accounts {
+		c := d.customers[a]
+		r := datev.DebitorRow{Konto: a, Kundennummer: c.Number}
+		switch {
+		case c.collective:
+			r.NameKeineAngabe, r.Adressatentyp, r.Kundennummer = "Sammeldebitor", "0", ""
+		case c.Company != "":
+			r.NameUnternehmen, r.Adressatentyp = c.Company, "2"
+		case c.LastName != "":
+			r.NamePerson, r.VornamePerson, r.Adressatentyp = c.LastName, c.FirstName, "1"
+		default:
+			r.NameKeineAngabe, r.Adressatentyp = "Kunde "+c.Number, "0"
+		}
+		if !c.collective {
+			r.Strasse, r.Postleitzahl, r.Ort, r.Land, r.EMail = c.Street, c.PostalCode, c.City, c.Country, c.Email
+			if r.Strasse != "" {
+				r.Adressart = "STR"
+			}
+			if land, nr := datev.SplitVATID(c.VATID); datev.IsEU(land) {
+				r.EULand, r.EUUStIdNr = land, nr
+			}
+		}
+		notes, err := w.Write(&r)
+		if err != nil {
+			d.control.Fail("", 0, fmt.Sprintf("Debitor %s: %v", a, err))
+			continue
+		}
+		if s.log != nil {
+			for _, n := range notes {
+				s.log.Warn("datev: value changed to fit", "debitor", a, "column", n.Column, "reason", n.Reason, "new", n.New)
+			}
+		}
+	}
+	return nil
 }
