@@ -40,7 +40,9 @@ import (
 //	VatRate               the line's rate in percent (required)
 //	TotalNetAmount, VatAmount, TotalGrossAmount  the line's amounts (required)
 //	GeneralLedgerAccount  the line's revenue account, where the Wawi has one
-var DATEVDocumentTargets = []string{"DocumentNumber", "DocumentDate", "Type", "ReferenceNumber", "SalesOrderNumber",
+//	SortOrder             the line's position: a position seen twice starts
+//	                      the document again, which the check reports as a duplicate
+var DATEVDocumentTargets = []string{"SortOrder", "DocumentNumber", "DocumentDate", "Type", "ReferenceNumber", "SalesOrderNumber",
 	"CustomerNumber", "DebitorAccount", "Company", "FirstName", "LastName", "Street", "PostalCode", "City", "BillingCountry", "EmailAddress",
 	"CustomerVatId", "ShipmentCountry", "CurrencyIso", "VatRate", "TotalNetAmount", "VatAmount", "TotalGrossAmount", "GeneralLedgerAccount"}
 
@@ -55,6 +57,7 @@ type datevDocs struct {
 	writeDeb bool
 
 	cur       *datev.Document
+	curPos    map[string]bool // SortOrder values of the current document's lines
 	curRow    int
 	curDocOrd int   // Record.Document of the current document's lines
 	nextSeq   int64 // the Seq the next applied record must have
@@ -68,7 +71,7 @@ type datevDocs struct {
 
 // docLine is a planned line: the values of one record, typed.
 type docLine struct {
-	number, reference, order, customerNo, debitorFrom string
+	number, reference, order, customerNo, debitorFrom, pos string
 	date                                              time.Time
 	typ                                               datev.DocType
 	customer                                          debitorInfo
@@ -305,6 +308,8 @@ func (s *DATEVSink) planLine(it *pipeline.Item, fail func(string, error) (*pipel
 			l.line.Gross, err = datevDecimal(v)
 		case "GeneralLedgerAccount":
 			glAccount = datevString(v)
+		case "SortOrder":
+			l.pos = datevString(v)
 		}
 		if err != nil {
 			return fail(t.Path, err)
@@ -381,7 +386,7 @@ func (s *DATEVSink) applyLine(p *pipeline.Plan, l *docLine) error {
 		d.control.Fail("", p.Item.Rec.Row, fmt.Sprintf("%d Datensätze vor Zeile %d fehlen in der Datei (fehlerhaft oder übersprungen, siehe errors.xlsx)", seq-d.nextSeq, p.Item.Rec.Row))
 	}
 	d.nextSeq = p.Item.Rec.Seq + 1
-	if c := d.cur; c != nil && (c.Number != l.number || c.Type != l.typ || d.curDocOrd != l.docOrd) {
+	if c := d.cur; c != nil && (c.Number != l.number || c.Type != l.typ || d.curDocOrd != l.docOrd || (l.pos != "" && d.curPos[l.pos])) {
 		if err := s.bookDocument(); err != nil {
 			return err
 		}
@@ -390,7 +395,7 @@ func (s *DATEVSink) applyLine(p *pipeline.Plan, l *docLine) error {
 		name := l.customer.name()
 		d.cur = &datev.Document{Number: l.number, Date: l.date, Type: l.typ, Reference: l.reference, Order: l.order,
 			Customer: name, Debitor: l.debitor, Currency: l.currency}
-		d.curRow, d.curDocOrd = p.Item.Rec.Row, l.docOrd
+		d.curRow, d.curDocOrd, d.curPos = p.Item.Rec.Row, l.docOrd, map[string]bool{}
 		if _, ok := d.customers[l.debitor]; !ok {
 			ci := l.customer
 			ci.Account, ci.Number = l.debitor, l.customerNo
@@ -400,6 +405,9 @@ func (s *DATEVSink) applyLine(p *pipeline.Plan, l *docLine) error {
 		}
 	}
 	d.cur.Lines = append(d.cur.Lines, l.line)
+	if l.pos != "" {
+		d.curPos[l.pos] = true
+	}
 	return nil
 }
 

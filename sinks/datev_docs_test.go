@@ -174,6 +174,10 @@ func TestDATEVDocumentsMismatchWritesNothing(t *testing.T) {
 			docLineRow("RE-2", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", ""),
 			docLineRow("RE-1", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", ""),
 		}, "RE-1: kommt mehrfach vor (zuerst in Zeile 2)"},
+		{"a document's lines twice in a row", [][]any{
+			docLineRow("RE-1", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", ""),
+			docLineRow("RE-1", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", ""),
+		}, "RE-1: kommt mehrfach vor (zuerst in Zeile 2)"},
 		{"a document outside the period", [][]any{
 			append(docLineRow("RE-1", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", "")[:1:1],
 				append([]any{day(2026, 2, 1)}, docLineRow("RE-1", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", "")[2:]...)...),
@@ -190,8 +194,14 @@ func TestDATEVDocumentsMismatchWritesNothing(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			s := openDATEV(t, docSpec(dir, "SKR03", pipeline.DATEVDebitorSpec{Collective: 10000}), docTargets)
-			run(t, s, docTargets, c.rows...)
+			// the line's position tells a document's second copy from its next line
+			tg := append(docTargets[:len(docTargets):len(docTargets)], targets("SortOrder:string")...)
+			rows := make([][]any, len(c.rows))
+			for i, r := range c.rows {
+				rows[i] = append(r[:len(r):len(r)], "1")
+			}
+			s := openDATEV(t, docSpec(dir, "SKR03", pipeline.DATEVDebitorSpec{Collective: 10000}), tg)
+			run(t, s, tg, rows...)
 			err := s.Close(context.Background(), true)
 			if !errors.Is(err, pipeline.ErrGuardrail) || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err %v, want a guardrail naming %q", err, c.want)
