@@ -72,13 +72,13 @@ type datevDocs struct {
 // docLine is a planned line: the values of one record, typed.
 type docLine struct {
 	number, reference, order, customerNo, debitorFrom, pos string
-	date                                              time.Time
-	typ                                               datev.DocType
-	customer                                          debitorInfo
-	currency                                          string
-	line                                              datev.Line
-	debitor                                           string
-	docOrd                                            int
+	date                                                   time.Time
+	typ                                                    datev.DocType
+	customer                                               debitorInfo
+	currency                                               string
+	line                                                   datev.Line
+	debitor                                                string
+	docOrd                                                 int
 }
 
 type debitorInfo struct {
