@@ -3,6 +3,7 @@ package sinks
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,7 +14,9 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/wawi-etl/etl/datev"
+	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
+	"github.com/wawi-etl/etl/pipeline/pipelinetest"
 )
 
 // Records shaped like the Wawi's accountingData: one per AccountDataLineItem
@@ -309,4 +312,31 @@ func TestLoadJobDATEVAccounts(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestDATEVDocumentsConformance(t *testing.T) {
+	rows := make([][]string, 300)
+	for i := range rows {
+		// documents of one to three lines
+		rows[i] = []string{fmt.Sprintf("RE-%05d", i/3), fmt.Sprintf("%d.00", i%50+1)}
+	}
+	v := func(s string) *string { return &s }
+	pipelinetest.RunSinkSuite(t, pipelinetest.SinkSuite{
+		Open: OpenDATEV,
+		Spec: func(dir string) pipeline.SinkSpec {
+			return *docSpec(dir, "SKR03", pipeline.DATEVDebitorSpec{Collective: 10000})
+		},
+		// no bad row: in document mode a record that fails stops the whole
+		// export (TestDATEVDocumentsMismatchWritesNothing)
+		Columns: []string{"nr", "net"}, Rows: rows,
+		Mapping: mappings.Spec{Fields: []mappings.FieldSpec{
+			{Target: "DocumentNumber", Column: "nr"},
+			{Target: "DocumentDate", Value: v("2026-01-15"), Type: mappings.Date},
+			{Target: "VatRate", Value: v("0"), Type: mappings.Decimal},
+			{Target: "ShipmentCountry", Value: v("CH")},
+			{Target: "TotalNetAmount", Column: "net", Type: mappings.Decimal, Decimal: "point"},
+			{Target: "VatAmount", Value: v("0"), Type: mappings.Decimal},
+			{Target: "TotalGrossAmount", Column: "net", Type: mappings.Decimal, Decimal: "point"},
+		}},
+	})
 }
