@@ -31,7 +31,8 @@ type Booking struct {
 	KOST1          string
 	KOST2          string
 	EULandUStID    string
-	Leistungsdatum time.Time // zero: empty
+	EUSteuersatz   decimal.NullDecimal // the destination country's rate of an OSS sale (column 41)
+	Leistungsdatum time.Time           // zero: empty
 }
 
 // Note is a change the writer made to a value to fit DATEV's rules (a line
@@ -180,6 +181,13 @@ func FormatBooking(h *Header, b *Booking) (string, []Note, error) {
 			return "", notes, fmt.Errorf("Skonto %s has more than two decimals", b.Skonto.Decimal)
 		}
 		r.Skonto = Amount(s)
+	}
+	if b.EUSteuersatz.Valid {
+		rate := b.EUSteuersatz.Decimal
+		if rate.IsNegative() || rate.GreaterThanOrEqual(decimal.NewFromInt(100)) || !rate.Equal(rate.Round(2)) {
+			return "", notes, fmt.Errorf("EU-Steuersatz %s: a rate in percent below 100 with at most two decimals", rate)
+		}
+		r.EUSteuersatzBestimmung = Amount(rate)
 	}
 	if !b.Leistungsdatum.IsZero() {
 		r.Leistungsdatum = b.Leistungsdatum.Format("02012006")
