@@ -48,6 +48,10 @@ type Seed struct {
 	SalesChannelPrices []ItemSalesChannelPrice `json:"salesChannelPrices,omitempty"`
 	CustomerPrices     []ItemCustomerPrice     `json:"customerPrices,omitempty"`
 	Orders             []SeedOrder             `json:"orders,omitempty"`
+	// LedgerAccounts are the items' revenue accounts on booking lines
+	// (GET /accountingData); invoices and accounting documents are derived
+	// from the orders (see api_accounting.go).
+	LedgerAccounts []SeedLedgerAccount `json:"ledgerAccounts,omitempty"`
 }
 
 // SeedStock is an initial stock quantity. The item is given by ItemId or
