@@ -159,6 +159,9 @@ func (c *Control) Add(d *Document, postings []Posting, row int) {
 		a.Umsatz = a.Umsatz.Add(amt)
 		a.Bookings++
 	}
+	if len(postings) == 0 {
+		c.findings = append(c.findings, Finding{Document: d.Number, Type: d.Type.German(), Row: row, Problem: "Beleg ohne Betrag: keine Buchung (DATEV nimmt keine Buchung über 0,00)"})
+	}
 	for k, s := range src {
 		f := get(fil, k)
 		if !s.Equal(*f) {

@@ -354,6 +354,9 @@ func (s *DATEVSink) planLine(it *pipeline.Item, fail func(string, error) (*pipel
 	if l.line.Country == "" {
 		l.line.Country = d.home()
 	}
+	if _, notes := datev.CleanBelegfeld1(l.number); len(notes) > 0 {
+		p.Changes = append(p.Changes, pipeline.Change{Field: notes[0].Column, Old: notes[0].Old, New: notes[0].New})
+	}
 	p.Key = l.number
 	p.State = l
 	return p, nil

@@ -340,3 +340,37 @@ func TestDATEVDocumentsConformance(t *testing.T) {
 		}},
 	})
 }
+
+// A document number DATEV cannot take as it is is a reported change of
+// the plan; a document without amount is listed and does not stop the
+// export; the summary names the control workbook among the outputs.
+func TestDATEVDocumentsChangesAndNotes(t *testing.T) {
+	dir := t.TempDir()
+	s := openDATEV(t, docSpec(dir, "SKR03", pipeline.DATEVDebitorSpec{Collective: 10000}), docTargets)
+	plans := run(t, s, docTargets,
+		docLineRow("RE 7_1", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", ""),
+		docLineRow("RE-8", 6, "0", "", "K1", "DE", "", "19", "0.00", "0.00", "0.00", ""),
+	)
+	if c := plans[0].Changes; len(c) != 1 || c[0].Field != "Belegfeld 1" || c[0].New != "RE-7-1" {
+		t.Errorf("changes %+v", c)
+	}
+	if err := s.Close(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	if got, want := s.OutputPath(), filepath.Join(out, "EXTF_Buchungsstapel_202601_1.csv")+", "+filepath.Join(out, "EXTF_Buchungsstapel_Kontrolle.xlsx"); got != want {
+		t.Errorf("output %q, want %q", got, want)
+	}
+	if lines := datevLines(t, filepath.Join(out, "EXTF_Buchungsstapel_202601_1.csv")); len(lines) != 3 || !strings.Contains(lines[2], `"RE-7-1"`) {
+		t.Errorf("bookings %q", lines[2:])
+	}
+	f, err := excelize.OpenFile(filepath.Join(out, "EXTF_Buchungsstapel_Kontrolle.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	finds, _ := f.GetRows(datev.SheetFindings)
+	if len(finds) != 2 || finds[1][0] != "RE-8" || !strings.Contains(finds[1][3], "ohne Betrag") || finds[1][4] != "nein" {
+		t.Errorf("findings %q", finds)
+	}
+}
