@@ -3,6 +3,7 @@ package sinks
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -462,6 +463,22 @@ func (s *DATEVSink) closeDocs() error {
 	if max := d.maxSeq.Load(); max >= d.nextSeq {
 		d.control.Fail("", 0, fmt.Sprintf("%d Datensätze am Ende der Eingabe fehlen in der Datei (fehlerhaft, siehe errors.xlsx)", max-d.nextSeq+1))
 	}
+	// the files read back, as DATEV will read them, must hold what the
+	// check added up
+	sums := map[datev.FileKey]decimal.Decimal{}
+	for _, f := range s.all {
+		if err := f.flush(); err != nil {
+			return outputError(fmt.Errorf("%s: %w", f.tmp.Path(), err))
+		}
+		data, err := os.ReadFile(f.tmp.TempName())
+		if err != nil {
+			return outputError(err)
+		}
+		if err := datev.BookingSums(data, sums); err != nil {
+			d.control.Fail("", 0, fmt.Sprintf("%s: %v", filepath.Base(f.tmp.Path()), err))
+		}
+	}
+	d.control.CompareFile(sums)
 	d.control.Finish()
 	if d.control.OK() && d.writeDeb && len(s.all) > 0 {
 		if err := s.writeDebitors(); err != nil {
