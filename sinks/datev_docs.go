@@ -15,7 +15,6 @@ import (
 
 	"github.com/wawi-etl/etl/datev"
 	"github.com/wawi-etl/etl/pipeline"
-	"github.com/wawi-etl/etl/sources"
 )
 
 // DATEVDocumentTargets are the mapping targets of the datev sink in
@@ -215,12 +214,19 @@ func pow10(n int) int64 {
 	return p
 }
 
+// DateResolver resolves a date of sink.datev.period, relative ones such as
+// "start of last month" included, to a calendar day in loc. cmd/etl sets it
+// to the sources' parser (sources.ParseRelDate): sinks cannot import
+// sources, whose tests import sinks. Unset, the period takes absolute dates
+// only (2026-01-31, 31.01.2026).
+var DateResolver func(expr string, now time.Time, loc *time.Location) (time.Time, error)
+
 // datevPeriod resolves sink.datev.period as the source resolves its date
 // filters: in the merchant's time zone, relative dates against now.
 func datevPeriod(p *pipeline.DATEVPeriodSpec, env *pipeline.Env) (time.Time, time.Time, error) {
 	tz := p.TimeZone
 	if tz == "" {
-		tz = sources.DefaultTimeZone
+		tz = "Europe/Berlin" // the sources' default
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
@@ -232,12 +238,16 @@ func datevPeriod(p *pipeline.DATEVPeriodSpec, env *pipeline.Env) (time.Time, tim
 	}
 	var days [2]time.Time
 	for i, e := range []struct{ name, v string }{{"from", p.From}, {"to", p.To}} {
-		r, err := sources.ParseRelDate(e.v, now, loc)
+		var day time.Time
+		if DateResolver != nil {
+			day, err = DateResolver(e.v, now, loc)
+		} else {
+			day, err = datevDate(e.v)
+		}
 		if err != nil {
 			return time.Time{}, time.Time{}, fmt.Errorf("sink.datev.period.%s %q: %w", e.name, e.v, err)
 		}
-		y, m, d := r.Date()
-		days[i] = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		days[i] = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	}
 	if days[1].Before(days[0]) {
 		return time.Time{}, time.Time{}, fmt.Errorf("sink.datev.period: to %s is before from %s", days[1].Format("2006-01-02"), days[0].Format("2006-01-02"))

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
@@ -372,5 +373,28 @@ func TestDATEVDocumentsChangesAndNotes(t *testing.T) {
 	finds, _ := f.GetRows(datev.SheetFindings)
 	if len(finds) != 2 || finds[1][0] != "RE-8" || !strings.Contains(finds[1][3], "ohne Betrag") || finds[1][4] != "nein" {
 		t.Errorf("findings %q", finds)
+	}
+}
+
+// sink.datev.period takes absolute dates by itself and relative ones
+// through DateResolver, which cmd/etl sets to the sources' parser.
+func TestDATEVPeriodDates(t *testing.T) {
+	spec := &pipeline.DATEVPeriodSpec{From: "start of last month", To: "31.01.2026"}
+	env := &pipeline.Env{Now: func() time.Time { return time.Date(2026, 2, 10, 12, 0, 0, 0, time.UTC) }}
+	if _, _, err := datevPeriod(spec, env); err == nil || !strings.Contains(err.Error(), "period.from") {
+		t.Errorf("without a resolver: %v", err)
+	}
+	defer func(r func(string, time.Time, *time.Location) (time.Time, error)) { DateResolver = r }(DateResolver)
+	var asked []string
+	DateResolver = func(expr string, now time.Time, loc *time.Location) (time.Time, error) {
+		asked = append(asked, expr+"@"+loc.String())
+		if expr == "start of last month" {
+			return time.Date(2026, 1, 1, 0, 0, 0, 0, loc), nil
+		}
+		return datevDate(expr)
+	}
+	from, to, err := datevPeriod(spec, env)
+	if err != nil || !from.Equal(day(2026, 1, 1)) || !to.Equal(day(2026, 1, 31)) || asked[0] != "start of last month@Europe/Berlin" {
+		t.Errorf("period %s..%s %v, asked %v", from, to, err, asked)
 	}
 }
