@@ -67,11 +67,19 @@ func Check(data []byte) []Violation {
 		case 1:
 			c.header(fields)
 		case 2:
-			if len(fields) != Columns {
+			if c.cat == DebitorCategory {
+				if len(fields) != DebitorFields {
+					c.add(n, 1, fmt.Sprintf("line 2 (column names) has %d fields, Debitoren/Kreditoren have %d", len(fields), DebitorFields))
+				}
+			} else if len(fields) != Columns {
 				c.add(n, 1, fmt.Sprintf("line 2 (column names) has %d fields, a Buchungsstapel has %d", len(fields), Columns))
 			}
 		default:
-			c.booking(n, fields)
+			if c.cat == DebitorCategory {
+				c.debitor(n, fields)
+			} else {
+				c.booking(n, fields)
+			}
 		}
 	}
 	if len(lines) < 2 {
@@ -81,6 +89,8 @@ func Check(data []byte) []Violation {
 }
 
 type checker struct {
+	cat    int // the header's data category: 21 Buchungsstapel, 16 Debitoren/Kreditoren
+	seen   map[string]int
 	v      []Violation
 	ok     bool // the header is usable for the bookings' checks
 	vom    time.Time
@@ -195,9 +205,16 @@ func (c *checker) header(f []field) {
 		c.add(1, 1, fmt.Sprintf("Kennzeichen is %q, want \"EXTF\" (a file from a program other than DATEV)", t))
 	}
 	want(2, "700", "Versionsnummer")
-	want(3, "21", "Formatkategorie (21 = Buchungsstapel)")
-	want(4, "Buchungsstapel", "Formatname")
-	want(5, "13", "Formatversion")
+	c.cat = 21
+	if get(3).text == "16" {
+		c.cat = DebitorCategory
+		want(4, DebitorFormat, "Formatname")
+		want(5, "5", "Formatversion")
+	} else {
+		want(3, "21", "Formatkategorie (21 = Buchungsstapel, 16 = Debitoren/Kreditoren)")
+		want(4, "Buchungsstapel", "Formatname")
+		want(5, "13", "Formatversion")
+	}
 	if t := get(6).text; len(t) != 17 || strings.Trim(t, "0123456789") != "" {
 		c.add(1, 6, fmt.Sprintf("Erzeugt am %q: want 17 digits YYYYMMDDHHMMSSFFF", t))
 	}
@@ -219,6 +236,9 @@ func (c *checker) header(f []field) {
 		i    int
 		name string
 	}{{13, "WJ-Beginn"}, {15, "Datum vom"}, {16, "Datum bis"}} {
+		if c.cat == DebitorCategory && d.i != 13 && get(d.i).text == "" {
+			continue // master data have no period
+		}
 		t, ok := parseDate8(get(d.i).text)
 		if !ok {
 			c.add(1, d.i, fmt.Sprintf("%s %q is not a date YYYYMMDD", d.name, get(d.i).text))
@@ -226,7 +246,7 @@ func (c *checker) header(f []field) {
 		}
 		dates[k] = t
 	}
-	if okDates {
+	if okDates && !dates[1].IsZero() && !dates[2].IsZero() {
 		if msg := periodProblem(dates[0], dates[1], dates[2]); msg != "" {
 			c.add(1, 15, msg)
 		}
@@ -347,4 +367,75 @@ func (c *checker) belegdatum(n int, s string) {
 		}
 	}
 	c.add(n, ColBelegdatum, fmt.Sprintf("Belegdatum %s is not a day within the period %s..%s", s, c.vom.Format("02.01.2006"), c.bis.Format("02.01.2006")))
+}
+
+// debitor checks one line of a Debitoren/Kreditoren file: the column
+// count, a personal account once per file, a name, the Adressatentyp, the
+// EU-Land of a VAT id, field lengths, characters and quoting of the
+// columns DebitorRow writes.
+func (c *checker) debitor(n int, f []field) {
+	if len(f) != DebitorFields {
+		c.add(n, 1, fmt.Sprintf("%d fields, a debitor or kreditor has %d", len(f), DebitorFields))
+		return
+	}
+	col := func(name string) int {
+		for i, x := range DebitorColumnNames {
+			if x == name {
+				return i + 1
+			}
+		}
+		panic("datev: no debitor column " + name)
+	}
+	get := func(name string) string { return f[col(name)-1].text }
+	for i, x := range f {
+		if x.text == "" {
+			continue
+		}
+		name := DebitorColumnNames[i]
+		if j := strings.IndexFunc(x.text, func(r rune) bool { return r < 0x20 || r == 0x7f }); j >= 0 {
+			c.add(n, i+1, name+" holds a control character")
+		}
+		k := debitorColumn[i]
+		if k < 0 {
+			continue
+		}
+		df := debitorFields[k]
+		switch {
+		case df.numeric && x.quoted:
+			c.add(n, i+1, name+" is a number and must not be quoted")
+		case !df.numeric && !x.quoted:
+			c.add(n, i+1, name+" is text and must be quoted")
+		}
+		if df.max > 0 {
+			if l := utf8.RuneCountInString(x.text); l > df.max {
+				c.add(n, i+1, fmt.Sprintf("%s has %d characters, at most %d", name, l, df.max))
+			}
+		}
+	}
+	konto := get("Konto")
+	if c.ok {
+		if msg := personalAccountProblem(konto, c.length); msg != "" {
+			c.add(n, 1, fmt.Sprintf("Konto %q %s", konto, msg))
+		}
+	}
+	if c.seen == nil {
+		c.seen = map[string]int{}
+	}
+	if first, dup := c.seen[konto]; dup && konto != "" {
+		c.add(n, 1, fmt.Sprintf("Konto %s is on line %d already", konto, first))
+	} else {
+		c.seen[konto] = n
+	}
+	if get("Name (Adressatentyp Unternehmen)") == "" && get("Name (Adressatentyp natürl. Person)") == "" && get("Name (Adressatentyp keine Angabe)") == "" {
+		c.add(n, col("Name (Adressatentyp Unternehmen)"), "no name: DATEV names a personal account by Name (Unternehmen, natürl. Person or keine Angabe)")
+	}
+	if t := get("Adressatentyp"); t != "" && t != "0" && t != "1" && t != "2" {
+		c.add(n, col("Adressatentyp"), fmt.Sprintf("Adressatentyp %q: 0 (keine Angabe), 1 (natürliche Person) or 2 (Unternehmen)", t))
+	}
+	if id, land := get("EU-USt-IdNr."), get("EU-Land"); id != "" && !IsEU(land) {
+		c.add(n, col("EU-Land"), fmt.Sprintf("EU-Land %q: a VAT id needs the EU member state it is from", land))
+	}
+	if l := get("Land"); l != "" && (len(l) != 2 || strings.ToUpper(l) != l) {
+		c.add(n, col("Land"), fmt.Sprintf("Land %q: a two-letter ISO code", l))
+	}
 }

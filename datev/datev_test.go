@@ -168,7 +168,7 @@ func TestCheckRules(t *testing.T) {
 		{"header field count", func(d []byte) []byte { return bytes.Replace(d, []byte(`;"";""`+"\r\n"), []byte(`;""`+"\r\n"), 1) }, 1, 1, "31"},
 		{"Kennzeichen", setField(1, 1, `"DTVF"`), 1, 1, "EXTF"},
 		{"Versionsnummer", setField(1, 2, "510"), 1, 2, "Versionsnummer"},
-		{"Formatkategorie", setField(1, 3, "16"), 1, 3, "Formatkategorie"},
+		{"Formatkategorie", setField(1, 3, "20"), 1, 3, "Formatkategorie"},
 		{"Formatversion", setField(1, 5, "12"), 1, 5, "Formatversion"},
 		{"Erzeugt am", setField(1, 6, "2026"), 1, 6, "Erzeugt am"},
 		{"Beraternummer range", setField(1, 11, "999"), 1, 11, "Beraternummer"},

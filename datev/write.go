@@ -31,7 +31,8 @@ type Booking struct {
 	KOST1          string
 	KOST2          string
 	EULandUStID    string
-	Leistungsdatum time.Time // zero: empty
+	EUSteuersatz   decimal.NullDecimal // the destination country's rate of an OSS sale (column 41)
+	Leistungsdatum time.Time           // zero: empty
 }
 
 // Note is a change the writer made to a value to fit DATEV's rules (a line
@@ -181,6 +182,13 @@ func FormatBooking(h *Header, b *Booking) (string, []Note, error) {
 		}
 		r.Skonto = Amount(s)
 	}
+	if b.EUSteuersatz.Valid {
+		rate := b.EUSteuersatz.Decimal
+		if rate.IsNegative() || rate.GreaterThanOrEqual(decimal.NewFromInt(100)) || !rate.Equal(rate.Round(2)) {
+			return "", notes, fmt.Errorf("EU-Steuersatz %s: a rate in percent below 100 with at most two decimals", rate)
+		}
+		r.EUSteuersatzBestimmung = Amount(rate)
+	}
 	if !b.Leistungsdatum.IsZero() {
 		r.Leistungsdatum = b.Leistungsdatum.Format("02012006")
 	}
@@ -213,6 +221,10 @@ func accountProblem(a string, length int) string {
 	}
 	return ""
 }
+
+// CleanBelegfeld1 is what FormatBooking makes of a Belegfeld 1, and the
+// change as a Note when it made one.
+func CleanBelegfeld1(s string) (string, []Note) { return cleanBelegfeld1(s) }
 
 var umlauts = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "Ä", "Ae", "Ö", "Oe", "Ü", "Ue", "ß", "ss")
 

@@ -114,6 +114,31 @@ type ResourceDef struct {
 	Import *Import
 	// Sub are sub-resources, e.g. salesOrders → lineitems.
 	Sub map[string]*ResourceDef
+	// LocalDateFilters are date filters the API lacks, which the ERP source
+	// applies itself to a document field while paging (filter name →
+	// field). GET /invoices has no date filter: a period of invoices is cut
+	// from the whole list, and nothing is sent for these names.
+	LocalDateFilters map[string]string
+	// Embedded, on a sub-resource, names the array of the parent's
+	// documents that holds its records (accountingData's
+	// AccountDataLineItems): the API has no list of their own for them.
+	Embedded string
+	// Totals, when set, has the ERP source add the sums of each document's
+	// embedded lines, per tax rate and in all (see Totals).
+	Totals *Totals
+}
+
+// Totals describes the sums the ERP source adds to a document under the key
+// Totals: {Field: sum, ..., ByRate: {"19": {Field: sum, ...}, "7": ...}}
+// (a rate 5.5 is keyed 5_5, so a mapping can name Totals.ByRate.5_5.X).
+// Sums are exact decimals, negated for a document whose SignField is one of
+// Negative, so credit notes and cancellations subtract.
+type Totals struct {
+	Lines     string   // the array of lines, e.g. AccountDataLineItems
+	Rate      string   // a line's tax rate, e.g. VatRate
+	Sums      []string // a line's amounts, e.g. TotalNetAmount
+	SignField string   // e.g. Type
+	Negative  []string // values of SignField that count negative
 }
 
 // KeyParam is one path parameter of ItemPath and the record field that
@@ -210,14 +235,24 @@ func PathParams(tmpl string) []string {
 
 // Filter finds a declared list filter by name, ignoring case (the server
 // binds query names case-insensitively); it returns the spec's spelling.
+// LocalDateFilters are found too, as date-time filters (Local tells them).
 func (r *ResourceDef) Filter(name string) (Param, bool) {
 	for _, p := range r.ListQuery {
 		if strings.EqualFold(p.Name, name) {
 			return p, true
 		}
 	}
+	for k := range r.LocalDateFilters {
+		if strings.EqualFold(k, name) {
+			return Param{Name: k, Type: "date-time"}, true
+		}
+	}
 	return Param{}, false
 }
+
+// Local returns the document field a filter the API lacks compares
+// (LocalDateFilters), "" for a filter the API has.
+func (r *ResourceDef) Local(filter string) string { return r.LocalDateFilters[filter] }
 
 // ValidateFilters checks that every key is a list filter the spec declares
 // for this resource; the error lists the allowed names.
@@ -236,6 +271,12 @@ func (r *ResourceDef) ValidateFilters(filters map[string]string) error {
 	for i, p := range r.ListQuery {
 		allowed[i] = p.Name
 	}
+	local := make([]string, 0, len(r.LocalDateFilters))
+	for k := range r.LocalDateFilters {
+		local = append(local, k+" (applied by etl)")
+	}
+	sort.Strings(local)
+	allowed = append(allowed, local...)
 	if len(allowed) == 0 {
 		return fmt.Errorf("%s takes no filters (got %s)", r.Name, strings.Join(bad, ", "))
 	}
@@ -425,6 +466,42 @@ var dialect10 = map[string]*ResourceDef{
 				Schema: "SalesOrderLineItem", CreateSchema: "CreateSalesOrderLineItem",
 				CreateRequired: []string{"Quantity"},
 			},
+		},
+	},
+	// Invoices: the list has no date filter, so invoiceDateFrom and
+	// invoiceDateUntil are applied by etl to InvoiceDate while paging the
+	// whole list; nor does it have one to export only what is new.
+	"invoices": {
+		Name: "invoices", ListPath: "/invoices", ItemPath: "/invoices/{invoiceId}",
+		ListScope: "invoice.queryinvoices", PathParam: "invoiceId", IDField: "Id", Paged: true,
+		NaturalKeys: []NaturalKey{{Field: "Number", Lookup: "invoiceNumber"}},
+		ListQuery: []Param{p("salesOrderNumber", "string"), p("externalOrderNumber", "string"), p("invoiceNumber", "string"),
+			p("itemId", "integer"), p("customerId", "integer"), p("paymentStatus", "integer", "0", "1", "2"), p("isExternalInvoice", "boolean")},
+		LocalDateFilters: map[string]string{"invoiceDateFrom": "InvoiceDate", "invoiceDateUntil": "InvoiceDate"},
+		Schema:           "Invoice",
+		Sub: map[string]*ResourceDef{
+			"lineitems": {
+				Name: "lineitems", ListPath: "/invoices/{invoiceId}/lineitems", ListScope: "invoice.queryinvoicelineitems",
+				PathParam: "invoiceId", IDField: "Id", Schema: "InvoiceLineItem",
+			},
+		},
+	},
+	// Finalized documents (invoices, credit notes, cancellations,
+	// corrections) with their booking lines embedded; from and to compare
+	// DocumentDate.
+	"accountingData": {
+		Name: "accountingData", ListPath: "/accountingData", Paged: true,
+		ListScope:   "accountingdata.queryaccountingdata",
+		NaturalKeys: []NaturalKey{{Field: "DocumentNumber"}},
+		ListQuery: []Param{p("from", "date-time"), p("to", "date-time"), p("companyId", "integer"),
+			p("type", "integer", "0", "1", "2", "3", "4", "5", "6", "7"), p("exportCurrencyInDepartureCountry", "boolean")},
+		Schema: "AccountingData",
+		// Credit (1), InvoiceCorrection (2), InvoiceCancellation (3) and
+		// LiquidationCancellation (7) take revenue back.
+		Totals: &Totals{Lines: "AccountDataLineItems", Rate: "VatRate", Sums: []string{"TotalNetAmount", "VatAmount", "TotalGrossAmount"},
+			SignField: "Type", Negative: []string{"1", "2", "3", "7"}},
+		Sub: map[string]*ResourceDef{
+			"lineitems": {Name: "lineitems", Embedded: "AccountDataLineItems", Schema: "AccountingDataLineItem"},
 		},
 	},
 	"customers": {

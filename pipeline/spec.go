@@ -291,6 +291,52 @@ type DATEVSpec struct {
 	Description     string `yaml:"description,omitempty" json:"description,omitempty" jsonschema:"description=Bezeichnung of the batch,maxLength=30"`
 	Dictation       string `yaml:"dictation,omitempty" json:"dictation,omitempty" jsonschema:"description=Diktatkürzel: initials of who prepared the batch,maxLength=2"`
 	Locked          bool   `yaml:"locked,omitempty" json:"locked,omitempty" jsonschema:"description=Festschreibung: lock the bookings on import; default false so the adviser can review them first"`
+	// Accounts turns on document mode: records are lines of accounting
+	// documents (the Wawi's accountingData), booked debitor to revenue
+	// account, checked for completeness (sinks/datev_docs.go).
+	Accounts *DATEVAccountsSpec `yaml:"accounts,omitempty" json:"accounts,omitempty" jsonschema:"description=book accounting documents (lines of invoices; credit notes; cancellations) instead of ready bookings: revenue and debitor accounts; a completeness check and a control workbook"`
+	// Period (document mode): the documents the export must hold; one outside it stops the export.
+	Period *DATEVPeriodSpec `yaml:"period,omitempty" json:"period,omitempty" jsonschema:"description=document mode: the period every document must fall in (the source's period); one outside stops the export"`
+	// Debitors (document mode) also writes EXTF_Debitoren.csv: the
+	// debitor accounts used, with names and addresses (category 16).
+	Debitors bool `yaml:"debitors,omitempty" json:"debitors,omitempty" jsonschema:"description=document mode: also write EXTF_Debitoren.csv (DATEV Debitoren/Kreditoren) with the name; address and VAT id of each debitor account booked"`
+}
+
+// DATEVAccountsSpec is sink.datev.accounts: where revenue and debitor
+// accounts come from.
+type DATEVAccountsSpec struct {
+	Chart       string           `yaml:"chart,omitempty" json:"chart,omitempty" jsonschema:"description=chart whose default revenue accounts apply (SKR03: 8400/8300/8125/8120/8320; SKR04: 4400/4300/4125/4120/4320); default sink.datev.chart,enum=SKR03,enum=SKR04"`
+	HomeCountry string           `yaml:"home_country,omitempty" json:"home_country,omitempty" jsonschema:"description=ISO code of the merchant's country; default DE,pattern=^[A-Za-z]{2}$"`
+	OSS         *bool            `yaml:"oss,omitempty" json:"oss,omitempty" jsonschema:"description=taxed sales to other EU countries are One-Stop-Shop sales (destination country and rate in the booking); default true"`
+	FromSource  *bool            `yaml:"from_source,omitempty" json:"from_source,omitempty" jsonschema:"description=use the revenue account the source names (GeneralLedgerAccount) where it has one; default true"`
+	Debitor     DATEVDebitorSpec `yaml:"debitor,omitempty" json:"debitor,omitempty" jsonschema:"description=the personal account of a document: a collective debitor or one per customer (or the mapping's DebitorAccount)"`
+	Rules       []DATEVRuleSpec  `yaml:"rules,omitempty" json:"rules,omitempty" jsonschema:"description=revenue accounts by rate; country; VAT id and credit note; the first rule that matches wins; before the chart's defaults"`
+}
+
+// DATEVDebitorSpec is sink.datev.accounts.debitor.
+type DATEVDebitorSpec struct {
+	Collective  int  `yaml:"collective,omitempty" json:"collective,omitempty" jsonschema:"description=Sammeldebitor: one personal account for every customer (e.g. 10000); with per_customer the account of customers whose number does not fit"`
+	PerCustomer bool `yaml:"per_customer,omitempty" json:"per_customer,omitempty" jsonschema:"description=one debitor per customer: first + the digits of CustomerNumber"`
+	First       int  `yaml:"first,omitempty" json:"first,omitempty" jsonschema:"description=per_customer: the account of customer number 0; default 10000"`
+	Last        int  `yaml:"last,omitempty" json:"last,omitempty" jsonschema:"description=per_customer: the last debitor account; default 69999"`
+}
+
+// DATEVRuleSpec is one of sink.datev.accounts.rules: each condition given
+// must hold.
+type DATEVRuleSpec struct {
+	Rate       string   `yaml:"rate,omitempty" json:"rate,omitempty" jsonschema:"description=VAT rate in percent (e.g. 19 or 5.5)"`
+	Country    []string `yaml:"country,omitempty" json:"country,omitempty" jsonschema:"description=destination countries (ISO codes); EU for any other member state; THIRD for any non-EU country"`
+	VATID      *bool    `yaml:"vat_id,omitempty" json:"vat_id,omitempty" jsonschema:"description=the customer has (true) or has no (false) VAT id"`
+	CreditNote *bool    `yaml:"credit_note,omitempty" json:"credit_note,omitempty" jsonschema:"description=the document is (true) or is not (false) a credit note or cancellation"`
+	Account    int      `yaml:"account" json:"account" jsonschema:"description=the revenue account (Erlöskonto); an automatic account, so no BU-Schlüssel,minimum=1"`
+}
+
+// DATEVPeriodSpec is sink.datev.period; dates as in source filters
+// (2026-01-01, start of last month), in time_zone.
+type DATEVPeriodSpec struct {
+	From     string `yaml:"from" json:"from" jsonschema:"description=first day (e.g. start of last month or 2026-01-01)"`
+	To       string `yaml:"to" json:"to" jsonschema:"description=last day, included (e.g. end of last month)"`
+	TimeZone string `yaml:"time_zone,omitempty" json:"time_zone,omitempty" jsonschema:"description=time zone of relative dates; default Europe/Berlin"`
 }
 
 // Totals is sink.totals: true (every decimal column) or a list of column

@@ -14,6 +14,8 @@
 #      orders, first-time buyers new customers;
 #   4. last month's sales orders of a generated shop are exported to Excel
 #      for the accountant.
+#   5. last month's invoices and credit notes go to Excel, and the same
+#      month's bookings to a DATEV Buchungsstapel.
 #
 # The sample supplier file carries deliberately broken rows (a garbage price,
 # a missing SKU, an impossible date): they end in reports/<job>/errors.xlsx
@@ -146,6 +148,18 @@ echo "== 4. Last month's orders to Excel for accounting"
 run jobs/orders-to-excel.yaml
 run jobs/orders-two-sheets.yaml
 
+echo
+echo "== Starting a third emulator: a shop with EU and export customers, returns and cancellations"
+start_emulator "$state/books.out" --generate-items 300 --generate-orders 1500 --generate-accounting
+export WAWI_URL=$url
+echo "   $WAWI_URL"
+
+echo
+echo "== 5. Last month's invoices, credit notes and cancellations for the accountant; the same month as DATEV bookings"
+run jobs/invoices-to-excel.yaml
+run jobs/datev-export.yaml
+"$etl" validate-datev out/EXTF_Buchungsstapel_*.csv || exit 2
+
 cat <<'EOF'
 
 == Where everything is
@@ -163,5 +177,7 @@ cat <<'EOF'
   out/orders.xlsx                              last month's orders, one row per line item, with totals
   out/orders-two-sheets.xlsx                   the same orders: one sheet of orders, one of their line items
   reports/supplier-stock-sftp/summary.json     the nightly SFTP run: source_file names the file picked, moved_to where it went
+  out/invoices.xlsx                            last month's invoices and credit notes: net, VAT, gross per rate, what is open
+  out/EXTF_Buchungsstapel_YYYYMM_1.csv         the same month as a DATEV Buchungsstapel (EXTF) for the tax adviser
   reports/<job>/summary.json                   counts by outcome for every run
 EOF

@@ -68,6 +68,10 @@ type DATEVSink struct {
 	all        []*datevFile       // in the order they were opened
 	closed     bool
 	committed  bool
+
+	// docs is set in document mode (sink.datev.accounts): records are
+	// document lines, booked by the sink (datev_docs.go).
+	docs *datevDocs
 }
 
 type datevFile struct {
@@ -75,6 +79,14 @@ type datevFile struct {
 	part  int
 	tmp   *atomicfile.File
 	w     *datev.Writer
+	deb   *datev.DebitorWriter // instead of w: the debitors of document mode
+}
+
+func (f *datevFile) flush() error {
+	if f.deb != nil {
+		return f.deb.Flush()
+	}
+	return f.w.Flush()
 }
 
 // datevLine is a planned booking: its month and its encoded line.
@@ -129,6 +141,12 @@ func OpenDATEV(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) 
 	if _, err := datev.Encode(datev.FormatHeader(&probe)); err != nil {
 		return nil, fmt.Errorf("sink.datev: description or dictation: %w", err)
 	}
+	if ds.Accounts != nil {
+		if s.docs, err = openDATEVDocs(ds, env, s.base.Chart, s.base.Sachkontenlaenge); err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
 	have := map[string]bool{}
 	for _, t := range env.Targets {
 		have[t.Path] = true
@@ -171,13 +189,21 @@ func checkDATEVSpec(job *pipeline.Job, add func(path, msg string)) {
 			add("$.sink.path", msg)
 		}
 	}
+	names, what := DATEVTargets, "a DATEV column the datev sink writes"
+	if sk.DATEV != nil && sk.DATEV.Accounts != nil {
+		// document mode reads document fields, not booking columns
+		names, what = DATEVDocumentTargets, "a document field the datev sink reads with accounts"
+		checkDATEVAccounts(job, add)
+	} else if sk.DATEV != nil && (sk.DATEV.Period != nil || sk.DATEV.Debitors) {
+		add("$.sink.datev", "period and debitors apply to document mode: set sink.datev.accounts")
+	}
 	known := map[string]bool{}
-	for _, n := range DATEVTargets {
+	for _, n := range names {
 		known[n] = true
 	}
 	for i, f := range job.Mapping.Fields {
 		if !known[f.Target] {
-			add(fmt.Sprintf("$.mapping.fields[%d].target", i), fmt.Sprintf("%q is not a DATEV column the datev sink writes (%s)", f.Target, strings.Join(DATEVTargets, ", ")))
+			add(fmt.Sprintf("$.mapping.fields[%d].target", i), fmt.Sprintf("%q is not %s (%s)", f.Target, what, strings.Join(names, ", ")))
 		}
 	}
 }
@@ -217,6 +243,9 @@ func (s *DATEVSink) Plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan
 		}
 		p.Outcome, p.Err = pipeline.Failed, &FieldError{Field: target, Column: col, Err: err}
 		return p, nil
+	}
+	if s.docs != nil {
+		return s.planLine(it, fail, p)
 	}
 	var b datev.Booking
 	for i, t := range s.targets {
@@ -390,6 +419,12 @@ func datevDate(v any) (time.Time, error) {
 // Apply appends the line to its month's file, opening the file (or the
 // month's next one, after datev.MaxBookings) first.
 func (s *DATEVSink) Apply(ctx context.Context, p *pipeline.Plan) error {
+	if l, ok := p.State.(*docLine); ok && s.docs != nil {
+		if s.dry {
+			return pipeline.Fatal(errors.New("datev sink: opened for a dry run"))
+		}
+		return s.applyLine(p, l)
+	}
 	l, ok := p.State.(*datevLine)
 	if !ok {
 		return pipeline.Fatal(errors.New("internal: datev sink got a plan it did not make"))
@@ -397,24 +432,33 @@ func (s *DATEVSink) Apply(ctx context.Context, p *pipeline.Plan) error {
 	if s.dry {
 		return pipeline.Fatal(errors.New("datev sink: opened for a dry run"))
 	}
-	f := s.open[l.month]
+	if err := s.writeLine(l.month, l.line); err != nil {
+		return err
+	}
+	if s.log != nil {
+		for _, n := range l.notes {
+			s.log.Warn("datev: value changed to fit", "row", p.Item.Rec.Row, "column", n.Column, "reason", n.Reason, "new", n.New)
+		}
+	}
+	return nil
+}
+
+// writeLine appends an encoded booking to its month's file, opening the
+// file (or the month's next one, after datev.MaxBookings) first.
+func (s *DATEVSink) writeLine(month int, line []byte) error {
+	f := s.open[month]
 	if f == nil || f.w.Len() >= s.maxPerFile {
 		part := 1
 		if f != nil {
 			part = f.part + 1
 		}
 		var err error
-		if f, err = s.newFile(l.month, part); err != nil {
+		if f, err = s.newFile(month, part); err != nil {
 			return outputError(err)
 		}
 	}
-	if err := f.w.WriteLine(l.line); err != nil {
+	if err := f.w.WriteLine(line); err != nil {
 		return outputError(fmt.Errorf("%s: %w", f.tmp.Path(), err))
-	}
-	if s.log != nil {
-		for _, n := range l.notes {
-			s.log.Warn("datev: value changed to fit", "row", p.Item.Rec.Row, "column", n.Column, "reason", n.Reason, "new", n.New)
-		}
 	}
 	return nil
 }
@@ -446,6 +490,9 @@ func (s *DATEVSink) OutputPath() string {
 	for _, f := range s.all {
 		out = append(out, f.tmp.Path())
 	}
+	if s.docs != nil {
+		out = append(out, s.controlPath())
+	}
 	sort.Strings(out)
 	return strings.Join(out, ", ")
 }
@@ -469,8 +516,14 @@ func (s *DATEVSink) Close(ctx context.Context, commit bool) error {
 	if s.dry {
 		return errors.New("datev sink: a dry run cannot commit")
 	}
+	if s.docs != nil {
+		if err := s.closeDocs(); err != nil {
+			discardAll()
+			return err
+		}
+	}
 	for _, f := range s.all {
-		if err := f.w.Flush(); err != nil {
+		if err := f.flush(); err != nil {
 			discardAll()
 			return outputError(fmt.Errorf("%s: %w", f.tmp.Path(), err))
 		}

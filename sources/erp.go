@@ -64,6 +64,8 @@ var (
 var docDateFields = map[string]map[string]string{
 	"salesOrders": {"createdSince": "SalesOrderDate", "createdUntil": "SalesOrderDate"},
 	"items":       {"changedSince": "Changed"},
+	// from and to include their bound in the emulator; the spec does not say
+	"accountingData": {"from": "DocumentDate", "to": "DocumentDate"},
 }
 
 // ERPSource lists a resource of the Wawi as document records.
@@ -119,7 +121,10 @@ type docItem struct {
 	date  time.Time // of dateField; zero when unknown
 	key   string    // incremental key
 	lines chan linesResult
-	err   error
+	// embedded are the lines of an included sub-resource that the document
+	// holds itself (ResourceDef.Embedded); nil otherwise
+	embedded []map[string]any
+	err      error
 }
 
 type linesResult struct {
@@ -277,7 +282,7 @@ func filterRole(name string) role {
 	switch {
 	case strings.HasSuffix(l, "since") || strings.HasSuffix(l, "from"):
 		return roleSince
-	case strings.HasSuffix(l, "until"):
+	case strings.HasSuffix(l, "until") || l == "to":
 		return roleUntil
 	}
 	return roleOn
@@ -295,6 +300,17 @@ const slack = time.Second
 func (s *ERPSource) dateFilter(name, raw string, r DateRange) {
 	field := docDateFields[s.def.Name][name]
 	how := raw
+	if local := s.def.Local(name); local != "" {
+		// the API has no such filter: the source keeps the period alone
+		if filterRole(name) == roleSince {
+			s.setLower(local, r.From)
+			s.params = append(s.params, [2]string{name, r.From.In(s.loc).Format(shownTime) + " (" + how + ", applied by etl)"})
+		} else {
+			s.setUpper(local, r.To)
+			s.params = append(s.params, [2]string{name, r.To.Add(-100*time.Nanosecond).In(s.loc).Format(shownTime) + " (" + how + ", applied by etl)"})
+		}
+		return
+	}
 	switch filterRole(name) {
 	case roleSince:
 		if field != "" {
@@ -407,6 +423,16 @@ func (s *ERPSource) Next(ctx context.Context) (*record.Record, error) {
 		if it.err != nil {
 			s.err = it.err
 			return nil, it.err
+		}
+		if it.lines == nil && it.embedded != nil {
+			s.account(it)
+			if len(it.embedded) == 0 {
+				rec := s.record(withLine(it.doc, map[string]any{}))
+				rec.Document = s.docs
+				return rec, nil
+			}
+			s.cur, s.curLines, s.line = it, it.embedded, 0
+			continue
 		}
 		if it.lines == nil {
 			s.account(it)
@@ -575,7 +601,7 @@ func (s *ERPSource) produce(ctx context.Context) {
 			return
 		}
 		for _, it := range r.items {
-			if s.sub != nil {
+			if s.sub != nil && s.sub.Embedded == "" {
 				select {
 				case fetchers <- struct{}{}:
 				case <-ctx.Done():
@@ -622,6 +648,14 @@ func (s *ERPSource) decodePage(p *erp.Page) pageResult {
 			if s.inc.skip(it.date, it.key) {
 				continue
 			}
+		}
+		if s.def.Totals != nil {
+			if err := addTotals(doc, s.def.Totals); err != nil {
+				return pageResult{err: fmt.Errorf("GET %s page %d item %d: %w", s.def.ListPath, p.PageNumber, i+1, err)}
+			}
+		}
+		if s.sub != nil && s.sub.Embedded != "" {
+			it.embedded = embeddedLines(doc[s.sub.Embedded])
 		}
 		out = append(out, it)
 	}

@@ -99,6 +99,9 @@ func openIncremental(spec *pipeline.SourceSpec, env *pipeline.Env, def *erp.Reso
 		}
 		return nil, fmt.Errorf("source.incremental.field %q: use a date filter of %s: %s", is.Field, def.Name, strings.Join(since, ", "))
 	}
+	if def.Local(p.Name) != "" {
+		return nil, fmt.Errorf("source.incremental: GET %s has no date filter (%s is applied by etl to the whole list), so an export of %s cannot ask for only what is new", def.ListPath, p.Name, def.Name)
+	}
 	date := is.Date
 	if date == "" {
 		date = docDateFields[def.Name][p.Name]

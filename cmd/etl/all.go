@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/wawi-etl/etl/pipeline"
 	"github.com/wawi-etl/etl/sinks"
 	"github.com/wawi-etl/etl/sources"
@@ -14,5 +16,10 @@ func init() {
 	}
 	for _, t := range []pipeline.SinkType{sinks.CSV, sinks.XLSX, sinks.ERP, sinks.DATEV} {
 		pipeline.AddSinkType(t)
+	}
+	// sink.datev.period takes the dates source filters take
+	sinks.DateResolver = func(expr string, now time.Time, loc *time.Location) (time.Time, error) {
+		r, err := sources.ParseRelDate(expr, now, loc)
+		return r.From, err
 	}
 }

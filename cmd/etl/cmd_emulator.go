@@ -24,6 +24,7 @@ type emulatorOptions struct {
 	seed                   string
 	genItems, genOrders    int
 	genSeed                uint64
+	genAccounting          bool
 	apiKey                 string
 	clientID, secret       string
 	tenantID               string
@@ -67,6 +68,7 @@ GET /_admin/state, GET|POST /_admin/faults, GET /_admin/violations (with
 	f.IntVar(&o.genItems, "generate-items", 0, "generate this many items (with stock)")
 	f.IntVar(&o.genOrders, "generate-orders", 0, "generate this many sales orders (with line items)")
 	f.Uint64Var(&o.genSeed, "generate-seed", 1, "seed of the data generator (same seed, same data)")
+	f.BoolVar(&o.genAccounting, "generate-accounting", false, "generated orders include EU and third-country customers (0 % VAT), returns and revenue accounts, for the invoice and DATEV exports")
 	f.StringVar(&o.apiKey, "api-key", "", "OnPremise API key to require (default: a fixed demo key, printed)")
 	f.StringVar(&o.clientID, "client-id", "", "Cloud client id: enables POST /oauth2/token and Bearer tokens")
 	f.StringVar(&o.secret, "client-secret", "", "Cloud client secret")
@@ -104,7 +106,8 @@ func runEmulator(cmd *cobra.Command, o emulatorOptions) error {
 		}
 		seed = s
 	} else if o.genItems > 0 || o.genOrders > 0 {
-		seed = erptest.Generate(erptest.GenConfig{Items: o.genItems, Orders: o.genOrders, Seed: o.genSeed, Now: time.Now().UTC().Truncate(24 * time.Hour)})
+		seed = erptest.Generate(erptest.GenConfig{Items: o.genItems, Orders: o.genOrders, Seed: o.genSeed, Now: time.Now().UTC().Truncate(24 * time.Hour),
+			Accounting: o.genAccounting})
 	}
 	apiKey := o.apiKey
 	if apiKey == "" && o.clientID == "" {

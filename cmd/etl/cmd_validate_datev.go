@@ -14,12 +14,17 @@ func init() { subcommands = append(subcommands, newValidateDATEVCommand) }
 func newValidateDATEVCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "validate-datev FILE...",
-		Short: "Check DATEV Buchungsstapel files (EXTF) against DATEV's field rules",
+		Short: "Check DATEV files (EXTF Buchungsstapel, Debitoren/Kreditoren) against DATEV's field rules",
 		Long: `Check DATEV Buchungsstapel files (EXTF, header version 700, format version 13),
 whoever wrote them: Windows-1252 and CRLF, the header's fields and ranges, the
 period within one fiscal year, 125 columns, amounts (1234,56), Soll/Haben,
 account lengths (Sachkontenlänge, personal accounts one digit longer),
 Belegdatum within the period, field lengths, characters and quoting.
+
+Debitoren/Kreditoren files (category 16, format version 5) are recognised by
+their header: 254 columns, a personal account (Sachkontenlänge + 1 digits)
+once per file, a name, Adressatentyp, the EU-Land of a VAT id, field
+lengths, characters and quoting.
 
 Each violation is printed as FILE:line:column: message, where column is the
 field number as DATEV counts its columns. Exit status 0: no violations; 1:

@@ -23,6 +23,11 @@ type GenConfig struct {
 	Days int
 	// Seed of the PRNG (default 1).
 	Seed uint64
+	// Accounting makes the shop one a tax adviser books (genAccounting):
+	// EU business customers with VAT ids and third-country customers
+	// (0 % VAT), returns credited by invoice corrections, and revenue
+	// accounts on some items. Off, the data is what it always was.
+	Accounting bool
 }
 
 // DefaultNow is GenConfig's default Now.
@@ -130,6 +135,9 @@ func Generate(cfg GenConfig) *Seed {
 
 	genItems(s, cfg, rnd, now)
 	genOrders(s, cfg, rnd, now)
+	if cfg.Accounting {
+		genAccounting(s, T(now))
+	}
 	return s
 }
 

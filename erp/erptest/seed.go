@@ -51,6 +51,10 @@ type Seed struct {
 
 	// ItemImages name their item by ItemId; ImageData is base64.
 	ItemImages []SeedItemImage `json:"itemImages,omitempty"`
+	// LedgerAccounts are the items' revenue accounts on booking lines
+	// (GET /accountingData); invoices and accounting documents are derived
+	// from the orders (see api_accounting.go).
+	LedgerAccounts []SeedLedgerAccount `json:"ledgerAccounts,omitempty"`
 }
 
 // SeedStock is an initial stock quantity. The item is given by ItemId or

@@ -66,6 +66,7 @@ type store struct {
 	loading bool // newStore is filling the store
 	// version changes on every write; cached query results carry it.
 	version uint64
+	acct    ledgerCache // invoices and accounting data derived from the orders (api_accounting.go)
 }
 
 type stockKey struct {
@@ -135,6 +136,7 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 		func() error { return s.loadImages(seed.ItemImages) },
 		func() error { return s.loadStock(seed.Stock) },
 		func() error { return s.loadOrders(seed.Orders, now) },
+		func() error { return s.loadLedgerAccounts(seed.LedgerAccounts) },
 	} {
 		if err := load(); err != nil {
 			return nil, err

@@ -1,0 +1,138 @@
+package bench
+
+// The DATEV export benchmark: a generated shop's booking data (GET
+// /accountingData, the booking lines embedded in their documents) becomes
+// DATEV Buchungsstapel files through jobs/datev-export.yaml, run by the CLI
+// against the emulator at 20 ms per request. The default shop (30,000
+// orders with EU and export customers, returns and cancellations) holds
+// about 100,000 booking lines. The wall time is set against the
+// latency-bound ideal
+//
+//	pages of GET /accountingData × latency / concurrency
+//
+// (the only requests the job makes: the booking lines come with their
+// documents), and the export's peak RSS (bench/maxrss) is measured at that
+// size and at twice it: the export streams, so memory stays flat. It runs
+// only with ETL_BENCH=1:
+//
+//	ETL_BENCH=1 go test -run TestDATEVExportBenchmark -v -timeout 30m ./bench/
+//
+// ETL_BENCH_DATEV_ORDERS, ETL_BENCH_LATENCY_MS and ETL_BENCH_CONCURRENCY
+// change the scenario.
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wawi-etl/etl/erp"
+	"github.com/wawi-etl/etl/erp/erptest"
+)
+
+// startGeneratedEmulator is startEmulator for a generated shop of orders
+// orders with its accounting cases.
+func startGeneratedEmulator(t *testing.T, bin string, orders int, latency time.Duration) *impEmulator {
+	t.Helper()
+	e := &impEmulator{}
+	e.cmd = exec.Command(bin, "emulator", "--addr", "127.0.0.1:0", "--generate-items", "2000",
+		"--generate-orders", strconv.Itoa(orders), "--generate-accounting", "--latency", latency.String(), "--fault-seed", "1")
+	e.cmd.Stderr = &e.stderr
+	out, err := e.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		e.stop()
+		t.Fatalf("emulator: %v\n%s", err, e.stderr.String())
+	}
+	e.base = strings.TrimSpace(line)
+	e.root = strings.TrimSuffix(strings.TrimSuffix(e.base, "/"), erptest.BasePath)
+	t.Cleanup(e.stop)
+	return e
+}
+
+// benchDATEVJob is jobs/datev-export.yaml for every document the shop has,
+// writing into dir.
+func benchDATEVJob(t *testing.T, dir string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(impRepoRoot(t), "jobs", "datev-export.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	for _, r := range [][2]string{
+		{"from: start of last month", "from: 2000-01-01"},
+		{"to: end of last month", "to: today"},
+		{"path: ../out/EXTF_Buchungsstapel.csv", "path: " + filepath.Join(dir, "out", "EXTF_Buchungsstapel.csv")},
+	} {
+		if !strings.Contains(s, r[0]) {
+			t.Fatalf("jobs/datev-export.yaml has no %q", r[0])
+		}
+		s = strings.Replace(s, r[0], r[1], 1)
+	}
+	job := filepath.Join(dir, "datev.yaml")
+	if err := os.WriteFile(job, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return job
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Join(strings.Fields(string(b))[:3], " ")
+}
+
+func TestDATEVExportBenchmark(t *testing.T) {
+	if os.Getenv("ETL_BENCH") == "" {
+		t.Skip("set ETL_BENCH=1; takes a few minutes")
+	}
+	orders := envInt("ETL_BENCH_DATEV_ORDERS", 30_000)
+	latency := time.Duration(envInt("ETL_BENCH_LATENCY_MS", 20)) * time.Millisecond
+	conc := envInt("ETL_BENCH_CONCURRENCY", 16)
+	dir := t.TempDir()
+	bin := impBuild(t, dir)
+	var out strings.Builder
+	var rss []float64
+	for i, n := range []int{orders, 2 * orders} {
+		emu := startGeneratedEmulator(t, bin, n, latency)
+		work := filepath.Join(dir, fmt.Sprintf("run%d", i))
+		if err := os.MkdirAll(work, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		job := benchDATEVJob(t, work)
+		load := loadAvg()
+		r := runImport(t, bin, emu, job, work, conc, false)
+		pages := r.byRoute["GET /accountingData"]
+		ideal := time.Duration(float64(pages) * float64(latency) / float64(conc))
+		files, _ := filepath.Glob(filepath.Join(work, "out", "EXTF_*.csv"))
+		fmt.Fprintf(&out, "%6d orders: %7d booking lines in %d files from %d pages (page size %d): wall %5.2fs, ideal %5.2fs (%.2fx); "+
+			"etl CPU %.1fs, emulator CPU %.1fs; peak RSS %.0f MB; load before %s, after %s\n",
+			n, r.summary.RecordsRead, len(files), pages, erp.DefaultPageSize, r.wall.Seconds(), ideal.Seconds(), r.wall.Seconds()/ideal.Seconds(),
+			r.cpu.Seconds(), r.emuCPU.Seconds(), r.rssMB, load, loadAvg())
+		if r.summary.Failed != 0 || r.summary.RecordsRead == 0 || r.requests != pages {
+			t.Errorf("%d orders: %d failed of %d, %d requests for %d pages", n, r.summary.Failed, r.summary.RecordsRead, r.requests, pages)
+		}
+		if r.rssMB > 250 {
+			t.Errorf("%d orders: peak RSS %.0f MB > 250 MB", n, r.rssMB)
+		}
+		rss = append(rss, r.rssMB)
+		headline(t, "datev export %d bookings: wall %.2fs vs ideal %.2fs (%.2fx), peak RSS %.0f MB", r.summary.RecordsRead,
+			r.wall.Seconds(), ideal.Seconds(), r.wall.Seconds()/ideal.Seconds(), r.rssMB)
+		emu.stop()
+	}
+	fmt.Fprintf(&out, "peak RSS at twice the size: %.2fx\n", rss[1]/rss[0])
+	t.Logf("latency %s, concurrency %d\n%s", latency, conc, out.String())
+}

@@ -1,0 +1,417 @@
+package datev
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"golang.org/x/text/encoding/charmap"
+)
+
+// Control checks an export for completeness before its files are kept
+// (GoBD: complete, correct, traceable): every document of the period once,
+// and per tax rate and country the net, tax and gross the bookings carry
+// equal the source documents' to the cent. It also lists gaps in the
+// document numbers. Add each document as it is booked; Finish; then
+// Findings, Err and the control workbook (WriteWorkbook).
+type Control struct {
+	// From and To bound the period (days, inclusive); zero: no bound.
+	From, To time.Time
+
+	source, file map[TaxKey]*Sums
+	accounts     map[AccountKey]*AccountSum
+	seen         map[docKey]int
+	series       map[seriesKey][]int64
+	findings     []Finding
+	Documents    int
+	Bookings     int
+	finished     bool
+}
+
+// TaxKey is a tax rate and country (ISO code).
+type TaxKey struct {
+	Rate    string
+	Country string
+}
+
+// Sums are net, tax and gross amounts.
+type Sums struct {
+	Net, VAT, Gross decimal.Decimal
+}
+
+func (s *Sums) add(net, vat, gross decimal.Decimal) {
+	s.Net, s.VAT, s.Gross = s.Net.Add(net), s.VAT.Add(vat), s.Gross.Add(gross)
+}
+
+// Equal reports whether the sums agree to the cent.
+func (s Sums) Equal(o Sums) bool {
+	return s.Net.Equal(o.Net) && s.VAT.Equal(o.VAT) && s.Gross.Equal(o.Gross)
+}
+
+// AccountKey is a line of the control sheet's account sums: what a
+// booking line of the file holds.
+type AccountKey struct {
+	Konto, Gegenkonto string
+	SollHaben         string
+	Rate, Country     string
+}
+
+// AccountSum is the amount (Umsatz, positive) and count of bookings.
+type AccountSum struct {
+	Umsatz   decimal.Decimal
+	Bookings int
+}
+
+// Finding is one thing the check found; Stops says it stops the export.
+type Finding struct {
+	Document string // document number, "" for the run as a whole
+	Type     string
+	Row      int // the input row of the document's first line, 0 unknown
+	Problem  string
+	Stops    bool
+}
+
+type docKey struct {
+	t      DocType
+	number string
+}
+
+type seriesKey struct {
+	t      DocType
+	prefix string
+}
+
+// NewControl starts a check for the period from..to (days; zero: open).
+func NewControl(from, to time.Time) *Control {
+	return &Control{From: from, To: to, source: map[TaxKey]*Sums{}, file: map[TaxKey]*Sums{},
+		accounts: map[AccountKey]*AccountSum{}, seen: map[docKey]int{}, series: map[seriesKey][]int64{}}
+}
+
+func rateKey(r decimal.Decimal) string { return r.StringFixed(2) }
+
+func (c *Control) stop(d *Document, row int, format string, args ...any) {
+	f := Finding{Row: row, Problem: fmt.Sprintf(format, args...), Stops: true}
+	if d != nil {
+		f.Document, f.Type = d.Number, d.Type.German()
+	}
+	c.findings = append(c.findings, f)
+}
+
+// Fail records a problem that stops the export and is not about one
+// document's sums (a record that did not reach the file).
+func (c *Control) Fail(document string, row int, problem string) {
+	c.findings = append(c.findings, Finding{Document: document, Row: row, Problem: problem, Stops: true})
+}
+
+// Add records a document and the postings written for it; row is the
+// input row of its first line. postings are what the file holds for it:
+// their amounts go to the file's side, the lines' to the source's.
+func (c *Control) Add(d *Document, postings []Posting, row int) {
+	c.Documents++
+	k := docKey{d.Type, d.Number}
+	if first, dup := c.seen[k]; dup {
+		c.stop(d, row, "kommt mehrfach vor (zuerst in Zeile %d): jeder Beleg genau einmal", first)
+	} else {
+		c.seen[k] = row
+	}
+	day := dayOf(d.Date)
+	if (!c.From.IsZero() && day.Before(dayOf(c.From))) || (!c.To.IsZero() && day.After(dayOf(c.To))) {
+		c.stop(d, row, "Belegdatum %s liegt außerhalb des Zeitraums %s bis %s", day.Format("02.01.2006"), c.From.Format("02.01.2006"), c.To.Format("02.01.2006"))
+	}
+	if p, n, ok := splitNumber(d.Number); ok {
+		sk := seriesKey{d.Type, p}
+		c.series[sk] = append(c.series[sk], n)
+	}
+	dir := decimal.NewFromInt(int64(d.Direction()))
+	src, fil := map[TaxKey]*Sums{}, map[TaxKey]*Sums{}
+	get := func(m map[TaxKey]*Sums, k TaxKey) *Sums {
+		if s := m[k]; s != nil {
+			return s
+		}
+		s := &Sums{}
+		m[k] = s
+		return s
+	}
+	for _, l := range d.Lines {
+		k := TaxKey{rateKey(l.Rate), l.Country}
+		get(src, k).add(l.Net.Mul(dir), l.VAT.Mul(dir), l.Gross.Mul(dir))
+		if !l.Net.Add(l.VAT).Equal(l.Gross) {
+			c.stop(d, l.Row, "Netto %s + USt %s ist nicht Brutto %s", l.Net.StringFixed(2), l.VAT.StringFixed(2), l.Gross.StringFixed(2))
+		}
+	}
+	for _, p := range postings {
+		c.Bookings++
+		k := TaxKey{rateKey(p.Rate), p.Country}
+		get(fil, k).add(p.Net, p.VAT, p.Gross)
+		sh, amt := "S", p.Gross
+		if amt.IsNegative() {
+			sh, amt = "H", amt.Neg()
+		}
+		ak := AccountKey{Konto: p.Booking.Konto, Gegenkonto: p.Booking.Gegenkonto, SollHaben: sh, Rate: k.Rate, Country: k.Country}
+		a := c.accounts[ak]
+		if a == nil {
+			a = &AccountSum{}
+			c.accounts[ak] = a
+		}
+		a.Umsatz = a.Umsatz.Add(amt)
+		a.Bookings++
+	}
+	if len(postings) == 0 {
+		c.findings = append(c.findings, Finding{Document: d.Number, Type: d.Type.German(), Row: row, Problem: "Beleg ohne Betrag: keine Buchung (DATEV nimmt keine Buchung über 0,00)"})
+	}
+	for k, s := range src {
+		f := get(fil, k)
+		if !s.Equal(*f) {
+			c.stop(d, row, "Steuersatz %s %% %s: Beleg Netto/USt/Brutto %s/%s/%s, Buchungen %s/%s/%s", k.Rate, k.Country,
+				s.Net.StringFixed(2), s.VAT.StringFixed(2), s.Gross.StringFixed(2), f.Net.StringFixed(2), f.VAT.StringFixed(2), f.Gross.StringFixed(2))
+		}
+		get(c.source, k).add(s.Net, s.VAT, s.Gross)
+	}
+	for k, f := range fil {
+		if src[k] == nil {
+			c.stop(d, row, "Buchungen zu Steuersatz %s %% %s, die der Beleg nicht hat", k.Rate, k.Country)
+		}
+		get(c.file, k).add(f.Net, f.VAT, f.Gross)
+	}
+}
+
+// splitNumber splits a document number into its prefix and numeric suffix
+// (RE-2026-000123 is RE-2026- and 123); ok is false without digits at the end.
+func splitNumber(s string) (prefix string, n int64, ok bool) {
+	i := len(s)
+	for i > 0 && s[i-1] >= '0' && s[i-1] <= '9' {
+		i--
+	}
+	if i == len(s) || len(s)-i > 18 {
+		return "", 0, false
+	}
+	n, err := strconv.ParseInt(s[i:], 10, 64)
+	return s[:i], n, err == nil
+}
+
+// maxGapFindings bounds the gaps listed; the last finding says how many more.
+const maxGapFindings = 500
+
+// Finish compares the totals per rate and country and lists the gaps in
+// each number series (a gap is listed, it does not stop the export: a
+// number may belong to another period or company).
+func (c *Control) Finish() {
+	if c.finished {
+		return
+	}
+	c.finished = true
+	for _, k := range c.TaxKeys() {
+		s, f := c.Sum(k)
+		if !s.Equal(f) {
+			c.findings = append(c.findings, Finding{Problem: fmt.Sprintf("Summe Steuersatz %s %% %s: Belege Netto/USt/Brutto %s/%s/%s, Datei %s/%s/%s", k.Rate, k.Country,
+				s.Net.StringFixed(2), s.VAT.StringFixed(2), s.Gross.StringFixed(2), f.Net.StringFixed(2), f.VAT.StringFixed(2), f.Gross.StringFixed(2)), Stops: true})
+		}
+	}
+	keys := make([]seriesKey, 0, len(c.series))
+	for k := range c.series {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].t != keys[j].t {
+			return keys[i].t < keys[j].t
+		}
+		return keys[i].prefix < keys[j].prefix
+	})
+	gaps := 0
+	for _, k := range keys {
+		ns := c.series[k]
+		sort.Slice(ns, func(i, j int) bool { return ns[i] < ns[j] })
+		for i := 1; i < len(ns); i++ {
+			if ns[i]-ns[i-1] <= 1 {
+				continue
+			}
+			gaps++
+			if gaps > maxGapFindings {
+				continue
+			}
+			from, to := ns[i-1]+1, ns[i]-1
+			what := fmt.Sprintf("Nummer %s%d fehlt", k.prefix, from)
+			if to > from {
+				what = fmt.Sprintf("Nummern %s%d bis %s%d fehlen (%d)", k.prefix, from, k.prefix, to, to-from+1)
+			}
+			c.findings = append(c.findings, Finding{Type: k.t.German(), Problem: "Lücke im Nummernkreis: " + what})
+		}
+	}
+	if gaps > maxGapFindings {
+		c.findings = append(c.findings, Finding{Problem: fmt.Sprintf("und %d weitere Lücken im Nummernkreis", gaps-maxGapFindings)})
+	}
+}
+
+// TaxKeys are the rates and countries of either side, sorted.
+func (c *Control) TaxKeys() []TaxKey {
+	seen := map[TaxKey]bool{}
+	var out []TaxKey
+	for _, m := range []map[TaxKey]*Sums{c.source, c.file} {
+		for k := range m {
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Country != out[j].Country {
+			return out[i].Country < out[j].Country
+		}
+		return out[i].Rate < out[j].Rate
+	})
+	return out
+}
+
+// Sum is the source's and the file's sums for a rate and country.
+func (c *Control) Sum(k TaxKey) (source, file Sums) {
+	if s := c.source[k]; s != nil {
+		source = *s
+	}
+	if f := c.file[k]; f != nil {
+		file = *f
+	}
+	return source, file
+}
+
+// Accounts are the account sums, sorted by Konto, Gegenkonto, rate, country, S/H.
+func (c *Control) Accounts() ([]AccountKey, []AccountSum) {
+	keys := make([]AccountKey, 0, len(c.accounts))
+	for k := range c.accounts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		for _, p := range [][2]string{{a.Konto, b.Konto}, {a.Gegenkonto, b.Gegenkonto}, {a.Rate, b.Rate}, {a.Country, b.Country}, {a.SollHaben, b.SollHaben}} {
+			if p[0] != p[1] {
+				return p[0] < p[1]
+			}
+		}
+		return false
+	})
+	sums := make([]AccountSum, len(keys))
+	for i, k := range keys {
+		sums[i] = *c.accounts[k]
+	}
+	return keys, sums
+}
+
+// Findings are what the check found, stopping ones first, in the order found.
+func (c *Control) Findings() []Finding {
+	out := make([]Finding, 0, len(c.findings))
+	for _, stops := range []bool{true, false} {
+		for _, f := range c.findings {
+			if f.Stops == stops {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+// OK reports whether nothing stops the export.
+func (c *Control) OK() bool {
+	for _, f := range c.findings {
+		if f.Stops {
+			return false
+		}
+	}
+	return true
+}
+
+// Err names the documents and problems that stop the export, nil if none.
+func (c *Control) Err() error {
+	var msgs []string
+	n := 0
+	for _, f := range c.Findings() {
+		if !f.Stops {
+			break
+		}
+		n++
+		if len(msgs) < 10 {
+			s := f.Problem
+			if f.Document != "" {
+				s = fmt.Sprintf("%s %s: %s", f.Type, f.Document, f.Problem)
+				if f.Row > 0 {
+					s = fmt.Sprintf("%s (Zeile %d)", s, f.Row)
+				}
+			}
+			msgs = append(msgs, s)
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	if n > len(msgs) {
+		msgs = append(msgs, fmt.Sprintf("und %d weitere", n-len(msgs)))
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+// FileKey is what BookingSums adds up by: Konto, Gegenkonto and S/H.
+type FileKey struct{ Konto, Gegenkonto, SollHaben string }
+
+// BookingSums reads a Buchungsstapel and adds up Umsatz per Konto,
+// Gegenkonto and Soll/Haben: the file as DATEV will read it.
+func BookingSums(data []byte, into map[FileKey]decimal.Decimal) error {
+	lines := strings.Split(strings.TrimSuffix(string(data), "\r\n"), "\r\n")
+	for i, raw := range lines {
+		if i < 2 {
+			continue
+		}
+		text, err := charmap.Windows1252.NewDecoder().String(raw)
+		if err != nil {
+			return fmt.Errorf("line %d: %w", i+1, err)
+		}
+		f, msg := splitLine(text)
+		if msg != "" || len(f) != Columns {
+			return fmt.Errorf("line %d: not a booking (%s)", i+1, msg)
+		}
+		amt, err := decimal.NewFromString(strings.Replace(f[ColUmsatz-1].text, ",", ".", 1))
+		if err != nil {
+			return fmt.Errorf("line %d: Umsatz %q", i+1, f[ColUmsatz-1].text)
+		}
+		k := FileKey{f[ColKonto-1].text, f[ColGegenkonto-1].text, f[ColSollHaben-1].text}
+		into[k] = into[k].Add(amt)
+	}
+	return nil
+}
+
+// CompareFile checks the sums read back from the written files against
+// the bookings the check added up: a difference stops the export.
+func (c *Control) CompareFile(file map[FileKey]decimal.Decimal) {
+	mine := map[FileKey]decimal.Decimal{}
+	for k, s := range c.accounts {
+		fk := FileKey{k.Konto, k.Gegenkonto, k.SollHaben}
+		mine[fk] = mine[fk].Add(s.Umsatz)
+	}
+	keys := make([]FileKey, 0, len(mine)+len(file))
+	for k := range mine {
+		keys = append(keys, k)
+	}
+	for k := range file {
+		if _, ok := mine[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.Konto != b.Konto {
+			return a.Konto < b.Konto
+		}
+		if a.Gegenkonto != b.Gegenkonto {
+			return a.Gegenkonto < b.Gegenkonto
+		}
+		return a.SollHaben < b.SollHaben
+	})
+	for _, k := range keys {
+		if !mine[k].Equal(file[k]) {
+			c.findings = append(c.findings, Finding{Stops: true, Problem: fmt.Sprintf("Konto %s an %s %s: Datei %s, Kontrolle %s",
+				k.Konto, k.Gegenkonto, k.SollHaben, file[k].StringFixed(2), mine[k].StringFixed(2))})
+		}
+	}
+}

@@ -1,0 +1,238 @@
+package datev
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+)
+
+// DocType is the type of an accounting document as the Wawi's
+// accountingData names it (AccountingData.Type).
+type DocType int
+
+// The document types of GET /accountingData.
+const (
+	Invoice DocType = iota
+	Credit
+	InvoiceCorrection
+	InvoiceCancellation
+	CreditCancellation
+	InvoiceCorrectionCancellation
+	Liquidation
+	LiquidationCancellation
+)
+
+var docTypeNames = []string{"Invoice", "Credit", "InvoiceCorrection", "InvoiceCancellation", "CreditCancellation",
+	"InvoiceCorrectionCancellation", "Liquidation", "LiquidationCancellation"}
+
+// German names for the control sheet and the booking text.
+var docTypeGerman = []string{"Rechnung", "Gutschrift", "Rechnungskorrektur", "Rechnungsstorno", "Gutschriftstorno",
+	"Storno Rechnungskorrektur", "Abrechnung", "Storno Abrechnung"}
+
+func (t DocType) String() string {
+	if t >= 0 && int(t) < len(docTypeNames) {
+		return docTypeNames[t]
+	}
+	return strconv.Itoa(int(t))
+}
+
+// German is the type's German name.
+func (t DocType) German() string {
+	if t >= 0 && int(t) < len(docTypeGerman) {
+		return docTypeGerman[t]
+	}
+	return t.String()
+}
+
+// ParseDocType takes the number (0..7) or the name (Invoice, Credit, ...).
+func ParseDocType(s string) (DocType, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return Invoice, nil
+	}
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 && n < len(docTypeNames) {
+		return DocType(n), nil
+	}
+	for i, n := range docTypeNames {
+		if strings.EqualFold(n, s) {
+			return DocType(i), nil
+		}
+	}
+	return 0, fmt.Errorf("document type %q: 0..7 or %s", s, strings.Join(docTypeNames, ", "))
+}
+
+// Reverses reports whether the document undoes a sale: a credit note, a
+// correction and the cancellation of an invoice are booked with Soll and
+// Haben swapped; the cancellation of one of those undoes the undoing and
+// books like an invoice.
+func (t DocType) Reverses() bool {
+	switch t {
+	case Credit, InvoiceCorrection, InvoiceCancellation, LiquidationCancellation:
+		return true
+	}
+	return false
+}
+
+// Line is one line of an accounting document (AccountDataLineItem) with
+// its resolved revenue account.
+type Line struct {
+	Row     int // the input row, for messages
+	Rate    decimal.Decimal
+	Net     decimal.Decimal
+	VAT     decimal.Decimal
+	Gross   decimal.Decimal
+	Country string // the sale's country ("" home)
+	Revenue Revenue
+}
+
+// Document is an accounting document: an invoice, credit note or
+// cancellation with its lines, as the Wawi's accountingData sends it.
+type Document struct {
+	Number    string
+	Date      time.Time
+	Type      DocType
+	Reference string // the invoice a credit note or cancellation refers to
+	Order     string // the sales order number
+	Customer  string // name for the booking text
+	Debitor   string // personal account
+	Currency  string // "" or the header's currency: the amounts' currency
+	Lines     []Line
+}
+
+// Direction is +1 when the document is booked with the debitor in Soll,
+// -1 when it reverses. A reversing document whose gross total is negative
+// carries its sign already (the Wawi sent the credit note's amounts
+// negative) and is not turned round twice.
+func (d *Document) Direction() int {
+	if !d.Type.Reverses() {
+		return 1
+	}
+	total := decimal.Zero
+	for _, l := range d.Lines {
+		total = total.Add(l.Gross)
+	}
+	if total.IsNegative() {
+		return 1
+	}
+	return -1
+}
+
+// Posting is one booking of a document and the tax figures behind it.
+type Posting struct {
+	Booking Booking
+	Rate    decimal.Decimal
+	Country string
+	Kind    Kind
+	// Gross, Net and VAT signed from the debitor's side (an invoice
+	// positive): Gross is the booked amount, VAT what DATEV derives from
+	// it with the account's rate, Net the difference.
+	Gross, Net, VAT decimal.Decimal
+}
+
+// DerivedVAT is the tax DATEV computes from a gross amount booked on an
+// automatic account with the rate: gross × rate / (100 + rate), rounded
+// to the cent half away from zero.
+func DerivedVAT(gross, rate decimal.Decimal) decimal.Decimal {
+	if rate.IsZero() {
+		return decimal.Zero
+	}
+	hundred := decimal.NewFromInt(100)
+	return gross.Mul(rate).DivRound(hundred.Add(rate), 8).Round(2)
+}
+
+type groupKey struct {
+	account, euLand, rate, country string
+	kind                           Kind
+}
+
+// Postings books the document: per revenue account, rate and country one
+// booking of the lines' gross sum (debitor to revenue account), unless the
+// tax DATEV derives from that sum differs from the lines' tax; then each
+// line is its own booking (a line's tax rounds back to itself when it was
+// rounded from its net or gross). Lines without an amount are not booked.
+func (d *Document) Postings(text string) []Posting {
+	dir := decimal.NewFromInt(int64(d.Direction()))
+	var order []groupKey
+	groups := map[groupKey][]Line{}
+	for _, l := range d.Lines {
+		k := groupKey{l.Revenue.Account, l.Revenue.EULandUStID, l.Rate.String(), l.Country, l.Revenue.Kind}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], l)
+	}
+	var out []Posting
+	for _, k := range order {
+		ls := groups[k]
+		gross, vat := decimal.Zero, decimal.Zero
+		for _, l := range ls {
+			gross, vat = gross.Add(l.Gross), vat.Add(l.VAT)
+		}
+		parts := [][]Line{ls}
+		if len(ls) > 1 && !DerivedVAT(gross, ls[0].Rate).Equal(vat) {
+			parts = parts[:0]
+			for i := range ls {
+				parts = append(parts, ls[i:i+1])
+			}
+		}
+		for _, p := range parts {
+			g := decimal.Zero
+			for _, l := range p {
+				g = g.Add(l.Gross)
+			}
+			if g.IsZero() {
+				continue
+			}
+			g = g.Mul(dir)
+			l := p[0]
+			v := DerivedVAT(g, l.Rate)
+			out = append(out, Posting{
+				Booking: Booking{
+					Umsatz: g, SollHaben: "S", Konto: d.Debitor, Gegenkonto: l.Revenue.Account,
+					Belegdatum: d.Date, Belegfeld1: d.Number, Belegfeld2: d.belegfeld2(), Buchungstext: text,
+					EULandUStID: l.Revenue.EULandUStID, EUSteuersatz: l.Revenue.EUSteuersatz,
+				},
+				Rate: l.Rate, Country: l.Country, Kind: l.Revenue.Kind, Gross: g, VAT: v, Net: g.Sub(v),
+			})
+		}
+	}
+	return out
+}
+
+// belegfeld2 is the invoice a reversing document refers to when it fits
+// DATEV's 12 characters; the booking text names it in any case.
+func (d *Document) belegfeld2() string {
+	if d.Reference == "" || d.Type == Invoice {
+		return ""
+	}
+	if utf8.RuneCountInString(d.Reference) > MaxBelegfeld2 {
+		return ""
+	}
+	return d.Reference
+}
+
+// Text is the booking text: type, number, the referenced invoice of a
+// correction and the customer, cut to 60 characters by the writer.
+func (d *Document) Text() string {
+	parts := []string{d.Type.German(), d.Number}
+	if d.Type != Invoice && d.Type != Liquidation {
+		switch {
+		case d.Reference != "":
+			parts = append(parts, "zu "+d.Reference)
+		case d.Order != "":
+			parts = append(parts, "zu Auftrag "+d.Order)
+		}
+	}
+	if d.Customer != "" {
+		parts = append(parts, d.Customer)
+	}
+	t := strings.Join(parts, " ")
+	if utf8.RuneCountInString(t) > MaxBuchungstxt {
+		t = string([]rune(t)[:MaxBuchungstxt]) // the customer's name is cut, the numbers stay
+	}
+	return t
+}

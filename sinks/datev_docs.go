@@ -1,0 +1,581 @@
+package sinks
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/wawi-etl/etl/datev"
+	"github.com/wawi-etl/etl/pipeline"
+)
+
+// DATEVDocumentTargets are the mapping targets of the datev sink in
+// document mode (sink.datev.accounts set), named as the Wawi's
+// accountingData names its fields. Each record is one line of a document
+// (an AccountDataLineItem with its document's fields); consecutive records
+// with the same DocumentNumber and Type are one document.
+//
+//	DocumentNumber        document number → Belegfeld 1 (required)
+//	DocumentDate          document date → Belegdatum (required)
+//	Type                  0..7 or Invoice, Credit, InvoiceCorrection,
+//	                      InvoiceCancellation, CreditCancellation, ... (default Invoice)
+//	ReferenceNumber       the invoice a credit note or cancellation refers to
+//	SalesOrderNumber      the sales order, named in the booking text of a
+//	                      reversal without ReferenceNumber
+//	CustomerNumber        picks the debitor with per_customer
+//	DebitorAccount        the debitor the source names; before the rules
+//	Company, FirstName, LastName  the customer's name (booking text, debitor file)
+//	Street, PostalCode, City, BillingCountry, EmailAddress  the debitor file's address
+//	CustomerVatId         VAT id: an intra-EU delivery needs it
+//	ShipmentCountry       destination country (ISO code), default home
+//	CurrencyIso           currency of the amounts; default EUR
+//	VatRate               the line's rate in percent (required)
+//	TotalNetAmount, VatAmount, TotalGrossAmount  the line's amounts (required)
+//	GeneralLedgerAccount  the line's revenue account, where the Wawi has one
+//	SortOrder             the line's position: a position seen twice starts
+//	                      the document again, which the check reports as a duplicate
+var DATEVDocumentTargets = []string{"SortOrder", "DocumentNumber", "DocumentDate", "Type", "ReferenceNumber", "SalesOrderNumber",
+	"CustomerNumber", "DebitorAccount", "Company", "FirstName", "LastName", "Street", "PostalCode", "City", "BillingCountry", "EmailAddress",
+	"CustomerVatId", "ShipmentCountry", "CurrencyIso", "VatRate", "TotalNetAmount", "VatAmount", "TotalGrossAmount", "GeneralLedgerAccount"}
+
+var datevDocumentRequired = []string{"DocumentNumber", "DocumentDate", "VatRate", "TotalNetAmount", "VatAmount", "TotalGrossAmount"}
+
+// datevDocs is the document mode's state. Lines arrive in input order
+// (Apply); a document is booked when its last line is in.
+type datevDocs struct {
+	accounts datev.Accounts
+	debitors datev.Debitors
+	control  *datev.Control
+	writeDeb bool
+
+	cur       *datev.Document
+	curPos    map[string]bool // SortOrder values of the current document's lines
+	curRow    int
+	curDocOrd int   // Record.Document of the current document's lines
+	nextSeq   int64 // the Seq the next applied record must have
+	// maxSeq is the largest Seq planned: a record planned but never
+	// applied (it failed) at the end of the input is missing too.
+	maxSeq atomic.Int64
+
+	customers map[string]*debitorInfo // by debitor account, the first document's customer
+	order     []string                // debitor accounts in first-use order
+}
+
+// docLine is a planned line: the values of one record, typed.
+type docLine struct {
+	number, reference, order, customerNo, debitorFrom, pos string
+	date                                                   time.Time
+	typ                                                    datev.DocType
+	customer                                               debitorInfo
+	currency                                               string
+	line                                                   datev.Line
+	debitor                                                string
+	docOrd                                                 int
+}
+
+type debitorInfo struct {
+	collective                                                                                     bool // the Sammeldebitor: no one customer's name
+	Account, Number, Company, FirstName, LastName, Street, PostalCode, City, Country, VATID, Email string
+}
+
+func (c *debitorInfo) name() string {
+	if c.Company != "" {
+		return c.Company
+	}
+	return strings.TrimSpace(c.FirstName + " " + c.LastName)
+}
+
+// openDATEVDocs checks the accounts spec and the targets of document mode.
+func openDATEVDocs(ds *pipeline.DATEVSpec, env *pipeline.Env, chart datev.Chart, accountLength int) (*datevDocs, error) {
+	as := ds.Accounts
+	d := &datevDocs{writeDeb: ds.Debitors, customers: map[string]*debitorInfo{}}
+	c := datev.Chart(strings.ToUpper(as.Chart))
+	switch {
+	case c == "":
+		c = chart
+	case chart != "" && c != chart:
+		return nil, fmt.Errorf("sink.datev.accounts.chart %s differs from sink.datev.chart %s", c, chart)
+	}
+	if c != "" && c != datev.SKR03 && c != datev.SKR04 {
+		return nil, fmt.Errorf("sink.datev.accounts.chart %q: SKR03 or SKR04", as.Chart)
+	}
+	d.accounts = datev.Accounts{Chart: c, Home: as.HomeCountry, NoOSS: as.OSS != nil && !*as.OSS,
+		IgnoreSource: as.FromSource != nil && !*as.FromSource}
+	for i, r := range as.Rules {
+		rule := datev.Rule{Countries: r.Country, VATID: r.VATID, CreditNote: r.CreditNote, Account: strconv.Itoa(r.Account)}
+		if r.Rate != "" {
+			rate, err := decimal.NewFromString(strings.Replace(strings.TrimSpace(r.Rate), ",", ".", 1))
+			if err != nil {
+				return nil, fmt.Errorf("sink.datev.accounts.rules[%d].rate %q is not a number", i, r.Rate)
+			}
+			rule.Rate = &rate
+		}
+		if r.Account <= 0 || len(rule.Account) > accountLength {
+			return nil, fmt.Errorf("sink.datev.accounts.rules[%d].account %d: a revenue account of at most %d digits (Sachkontenlänge)", i, r.Account, accountLength)
+		}
+		d.accounts.Rules = append(d.accounts.Rules, rule)
+	}
+	deb := as.Debitor
+	lo, hi := int64(1)*pow10(accountLength), 7*pow10(accountLength)-1 // 10000..69999 for length 4
+	if deb.Collective != 0 {
+		if int64(deb.Collective) < lo || int64(deb.Collective) >= pow10(accountLength+1) {
+			return nil, fmt.Errorf("sink.datev.accounts.debitor.collective %d: a personal account has %d digits (Sachkontenlänge + 1), e.g. %d", deb.Collective, accountLength+1, lo)
+		}
+		d.debitors.Collective = strconv.Itoa(deb.Collective)
+	}
+	if deb.PerCustomer {
+		d.debitors.PerCustomer, d.debitors.First, d.debitors.Last = true, int64(deb.First), int64(deb.Last)
+		if d.debitors.First == 0 {
+			d.debitors.First = lo
+		}
+		if d.debitors.Last == 0 {
+			d.debitors.Last = hi
+		}
+		if d.debitors.First < lo || d.debitors.Last >= pow10(accountLength+1) || d.debitors.First > d.debitors.Last {
+			return nil, fmt.Errorf("sink.datev.accounts.debitor: first %d and last %d must be personal accounts of %d digits, first ≤ last", d.debitors.First, d.debitors.Last, accountLength+1)
+		}
+	}
+	have := map[string]bool{}
+	for _, t := range env.Targets {
+		have[t.Path] = true
+	}
+	if !deb.PerCustomer && deb.Collective == 0 && !have["DebitorAccount"] {
+		return nil, errors.New("sink.datev.accounts.debitor: set collective (a Sammeldebitor such as 10000) or per_customer: true, or map DebitorAccount")
+	}
+	if deb.PerCustomer && !have["CustomerNumber"] && !have["DebitorAccount"] {
+		return nil, errors.New("sink.datev.accounts.debitor.per_customer needs a CustomerNumber target in the mapping")
+	}
+	known := map[string]bool{}
+	for _, n := range DATEVDocumentTargets {
+		known[n] = true
+	}
+	for _, t := range env.Targets {
+		if !known[t.Path] {
+			return nil, fmt.Errorf("datev sink (accounts): target %q is not a document field this sink reads (%s)", t.Path, strings.Join(DATEVDocumentTargets, ", "))
+		}
+	}
+	for _, n := range datevDocumentRequired {
+		if !have[n] {
+			return nil, fmt.Errorf("datev sink (accounts): the mapping has no target %s (required: %s)", n, strings.Join(datevDocumentRequired, ", "))
+		}
+	}
+	var from, to time.Time
+	if p := ds.Period; p != nil {
+		var err error
+		if from, to, err = datevPeriod(p, env); err != nil {
+			return nil, err
+		}
+	}
+	d.control = datev.NewControl(from, to)
+	d.maxSeq.Store(-1)
+	return d, nil
+}
+
+// checkDATEVAccounts: what etl validate can say of sink.datev.accounts
+// before a run (OpenDATEV checks the rest with the mapping).
+func checkDATEVAccounts(job *pipeline.Job, add func(path, msg string)) {
+	ds := job.Sink.DATEV
+	as := ds.Accounts
+	mapped := map[string]bool{}
+	for _, f := range job.Mapping.Fields {
+		mapped[f.Target] = true
+	}
+	if as.Chart == "" && ds.Chart == "" && len(as.Rules) == 0 {
+		add("$.sink.datev.accounts", "no chart (SKR03, SKR04) and no rules: no revenue account but the source's GeneralLedgerAccount")
+	}
+	if as.Debitor.Collective == 0 && !as.Debitor.PerCustomer && !mapped["DebitorAccount"] {
+		add("$.sink.datev.accounts.debitor", "set collective (a Sammeldebitor such as 10000) or per_customer: true")
+	}
+	for i, r := range as.Rules {
+		if r.Rate != "" {
+			if _, err := decimal.NewFromString(strings.Replace(strings.TrimSpace(r.Rate), ",", ".", 1)); err != nil {
+				add(fmt.Sprintf("$.sink.datev.accounts.rules[%d].rate", i), fmt.Sprintf("%q is not a number", r.Rate))
+			}
+		}
+		if r.Account <= 0 {
+			add(fmt.Sprintf("$.sink.datev.accounts.rules[%d].account", i), "a rule needs the revenue account it gives")
+		}
+	}
+}
+
+func pow10(n int) int64 {
+	p := int64(1)
+	for range n {
+		p *= 10
+	}
+	return p
+}
+
+// DateResolver resolves a date of sink.datev.period, relative ones such as
+// "start of last month" included, to a calendar day in loc. cmd/etl sets it
+// to the sources' parser (sources.ParseRelDate): sinks cannot import
+// sources, whose tests import sinks. Unset, the period takes absolute dates
+// only (2026-01-31, 31.01.2026).
+var DateResolver func(expr string, now time.Time, loc *time.Location) (time.Time, error)
+
+// datevPeriod resolves sink.datev.period as the source resolves its date
+// filters: in the merchant's time zone, relative dates against now.
+func datevPeriod(p *pipeline.DATEVPeriodSpec, env *pipeline.Env) (time.Time, time.Time, error) {
+	tz := p.TimeZone
+	if tz == "" {
+		tz = "Europe/Berlin" // the sources' default
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("sink.datev.period.time_zone %q: %w", tz, err)
+	}
+	now := time.Now()
+	if env.Now != nil {
+		now = env.Now()
+	}
+	var days [2]time.Time
+	for i, e := range []struct{ name, v string }{{"from", p.From}, {"to", p.To}} {
+		var day time.Time
+		if DateResolver != nil {
+			day, err = DateResolver(e.v, now, loc)
+		} else {
+			day, err = datevDate(e.v)
+		}
+		if err != nil {
+			return time.Time{}, time.Time{}, fmt.Errorf("sink.datev.period.%s %q: %w", e.name, e.v, err)
+		}
+		days[i] = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	if days[1].Before(days[0]) {
+		return time.Time{}, time.Time{}, fmt.Errorf("sink.datev.period: to %s is before from %s", days[1].Format("2006-01-02"), days[0].Format("2006-01-02"))
+	}
+	return days[0], days[1], nil
+}
+
+// planLine types one record's values and resolves its accounts.
+func (s *DATEVSink) planLine(it *pipeline.Item, fail func(string, error) (*pipeline.Plan, error), p *pipeline.Plan) (*pipeline.Plan, error) {
+	d := s.docs
+	if seq := it.Rec.Seq; seq > d.maxSeq.Load() {
+		for { // the largest Seq planned, for the missing-record check at Close
+			old := d.maxSeq.Load()
+			if seq <= old || d.maxSeq.CompareAndSwap(old, seq) {
+				break
+			}
+		}
+	}
+	l := &docLine{docOrd: it.Rec.Document}
+	l.line.Row = it.Rec.Row
+	var typ, glAccount string
+	for i, t := range s.targets {
+		v := it.Values[i]
+		var err error
+		switch t.Path {
+		case "DocumentNumber":
+			l.number = datevString(v)
+		case "DocumentDate":
+			l.date, err = datevDate(v)
+		case "Type":
+			typ = datevString(v)
+		case "ReferenceNumber":
+			l.reference = datevString(v)
+		case "SalesOrderNumber":
+			l.order = datevString(v)
+		case "CustomerNumber":
+			l.customerNo = datevString(v)
+		case "DebitorAccount":
+			l.debitorFrom = datevString(v)
+		case "Company":
+			l.customer.Company = datevString(v)
+		case "FirstName":
+			l.customer.FirstName = datevString(v)
+		case "LastName":
+			l.customer.LastName = datevString(v)
+		case "Street":
+			l.customer.Street = datevString(v)
+		case "PostalCode":
+			l.customer.PostalCode = datevString(v)
+		case "City":
+			l.customer.City = datevString(v)
+		case "BillingCountry":
+			l.customer.Country = strings.ToUpper(datevString(v))
+		case "EmailAddress":
+			l.customer.Email = datevString(v)
+		case "CustomerVatId":
+			l.customer.VATID = datevString(v)
+		case "ShipmentCountry":
+			l.line.Country = strings.ToUpper(datevString(v))
+		case "CurrencyIso":
+			l.currency = strings.ToUpper(datevString(v))
+		case "VatRate":
+			l.line.Rate, err = datevDecimal(v)
+		case "TotalNetAmount":
+			l.line.Net, err = datevDecimal(v)
+		case "VatAmount":
+			l.line.VAT, err = datevDecimal(v)
+		case "TotalGrossAmount":
+			l.line.Gross, err = datevDecimal(v)
+		case "GeneralLedgerAccount":
+			glAccount = datevString(v)
+		case "SortOrder":
+			l.pos = datevString(v)
+		}
+		if err != nil {
+			return fail(t.Path, err)
+		}
+	}
+	if l.number == "" {
+		return fail("DocumentNumber", errors.New("the document number is empty"))
+	}
+	if l.date.IsZero() {
+		return fail("DocumentDate", errors.New("the document date is empty"))
+	}
+	var err error
+	if l.typ, err = datev.ParseDocType(typ); err != nil {
+		return fail("Type", err)
+	}
+	for _, a := range []struct {
+		target string
+		v      decimal.Decimal
+	}{{"TotalNetAmount", l.line.Net}, {"VatAmount", l.line.VAT}, {"TotalGrossAmount", l.line.Gross}} {
+		if !a.v.Equal(a.v.Round(2)) {
+			return fail(a.target, fmt.Errorf("%s has more than two decimals", a.v))
+		}
+	}
+	if l.currency != "" && l.currency != "EUR" {
+		return fail("CurrencyIso", fmt.Errorf("currency %s: the export books euro amounts (ask the source for amounts in the departure country's currency)", l.currency))
+	}
+	rev, err := d.accounts.Revenue(datev.Sale{Rate: l.line.Rate, Country: l.line.Country, VATID: l.customer.VATID,
+		CreditNote: l.typ.Reverses(), Account: glAccount})
+	if err != nil {
+		return fail("GeneralLedgerAccount", err)
+	}
+	if msg := accountDigits(rev.Account, s.base.Sachkontenlaenge); msg != "" {
+		return fail("GeneralLedgerAccount", fmt.Errorf("revenue account %q (%s): %s", rev.Account, rev.From, msg))
+	}
+	l.line.Revenue = rev
+	if l.debitor, err = d.debitors.Account(l.debitorFrom, l.customerNo); err != nil {
+		return fail("CustomerNumber", err)
+	}
+	if len(l.debitor) != s.base.Sachkontenlaenge+1 || strings.Trim(l.debitor, "0123456789") != "" || l.debitor[0] == '0' {
+		return fail("DebitorAccount", fmt.Errorf("debitor %q: a personal account has %d digits (Sachkontenlänge + 1)", l.debitor, s.base.Sachkontenlaenge+1))
+	}
+	if l.line.Country == "" {
+		l.line.Country = d.home()
+	}
+	if _, notes := datev.CleanBelegfeld1(l.number); len(notes) > 0 {
+		p.Changes = append(p.Changes, pipeline.Change{Field: notes[0].Column, Old: notes[0].Old, New: notes[0].New})
+	}
+	p.Key = l.number
+	p.State = l
+	return p, nil
+}
+
+func (d *datevDocs) home() string {
+	if d.accounts.Home == "" {
+		return "DE"
+	}
+	return strings.ToUpper(d.accounts.Home)
+}
+
+// accountDigits: a general ledger account has digits only, at most
+// Sachkontenlänge of them.
+func accountDigits(a string, length int) string {
+	switch {
+	case a == "" || strings.Trim(a, "0123456789") != "":
+		return "not a number"
+	case len(a) > length:
+		return fmt.Sprintf("%d digits; Sachkontenlänge is %d", len(a), length)
+	}
+	return ""
+}
+
+// applyLine adds the line to its document, booking the document before
+// when this line starts another.
+func (s *DATEVSink) applyLine(p *pipeline.Plan, l *docLine) error {
+	d := s.docs
+	if seq := p.Item.Rec.Seq; seq != d.nextSeq {
+		d.control.Fail("", p.Item.Rec.Row, fmt.Sprintf("%d Datensätze vor Zeile %d fehlen in der Datei (fehlerhaft oder übersprungen, siehe errors.xlsx)", seq-d.nextSeq, p.Item.Rec.Row))
+	}
+	d.nextSeq = p.Item.Rec.Seq + 1
+	if c := d.cur; c != nil && (c.Number != l.number || c.Type != l.typ || d.curDocOrd != l.docOrd || (l.pos != "" && d.curPos[l.pos])) {
+		if err := s.bookDocument(); err != nil {
+			return err
+		}
+	}
+	if d.cur == nil {
+		name := l.customer.name()
+		d.cur = &datev.Document{Number: l.number, Date: l.date, Type: l.typ, Reference: l.reference, Order: l.order,
+			Customer: name, Debitor: l.debitor, Currency: l.currency}
+		d.curRow, d.curDocOrd, d.curPos = p.Item.Rec.Row, l.docOrd, map[string]bool{}
+		if _, ok := d.customers[l.debitor]; !ok {
+			ci := l.customer
+			ci.Account, ci.Number = l.debitor, l.customerNo
+			ci.collective = l.debitorFrom == "" && l.debitor == d.debitors.Collective
+			d.customers[l.debitor] = &ci
+			d.order = append(d.order, l.debitor)
+		}
+	}
+	d.cur.Lines = append(d.cur.Lines, l.line)
+	if l.pos != "" {
+		d.curPos[l.pos] = true
+	}
+	return nil
+}
+
+// bookDocument writes the current document's postings and adds it to the
+// completeness check. A posting DATEV would refuse stops the export.
+func (s *DATEVSink) bookDocument() error {
+	d := s.docs
+	doc := d.cur
+	if doc == nil {
+		return nil
+	}
+	d.cur = nil
+	postings := doc.Postings(doc.Text())
+	written := postings[:0:0]
+	month := doc.Date.Year()*100 + int(doc.Date.Month())
+	h := s.header(month)
+	for _, p := range postings {
+		line, notes, err := datev.FormatBooking(&h, &p.Booking)
+		var enc []byte
+		if err == nil {
+			enc, err = datev.Encode(line)
+		}
+		if err != nil {
+			d.control.Fail(doc.Number, d.curRow, "Buchung nicht möglich: "+err.Error())
+			continue
+		}
+		if err := s.writeLine(month, enc); err != nil {
+			return err
+		}
+		if s.log != nil {
+			for _, n := range notes {
+				s.log.Warn("datev: value changed to fit", "document", doc.Number, "column", n.Column, "reason", n.Reason, "new", n.New)
+			}
+		}
+		written = append(written, p)
+	}
+	d.control.Add(doc, written, d.curRow)
+	return nil
+}
+
+// closeDocs books the last document and checks the export; it returns
+// the error that stops it, wrapping pipeline.ErrGuardrail (exit 1:
+// nothing was written), and writes the control workbook in any case.
+func (s *DATEVSink) closeDocs() error {
+	d := s.docs
+	if err := s.bookDocument(); err != nil {
+		return err
+	}
+	if max := d.maxSeq.Load(); max >= d.nextSeq {
+		d.control.Fail("", 0, fmt.Sprintf("%d Datensätze am Ende der Eingabe fehlen in der Datei (fehlerhaft, siehe errors.xlsx)", max-d.nextSeq+1))
+	}
+	// the files read back, as DATEV will read them, must hold what the
+	// check added up
+	sums := map[datev.FileKey]decimal.Decimal{}
+	for _, f := range s.all {
+		if err := f.flush(); err != nil {
+			return outputError(fmt.Errorf("%s: %w", f.tmp.Path(), err))
+		}
+		data, err := os.ReadFile(f.tmp.TempName())
+		if err != nil {
+			return outputError(err)
+		}
+		if err := datev.BookingSums(data, sums); err != nil {
+			d.control.Fail("", 0, fmt.Sprintf("%s: %v", filepath.Base(f.tmp.Path()), err))
+		}
+	}
+	d.control.CompareFile(sums)
+	d.control.Finish()
+	if d.control.OK() && d.writeDeb && len(s.all) > 0 {
+		if err := s.writeDebitors(); err != nil {
+			return err
+		}
+	}
+	info := [][2]string{{"Kontenrahmen", string(d.accounts.Chart)}}
+	if d.debitors.PerCustomer {
+		info = append(info, [2]string{"Debitoren", fmt.Sprintf("je Kunde %d bis %d (Sammeldebitor %s)", d.debitors.First, d.debitors.Last, d.debitors.Collective)})
+	} else if d.debitors.Collective != "" {
+		info = append(info, [2]string{"Debitoren", "Sammeldebitor " + d.debitors.Collective})
+	}
+	if d.control.OK() {
+		for _, f := range s.all {
+			what := "DATEV-Datei"
+			if f.deb != nil {
+				what = "Debitoren-Datei"
+			}
+			info = append(info, [2]string{what, filepath.Base(f.tmp.Path())})
+		}
+	}
+	if err := d.control.WriteWorkbook(s.controlPath(), info, fileOptions); err != nil {
+		return outputError(fmt.Errorf("control workbook: %w", err))
+	}
+	if err := d.control.Err(); err != nil {
+		return fmt.Errorf("%w: the DATEV export is incomplete or does not add up (see %s): %v", pipeline.ErrGuardrail, filepath.Base(s.controlPath()), err)
+	}
+	return nil
+}
+
+// controlPath is the control workbook beside the DATEV files:
+// EXTF_Buchungsstapel_Kontrolle.xlsx for EXTF_Buchungsstapel.csv.
+func (s *DATEVSink) controlPath() string {
+	return filepath.Join(s.dir, s.stem+"_Kontrolle.xlsx")
+}
+
+// writeDebitors writes EXTF_Debitoren.csv beside the bookings: each
+// debitor account booked, with the name, address and VAT id of its first
+// document's customer (the collective account as "Sammeldebitor"). It is
+// checked and committed with the booking files.
+func (s *DATEVSink) writeDebitors() error {
+	d := s.docs
+	path := filepath.Join(s.dir, "EXTF_Debitoren.csv")
+	tmp, err := createTemp(path)
+	if err != nil {
+		return outputError(err)
+	}
+	w, err := datev.NewDebitorWriter(tmp, s.header(s.all[0].month))
+	if err != nil {
+		discardTemp(tmp)
+		return err
+	}
+	s.all = append(s.all, &datevFile{month: s.all[0].month, tmp: tmp, deb: w})
+	accounts := append([]string(nil), d.order...)
+	sort.Strings(accounts)
+	for _, a := range accounts {
+		c := d.customers[a]
+		r := datev.DebitorRow{Konto: a, Kundennummer: c.Number}
+		switch {
+		case c.collective:
+			r.NameKeineAngabe, r.Adressatentyp, r.Kundennummer = "Sammeldebitor", "0", ""
+		case c.Company != "":
+			r.NameUnternehmen, r.Adressatentyp = c.Company, "2"
+		case c.LastName != "":
+			r.NamePerson, r.VornamePerson, r.Adressatentyp = c.LastName, c.FirstName, "1"
+		default:
+			r.NameKeineAngabe, r.Adressatentyp = "Kunde "+c.Number, "0"
+		}
+		if !c.collective {
+			r.Strasse, r.Postleitzahl, r.Ort, r.Land, r.EMail = c.Street, c.PostalCode, c.City, c.Country, c.Email
+			if r.Strasse != "" {
+				r.Adressart = "STR"
+			}
+			if land, nr := datev.SplitVATID(c.VATID); datev.IsEU(land) {
+				r.EULand, r.EUUStIdNr = land, nr
+			}
+		}
+		notes, err := w.Write(&r)
+		if err != nil {
+			d.control.Fail("", 0, fmt.Sprintf("Debitor %s: %v", a, err))
+			continue
+		}
+		if s.log != nil {
+			for _, n := range notes {
+				s.log.Warn("datev: value changed to fit", "debitor", a, "column", n.Column, "reason", n.Reason, "new", n.New)
+			}
+		}
+	}
+	return nil
+}

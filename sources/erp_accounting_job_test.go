@@ -1,0 +1,265 @@
+package sources
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/wawi-etl/etl/datev"
+	"github.com/wawi-etl/etl/erp/erptest"
+	"github.com/wawi-etl/etl/pipeline"
+	"github.com/wawi-etl/etl/sinks"
+)
+
+var datevReg sync.Once
+
+// mayDocs are the emulator's accounting documents of May in Berlin, by
+// number.
+func mayDocs(t *testing.T, srv *erptest.Server) map[string]erptest.AccountingData {
+	t.Helper()
+	var all erptest.PagedList[erptest.AccountingData]
+	if err := newClient(t, srv.URL).Get(context.Background(), "/accountingData", map[string][]string{"pageSize": {"1000"}}, &all); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]erptest.AccountingData{}
+	for _, d := range all.Items {
+		if inMonthMay(d.DocumentDate.Time) {
+			out[d.DocumentNumber] = d
+		}
+	}
+	return out
+}
+
+func negative(typ int) bool {
+	return typ == erptest.DocCredit || typ == erptest.DocInvoiceCorrection || typ == erptest.DocInvoiceCancellation
+}
+
+// TestInvoicesToExcelJob runs jobs/invoices-to-excel.yaml against the
+// emulator: one row per document of May, per-rate amounts equal to the
+// Wawi's booking lines to the cent (credit notes and cancellations
+// negative), the open amount of each invoice, euro formats and a totals row.
+func TestInvoicesToExcelJob(t *testing.T) {
+	srv := erptest.NewServer(erptest.Options{Seed: accountingSeed(), Latency: time.Millisecond})
+	defer srv.Close()
+	c := newClient(t, srv.URL)
+	run := runJobFile(t, "invoices-to-excel.yaml", c, t.TempDir())
+	if run.err != nil {
+		t.Fatal(run.err)
+	}
+	want := mayDocs(t, srv)
+	if run.sum.RecordsRead != int64(len(want)) || run.sum.Created != int64(len(want)) || len(want) < 50 {
+		t.Fatalf("summary %+v, want %d documents", run.sum, len(want))
+	}
+	f, err := excelize.OpenFile(run.out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := f.GetSheetList(); len(got) != 2 || got[0] != "Belege" || got[1] != sinks.ParametersSheet {
+		t.Errorf("sheets %v", got)
+	}
+	rows, _ := f.GetRows("Belege", excelize.Options{RawCellValue: true})
+	if len(rows) != len(want)+2 {
+		t.Fatalf("%d sheet rows, want header + %d + totals", len(rows), len(want))
+	}
+	const header = "Number,Type,Date,Order,Company,Name,Country,VatId,Net19,VAT19,Gross19,Net7,VAT7,Gross7,Net0,Net,VAT,Gross,Open"
+	if h := strings.Join(rows[0], ","); h != header {
+		t.Errorf("header %s", h)
+	}
+	col := map[string]int{}
+	for i, h := range strings.Split(header, ",") {
+		col[h] = i
+	}
+	cell := func(r []string, name string) string {
+		if i := col[name]; i < len(r) {
+			return r[i]
+		}
+		return ""
+	}
+	num := func(s string) decimal.Decimal {
+		if s == "" {
+			return decimal.Zero
+		}
+		d, err := decimal.NewFromString(s)
+		if err != nil {
+			t.Fatalf("%q: %v", s, err)
+		}
+		return d
+	}
+	typeNames := map[int]string{0: "Rechnung", 2: "Rechnungskorrektur", 3: "Storno Rechnung"}
+	seenTypes := map[string]int{}
+	sums := map[string]decimal.Decimal{}
+	for i, r := range rows[1 : len(rows)-1] {
+		d, ok := want[cell(r, "Number")]
+		if !ok {
+			t.Fatalf("row %d: %v is not a document of May", i+2, r)
+		}
+		delete(want, d.DocumentNumber)
+		seenTypes[cell(r, "Type")]++
+		if cell(r, "Type") != typeNames[d.Type] || cell(r, "Country") != d.ShipmentCountry.CountryISO || cell(r, "VatId") != d.CustomerVatId ||
+			cell(r, "Order") != d.SalesOrderNumber {
+			t.Errorf("row %d: %v, document %+v", i+2, r, d)
+		}
+		sign := decimal.NewFromInt(1)
+		if negative(d.Type) {
+			sign = sign.Neg()
+		}
+		rate := map[string][3]decimal.Decimal{}
+		var net, vat, gross decimal.Decimal
+		for _, l := range d.AccountDataLineItems {
+			s := rate[l.VatRate.String()]
+			rate[l.VatRate.String()] = [3]decimal.Decimal{s[0].Add(l.TotalNetAmount.Decimal), s[1].Add(l.VatAmount.Decimal), s[2].Add(l.TotalGrossAmount.Decimal)}
+			net, vat, gross = net.Add(l.TotalNetAmount.Decimal), vat.Add(l.VatAmount.Decimal), gross.Add(l.TotalGrossAmount.Decimal)
+		}
+		for name, w := range map[string]decimal.Decimal{"Net19": rate["19"][0], "VAT19": rate["19"][1], "Gross19": rate["19"][2],
+			"Net7": rate["7"][0], "VAT7": rate["7"][1], "Gross7": rate["7"][2], "Net0": rate["0"][0], "Net": net, "VAT": vat, "Gross": gross} {
+			if got := num(cell(r, name)); !got.Equal(w.Mul(sign)) {
+				t.Errorf("%s %s: %s, want %s", d.DocumentNumber, name, got, w.Mul(sign))
+			}
+			sums[name] = sums[name].Add(w.Mul(sign))
+		}
+		if _, has := rate["7"]; !has && cell(r, "Net7") != "" {
+			t.Errorf("%s: Net7 %q for a document without 7 %%", d.DocumentNumber, cell(r, "Net7"))
+		}
+		open := cell(r, "Open")
+		if d.Type == erptest.DocInvoice {
+			o, _ := srv.Order(d.SalesOrderId)
+			wantOpen := o.SalesOrderPaymentDetails.StillToPay.Decimal
+			if o.IsCancelled {
+				wantOpen = decimal.Zero
+			}
+			if open == "" || !num(open).Equal(wantOpen) {
+				t.Errorf("%s: open %q, want %s", d.DocumentNumber, open, wantOpen)
+			}
+		} else if open != "" {
+			t.Errorf("%s (type %d): open %q", d.DocumentNumber, d.Type, open)
+		}
+	}
+	if len(want) != 0 {
+		t.Errorf("documents missing from the sheet: %v", want)
+	}
+	if seenTypes["Rechnung"] == 0 || seenTypes["Rechnungskorrektur"] == 0 || seenTypes["Storno Rechnung"] == 0 {
+		t.Errorf("types %v", seenTypes)
+	}
+	// the totals row sums every amount column
+	last := len(rows)
+	for _, name := range []string{"Net19", "VAT19", "Gross19", "Net7", "Net0", "Net", "VAT", "Gross"} {
+		ref, _ := excelize.CoordinatesToCellName(col[name]+1, last)
+		fm, _ := f.GetCellFormula("Belege", ref)
+		if !strings.HasPrefix(fm, "SUM(") {
+			t.Errorf("%s: totals %q", ref, fm)
+		}
+		v, _ := f.GetCellValue("Belege", ref, excelize.Options{RawCellValue: true})
+		if v != "" && !num(v).Equal(sums[name]) {
+			t.Errorf("%s: cached total %s, want %s", ref, v, sums[name])
+		}
+	}
+	// euro amounts and dates are typed cells with their formats
+	for _, c := range []string{"I2", "R2", "C2"} {
+		id, _ := f.GetCellStyle("Belege", c)
+		st, _ := f.GetStyle(id)
+		if st.CustomNumFmt == nil || (c != "C2") != strings.Contains(*st.CustomNumFmt, "€") {
+			t.Errorf("%s: number format %v", c, st.CustomNumFmt)
+		}
+	}
+	params, _ := f.GetRows(sinks.ParametersSheet)
+	var p []string
+	for _, r := range params {
+		p = append(p, strings.Join(r, " "))
+	}
+	if s := strings.Join(p, "\n"); !strings.Contains(s, "Period 01.05.2025 – 31.05.2025 (DocumentDate, Europe/Berlin)") {
+		t.Errorf("parameters:\n%s", s)
+	}
+}
+
+// TestDATEVExportJob runs jobs/datev-export.yaml against the emulator: one
+// booking per booking line of May, the file passes the format check, and
+// per account the bookings (H negative) add up to the Wawi's lines.
+func TestDATEVExportJob(t *testing.T) {
+	datevReg.Do(func() { pipeline.AddSinkType(sinks.DATEV) })
+	srv := erptest.NewServer(erptest.Options{Seed: accountingSeed()})
+	defer srv.Close()
+	c := newClient(t, srv.URL)
+	dir := t.TempDir()
+	run := runJobFile(t, "datev-export.yaml", c, t.TempDir(), "sink.path="+filepath.Join(dir, "EXTF_Buchungsstapel.csv"),
+		"sink.datev.fiscal_year_start=2025-01-01")
+	if run.err != nil {
+		t.Fatal(run.err)
+	}
+	want := mayDocs(t, srv)
+	lines := 0
+	perAccount := map[string]decimal.Decimal{}
+	for _, d := range want {
+		for _, l := range d.AccountDataLineItems {
+			lines++
+			acct := l.GeneralLedgerAccount
+			switch {
+			case acct != "":
+			case l.VatRate.Equal(erptest.D("19")):
+				acct = "8400"
+			case l.VatRate.Equal(erptest.D("7")):
+				acct = "8300"
+			case d.CustomerVatId != "":
+				acct = "8125"
+			default:
+				acct = "8120"
+			}
+			v := l.TotalGrossAmount.Decimal
+			if negative(d.Type) {
+				v = v.Neg()
+			}
+			perAccount[acct] = perAccount[acct].Add(v)
+		}
+	}
+	if run.sum.Created != int64(lines) || run.sum.Failed != 0 {
+		t.Fatalf("summary %+v, want %d bookings", run.sum, lines)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "EXTF_*.csv"))
+	if len(files) != 1 || filepath.Base(files[0]) != "EXTF_Buchungsstapel_202505_1.csv" {
+		t.Fatalf("files %v", files)
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vs := datev.Check(b); len(vs) > 0 {
+		t.Fatalf("format check: %v", vs)
+	}
+	got := map[string]decimal.Decimal{}
+	rows := strings.Split(strings.TrimSuffix(string(b), "\r\n"), "\r\n")[2:]
+	for _, r := range rows {
+		f := strings.Split(r, ";")
+		amt, err := decimal.NewFromString(strings.Replace(f[0], ",", ".", 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f[1] == `"H"` {
+			amt = amt.Neg()
+		}
+		if f[6] != "10000" {
+			t.Errorf("Konto %s", f[6])
+		}
+		got[f[7]] = got[f[7]].Add(amt)
+	}
+	var accts []string
+	for a := range perAccount {
+		accts = append(accts, a)
+	}
+	sort.Strings(accts)
+	for _, a := range accts {
+		if !got[a].Equal(perAccount[a]) {
+			t.Errorf("account %s: booked %s, Wawi %s", a, got[a], perAccount[a])
+		}
+	}
+	if len(got) != len(perAccount) || len(rows) != lines {
+		t.Errorf("accounts %v, %d rows; want %v, %d", got, len(rows), perAccount, lines)
+	}
+}
