@@ -54,6 +54,8 @@ type orderSink struct {
 	// newCust creates the customer of an order without one
 	// (sink.new_customers), nil when the job does not ask.
 	newCust *newCustomers
+	// items finds the items of lines named by Item.<key>.
+	items *lineItems
 }
 
 type orderEntry struct {
@@ -119,6 +121,7 @@ func openOrders(s *ERPSink, op string) (resourceSink, error) {
 	if o.keyIdx < 0 {
 		return nil, fmt.Errorf("match_by %s: the mapping has no target %s, so orders cannot be recognised on a rerun", o.match, o.match)
 	}
+	o.items = &lineItems{o: o, finders: map[string]*parentFinder{}, bySku: &parentFinder{noun: "item", field: "supplier article number", bySku: &supplierSkuIndex{}}}
 	if o.newCust, err = openNewCustomers(s); err != nil {
 		return nil, err
 	}
@@ -135,7 +138,7 @@ func (o *orderSink) resolve(path string) (string, fieldKind, string) {
 		if rest == "" {
 			return "", 0, "name a line item field: " + first + ".SalesPriceGross"
 		}
-		canon, kind, msg := resolvePath(o.line, rest)
+		canon, kind, msg := o.resolveLine(rest)
 		if msg != "" {
 			return "", 0, msg
 		}
@@ -151,11 +154,20 @@ func (o *orderSink) resolve(path string) (string, fieldKind, string) {
 	if !hasIdx || rest == "" {
 		return "", 0, "line items are targets like LineItems[0].SKU, LineItems[0].Quantity, or LineItems[].SKU with a row per line item (source.group_by)"
 	}
-	canon, kind, msg := resolvePath(o.line, rest)
+	canon, kind, msg := o.resolveLine(rest)
 	if msg != "" {
 		return "", 0, msg
 	}
 	return fmt.Sprintf("LineItems[%d].%s", idx, canon), kind, ""
+}
+
+// resolveLine checks a line item field, or Item.<key> naming the item
+// (erp_orders_items.go).
+func (o *orderSink) resolveLine(rest string) (string, fieldKind, string) {
+	if head, key, ok := strings.Cut(rest, "."); ok && strings.EqualFold(head, lineItemKey) {
+		return o.resolveItemTarget(key)
+	}
+	return resolvePath(o.line, rest)
 }
 
 func (o *orderSink) sizeHint(int64) {}
@@ -270,6 +282,13 @@ func (o *orderSink) plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan
 	}
 	lines, _ := doc["LineItems"].([]any)
 	delete(doc, "LineItems")
+	if err := o.items.resolve(ctx, lines); err != nil {
+		var rf interface{ RunFatal() bool }
+		if errors.As(err, &rf) && rf.RunFatal() {
+			return lookupErr(it, key, err)
+		}
+		return fail(it, key, err), nil
+	}
 	st := &orderPlan{key: key, doc: doc, lines: lines}
 	p := &pipeline.Plan{Item: it, Key: key, State: st}
 	es, err := o.orders.get(ctx, key)
