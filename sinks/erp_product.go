@@ -43,11 +43,11 @@ type openPart struct {
 }
 
 // productSplit is what splitProductTargets found: the factories that claim
-// targets and their targets' positions, and the item's own targets.
+// targets with their targets' positions, and the item's own targets.
 type productSplit struct {
-	all     []mappings.Target
 	claimed []claimedPart
 	itemIdx []int
+	items   []mappings.Target
 }
 
 type claimedPart struct {
@@ -56,10 +56,17 @@ type claimedPart struct {
 	canon []string
 }
 
-// splitProductTargets takes the targets that product parts claim out of
-// s.targets, so that everything checking or sending the item's body sees
-// the item's fields only. It returns nil for a mapping without part
-// targets and for resources other than items.
+// itemTargets are the item's own targets: all of them without parts.
+func (sp *productSplit) itemTargets(all []mappings.Target) []mappings.Target {
+	if sp == nil {
+		return all
+	}
+	return sp.items
+}
+
+// splitProductTargets finds the targets that product parts claim. It
+// returns nil for a mapping without part targets and for resources other
+// than items.
 func splitProductTargets(s *ERPSink) (*productSplit, error) {
 	if s.def.Name != "items" || s.def.Parent != nil {
 		return nil, nil
@@ -71,8 +78,7 @@ func splitProductTargets(s *ERPSink) (*productSplit, error) {
 		return nil, nil
 	}
 	sort.SliceStable(factories, func(i, j int) bool { return factories[i].order < factories[j].order })
-	sp := &productSplit{all: s.targets, claimed: make([]claimedPart, len(factories))}
-	var items []mappings.Target
+	sp := &productSplit{claimed: make([]claimedPart, len(factories))}
 	var problems pipeline.TargetErrors
 	for i, t := range s.targets {
 		path := strings.TrimSpace(t.Path)
@@ -88,7 +94,7 @@ func splitProductTargets(s *ERPSink) (*productSplit, error) {
 		}
 		if owner < 0 {
 			sp.itemIdx = append(sp.itemIdx, i)
-			items = append(items, t)
+			sp.items = append(sp.items, t)
 			continue
 		}
 		c := &sp.claimed[owner]
@@ -109,15 +115,21 @@ func splitProductTargets(s *ERPSink) (*productSplit, error) {
 		}
 	}
 	sp.claimed = kept
-	s.targets = items
 	return sp, nil
 }
 
-// openProduct opens the parts over the keyed planner of the item's own
-// fields. s.targets are the item's (splitProductTargets); the parts get
-// positions in the whole mapping.
-func openProduct(s *ERPSink, keyed *keyedSink, sp *productSplit) (*productSink, error) {
-	ps := &productSink{keyed: keyed, itemIdx: sp.itemIdx, itemTargets: s.targets}
+// openProduct opens the keyed planner on the item's own targets (a view
+// of s whose targets are those) and the parts on s, whose targets stay
+// the whole mapping's: a part's positions index s.targets and
+// pipeline.Item.Values alike.
+func openProduct(s *ERPSink, op string, sp *productSplit) (*productSink, error) {
+	view := &ERPSink{c: s.c, env: s.env, spec: s.spec, def: s.def, targets: sp.items, mode: s.mode,
+		writeQuery: s.writeQuery, onMissingSkip: s.onMissingSkip, lookups: s.lookups, base: s.base}
+	keyed, err := openKeyed(view, op)
+	if err != nil {
+		return nil, err
+	}
+	ps := &productSink{keyed: keyed, itemIdx: sp.itemIdx, itemTargets: sp.items}
 	var problems pipeline.TargetErrors
 	for _, c := range sp.claimed {
 		p, err := c.f.open(s, c.idx, c.canon)
