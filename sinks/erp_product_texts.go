@@ -74,6 +74,7 @@ func openTexts(s *ERPSink, idx []int, canon []string) (productPart, error) {
 	seen := map[string]bool{}
 	for i, path := range canon {
 		lang, channel, field, msg := parseTextTarget(path)
+		lang = strings.ToLower(lang) // de, en: as a merchant writes them
 		if msg != "" {
 			problems = append(problems, pipeline.TargetError{Target: s.targets[idx[i]].Path, Msg: msg})
 			continue
