@@ -288,7 +288,7 @@ func (p *textsPart) plan(ctx context.Context, it *pipeline.Item, item productIte
 			}
 			v, err := coerce(it.Values[f.idx], kindString)
 			if err != nil {
-				t := it.Targets[f.idx]
+				t := p.s.targets[f.idx]
 				return nil, &FieldError{Field: t.Path, Column: t.Column, Err: err}
 			}
 			if v == nil {
@@ -335,12 +335,14 @@ func (p *textsPart) plan(ctx context.Context, it *pipeline.Item, item productIte
 		}
 		if !w.exists && !w.named[0] {
 			// CreateItemDescription requires the Name
-			var cols []string
+			err := fmt.Errorf("the item has no text %s yet, and a new text needs a Name", g.tag())
 			for _, f := range g.fields {
-				cols = append(cols, it.Targets[f.idx].Path)
+				if f.name == "Name" {
+					t := p.s.targets[f.idx]
+					return nil, &FieldError{Field: t.Path, Column: t.Column, Err: fmt.Errorf("%w: the cell is empty", err)}
+				}
 			}
-			return nil, fmt.Errorf("the item has no text %s yet, and a new text needs a Name: map %s (the record names %s)",
-				g.tag(), g.target("Name"), strings.Join(cols, ", "))
+			return nil, fmt.Errorf("%w: map %s", err, g.target("Name"))
 		}
 		tp.writes = append(tp.writes, w)
 	}

@@ -54,7 +54,9 @@ func TestProductTextsPlanApply(t *testing.T) {
 	if got := fmt.Sprint(plans[2].Changes[3:]); got != "[{Text de: Name <nil> Neu} {Text de: Description <nil> <p>neu</p>} {Text en: Name <nil> New} {Text en: Description <nil> <p>new</p>}]" {
 		t.Errorf("N-1 changes %s", got)
 	}
-	if msg := fmt.Sprint(plans[3].Err); !strings.HasPrefix(msg, "Texte: ") || !strings.Contains(msg, "needs a Name") {
+	var fe *FieldError
+	if msg := fmt.Sprint(plans[3].Err); !strings.HasPrefix(msg, "Texte: ") || !strings.Contains(msg, "needs a Name") ||
+		!errors.As(plans[3].Err, &fe) || fe.Column != "Name_en" {
 		t.Errorf("A-10: %s", msg)
 	}
 	noErrors(t, applyAll(t, s, plans, 1))
