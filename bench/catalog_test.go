@@ -20,7 +20,9 @@ package bench
 // counted like every other request, although the client fetches them
 // several at a time. Also printed: requests per product (the emulator's
 // count, which includes retries and lookups), the routes, and the peak RSS
-// of `etl run` (bench/maxrss).
+// of `etl run` (bench/maxrss), and the CPU time of etl and of the emulator
+// (on a loaded machine, what they wait for their share of it shows in the
+// wall time).
 //
 //	ETL_BENCH=1 go test -run TestCatalogBenchmark -v -timeout 30m ./bench/
 //
@@ -189,7 +191,7 @@ func TestCatalogBenchmark(t *testing.T) {
 		fmt.Fprintf(&out, "%-7s %6d products: wall %6.1fs, ideal %6.1fs (%.2fx) [%d reads + %d writes]; plan %.1fs; %d requests (%.2f per product), %d writes; created %d updated %d unchanged %d failed %d; peak RSS %.0f MB\n",
 			c.name, r.summary.RecordsRead, r.wall.Seconds(), ideal.Seconds(), r.wall.Seconds()/ideal.Seconds(), reads, c.writes, r.firstWrite.Seconds(),
 			r.requests, float64(r.requests)/float64(n), r.writes, created, r.summary.Updated, r.summary.Unchanged, r.summary.Failed, r.rssMB)
-		fmt.Fprintf(&out, "        by route: %s\n", allRoutes(r.byRoute))
+		fmt.Fprintf(&out, "        CPU: etl %.1fs, emulator %.1fs; by route: %s\n", r.cpu.Seconds(), r.emuCPU.Seconds(), allRoutes(r.byRoute))
 		if r.writes != c.writes || r.summary.Failed != 0 || created != c.created || r.summary.Updated != c.upd {
 			t.Errorf("%s: %d writes, created %d, updated %d, %d failed; want %d writes, created %d, updated %d",
 				c.name, r.writes, created, r.summary.Updated, r.summary.Failed, c.writes, c.created, c.upd)
