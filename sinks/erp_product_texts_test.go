@@ -248,3 +248,37 @@ func TestProductTextsTargets(t *testing.T) {
 		t.Errorf("valid: %v", err)
 	}
 }
+
+// A text that appeared after the plan (the Wawi makes one when it creates
+// an item, from the item's name): the POST is refused as a duplicate, the
+// texts are read again and what differs is PATCHed.
+func TestProductTextsAppearedSincePlan(t *testing.T) {
+	e := newERPEnv(t, textSeed())
+	s := e.open(pipeline.SinkSpec{Resource: "items"}, textTargets)
+	p, err := s.Plan(context.Background(), erpItem(textTargets, 2, []any{"A-1", "Schraube", int64(1), "Schraube", "<p>alt</p>", "Screw", "<p>screw</p>", nil}))
+	if err != nil || p.Outcome != pipeline.Updated {
+		t.Fatalf("plan %v %v", p, err)
+	}
+	body := map[string]any{"SalesChannelId": "1-1-1", "LanguageIso": "en", "Name": "Screw"}
+	if err := e.c.Post(context.Background(), "/items/1/descriptions", nil, body, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Apply(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	if d := e.srv.Counters().DuplicatesPrevented; d != 1 {
+		t.Errorf("%d POSTs refused as duplicates, want the one", d)
+	}
+	if p := e.rec.sent("PATCH", "/items/"); len(p) != 1 || p[0].Path != "/items/1/descriptions/1-1-1/en" || p[0].Body != `{"Description":"\u003cp\u003escrew\u003c/p\u003e"}` && p[0].Body != `{"Description":"<p>screw</p>"}` {
+		t.Errorf("PATCH %+v", p)
+	}
+	var en []erptest.ItemDescription
+	for _, d := range e.srv.ItemDescriptions() {
+		if d.ItemId == 1 && d.LanguageIso == "en" {
+			en = append(en, d)
+		}
+	}
+	if len(en) != 1 || en[0].Name != "Screw" || en[0].Description != "<p>screw</p>" {
+		t.Errorf("en texts %+v", en)
+	}
+}
