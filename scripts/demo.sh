@@ -138,6 +138,13 @@ run jobs/orders-lines.yaml
 run jobs/orders-lines.yaml --force --report-dir reports/orders-lines-again
 
 echo
+echo "== 3d. The whole catalog: every product one record with its German and English texts"
+echo "       (dry run, then for real, then again with --force: nothing left to write)"
+run jobs/catalog-migration-full.yaml --dry-run --report-dir reports/catalog-migration-full-dry-run
+run jobs/catalog-migration-full.yaml
+run jobs/catalog-migration-full.yaml --force --report-dir reports/catalog-migration-full-again
+
+echo
 echo "== Starting a second emulator: a generated shop with 1,500 orders over the last 90 days"
 start_emulator "$state/shop.out" --generate-items 300 --generate-orders 1500
 export WAWI_URL=$url
@@ -172,6 +179,7 @@ cat <<'EOF'
       bin/etl run jobs/supplier-prices.yaml --source reports/supplier-prices/errors.xlsx
   reports/catalog-migration/diff.html          the items the migration created and updated
   reports/orders-lines/diff.html               the orders made from a file with a row per line item
+  reports/catalog-migration-full-dry-run/diff.html  the whole catalog: items and their texts per language
   reports/supplier-data-dry-run/diff.html      what the wholesaler's list would change in the supplier data
   reports/customer-group-prices/diff.html      the group and scale prices the price list set
   out/orders.xlsx                              last month's orders, one row per line item, with totals

@@ -108,13 +108,21 @@ func OpenERP(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (p
 	if len(env.Targets) == 0 {
 		return nil, errors.New("the erp sink needs mapping fields (targets)")
 	}
-	if err := mappings.CheckNest(env.Targets); err != nil {
+	product, err := splitProductTargets(s) // erp_product.go: targets of the product's parts
+	if err != nil {
+		return nil, fmt.Errorf("mapping targets: %w", err)
+	}
+	if err := mappings.CheckNest(product.itemTargets(s.targets)); err != nil {
 		return nil, fmt.Errorf("mapping targets: %w", err)
 	}
 	op := strings.ToLower(strings.TrimSpace(spec.Operation))
 	switch def.Import.Planner {
 	case erp.PlannerKeyed:
-		s.res, err = openKeyed(s, op)
+		if product != nil {
+			s.res, err = openProduct(s, op, product)
+		} else {
+			s.res, err = openKeyed(s, op)
+		}
 	case erp.PlannerStocks:
 		s.res, err = openStocks(ctx, s, op)
 	case erp.PlannerSalesOrders:

@@ -218,9 +218,16 @@ func (d *keyedSink) apply(ctx context.Context, p *pipeline.Plan) error {
 	if pp, ok := p.State.(*prunePlan); ok {
 		return d.delete(ctx, pp)
 	}
+	_, err := d.write(ctx, p)
+	return err
+}
+
+// write is apply of a keyedPlan; it returns the id of the record written
+// (the new one for a create), which a product's parts need.
+func (d *keyedSink) write(ctx context.Context, p *pipeline.Plan) (int64, error) {
 	st, ok := p.State.(*keyedPlan)
 	if !ok {
-		return fmt.Errorf("%s sink: plan without state", d.noun)
+		return 0, fmt.Errorf("%s sink: plan without state", d.noun)
 	}
 	unlock := d.locks.lock(lowerKey(st.key))
 	defer unlock()
@@ -228,20 +235,20 @@ func (d *keyedSink) apply(ctx context.Context, p *pipeline.Plan) error {
 	// by another record of this run since the plan.
 	es, err := d.idx.get(ctx, st.key)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	switch {
 	case len(es) > 1:
-		return fmt.Errorf("%d %s have %s %q: cannot tell which to write", len(es), plural(d.noun), d.match, st.shown)
+		return 0, fmt.Errorf("%d %s have %s %q: cannot tell which to write", len(es), plural(d.noun), d.match, st.shown)
 	case len(es) == 1:
 		if d.op == "create" && st.entry == nil && p.Outcome == pipeline.Created {
 			// created by an earlier record of this run with the same key
-			return fmt.Errorf("%s %s %q was created by an earlier record of this file; operation create does not update it", d.noun, d.match, st.shown)
+			return 0, fmt.Errorf("%s %s %q was created by an earlier record of this file; operation create does not update it", d.noun, d.match, st.shown)
 		}
-		return d.update(ctx, st, es[0], p.Item)
+		return es[0].id, d.update(ctx, st, es[0], p.Item)
 	}
 	if d.op == "update" {
-		return fmt.Errorf("no %s with %s %q in the Wawi", d.noun, d.match, st.shown)
+		return 0, fmt.Errorf("no %s with %s %q in the Wawi", d.noun, d.match, st.shown)
 	}
 	return d.create(ctx, st, p.Item)
 }
@@ -306,9 +313,9 @@ func (d *keyedSink) patchLanded(ctx context.Context, st *keyedPlan, u string, it
 // create POSTs doc. When the answer is lost, the key is looked up again:
 // found means the first attempt landed, and its record is read back from
 // that lookup instead of posting twice.
-func (d *keyedSink) create(ctx context.Context, st *keyedPlan, it *pipeline.Item) error {
+func (d *keyedSink) create(ctx context.Context, st *keyedPlan, it *pipeline.Item) (int64, error) {
 	if err := d.checkCreate(st.doc, it); err != nil {
-		return err
+		return 0, err
 	}
 	var found []*docEntry
 	landed := func(ctx context.Context) (bool, error) {
@@ -321,7 +328,7 @@ func (d *keyedSink) create(ctx context.Context, st *keyedPlan, it *pipeline.Item
 	}
 	u, err := d.createURL(st)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var out map[string]any
 	err = d.s.c.Post(ctx, u, d.s.writeQueryFor(d.def.CreateQuery), wire(st.doc, false), &out, landed)
@@ -330,14 +337,14 @@ func (d *keyedSink) create(ctx context.Context, st *keyedPlan, it *pipeline.Item
 	case errors.Is(err, erp.ErrLandedElsewhere) && len(found) == 1:
 		e = found[0]
 	case err != nil:
-		return wrapWriteErr(apiFieldErr(d.s.targets, d.canon, err, nil))
+		return 0, wrapWriteErr(apiFieldErr(d.s.targets, d.canon, err, nil))
 	default:
 		var ok bool
 		if e, _, ok = newDocEntry(out, d.def, d.match, d.shape); !ok {
 			// The answer lacks the key (the Wawi generated one?): read back.
 			es, err := d.idx.fresh(ctx, st.key)
 			if err != nil || len(es) != 1 {
-				return fmt.Errorf("%s %q was created but cannot be read back: %v", d.noun, st.shown, err)
+				return 0, fmt.Errorf("%s %q was created but cannot be read back: %v", d.noun, st.shown, err)
 			}
 			e = es[0]
 		}
@@ -347,7 +354,7 @@ func (d *keyedSink) create(ctx context.Context, st *keyedPlan, it *pipeline.Item
 	d.pendingMu.Lock()
 	delete(d.pending, lowerKey(st.key))
 	d.pendingMu.Unlock()
-	return nil
+	return e.id, nil
 }
 
 // locate computes a record's key and, for a sub-resource, finds its

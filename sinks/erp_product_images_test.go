@@ -105,9 +105,9 @@ func imageSeed() *erptest.Seed {
 	return &erptest.Seed{Items: []erptest.Item{{Id: 1, SKU: "A-1", Name: "Schraube"}, {Id: 2, SKU: "A-2", Name: "Mutter"}}}
 }
 
-// openPart opens the images part as an items import would, for targets
+// openImagesTestPart opens the images part as an items import would, for targets
 // canon at positions 0.. of Values, the source file at srcPath.
-func openPart(t *testing.T, e *erpEnv, spec pipeline.SinkSpec, srcPath string, canon ...string) *imagesPart {
+func openImagesTestPart(t *testing.T, e *erpEnv, spec pipeline.SinkSpec, srcPath string, canon ...string) *imagesPart {
 	t.Helper()
 	idx := make([]int, len(canon))
 	for i := range idx {
@@ -164,7 +164,7 @@ func TestImagesUploadInOrderAndRerun(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "export", "b.png"), b)
 	cell := "bilder/a.png | " + host.serve("c.png", c) + ", b.png"
 
-	p := openPart(t, e, pipeline.SinkSpec{}, src, "Images")
+	p := openImagesTestPart(t, e, pipeline.SinkSpec{}, src, "Images")
 	pl, err := planImages(t, p, 1, cell)
 	if err != nil {
 		t.Fatal(err)
@@ -206,7 +206,7 @@ func TestImagesUploadInOrderAndRerun(t *testing.T) {
 
 	// the next run: nothing to write
 	before := e.srv.Counters()
-	p2 := openPart(t, e, pipeline.SinkSpec{}, src, "Images")
+	p2 := openImagesTestPart(t, e, pipeline.SinkSpec{}, src, "Images")
 	for range 2 { // a planning pass and a writing pass
 		pl, err = planImages(t, p2, 1, cell)
 		if err != nil {
@@ -244,7 +244,7 @@ func TestImagesSameContentNotReuploaded(t *testing.T) {
 	fresh := picture(t, 60)
 	// zweit.png first, then the old one under another name, then a new one
 	cell := host.serve("z.png", other) + "|" + host.serve("neu-name.png", old) + "|" + host.serve("frisch.png", fresh)
-	p := openPart(t, e, pipeline.SinkSpec{}, "", "Images")
+	p := openImagesTestPart(t, e, pipeline.SinkSpec{}, "", "Images")
 	pl, err := planImages(t, p, 1, cell)
 	if err != nil {
 		t.Fatal(err)
@@ -271,7 +271,7 @@ func TestImagesSameContentNotReuploaded(t *testing.T) {
 	if n := len(e.rec.sent("PATCH", "/items/1/images/")); n != 3 {
 		t.Errorf("%d moves, want 3", n)
 	}
-	pl, err = planImages(t, openPart(t, e, pipeline.SinkSpec{}, "", "Images"), 1, cell)
+	pl, err = planImages(t, openImagesTestPart(t, e, pipeline.SinkSpec{}, "", "Images"), 1, cell)
 	if err != nil || len(pl.changes()) != 0 {
 		t.Errorf("rerun: %v %+v", err, pl)
 	}
@@ -285,7 +285,7 @@ func TestImagesFailuresFailTheRecord(t *testing.T) {
 	dir := t.TempDir()
 	src := filepath.Join(dir, "produkte.csv")
 	writeFile(t, filepath.Join(dir, "notiz.png"), []byte("kein Bild"))
-	p := openPart(t, e, pipeline.SinkSpec{Images: &pipeline.ImagesSpec{MaxSize: "1KB"}}, src, "Images")
+	p := openImagesTestPart(t, e, pipeline.SinkSpec{Images: &pipeline.ImagesSpec{MaxSize: "1KB"}}, src, "Images")
 	for _, c := range []struct{ ref, want string }{
 		{host.URL + "/missing", "HTTP 404"},
 		{host.URL + "/page", "not an image (Content-Type text/html)"},
@@ -300,7 +300,7 @@ func TestImagesFailuresFailTheRecord(t *testing.T) {
 		}
 	}
 	// a host that does not answer: the download's timeout
-	slow := openPart(t, e, pipeline.SinkSpec{Images: &pipeline.ImagesSpec{Timeout: "100ms"}}, src, "Images")
+	slow := openImagesTestPart(t, e, pipeline.SinkSpec{Images: &pipeline.ImagesSpec{Timeout: "100ms"}}, src, "Images")
 	if _, err := planImages(t, slow, 1, host.URL+"/slow"); err == nil || pipeline.IsFatal(err) ||
 		!strings.Contains(err.Error(), "Bild 1 ("+host.URL+"/slow): download: no answer within 100ms (timeout)") {
 		t.Errorf("slow: %v", err)
@@ -322,7 +322,7 @@ func TestImagesFailuresFailTheRecord(t *testing.T) {
 func TestImagesColumnsPerImage(t *testing.T) {
 	e := newERPEnv(t, imageSeed())
 	host := newImageHost(t)
-	p := openPart(t, e, pipeline.SinkSpec{}, "", "Images[1]", "Images[0]", "images[2]")
+	p := openImagesTestPart(t, e, pipeline.SinkSpec{}, "", "Images[1]", "Images[0]", "images[2]")
 	pl, err := planImages(t, p, 2, host.serve("zwei.png", picture(t, 2)), host.serve("eins.png", picture(t, 1)), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -343,7 +343,7 @@ func TestImagesColumnsPerImage(t *testing.T) {
 func TestImagesLostUploadNotDuplicated(t *testing.T) {
 	e := newERPEnvWith(t, imageSeed(), erpEnvOpts{validate: true, opts: erptest.Options{LostWriteRate: 1}})
 	host := newImageHost(t)
-	p := openPart(t, e, pipeline.SinkSpec{}, "", "Images")
+	p := openImagesTestPart(t, e, pipeline.SinkSpec{}, "", "Images")
 	pl, err := planImages(t, p, 1, host.serve("a.png", picture(t, 5)))
 	if err != nil {
 		t.Fatal(err)
@@ -374,7 +374,7 @@ func TestImagesPrunePlans(t *testing.T) {
 	cell := host.serve("a.png", a)
 
 	e := newERPEnv(t, seed)
-	p := openPart(t, e, pipeline.SinkSpec{}, "", "Images")
+	p := openImagesTestPart(t, e, pipeline.SinkSpec{}, "", "Images")
 	pl, err := planImages(t, p, 1, cell)
 	if err != nil {
 		t.Fatal(err)
@@ -390,7 +390,7 @@ func TestImagesPrunePlans(t *testing.T) {
 	}
 
 	e = newERPEnv(t, seed)
-	p = openPart(t, e, pipeline.SinkSpec{Prune: true}, "", "Images")
+	p = openImagesTestPart(t, e, pipeline.SinkSpec{Prune: true}, "", "Images")
 	if _, err := planImages(t, p, 1, cell); err != nil {
 		t.Fatal(err)
 	}
@@ -608,7 +608,7 @@ func TestImagesOneDownloadPerURL(t *testing.T) {
 	e := newERPEnv(t, imageSeed())
 	host := newImageHost(t)
 	u := host.serve("logo.png", picture(t, 99))
-	p := openPart(t, e, pipeline.SinkSpec{}, "", "Images")
+	p := openImagesTestPart(t, e, pipeline.SinkSpec{}, "", "Images")
 	forEach(t, 8, 8, func(i int) error {
 		_, err := planImages(t, p, int64(1+i%2), u)
 		return err

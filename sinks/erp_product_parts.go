@@ -2,7 +2,6 @@ package sinks
 
 import (
 	"context"
-	"strings"
 	"sync"
 
 	"github.com/wawi-etl/etl/pipeline"
@@ -59,9 +58,13 @@ type partPlan interface {
 
 // partFactory opens a part from the targets it claims; idx are their
 // positions in the mapping's targets (and so in pipeline.Item.Values),
-// canon their canonical paths.
+// canon their paths as the mapping writes them (trimmed; the case as
+// written: the part reads its own syntax, ignoring case).
+// An open error that is a pipeline.TargetErrors is placed at the targets'
+// lines by etl validate.
 type partFactory struct {
-	// claims reports whether a canonical target path belongs to the part.
+	// claims reports whether a target path (trimmed, the case as
+	// written) belongs to the part.
 	claims func(path string) bool
 	open   func(s *ERPSink, idx []int, canon []string) (productPart, error)
 	// order is the position in which parts are applied (lower first):
@@ -82,8 +85,9 @@ func registerProductPart(f partFactory) {
 	productParts = append(productParts, f)
 }
 
-// prefixClaims is a claims function for the targets under prefix
-// (Descriptions. claims Descriptions.de.Name).
+// prefixClaims is a claims function for the targets under prefix,
+// ignoring case as the API's field names do (Descriptions. claims
+// Descriptions.de.Name and descriptions.en.Name).
 func prefixClaims(prefix string) func(string) bool {
-	return func(path string) bool { return strings.HasPrefix(path, prefix) }
+	return func(path string) bool { return hasPrefixFold(path, prefix) }
 }

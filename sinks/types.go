@@ -60,7 +60,7 @@ func checkERPTargets(ctx context.Context, spec *pipeline.SinkSpec, targets []map
 		return pipeline.TargetErrors{{Msg: err.Error()}}
 	}
 	s := snk.(*ERPSink)
-	k, ok := s.res.(*keyedSink)
+	k, ok := keyedOf(s.res)
 	if !ok || k.op == "update" || len(k.def.CreateRequired) == 0 {
 		return nil
 	}
