@@ -87,14 +87,6 @@ func benchDATEVJob(t *testing.T, dir string) string {
 	return job
 }
 
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	return strings.Join(strings.Fields(string(b))[:3], " ")
-}
-
 func TestDATEVExportBenchmark(t *testing.T) {
 	if os.Getenv("ETL_BENCH") == "" {
 		t.Skip("set ETL_BENCH=1; takes a few minutes")
