@@ -11,7 +11,7 @@ import (
 )
 
 func TestResourcesTable(t *testing.T) {
-	want := []string{"categories", "companies", "customerGroups", "customers", "items", "manufacturers", "paymentMethods", "productGroups", "salesChannels", "salesOrders", "shippingMethods", "stocks", "suppliers", "taxClasses", "warehouses"}
+	want := []string{"availabilities", "categories", "companies", "conditions", "customerGroups", "customers", "items", "manufacturers", "paymentMethods", "productGroups", "salesChannels", "salesOrders", "shippingClasses", "shippingMethods", "stocks", "suppliers", "taxClasses", "warehouses"}
 	if got := Resources(); !slices.Equal(got, want) {
 		t.Fatalf("Resources() = %v", got)
 	}

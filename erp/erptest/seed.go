@@ -48,6 +48,8 @@ type Seed struct {
 	SalesChannelPrices []ItemSalesChannelPrice `json:"salesChannelPrices,omitempty"`
 	CustomerPrices     []ItemCustomerPrice     `json:"customerPrices,omitempty"`
 	Orders             []SeedOrder             `json:"orders,omitempty"`
+	// Properties, custom fields, shipping classes, ... (api_properties.go).
+	CatalogSeed
 }
 
 // SeedStock is an initial stock quantity. The item is given by ItemId or

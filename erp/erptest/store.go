@@ -57,6 +57,7 @@ type store struct {
 	shippingByID       map[int]*ShippingMethod
 	manufacturers      []*Manufacturer
 	manufacturerByID   map[int]*Manufacturer
+	cat                *catalogState // properties, custom fields, more reference lists (api_properties.go)
 
 	next struct {
 		item, order, line, customer, address, sku, orderNumber, customerNumber int
@@ -130,6 +131,7 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 		func() error { s.loadRefs(seed); return s.loadPrices(seed) },
 		func() error { return s.loadStock(seed.Stock) },
 		func() error { return s.loadOrders(seed.Orders, now) },
+		func() error { return s.loadCatalog(&seed.CatalogSeed) },
 	} {
 		if err := load(); err != nil {
 			return nil, err
