@@ -115,7 +115,7 @@ func TestLookupsItemRefs(t *testing.T) {
 		{"conditions", "refurbished", int64(2), true}, // the English name
 		{"conditions", "Gebraucht", nil, false},
 		{"manufacturers", "wera", int64(8), true},
-		{"items", "A-10", int64(2), true}, // not A-1 or a-100, which the search also finds
+		{"items", "A-10", int64(2), true},  // not A-1 or a-100, which the search also finds
 		{"items", "A-100", int64(3), true}, // the SKU ignoring case
 		{"items", "A-10", int64(2), true},  // cached
 		{"items", "B-1", nil, false},
