@@ -221,11 +221,11 @@ var (
 	germanRates = map[string]int{"19": 4, "7": 3} // TaxClass.Type: NormalerSatz, ErmaessigterSatz
 )
 
-// taxByRate finds the tax class of a rate: the one class whose name
-// carries that rate ("Normaler Steuersatz 19 %"), else, for the German
-// rates 19 and 7, the one class of type NormalerSatz or ErmaessigterSatz.
-// Several candidates are no answer: the rate is ambiguous.
-// It returns the candidates: one is the answer, several an ambiguity.
+// taxByRate finds the tax class of a rate ("19", "7 %"): a class whose
+// name carries that rate ("Normaler Steuersatz 19 %") or, for the German
+// rates 19 and 7, a class of type NormalerSatz or ErmaessigterSatz whose
+// name carries no rate. It returns the candidates: one is the answer,
+// several an ambiguity (name the class instead).
 func (t *listTable) taxByRate(key string) ([]int, bool) {
 	m := rateKey.FindStringSubmatch(key)
 	if m == nil {
@@ -235,27 +235,20 @@ func (t *listTable) taxByRate(key string) ([]int, bool) {
 	if err != nil {
 		return nil, false
 	}
+	typ, german := germanRates[rate.String()]
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	var hits []int
 	for i, r := range t.recs {
 		name, _ := r["Name"].(string)
-		for _, nm := range rateInName.FindAllStringSubmatch(name, -1) {
+		rates := rateInName.FindAllStringSubmatch(name, -1)
+		for _, nm := range rates {
 			if d, err := decimal.NewFromString(strings.Replace(nm[1], ",", ".", 1)); err == nil && d.Equal(rate) {
 				hits = append(hits, i)
 				break
 			}
 		}
-	}
-	if len(hits) > 0 {
-		return hits, len(hits) == 1
-	}
-	typ, ok := germanRates[rate.String()]
-	if !ok {
-		return nil, false
-	}
-	for i, r := range t.recs {
-		if ty, _ := idValue(r["Type"]).(int64); ty == int64(typ) {
+		if ty, _ := idValue(r["Type"]).(int64); german && len(rates) == 0 && ty == int64(typ) {
 			hits = append(hits, i)
 		}
 	}

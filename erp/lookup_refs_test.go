@@ -36,6 +36,7 @@ func TestLookupsRefTables(t *testing.T) {
 		{"taxClasses", "Ermäßigter Steuersatz", int64(2), true},
 		{"taxClasses", "7", int64(2), true},    // by the German reduced rate: one class of that type
 		{"taxClasses", "20 %", int64(3), true}, // by the rate in its name
+		{"taxClasses", "19", int64(1), true},   // of type NormalerSatz; Österreich 20 % is not 19
 		{"productGroups", "kleinteile", int64(2), true},
 		{"suppliers.Name", "2", "Hahn Großhandel", true},
 	} {
@@ -67,13 +68,13 @@ func TestLookupsRefTables(t *testing.T) {
 func TestLookupsTaxRateAmbiguous(t *testing.T) {
 	seed := lookupSeed()
 	seed.TaxClasses = []erptest.TaxClass{{Id: 1, Name: "Normaler Steuersatz", IsDefault: true, Type: 4},
-		{Id: 2, Name: "Ermäßigter Steuersatz", Type: 3}, {Id: 3, Name: "Österreich 20 %", Type: 4}}
+		{Id: 2, Name: "Ermäßigter Steuersatz", Type: 3}, {Id: 3, Name: "Sonderklasse 19 %", Type: 4}}
 	_, l := newLookupServer(t, erptest.Options{Validate: true, Seed: seed})
 	ctx := context.Background()
 	_, found, err := l.Resolve(ctx, "taxClasses", "19", false)
 	var ae *AmbiguousError
 	if found || !errors.As(err, &ae) || !strings.Contains(err.Error(), "name the tax class") ||
-		!strings.Contains(err.Error(), "Normaler Steuersatz, Österreich 20 %") {
+		!strings.Contains(err.Error(), "Normaler Steuersatz, Sonderklasse 19 %") {
 		t.Fatalf("19: %v %v", found, err)
 	}
 	if v, found, err := l.Resolve(ctx, "taxClasses", "Normaler Steuersatz", false); !found || err != nil || v != int64(1) {
