@@ -90,7 +90,8 @@ type catalogState struct {
 	values     map[int][]*PropertyValue // by property, in Id order
 	valueProp  map[int]int              // value Id -> property Id
 	nextValue  int
-	itemProps  map[int][]ItemPropertyValue // by item, in the order assigned
+	itemProps  map[int][]ItemPropertyValue         // by item, in the order assigned
+	descs      map[int][]*PropertyValueDescription // by value (api_properties_desc.go)
 
 	fields      []CustomField
 	fieldValues map[int][]CustomFieldValue // by item, in field order
@@ -103,6 +104,7 @@ func newCatalogState() *catalogState {
 		properties: newKeyed(func(p *Property) *int { return &p.Id }),
 		groups:     newKeyed(func(g *PropertyGroup) *int { return &g.Id }),
 		values:     map[int][]*PropertyValue{}, valueProp: map[int]int{}, itemProps: map[int][]ItemPropertyValue{},
+		descs:       map[int][]*PropertyValueDescription{},
 		fieldValues: map[int][]CustomFieldValue{},
 	}
 }
@@ -210,6 +212,7 @@ func catalogRoutes() []route {
 		{method: "POST", path: "/items/{itemId}/properties", opID: "ItemHeader_CreateItemPropertyAsync", write: true, h: (*Emulator).assignItemProperty},
 		{method: "DELETE", path: "/items/{itemId}/properties/{propertyValueId}", opID: "ItemHeader_DeleteItemPropertyAsync", write: true, h: (*Emulator).unassignItemProperty},
 	}
+	out = append(out, propertyValueDescriptionRoutes()...)
 	out = append(out, customFieldRoutes()...)
 	for _, c := range moreRefLists {
 		out = append(out, c.routes()...)
@@ -394,6 +397,7 @@ func (e *Emulator) deletePropertyValue(c *call) reply {
 	}
 	cat.values[pid] = slices.Delete(cat.values[pid], i, i+1)
 	delete(cat.valueProp, vid)
+	delete(cat.descs, vid)
 	e.st.version++
 	return noContent()
 }

@@ -196,3 +196,27 @@ func mustJSON(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+func TestPropertyValueDescriptions(t *testing.T) {
+	t.Parallel()
+	ts := newServer(t, Options{Seed: catalogSeed()})
+	const path = "/properties/1/values/1/descriptions"
+	var d PropertyValueDescription
+	must(t, ts.call("POST", path, `{"PropertyValueId":1,"Name":"Cotton","LanguageIso":"en","SeoPath":"cotton"}`), 201).decode(t, &d)
+	if d.Name != "Cotton" || d.SeoPath != "cotton" {
+		t.Errorf("created %+v", d)
+	}
+	wantValidation(t, ts.call("POST", path, `{"PropertyValueId":1,"Name":"Coton","LanguageIso":"EN"}`), "LanguageIso")
+	wantValidation(t, ts.call("POST", path, `{"PropertyValueId":2,"Name":"Coton","LanguageIso":"fr"}`), "PropertyValueId")
+	wantValidation(t, ts.call("POST", "/properties/1/values/9/descriptions", `{"PropertyValueId":9,"Name":"x","LanguageIso":"fr"}`), "propertyValueId")
+	must(t, ts.call("PATCH", path+"/en", `{"Description":"soft"}`), 204)
+	must(t, ts.call("PATCH", path+"/fr", `{"Description":"doux"}`), 404)
+	var list []PropertyValueDescription
+	must(t, ts.call("GET", path, nil), 200).decode(t, &list)
+	if len(list) != 1 || list[0].Description != "soft" || list[0].Name != "Cotton" {
+		t.Errorf("list %+v", list)
+	}
+	must(t, ts.call("DELETE", path+"/en", nil), 204)
+	must(t, ts.call("DELETE", path+"/en", nil), 404)
+	must(t, ts.call("GET", "/properties/1/values/9/descriptions", nil), 404)
+}
