@@ -1,0 +1,85 @@
+package erp
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/wawi-etl/etl/erp/erptest"
+)
+
+func propLookupSeed() *erptest.Seed {
+	seed := lookupSeed()
+	seed.Properties = []erptest.SeedProperty{{Property: erptest.Property{Id: 1, Name: "Material"},
+		Values: []erptest.PropertyValue{{Id: 1, Name: "Baumwolle"}, {Id: 2, Name: "Leinen"}}}}
+	seed.ItemCustomFields = []erptest.CustomField{{CustomFieldId: 3, GroupName: "Technik", Name: "Gewicht", Type: erptest.FieldDecimal}}
+	return seed
+}
+
+func TestLookupsProperties(t *testing.T) {
+	srv, l := newLookupServer(t, erptest.Options{Validate: true, Seed: propLookupSeed()})
+	ctx := context.Background()
+	for _, c := range []struct {
+		prop, value string
+		want        string
+	}{
+		{"Material", "Leinen", "{1 Material} {2 Leinen} true"},
+		{" material", "baumwolle ", "{1 Material} {1 Baumwolle} true"},
+		{"Material", "Seide", "{1 Material} {0 } false"},
+	} {
+		p, ok, err := l.Property(ctx, c.prop, false)
+		if err != nil || !ok {
+			t.Fatalf("%s: %v %v", c.prop, ok, err)
+		}
+		v, found, err := l.PropertyValue(ctx, p.ID, c.value, false)
+		if got := fmt.Sprint(p, " ", v, " ", found); err != nil || got != c.want {
+			t.Errorf("%s %s: %s %v", c.prop, c.value, got, err)
+		}
+	}
+	if _, ok, err := l.Property(ctx, "Farbe", false); ok || err != nil {
+		t.Errorf("Farbe: %v %v", ok, err)
+	}
+	if names, err := l.PropertyNames(ctx); err != nil || fmt.Sprint(names) != "[Material]" {
+		t.Errorf("names %v %v", names, err)
+	}
+	fields, err := l.ItemCustomFields(ctx)
+	if err != nil || fmt.Sprint(fields) != "[{3 Gewicht Technik 2 []}]" {
+		t.Errorf("fields %v %v", fields, err)
+	}
+	l.ItemCustomFields(ctx)
+	for route, want := range map[string]int64{"GET /properties": 1, "GET /properties/{propertyId}/values": 1, "GET /items/customfields": 1} {
+		if n := srv.Counters().Route(route); n != want {
+			t.Errorf("%s %d times", route, n)
+		}
+	}
+	if srv.Counters().Writes != 0 {
+		t.Error("lookups without create wrote")
+	}
+}
+
+// Every answer of a write is lost: the property and its value are still
+// created once each, found by reading back.
+func TestLookupsPropertiesCreateLostAnswer(t *testing.T) {
+	srv, l := newLookupServer(t, erptest.Options{Validate: true, Seed: propLookupSeed(), LostWriteRate: 1})
+	ctx := context.Background()
+	p, ok, err := l.Property(ctx, "Farbe", true)
+	if err != nil || !ok || p.Name != "Farbe" || p.ID != 2 {
+		t.Fatalf("property %v %v %v", p, ok, err)
+	}
+	for range 3 {
+		v, ok, err := l.PropertyValue(ctx, p.ID, "Rot", true)
+		if err != nil || !ok || v.ID != 3 {
+			t.Fatalf("value %v %v %v", v, ok, err)
+		}
+	}
+	props := srv.Properties()
+	if len(props) != 2 || fmt.Sprint(props[1].Values) != "[{3 Rot }]" {
+		t.Errorf("state %+v", props)
+	}
+	if n := srv.Counters().Writes; n != 2 {
+		t.Errorf("%d writes", n)
+	}
+	if srv.Counters().LostWrites() != 2 {
+		t.Errorf("lost %d", srv.Counters().LostWrites())
+	}
+}
