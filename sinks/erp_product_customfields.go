@@ -37,12 +37,16 @@ type customFieldsPart struct {
 
 func openCustomFieldsPart(s *ERPSink, idx []int, canon []string) (productPart, error) {
 	p := &customFieldsPart{s: s, idx: idx}
+	var bad pipeline.TargetErrors
 	for _, c := range canon {
-		name := strings.TrimSpace(strings.TrimPrefix(c, "CustomFields."))
+		name := partName(c, "CustomFields.")
 		if name == "" {
-			return nil, fmt.Errorf("mapping target %q: name a custom field as CustomFields.<Name>", c)
+			bad = append(bad, pipeline.TargetError{Target: c, Msg: "name a custom field as CustomFields.<Name>, e.g. CustomFields.Garantie"})
 		}
 		p.names = append(p.names, name)
+	}
+	if len(bad) > 0 {
+		return nil, bad
 	}
 	return p, nil
 }

@@ -48,14 +48,27 @@ type propertiesPart struct {
 
 func openPropertiesPart(s *ERPSink, idx []int, canon []string) (productPart, error) {
 	p := &propertiesPart{s: s, idx: idx, create: s.spec.CreateProperties, prune: s.spec.Prune}
+	var bad pipeline.TargetErrors
 	for _, c := range canon {
-		name := strings.TrimSpace(strings.TrimPrefix(c, "Properties."))
+		name := partName(c, "Properties.")
 		if name == "" || strings.Contains(name, ".") {
-			return nil, fmt.Errorf("mapping target %q: name a property as Properties.<Name>, e.g. Properties.Material", c)
+			bad = append(bad, pipeline.TargetError{Target: c, Msg: "name a property as Properties.<Name>, e.g. Properties.Material"})
 		}
 		p.names = append(p.names, name)
 	}
+	if len(bad) > 0 {
+		return nil, bad
+	}
 	return p, nil
+}
+
+// partName is the name after a part's prefix (matched ignoring case, as
+// the part claims it): Properties.Material is Material.
+func partName(path, prefix string) string {
+	if !hasPrefixFold(path, prefix) {
+		return ""
+	}
+	return strings.TrimSpace(path[len(prefix):])
 }
 
 func (p *propertiesPart) label() string { return "Merkmale" }

@@ -118,7 +118,7 @@ func TestPropertiesPartNewItem(t *testing.T) {
 	}
 }
 
-// Without create_properties a value or property the Wawi lacks fails the
+// Without sink.create_properties a value or property the Wawi lacks fails the
 // record, naming the column and what the Wawi knows; nothing is written.
 func TestPropertiesPartUnknown(t *testing.T) {
 	e := newERPEnv(t, propSeed())
@@ -139,7 +139,7 @@ func TestPropertiesPartUnknown(t *testing.T) {
 	}
 }
 
-// With create_properties a missing property and its values are created,
+// With sink.create_properties a missing property and its values are created,
 // each once although many records need them at once, and even when
 // answers of writes are lost.
 func TestPropertiesPartCreateOnce(t *testing.T) {
@@ -218,5 +218,25 @@ func TestPropertiesPartPrune(t *testing.T) {
 		if got := fmt.Sprint(assignedNames(e, 1)); got != want {
 			t.Errorf("prune %v: %s", prune, got)
 		}
+	}
+}
+
+// The targets are read ignoring case, as the part claims them; a target
+// without a name is the mapping's error, placed at the target.
+func TestPropertiesPartTargets(t *testing.T) {
+	e := newERPEnv(t, propSeed())
+	s := e.partSink(pipeline.SinkSpec{})
+	p, err := openPropertiesPart(s, []int{1}, []string{"properties. Material"})
+	if err != nil || p.(*propertiesPart).names[0] != "Material" {
+		t.Fatalf("%v %v", p, err)
+	}
+	_, err = openPropertiesPart(s, []int{1, 2}, []string{"Properties.", "Properties.A.B"})
+	var tes pipeline.TargetErrors
+	if !errors.As(err, &tes) || len(tes) != 2 || tes[0].Target != "Properties." {
+		t.Errorf("%v", err)
+	}
+	_, err = openCustomFieldsPart(s, []int{1}, []string{"customfields."})
+	if !errors.As(err, &tes) || len(tes) != 1 {
+		t.Errorf("%v", err)
 	}
 }

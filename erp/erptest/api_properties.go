@@ -21,12 +21,13 @@ import (
 type Property struct {
 	Id             int
 	Name           string
-	Translations   []Translation
+	Translations   []PropertyTranslation
 	PropertyGroups []int
 }
 
-// Translation is the spec's Translation: a name in a non-default language.
-type Translation struct {
+// PropertyTranslation is the spec's Translation: a property's name in a
+// non-default language.
+type PropertyTranslation struct {
 	LanguageIso string
 	Name        string
 }
@@ -160,7 +161,7 @@ func (s *store) loadCatalog(seed *CatalogSeed) error {
 
 func normalizeProperty(p *Property) {
 	if p.Translations == nil {
-		p.Translations = []Translation{}
+		p.Translations = []PropertyTranslation{}
 	}
 	if p.PropertyGroups == nil {
 		p.PropertyGroups = []int{}
