@@ -119,6 +119,9 @@ func (p *customFieldsPart) plan(ctx context.Context, it *pipeline.Item, item pro
 		var oldV any
 		if has && old != nil {
 			oldV = fmt.Sprint(old)
+			if _, text, err := fieldValue(w.field, old); err == nil {
+				oldV = text // as the file would write it: ja, 01.05.2024
+			}
 		}
 		pl.writes = append(pl.writes, w)
 		pl.rows = append(pl.rows, pipeline.Change{Field: "Eigenes Feld " + w.field.Name, Old: oldV, New: w.text})

@@ -83,6 +83,12 @@ func TestCustomFieldsPart(t *testing.T) {
 	if err != nil || len(pl.changes()) != 0 || e.writes() != writes {
 		t.Errorf("rerun: %v %v", pl.changes(), err)
 	}
+	// a change shows the old value as a file would write it
+	it = erpItem(fieldTargets, 2, []any{"A-1", "", "", "nein", "2.5.2024", "", ""})
+	pl, err = part.plan(ctx, it, productItem{ID: 1})
+	if want := "[{Eigenes Feld Topseller ja nein} {Eigenes Feld Erscheinungsdatum 01.05.2024 02.05.2024}]"; err != nil || fmt.Sprint(pl.changes()) != want {
+		t.Errorf("changes %v %v", pl.changes(), err)
+	}
 	// a record that names none, and a new item
 	if pl, err := part.plan(ctx, erpItem(fieldTargets, 3, []any{"A-2", "", nil, "", "", "", ""}), productItem{ID: 2}); pl != nil || err != nil {
 		t.Errorf("empty: %v %v", pl, err)
