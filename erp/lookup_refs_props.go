@@ -139,8 +139,12 @@ func (n *namedList) get(ctx context.Context, read func(context.Context) ([]Named
 
 // getRaw reads path whole (no paging parameters) as JSON with exact numbers.
 func (l *Lookups) getRaw(ctx context.Context, path string, out any) error {
+	return l.getRawQuery(ctx, path, nil, out)
+}
+
+func (l *Lookups) getRawQuery(ctx context.Context, path string, q url.Values, out any) error {
 	var raw []byte
-	if err := l.c.Get(ctx, path, nil, &raw); err != nil {
+	if err := l.c.Get(ctx, path, q, &raw); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -158,12 +162,29 @@ func namedIDs(recs []map[string]any) []NamedID {
 	return out
 }
 
+// readProperties reads GET /properties. The spec declares no paging
+// parameters for it, so the first request sends none; should the answer
+// still say that more pages follow (HasNextPage), they are asked for with
+// the parameters every other PagedList takes, rather than missing
+// properties and creating them twice.
 func (l *Lookups) readProperties(ctx context.Context) ([]NamedID, error) {
-	var page struct{ Items []map[string]any }
-	if err := l.getRaw(ctx, pathProperties, &page); err != nil {
-		return nil, fmt.Errorf("ERP lookup properties: %w", err)
+	var all []map[string]any
+	var q url.Values
+	for n := 1; ; n++ {
+		var page struct {
+			Items       []map[string]any
+			HasNextPage bool
+			PageSize    int
+		}
+		if err := l.getRawQuery(ctx, pathProperties, q, &page); err != nil {
+			return nil, fmt.Errorf("ERP lookup properties: %w", err)
+		}
+		all = append(all, page.Items...)
+		if !page.HasNextPage || len(page.Items) == 0 || n >= 10000 {
+			return namedIDs(all), nil
+		}
+		q = url.Values{QueryPageNumber: {strconv.Itoa(n + 1)}, QueryPageSize: {strconv.Itoa(max(page.PageSize, len(page.Items)))}}
 	}
-	return namedIDs(page.Items), nil
 }
 
 func (l *Lookups) readValues(ctx context.Context, prop int64) ([]NamedID, error) {

@@ -3,6 +3,8 @@ package erp
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/wawi-etl/etl/erp/erptest"
@@ -81,5 +83,33 @@ func TestLookupsPropertiesCreateLostAnswer(t *testing.T) {
 	}
 	if srv.Counters().LostWrites() != 2 {
 		t.Errorf("lost %d", srv.Counters().LostWrites())
+	}
+}
+
+// A Wawi that pages GET /properties although the spec declares no paging
+// parameters: the pages it announces are read too.
+func TestLookupsPropertiesPaged(t *testing.T) {
+	var asked []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked = append(asked, r.URL.RawQuery)
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Query().Get("pageNumber") {
+		case "":
+			fmt.Fprint(w, `{"TotalItems":3,"PageNumber":1,"PageSize":2,"TotalPages":2,"HasNextPage":true,"Items":[{"Id":1,"Name":"A","Translations":[],"PropertyGroups":[]},{"Id":2,"Name":"B","Translations":[],"PropertyGroups":[]}]}`)
+		default:
+			fmt.Fprint(w, `{"TotalItems":3,"PageNumber":2,"PageSize":2,"TotalPages":2,"HasNextPage":false,"Items":[{"Id":3,"Name":"C","Translations":[],"PropertyGroups":[]}]}`)
+		}
+	}))
+	defer srv.Close()
+	c, err := New(Config{BaseURL: srv.URL, APIKey: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok, err := NewLookups(c).Property(context.Background(), "c", false)
+	if err != nil || !ok || p.ID != 3 {
+		t.Fatalf("%v %v %v", p, ok, err)
+	}
+	if fmt.Sprint(asked) != "[ pageNumber=2&pageSize=2]" {
+		t.Errorf("asked %q", asked)
 	}
 }
