@@ -321,7 +321,9 @@ func readItemProperties(ctx context.Context, c *erp.Client, itemID int64) ([]ite
 }
 
 // assignProperty posts the assignment; a lost answer is settled by reading
-// the item's values: when the value is there, the POST landed.
+// the item's values: when the value is there, the POST landed. A refusal
+// (400) is read back the same way: a record of the same product that was
+// planned at the same time may have assigned the value meanwhile.
 func assignProperty(ctx context.Context, c *erp.Client, itemID, valueID int64) error {
 	landed := func(ctx context.Context) (bool, error) {
 		list, err := readItemProperties(ctx, c, itemID)
@@ -331,8 +333,14 @@ func assignProperty(ctx context.Context, c *erp.Client, itemID, valueID int64) e
 		return slices.ContainsFunc(list, func(a itemPropertyValue) bool { return a.value == valueID }), nil
 	}
 	err := c.Post(ctx, fillItemPath(pathItemProperties, itemID, "", 0), nil, map[string]any{"PropertyValueId": valueID}, nil, landed)
-	if errors.Is(err, erp.ErrLandedElsewhere) {
+	var ae *erp.APIError
+	switch {
+	case errors.Is(err, erp.ErrLandedElsewhere):
 		return nil
+	case errors.As(err, &ae) && ae.Status == http.StatusBadRequest:
+		if there, rerr := landed(ctx); rerr == nil && there {
+			return nil
+		}
 	}
 	return err
 }

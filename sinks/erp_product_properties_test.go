@@ -240,3 +240,28 @@ func TestPropertiesPartTargets(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+// Two rows of one product planned before either was applied both assign
+// the same value: the second finds it assigned and succeeds.
+func TestPropertiesPartSameProductTwice(t *testing.T) {
+	e := newERPEnv(t, propSeed())
+	ctx := context.Background()
+	tg := targets("SKU:string", "Properties.Material:string")
+	part := openProps(t, e.partSink(pipeline.SinkSpec{}), tg)
+	var plans []partPlan
+	for row := 2; row <= 3; row++ {
+		pl, err := part.plan(ctx, erpItem(tg, row, []any{"A-2", "Baumwolle"}), productItem{ID: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		plans = append(plans, pl)
+	}
+	for _, pl := range plans {
+		if err := pl.apply(ctx, 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := fmt.Sprint(assignedNames(e, 2)); got != "[Material:Baumwolle]" {
+		t.Errorf("assigned %s", got)
+	}
+}
