@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -291,6 +292,13 @@ func (l *Lookups) createNamed(ctx context.Context, t *namedList, path, what, nam
 	var out map[string]any
 	err := l.c.Post(ctx, path, nil, map[string]any{"Name": name}, &out, landed)
 	var r NamedID
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Status == http.StatusBadRequest {
+		// made meanwhile by someone else (another run): the name is taken
+		if ok, rerr := landed(ctx); rerr == nil && ok {
+			err = ErrLandedElsewhere
+		}
+	}
 	switch {
 	case errors.Is(err, ErrLandedElsewhere) && found.ID != 0:
 		r = found

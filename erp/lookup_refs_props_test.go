@@ -113,3 +113,35 @@ func TestLookupsPropertiesPaged(t *testing.T) {
 		t.Errorf("asked %q", asked)
 	}
 }
+
+// A value another run created after this one read the list: the create is
+// refused as a duplicate and the value read back.
+func TestLookupsPropertyValueMadeMeanwhile(t *testing.T) {
+	srv, l := newLookupServer(t, erptest.Options{Validate: true, Seed: propLookupSeed()})
+	ctx := context.Background()
+	if _, ok, _ := l.PropertyValue(ctx, 1, "Seide", false); ok {
+		t.Fatal("Seide exists")
+	}
+	other, _ := newLookupsFor(t, srv)
+	made, ok, err := other.PropertyValue(ctx, 1, "Seide", true)
+	if err != nil || !ok {
+		t.Fatal(err)
+	}
+	v, ok, err := l.PropertyValue(ctx, 1, "seide", true)
+	if err != nil || !ok || v.ID != made.ID {
+		t.Errorf("%v %v %v, want %v", v, ok, err, made)
+	}
+	if n := len(srv.Properties()[0].Values); n != 3 {
+		t.Errorf("%d values", n)
+	}
+}
+
+// newLookupsFor is a second run's lookups against srv.
+func newLookupsFor(t *testing.T, srv *erptest.Server) (*Lookups, *Client) {
+	t.Helper()
+	c, err := New(Config{BaseURL: srv.URL, APIKey: "k", HTTPClient: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewLookups(c), c
+}
