@@ -43,13 +43,13 @@ type Seed struct {
 	SalesChannels []SalesChannel `json:"salesChannels,omitempty"`
 	TaxClasses    []TaxClass     `json:"taxClasses,omitempty"`
 	ProductGroups []ProductGroup `json:"productGroups,omitempty"`
+	// Properties, custom fields, shipping classes, ... (api_properties.go).
+	CatalogSeed
 	// An item's supplier data and prices name their item by ItemId.
 	ItemSuppliers      []ItemSupplier          `json:"itemSuppliers,omitempty"`
 	SalesChannelPrices []ItemSalesChannelPrice `json:"salesChannelPrices,omitempty"`
 	CustomerPrices     []ItemCustomerPrice     `json:"customerPrices,omitempty"`
 	Orders             []SeedOrder             `json:"orders,omitempty"`
-	// Properties, custom fields, shipping classes, ... (api_properties.go).
-	CatalogSeed
 }
 
 // SeedStock is an initial stock quantity. The item is given by ItemId or

@@ -126,12 +126,12 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 	for _, load := range []func() error{
 		func() error { return s.loadBase(seed, base) },
 		func() error { return s.loadItems(seed.Items, now) },
+		func() error { return s.loadCatalog(&seed.CatalogSeed) },
 		func() error { return s.loadCustomers(seed.Customers, base) },
 		func() error { return s.loadDescriptions(seed.ItemDescriptions) },
 		func() error { s.loadRefs(seed); return s.loadPrices(seed) },
 		func() error { return s.loadStock(seed.Stock) },
 		func() error { return s.loadOrders(seed.Orders, now) },
-		func() error { return s.loadCatalog(&seed.CatalogSeed) },
 	} {
 		if err := load(); err != nil {
 			return nil, err
