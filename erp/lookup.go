@@ -63,6 +63,7 @@ type Lookups struct {
 	lists  map[string]*listTable // by resource name
 	byKey  map[string]*keyCache  // per-key tables: "customers", "items.SKU", ...
 	create sync.Mutex            // serialises category creation
+	ext    lookupExt             // properties and custom fields (lookup_refs_props.go)
 }
 
 // NewLookups returns lookups served by c.

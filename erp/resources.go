@@ -551,6 +551,10 @@ var dialect10 = map[string]*ResourceDef{
 	"salesChannels": {Name: "salesChannels", ListScope: "saleschannel.getsaleschannels", ListPath: "/salesChannels", IDField: "Id", NaturalKeys: byName, Schema: "SalesChannel"},
 	"taxClasses":    {Name: "taxClasses", ListScope: "taxclass.querytaxclasses", ListPath: "/taxClasses", IDField: "Id", NaturalKeys: byName, Schema: "TaxClass"},
 	"productGroups": {Name: "productGroups", ListScope: "productgroup.queryproductgroups", ListPath: "/productGroups", IDField: "Id", NaturalKeys: byName, Schema: "ProductGroup"},
+	// An item's shipping class, availability and condition (lookup_refs.go).
+	"shippingClasses": {Name: "shippingClasses", ListScope: "shippingclass.queryshippingclasses", ListPath: "/shippingClasses", IDField: "Id", NaturalKeys: byName, Schema: "ShippingClass"},
+	"availabilities":  {Name: "availabilities", ListScope: "availability.queryavailabilities", ListPath: "/availabilities", IDField: "Id", NaturalKeys: byName, Schema: "Availability"},
+	"conditions":      {Name: "conditions", ListScope: "condition.queryconditions", ListPath: "/conditions", IDField: "Id", Schema: "Condition"},
 }
 
 // Resource finds a resource by name (case-insensitive: salesOrders,

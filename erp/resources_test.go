@@ -11,7 +11,7 @@ import (
 )
 
 func TestResourcesTable(t *testing.T) {
-	want := []string{"accountingData", "categories", "companies", "customerGroups", "customers", "invoices", "items", "manufacturers", "paymentMethods", "productGroups", "salesChannels", "salesOrders", "shippingMethods", "stocks", "suppliers", "taxClasses", "warehouses"}
+	want := []string{"accountingData", "availabilities", "categories", "companies", "conditions", "customerGroups", "customers", "invoices", "items", "manufacturers", "paymentMethods", "productGroups", "salesChannels", "salesOrders", "shippingClasses", "shippingMethods", "stocks", "suppliers", "taxClasses", "warehouses"}
 	if got := Resources(); !slices.Equal(got, want) {
 		t.Fatalf("Resources() = %v", got)
 	}

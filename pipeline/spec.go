@@ -247,6 +247,10 @@ type SinkSpec struct {
 	// delete the records of each parent the input names that the input
 	// does not name.
 	Prune bool `yaml:"prune,omitempty" json:"prune,omitempty" jsonschema:"description=erp sub-collections (e.g. items/descriptions): delete what the Wawi holds below each parent the input names and the input does not name; bounded by options.guardrails.max_deletes"`
+	// CreateProperties (erp items with Properties.<Name> targets) creates a
+	// property or property value the Wawi lacks, once each, instead of
+	// failing the record (as create: true does for categories lookups).
+	CreateProperties bool `yaml:"create_properties,omitempty" json:"create_properties,omitempty" jsonschema:"description=erp items: create a property (Merkmal) or property value named by a Properties.<Name> target that the Wawi lacks (once each) instead of failing the record"`
 	// OnMissing (erp update, stocks): what a record whose item does not exist
 	// in the Wawi becomes: fail (default) or skip.
 	OnMissing string `yaml:"on_missing,omitempty" json:"on_missing,omitempty" jsonschema:"description=erp update and stocks: a record whose item the Wawi lacks: fail (default) or skip,enum=fail,enum=skip"`

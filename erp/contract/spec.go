@@ -45,6 +45,9 @@
 //     infrastructure statuses 500, 502, 503, 504; their bodies, when
 //     present and JSON, must be an ErrorResponse. Any other status the
 //     operation does not declare is a violation.
+//   - The Value of CustomFieldValue and UpdateCustomFieldValue, declared
+//     as an object without properties, is C#'s object: any JSON value (the
+//     document's own example is a text; a field's type decides).
 //   - Security: every operation requires {oauth2 AND Wawi} in the document,
 //     which no real client satisfies. The AuthenticationFunc accepts one of
 //     the real forms instead: "Authorization: Wawi <key>", "x-api-key: <key>"
@@ -159,6 +162,13 @@ func relax(doc *openapi3.T) {
 		desc := http.StatusText(code) + " (cross-cutting status admitted by erp/contract)"
 		generic[code] = &openapi3.ResponseRef{Value: openapi3.NewResponse().
 			WithDescription(desc).WithJSONSchemaRef(errSchema)}
+	}
+	for _, name := range []string{"CustomFieldValue", "UpdateCustomFieldValue"} {
+		if sch := doc.Components.Schemas[name]; sch != nil && sch.Value != nil {
+			if v := sch.Value.Properties["Value"]; v != nil && v.Value != nil && len(v.Value.Properties) == 0 {
+				v.Value.Type = nil
+			}
+		}
 	}
 	for _, item := range doc.Paths.Map() {
 		for _, op := range item.Operations() {

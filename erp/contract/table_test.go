@@ -89,6 +89,9 @@ func TestTableAgreesWithSpec(t *testing.T) {
 				t.Errorf("schema %s: property %s missing in the table", name, pn)
 				continue
 			}
+			if pn == "Value" && strings.HasSuffix(name, "CustomFieldValue") && p.Value.Type == nil {
+				continue // any JSON value: relaxed
+			}
 			sameSchema(t, name+"."+pn, p, ts.Prop(pn))
 		}
 	}

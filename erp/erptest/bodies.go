@@ -121,6 +121,9 @@ func checkValue(errs map[string]string, path string, v any, s *spec.Schema) {
 	name := fieldName(path)
 	switch s.Type {
 	case "object":
+		if len(s.Props) == 0 && s.Extra == nil {
+			return // C#'s object (a custom field's Value): any JSON value
+		}
 		m, ok := v.(map[string]any)
 		if !ok {
 			errs[name] = fmt.Sprintf("The JSON value for %s must be an object.", name)

@@ -43,6 +43,8 @@ type Seed struct {
 	SalesChannels []SalesChannel `json:"salesChannels,omitempty"`
 	TaxClasses    []TaxClass     `json:"taxClasses,omitempty"`
 	ProductGroups []ProductGroup `json:"productGroups,omitempty"`
+	// Properties, custom fields, shipping classes, ... (api_properties.go).
+	CatalogSeed
 	// An item's supplier data and prices name their item by ItemId.
 	ItemSuppliers      []ItemSupplier          `json:"itemSuppliers,omitempty"`
 	SalesChannelPrices []ItemSalesChannelPrice `json:"salesChannelPrices,omitempty"`

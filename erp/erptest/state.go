@@ -176,6 +176,7 @@ func (e *Emulator) Snapshot() *State {
 	s.PaymentMethods = derefAll(st.paymentMethods)
 	s.ShippingMethods = derefAll(st.shippingMethods)
 	s.Manufacturers = derefAll(st.manufacturers)
+	s.CatalogSeed = st.cat.seed()
 	for _, r := range st.stockAll {
 		ss := SeedStock{ItemId: r.ItemId, WarehouseId: r.WarehouseId, StorageLocationId: r.StorageLocationId, BatchNumber: r.BatchNumber, Quantity: r.QuantityTotal}
 		if !r.ShelfLifeExpirationDate.IsZero() {

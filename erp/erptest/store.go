@@ -59,6 +59,7 @@ type store struct {
 	shippingByID       map[int]*ShippingMethod
 	manufacturers      []*Manufacturer
 	manufacturerByID   map[int]*Manufacturer
+	cat                *catalogState // properties, custom fields, more reference lists (api_properties.go)
 
 	next struct {
 		item, order, line, customer, address, sku, orderNumber, customerNumber int
@@ -130,6 +131,7 @@ func newStore(seed *Seed, now time.Time) (*store, error) {
 	for _, load := range []func() error{
 		func() error { return s.loadBase(seed, base) },
 		func() error { return s.loadItems(seed.Items, now) },
+		func() error { return s.loadCatalog(&seed.CatalogSeed) },
 		func() error { return s.loadCustomers(seed.Customers, base) },
 		func() error { return s.loadDescriptions(seed.ItemDescriptions) },
 		func() error { s.loadRefs(seed); return s.loadPrices(seed) },
