@@ -78,7 +78,7 @@ func benchDATEVJob(t *testing.T, dir string) string {
 		if !strings.Contains(s, r[0]) {
 			t.Fatalf("jobs/datev-export.yaml has no %q", r[0])
 		}
-		s = strings.Replace(s, r[0], r[1], 1)
+		s = strings.ReplaceAll(s, r[0], r[1]) // the source's filters and the sink's period
 	}
 	job := filepath.Join(dir, "datev.yaml")
 	if err := os.WriteFile(job, []byte(s), 0o644); err != nil {

@@ -14,8 +14,13 @@ import (
 
 	"github.com/wawi-etl/etl/datev"
 	"github.com/wawi-etl/etl/pipeline"
-	"github.com/wawi-etl/etl/sources"
 )
+
+// RelDate resolves a date of sink.datev.period to its calendar day, as the
+// ERP source resolves its filters (sources.ParseRelDate; cmd/etl/all.go sets
+// it). A variable, not an import: the tests of package sources run jobs into
+// the sinks, so sinks cannot import sources.
+var RelDate func(expr string, now time.Time, loc *time.Location) (y int, m time.Month, d int, err error)
 
 // DATEVDocumentTargets are the mapping targets of the datev sink in
 // document mode (sink.datev.accounts set), named as the Wawi's
@@ -216,7 +221,7 @@ func pow10(n int) int64 {
 func datevPeriod(p *pipeline.DATEVPeriodSpec, env *pipeline.Env) (time.Time, time.Time, error) {
 	tz := p.TimeZone
 	if tz == "" {
-		tz = sources.DefaultTimeZone
+		tz = "Europe/Berlin" // sources.DefaultTimeZone
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
@@ -228,11 +233,13 @@ func datevPeriod(p *pipeline.DATEVPeriodSpec, env *pipeline.Env) (time.Time, tim
 	}
 	var days [2]time.Time
 	for i, e := range []struct{ name, v string }{{"from", p.From}, {"to", p.To}} {
-		r, err := sources.ParseRelDate(e.v, now, loc)
+		if RelDate == nil {
+			return time.Time{}, time.Time{}, errors.New("sink.datev.period: no date resolver (sinks.RelDate) installed")
+		}
+		y, m, d, err := RelDate(e.v, now, loc)
 		if err != nil {
 			return time.Time{}, time.Time{}, fmt.Errorf("sink.datev.period.%s %q: %w", e.name, e.v, err)
 		}
-		y, m, d := r.Date()
 		days[i] = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	}
 	if days[1].Before(days[0]) {

@@ -15,4 +15,5 @@ func init() {
 	for _, t := range []pipeline.SinkType{sinks.CSV, sinks.XLSX, sinks.ERP, sinks.DATEV} {
 		pipeline.AddSinkType(t)
 	}
+	sinks.RelDate = sources.RelDay
 }
