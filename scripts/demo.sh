@@ -137,5 +137,6 @@ cat <<'EOF'
   out/orders-two-sheets.xlsx                   the same orders: one sheet of orders, one of their line items
   out/invoices.xlsx                            last month's invoices and credit notes: net, VAT, gross per rate, what is open
   out/EXTF_Buchungsstapel_YYYYMM_1.csv         the same month as a DATEV Buchungsstapel (EXTF) for the tax adviser
+  out/EXTF_Buchungsstapel_Kontrolle.xlsx       its control sheet: sums per rate and country, file against the Wawi's documents
   reports/<job>/summary.json                   counts by outcome for every run
 EOF
