@@ -1,6 +1,7 @@
 package datev
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"time"
@@ -219,5 +220,46 @@ func TestControlFindings(t *testing.T) {
 	}
 	if err := c.Err(); err == nil || !strings.Contains(err.Error(), "Rechnung RE-6") {
 		t.Errorf("Err %v", err)
+	}
+}
+
+// The written file is read back and must hold what the check added up.
+func TestControlComparesTheFile(t *testing.T) {
+	h := testHeader()
+	doc := &Document{Number: "GS-1", Type: Credit, Date: day(2026, 1, 9), Debitor: "10000",
+		Lines: []Line{{Rate: dec("19"), Net: dec("10.00"), VAT: dec("1.90"), Gross: dec("11.90"), Country: "DE", Revenue: Revenue{Account: "8400"}}}}
+	ps := doc.Postings(doc.Text())
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if _, err := w.Write(&p.Booking); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Flush()
+	for _, c := range []struct {
+		name string
+		data []byte
+		ok   bool
+	}{
+		{"as written", buf.Bytes(), true},
+		{"another amount", bytes.Replace(buf.Bytes(), []byte("\r\n11,90;"), []byte("\r\n11,09;"), 1), false},
+		{"the other side", bytes.Replace(buf.Bytes(), []byte(`;"H";`), []byte(`;"S";`), 1), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctl := NewControl(time.Time{}, time.Time{})
+			ctl.Add(doc, ps, 2)
+			sums := map[FileKey]decimal.Decimal{}
+			if err := BookingSums(c.data, sums); err != nil {
+				t.Fatal(err)
+			}
+			ctl.CompareFile(sums)
+			if ctl.OK() != c.ok {
+				t.Errorf("OK %v, findings %v", ctl.OK(), ctl.Findings())
+			}
+		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // Control checks an export for completeness before its files are kept
@@ -160,6 +161,9 @@ func (c *Control) Add(d *Document, postings []Posting, row int) {
 		}
 		a.Umsatz = a.Umsatz.Add(amt)
 		a.Bookings++
+	}
+	if len(postings) == 0 {
+		c.findings = append(c.findings, Finding{Document: d.Number, Type: d.Type.German(), Row: row, Problem: "Beleg ohne Betrag: keine Buchung (DATEV nimmt keine Buchung über 0,00)"})
 	}
 	for k, s := range src {
 		f := get(fil, k)
@@ -348,4 +352,68 @@ func (c *Control) Err() error {
 		msgs = append(msgs, fmt.Sprintf("und %d weitere", n-len(msgs)))
 	}
 	return errors.New(strings.Join(msgs, "; "))
+}
+
+// FileKey is what BookingSums adds up by: Konto, Gegenkonto and S/H.
+type FileKey struct{ Konto, Gegenkonto, SollHaben string }
+
+// BookingSums reads a Buchungsstapel and adds up Umsatz per Konto,
+// Gegenkonto and Soll/Haben: the file as DATEV will read it.
+func BookingSums(data []byte, into map[FileKey]decimal.Decimal) error {
+	lines := strings.Split(strings.TrimSuffix(string(data), "\r\n"), "\r\n")
+	for i, raw := range lines {
+		if i < 2 {
+			continue
+		}
+		text, err := charmap.Windows1252.NewDecoder().String(raw)
+		if err != nil {
+			return fmt.Errorf("line %d: %w", i+1, err)
+		}
+		f, msg := splitLine(text)
+		if msg != "" || len(f) != Columns {
+			return fmt.Errorf("line %d: not a booking (%s)", i+1, msg)
+		}
+		amt, err := decimal.NewFromString(strings.Replace(f[ColUmsatz-1].text, ",", ".", 1))
+		if err != nil {
+			return fmt.Errorf("line %d: Umsatz %q", i+1, f[ColUmsatz-1].text)
+		}
+		k := FileKey{f[ColKonto-1].text, f[ColGegenkonto-1].text, f[ColSollHaben-1].text}
+		into[k] = into[k].Add(amt)
+	}
+	return nil
+}
+
+// CompareFile checks the sums read back from the written files against
+// the bookings the check added up: a difference stops the export.
+func (c *Control) CompareFile(file map[FileKey]decimal.Decimal) {
+	mine := map[FileKey]decimal.Decimal{}
+	for k, s := range c.accounts {
+		fk := FileKey{k.Konto, k.Gegenkonto, k.SollHaben}
+		mine[fk] = mine[fk].Add(s.Umsatz)
+	}
+	keys := make([]FileKey, 0, len(mine)+len(file))
+	for k := range mine {
+		keys = append(keys, k)
+	}
+	for k := range file {
+		if _, ok := mine[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.Konto != b.Konto {
+			return a.Konto < b.Konto
+		}
+		if a.Gegenkonto != b.Gegenkonto {
+			return a.Gegenkonto < b.Gegenkonto
+		}
+		return a.SollHaben < b.SollHaben
+	})
+	for _, k := range keys {
+		if !mine[k].Equal(file[k]) {
+			c.findings = append(c.findings, Finding{Stops: true, Problem: fmt.Sprintf("Konto %s an %s %s: Datei %s, Kontrolle %s",
+				k.Konto, k.Gegenkonto, k.SollHaben, file[k].StringFixed(2), mine[k].StringFixed(2))})
+		}
+	}
 }

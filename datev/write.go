@@ -222,6 +222,10 @@ func accountProblem(a string, length int) string {
 	return ""
 }
 
+// CleanBelegfeld1 is what FormatBooking makes of a Belegfeld 1, and the
+// change as a Note when it made one.
+func CleanBelegfeld1(s string) (string, []Note) { return cleanBelegfeld1(s) }
+
 var umlauts = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "Ä", "Ae", "Ö", "Oe", "Ü", "Ue", "ß", "ss")
 
 // cleanBelegfeld1 reduces s to the characters DATEV allows in Belegfeld 1:

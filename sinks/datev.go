@@ -490,6 +490,9 @@ func (s *DATEVSink) OutputPath() string {
 	for _, f := range s.all {
 		out = append(out, f.tmp.Path())
 	}
+	if s.docs != nil {
+		out = append(out, s.controlPath())
+	}
 	sort.Strings(out)
 	return strings.Join(out, ", ")
 }

@@ -3,6 +3,7 @@ package sinks
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -15,12 +16,6 @@ import (
 	"github.com/wawi-etl/etl/datev"
 	"github.com/wawi-etl/etl/pipeline"
 )
-
-// RelDate resolves a date of sink.datev.period to its calendar day, as the
-// ERP source resolves its filters (sources.ParseRelDate; cmd/etl/all.go sets
-// it). A variable, not an import: the tests of package sources run jobs into
-// the sinks, so sinks cannot import sources.
-var RelDate func(expr string, now time.Time, loc *time.Location) (y int, m time.Month, d int, err error)
 
 // DATEVDocumentTargets are the mapping targets of the datev sink in
 // document mode (sink.datev.accounts set), named as the Wawi's
@@ -45,7 +40,9 @@ var RelDate func(expr string, now time.Time, loc *time.Location) (y int, m time.
 //	VatRate               the line's rate in percent (required)
 //	TotalNetAmount, VatAmount, TotalGrossAmount  the line's amounts (required)
 //	GeneralLedgerAccount  the line's revenue account, where the Wawi has one
-var DATEVDocumentTargets = []string{"DocumentNumber", "DocumentDate", "Type", "ReferenceNumber", "SalesOrderNumber",
+//	SortOrder             the line's position: a position seen twice starts
+//	                      the document again, which the check reports as a duplicate
+var DATEVDocumentTargets = []string{"SortOrder", "DocumentNumber", "DocumentDate", "Type", "ReferenceNumber", "SalesOrderNumber",
 	"CustomerNumber", "DebitorAccount", "Company", "FirstName", "LastName", "Street", "PostalCode", "City", "BillingCountry", "EmailAddress",
 	"CustomerVatId", "ShipmentCountry", "CurrencyIso", "VatRate", "TotalNetAmount", "VatAmount", "TotalGrossAmount", "GeneralLedgerAccount"}
 
@@ -60,6 +57,7 @@ type datevDocs struct {
 	writeDeb bool
 
 	cur       *datev.Document
+	curPos    map[string]bool // SortOrder values of the current document's lines
 	curRow    int
 	curDocOrd int   // Record.Document of the current document's lines
 	nextSeq   int64 // the Seq the next applied record must have
@@ -73,14 +71,14 @@ type datevDocs struct {
 
 // docLine is a planned line: the values of one record, typed.
 type docLine struct {
-	number, reference, order, customerNo, debitorFrom string
-	date                                              time.Time
-	typ                                               datev.DocType
-	customer                                          debitorInfo
-	currency                                          string
-	line                                              datev.Line
-	debitor                                           string
-	docOrd                                            int
+	number, reference, order, customerNo, debitorFrom, pos string
+	date                                                   time.Time
+	typ                                                    datev.DocType
+	customer                                               debitorInfo
+	currency                                               string
+	line                                                   datev.Line
+	debitor                                                string
+	docOrd                                                 int
 }
 
 type debitorInfo struct {
@@ -216,12 +214,19 @@ func pow10(n int) int64 {
 	return p
 }
 
+// DateResolver resolves a date of sink.datev.period, relative ones such as
+// "start of last month" included, to a calendar day in loc. cmd/etl sets it
+// to the sources' parser (sources.ParseRelDate): sinks cannot import
+// sources, whose tests import sinks. Unset, the period takes absolute dates
+// only (2026-01-31, 31.01.2026).
+var DateResolver func(expr string, now time.Time, loc *time.Location) (time.Time, error)
+
 // datevPeriod resolves sink.datev.period as the source resolves its date
 // filters: in the merchant's time zone, relative dates against now.
 func datevPeriod(p *pipeline.DATEVPeriodSpec, env *pipeline.Env) (time.Time, time.Time, error) {
 	tz := p.TimeZone
 	if tz == "" {
-		tz = "Europe/Berlin" // sources.DefaultTimeZone
+		tz = "Europe/Berlin" // the sources' default
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
@@ -233,14 +238,16 @@ func datevPeriod(p *pipeline.DATEVPeriodSpec, env *pipeline.Env) (time.Time, tim
 	}
 	var days [2]time.Time
 	for i, e := range []struct{ name, v string }{{"from", p.From}, {"to", p.To}} {
-		if RelDate == nil {
-			return time.Time{}, time.Time{}, errors.New("sink.datev.period: no date resolver (sinks.RelDate) installed")
+		var day time.Time
+		if DateResolver != nil {
+			day, err = DateResolver(e.v, now, loc)
+		} else {
+			day, err = datevDate(e.v)
 		}
-		y, m, d, err := RelDate(e.v, now, loc)
 		if err != nil {
 			return time.Time{}, time.Time{}, fmt.Errorf("sink.datev.period.%s %q: %w", e.name, e.v, err)
 		}
-		days[i] = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		days[i] = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	}
 	if days[1].Before(days[0]) {
 		return time.Time{}, time.Time{}, fmt.Errorf("sink.datev.period: to %s is before from %s", days[1].Format("2006-01-02"), days[0].Format("2006-01-02"))
@@ -312,6 +319,8 @@ func (s *DATEVSink) planLine(it *pipeline.Item, fail func(string, error) (*pipel
 			l.line.Gross, err = datevDecimal(v)
 		case "GeneralLedgerAccount":
 			glAccount = datevString(v)
+		case "SortOrder":
+			l.pos = datevString(v)
 		}
 		if err != nil {
 			return fail(t.Path, err)
@@ -356,6 +365,9 @@ func (s *DATEVSink) planLine(it *pipeline.Item, fail func(string, error) (*pipel
 	if l.line.Country == "" {
 		l.line.Country = d.home()
 	}
+	if _, notes := datev.CleanBelegfeld1(l.number); len(notes) > 0 {
+		p.Changes = append(p.Changes, pipeline.Change{Field: notes[0].Column, Old: notes[0].Old, New: notes[0].New})
+	}
 	p.Key = l.number
 	p.State = l
 	return p, nil
@@ -388,7 +400,7 @@ func (s *DATEVSink) applyLine(p *pipeline.Plan, l *docLine) error {
 		d.control.Fail("", p.Item.Rec.Row, fmt.Sprintf("%d Datensätze vor Zeile %d fehlen in der Datei (fehlerhaft oder übersprungen, siehe errors.xlsx)", seq-d.nextSeq, p.Item.Rec.Row))
 	}
 	d.nextSeq = p.Item.Rec.Seq + 1
-	if c := d.cur; c != nil && (c.Number != l.number || c.Type != l.typ || d.curDocOrd != l.docOrd) {
+	if c := d.cur; c != nil && (c.Number != l.number || c.Type != l.typ || d.curDocOrd != l.docOrd || (l.pos != "" && d.curPos[l.pos])) {
 		if err := s.bookDocument(); err != nil {
 			return err
 		}
@@ -397,7 +409,7 @@ func (s *DATEVSink) applyLine(p *pipeline.Plan, l *docLine) error {
 		name := l.customer.name()
 		d.cur = &datev.Document{Number: l.number, Date: l.date, Type: l.typ, Reference: l.reference, Order: l.order,
 			Customer: name, Debitor: l.debitor, Currency: l.currency}
-		d.curRow, d.curDocOrd = p.Item.Rec.Row, l.docOrd
+		d.curRow, d.curDocOrd, d.curPos = p.Item.Rec.Row, l.docOrd, map[string]bool{}
 		if _, ok := d.customers[l.debitor]; !ok {
 			ci := l.customer
 			ci.Account, ci.Number = l.debitor, l.customerNo
@@ -407,6 +419,9 @@ func (s *DATEVSink) applyLine(p *pipeline.Plan, l *docLine) error {
 		}
 	}
 	d.cur.Lines = append(d.cur.Lines, l.line)
+	if l.pos != "" {
+		d.curPos[l.pos] = true
+	}
 	return nil
 }
 
@@ -458,6 +473,22 @@ func (s *DATEVSink) closeDocs() error {
 	if max := d.maxSeq.Load(); max >= d.nextSeq {
 		d.control.Fail("", 0, fmt.Sprintf("%d Datensätze am Ende der Eingabe fehlen in der Datei (fehlerhaft, siehe errors.xlsx)", max-d.nextSeq+1))
 	}
+	// the files read back, as DATEV will read them, must hold what the
+	// check added up
+	sums := map[datev.FileKey]decimal.Decimal{}
+	for _, f := range s.all {
+		if err := f.flush(); err != nil {
+			return outputError(fmt.Errorf("%s: %w", f.tmp.Path(), err))
+		}
+		data, err := os.ReadFile(f.tmp.TempName())
+		if err != nil {
+			return outputError(err)
+		}
+		if err := datev.BookingSums(data, sums); err != nil {
+			d.control.Fail("", 0, fmt.Sprintf("%s: %v", filepath.Base(f.tmp.Path()), err))
+		}
+	}
+	d.control.CompareFile(sums)
 	d.control.Finish()
 	if d.control.OK() && d.writeDeb && len(s.all) > 0 {
 		if err := s.writeDebitors(); err != nil {

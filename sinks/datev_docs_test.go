@@ -3,17 +3,21 @@ package sinks
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/wawi-etl/etl/datev"
+	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
+	"github.com/wawi-etl/etl/pipeline/pipelinetest"
 )
 
 // Records shaped like the Wawi's accountingData: one per AccountDataLineItem
@@ -174,6 +178,10 @@ func TestDATEVDocumentsMismatchWritesNothing(t *testing.T) {
 			docLineRow("RE-2", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", ""),
 			docLineRow("RE-1", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", ""),
 		}, "RE-1: kommt mehrfach vor (zuerst in Zeile 2)"},
+		{"a document's lines twice in a row", [][]any{
+			docLineRow("RE-1", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", ""),
+			docLineRow("RE-1", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", ""),
+		}, "RE-1: kommt mehrfach vor (zuerst in Zeile 2)"},
 		{"a document outside the period", [][]any{
 			append(docLineRow("RE-1", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", "")[:1:1],
 				append([]any{day(2026, 2, 1)}, docLineRow("RE-1", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", "")[2:]...)...),
@@ -190,8 +198,14 @@ func TestDATEVDocumentsMismatchWritesNothing(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			s := openDATEV(t, docSpec(dir, "SKR03", pipeline.DATEVDebitorSpec{Collective: 10000}), docTargets)
-			run(t, s, docTargets, c.rows...)
+			// the line's position tells a document's second copy from its next line
+			tg := append(docTargets[:len(docTargets):len(docTargets)], targets("SortOrder:string")...)
+			rows := make([][]any, len(c.rows))
+			for i, r := range c.rows {
+				rows[i] = append(r[:len(r):len(r)], "1")
+			}
+			s := openDATEV(t, docSpec(dir, "SKR03", pipeline.DATEVDebitorSpec{Collective: 10000}), tg)
+			run(t, s, tg, rows...)
 			err := s.Close(context.Background(), true)
 			if !errors.Is(err, pipeline.ErrGuardrail) || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err %v, want a guardrail naming %q", err, c.want)
@@ -298,5 +312,89 @@ func TestLoadJobDATEVAccounts(t *testing.T) {
 				t.Errorf("decoded %+v", a)
 			}
 		})
+	}
+}
+
+func TestDATEVDocumentsConformance(t *testing.T) {
+	rows := make([][]string, 300)
+	for i := range rows {
+		// documents of one to three lines
+		rows[i] = []string{fmt.Sprintf("RE-%05d", i/3), fmt.Sprintf("%d.00", i%50+1)}
+	}
+	v := func(s string) *string { return &s }
+	pipelinetest.RunSinkSuite(t, pipelinetest.SinkSuite{
+		Open: OpenDATEV,
+		Spec: func(dir string) pipeline.SinkSpec {
+			return *docSpec(dir, "SKR03", pipeline.DATEVDebitorSpec{Collective: 10000})
+		},
+		// no bad row: in document mode a record that fails stops the whole
+		// export (TestDATEVDocumentsMismatchWritesNothing)
+		Columns: []string{"nr", "net"}, Rows: rows,
+		Mapping: mappings.Spec{Fields: []mappings.FieldSpec{
+			{Target: "DocumentNumber", Column: "nr"},
+			{Target: "DocumentDate", Value: v("2026-01-15"), Type: mappings.Date},
+			{Target: "VatRate", Value: v("0"), Type: mappings.Decimal},
+			{Target: "ShipmentCountry", Value: v("CH")},
+			{Target: "TotalNetAmount", Column: "net", Type: mappings.Decimal, Decimal: "point"},
+			{Target: "VatAmount", Value: v("0"), Type: mappings.Decimal},
+			{Target: "TotalGrossAmount", Column: "net", Type: mappings.Decimal, Decimal: "point"},
+		}},
+	})
+}
+
+// A document number DATEV cannot take as it is is a reported change of
+// the plan; a document without amount is listed and does not stop the
+// export; the summary names the control workbook among the outputs.
+func TestDATEVDocumentsChangesAndNotes(t *testing.T) {
+	dir := t.TempDir()
+	s := openDATEV(t, docSpec(dir, "SKR03", pipeline.DATEVDebitorSpec{Collective: 10000}), docTargets)
+	plans := run(t, s, docTargets,
+		docLineRow("RE 7_1", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", ""),
+		docLineRow("RE-8", 6, "0", "", "K1", "DE", "", "19", "0.00", "0.00", "0.00", ""),
+	)
+	if c := plans[0].Changes; len(c) != 1 || c[0].Field != "Belegfeld 1" || c[0].New != "RE-7-1" {
+		t.Errorf("changes %+v", c)
+	}
+	if err := s.Close(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	if got, want := s.OutputPath(), filepath.Join(out, "EXTF_Buchungsstapel_202601_1.csv")+", "+filepath.Join(out, "EXTF_Buchungsstapel_Kontrolle.xlsx"); got != want {
+		t.Errorf("output %q, want %q", got, want)
+	}
+	if lines := datevLines(t, filepath.Join(out, "EXTF_Buchungsstapel_202601_1.csv")); len(lines) != 3 || !strings.Contains(lines[2], `"RE-7-1"`) {
+		t.Errorf("bookings %q", lines[2:])
+	}
+	f, err := excelize.OpenFile(filepath.Join(out, "EXTF_Buchungsstapel_Kontrolle.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	finds, _ := f.GetRows(datev.SheetFindings)
+	if len(finds) != 2 || finds[1][0] != "RE-8" || !strings.Contains(finds[1][3], "ohne Betrag") || finds[1][4] != "nein" {
+		t.Errorf("findings %q", finds)
+	}
+}
+
+// sink.datev.period takes absolute dates by itself and relative ones
+// through DateResolver, which cmd/etl sets to the sources' parser.
+func TestDATEVPeriodDates(t *testing.T) {
+	spec := &pipeline.DATEVPeriodSpec{From: "start of last month", To: "31.01.2026"}
+	env := &pipeline.Env{Now: func() time.Time { return time.Date(2026, 2, 10, 12, 0, 0, 0, time.UTC) }}
+	if _, _, err := datevPeriod(spec, env); err == nil || !strings.Contains(err.Error(), "period.from") {
+		t.Errorf("without a resolver: %v", err)
+	}
+	defer func(r func(string, time.Time, *time.Location) (time.Time, error)) { DateResolver = r }(DateResolver)
+	var asked []string
+	DateResolver = func(expr string, now time.Time, loc *time.Location) (time.Time, error) {
+		asked = append(asked, expr+"@"+loc.String())
+		if expr == "start of last month" {
+			return time.Date(2026, 1, 1, 0, 0, 0, 0, loc), nil
+		}
+		return datevDate(expr)
+	}
+	from, to, err := datevPeriod(spec, env)
+	if err != nil || !from.Equal(day(2026, 1, 1)) || !to.Equal(day(2026, 1, 31)) || asked[0] != "start of last month@Europe/Berlin" {
+		t.Errorf("period %s..%s %v, asked %v", from, to, err, asked)
 	}
 }

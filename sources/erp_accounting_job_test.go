@@ -185,7 +185,13 @@ func TestInvoicesToExcelJob(t *testing.T) {
 // and per revenue account the bookings (H negative) add up to the Wawi's
 // lines: the line's own account where it has one, else SKR03's default.
 func TestDATEVExportJob(t *testing.T) {
-	datevReg.Do(func() { pipeline.AddSinkType(sinks.DATEV); sinks.RelDate = RelDay })
+	datevReg.Do(func() {
+		pipeline.AddSinkType(sinks.DATEV)
+		sinks.DateResolver = func(expr string, now time.Time, loc *time.Location) (time.Time, error) {
+			r, err := ParseRelDate(expr, now, loc)
+			return r.From, err
+		}
+	})
 	srv := erptest.NewServer(erptest.Options{Seed: accountingSeed()})
 	defer srv.Close()
 	c := newClient(t, srv.URL)

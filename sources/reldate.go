@@ -288,14 +288,3 @@ func LoadLocation(name string) (*time.Location, error) {
 	}
 	return loc, nil
 }
-
-// RelDay is ParseRelDate's calendar day, for sinks that take dates like the
-// source's filters (sinks.RelDate).
-func RelDay(expr string, now time.Time, loc *time.Location) (y int, m time.Month, d int, err error) {
-	r, err := ParseRelDate(expr, now, loc)
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	y, m, d = r.Date()
-	return y, m, d, nil
-}

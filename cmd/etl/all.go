@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/wawi-etl/etl/pipeline"
 	"github.com/wawi-etl/etl/sinks"
 	"github.com/wawi-etl/etl/sources"
@@ -15,5 +17,9 @@ func init() {
 	for _, t := range []pipeline.SinkType{sinks.CSV, sinks.XLSX, sinks.ERP, sinks.DATEV} {
 		pipeline.AddSinkType(t)
 	}
-	sinks.RelDate = sources.RelDay
+	// sink.datev.period takes the dates source filters take
+	sinks.DateResolver = func(expr string, now time.Time, loc *time.Location) (time.Time, error) {
+		r, err := sources.ParseRelDate(expr, now, loc)
+		return r.From, err
+	}
 }

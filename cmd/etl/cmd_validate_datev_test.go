@@ -56,3 +56,31 @@ func TestValidateDATEV(t *testing.T) {
 		t.Fatalf("missing file: exit %d, err %q", code, errs)
 	}
 }
+
+func TestValidateDATEVDebitors(t *testing.T) {
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	d := func(m time.Month, day int) time.Time { return time.Date(2026, m, day, 0, 0, 0, 0, time.UTC) }
+	w, err := datev.NewDebitorWriter(&buf, datev.Header{Created: d(2, 1), Beraternummer: 29098, Mandantennummer: 55003,
+		WJBeginn: d(1, 1), Sachkontenlaenge: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []datev.DebitorRow{{Konto: "10001", NameUnternehmen: "Muster GmbH"}, {Konto: "10002", NamePerson: "Duval"}} {
+		if _, err := w.Write(&r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Flush()
+	good := filepath.Join(dir, "EXTF_Debitoren.csv")
+	os.WriteFile(good, buf.Bytes(), 0o644)
+	if code, out, errs := etl(t, "validate-datev", good); code != 0 || out != "" {
+		t.Fatalf("clean file: exit %d, out %q, err %q", code, out, errs)
+	}
+	bad := filepath.Join(dir, "EXTF_bad.csv")
+	os.WriteFile(bad, bytes.Replace(buf.Bytes(), []byte("\r\n10002;"), []byte("\r\n10001;"), 1), 0o644)
+	code, out, _ := etl(t, "validate-datev", bad)
+	if want := bad + ":4:1: Konto 10001 is on line 3 already\n"; code != 1 || out != want {
+		t.Fatalf("broken file: exit %d, out %q", code, out)
+	}
+}
