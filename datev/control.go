@@ -112,7 +112,9 @@ func (c *Control) Fail(document string, row int, problem string) {
 // their amounts go to the file's side, the lines' to the source's.
 func (c *Control) Add(d *Document, postings []Posting, row int) {
 	c.Documents++
-	k := docKey{d.Type, d.Number}
+	// Keys outlive the record: a clone, so they do not pin the document
+	// the number was read from (the ERP source's strings share its JSON).
+	k := docKey{d.Type, strings.Clone(d.Number)}
 	if first, dup := c.seen[k]; dup {
 		c.stop(d, row, "kommt mehrfach vor (zuerst in Zeile %d): jeder Beleg genau einmal", first)
 	} else {
@@ -123,7 +125,7 @@ func (c *Control) Add(d *Document, postings []Posting, row int) {
 		c.stop(d, row, "Belegdatum %s liegt außerhalb des Zeitraums %s bis %s", day.Format("02.01.2006"), c.From.Format("02.01.2006"), c.To.Format("02.01.2006"))
 	}
 	if p, n, ok := splitNumber(d.Number); ok {
-		sk := seriesKey{d.Type, p}
+		sk := seriesKey{d.Type, strings.Clone(p)}
 		c.series[sk] = append(c.series[sk], n)
 	}
 	dir := decimal.NewFromInt(int64(d.Direction()))

@@ -187,5 +187,6 @@ cat <<'EOF'
   reports/supplier-stock-sftp/summary.json     the nightly SFTP run: source_file names the file picked, moved_to where it went
   out/invoices.xlsx                            last month's invoices and credit notes: net, VAT, gross per rate, what is open
   out/EXTF_Buchungsstapel_YYYYMM_1.csv         the same month as a DATEV Buchungsstapel (EXTF) for the tax adviser
+  out/EXTF_Buchungsstapel_Kontrolle.xlsx       its control sheet: sums per rate and country, file against the Wawi's documents
   reports/<job>/summary.json                   counts by outcome for every run
 EOF

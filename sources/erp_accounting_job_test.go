@@ -180,11 +180,18 @@ func TestInvoicesToExcelJob(t *testing.T) {
 	}
 }
 
-// TestDATEVExportJob runs jobs/datev-export.yaml against the emulator: one
-// booking per booking line of May, the file passes the format check, and
-// per account the bookings (H negative) add up to the Wawi's lines.
+// TestDATEVExportJob runs jobs/datev-export.yaml against the emulator:
+// every booking line of May is booked, the file passes the format check,
+// and per revenue account the bookings (H negative) add up to the Wawi's
+// lines: the line's own account where it has one, else SKR03's default.
 func TestDATEVExportJob(t *testing.T) {
-	datevReg.Do(func() { pipeline.AddSinkType(sinks.DATEV) })
+	datevReg.Do(func() {
+		pipeline.AddSinkType(sinks.DATEV)
+		sinks.DateResolver = func(expr string, now time.Time, loc *time.Location) (time.Time, error) {
+			r, err := ParseRelDate(expr, now, loc)
+			return r.From, err
+		}
+	})
 	srv := erptest.NewServer(erptest.Options{Seed: accountingSeed()})
 	defer srv.Close()
 	c := newClient(t, srv.URL)
@@ -220,11 +227,14 @@ func TestDATEVExportJob(t *testing.T) {
 		}
 	}
 	if run.sum.Created != int64(lines) || run.sum.Failed != 0 {
-		t.Fatalf("summary %+v, want %d bookings", run.sum, lines)
+		t.Fatalf("summary %+v, want %d booking lines", run.sum, lines)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "EXTF_*.csv"))
 	if len(files) != 1 || filepath.Base(files[0]) != "EXTF_Buchungsstapel_202505_1.csv" {
 		t.Fatalf("files %v", files)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "EXTF_Buchungsstapel_Kontrolle.xlsx")); err != nil {
+		t.Errorf("control workbook: %v", err)
 	}
 	b, err := os.ReadFile(files[0])
 	if err != nil {
@@ -259,7 +269,7 @@ func TestDATEVExportJob(t *testing.T) {
 			t.Errorf("account %s: booked %s, Wawi %s", a, got[a], perAccount[a])
 		}
 	}
-	if len(got) != len(perAccount) || len(rows) != lines {
-		t.Errorf("accounts %v, %d rows; want %v, %d", got, len(rows), perAccount, lines)
+	if len(got) != len(perAccount) || len(rows) < len(want) {
+		t.Errorf("accounts %v in %d bookings; want %v, at least one booking per document (%d)", got, len(rows), perAccount, len(want))
 	}
 }

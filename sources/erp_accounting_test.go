@@ -81,11 +81,12 @@ func TestInvoicesPeriodApplied(t *testing.T) {
 			t.Errorf("invoice dated %s: exported %v, want %v", d, dates[d], in)
 		}
 	}
-	// every page of the list was read, and nothing unknown sent
+	// every page of the list was read (the emulator also counts a retry
+	// after a slow answer), line items only for the invoices kept
 	c := srv.Counters()
 	pages := int64((invoiced + 24) / 25)
-	if c.ByRoute["GET /invoices"] != pages || c.ByRoute["GET /invoices/{invoiceId}/lineitems"] != int64(len(want)) {
-		t.Errorf("requests %v, want %d pages and %d line item lists", c.ByRoute, pages, len(want))
+	if src.Requests() != pages+int64(len(want)) || c.ByRoute["GET /invoices"] < pages || c.ByRoute["GET /invoices/{invoiceId}/lineitems"] < int64(len(want)) {
+		t.Errorf("%d requests (emulator: %v), want %d pages and %d line item lists", src.Requests(), c.ByRoute, pages, len(want))
 	}
 	if v := srv.ContractViolations(); len(v) > 0 {
 		t.Errorf("contract: %v", v)
