@@ -391,7 +391,7 @@ func TestERPSourceSpecErrors(t *testing.T) {
 		want string
 	}{
 		{pipeline.SourceSpec{}, "source.resource is required"},
-		{pipeline.SourceSpec{Resource: "orders"}, `"orders" is unknown (known: accountingData, categories, companies`},
+		{pipeline.SourceSpec{Resource: "orders"}, `"orders" is unknown (known: accountingData, availabilities, categories, companies`},
 		{pipeline.SourceSpec{Resource: "salesOrders/lineitems"}, "is unknown"},
 		{pipeline.SourceSpec{Resource: "salesOrders", Include: "payments"}, "salesOrders can include lineitems"},
 		{pipeline.SourceSpec{Resource: "customers", Include: "lineitems"}, "customers has no sub-resources"},
