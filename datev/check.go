@@ -58,7 +58,8 @@ func Check(data []byte) []Violation {
 		if !ok {
 			continue
 		}
-		fields, err := splitLine(text)
+		fields, err := splitLineInto(c.fields, text)
+		c.fields = fields
 		if err != "" {
 			c.add(n, 1, err)
 			continue
@@ -96,6 +97,7 @@ type checker struct {
 	vom    time.Time
 	bis    time.Time
 	length int
+	fields []field // the current line's, reused
 }
 
 func (c *checker) add(line, col int, msg string) {
@@ -120,6 +122,9 @@ func (c *checker) decode(n int, raw []byte) (string, bool) {
 	if !good {
 		return "", false
 	}
+	if ascii(raw) {
+		return string(raw), true // Windows-1252 is ASCII there
+	}
 	s, err := charmap.Windows1252.NewDecoder().Bytes(raw)
 	if err != nil {
 		c.add(n, 1, "not Windows-1252: "+err.Error())
@@ -128,9 +133,22 @@ func (c *checker) decode(n int, raw []byte) (string, bool) {
 	return string(s), true
 }
 
+func ascii(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 // splitLine splits at ';' outside quotes; inside quotes "" is a quote.
-func splitLine(s string) ([]field, string) {
-	var out []field
+func splitLine(s string) ([]field, string) { return splitLineInto(nil, s) }
+
+// splitLineInto is splitLine appending to out[:0]; a field's text is a
+// part of s unless it held a doubled quote.
+func splitLineInto(out []field, s string) ([]field, string) {
+	out = out[:0]
 	for {
 		var f field
 		if strings.HasPrefix(s, `"`) {
@@ -142,6 +160,11 @@ func splitLine(s string) ([]field, string) {
 				if j < 0 {
 					return nil, "a quoted field is not closed"
 				}
+				if b.Len() == 0 && (i+j+1 >= len(s) || s[i+j+1] != '"') {
+					f.text = s[i : i+j] // no doubled quote: the text as it is
+					i += j + 1
+					break
+				}
 				b.WriteString(s[i : i+j])
 				i += j + 1
 				if i < len(s) && s[i] == '"' {
@@ -149,9 +172,9 @@ func splitLine(s string) ([]field, string) {
 					i++
 					continue
 				}
+				f.text = b.String()
 				break
 			}
-			f.text = b.String()
 			s = s[i:]
 			if s != "" && s[0] != ';' {
 				return nil, fmt.Sprintf("field %d: text after the closing quote", len(out)+1)

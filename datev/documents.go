@@ -145,8 +145,16 @@ func DerivedVAT(gross, rate decimal.Decimal) decimal.Decimal {
 }
 
 type groupKey struct {
-	account, euLand, rate, country string
-	kind                           Kind
+	account, euLand, country string
+	kind                     Kind
+}
+
+// postingGroup is the lines of one posting: one revenue account, EU
+// country, rate (by value: 19 and 19.00 are one) and country.
+type postingGroup struct {
+	groupKey
+	rate  decimal.Decimal
+	lines []Line
 }
 
 // Postings books the document: per revenue account, rate and country one
@@ -156,18 +164,27 @@ type groupKey struct {
 // rounded from its net or gross). Lines without an amount are not booked.
 func (d *Document) Postings(text string) []Posting {
 	dir := decimal.NewFromInt(int64(d.Direction()))
-	var order []groupKey
-	groups := map[groupKey][]Line{}
+	// the groups in the order of their first line; a document has few, so
+	// a list searched beats a map keyed by the rate's text
+	var groups []postingGroup
 	for _, l := range d.Lines {
-		k := groupKey{l.Revenue.Account, l.Revenue.EULandUStID, l.Rate.String(), l.Country, l.Revenue.Kind}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
+		i := 0
+		for ; i < len(groups); i++ {
+			g := &groups[i]
+			if g.account == l.Revenue.Account && g.euLand == l.Revenue.EULandUStID && g.country == l.Country &&
+				g.kind == l.Revenue.Kind && g.rate.Equal(l.Rate) {
+				break
+			}
 		}
-		groups[k] = append(groups[k], l)
+		if i == len(groups) {
+			groups = append(groups, postingGroup{groupKey: groupKey{account: l.Revenue.Account, euLand: l.Revenue.EULandUStID,
+				country: l.Country, kind: l.Revenue.Kind}, rate: l.Rate})
+		}
+		groups[i].lines = append(groups[i].lines, l)
 	}
-	var out []Posting
-	for _, k := range order {
-		ls := groups[k]
+	out := make([]Posting, 0, len(groups))
+	for _, grp := range groups {
+		ls := grp.lines
 		gross, vat := decimal.Zero, decimal.Zero
 		for _, l := range ls {
 			gross, vat = gross.Add(l.Gross), vat.Add(l.VAT)
@@ -187,7 +204,9 @@ func (d *Document) Postings(text string) []Posting {
 			if g.IsZero() {
 				continue
 			}
-			g = g.Mul(dir)
+			if dir.IsNegative() {
+				g = g.Neg() // as Mul(-1)
+			}
 			l := p[0]
 			v := DerivedVAT(g, l.Rate)
 			out = append(out, Posting{

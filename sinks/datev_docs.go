@@ -65,6 +65,10 @@ type datevDocs struct {
 	// applied (it failed) at the end of the input is missing too.
 	maxSeq atomic.Int64
 
+	// lineBuf and row are bookDocument's scratch space for a line
+	lineBuf []byte
+	row     datev.Row
+
 	customers map[string]*debitorInfo // by debitor account, the first document's customer
 	order     []string                // debitor accounts in first-use order
 }
@@ -439,11 +443,7 @@ func (s *DATEVSink) bookDocument() error {
 	month := doc.Date.Year()*100 + int(doc.Date.Month())
 	h := s.header(month)
 	for _, p := range postings {
-		line, notes, err := datev.FormatBooking(&h, &p.Booking)
-		var enc []byte
-		if err == nil {
-			enc, err = datev.Encode(line)
-		}
+		enc, notes, err := datev.AppendBooking(d.lineBuf[:0], &h, &p.Booking, &d.row)
 		if err != nil {
 			d.control.Fail(doc.Number, d.curRow, "Buchung nicht möglich: "+err.Error())
 			continue
@@ -456,6 +456,7 @@ func (s *DATEVSink) bookDocument() error {
 				s.log.Warn("datev: value changed to fit", "document", doc.Number, "column", n.Column, "reason", n.Reason, "new", n.New)
 			}
 		}
+		d.lineBuf = enc[:0] // the writer has copied it
 		written = append(written, p)
 	}
 	d.control.Add(doc, written, d.curRow)
