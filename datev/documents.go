@@ -155,6 +155,9 @@ type postingGroup struct {
 	groupKey
 	rate  decimal.Decimal
 	lines []Line
+	// start and end bound lines in the document's while they are
+	// consecutive there; end is -1 once they are a copy
+	start, end int
 }
 
 // Postings books the document: per revenue account, rate and country one
@@ -167,7 +170,7 @@ func (d *Document) Postings(text string) []Posting {
 	// the groups in the order of their first line; a document has few, so
 	// a list searched beats a map keyed by the rate's text
 	var groups []postingGroup
-	for _, l := range d.Lines {
+	for j, l := range d.Lines {
 		i := 0
 		for ; i < len(groups); i++ {
 			g := &groups[i]
@@ -178,28 +181,38 @@ func (d *Document) Postings(text string) []Posting {
 		}
 		if i == len(groups) {
 			groups = append(groups, postingGroup{groupKey: groupKey{account: l.Revenue.Account, euLand: l.Revenue.EULandUStID,
-				country: l.Country, kind: l.Revenue.Kind}, rate: l.Rate})
+				country: l.Country, kind: l.Revenue.Kind}, rate: l.Rate, start: j, end: j})
 		}
-		groups[i].lines = append(groups[i].lines, l)
+		g := &groups[i]
+		if g.end == j { // the group's lines so far run up to this one: a part of d.Lines, not a copy
+			g.end++
+			g.lines = d.Lines[g.start:g.end:g.end]
+		} else {
+			g.end = -1
+			g.lines = append(g.lines, l)
+		}
 	}
 	out := make([]Posting, 0, len(groups))
 	for _, grp := range groups {
 		ls := grp.lines
-		gross, vat := decimal.Zero, decimal.Zero
-		for _, l := range ls {
+		// the amounts are compared and formatted by value: a sum started
+		// from the first line is the sum started from zero
+		gross, vat := ls[0].Gross, ls[0].VAT
+		for _, l := range ls[1:] {
 			gross, vat = gross.Add(l.Gross), vat.Add(l.VAT)
 		}
 		parts := [][]Line{ls}
-		if len(ls) > 1 && !DerivedVAT(gross, ls[0].Rate).Equal(vat) {
+		split := len(ls) > 1 && !DerivedVAT(gross, ls[0].Rate).Equal(vat)
+		if split {
 			parts = parts[:0]
 			for i := range ls {
 				parts = append(parts, ls[i:i+1])
 			}
 		}
 		for _, p := range parts {
-			g := decimal.Zero
-			for _, l := range p {
-				g = g.Add(l.Gross)
+			g := gross
+			if split {
+				g = p[0].Gross
 			}
 			if g.IsZero() {
 				continue

@@ -413,7 +413,11 @@ func (s *DATEVSink) applyLine(p *pipeline.Plan, l *docLine) error {
 		name := l.customer.name()
 		d.cur = &datev.Document{Number: l.number, Date: l.date, Type: l.typ, Reference: l.reference, Order: l.order,
 			Customer: name, Debitor: l.debitor, Currency: l.currency}
-		d.curRow, d.curDocOrd, d.curPos = p.Item.Rec.Row, l.docOrd, map[string]bool{}
+		d.curRow, d.curDocOrd = p.Item.Rec.Row, l.docOrd
+		if d.curPos == nil {
+			d.curPos = map[string]bool{}
+		}
+		clear(d.curPos) // one map for all documents
 		if _, ok := d.customers[l.debitor]; !ok {
 			ci := l.customer
 			ci.Account, ci.Number = l.debitor, l.customerNo

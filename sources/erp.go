@@ -501,12 +501,22 @@ func lineTotals(line map[string]any) map[string]any {
 		}
 		return decimal.Decimal{}, false
 	}
-	qty, okQ := dec("Quantity")
-	disc, _ := dec("Discount")
 	out := map[string]any{}
+	// the quantity and discount only for a line with a price: the lines
+	// of accounting documents have none
+	var qty, disc decimal.Decimal
+	okQ, read := false, false
 	for _, p := range [...]struct{ price, total string }{{"SalesPriceNet", "Net"}, {"SalesPriceGross", "Gross"}} {
 		price, ok := dec(p.price)
-		if !ok || !okQ {
+		if !ok {
+			continue
+		}
+		if !read {
+			qty, okQ = dec("Quantity")
+			disc, _ = dec("Discount")
+			read = true
+		}
+		if !okQ {
 			continue
 		}
 		v := qty.Mul(price)
