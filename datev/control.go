@@ -429,6 +429,11 @@ func BookingSums(data []byte, into map[FileKey]decimal.Decimal) error {
 	// digits before the comma, so 99,999 bookings cannot overflow), the
 	// decimal only for any other; the sum is the same.
 	cents := map[FileKey]int64{}
+	defer func() { // on an error too: the lines before it are added, as they always were
+		for k, c := range cents {
+			into[k] = into[k].Add(decimal.New(c, -2))
+		}
+	}()
 	var f []field
 	var msg string
 	data = bytes.TrimSuffix(data, []byte("\r\n"))
@@ -468,9 +473,6 @@ func BookingSums(data []byte, into map[FileKey]decimal.Decimal) error {
 			return fmt.Errorf("line %d: Umsatz %q", i+1, f[ColUmsatz-1].text)
 		}
 		into[k] = into[k].Add(amt)
-	}
-	for k, c := range cents {
-		into[k] = into[k].Add(decimal.New(c, -2))
 	}
 	return nil
 }

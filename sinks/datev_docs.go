@@ -489,7 +489,10 @@ func (s *DATEVSink) closeDocs() error {
 		if err != nil {
 			return outputError(err)
 		}
-		if err := datev.BookingSums(data, sums); err != nil {
+		// Close's check of the file in the same reading
+		vs, err := datev.CheckSums(data, sums)
+		f.checked, f.violations = true, vs
+		if err != nil {
 			d.control.Fail("", 0, fmt.Sprintf("%s: %v", filepath.Base(f.tmp.Path()), err))
 		}
 	}
