@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -91,11 +92,19 @@ func addTotals(doc map[string]any, t *erp.Totals) error {
 	out := func(sums []exactSum) map[string]any {
 		m := make(map[string]any, len(sums))
 		for j, f := range t.Sums {
+			places := max(2, -sums[j].exp())
+			if x := sums[j]; !x.usedDec && places <= 6 && x.micro != math.MinInt64 {
+				if neg {
+					x.micro = -x.micro
+				}
+				m[f] = json.Number(formatMicro(x.micro, int(places)))
+				continue
+			}
 			v := sums[j].total()
 			if neg {
 				v = v.Neg()
 			}
-			m[f] = json.Number(v.StringFixed(max(2, -sums[j].exp())))
+			m[f] = json.Number(v.StringFixed(places))
 		}
 		return m
 	}
@@ -145,6 +154,21 @@ func (s *exactSum) total() decimal.Decimal {
 		v = v.Add(s.dec)
 	}
 	return v
+}
+
+// formatMicro is decimal.New(m, -6).StringFixed(places) for a sum whose
+// digits beyond places are zero (places ≥ the amounts' decimals).
+func formatMicro(m int64, places int) string {
+	var b [32]byte
+	out := b[:0]
+	if m < 0 {
+		out = append(out, '-')
+		m = -m
+	}
+	out = strconv.AppendInt(out, m/1e6, 10)
+	out = append(out, '.')
+	frac := strconv.AppendInt(nil, 1e6+m%1e6, 10)[1:] // six digits
+	return string(append(out, frac[:places]...))
 }
 
 // plainNumber reads a JSON number without exponent, at most 12 digits
