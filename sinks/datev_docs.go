@@ -68,6 +68,7 @@ type datevDocs struct {
 	// lineBuf and row are bookDocument's scratch space for a line
 	lineBuf []byte
 	row     datev.Row
+	doc     datev.Document // what cur points to
 
 	customers map[string]*debitorInfo // by debitor account, the first document's customer
 	order     []string                // debitor accounts in first-use order
@@ -411,8 +412,12 @@ func (s *DATEVSink) applyLine(p *pipeline.Plan, l *docLine) error {
 	}
 	if d.cur == nil {
 		name := l.customer.name()
-		d.cur = &datev.Document{Number: l.number, Date: l.date, Type: l.typ, Reference: l.reference, Order: l.order,
-			Customer: name, Debitor: l.debitor, Currency: l.currency}
+		// one Document for all: the check keeps nothing of it but clones
+		lines := d.doc.Lines[:0]
+		clear(d.doc.Lines) // no line of the last document pinned
+		d.doc = datev.Document{Number: l.number, Date: l.date, Type: l.typ, Reference: l.reference, Order: l.order,
+			Customer: name, Debitor: l.debitor, Currency: l.currency, Lines: lines}
+		d.cur = &d.doc
 		d.curRow, d.curDocOrd = p.Item.Rec.Row, l.docOrd
 		if d.curPos == nil {
 			d.curPos = map[string]bool{}
@@ -443,7 +448,7 @@ func (s *DATEVSink) bookDocument() error {
 	}
 	d.cur = nil
 	postings := doc.Postings(doc.Text())
-	written := postings[:0:0]
+	written := postings[:0] // in place: a posting is kept or dropped once read
 	month := doc.Date.Year()*100 + int(doc.Date.Month())
 	h := s.header(month)
 	for _, p := range postings {
