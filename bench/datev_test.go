@@ -21,9 +21,10 @@ package bench
 //
 // ETL_BENCH_DATEV_ORDERS, ETL_BENCH_LATENCY_MS and ETL_BENCH_CONCURRENCY
 // change the scenario. The concurrency defaults to the job's own (8): at 16
-// the window of decoded documents in flight (~130 MB) sits at the soft GC
-// limit of file exports (pipeline/gc.go, 128 MiB) and the collector runs
-// back to back, three times the CPU for the same export.
+// the records in flight (the runner's window grows with the concurrency)
+// hold ~100 MB live, near the soft GC limit of file exports (pipeline/gc.go,
+// 128 MiB), and the collector runs more often: more CPU for the same
+// export, on cores the export is already bound by.
 
 import (
 	"bufio"
