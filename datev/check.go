@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/shopspring/decimal"
 	"golang.org/x/text/encoding/charmap"
 )
 
@@ -33,8 +34,24 @@ type field struct {
 // and ranges, the period, the column count, and per booking the amount
 // pattern, Soll/Haben, account lengths, Belegdatum within the period, field
 // lengths, characters and quoting.
-func Check(data []byte) []Violation {
-	c := &checker{}
+func Check(data []byte) []Violation { return (&checker{}).check(data) }
+
+// CheckSums is Check and BookingSums in one reading of the file: the
+// violations, and the error BookingSums would return (it adds up the
+// lines before it, as BookingSums does).
+func CheckSums(data []byte, into map[FileKey]decimal.Decimal) ([]Violation, error) {
+	c := &checker{sums: map[FileKey]int64{}}
+	vs := c.check(data)
+	for k, v := range c.sums {
+		into[k] = into[k].Add(decimal.New(v, -2))
+	}
+	for k, v := range c.odd {
+		into[k] = into[k].Add(v)
+	}
+	return vs, c.sumErr
+}
+
+func (c *checker) check(data []byte) []Violation {
 	lines := bytes.Split(data, []byte("\n"))
 	last := len(lines) - 1 // the text after the last LF: empty when the file ends with one
 	if len(lines[last]) == 0 {
@@ -58,7 +75,11 @@ func Check(data []byte) []Violation {
 		if !ok {
 			continue
 		}
-		fields, err := splitLine(text)
+		fields, err := splitLineInto(c.fields, text)
+		c.fields = fields
+		if c.sums != nil && n > 2 && c.sumErr == nil {
+			c.sum(n, fields, err)
+		}
 		if err != "" {
 			c.add(n, 1, err)
 			continue
@@ -96,6 +117,39 @@ type checker struct {
 	vom    time.Time
 	bis    time.Time
 	length int
+	fields []field // the current line's, reused
+
+	// CheckSums's: Umsatz in cents per key, the rest as decimals, and
+	// the line that stopped the adding up
+	sums   map[FileKey]int64
+	odd    map[FileKey]decimal.Decimal
+	sumErr error
+}
+
+// sum adds a booking line's Umsatz as BookingSums does.
+func (c *checker) sum(n int, f []field, msg string) {
+	if msg != "" || len(f) != Columns {
+		c.sumErr = fmt.Errorf("line %d: not a booking (%s)", n, msg)
+		return
+	}
+	k := FileKey{f[ColKonto-1].text, f[ColGegenkonto-1].text, f[ColSollHaben-1].text}
+	if v, ok := plainCents(f[ColUmsatz-1].text); ok {
+		if _, seen := c.sums[k]; !seen {
+			k = FileKey{strings.Clone(k.Konto), strings.Clone(k.Gegenkonto), strings.Clone(k.SollHaben)}
+		}
+		c.sums[k] += v
+		return
+	}
+	amt, err := decimal.NewFromString(strings.Replace(f[ColUmsatz-1].text, ",", ".", 1))
+	if err != nil {
+		c.sumErr = fmt.Errorf("line %d: Umsatz %q", n, f[ColUmsatz-1].text)
+		return
+	}
+	if c.odd == nil {
+		c.odd = map[FileKey]decimal.Decimal{}
+	}
+	k = FileKey{strings.Clone(k.Konto), strings.Clone(k.Gegenkonto), strings.Clone(k.SollHaben)}
+	c.odd[k] = c.odd[k].Add(amt)
 }
 
 func (c *checker) add(line, col int, msg string) {
@@ -120,6 +174,9 @@ func (c *checker) decode(n int, raw []byte) (string, bool) {
 	if !good {
 		return "", false
 	}
+	if ascii(raw) {
+		return string(raw), true // Windows-1252 is ASCII there
+	}
 	s, err := charmap.Windows1252.NewDecoder().Bytes(raw)
 	if err != nil {
 		c.add(n, 1, "not Windows-1252: "+err.Error())
@@ -128,12 +185,25 @@ func (c *checker) decode(n int, raw []byte) (string, bool) {
 	return string(s), true
 }
 
+func ascii(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 // splitLine splits at ';' outside quotes; inside quotes "" is a quote.
-func splitLine(s string) ([]field, string) {
-	var out []field
+func splitLine(s string) ([]field, string) { return splitLineInto(nil, s) }
+
+// splitLineInto is splitLine appending to out[:0]; a field's text is a
+// part of s unless it held a doubled quote.
+func splitLineInto(out []field, s string) ([]field, string) {
+	out = out[:0]
 	for {
 		var f field
-		if strings.HasPrefix(s, `"`) {
+		if s != "" && s[0] == '"' {
 			f.quoted = true
 			var b strings.Builder
 			i := 1
@@ -142,6 +212,11 @@ func splitLine(s string) ([]field, string) {
 				if j < 0 {
 					return nil, "a quoted field is not closed"
 				}
+				if b.Len() == 0 && (i+j+1 >= len(s) || s[i+j+1] != '"') {
+					f.text = s[i : i+j] // no doubled quote: the text as it is
+					i += j + 1
+					break
+				}
 				b.WriteString(s[i : i+j])
 				i += j + 1
 				if i < len(s) && s[i] == '"' {
@@ -149,22 +224,23 @@ func splitLine(s string) ([]field, string) {
 					i++
 					continue
 				}
+				f.text = b.String()
 				break
 			}
-			f.text = b.String()
 			s = s[i:]
 			if s != "" && s[0] != ';' {
 				return nil, fmt.Sprintf("field %d: text after the closing quote", len(out)+1)
 			}
 		} else {
-			j := strings.IndexByte(s, ';')
-			if j < 0 {
-				j = len(s)
+			// one scan for the ';' and a quote: most fields of a booking
+			// are empty or short numbers
+			j := 0
+			for ; j < len(s) && s[j] != ';'; j++ {
+				if s[j] == '"' {
+					return nil, fmt.Sprintf("field %d: a quote inside an unquoted field", len(out)+1)
+				}
 			}
 			f.text = s[:j]
-			if strings.Contains(f.text, `"`) {
-				return nil, fmt.Sprintf("field %d: a quote inside an unquoted field", len(out)+1)
-			}
 			s = s[j:]
 		}
 		out = append(out, f)

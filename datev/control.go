@@ -1,6 +1,7 @@
 package datev
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sort"
@@ -30,6 +31,12 @@ type Control struct {
 	Documents    int
 	Bookings     int
 	finished     bool
+
+	src, fil []keyedSums // Add's, reused
+	rates    []struct {
+		r   decimal.Decimal
+		key string
+	}
 }
 
 // TaxKey is a tax rate and country (ISO code).
@@ -128,27 +135,37 @@ func (c *Control) Add(d *Document, postings []Posting, row int) {
 		sk := seriesKey{d.Type, strings.Clone(p)}
 		c.series[sk] = append(c.series[sk], n)
 	}
-	dir := decimal.NewFromInt(int64(d.Direction()))
-	src, fil := map[TaxKey]*Sums{}, map[TaxKey]*Sums{}
-	get := func(m map[TaxKey]*Sums, k TaxKey) *Sums {
-		if s := m[k]; s != nil {
-			return s
+	// a document has a few rates and countries: slices, not maps, with
+	// the order of first use
+	neg := d.Direction() < 0
+	src, fil := c.src[:0], c.fil[:0]
+	get := func(m []keyedSums, k TaxKey) ([]keyedSums, *Sums) {
+		for i := range m {
+			if m[i].k == k {
+				return m, &m[i].s
+			}
 		}
-		s := &Sums{}
-		m[k] = s
-		return s
+		m = append(m, keyedSums{k: k})
+		return m, &m[len(m)-1].s
 	}
+	var s *Sums
 	for _, l := range d.Lines {
-		k := TaxKey{rateKey(l.Rate), l.Country}
-		get(src, k).add(l.Net.Mul(dir), l.VAT.Mul(dir), l.Gross.Mul(dir))
+		k := TaxKey{c.rateKey(l.Rate), l.Country}
+		src, s = get(src, k)
+		if neg {
+			s.add(l.Net.Neg(), l.VAT.Neg(), l.Gross.Neg())
+		} else {
+			s.add(l.Net, l.VAT, l.Gross)
+		}
 		if !l.Net.Add(l.VAT).Equal(l.Gross) {
 			c.stop(d, l.Row, "Netto %s + USt %s ist nicht Brutto %s", l.Net.StringFixed(2), l.VAT.StringFixed(2), l.Gross.StringFixed(2))
 		}
 	}
 	for _, p := range postings {
 		c.Bookings++
-		k := TaxKey{rateKey(p.Rate), p.Country}
-		get(fil, k).add(p.Net, p.VAT, p.Gross)
+		k := TaxKey{c.rateKey(p.Rate), p.Country}
+		fil, s = get(fil, k)
+		s.add(p.Net, p.VAT, p.Gross)
 		sh, amt := "S", p.Gross
 		if amt.IsNegative() {
 			sh, amt = "H", amt.Neg()
@@ -156,6 +173,8 @@ func (c *Control) Add(d *Document, postings []Posting, row int) {
 		ak := AccountKey{Konto: p.Booking.Konto, Gegenkonto: p.Booking.Gegenkonto, SollHaben: sh, Rate: k.Rate, Country: k.Country}
 		a := c.accounts[ak]
 		if a == nil {
+			// a clone, as the document number above
+			ak.Konto, ak.Gegenkonto, ak.Country = strings.Clone(ak.Konto), strings.Clone(ak.Gegenkonto), strings.Clone(ak.Country)
 			a = &AccountSum{}
 			c.accounts[ak] = a
 		}
@@ -165,20 +184,66 @@ func (c *Control) Add(d *Document, postings []Posting, row int) {
 	if len(postings) == 0 {
 		c.findings = append(c.findings, Finding{Document: d.Number, Type: d.Type.German(), Row: row, Problem: "Beleg ohne Betrag: keine Buchung (DATEV nimmt keine Buchung über 0,00)"})
 	}
-	for k, s := range src {
-		f := get(fil, k)
-		if !s.Equal(*f) {
+	for _, x := range src {
+		k := x.k
+		var f *Sums
+		fil, f = get(fil, k)
+		if !x.s.Equal(*f) {
+			s := x.s
 			c.stop(d, row, "Steuersatz %s %% %s: Beleg Netto/USt/Brutto %s/%s/%s, Buchungen %s/%s/%s", k.Rate, k.Country,
 				s.Net.StringFixed(2), s.VAT.StringFixed(2), s.Gross.StringFixed(2), f.Net.StringFixed(2), f.VAT.StringFixed(2), f.Gross.StringFixed(2))
 		}
-		get(c.source, k).add(s.Net, s.VAT, s.Gross)
+		c.total(c.source, k).add(x.s.Net, x.s.VAT, x.s.Gross)
 	}
-	for k, f := range fil {
-		if src[k] == nil {
-			c.stop(d, row, "Buchungen zu Steuersatz %s %% %s, die der Beleg nicht hat", k.Rate, k.Country)
+	for _, x := range fil {
+		if !x.inSrc(src) {
+			c.stop(d, row, "Buchungen zu Steuersatz %s %% %s, die der Beleg nicht hat", x.k.Rate, x.k.Country)
 		}
-		get(c.file, k).add(f.Net, f.VAT, f.Gross)
+		c.total(c.file, x.k).add(x.s.Net, x.s.VAT, x.s.Gross)
 	}
+	c.src, c.fil = src[:0], fil[:0]
+}
+
+type keyedSums struct {
+	k TaxKey
+	s Sums
+}
+
+func (x *keyedSums) inSrc(src []keyedSums) bool {
+	for i := range src {
+		if src[i].k == x.k {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Control) total(m map[TaxKey]*Sums, k TaxKey) *Sums {
+	if s := m[k]; s != nil {
+		return s
+	}
+	s := &Sums{}
+	k.Country = strings.Clone(k.Country)
+	m[k] = s
+	return s
+}
+
+// rateKey is rateKey(r), remembered per rate and exponent: an export has a
+// handful of rates, and formatting each line's costs a tenth of the check.
+func (c *Control) rateKey(r decimal.Decimal) string {
+	for _, x := range c.rates {
+		if x.r.Exponent() == r.Exponent() && x.r.Cmp(r) == 0 {
+			return x.key
+		}
+	}
+	k := rateKey(r)
+	if len(c.rates) < 32 {
+		c.rates = append(c.rates, struct {
+			r   decimal.Decimal
+			key string
+		}{r, k})
+	}
+	return k
 }
 
 // splitNumber splits a document number into its prefix and numeric suffix
@@ -360,27 +425,77 @@ type FileKey struct{ Konto, Gegenkonto, SollHaben string }
 // BookingSums reads a Buchungsstapel and adds up Umsatz per Konto,
 // Gegenkonto and Soll/Haben: the file as DATEV will read it.
 func BookingSums(data []byte, into map[FileKey]decimal.Decimal) error {
-	lines := strings.Split(strings.TrimSuffix(string(data), "\r\n"), "\r\n")
-	for i, raw := range lines {
+	// Cents per key while the amounts are plain (1234,56: at most 10
+	// digits before the comma, so 99,999 bookings cannot overflow), the
+	// decimal only for any other; the sum is the same.
+	cents := map[FileKey]int64{}
+	defer func() { // on an error too: the lines before it are added, as they always were
+		for k, c := range cents {
+			into[k] = into[k].Add(decimal.New(c, -2))
+		}
+	}()
+	var f []field
+	var msg string
+	data = bytes.TrimSuffix(data, []byte("\r\n"))
+	for i, last := 0, false; !last; i++ {
+		raw := data
+		if j := bytes.Index(data, []byte("\r\n")); j >= 0 {
+			raw, data = data[:j], data[j+2:]
+		} else {
+			last = true
+		}
 		if i < 2 {
 			continue
 		}
-		text, err := charmap.Windows1252.NewDecoder().String(raw)
-		if err != nil {
-			return fmt.Errorf("line %d: %w", i+1, err)
+		var text string
+		if ascii(raw) {
+			text = string(raw)
+		} else {
+			var err error
+			if text, err = charmap.Windows1252.NewDecoder().String(string(raw)); err != nil {
+				return fmt.Errorf("line %d: %w", i+1, err)
+			}
 		}
-		f, msg := splitLine(text)
+		f, msg = splitLineInto(f, text)
 		if msg != "" || len(f) != Columns {
 			return fmt.Errorf("line %d: not a booking (%s)", i+1, msg)
+		}
+		k := FileKey{f[ColKonto-1].text, f[ColGegenkonto-1].text, f[ColSollHaben-1].text}
+		if c, ok := plainCents(f[ColUmsatz-1].text); ok {
+			if _, seen := cents[k]; !seen {
+				k = FileKey{strings.Clone(k.Konto), strings.Clone(k.Gegenkonto), strings.Clone(k.SollHaben)}
+			}
+			cents[k] += c
+			continue
 		}
 		amt, err := decimal.NewFromString(strings.Replace(f[ColUmsatz-1].text, ",", ".", 1))
 		if err != nil {
 			return fmt.Errorf("line %d: Umsatz %q", i+1, f[ColUmsatz-1].text)
 		}
-		k := FileKey{f[ColKonto-1].text, f[ColGegenkonto-1].text, f[ColSollHaben-1].text}
 		into[k] = into[k].Add(amt)
 	}
 	return nil
+}
+
+// plainCents reads an amount as the writer writes it (digits, a comma, two
+// digits; at most 10 digits before it) in cents.
+func plainCents(s string) (int64, bool) {
+	n := len(s)
+	if n < 4 || n > 13 || s[n-3] != ',' {
+		return 0, false
+	}
+	var c int64
+	for i := 0; i < n; i++ {
+		if i == n-3 {
+			continue
+		}
+		d := s[i]
+		if d < '0' || d > '9' {
+			return 0, false
+		}
+		c = c*10 + int64(d-'0')
+	}
+	return c, true
 }
 
 // CompareFile checks the sums read back from the written files against

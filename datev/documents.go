@@ -145,8 +145,19 @@ func DerivedVAT(gross, rate decimal.Decimal) decimal.Decimal {
 }
 
 type groupKey struct {
-	account, euLand, rate, country string
-	kind                           Kind
+	account, euLand, country string
+	kind                     Kind
+}
+
+// postingGroup is the lines of one posting: one revenue account, EU
+// country, rate (by value: 19 and 19.00 are one) and country.
+type postingGroup struct {
+	groupKey
+	rate  decimal.Decimal
+	lines []Line
+	// start and end bound lines in the document's while they are
+	// consecutive there; end is -1 once they are a copy
+	start, end int
 }
 
 // Postings books the document: per revenue account, rate and country one
@@ -156,38 +167,59 @@ type groupKey struct {
 // rounded from its net or gross). Lines without an amount are not booked.
 func (d *Document) Postings(text string) []Posting {
 	dir := decimal.NewFromInt(int64(d.Direction()))
-	var order []groupKey
-	groups := map[groupKey][]Line{}
-	for _, l := range d.Lines {
-		k := groupKey{l.Revenue.Account, l.Revenue.EULandUStID, l.Rate.String(), l.Country, l.Revenue.Kind}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
+	// the groups in the order of their first line; a document has few, so
+	// a list searched beats a map keyed by the rate's text
+	var groups []postingGroup
+	for j, l := range d.Lines {
+		i := 0
+		for ; i < len(groups); i++ {
+			g := &groups[i]
+			if g.account == l.Revenue.Account && g.euLand == l.Revenue.EULandUStID && g.country == l.Country &&
+				g.kind == l.Revenue.Kind && g.rate.Equal(l.Rate) {
+				break
+			}
 		}
-		groups[k] = append(groups[k], l)
+		if i == len(groups) {
+			groups = append(groups, postingGroup{groupKey: groupKey{account: l.Revenue.Account, euLand: l.Revenue.EULandUStID,
+				country: l.Country, kind: l.Revenue.Kind}, rate: l.Rate, start: j, end: j})
+		}
+		g := &groups[i]
+		if g.end == j { // the group's lines so far run up to this one: a part of d.Lines, not a copy
+			g.end++
+			g.lines = d.Lines[g.start:g.end:g.end]
+		} else {
+			g.end = -1
+			g.lines = append(g.lines, l)
+		}
 	}
-	var out []Posting
-	for _, k := range order {
-		ls := groups[k]
-		gross, vat := decimal.Zero, decimal.Zero
-		for _, l := range ls {
+	out := make([]Posting, 0, len(groups))
+	for _, grp := range groups {
+		ls := grp.lines
+		// the amounts are compared and formatted by value: a sum started
+		// from the first line is the sum started from zero
+		gross, vat := ls[0].Gross, ls[0].VAT
+		for _, l := range ls[1:] {
 			gross, vat = gross.Add(l.Gross), vat.Add(l.VAT)
 		}
 		parts := [][]Line{ls}
-		if len(ls) > 1 && !DerivedVAT(gross, ls[0].Rate).Equal(vat) {
+		split := len(ls) > 1 && !DerivedVAT(gross, ls[0].Rate).Equal(vat)
+		if split {
 			parts = parts[:0]
 			for i := range ls {
 				parts = append(parts, ls[i:i+1])
 			}
 		}
 		for _, p := range parts {
-			g := decimal.Zero
-			for _, l := range p {
-				g = g.Add(l.Gross)
+			g := gross
+			if split {
+				g = p[0].Gross
 			}
 			if g.IsZero() {
 				continue
 			}
-			g = g.Mul(dir)
+			if dir.IsNegative() {
+				g = g.Neg() // as Mul(-1)
+			}
 			l := p[0]
 			v := DerivedVAT(g, l.Rate)
 			out = append(out, Posting{

@@ -94,33 +94,65 @@ func q(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 // longer than 36 after cleaning) are an error; values it can fit are
 // changed and each change is returned as a Note.
 func FormatBooking(h *Header, b *Booking) (string, []Note, error) {
-	var notes []Note
 	var r Row
+	notes, err := formatRow(h, b, &r)
+	if err != nil {
+		return "", notes, err
+	}
+	return r.Line(), notes, nil
+}
+
+// AppendBooking appends what Encode(FormatBooking(h, b)) is to dst: the
+// export's path, without the UTF-8 line in between. row is scratch space
+// the caller may reuse.
+func AppendBooking(dst []byte, h *Header, b *Booking, row *Row) ([]byte, []Note, error) {
+	*row = Row{}
+	notes, err := formatRow(h, b, row)
+	if err != nil {
+		return dst, notes, err
+	}
+	out, ok := row.appendEncoded(dst)
+	if !ok {
+		_, err = Encode(row.Line()) // names the character and its position
+		return dst, notes, err
+	}
+	return out, notes, nil
+}
+
+var maxUmsatz = decimal.New(1, 10)
+
+func formatRow(h *Header, b *Booking, row *Row) ([]Note, error) {
+	var notes []Note
+	r := row
 	amt, sh := b.Umsatz, strings.ToUpper(strings.TrimSpace(b.SollHaben))
 	switch sh {
 	case "":
 		sh = "S"
 	case "S", "H":
 	default:
-		return "", nil, fmt.Errorf("Soll/Haben-Kennzeichen %q: use S or H", b.SollHaben)
+		return nil, fmt.Errorf("Soll/Haben-Kennzeichen %q: use S or H", b.SollHaben)
 	}
 	if amt.IsNegative() {
 		amt = amt.Neg()
-		sh = map[string]string{"S": "H", "H": "S"}[sh]
+		if sh == "S" {
+			sh = "H"
+		} else {
+			sh = "S"
+		}
 	}
 	if !amt.Equal(amt.Round(2)) {
-		return "", nil, fmt.Errorf("Umsatz %s has more than two decimals", b.Umsatz)
+		return nil, fmt.Errorf("Umsatz %s has more than two decimals", b.Umsatz)
 	}
 	if amt.IsZero() {
-		return "", nil, errors.New("Umsatz is 0: DATEV takes no booking without an amount")
+		return nil, errors.New("Umsatz is 0: DATEV takes no booking without an amount")
 	}
-	if amt.GreaterThanOrEqual(decimal.New(1, 10)) {
-		return "", nil, fmt.Errorf("Umsatz %s has more than 10 digits before the decimal comma", b.Umsatz)
+	if amt.GreaterThanOrEqual(maxUmsatz) {
+		return nil, fmt.Errorf("Umsatz %s has more than 10 digits before the decimal comma", b.Umsatz)
 	}
 	r.Umsatz, r.SollHabenKennzeichen = Amount(amt), sh
 	if b.WKZUmsatz != "" {
 		if !isCurrency(b.WKZUmsatz) {
-			return "", nil, fmt.Errorf("WKZ Umsatz %q is not an ISO currency code", b.WKZUmsatz)
+			return nil, fmt.Errorf("WKZ Umsatz %q is not an ISO currency code", b.WKZUmsatz)
 		}
 		r.WKZUmsatz = b.WKZUmsatz
 	}
@@ -130,23 +162,23 @@ func FormatBooking(h *Header, b *Booking) (string, []Note, error) {
 		v    string
 	}{{&r.Konto, "Konto", b.Konto}, {&r.Gegenkonto, "Gegenkonto", b.Gegenkonto}} {
 		if err := accountProblem(a.v, h.Sachkontenlaenge); err != "" {
-			return "", nil, fmt.Errorf("%s %q: %s", a.name, a.v, err)
+			return nil, fmt.Errorf("%s %q: %s", a.name, a.v, err)
 		}
 		*a.f = a.v
 	}
 	if bu := strings.TrimSpace(b.BUSchluessel); bu != "" {
 		if len(bu) > 4 || strings.Trim(bu, "0123456789") != "" {
-			return "", nil, fmt.Errorf("BU-Schlüssel %q: up to 4 digits", b.BUSchluessel)
+			return nil, fmt.Errorf("BU-Schlüssel %q: up to 4 digits", b.BUSchluessel)
 		}
 		r.BUSchluessel = bu
 	}
 	d := b.Belegdatum
 	if d.IsZero() {
-		return "", nil, errors.New("Belegdatum is missing")
+		return nil, errors.New("Belegdatum is missing")
 	}
 	day := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
 	if day.Before(dayOf(h.DatumVom)) || day.After(dayOf(h.DatumBis)) {
-		return "", nil, fmt.Errorf("Belegdatum %s is outside the file's period %s..%s", day.Format("2006-01-02"), h.DatumVom.Format("2006-01-02"), h.DatumBis.Format("2006-01-02"))
+		return nil, fmt.Errorf("Belegdatum %s is outside the file's period %s..%s", day.Format("2006-01-02"), h.DatumVom.Format("2006-01-02"), h.DatumBis.Format("2006-01-02"))
 	}
 	r.Belegdatum = day.Format("0201")
 
@@ -154,7 +186,7 @@ func FormatBooking(h *Header, b *Booking) (string, []Note, error) {
 	notes = append(notes, n...)
 	if len(b1) > MaxBelegfeld1 {
 		// cutting a document number could make it another's
-		return "", notes, fmt.Errorf("Belegfeld 1 %q has %d characters, at most %d", b1, len(b1), MaxBelegfeld1)
+		return notes, fmt.Errorf("Belegfeld 1 %q has %d characters, at most %d", b1, len(b1), MaxBelegfeld1)
 	}
 	r.Belegfeld1 = b1
 	for _, t := range []struct {
@@ -178,21 +210,21 @@ func FormatBooking(h *Header, b *Booking) (string, []Note, error) {
 	if b.Skonto.Valid && !b.Skonto.Decimal.IsZero() {
 		s := b.Skonto.Decimal.Abs()
 		if !s.Equal(s.Round(2)) {
-			return "", notes, fmt.Errorf("Skonto %s has more than two decimals", b.Skonto.Decimal)
+			return notes, fmt.Errorf("Skonto %s has more than two decimals", b.Skonto.Decimal)
 		}
 		r.Skonto = Amount(s)
 	}
 	if b.EUSteuersatz.Valid {
 		rate := b.EUSteuersatz.Decimal
 		if rate.IsNegative() || rate.GreaterThanOrEqual(decimal.NewFromInt(100)) || !rate.Equal(rate.Round(2)) {
-			return "", notes, fmt.Errorf("EU-Steuersatz %s: a rate in percent below 100 with at most two decimals", rate)
+			return notes, fmt.Errorf("EU-Steuersatz %s: a rate in percent below 100 with at most two decimals", rate)
 		}
 		r.EUSteuersatzBestimmung = Amount(rate)
 	}
 	if !b.Leistungsdatum.IsZero() {
 		r.Leistungsdatum = b.Leistungsdatum.Format("02012006")
 	}
-	return r.Line(), notes, nil
+	return notes, nil
 }
 
 func dayOf(t time.Time) time.Time {
@@ -232,6 +264,9 @@ var umlauts = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "Ä", "Ae"
 // umlauts are spelt out, space, '_', '.' and other characters become '-',
 // not doubling a '-' before it. Each change is one note.
 func cleanBelegfeld1(s string) (string, []Note) {
+	if belegfeld1Clean(s) {
+		return s, nil
+	}
 	v := umlauts.Replace(strings.TrimSpace(s))
 	var b strings.Builder
 	for _, c := range v {
@@ -246,6 +281,16 @@ func cleanBelegfeld1(s string) (string, []Note) {
 		return s, nil
 	}
 	return out, []Note{{Column: "Belegfeld 1", Old: s, New: out, Reason: "Belegfeld 1 takes letters, digits and $ & % * + - / only"}}
+}
+
+// belegfeld1Clean: s has allowed characters only, so cleaning keeps it.
+func belegfeld1Clean(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || !belegfeld1OK(rune(c)) {
+			return false
+		}
+	}
+	return true
 }
 
 // cleanText replaces line breaks, tabs and other control characters by

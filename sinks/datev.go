@@ -80,6 +80,9 @@ type datevFile struct {
 	tmp   *atomicfile.File
 	w     *datev.Writer
 	deb   *datev.DebitorWriter // instead of w: the debitors of document mode
+	// checked: closeDocs ran datev.Check on the file as it added it up
+	checked    bool
+	violations []datev.Violation
 }
 
 func (f *datevFile) flush() error {
@@ -523,16 +526,20 @@ func (s *DATEVSink) Close(ctx context.Context, commit bool) error {
 		}
 	}
 	for _, f := range s.all {
-		if err := f.flush(); err != nil {
-			discardAll()
-			return outputError(fmt.Errorf("%s: %w", f.tmp.Path(), err))
+		vs := f.violations
+		if !f.checked {
+			if err := f.flush(); err != nil {
+				discardAll()
+				return outputError(fmt.Errorf("%s: %w", f.tmp.Path(), err))
+			}
+			data, err := os.ReadFile(f.tmp.TempName())
+			if err != nil {
+				discardAll()
+				return outputError(err)
+			}
+			vs = datev.Check(data)
 		}
-		data, err := os.ReadFile(f.tmp.TempName())
-		if err != nil {
-			discardAll()
-			return outputError(err)
-		}
-		if vs := datev.Check(data); len(vs) > 0 {
+		if len(vs) > 0 {
 			discardAll()
 			msgs := make([]string, 0, 3)
 			for i, v := range vs {

@@ -65,6 +65,11 @@ type datevDocs struct {
 	// applied (it failed) at the end of the input is missing too.
 	maxSeq atomic.Int64
 
+	// lineBuf and row are bookDocument's scratch space for a line
+	lineBuf []byte
+	row     datev.Row
+	doc     datev.Document // what cur points to
+
 	customers map[string]*debitorInfo // by debitor account, the first document's customer
 	order     []string                // debitor accounts in first-use order
 }
@@ -407,9 +412,17 @@ func (s *DATEVSink) applyLine(p *pipeline.Plan, l *docLine) error {
 	}
 	if d.cur == nil {
 		name := l.customer.name()
-		d.cur = &datev.Document{Number: l.number, Date: l.date, Type: l.typ, Reference: l.reference, Order: l.order,
-			Customer: name, Debitor: l.debitor, Currency: l.currency}
-		d.curRow, d.curDocOrd, d.curPos = p.Item.Rec.Row, l.docOrd, map[string]bool{}
+		// one Document for all: the check keeps nothing of it but clones
+		lines := d.doc.Lines[:0]
+		clear(d.doc.Lines) // no line of the last document pinned
+		d.doc = datev.Document{Number: l.number, Date: l.date, Type: l.typ, Reference: l.reference, Order: l.order,
+			Customer: name, Debitor: l.debitor, Currency: l.currency, Lines: lines}
+		d.cur = &d.doc
+		d.curRow, d.curDocOrd = p.Item.Rec.Row, l.docOrd
+		if d.curPos == nil {
+			d.curPos = map[string]bool{}
+		}
+		clear(d.curPos) // one map for all documents
 		if _, ok := d.customers[l.debitor]; !ok {
 			ci := l.customer
 			ci.Account, ci.Number = l.debitor, l.customerNo
@@ -435,15 +448,11 @@ func (s *DATEVSink) bookDocument() error {
 	}
 	d.cur = nil
 	postings := doc.Postings(doc.Text())
-	written := postings[:0:0]
+	written := postings[:0] // in place: a posting is kept or dropped once read
 	month := doc.Date.Year()*100 + int(doc.Date.Month())
 	h := s.header(month)
 	for _, p := range postings {
-		line, notes, err := datev.FormatBooking(&h, &p.Booking)
-		var enc []byte
-		if err == nil {
-			enc, err = datev.Encode(line)
-		}
+		enc, notes, err := datev.AppendBooking(d.lineBuf[:0], &h, &p.Booking, &d.row)
 		if err != nil {
 			d.control.Fail(doc.Number, d.curRow, "Buchung nicht möglich: "+err.Error())
 			continue
@@ -456,6 +465,7 @@ func (s *DATEVSink) bookDocument() error {
 				s.log.Warn("datev: value changed to fit", "document", doc.Number, "column", n.Column, "reason", n.Reason, "new", n.New)
 			}
 		}
+		d.lineBuf = enc[:0] // the writer has copied it
 		written = append(written, p)
 	}
 	d.control.Add(doc, written, d.curRow)
@@ -484,7 +494,10 @@ func (s *DATEVSink) closeDocs() error {
 		if err != nil {
 			return outputError(err)
 		}
-		if err := datev.BookingSums(data, sums); err != nil {
+		// Close's check of the file in the same reading
+		vs, err := datev.CheckSums(data, sums)
+		f.checked, f.violations = true, vs
+		if err != nil {
 			d.control.Fail("", 0, fmt.Sprintf("%s: %v", filepath.Base(f.tmp.Path()), err))
 		}
 	}

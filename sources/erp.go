@@ -501,12 +501,22 @@ func lineTotals(line map[string]any) map[string]any {
 		}
 		return decimal.Decimal{}, false
 	}
-	qty, okQ := dec("Quantity")
-	disc, _ := dec("Discount")
 	out := map[string]any{}
+	// the quantity and discount only for a line with a price: the lines
+	// of accounting documents have none
+	var qty, disc decimal.Decimal
+	okQ, read := false, false
 	for _, p := range [...]struct{ price, total string }{{"SalesPriceNet", "Net"}, {"SalesPriceGross", "Gross"}} {
 		price, ok := dec(p.price)
-		if !ok || !okQ {
+		if !ok {
+			continue
+		}
+		if !read {
+			qty, okQ = dec("Quantity")
+			disc, _ = dec("Discount")
+			read = true
+		}
+		if !okQ {
 			continue
 		}
 		v := qty.Mul(price)
@@ -550,6 +560,9 @@ type pageResult struct {
 // of futures; each order's line items are fetched by a bounded set of
 // goroutines, again behind futures. Every queue is bounded, so memory is
 // flat and a slow consumer slows the fetching down.
+// maxPagesAhead bounds the pages decoded ahead of the consumer (see produce).
+const maxPagesAhead = 16
+
 func (s *ERPSource) produce(ctx context.Context) {
 	defer s.wg.Done()
 	defer close(s.items)
@@ -566,7 +579,10 @@ func (s *ERPSource) produce(ctx context.Context) {
 	// for a decoder: a pager that waits leaves the client's read-ahead full
 	// and the network idle while the CPU catches up, and decoding is where
 	// an export spends its CPU.
-	pages := make(chan chan pageResult, 2*s.workers)
+	// The decoded pages are the export's live heap (~3 MB a page of
+	// accounting documents): beyond maxPagesAhead they add GC work, not
+	// speed; the client's own read-ahead keeps the requests in flight.
+	pages := make(chan chan pageResult, min(2*s.workers, maxPagesAhead))
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()

@@ -1,6 +1,8 @@
 package erptest
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -295,5 +297,31 @@ func TestSeedLedgerAccounts(t *testing.T) {
 	}
 	if _, err := New(Options{Seed: &Seed{LedgerAccounts: []SeedLedgerAccount{{SKU: "nope", Account: "8400"}}}}); err == nil {
 		t.Error("a ledger account of an unknown item was accepted")
+	}
+}
+
+// TestAccountingPagesEncodedOnce: a page built from the documents' cached
+// JSON is the page json.Marshal makes of the list, the first time and
+// again, with filters and past the end.
+func TestAccountingPagesEncodedOnce(t *testing.T) {
+	t.Parallel()
+	ts := newServer(t, Options{Seed: Generate(GenConfig{Items: 40, Orders: 150, Seed: 7, Accounting: true})})
+	for _, q := range []string{"pageSize=40&pageNumber=1", "pageSize=40&pageNumber=2", "pageSize=40&pageNumber=1",
+		"pageSize=7&pageNumber=3&type=0", "pageSize=40&pageNumber=99", "pageSize=13&pageNumber=2&from=2026-01-01T00:00:00Z"} {
+		got := must(t, ts.call("GET", "/accountingData?"+q, nil), 200).body
+		var p PagedList[AccountingData]
+		if err := json.Unmarshal(got, &p); err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s:\n got %.300s\nwant %.300s", q, got, want)
+		}
+		if q == "pageSize=40&pageNumber=1" && len(p.Items) != 40 {
+			t.Errorf("%s: %d documents", q, len(p.Items))
+		}
 	}
 }
