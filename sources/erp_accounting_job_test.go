@@ -70,7 +70,7 @@ func TestInvoicesToExcelJob(t *testing.T) {
 	if len(rows) != len(want)+2 {
 		t.Fatalf("%d sheet rows, want header + %d + totals", len(rows), len(want))
 	}
-	const header = "Number,Type,Date,Order,Company,Name,Country,VatId,Net19,VAT19,Gross19,Net7,VAT7,Gross7,Net0,Net,VAT,Gross,Open"
+	const header = "Belegnummer,Belegart,Belegdatum,Auftrag,Firma,Name,Land,USt-IdNr,Netto 19 %,USt 19 %,Brutto 19 %,Netto 7 %,USt 7 %,Brutto 7 %,Netto 0 %,Netto,USt,Brutto,Offen"
 	if h := strings.Join(rows[0], ","); h != header {
 		t.Errorf("header %s", h)
 	}
@@ -98,14 +98,14 @@ func TestInvoicesToExcelJob(t *testing.T) {
 	seenTypes := map[string]int{}
 	sums := map[string]decimal.Decimal{}
 	for i, r := range rows[1 : len(rows)-1] {
-		d, ok := want[cell(r, "Number")]
+		d, ok := want[cell(r, "Belegnummer")]
 		if !ok {
 			t.Fatalf("row %d: %v is not a document of May", i+2, r)
 		}
 		delete(want, d.DocumentNumber)
-		seenTypes[cell(r, "Type")]++
-		if cell(r, "Type") != typeNames[d.Type] || cell(r, "Country") != d.ShipmentCountry.CountryISO || cell(r, "VatId") != d.CustomerVatId ||
-			cell(r, "Order") != d.SalesOrderNumber {
+		seenTypes[cell(r, "Belegart")]++
+		if cell(r, "Belegart") != typeNames[d.Type] || cell(r, "Land") != d.ShipmentCountry.CountryISO || cell(r, "USt-IdNr") != d.CustomerVatId ||
+			cell(r, "Auftrag") != d.SalesOrderNumber {
 			t.Errorf("row %d: %v, document %+v", i+2, r, d)
 		}
 		sign := decimal.NewFromInt(1)
@@ -119,17 +119,17 @@ func TestInvoicesToExcelJob(t *testing.T) {
 			rate[l.VatRate.String()] = [3]decimal.Decimal{s[0].Add(l.TotalNetAmount.Decimal), s[1].Add(l.VatAmount.Decimal), s[2].Add(l.TotalGrossAmount.Decimal)}
 			net, vat, gross = net.Add(l.TotalNetAmount.Decimal), vat.Add(l.VatAmount.Decimal), gross.Add(l.TotalGrossAmount.Decimal)
 		}
-		for name, w := range map[string]decimal.Decimal{"Net19": rate["19"][0], "VAT19": rate["19"][1], "Gross19": rate["19"][2],
-			"Net7": rate["7"][0], "VAT7": rate["7"][1], "Gross7": rate["7"][2], "Net0": rate["0"][0], "Net": net, "VAT": vat, "Gross": gross} {
+		for name, w := range map[string]decimal.Decimal{"Netto 19 %": rate["19"][0], "USt 19 %": rate["19"][1], "Brutto 19 %": rate["19"][2],
+			"Netto 7 %": rate["7"][0], "USt 7 %": rate["7"][1], "Brutto 7 %": rate["7"][2], "Netto 0 %": rate["0"][0], "Netto": net, "USt": vat, "Brutto": gross} {
 			if got := num(cell(r, name)); !got.Equal(w.Mul(sign)) {
 				t.Errorf("%s %s: %s, want %s", d.DocumentNumber, name, got, w.Mul(sign))
 			}
 			sums[name] = sums[name].Add(w.Mul(sign))
 		}
-		if _, has := rate["7"]; !has && cell(r, "Net7") != "" {
-			t.Errorf("%s: Net7 %q for a document without 7 %%", d.DocumentNumber, cell(r, "Net7"))
+		if _, has := rate["7"]; !has && cell(r, "Netto 7 %") != "" {
+			t.Errorf("%s: Net7 %q for a document without 7 %%", d.DocumentNumber, cell(r, "Netto 7 %"))
 		}
-		open := cell(r, "Open")
+		open := cell(r, "Offen")
 		if d.Type == erptest.DocInvoice {
 			o, _ := srv.Order(d.SalesOrderId)
 			wantOpen := o.SalesOrderPaymentDetails.StillToPay.Decimal
@@ -151,7 +151,7 @@ func TestInvoicesToExcelJob(t *testing.T) {
 	}
 	// the totals row sums every amount column
 	last := len(rows)
-	for _, name := range []string{"Net19", "VAT19", "Gross19", "Net7", "Net0", "Net", "VAT", "Gross"} {
+	for _, name := range []string{"Netto 19 %", "USt 19 %", "Brutto 19 %", "Netto 7 %", "Netto 0 %", "Netto", "USt", "Brutto"} {
 		ref, _ := excelize.CoordinatesToCellName(col[name]+1, last)
 		fm, _ := f.GetCellFormula("Belege", ref)
 		if !strings.HasPrefix(fm, "SUM(") {
