@@ -94,7 +94,7 @@ func newClient(cfg Config, withAuth bool) (*Client, error) {
 	}
 	src := cfg.HTTPClient
 	if src == nil {
-		src = http.DefaultClient
+		src = &http.Client{Transport: newTransport(cfg.Concurrency)}
 	}
 	hc := *src
 	// Never follow redirects: custom headers (x-api-key) would travel to
@@ -135,6 +135,18 @@ func newClient(cfg Config, withAuth bool) (*Client, error) {
 		}
 	}
 	return c, nil
+}
+
+// newTransport is http.DefaultTransport keeping up to conc idle
+// connections to the Wawi instead of 2: with conc requests in flight, the
+// default closes all but two connections as their answers come in, so
+// nearly every request dialled a new one (a handshake of latency and CPU
+// each, and a socket in TIME_WAIT per request).
+func newTransport(conc int) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = max(conc, 2)
+	t.MaxIdleConns = max(t.MaxIdleConns, conc)
+	return t
 }
 
 // Config returns the effective configuration (defaults applied). Printing
