@@ -236,6 +236,23 @@ const progressEvery = 64
 // fileBatch is how many records a worker maps at a time for a file sink.
 const fileBatch = 256
 
+// importAhead is how many records per request in flight an import's
+// passes hold: the client bounds the requests in flight (concurrency), and
+// the extra workers keep its slots busy while others map, plan, wait for
+// the journal or for a record planned together with them (the two prices
+// of one item wait on one read of the item's prices).
+const importAhead = 4
+
+// workers is the size of a pass's pool: concurrency, or for an import
+// (whose Wawi client bounds the requests in flight by itself) importAhead
+// times that. Concurrency 1 stays one record at a time, in file order.
+func (r *runner) workers() int {
+	if r.twoPass && r.conc > 1 {
+		return r.conc * importAhead
+	}
+	return r.conc
+}
+
 // defaultConcurrency: a job that talks to the Wawi (export or import) is
 // bound by round trips and overlaps 8 of them, the client's own default; a
 // file job is bound by the CPU.
@@ -298,7 +315,8 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 	// group's context would be cancelled by Wait while the accounting
 	// goroutine still needs it.
 	var g errgroup.Group
-	g.SetLimit(r.conc)
+	workers := r.workers()
+	g.SetLimit(workers)
 
 	// Records travel in batches: for file sinks, where a record costs a
 	// microsecond or two, handing each to a goroutine of its own would cost
@@ -308,7 +326,7 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 	if r.ordered {
 		batchSize = fileBatch
 	}
-	slots := make(chan chan []*result, r.conc*4)
+	slots := make(chan chan []*result, workers*4)
 	var fatalMu sync.Mutex
 	var fatal error
 	setFatal := func(err error) {
