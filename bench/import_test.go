@@ -42,7 +42,8 @@ package bench
 // ETL_BENCH_CONCURRENCY, ETL_BENCH_IMPORT_JOBS (prices,stock) and
 // ETL_BENCH_IMPORT_PARTS (time,memory) change the scenario;
 // ETL_BENCH_STRICT=1 fails the test when a target is missed;
-// ETL_BENCH_PROFILE_DIR=D writes a CPU profile of each `etl run` to D. With
+// ETL_BENCH_PROFILE_DIR=D writes CPU and allocation profiles of each
+// `etl run` to D. With
 // BENCH_HEADLINES naming a file, the headline figures are appended to it
 // (scripts/bench.sh prints them at the end).
 
@@ -380,12 +381,14 @@ func runImport(t *testing.T, bin string, emu *impEmulator, job, work string, con
 	cmd := exec.Command(impMaxRSS, append([]string{"-o", rssFile, "--", bin}, args...)...)
 	cmd.Env = append(os.Environ(), "WAWI_URL="+emu.base, "WAWI_API_KEY="+impDemoKey)
 	if d := os.Getenv("ETL_BENCH_PROFILE_DIR"); d != "" {
-		// a CPU profile of each run: <work folder>-changed.prof or -same.prof
+		// profiles of each run: <work folder>-changed.prof (CPU) and .mem
+		// (allocations), -same.* with nothing changed
 		kind := "changed"
 		if force {
 			kind = "same"
 		}
-		cmd.Env = append(cmd.Env, "ETL_CPUPROFILE="+filepath.Join(d, filepath.Base(work)+"-"+kind+".prof"))
+		p := filepath.Join(d, filepath.Base(work)+"-"+kind)
+		cmd.Env = append(cmd.Env, "ETL_CPUPROFILE="+p+".prof", "ETL_MEMPROFILE="+p+".mem")
 	}
 	var stderr, stdout bytes.Buffer
 	cmd.Stderr, cmd.Stdout = &stderr, &stdout
