@@ -320,8 +320,9 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 
 	// Records travel in batches: for file sinks, where a record costs a
 	// microsecond or two, handing each to a goroutine of its own would cost
-	// more than the work. ERP writes go one at a time, so that the pool's
-	// bound is the number of requests in flight.
+	// more than the work. ERP records go one at a time, so that one slow
+	// request holds up no other record (the client bounds the requests in
+	// flight, see workers).
 	batchSize := 1
 	if r.ordered {
 		batchSize = fileBatch
