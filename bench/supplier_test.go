@@ -16,19 +16,26 @@ package bench
 // then again with --force when nothing changes (reads only). Per run it
 // prints wall time against the ideal (target ≤ 1.15×), peak RSS (`etl run`
 // through bench/maxrss, target ≤ 250 MB), CPU, and requests per record
-// against (reads + writes + ε) / records.
+// against (reads + writes + ε) / records; a bare erp.Client sending the
+// same requests shows what the machine makes of the ideal.
 //
-// ETL_BENCH_SUPPLIER_ROWS, ETL_BENCH_LATENCY_MS and ETL_BENCH_CONCURRENCY
-// change the scenario; ETL_BENCH_STRICT=1 fails the test when a target is
-// missed.
+// ETL_BENCH_SUPPLIER_ROWS, ETL_BENCH_SUPPLIER_JOBS (data,prices),
+// ETL_BENCH_LATENCY_MS and ETL_BENCH_CONCURRENCY change the scenario;
+// ETL_BENCH_STRICT=1 fails the test when a target is missed.
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"math"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -132,14 +139,18 @@ func TestSupplierImportBenchmark(t *testing.T) {
 	pr("%-52s %8s %8s %8s %6s %-7s %7s %8s %7s  %-17s\n", "", "wall", "planning", "ideal", "ratio", "≤ 1.15", "RSS", "≤ 250MB", "CPU", "req/rec ≤ bound")
 	missed := false
 	eps := float64(impFixed)
+	jobs := orDefault(os.Getenv("ETL_BENCH_SUPPLIER_JOBS"), "data,prices")
 	for _, c := range []struct {
-		name, job string
-		records   int64 // per run: the prices are unpivoted, two records per item
-		writes    int64 // all changed
+		kind, name, job string
+		records         int64 // per run: the prices are unpivoted, two records per item
+		writes          int64 // all changed
 	}{
-		{"supplier data (update)", fmt.Sprintf(benchSupplierJob, hahn), int64(n), int64(n)},
-		{"group prices (2 per item)", fmt.Sprintf(benchPricesJob, prices), 2 * int64(n), 2 * int64(n)},
+		{"data", "supplier data (update)", fmt.Sprintf(benchSupplierJob, hahn), int64(n), int64(n)},
+		{"prices", "group prices (2 per item)", fmt.Sprintf(benchPricesJob, prices), 2 * int64(n), 2 * int64(n)},
 	} {
+		if !slices.Contains(strings.Split(jobs, ","), c.kind) {
+			continue
+		}
 		work := filepath.Join(dir, strings.Fields(c.name)[0])
 		if err := os.MkdirAll(work, 0o755); err != nil {
 			t.Fatal(err)
@@ -150,6 +161,7 @@ func TestSupplierImportBenchmark(t *testing.T) {
 		}
 		changed := runImport(t, bin, emu, job, work, conc, false)
 		same := runImport(t, bin, emu, job, work, conc, true)
+		floor := measureSupplierFloor(t, bin, seed, latency, conc, c.kind == "prices")
 		if changed.writes != c.writes || changed.summary.Failed != 0 || changed.summary.Created+changed.summary.Updated != c.records {
 			t.Errorf("%s: %d writes, %d created, %d updated, %d failed; want %d writes", c.name, changed.writes,
 				changed.summary.Created, changed.summary.Updated, changed.summary.Failed, c.writes)
@@ -175,8 +187,12 @@ func TestSupplierImportBenchmark(t *testing.T) {
 			pr("%-52s %7.2fs %7.2fs %7.2fs %6.2f %-7s %4.0f MB %-8s %6.2fs  %6.4f ≤ %6.4f %s\n", c.name+", "+r.what,
 				r.run.wall.Seconds(), r.run.firstWrite.Seconds(), ideal.Seconds(), ratio, mark(okT), r.run.rssMB, mark(okM),
 				r.run.cpu.Seconds(), perRec, bound, mark(okR))
-			pr("    requests %d (%.2f per item), writes %d; by route: %s\n", r.run.requests, float64(r.run.requests)/float64(n), r.run.writes, routes(r.run.byRoute))
+			pr("    requests %d (%.2f per item), writes %d; by route: %s; emulator CPU %.2fs\n", r.run.requests,
+				float64(r.run.requests)/float64(n), r.run.writes, allRoutes(r.run.byRoute), r.run.emuCPU.Seconds())
 			if r.what == "every record changed" {
+				pr("    bare client, the same requests: %.2fs (%.2f× the ideal; the import %.2f× that), CPU %.2fs (the import %.2f× that)\n",
+					floor.wall.Seconds(), floor.wall.Seconds()/ideal.Seconds(), r.run.wall.Seconds()/floor.wall.Seconds(),
+					floor.cpu.Seconds(), r.run.cpu.Seconds()/math.Max(floor.cpu.Seconds(), 0.01))
 				headline(t, "import %-16s %6.2f× its ideal (≤ 1.15 %s), %d items at %v; %.0f MB (≤ 250 MB %s); %.4f requests per record",
 					strings.Fields(c.name)[0]+" "+strings.Fields(c.name)[1], ratio, mark(okT), n, latency, r.run.rssMB, mark(okM), perRec)
 			}
@@ -188,8 +204,101 @@ func TestSupplierImportBenchmark(t *testing.T) {
 		"    probe are the ε of the bound (%d requests per run)\n", latency, conc, pages, impFixed)
 	pr("  planning: until the emulator saw the first write (±50 ms); a run with nothing changed writes nothing, so it has none\n")
 	pr("  RSS: peak of `etl run` (bench/maxrss); CPU: its user + system time\n")
+	pr("  bare client: an erp.Client in this process against a fresh emulator: the item pages %d at a time, then one\n"+
+		"    list GET per item and the writes, %d in flight each; what this machine makes of the ideal\n", conc, conc)
 	fmt.Print(out.String())
 	if missed && os.Getenv("ETL_BENCH_STRICT") != "" {
 		t.Errorf("a target was missed")
 	}
+}
+
+// allRoutes is every route of m with its count, by name.
+func allRoutes(m map[string]int64) string {
+	keys := slices.Sorted(maps.Keys(m))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// supplierFloor is a bare client's run of the same requests.
+type supplierFloor struct{ wall, cpu time.Duration }
+
+// measureSupplierFloor sends what the supplier data (or, with prices, the
+// group prices) import sends, from a bare erp.Client against a fresh
+// emulator: the item pages conc at a time, one list GET per item (its
+// records decoded, as a client must to compare them), then the writes; conc
+// in flight. cpu is this process's user + system time meanwhile.
+func measureSupplierFloor(t *testing.T, bin, seed string, latency time.Duration, conc int, prices bool) supplierFloor {
+	t.Helper()
+	emu := startEmulator(t, bin, seed, latency)
+	defer emu.stop()
+	c, err := erp.New(erp.Config{BaseURL: emu.base, APIKey: impDemoKey, Concurrency: conc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	cpu0, start := selfCPU(), time.Now()
+	var ids []int64
+	for rec, err := range c.List(ctx, "/items", nil, erp.PageOptions{Parallel: conc}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := rec["Id"].(json.Number).Int64()
+		ids = append(ids, id)
+	}
+	each := func(f func(id int64) error) {
+		work := make(chan int64)
+		var wg sync.WaitGroup
+		var once sync.Once
+		var ferr error
+		for range conc {
+			wg.Go(func() {
+				for id := range work {
+					if err := f(id); err != nil {
+						once.Do(func() { ferr = err })
+					}
+				}
+			})
+		}
+		for _, id := range ids {
+			work <- id
+		}
+		close(work)
+		wg.Wait()
+		if ferr != nil {
+			t.Fatal(ferr)
+		}
+	}
+	list := "/items/%d/suppliers"
+	if prices {
+		list = "/items/%d/salesChannelPrices"
+	}
+	each(func(id int64) error {
+		for _, err := range c.List(ctx, fmt.Sprintf(list, id), nil, erp.PageOptions{}) {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	q := url.Values{erp.QueryDisableWorkflows: {"true"}}
+	each(func(id int64) error {
+		ek := int64(100 + (id-1)%5000) // writeSupplierFiles' price of item id
+		if !prices {
+			body := fmt.Sprintf(`{"PurchasePriceNet":%s}`, cents(ek*103/100, '.'))
+			return c.Patch(ctx, fmt.Sprintf("/items/%d/suppliers/1", id), q, []byte(body), nil)
+		}
+		for _, b := range []string{
+			fmt.Sprintf(`{"SalesChannelId":"1-1-1","CustomerGroupId":2,"FromQuantity":1,"NetPrice":%s}`, cents(ek*2, '.')),
+			fmt.Sprintf(`{"SalesChannelId":"1-1-1","CustomerGroupId":3,"FromQuantity":10,"NetPrice":%s}`, cents(ek*18/10, '.')),
+		} {
+			if err := c.Post(ctx, fmt.Sprintf("/items/%d/salesChannelPrices", id), q, []byte(b), nil, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return supplierFloor{wall: time.Since(start), cpu: selfCPU() - cpu0}
 }
