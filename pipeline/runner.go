@@ -253,6 +253,36 @@ func (r *runner) workers() int {
 	return r.conc
 }
 
+// pool bounds the records in flight: first at the start, max once a
+// record went through without a fatal error (widen). A Wawi that fails
+// every request (a wrong URL, rejected credentials) thus stops the run with
+// as few records failed as at concurrency, not importAhead times as many.
+type pool struct {
+	sem  chan struct{}
+	held int // slots taken until widen
+	once sync.Once
+}
+
+func newPool(first, max int) *pool {
+	p := &pool{sem: make(chan struct{}, max), held: max - first}
+	for range p.held {
+		p.sem <- struct{}{}
+	}
+	return p
+}
+
+func (p *pool) acquire() { p.sem <- struct{}{} }
+func (p *pool) release() { <-p.sem }
+
+// widen frees the held slots; the channel always holds at least them.
+func (p *pool) widen() {
+	p.once.Do(func() {
+		for range p.held {
+			<-p.sem
+		}
+	})
+}
+
 // defaultConcurrency: a job that talks to the Wawi (export or import) is
 // bound by round trips and overlaps 8 of them, the client's own default; a
 // file job is bound by the CPU.
@@ -316,7 +346,7 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 	// goroutine still needs it.
 	var g errgroup.Group
 	workers := r.workers()
-	g.SetLimit(workers)
+	pool := newPool(r.conc, workers)
 
 	// Records travel in batches: for file sinks, where a record costs a
 	// microsecond or two, handing each to a goroutine of its own would cost
@@ -360,7 +390,9 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 		batch = make([]*record.Record, 0, batchSize)
 		slot := make(chan []*result, 1)
 		slots <- slot
+		pool.acquire()
 		g.Go(func() error {
+			defer pool.release()
 			// one allocation each for the batch's results and items
 			out := make([]*result, len(recs))
 			results := make([]result, len(recs))
@@ -372,6 +404,9 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 			for i, rec := range recs {
 				out[i] = &results[i]
 				r.process(work, rec, setFatal, &results[i], &items[i], rows)
+				if !IsFatal(results[i].err) {
+					pool.widen()
+				}
 			}
 			slot <- out
 			return nil

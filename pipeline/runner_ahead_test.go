@@ -15,6 +15,7 @@ import (
 type aheadSink struct {
 	mu             sync.Mutex
 	inflight, peak int
+	planned        int
 	want           int
 	gate           chan struct{}
 	open           sync.Once
@@ -24,6 +25,15 @@ func (s *aheadSink) PlansBeforeWriting() bool { return true }
 
 func (s *aheadSink) Plan(ctx context.Context, it *Item) (*Plan, error) {
 	s.mu.Lock()
+	if s.planned == 0 {
+		// the first record, planned while the pool is still narrow: it
+		// widens the pool
+		s.planned++
+		s.peak = max(s.peak, 1)
+		s.mu.Unlock()
+		return &Plan{Item: it, Key: it.Rec.Fields[0], Outcome: Unchanged}, nil
+	}
+	s.planned++
 	s.inflight++
 	s.peak = max(s.peak, s.inflight)
 	if s.inflight >= s.want {
@@ -53,10 +63,10 @@ func init() {
 	})
 }
 
-// An import plans importAhead records per request in flight: its Wawi
-// client bounds the requests, and records that wait (on a read another
-// record started, on the journal) do not leave the client's slots empty.
-// Concurrency 1 still plans one record at a time.
+// An import plans importAhead records per request in flight once a record
+// was planned: its Wawi client bounds the requests, and records that wait
+// (on a read another record started, on the journal) do not leave the
+// client's slots empty. Concurrency 1 still plans one record at a time.
 func TestImportPlansAheadOfConcurrency(t *testing.T) {
 	for _, c := range []struct{ conc, want int }{{2, 2 * importAhead}, {1, 1}} {
 		s := &aheadSink{want: c.want, gate: make(chan struct{})}
