@@ -30,6 +30,7 @@ type Client struct {
 	auth authenticator // nil: registration-only client
 	lim  *limiter
 	sem  chan struct{}
+	hdr  http.Header // what every request carries (setHeaders), cloned per request
 	log  *slog.Logger
 	clk  clock
 	st   counters
@@ -94,7 +95,7 @@ func newClient(cfg Config, withAuth bool) (*Client, error) {
 	}
 	src := cfg.HTTPClient
 	if src == nil {
-		src = http.DefaultClient
+		src = &http.Client{Transport: newTransport(cfg.Concurrency)}
 	}
 	hc := *src
 	// Never follow redirects: custom headers (x-api-key) would travel to
@@ -112,8 +113,10 @@ func newClient(cfg Config, withAuth bool) (*Client, error) {
 		clk:  realClock{},
 		lim:  newLimiter(cfg.RateLimit, log, realClock{}),
 		sem:  make(chan struct{}, cfg.Concurrency),
+		hdr:  make(http.Header, 8),
 		log:  log,
 	}
+	c.setHeaders(c.hdr)
 	// secretPattern adds the encoded forms (URL, base64, JSON) of each.
 	c.addSecret(cfg.APIKey)
 	c.addSecret(cfg.ClientSecret)
@@ -135,6 +138,18 @@ func newClient(cfg Config, withAuth bool) (*Client, error) {
 		}
 	}
 	return c, nil
+}
+
+// newTransport is http.DefaultTransport keeping up to conc idle
+// connections to the Wawi instead of 2: with conc requests in flight, the
+// default closes all but two connections as their answers come in, so
+// nearly every request dialled a new one (a handshake of latency and CPU
+// each, and a socket in TIME_WAIT per request).
+func newTransport(conc int) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = max(conc, 2)
+	t.MaxIdleConns = max(t.MaxIdleConns, conc)
+	return t
 }
 
 // Config returns the effective configuration (defaults applied). Printing
@@ -314,6 +329,9 @@ type call struct {
 	header       http.Header // extra headers
 	noAuth       bool
 	landed       func(context.Context) (bool, error)
+	// discard: nobody reads a successful answer's body (a PATCH's echo of
+	// the record), so it is drained, not kept
+	discard bool
 }
 
 type response struct {
@@ -323,6 +341,7 @@ type response struct {
 }
 
 func (c *Client) call(ctx context.Context, cl *call, out any) error {
+	cl.discard = out == nil
 	resp, err := c.do(ctx, cl)
 	if err != nil {
 		return err
@@ -520,8 +539,8 @@ func (c *Client) exchange(ctx context.Context, u *url.URL, cl *call) (*response,
 	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 
-	h := make(http.Header, 12)
-	c.setHeaders(h)
+	// one allocation for the fixed headers instead of one per header
+	h := c.hdr.Clone()
 	var used string
 	if c.auth != nil && !cl.noAuth {
 		var err error
@@ -563,8 +582,8 @@ func (c *Client) exchange(ctx context.Context, u *url.URL, cl *call) (*response,
 	if res.ContentLength > limit {
 		return nil, used, &ResponseTooLargeError{Method: cl.method, Path: cl.path, Limit: limit, Size: res.ContentLength}
 	}
-	b, err := io.ReadAll(io.LimitReader(res.Body, limit+1))
-	if int64(len(b)) > limit {
+	b, n, err := readBody(res, limit, cl.discard && res.StatusCode >= 200 && res.StatusCode < 300)
+	if n > limit {
 		return nil, used, &ResponseTooLargeError{Method: cl.method, Path: cl.path, Limit: limit}
 	}
 	c.lim.observe(res.Header, res.StatusCode)
@@ -575,6 +594,24 @@ func (c *Client) exchange(ctx context.Context, u *url.URL, cl *call) (*response,
 		return nil, used, c.transportError(ctx, actx, cl, true, err)
 	}
 	return &response{status: res.StatusCode, header: res.Header, body: b}, used, nil
+}
+
+// readBody reads up to limit+1 bytes of the response (n: how many there
+// were): into a buffer of the announced size (io.ReadAll grows its buffer
+// from 512 bytes, allocating about twice the body), or, with discard, to
+// nowhere: the connection is reused only once its body was read.
+func readBody(res *http.Response, limit int64, discard bool) (b []byte, n int64, err error) {
+	r := io.LimitReader(res.Body, limit+1)
+	if discard {
+		n, err = io.Copy(io.Discard, r)
+		return nil, n, err
+	}
+	var buf bytes.Buffer
+	if cl := res.ContentLength; cl >= 0 && cl <= limit {
+		buf.Grow(int(cl) + bytes.MinRead) // ReadFrom wants MinRead free to see EOF
+	}
+	n, err = buf.ReadFrom(r)
+	return buf.Bytes(), n, err
 }
 
 // transportError drops the URL (with its query) from a client error and

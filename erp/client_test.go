@@ -947,3 +947,58 @@ func TestPostCancelledAfterSendIsUnknownOutcome(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// With as many requests in flight as the client allows, every connection
+// is kept for the next round: none is closed as answers come in and dialled
+// again (http.DefaultTransport keeps two per host).
+func TestClientKeepsConnectionsOfItsConcurrency(t *testing.T) {
+	const conc, rounds = 8, 5
+	var dialled atomic.Int64
+	var arrived sync.WaitGroup
+	var mu sync.Mutex
+	release := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		ch := release
+		mu.Unlock()
+		arrived.Done()
+		<-ch // every request of the round is in flight at once
+		writeJSON(w, 200, map[string]any{"Id": 1})
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			dialled.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	cfg := testConfig(srv.URL)
+	cfg.Concurrency = conc
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range rounds {
+		arrived.Add(conc)
+		var done sync.WaitGroup
+		for range conc {
+			done.Go(func() {
+				if err := c.Get(context.Background(), "/items/1", nil, nil); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		arrived.Wait()
+		mu.Lock()
+		close(release)
+		release = make(chan struct{})
+		mu.Unlock()
+		done.Wait()
+	}
+	// A connection may come back to the pool a moment after the next
+	// round asked for one: a few extra dials are the transport's race, not
+	// churn (without keeping them, every round dials conc - 2 anew).
+	if n := dialled.Load(); n > conc+rounds {
+		t.Errorf("%d connections for %d rounds of %d requests in flight; want about %d", n, rounds, conc, conc)
+	}
+}

@@ -83,6 +83,18 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 		}
 		return err
 	}
+	if sum.Unchanged == sum.RecordsRead && sum.Deleted == 0 {
+		// Nothing to write: the writing pass would plan every record again
+		// to the same verdict and write nothing. The plan's report is the
+		// run's (an unchanged record reads the same in both).
+		r.closeDiff(nil, true)
+		if r.journal != nil {
+			if err := r.journal.Finish(true, 0, 0, o.Now()); err != nil {
+				return fmt.Errorf("journal: %w", err)
+			}
+		}
+		return nil
+	}
 	diff.Abort()
 
 	// pass 2: plan again and write; outcomes of this pass are the run's

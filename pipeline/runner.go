@@ -249,6 +249,53 @@ const progressEvery = 64
 // fileBatch is how many records a worker maps at a time for a file sink.
 const fileBatch = 256
 
+// importAhead is how many records per request in flight an import's
+// passes hold: the client bounds the requests in flight (concurrency), and
+// the extra workers keep its slots busy while others map, plan, wait for
+// the journal or for a record planned together with them (the two prices
+// of one item wait on one read of the item's prices).
+const importAhead = 4
+
+// workers is the size of a pass's pool: concurrency, or for an import
+// (whose Wawi client bounds the requests in flight by itself) importAhead
+// times that. Concurrency 1 stays one record at a time, in file order.
+func (r *runner) workers() int {
+	if r.twoPass && r.conc > 1 {
+		return r.conc * importAhead
+	}
+	return r.conc
+}
+
+// pool bounds the records in flight: first at the start, max once a
+// record went through without a fatal error (widen). A Wawi that fails
+// every request (a wrong URL, rejected credentials) thus stops the run with
+// as few records failed as at concurrency, not importAhead times as many.
+type pool struct {
+	sem  chan struct{}
+	held int // slots taken until widen
+	once sync.Once
+}
+
+func newPool(first, max int) *pool {
+	p := &pool{sem: make(chan struct{}, max), held: max - first}
+	for range p.held {
+		p.sem <- struct{}{}
+	}
+	return p
+}
+
+func (p *pool) acquire() { p.sem <- struct{}{} }
+func (p *pool) release() { <-p.sem }
+
+// widen frees the held slots; the channel always holds at least them.
+func (p *pool) widen() {
+	p.once.Do(func() {
+		for range p.held {
+			<-p.sem
+		}
+	})
+}
+
 // defaultConcurrency: a job that talks to the Wawi (export or import) is
 // bound by round trips and overlaps 8 of them, the client's own default; a
 // file job is bound by the CPU.
@@ -311,17 +358,19 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 	// group's context would be cancelled by Wait while the accounting
 	// goroutine still needs it.
 	var g errgroup.Group
-	g.SetLimit(r.conc)
+	workers := r.workers()
+	pool := newPool(r.conc, workers)
 
 	// Records travel in batches: for file sinks, where a record costs a
 	// microsecond or two, handing each to a goroutine of its own would cost
-	// more than the work. ERP writes go one at a time, so that the pool's
-	// bound is the number of requests in flight.
+	// more than the work. ERP records go one at a time, so that one slow
+	// request holds up no other record (the client bounds the requests in
+	// flight, see workers).
 	batchSize := 1
 	if r.ordered {
 		batchSize = fileBatch
 	}
-	slots := make(chan chan []*result, r.conc*4)
+	slots := make(chan chan []*result, workers*4)
 	var fatalMu sync.Mutex
 	var fatal error
 	setFatal := func(err error) {
@@ -354,7 +403,9 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 		batch = make([]*record.Record, 0, batchSize)
 		slot := make(chan []*result, 1)
 		slots <- slot
+		pool.acquire()
 		g.Go(func() error {
+			defer pool.release()
 			// one allocation each for the batch's results and items
 			out := make([]*result, len(recs))
 			results := make([]result, len(recs))
@@ -366,6 +417,9 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 			for i, rec := range recs {
 				out[i] = &results[i]
 				r.process(work, rec, setFatal, &results[i], &items[i], rows)
+				if !IsFatal(results[i].err) {
+					pool.widen()
+				}
 			}
 			slot <- out
 			return nil

@@ -3,8 +3,9 @@
 # a 20,000-row supplier file (ACME format) through `etl run` into `etl
 # emulator` at 20 ms per request and concurrency 16, for jobs/supplier-prices
 # and jobs/supplier-stock: wall time against the ideal (index pages 16 at a
-# time + writes, x latency / 16), HTTP requests per record with every record
-# changed and with nothing changed; then peak RSS of both imports at 20,000
+# time + writes, x latency / 16; target 1.10), CPU against a bare client
+# sending the same requests (target 2x), HTTP requests per record with every
+# record changed and with nothing changed; then peak RSS of both imports at 20,000
 # and 200,000 rows (no latency, `etl run` started through bench/maxrss) and of
 # 20,000 rows against a Wawi of 200,000 items. Several minutes.
 # ETL_BENCH_ROWS, ETL_BENCH_RSS_ROWS, ETL_BENCH_LATENCY_MS,
