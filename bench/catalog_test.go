@@ -215,4 +215,3 @@ func readCreated(t *testing.T, path string) int64 {
 	}
 	return s.Created
 }
-
