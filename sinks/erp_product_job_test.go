@@ -1,8 +1,13 @@
 package sinks
 
 import (
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
+	"maps"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -64,8 +69,92 @@ func checkCatalog(t *testing.T, srv *erptest.Server) {
 			t.Errorf("%s: English text %+v", row["Artikelnummer"], en)
 			bad++
 		}
+		if got, want := imageHashes(srv, it.Id), fileImageHashes(t, row["Bilder"]); !slices.Equal(got, want) {
+			t.Errorf("%s: images %v, want %v (%s)", row["Artikelnummer"], got, want, row["Bilder"])
+			bad++
+		}
 		if bad > 5 {
 			t.Fatal("more differences left out")
+		}
+	}
+	checkCatalogVariants(t, srv)
+}
+
+// imageHashes are the item's pictures in its order (SortNumber), as
+// the first 8 hex digits of their sha256.
+func imageHashes(srv *erptest.Server, itemID int) []string {
+	var out []string
+	for _, im := range srv.ItemImages() { // by SortNumber
+		if im.ItemId != itemID {
+			continue
+		}
+		data, _ := srv.ImageData(im.ImageId)
+		sum := sha256.Sum256(data)
+		out = append(out, hex.EncodeToString(sum[:4]))
+	}
+	return out
+}
+
+// fileImageHashes are the pictures a cell names, in its order, a picture
+// named twice once.
+func fileImageHashes(t *testing.T, cell string) []string {
+	t.Helper()
+	var out []string
+	for _, ref := range strings.Split(cell, "|") {
+		if ref = strings.TrimSpace(ref); ref == "" {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("../samples", ref))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		if h := hex.EncodeToString(sum[:4]); !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// checkCatalogVariants compares the parents with the file: each has the
+// variations Farbe and Größe (with their English names) with each value
+// once, and exactly the children the file names, each with its values.
+// Values are compared as sets: the API has no sort number for them, and
+// children written concurrently create them in the order they come.
+func checkCatalogVariants(t *testing.T, srv *erptest.Server) {
+	t.Helper()
+	want := map[string]map[string]string{} // parent → child → Farbe/Größe
+	values := map[string][2][]string{}     // parent → the Farbe and Größe values in file order
+	for _, row := range catalogRows(t) {
+		par := row["Vaterartikel"]
+		if par == "" {
+			continue
+		}
+		if want[par] == nil {
+			want[par] = map[string]string{}
+		}
+		want[par][row["Artikelnummer"]] = row["Farbe"] + "/" + row["Größe"]
+		v := values[par]
+		if !slices.Contains(v[0], row["Farbe"]) {
+			v[0] = append(v[0], row["Farbe"])
+		}
+		if !slices.Contains(v[1], row["Größe"]) {
+			v[1] = append(v[1], row["Größe"])
+		}
+		values[par] = v
+	}
+	if len(want) == 0 {
+		t.Fatal("the file names no variants")
+	}
+	for par, kids := range want {
+		vars, got := variantsOf(t, srv, par)
+		v := values[par]
+		wantVars := "Farbe(en:Color)=" + sortedJoin(v[0]) + " Größe(en:Size)=" + sortedJoin(v[1])
+		if vars = sortedValues(vars); vars != wantVars {
+			t.Errorf("%s: variations %s, want %s", par, vars, wantVars)
+		}
+		if !maps.Equal(got, kids) {
+			t.Errorf("%s: %d children %v, want %d %v", par, len(got), got, len(kids), kids)
 		}
 	}
 }
@@ -127,4 +216,22 @@ func TestCatalogFullJobFaultsRerun(t *testing.T) {
 		t.Errorf("%d duplicates refused", d)
 	}
 	t.Logf("first run %+v (%d answers lost), rerun %+v", erpCountsOf(first), srv.Counters().LostWrites(), erpCountsOf(again))
+}
+
+func sortedJoin(vals []string) string {
+	vals = slices.Clone(vals)
+	slices.Sort(vals)
+	return strings.Join(vals, ",")
+}
+
+// sortedValues sorts the values of each variation of variantsOf's
+// description ("Farbe=Rot,Blau Größe=M").
+func sortedValues(vars string) string {
+	fields := strings.Fields(vars)
+	for i, f := range fields {
+		if name, vals, ok := strings.Cut(f, "="); ok {
+			fields[i] = name + "=" + sortedJoin(strings.Split(vals, ","))
+		}
+	}
+	return strings.Join(fields, " ")
 }
