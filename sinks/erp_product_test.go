@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -25,12 +26,15 @@ var fakeStore = struct {
 	planFail  string // an item key whose plan fails
 	applyFail int    // this many applies fail before writing
 	applyIDs  []int64
+	// seen and abandoned are the keys the composite told the part of
+	seen, abandoned []string
 }{}
 
 func resetFake() {
 	fakeStore.Lock()
 	defer fakeStore.Unlock()
 	fakeStore.vals, fakeStore.writes, fakeStore.planFail, fakeStore.applyFail, fakeStore.applyIDs = map[int64]map[string]string{}, 0, "", 0, nil
+	fakeStore.seen, fakeStore.abandoned = nil, nil
 }
 
 type fakePart struct {
@@ -52,9 +56,26 @@ func openFake(s *ERPSink, idx []int, canon []string) (productPart, error) {
 
 func (p *fakePart) label() string { return "Fake" }
 
+// A value "!" makes a plan without changes that must be applied, as a
+// variant's parent's.
 type fakePlan struct {
 	want map[string]string
 	diff []pipeline.Change
+	must bool
+}
+
+func (fp *fakePlan) mustApply() bool { return fp.must }
+
+func (p *fakePart) seen(it *pipeline.Item, item productItem) {
+	fakeStore.Lock()
+	defer fakeStore.Unlock()
+	fakeStore.seen = append(fakeStore.seen, item.Key)
+}
+
+func (p *fakePart) abandoned(it *pipeline.Item, item productItem) {
+	fakeStore.Lock()
+	defer fakeStore.Unlock()
+	fakeStore.abandoned = append(fakeStore.abandoned, item.Key)
 }
 
 func (p *fakePart) plan(ctx context.Context, it *pipeline.Item, item productItem) (partPlan, error) {
@@ -73,6 +94,10 @@ func (p *fakePart) plan(ctx context.Context, it *pipeline.Item, item productItem
 		if v == "" {
 			continue
 		}
+		if v == "!" {
+			fp.must = true
+			continue
+		}
 		fp.want[p.names[i]] = v
 		if old, ok := cur[p.names[i]]; !ok || old != v {
 			var o any
@@ -82,7 +107,7 @@ func (p *fakePart) plan(ctx context.Context, it *pipeline.Item, item productItem
 			fp.diff = append(fp.diff, pipeline.Change{Field: "Fake " + p.names[i], Old: o, New: v})
 		}
 	}
-	if len(fp.want) == 0 {
+	if len(fp.want) == 0 && !fp.must {
 		return nil, nil
 	}
 	return fp, nil
@@ -247,5 +272,48 @@ func TestProductTargetsChecked(t *testing.T) {
 	cust := &pipeline.SinkSpec{Type: "erp", Resource: "customers"}
 	if err := checkERPTargets(ctx, cust, erpTargets("Number:string", "Fake.Farbe:string")); err == nil {
 		t.Error("customers took a product part's target")
+	}
+}
+
+// What the composite tells the parts beyond plan and apply: a plan without
+// changes that must be applied is applied for a new item (with its id) and
+// does not make an unchanged record Updated (nothing is written then); a
+// record whose item cannot be planned is seen and abandoned; one whose
+// part fails to plan or whose write fails is abandoned.
+func TestProductPartHooks(t *testing.T) {
+	resetFake()
+	e := newERPEnv(t, baseSeed())
+	s := e.open(pipeline.SinkSpec{Resource: "items"}, productTargets)
+	rows := [][]any{
+		{"N-1", "Neu eins", "!", int64(1), nil},         // created; its plan applied all the same
+		{"A-1", "Schraube", "!", int64(1), nil},         // unchanged: nothing written
+		{"A-11", "ohne Kategorie", "rot", nil, "Stahl"}, // the item fails to plan
+		{"A-2", "Mutter", "blau", int64(1), nil},        // the part fails to plan
+	}
+	fakeStore.planFail = "A-2"
+	plans, errs := runRows(t, s, productTargets, 1, rows)
+	noErrors(t, errs)
+	if got := fmt.Sprint(outcomes(plans)); got != "[created unchanged failed failed]" {
+		t.Fatalf("outcomes %s", got)
+	}
+	if len(plans[0].Changes) != 3 || len(plans[1].Changes) != 0 {
+		t.Errorf("changes %v / %v: the part's plan shows none", plans[0].Changes, plans[1].Changes)
+	}
+	n1, _ := e.srv.ItemBySKU("N-1")
+	if got := fmt.Sprint(fakeStore.applyIDs); got != fmt.Sprintf("[%d]", n1.Id) {
+		t.Errorf("applied for %s, want [%d]", got, n1.Id)
+	}
+	if fmt.Sprint(fakeStore.seen) != "[A-11]" || fmt.Sprint(fakeStore.abandoned) != "[A-11 A-2]" {
+		t.Errorf("seen %v, abandoned %v", fakeStore.seen, fakeStore.abandoned)
+	}
+
+	// the part's write fails: abandoned
+	fakeStore.planFail, fakeStore.applyFail, fakeStore.seen, fakeStore.abandoned = "", 1, nil, nil
+	plans, errs = runRows(t, s, productTargets, 1, [][]any{{"N-2", "Neu zwei", "gelb", int64(1), nil}})
+	if plans[0].Outcome != pipeline.Created || errs[0] == nil {
+		t.Fatalf("N-2: %v %v", plans[0].Outcome, errs[0])
+	}
+	if !slices.Equal(fakeStore.abandoned, []string{"N-2"}) || fakeStore.seen != nil {
+		t.Errorf("seen %v, abandoned %v", fakeStore.seen, fakeStore.abandoned)
 	}
 }
