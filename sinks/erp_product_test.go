@@ -317,3 +317,31 @@ func TestProductPartHooks(t *testing.T) {
 		t.Errorf("seen %v, abandoned %v", fakeStore.seen, fakeStore.abandoned)
 	}
 }
+
+// A parent whose row fails (here its image is missing) fails its variants
+// at once, naming it, instead of their waiting for it until the client's
+// retry budget is spent: the composite abandons the row to the variants
+// part.
+func TestProductFailedParentFailsVariants(t *testing.T) {
+	e := newERPEnv(t, baseSeed())
+	tg := erpTargets("SKU:string:Artikelnummer", "Name:string:Name", "Categories[0].CategoryId:int:Kategorie",
+		"Images:string:Bilder", "Variant.ParentSKU:string:Vaterartikel", "Variant.Values.Farbe:string:Farbe")
+	s := e.open(pipeline.SinkSpec{Resource: "items"}, tg)
+	rows := [][]any{
+		{"P-1", "Jacke", int64(1), "missing.png", nil, nil},
+		{"P-1-R", "Jacke rot", int64(1), nil, "P-1", "Rot"},
+		{"P-1-B", "Jacke blau", int64(1), nil, "P-1", "Blau"},
+	}
+	plans, errs := runRows(t, s, tg, 1, rows)
+	if got := fmt.Sprint(outcomes(plans)); got != "[failed created created]" {
+		t.Fatalf("outcomes %s (%v)", got, plans[0].Err)
+	}
+	if !strings.HasPrefix(fmt.Sprint(plans[0].Err), "Bilder: Bild 1 (missing.png)") {
+		t.Errorf("parent: %v", plans[0].Err)
+	}
+	for i, child := range []string{"P-1-R", "P-1-B"} {
+		if want := "Varianten: the parent P-1 (row 2) was not written: its variant " + child + " cannot be assigned"; fmt.Sprint(errs[i+1]) != want {
+			t.Errorf("%s: %v, want %s", child, errs[i+1], want)
+		}
+	}
+}
