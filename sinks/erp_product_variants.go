@@ -742,8 +742,8 @@ func (vp *variantPlan) apply(ctx context.Context, itemID int64) error {
 // awaitParent returns once the parent is in the Wawi. One that an earlier
 // row of the file creates is waited for: that row has started (rows start
 // in file order) and waits for no later row, so it ends. Its write wakes
-// the children (parentPlan.apply); in between, and should the composite
-// not apply a plan without changes, the parent is looked up again with a
+// the children (parentPlan.apply, which the composite applies although it
+// shows no change); in between, the parent is looked up again with a
 // growing pause, for as long as the client retries one call (MaxElapsed):
 // a parent's row that failed fails its children then, naming it. A parent
 // that no earlier row creates is looked up once.
