@@ -214,9 +214,14 @@ func TestCatalogFullJobFaultsRerun(t *testing.T) {
 	}
 	srv.SetFaults(erptest.Faults{})
 	n := int64(len(catalogRows(t)))
+	w0 := srv.Counters().Writes
 	again := runERPJob(t, cl, job, false, true, t.TempDir())
 	if again.Failed != 0 || again.Created+again.Updated+again.Unchanged != n || again.Created > first.Failed {
 		t.Errorf("first %+v, rerun %+v", erpCountsOf(first), erpCountsOf(again))
+	}
+	// what the faulted run reported written is written whole
+	if first.Failed == 0 && (again.Unchanged != n || srv.Counters().Writes != w0) {
+		t.Errorf("the first run failed nothing, yet the rerun %+v wrote %d times", erpCountsOf(again), srv.Counters().Writes-w0)
 	}
 	checkCatalog(t, srv)
 	if d := srv.Counters().DuplicatesPrevented; d != 0 {
