@@ -316,6 +316,16 @@ func (ps *productSink) apply(ctx context.Context, p *pipeline.Plan) error {
 	if !ok {
 		return fmt.Errorf("item sink: plan without state")
 	}
+	// what the record waits for, before its lock (see awaitingPlan); a
+	// variant whose parent is not written is not created either
+	for _, part := range pp.parts {
+		if a, ok := part.plan.(awaitingPlan); ok {
+			if err := a.await(ctx); err != nil {
+				ps.abandon(pp.it, productItem{ID: pp.id, Key: pp.shown}, false)
+				return fmt.Errorf("%s: %w", part.label, err)
+			}
+		}
+	}
 	unlock := ps.locks.lock(lowerKey(pp.key))
 	defer unlock()
 	id := pp.id

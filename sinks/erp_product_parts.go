@@ -87,6 +87,7 @@ type partFactory struct {
 //	                 (erp_product_variants.go)
 //	pruningPart      deletes with sink.prune (erp_product_images.go)
 //	mustApplyPlan    a plan applied although it shows no change
+//	awaitingPlan     a plan that waits for another record first
 
 // recordSeer is a part that is told of every record of the input the
 // sink plans, including those whose item cannot be planned (then it is not
@@ -99,6 +100,14 @@ type recordSeer interface {
 // shows no change (a parent this record creates wakes its variants).
 type mustApplyPlan interface {
 	mustApply() bool
+}
+
+// awaitingPlan is a part's plan that waits for another record before it
+// can be written (a variant for its parent's row). The composite calls
+// await before it takes the record's lock, which is striped: a record
+// waiting under it could hold up the very record it waits for.
+type awaitingPlan interface {
+	await(ctx context.Context) error
 }
 
 var (

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -343,5 +345,79 @@ func TestProductFailedParentFailsVariants(t *testing.T) {
 		if want := "Varianten: the parent P-1 (row 2) was not written: its variant " + child + " cannot be assigned"; fmt.Sprint(errs[i+1]) != want {
 			t.Errorf("%s: %v, want %s", child, errs[i+1], want)
 		}
+		if _, ok := e.srv.ItemBySKU(child); ok {
+			t.Errorf("%s was created without its parent", child)
+		}
+	}
+}
+
+// A variant waits for its parent's row without holding the record lock,
+// which is striped: a variant whose SKU shares the stripe of its parent's
+// would otherwise hold up the parent's write it waits for (until the
+// client's retry budget, then fail). The child is written first here and
+// waits; the parent's write then goes through and wakes it.
+func TestProductVariantWaitsWithoutLock(t *testing.T) {
+	e := newERPEnv(t, baseSeed())
+	tg := erpTargets("SKU:string:Artikelnummer", "Name:string:Name", "Categories[0].CategoryId:int:Kategorie",
+		"Variant.ParentSKU:string:Vaterartikel", "Variant.Values.Farbe:string:Farbe")
+	var locks stripedLocks
+	stripe := func(key string) int { // the stripe lock takes: the one held
+		unlock := locks.lock(key)
+		defer unlock()
+		for i := range locks {
+			if !locks[i].TryLock() {
+				return i
+			}
+			locks[i].Unlock()
+		}
+		return -1
+	}
+	child := ""
+	for i := 0; child == ""; i++ {
+		if c := fmt.Sprintf("P-1-%d", i); stripe(lowerKey(c)) == stripe(lowerKey("P-1")) {
+			child = c
+		}
+	}
+	rows := [][]any{
+		{"P-1", "Jacke", int64(1), nil, nil},
+		{child, "Jacke rot", int64(1), "P-1", "Rot"},
+	}
+	s := e.open(pipeline.SinkSpec{Resource: "items"}, tg)
+	planAll(t, s, tg, 1, rows)          // the planning pass
+	plans := planAll(t, s, tg, 1, rows) // the writing pass plans again
+	if got := fmt.Sprint(outcomes(plans)); got != "[created created]" {
+		t.Fatalf("outcomes %s", got)
+	}
+	if st := plans[1].State.(*productPlan); lowerKey(st.key) != lowerKey(child) {
+		t.Fatalf("the record's lock key %q is not its SKU %s", st.key, child)
+	}
+	lookups := func() int { // the variant's lookups of its parent by SKU
+		n := 0
+		for _, r := range e.rec.sent("GET", "/items") {
+			q, _ := url.ParseQuery(r.Query)
+			for _, vs := range q {
+				if r.Path == "/items" && slices.Contains(vs, "P-1") {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	before := lookups()
+	done := make(chan error, 1)
+	go func() { done <- s.Apply(context.Background(), plans[1]) }()
+	for lookups() == before { // the child is looking for its parent
+		runtime.Gosched()
+	}
+	if err := s.Apply(context.Background(), plans[0]); err != nil {
+		t.Fatalf("parent: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("variant: %v", err)
+	}
+	parent, _ := e.srv.ItemBySKU("P-1")
+	c, _ := e.srv.ItemBySKU(child)
+	if c.ParentItemId != parent.Id {
+		t.Errorf("%s: parent %d, want %d", child, c.ParentItemId, parent.Id)
 	}
 }

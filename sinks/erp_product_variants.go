@@ -707,9 +707,18 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
+// await waits for the parent (awaitParent); the composite calls it before
+// the child's item is written and before the record's lock is taken.
+func (vp *variantPlan) await(ctx context.Context) error {
+	return vp.p.awaitParent(ctx, vp.par, vp.seq, vp.child)
+}
+
+var _ awaitingPlan = (*variantPlan)(nil)
+
 // apply creates what the parent lacks and assigns the child (id itemID).
 // A parent that an earlier row of the file creates may not be written yet
-// (rows write concurrently): the child waits for it (awaitParent).
+// (rows write concurrently): the child waits for it (awaitParent; at once
+// when await found it).
 func (vp *variantPlan) apply(ctx context.Context, itemID int64) error {
 	p, par := vp.p, vp.par
 	if err := p.awaitParent(ctx, par, vp.seq, vp.child); err != nil {
