@@ -36,11 +36,11 @@ package bench
 // shows in the wall time).
 //
 //	ETL_BENCH=1 go test -run TestCatalogBenchmark -v -timeout 60m ./bench/
-//	ETL_BENCH=1 ETL_BENCH_CATALOG_PARTS=texts,images,variants go test -run TestCatalogBenchmark -v -timeout 60m ./bench/
 //
 // ETL_BENCH_CATALOG_ROWS (products), ETL_BENCH_LATENCY_MS,
-// ETL_BENCH_CONCURRENCY and ETL_BENCH_CATALOG_PARTS (texts, images,
-// variants; a comma list, see catalogParts) change the scenario.
+// ETL_BENCH_CONCURRENCY and ETL_BENCH_CATALOG_PARTS (default
+// texts,images,variants; a comma list, see catalogParts) change the
+// scenario.
 
 import (
 	"bufio"
@@ -255,7 +255,7 @@ func TestCatalogBenchmark(t *testing.T) {
 	n := envInt("ETL_BENCH_CATALOG_ROWS", 10_000)
 	latency := time.Duration(envInt("ETL_BENCH_LATENCY_MS", 20)) * time.Millisecond
 	conc := envInt("ETL_BENCH_CONCURRENCY", 16)
-	parts := strings.Split(orDefault(os.Getenv("ETL_BENCH_CATALOG_PARTS"), "texts"), ",")
+	parts := strings.Split(orDefault(os.Getenv("ETL_BENCH_CATALOG_PARTS"), "texts,images,variants"), ",")
 	rows := int64(1) // per product
 	if slices.Contains(parts, "variants") {
 		rows += int64(len(catalogVariantSizes))
