@@ -4,36 +4,52 @@ package bench
 // record of an items import with its parts, imported by the CLI into the
 // emulator at 20 ms per request, three runs against one emulator:
 //
-//	create    every product new: the item's POST, then each part's writes
-//	update    every product's English text changed: one PATCH per product
+//	create    every product new: the items' POSTs, then each part's writes
+//	update    every row's English text changed: one PATCH per row
 //	again     the same file with --force: nothing changes, nothing written
+//
+// With the variants part a product is four rows: a parent and three
+// children (Größe S, M, L), so N products are 4N items; with the images
+// part each product (the parent) has two pictures of its own, small PNGs
+// the benchmark draws (a few KB each). Texts are on every row.
 //
 // Each run's wall time is set against the latency-bound ideal
 //
 //	(reads + writes) × latency / concurrency
 //
 // counting what a run cannot do without: the pages of the items index
-// (plus its one-record probe), one GET /salesChannels, one GET of an
-// existing product's texts per product (the planning pass reads it, the
-// writing pass plans against what it read), and the writes (one per item
-// created or changed, one per text created or changed). The index pages are
-// counted like every other request, although the client fetches them
-// several at a time. Also printed: requests per product (the emulator's
-// count, which includes retries and lookups), the routes, and the peak RSS
-// of `etl run` (bench/maxrss), and the CPU time of etl and of the emulator
-// (on a loaded machine, what they wait for their share of it shows in the
-// wall time).
+// (plus its one-record probe), one GET /salesChannels per part that needs
+// the sales channel (texts, images), and per product: one GET of each
+// existing row's texts; the item's image list and each of its pictures
+// (images are compared by content); the parent's lookup by SKU (also when
+// it is new), and for an existing parent its variations and their values.
+// Writes: one per item created or changed, one per text created or
+// changed, one per picture uploaded, and per new product one variation,
+// three values and three assignments. The index pages are counted like
+// every other request, although the client fetches them several at a
+// time. Also printed: requests per product (the emulator's count, which
+// includes retries, lookups and the variants' waits for their parent), the
+// routes, the pictures uploaded (their bytes, from the files, times the
+// uploads the emulator counted; the bodies carry them base64, 4/3 of that),
+// the peak RSS of `etl run` (bench/maxrss), and the CPU time of etl and of
+// the emulator (on a loaded machine, what they wait for their share of it
+// shows in the wall time).
 //
-//	ETL_BENCH=1 go test -run TestCatalogBenchmark -v -timeout 30m ./bench/
+//	ETL_BENCH=1 go test -run TestCatalogBenchmark -v -timeout 60m ./bench/
 //
-// ETL_BENCH_CATALOG_ROWS, ETL_BENCH_LATENCY_MS, ETL_BENCH_CONCURRENCY and
-// ETL_BENCH_CATALOG_PARTS (texts; a comma list, for the parts this branch
-// knows, see catalogParts) change the scenario.
+// ETL_BENCH_CATALOG_ROWS (products), ETL_BENCH_LATENCY_MS,
+// ETL_BENCH_CONCURRENCY and ETL_BENCH_CATALOG_PARTS (default
+// texts,images,variants; a comma list, see catalogParts) change the
+// scenario.
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"maps"
 	"os"
 	"path/filepath"
@@ -47,30 +63,48 @@ import (
 )
 
 // catalogPart is a part of the product the benchmark can add: its columns,
-// its mapping lines and what it costs per product.
+// its mapping lines and what it costs.
 type catalogPart struct {
 	columns []string
-	cells   func(i int, changed bool) []string
-	fields  string // mapping lines, indented for the job
-	// per product: writes when it is new, writes when the update run
-	// changes it, and reads when the product exists
-	createWrites, updateWrites, reads int64
+	// cells are the row's: product i, child -1 for the product's own row
+	// (the parent with variants), else the child's number (0..2).
+	cells  func(dir string, i, child int, changed bool) []string
+	fields string // mapping lines, indented for the job
+	// cost per product, whose rows are 1 or (with variants) 4
+	cost func(rows int64) catalogCost
+	// salesChannel: the part reads the sales channels once per run
+	salesChannel bool
+	// prepare writes what the rows name (the pictures) before the runs
+	prepare func(t *testing.T, dir string, n int) (bytesPerProduct func(i int) int64)
 }
 
-// catalogParts are the parts by name. Images and variants are added here
-// as they land (their columns, mapping and per-product costs).
+// catalogCost is what one product costs: writes when it is new, writes
+// when the update run changes it, reads when it is new and when it exists.
+type catalogCost struct {
+	createWrites, updateWrites, createReads, reads int64
+}
+
+// catalogVariantSizes are the children of a product with variants.
+var catalogVariantSizes = []string{"S", "M", "L"}
+
+// catalogParts are the parts by name.
 var catalogParts = map[string]catalogPart{
-	// German and English texts: name, short description, HTML description.
+	// German and English texts on every row: name, short description, HTML
+	// description; the update run changes the English description.
 	"texts": {
 		columns: []string{"Name_de", "Kurz_de", "Beschreibung_de", "Name_en", "Kurz_en", "Beschreibung_en"},
-		cells: func(i int, changed bool) []string {
+		cells: func(_ string, i, child int, changed bool) []string {
 			en := fmt.Sprintf("<p>Combination pliers %d mm by Knipex – chrome-plated.</p><ul><li>chrome-plated</li><li>multi-component grips</li><li>induction-hardened cutting edges</li><li>for soft and hard wire up to %d mm</li></ul>", 100+i%200, 1+i%4)
 			if changed {
 				en += "<p>New: now with a lifetime warranty.</p>"
 			}
-			return []string{fmt.Sprintf("Kombizange %d", i), "verchromt, Mehrkomponenten-Griffe",
+			suffix := ""
+			if child >= 0 {
+				suffix = " " + catalogVariantSizes[child]
+			}
+			return []string{fmt.Sprintf("Kombizange %d%s", i, suffix), "verchromt, Mehrkomponenten-Griffe",
 				fmt.Sprintf("<p>Kombizange %d mm von Knipex – verchromt.</p><ul><li>verchromt</li><li>Mehrkomponenten-Griffe</li><li>induktiv gehärtete Schneiden</li><li>für weiche und harte Drähte bis %d mm</li></ul>", 100+i%200, 1+i%4),
-				fmt.Sprintf("Combination pliers %d", i), "chrome-plated, multi-component grips", en}
+				fmt.Sprintf("Combination pliers %d%s", i, suffix), "chrome-plated, multi-component grips", en}
 		},
 		fields: `    - {target: Descriptions.de.Name, column: Name_de}
     - {target: Descriptions.de.ShortDescription, column: Kurz_de}
@@ -79,8 +113,82 @@ var catalogParts = map[string]catalogPart{
     - {target: Descriptions.en.ShortDescription, column: Kurz_en}
     - {target: Descriptions.en.Description, column: Beschreibung_en}
 `,
-		createWrites: 2, updateWrites: 1, reads: 1,
+		cost: func(rows int64) catalogCost {
+			return catalogCost{createWrites: 2 * rows, updateWrites: rows, reads: rows}
+		},
+		salesChannel: true,
 	},
+	// Two pictures per product, on its own row (the parent's), paths
+	// relative to the file; unchanged by the update run.
+	"images": {
+		columns: []string{"Bilder"},
+		cells: func(_ string, i, child int, _ bool) []string {
+			if child >= 0 {
+				return []string{""}
+			}
+			return []string{fmt.Sprintf("img/%06d-1.png|img/%06d-2.png", i, i)}
+		},
+		fields: "    - {target: Images, column: Bilder}\n",
+		cost: func(int64) catalogCost {
+			// existing: the item's image list and its two pictures
+			return catalogCost{createWrites: 2, reads: 3}
+		},
+		salesChannel: true,
+		prepare:      writeCatalogPictures,
+	},
+	// A parent and three children (Größe S, M, L): the parent gets the
+	// variation and its values, each child is assigned with its value.
+	"variants": {
+		columns: []string{"Vaterartikel", "Größe"},
+		cells: func(_ string, i, child int, _ bool) []string {
+			if child < 0 {
+				return []string{"", ""}
+			}
+			return []string{fmt.Sprintf("P-%06d", i), catalogVariantSizes[child]}
+		},
+		fields: `    - {target: Variant.ParentSKU, column: Vaterartikel}
+    - {target: "Variant.Values.Größe", column: "Größe"}
+`,
+		cost: func(int64) catalogCost {
+			// new: the variation, three values, three assignments, and the
+			// parent's lookup; existing: the lookup, the variations and the
+			// values of the one variation
+			return catalogCost{createWrites: 1 + 3 + 3, createReads: 1, reads: 3}
+		},
+	},
+}
+
+// writeCatalogPictures draws the products' pictures into dir/img: two
+// PNGs per product, 24×24, each of its own (a pattern from the product's
+// number), and returns their bytes per product.
+func writeCatalogPictures(t *testing.T, dir string, n int) func(i int) int64 {
+	t.Helper()
+	img := filepath.Join(dir, "img")
+	if err := os.MkdirAll(img, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sizes := make([]int64, n)
+	var buf bytes.Buffer
+	for i := range n {
+		for k := 1; k <= 2; k++ {
+			m := image.NewRGBA(image.Rect(0, 0, 24, 24))
+			for x := range 24 {
+				for y := range 24 {
+					v := uint32(i*7919+k*104729) ^ uint32(x*31+y*17)*2654435761
+					m.Set(x, y, color.RGBA{uint8(v), uint8(v >> 8), uint8(k * 90), 255})
+				}
+			}
+			buf.Reset()
+			if err := png.Encode(&buf, m); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(img, fmt.Sprintf("%06d-%d.png", i, k)), buf.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			sizes[i] += int64(buf.Len())
+		}
+	}
+	return func(i int) int64 { return sizes[i] }
 }
 
 const benchCatalogJob = `name: bench-catalog
@@ -113,12 +221,23 @@ func writeCatalogFiles(t *testing.T, dir string, n int, parts []string, changed 
 		header = append(header, catalogParts[p].columns...)
 	}
 	w.WriteString(strings.Join(header, ";") + "\n")
+	children := 0
+	if slices.Contains(parts, "variants") {
+		children = len(catalogVariantSizes)
+	}
 	for i := range n {
-		cells := []string{fmt.Sprintf("P-%06d", i), fmt.Sprintf("Kombizange %d", i), cents(int64(990+i%5000), ',')}
-		for _, p := range parts {
-			cells = append(cells, catalogParts[p].cells(i, changed)...)
+		for child := -1; child < children; child++ {
+			sku, name := fmt.Sprintf("P-%06d", i), fmt.Sprintf("Kombizange %d", i)
+			if child >= 0 {
+				sku += "-" + catalogVariantSizes[child]
+				name += " " + catalogVariantSizes[child]
+			}
+			cells := []string{sku, name, cents(int64(990+i%5000), ',')}
+			for _, p := range parts {
+				cells = append(cells, catalogParts[p].cells(dir, i, child, changed)...)
+			}
+			w.WriteString(strings.Join(cells, ";") + "\n")
 		}
-		w.WriteString(strings.Join(cells, ";") + "\n")
 	}
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
@@ -136,27 +255,49 @@ func TestCatalogBenchmark(t *testing.T) {
 	n := envInt("ETL_BENCH_CATALOG_ROWS", 10_000)
 	latency := time.Duration(envInt("ETL_BENCH_LATENCY_MS", 20)) * time.Millisecond
 	conc := envInt("ETL_BENCH_CONCURRENCY", 16)
-	parts := strings.Split(orDefault(os.Getenv("ETL_BENCH_CATALOG_PARTS"), "texts"), ",")
+	parts := strings.Split(orDefault(os.Getenv("ETL_BENCH_CATALOG_PARTS"), "texts,images,variants"), ",")
+	rows := int64(1) // per product
+	if slices.Contains(parts, "variants") {
+		rows += int64(len(catalogVariantSizes))
+	}
 	var fields string
-	var per catalogPart
+	var per catalogCost
+	var channels int64
 	for _, p := range parts {
 		cp, ok := catalogParts[p]
 		if !ok {
 			t.Fatalf("ETL_BENCH_CATALOG_PARTS: no part %q here (known: %s)", p, strings.Join(slices.Sorted(maps.Keys(catalogParts)), ", "))
 		}
 		fields += cp.fields
-		per.createWrites += cp.createWrites
-		per.updateWrites += cp.updateWrites
-		per.reads += cp.reads
+		c := cp.cost(rows)
+		per.createWrites += c.createWrites
+		per.updateWrites += c.updateWrites
+		per.createReads += c.createReads
+		per.reads += c.reads
+		if cp.salesChannel {
+			channels++
+		}
 	}
 	dir := t.TempDir()
 	bin := impBuild(t, dir)
 	seed, first := writeCatalogFiles(t, dir, n, parts, false)
 	_, second := writeCatalogFiles(t, dir, n, parts, true)
+	var pictureBytes int64 // of every product's pictures
+	if slices.Contains(parts, "images") {
+		size := catalogParts["images"].prepare(t, dir, n)
+		for i := range n {
+			pictureBytes += size(i)
+		}
+	}
 	emu := startEmulator(t, bin, seed, latency)
 	load0 := loadAvg()
 
-	pages := (int64(n) + int64(erp.DefaultPageSize) - 1) / int64(erp.DefaultPageSize)
+	items := int64(n) * rows
+	pages := (items + int64(erp.DefaultPageSize) - 1) / int64(erp.DefaultPageSize)
+	updated := int64(0)
+	if per.updateWrites > 0 {
+		updated = items
+	}
 	var out strings.Builder
 	for _, c := range []struct {
 		name         string
@@ -166,10 +307,9 @@ func TestCatalogBenchmark(t *testing.T) {
 		writes       int64
 		created, upd int64
 	}{
-		// new products: the index is empty (its probe), no part has
-		// anything to read
-		{"create", first, false, 0, int64(n) * (1 + per.createWrites), int64(n), 0},
-		{"update", second, false, int64(n) * per.reads, int64(n) * per.updateWrites, 0, int64(n)},
+		// new products: the index is empty (its probe)
+		{"create", first, false, int64(n) * per.createReads, items + int64(n)*per.createWrites, items, 0},
+		{"update", second, false, int64(n) * per.reads, int64(n) * per.updateWrites, 0, updated},
 		{"again", second, true, int64(n) * per.reads, 0, 0, 0},
 	} {
 		work := filepath.Join(dir, c.name)
@@ -186,11 +326,16 @@ func TestCatalogBenchmark(t *testing.T) {
 		if c.name == "create" {
 			index = 1 // an empty Wawi: its probe
 		}
-		reads := index + 1 + c.reads // + GET /salesChannels
+		reads := index + channels + c.reads
 		ideal := time.Duration(float64(reads+c.writes) * float64(latency) / float64(conc))
-		fmt.Fprintf(&out, "%-7s %6d products: wall %6.1fs, ideal %6.1fs (%.2fx) [%d reads + %d writes]; plan %.1fs; %d requests (%.2f per product), %d writes; created %d updated %d unchanged %d failed %d; peak RSS %.0f MB\n",
-			c.name, r.summary.RecordsRead, r.wall.Seconds(), ideal.Seconds(), r.wall.Seconds()/ideal.Seconds(), reads, c.writes, r.firstWrite.Seconds(),
+		fmt.Fprintf(&out, "%-7s %6d products (%d rows): wall %6.1fs, ideal %6.1fs (%.2fx) [%d reads + %d writes]; plan %.1fs; %d requests (%.2f per product), %d writes; created %d updated %d unchanged %d failed %d; peak RSS %.0f MB\n",
+			c.name, n, r.summary.RecordsRead, r.wall.Seconds(), ideal.Seconds(), r.wall.Seconds()/ideal.Seconds(), reads, c.writes, r.firstWrite.Seconds(),
 			r.requests, float64(r.requests)/float64(n), r.writes, created, r.summary.Updated, r.summary.Unchanged, r.summary.Failed, r.rssMB)
+		if up := r.byRoute["POST /items/{itemId}/images"]; up > 0 {
+			// every product's pictures once: their bytes from the files
+			fmt.Fprintf(&out, "        pictures uploaded: %d, %.1f MB (%.1f MB base64 in the bodies)\n", up,
+				float64(pictureBytes)/(1<<20), float64(pictureBytes)*4/3/(1<<20))
+		}
 		fmt.Fprintf(&out, "        CPU: etl %.1fs, emulator %.1fs; by route: %s\n", r.cpu.Seconds(), r.emuCPU.Seconds(), allRoutes(r.byRoute))
 		if r.writes != c.writes || r.summary.Failed != 0 || created != c.created || r.summary.Updated != c.upd {
 			t.Errorf("%s: %d writes, created %d, updated %d, %d failed; want %d writes, created %d, updated %d",

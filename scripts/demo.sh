@@ -11,7 +11,8 @@
 #      by name); a wholesaler's list updates the items' supplier data, a wide
 #      price list the customer group prices;
 #      A marketplace's order file with a row per line item becomes sales
-#      orders, first-time buyers new customers;
+#      orders, first-time buyers new customers; the whole catalog (texts,
+#      pictures, variants) is migrated, one record per product;
 #   4. last month's sales orders of a generated shop are exported to Excel
 #      for the accountant.
 #   5. last month's invoices and credit notes go to Excel, and the same
@@ -138,11 +139,17 @@ run jobs/orders-lines.yaml
 run jobs/orders-lines.yaml --force --report-dir reports/orders-lines-again
 
 echo
-echo "== 3d. The whole catalog: every product one record with its German and English texts"
+echo "== 3d. The whole catalog: every product one record with its German and English texts,"
+echo "       its pictures, and the clothing's variants (Farbe, Größe) assigned to their parents"
 echo "       (dry run, then for real, then again with --force: nothing left to write)"
 run jobs/catalog-migration-full.yaml --dry-run --report-dir reports/catalog-migration-full-dry-run
 run jobs/catalog-migration-full.yaml
 run jobs/catalog-migration-full.yaml --force --report-dir reports/catalog-migration-full-again
+if grep -Eq '"(created|updated|failed)": *[1-9]' reports/catalog-migration-full-again/summary.json; then
+  echo "demo: the catalog's second run wrote or failed:" >&2
+  cat reports/catalog-migration-full-again/summary.json >&2
+  exit 2
+fi
 
 echo
 echo "== Starting a second emulator: a generated shop with 1,500 orders over the last 90 days"
@@ -179,7 +186,7 @@ cat <<'EOF'
       bin/etl run jobs/supplier-prices.yaml --source reports/supplier-prices/errors.xlsx
   reports/catalog-migration/diff.html          the items the migration created and updated
   reports/orders-lines/diff.html               the orders made from a file with a row per line item
-  reports/catalog-migration-full-dry-run/diff.html  the whole catalog: items and their texts per language
+  reports/catalog-migration-full-dry-run/diff.html  the whole catalog: items with their texts per language, pictures and variants
   reports/supplier-data-dry-run/diff.html      what the wholesaler's list would change in the supplier data
   reports/customer-group-prices/diff.html      the group and scale prices the price list set
   out/orders.xlsx                              last month's orders, one row per line item, with totals

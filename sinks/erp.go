@@ -146,6 +146,9 @@ func (s *ERPSink) Apply(ctx context.Context, p *pipeline.Plan) error {
 	if p == nil || (p.Outcome != pipeline.Created && p.Outcome != pipeline.Updated) {
 		return nil
 	}
+	if d, ok := p.State.(partDeletion); ok { // a product part's prune plan
+		return d.applyDelete(ctx)
+	}
 	return s.res.apply(ctx, p)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -118,12 +119,50 @@ func splitProductTargets(s *ERPSink) (*productSplit, error) {
 	return sp, nil
 }
 
+// prunes reports whether a part the mapping names prunes.
+func (sp *productSplit) prunes() bool {
+	return slices.ContainsFunc(sp.claimed, func(c claimedPart) bool { return c.f.prunes })
+}
+
+// productPrunes reports whether an items mapping with these target paths
+// names a part that prunes (sink.prune is then valid): for checking a job
+// before it runs.
+func productPrunes(resource string, paths []string) bool {
+	if !strings.EqualFold(strings.TrimSpace(resource), "items") {
+		return false
+	}
+	productPartsMu.Lock()
+	defer productPartsMu.Unlock()
+	for _, f := range productParts {
+		if !f.prunes {
+			continue
+		}
+		for _, p := range paths {
+			if f.claims(strings.TrimSpace(p)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // openProduct opens the keyed planner on the item's own targets (a view
 // of s whose targets are those) and the parts on s, whose targets stay
 // the whole mapping's: a part's positions index s.targets and
 // pipeline.Item.Values alike.
 func openProduct(s *ERPSink, op string, sp *productSplit) (*productSink, error) {
-	view := &ERPSink{c: s.c, env: s.env, spec: s.spec, def: s.def, targets: sp.items, mode: s.mode,
+	// sink.prune concerns the parts that prune (the item itself cannot be
+	// pruned): the item's planner does not see it.
+	spec := s.spec
+	if spec.Prune {
+		if !sp.prunes() {
+			return nil, fmt.Errorf("sink.prune: items cannot be pruned; prune deletes the images of the items the input names that it does not name (map Images)")
+		}
+		c := *spec
+		c.Prune = false
+		spec = &c
+	}
+	view := &ERPSink{c: s.c, env: s.env, spec: spec, def: s.def, targets: sp.items, mode: s.mode,
 		writeQuery: s.writeQuery, onMissingSkip: s.onMissingSkip, lookups: s.lookups, base: s.base}
 	keyed, err := openKeyed(view, op)
 	if err != nil {
@@ -166,12 +205,15 @@ type productPlan struct {
 	item  *pipeline.Plan // the keyed plan of the item's own fields
 	id    int64          // the item's id at plan time, 0 for a new one
 	key   string
-	parts []plannedPart // the parts that change, in apply order
+	parts []plannedPart // the parts that change (or must apply), in apply order
+	shown string        // the SKU as the input names it
+	it    *pipeline.Item
 }
 
 type plannedPart struct {
-	label string
-	plan  partPlan
+	label   string
+	plan    partPlan
+	changed bool // it has changes (else it must be applied all the same)
 }
 
 // itemOf is the record as the item's planner sees it: its own targets.
@@ -185,6 +227,10 @@ func (ps *productSink) itemOf(it *pipeline.Item) *pipeline.Item {
 	return &pipeline.Item{Rec: it.Rec, Targets: ps.itemTargets, Values: vals}
 }
 
+// plan plans the item, then every part for it: each part sees every
+// record (the variants part learns the file's SKUs from all of them),
+// also one that names nothing of it. A record whose item or part fails to
+// plan is abandoned to the parts that wait on records (recordAbandoner).
 func (ps *productSink) plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan, error) {
 	ip, err := ps.keyed.plan(ctx, ps.itemOf(it))
 	if ip == nil || err != nil {
@@ -193,20 +239,23 @@ func (ps *productSink) plan(ctx context.Context, it *pipeline.Item) (*pipeline.P
 	// The report shows the whole row; the item's plan keeps its own view.
 	p := &pipeline.Plan{Item: it, Outcome: ip.Outcome, Key: ip.Key, Err: ip.Err}
 	if ip.Outcome == pipeline.Failed || ip.Outcome == pipeline.Skipped {
+		ps.abandon(it, productItem{Key: ip.Key}, true)
 		return p, nil
 	}
 	st, ok := ip.State.(*keyedPlan)
 	if !ok {
 		return nil, fmt.Errorf("item sink: plan without state")
 	}
-	pp := &productPlan{item: ip, key: st.key}
+	pp := &productPlan{item: ip, key: st.key, shown: st.shown, it: it}
 	if st.entry != nil {
 		pp.id = st.entry.id
 	}
+	item := productItem{ID: pp.id, Key: st.shown}
 	p.Changes = append(p.Changes, ip.Changes...)
 	for _, op := range ps.parts {
-		part, err := op.part.plan(ctx, it, productItem{ID: pp.id, Key: st.shown})
+		part, err := op.part.plan(ctx, it, item)
 		if err != nil {
+			ps.abandon(it, item, false)
 			if perr := partRunErr(ctx, err); perr != nil {
 				return nil, fmt.Errorf("%s: %w", op.label, perr)
 			}
@@ -217,16 +266,34 @@ func (ps *productSink) plan(ctx context.Context, it *pipeline.Item) (*pipeline.P
 		}
 		ch := part.changes()
 		if len(ch) == 0 {
-			continue
+			// applied all the same when it must be (a parent this record
+			// creates); the record's outcome comes from its changes alone
+			if m, ok := part.(mustApplyPlan); !ok || !m.mustApply() {
+				continue
+			}
 		}
 		p.Changes = append(p.Changes, ch...)
-		pp.parts = append(pp.parts, plannedPart{label: op.label, plan: part})
+		pp.parts = append(pp.parts, plannedPart{label: op.label, plan: part, changed: len(ch) > 0})
 	}
-	if p.Outcome == pipeline.Unchanged && len(pp.parts) > 0 {
+	if p.Outcome == pipeline.Unchanged && slices.ContainsFunc(pp.parts, func(pt plannedPart) bool { return pt.changed }) {
 		p.Outcome = pipeline.Updated
 	}
 	p.State = pp
 	return p, nil
+}
+
+// abandon tells the parts that wait on records that this record will not
+// be written; seen first tells those that note every record of it, when
+// they were not asked to plan it.
+func (ps *productSink) abandon(it *pipeline.Item, item productItem, seen bool) {
+	for _, op := range ps.parts {
+		if s, ok := op.part.(recordSeer); ok && seen {
+			s.seen(it, item)
+		}
+		if a, ok := op.part.(recordAbandoner); ok {
+			a.abandoned(it, item)
+		}
+	}
 }
 
 // partRunErr is err when a part's plan error must stop the run rather than
@@ -249,6 +316,16 @@ func (ps *productSink) apply(ctx context.Context, p *pipeline.Plan) error {
 	if !ok {
 		return fmt.Errorf("item sink: plan without state")
 	}
+	// what the record waits for, before its lock (see awaitingPlan); a
+	// variant whose parent is not written is not created either
+	for _, part := range pp.parts {
+		if a, ok := part.plan.(awaitingPlan); ok {
+			if err := a.await(ctx); err != nil {
+				ps.abandon(pp.it, productItem{ID: pp.id, Key: pp.shown}, false)
+				return fmt.Errorf("%s: %w", part.label, err)
+			}
+		}
+	}
 	unlock := ps.locks.lock(lowerKey(pp.key))
 	defer unlock()
 	id := pp.id
@@ -259,11 +336,13 @@ func (ps *productSink) apply(ctx context.Context, p *pipeline.Plan) error {
 	if id == 0 || pp.item.Outcome == pipeline.Created || pp.item.Outcome == pipeline.Updated {
 		var err error
 		if id, err = ps.keyed.write(ctx, pp.item); err != nil {
+			ps.abandon(pp.it, productItem{ID: pp.id, Key: pp.shown}, false)
 			return err
 		}
 	}
 	for _, part := range pp.parts {
 		if err := part.plan.apply(ctx, id); err != nil {
+			ps.abandon(pp.it, productItem{ID: id, Key: pp.shown}, false)
 			return fmt.Errorf("%s: %w", part.label, err)
 		}
 	}
@@ -279,4 +358,13 @@ func (ps *productSink) close() {
 			c.close()
 		}
 	}
+}
+
+// jobTargets are the target paths of a job's mapping (its includes loaded).
+func jobTargets(job *pipeline.Job) []string {
+	out := make([]string, len(job.Mapping.Fields))
+	for i, f := range job.Mapping.Fields {
+		out[i] = f.Target
+	}
+	return out
 }

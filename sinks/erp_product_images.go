@@ -52,7 +52,7 @@ import (
 // its hash and holds its base64 body for the one POST.
 
 func init() {
-	registerProductPart(partFactory{claims: imageClaims, open: openImagesPart, order: imagesPartOrder})
+	registerProductPart(partFactory{claims: imageClaims, open: openImagesPart, order: imagesPartOrder, prunes: true})
 }
 
 // imagesPartOrder applies images after variants and texts: the item and

@@ -68,9 +68,46 @@ type partFactory struct {
 	claims func(path string) bool
 	open   func(s *ERPSink, idx []int, canon []string) (productPart, error)
 	// order is the position in which parts are applied (lower first):
-	// variants before images and texts, so a child exists before its
-	// texts are written.
+	// variants (0) first, so that a parent this record creates hands its id
+	// to the variants waiting for it at once; then texts (20), then images
+	// (30), whose uploads take longest: a failure there leaves the rest
+	// written.
 	order int
+	// prunes: with sink.prune the part deletes what the input does not
+	// name (a pruningPart), which makes prune: true valid on items.
+	prunes bool
+}
+
+// Optional behaviour of parts and their plans, which the composite asks
+// for:
+//
+//	recordSeer       sees every record planned, also one whose item
+//	                 fails to plan (the variants part learns the file's SKUs)
+//	recordAbandoner  hears of a planned record that will not be written
+//	                 (erp_product_variants.go)
+//	pruningPart      deletes with sink.prune (erp_product_images.go)
+//	mustApplyPlan    a plan applied although it shows no change
+//	awaitingPlan     a plan that waits for another record first
+
+// recordSeer is a part that is told of every record of the input the
+// sink plans, including those whose item cannot be planned (then it is not
+// asked to plan them).
+type recordSeer interface {
+	seen(it *pipeline.Item, item productItem)
+}
+
+// mustApplyPlan is a part's plan that has to be applied even when it
+// shows no change (a parent this record creates wakes its variants).
+type mustApplyPlan interface {
+	mustApply() bool
+}
+
+// awaitingPlan is a part's plan that waits for another record before it
+// can be written (a variant for its parent's row). The composite calls
+// await before it takes the record's lock, which is striped: a record
+// waiting under it could hold up the very record it waits for.
+type awaitingPlan interface {
+	await(ctx context.Context) error
 }
 
 var (

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -25,12 +28,15 @@ var fakeStore = struct {
 	planFail  string // an item key whose plan fails
 	applyFail int    // this many applies fail before writing
 	applyIDs  []int64
+	// seen and abandoned are the keys the composite told the part of
+	seen, abandoned []string
 }{}
 
 func resetFake() {
 	fakeStore.Lock()
 	defer fakeStore.Unlock()
 	fakeStore.vals, fakeStore.writes, fakeStore.planFail, fakeStore.applyFail, fakeStore.applyIDs = map[int64]map[string]string{}, 0, "", 0, nil
+	fakeStore.seen, fakeStore.abandoned = nil, nil
 }
 
 type fakePart struct {
@@ -52,9 +58,26 @@ func openFake(s *ERPSink, idx []int, canon []string) (productPart, error) {
 
 func (p *fakePart) label() string { return "Fake" }
 
+// A value "!" makes a plan without changes that must be applied, as a
+// variant's parent's.
 type fakePlan struct {
 	want map[string]string
 	diff []pipeline.Change
+	must bool
+}
+
+func (fp *fakePlan) mustApply() bool { return fp.must }
+
+func (p *fakePart) seen(it *pipeline.Item, item productItem) {
+	fakeStore.Lock()
+	defer fakeStore.Unlock()
+	fakeStore.seen = append(fakeStore.seen, item.Key)
+}
+
+func (p *fakePart) abandoned(it *pipeline.Item, item productItem) {
+	fakeStore.Lock()
+	defer fakeStore.Unlock()
+	fakeStore.abandoned = append(fakeStore.abandoned, item.Key)
 }
 
 func (p *fakePart) plan(ctx context.Context, it *pipeline.Item, item productItem) (partPlan, error) {
@@ -73,6 +96,10 @@ func (p *fakePart) plan(ctx context.Context, it *pipeline.Item, item productItem
 		if v == "" {
 			continue
 		}
+		if v == "!" {
+			fp.must = true
+			continue
+		}
 		fp.want[p.names[i]] = v
 		if old, ok := cur[p.names[i]]; !ok || old != v {
 			var o any
@@ -82,7 +109,7 @@ func (p *fakePart) plan(ctx context.Context, it *pipeline.Item, item productItem
 			fp.diff = append(fp.diff, pipeline.Change{Field: "Fake " + p.names[i], Old: o, New: v})
 		}
 	}
-	if len(fp.want) == 0 {
+	if len(fp.want) == 0 && !fp.must {
 		return nil, nil
 	}
 	return fp, nil
@@ -247,5 +274,150 @@ func TestProductTargetsChecked(t *testing.T) {
 	cust := &pipeline.SinkSpec{Type: "erp", Resource: "customers"}
 	if err := checkERPTargets(ctx, cust, erpTargets("Number:string", "Fake.Farbe:string")); err == nil {
 		t.Error("customers took a product part's target")
+	}
+}
+
+// What the composite tells the parts beyond plan and apply: a plan without
+// changes that must be applied is applied for a new item (with its id) and
+// does not make an unchanged record Updated (nothing is written then); a
+// record whose item cannot be planned is seen and abandoned; one whose
+// part fails to plan or whose write fails is abandoned.
+func TestProductPartHooks(t *testing.T) {
+	resetFake()
+	e := newERPEnv(t, baseSeed())
+	s := e.open(pipeline.SinkSpec{Resource: "items"}, productTargets)
+	rows := [][]any{
+		{"N-1", "Neu eins", "!", int64(1), nil},         // created; its plan applied all the same
+		{"A-1", "Schraube", "!", int64(1), nil},         // unchanged: nothing written
+		{"A-11", "ohne Kategorie", "rot", nil, "Stahl"}, // the item fails to plan
+		{"A-2", "Mutter", "blau", int64(1), nil},        // the part fails to plan
+	}
+	fakeStore.planFail = "A-2"
+	plans, errs := runRows(t, s, productTargets, 1, rows)
+	noErrors(t, errs)
+	if got := fmt.Sprint(outcomes(plans)); got != "[created unchanged failed failed]" {
+		t.Fatalf("outcomes %s", got)
+	}
+	if len(plans[0].Changes) != 3 || len(plans[1].Changes) != 0 {
+		t.Errorf("changes %v / %v: the part's plan shows none", plans[0].Changes, plans[1].Changes)
+	}
+	n1, _ := e.srv.ItemBySKU("N-1")
+	if got := fmt.Sprint(fakeStore.applyIDs); got != fmt.Sprintf("[%d]", n1.Id) {
+		t.Errorf("applied for %s, want [%d]", got, n1.Id)
+	}
+	if fmt.Sprint(fakeStore.seen) != "[A-11]" || fmt.Sprint(fakeStore.abandoned) != "[A-11 A-2]" {
+		t.Errorf("seen %v, abandoned %v", fakeStore.seen, fakeStore.abandoned)
+	}
+
+	// the part's write fails: abandoned
+	fakeStore.planFail, fakeStore.applyFail, fakeStore.seen, fakeStore.abandoned = "", 1, nil, nil
+	plans, errs = runRows(t, s, productTargets, 1, [][]any{{"N-2", "Neu zwei", "gelb", int64(1), nil}})
+	if plans[0].Outcome != pipeline.Created || errs[0] == nil {
+		t.Fatalf("N-2: %v %v", plans[0].Outcome, errs[0])
+	}
+	if !slices.Equal(fakeStore.abandoned, []string{"N-2"}) || fakeStore.seen != nil {
+		t.Errorf("seen %v, abandoned %v", fakeStore.seen, fakeStore.abandoned)
+	}
+}
+
+// A parent whose row fails (here its image is missing) fails its variants
+// at once, naming it, instead of their waiting for it until the client's
+// retry budget is spent: the composite abandons the row to the variants
+// part.
+func TestProductFailedParentFailsVariants(t *testing.T) {
+	e := newERPEnv(t, baseSeed())
+	tg := erpTargets("SKU:string:Artikelnummer", "Name:string:Name", "Categories[0].CategoryId:int:Kategorie",
+		"Images:string:Bilder", "Variant.ParentSKU:string:Vaterartikel", "Variant.Values.Farbe:string:Farbe")
+	s := e.open(pipeline.SinkSpec{Resource: "items"}, tg)
+	rows := [][]any{
+		{"P-1", "Jacke", int64(1), "missing.png", nil, nil},
+		{"P-1-R", "Jacke rot", int64(1), nil, "P-1", "Rot"},
+		{"P-1-B", "Jacke blau", int64(1), nil, "P-1", "Blau"},
+	}
+	plans, errs := runRows(t, s, tg, 1, rows)
+	if got := fmt.Sprint(outcomes(plans)); got != "[failed created created]" {
+		t.Fatalf("outcomes %s (%v)", got, plans[0].Err)
+	}
+	if !strings.HasPrefix(fmt.Sprint(plans[0].Err), "Bilder: Bild 1 (missing.png)") {
+		t.Errorf("parent: %v", plans[0].Err)
+	}
+	for i, child := range []string{"P-1-R", "P-1-B"} {
+		if want := "Varianten: the parent P-1 (row 2) was not written: its variant " + child + " cannot be assigned"; fmt.Sprint(errs[i+1]) != want {
+			t.Errorf("%s: %v, want %s", child, errs[i+1], want)
+		}
+		if _, ok := e.srv.ItemBySKU(child); ok {
+			t.Errorf("%s was created without its parent", child)
+		}
+	}
+}
+
+// A variant waits for its parent's row without holding the record lock,
+// which is striped: a variant whose SKU shares the stripe of its parent's
+// would otherwise hold up the parent's write it waits for (until the
+// client's retry budget, then fail). The child is written first here and
+// waits; the parent's write then goes through and wakes it.
+func TestProductVariantWaitsWithoutLock(t *testing.T) {
+	e := newERPEnv(t, baseSeed())
+	tg := erpTargets("SKU:string:Artikelnummer", "Name:string:Name", "Categories[0].CategoryId:int:Kategorie",
+		"Variant.ParentSKU:string:Vaterartikel", "Variant.Values.Farbe:string:Farbe")
+	var locks stripedLocks
+	stripe := func(key string) int { // the stripe lock takes: the one held
+		unlock := locks.lock(key)
+		defer unlock()
+		for i := range locks {
+			if !locks[i].TryLock() {
+				return i
+			}
+			locks[i].Unlock()
+		}
+		return -1
+	}
+	child := ""
+	for i := 0; child == ""; i++ {
+		if c := fmt.Sprintf("P-1-%d", i); stripe(lowerKey(c)) == stripe(lowerKey("P-1")) {
+			child = c
+		}
+	}
+	rows := [][]any{
+		{"P-1", "Jacke", int64(1), nil, nil},
+		{child, "Jacke rot", int64(1), "P-1", "Rot"},
+	}
+	s := e.open(pipeline.SinkSpec{Resource: "items"}, tg)
+	planAll(t, s, tg, 1, rows)          // the planning pass
+	plans := planAll(t, s, tg, 1, rows) // the writing pass plans again
+	if got := fmt.Sprint(outcomes(plans)); got != "[created created]" {
+		t.Fatalf("outcomes %s", got)
+	}
+	if st := plans[1].State.(*productPlan); lowerKey(st.key) != lowerKey(child) {
+		t.Fatalf("the record's lock key %q is not its SKU %s", st.key, child)
+	}
+	lookups := func() int { // the variant's lookups of its parent by SKU
+		n := 0
+		for _, r := range e.rec.sent("GET", "/items") {
+			q, _ := url.ParseQuery(r.Query)
+			for _, vs := range q {
+				if r.Path == "/items" && slices.Contains(vs, "P-1") {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	before := lookups()
+	done := make(chan error, 1)
+	go func() { done <- s.Apply(context.Background(), plans[1]) }()
+	for lookups() == before { // the child is looking for its parent
+		runtime.Gosched()
+	}
+	if err := s.Apply(context.Background(), plans[0]); err != nil {
+		t.Fatalf("parent: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("variant: %v", err)
+	}
+	parent, _ := e.srv.ItemBySKU("P-1")
+	c, _ := e.srv.ItemBySKU(child)
+	if c.ParentItemId != parent.Id {
+		t.Errorf("%s: parent %d, want %d", child, c.ParentItemId, parent.Id)
 	}
 }

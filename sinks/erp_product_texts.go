@@ -29,7 +29,7 @@ import (
 // nothing and changes nothing). Apply POSTs a text the item lacks and
 // PATCHes only the fields that differ; an unchanged text writes nothing.
 func init() {
-	registerProductPart(partFactory{claims: prefixClaims("Descriptions."), open: openTexts, order: 30})
+	registerProductPart(partFactory{claims: prefixClaims("Descriptions."), open: openTexts, order: 20})
 }
 
 // textFields are the fields of a description a mapping can name, in the

@@ -283,10 +283,11 @@ type variantParent struct {
 	// pending: creates a plan shows as new, by the row that showed them
 	// first (the diff names each once; the writes check the Wawi anyway).
 	pending map[string]int64
-	// ready is closed when the parent's own row, which creates it, has
-	// written it (parentPlan.apply): children waiting for it go on.
+	// ready is closed (wake, under mu) when the parent's own row, which
+	// creates it, has written it (parentPlan.apply) or will not:
+	// children waiting for it go on.
 	ready     chan struct{}
-	readyOnce sync.Once
+	readyShut bool
 	// abandoned: the row that was to create it will not write it.
 	abandoned bool
 }
@@ -532,7 +533,18 @@ func (p *variantsPart) plan(ctx context.Context, it *pipeline.Item, item product
 		p.mu.Unlock()
 		if item.ID == 0 && named {
 			// a parent this row creates: its write tells the waiting children
-			return &parentPlan{par: p.parent(item.Key)}, nil
+			par := p.parent(item.Key)
+			par.mu.Lock()
+			if par.abandoned && par.id == 0 {
+				// given up by the planning pass, planned again now to be
+				// written: the children wait for this write
+				par.abandoned = false
+				if par.readyShut {
+					par.ready, par.readyShut = make(chan struct{}), false
+				}
+			}
+			par.mu.Unlock()
+			return &parentPlan{par: par}, nil
 		}
 		return nil, nil // a plain item, or a parent in the Wawi
 	}
@@ -695,9 +707,18 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
+// await waits for the parent (awaitParent); the composite calls it before
+// the child's item is written and before the record's lock is taken.
+func (vp *variantPlan) await(ctx context.Context) error {
+	return vp.p.awaitParent(ctx, vp.par, vp.seq, vp.child)
+}
+
+var _ awaitingPlan = (*variantPlan)(nil)
+
 // apply creates what the parent lacks and assigns the child (id itemID).
 // A parent that an earlier row of the file creates may not be written yet
-// (rows write concurrently): the child waits for it (awaitParent).
+// (rows write concurrently): the child waits for it (awaitParent; at once
+// when await found it).
 func (vp *variantPlan) apply(ctx context.Context, itemID int64) error {
 	p, par := vp.p, vp.par
 	if err := p.awaitParent(ctx, par, vp.seq, vp.child); err != nil {
@@ -730,8 +751,8 @@ func (vp *variantPlan) apply(ctx context.Context, itemID int64) error {
 // awaitParent returns once the parent is in the Wawi. One that an earlier
 // row of the file creates is waited for: that row has started (rows start
 // in file order) and waits for no later row, so it ends. Its write wakes
-// the children (parentPlan.apply); in between, and should the composite
-// not apply a plan without changes, the parent is looked up again with a
+// the children (parentPlan.apply, which the composite applies although it
+// shows no change); in between, the parent is looked up again with a
 // growing pause, for as long as the client retries one call (MaxElapsed):
 // a parent's row that failed fails its children then, naming it. A parent
 // that no earlier row creates is looked up once.
@@ -746,7 +767,7 @@ func (p *variantsPart) awaitParent(ctx context.Context, par *variantParent, seq 
 	for {
 		par.mu.Lock()
 		err := p.load(ctx, par, true)
-		id, abandoned := par.id, par.abandoned
+		id, abandoned, ready := par.id, par.abandoned, par.ready
 		par.mu.Unlock()
 		switch {
 		case err != nil:
@@ -762,7 +783,7 @@ func (p *variantsPart) awaitParent(ctx context.Context, par *variantParent, seq 
 		}
 		t := time.NewTimer(pause)
 		select {
-		case <-par.ready:
+		case <-ready:
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
@@ -782,24 +803,34 @@ type recordAbandoner interface {
 	abandoned(it *pipeline.Item, item productItem)
 }
 
-var _ recordAbandoner = (*variantsPart)(nil)
+var (
+	_ recordAbandoner = (*variantsPart)(nil)
+	_ recordSeer      = (*variantsPart)(nil)
+	_ mustApplyPlan   = (*parentPlan)(nil)
+)
+
+// seen notes a record whose item failed to plan: its SKU is the file's
+// (a variant naming it waits for no other row), and the rows before a
+// variant are all planned once it is.
+func (p *variantsPart) seen(it *pipeline.Item, item productItem) { p.note(it, item) }
 
 func (p *variantsPart) abandoned(it *pipeline.Item, item productItem) {
 	k := lowerKey(item.Key)
 	p.mu.Lock()
-	par := p.parents[k]
 	o, own := p.own[k]
 	p.mu.Unlock()
-	// only the row that creates the parent (the first naming it) counts
-	if par == nil || !own || it.Rec == nil || it.Rec.Seq != o[0] {
+	// only the row that creates the parent (the first naming it) counts;
+	// a parent no variant has named yet is noted for those that will
+	if k == "" || !own || it.Rec == nil || it.Rec.Seq != o[0] {
 		return
 	}
+	par := p.parent(item.Key)
 	par.mu.Lock()
 	if par.id == 0 {
 		par.abandoned = true
 	}
+	par.wake()
 	par.mu.Unlock()
-	par.readyOnce.Do(func() { close(par.ready) })
 }
 
 // parentPlan is the plan of a parent's own row that creates the parent
@@ -809,6 +840,9 @@ type parentPlan struct{ par *variantParent }
 
 func (pp *parentPlan) changes() []pipeline.Change { return nil }
 
+// mustApply: the composite applies the plan although it shows no change.
+func (pp *parentPlan) mustApply() bool { return true }
+
 func (pp *parentPlan) apply(_ context.Context, itemID int64) error {
 	par := pp.par
 	par.mu.Lock()
@@ -816,9 +850,17 @@ func (pp *parentPlan) apply(_ context.Context, itemID int64) error {
 		// created by this row just now: no variations, no children yet
 		par.id, par.loaded = itemID, true
 	}
+	par.wake()
 	par.mu.Unlock()
-	par.readyOnce.Do(func() { close(par.ready) })
 	return nil
+}
+
+// wake lets the children waiting for the parent go on; par.mu is held.
+func (par *variantParent) wake() {
+	if !par.readyShut {
+		close(par.ready)
+		par.readyShut = true
+	}
 }
 
 // ensureVariation finds or creates the variation w names and sets its

@@ -3,6 +3,7 @@ package sinks
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -21,9 +22,28 @@ var _ pipeline.Pruner = (*ERPSink)(nil)
 
 // PrunePlans returns the deletions a sink with prune: true would make
 // (see pipeline.Pruner); nil for other sinks.
+// A product's parts that prune (images) add theirs, part by part in apply
+// order; their State is a partDeletion, which Apply hands back to the part.
 func (s *ERPSink) PrunePlans(ctx context.Context) ([]*pipeline.Plan, error) {
-	if d, ok := s.res.(*keyedSink); ok && d.prune {
-		return d.prunePlans(ctx)
+	switch r := s.res.(type) {
+	case *keyedSink:
+		if r.prune {
+			return r.prunePlans(ctx)
+		}
+	case *productSink:
+		var out []*pipeline.Plan
+		for _, op := range r.parts {
+			pr, ok := op.part.(pruningPart)
+			if !ok {
+				continue
+			}
+			plans, err := pr.prunePlans(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", op.label, err)
+			}
+			out = append(out, plans...)
+		}
+		return out, nil
 	}
 	return nil, nil
 }

@@ -33,7 +33,7 @@ func checkERPSpec(job *pipeline.Job, add func(path, msg string)) {
 	switch {
 	case err != nil:
 		add("$.sink.resource", err.Error())
-	case sk.Prune && !def.Import.Prune:
+	case sk.Prune && !def.Import.Prune && !productPrunes(def.Name, jobTargets(job)):
 		add("$.sink.prune", "prune: "+sk.Resource+" cannot be pruned (only sub-collections that allow DELETE)")
 	default:
 		if _, err := def.Operation(sk.Operation); err != nil {
