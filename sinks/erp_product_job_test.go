@@ -167,7 +167,8 @@ func checkCatalogVariants(t *testing.T, srv *erptest.Server) {
 }
 
 // The full catalog example: a dry run writes nothing, the run creates
-// every product with its texts as the file says them, a second run writes
+// every product with its texts, pictures, variants, properties and
+// custom fields as the file says them, a second run writes
 // nothing.
 func TestCatalogFullJob(t *testing.T) {
 	if testing.Short() {
@@ -187,6 +188,7 @@ func TestCatalogFullJob(t *testing.T) {
 		t.Errorf("run %+v, dry run %+v, want %+v", got, erpCountsOf(dry), want)
 	}
 	checkCatalog(t, srv)
+	checkCatalogProperties(t, srv)
 	w := srv.Counters().Writes
 	again := runERPJob(t, cl, job, false, true, state)
 	if got := erpCountsOf(again); got != (erpCounts{n, 0, 0, n, 0, 0}) {
@@ -418,5 +420,74 @@ func TestProductPruneNeedsPruningPart(t *testing.T) {
 		if (len(msgs) == 0) != c.ok {
 			t.Errorf("%v: %v", c.targets, msgs)
 		}
+	}
+}
+
+// checkCatalogProperties compares every product's properties (Material,
+// and Farbe of a plain item) and custom fields with its row of the file.
+func checkCatalogProperties(t *testing.T, srv *erptest.Server) {
+	t.Helper()
+	names := map[int]string{}  // property id -> name
+	values := map[int]string{} // value id -> name
+	for _, p := range srv.Properties() {
+		names[p.Id] = p.Name
+		for _, v := range p.Values {
+			values[v.Id] = v.Name
+		}
+	}
+	checked := 0
+	for _, row := range catalogRows(t) {
+		sku := strings.ToUpper(strings.TrimSpace(row["Artikelnummer"]))
+		it, ok := srv.ItemBySKU(sku)
+		if !ok {
+			t.Errorf("%s was not created", sku)
+			continue
+		}
+		got := map[string][]string{}
+		for _, a := range srv.ItemPropertyValues(it.Id) {
+			got[names[a.PropertyId]] = append(got[names[a.PropertyId]], values[a.PropertyValueId])
+		}
+		want := map[string][]string{}
+		for _, v := range strings.Split(row["Material"], "|") {
+			if v = strings.TrimSpace(v); v != "" {
+				want["Material"] = append(want["Material"], v)
+			}
+		}
+		if row["Vaterartikel"] == "" && strings.TrimSpace(row["Farbe"]) != "" {
+			want["Farbe"] = []string{strings.TrimSpace(row["Farbe"])}
+		}
+		for k := range got {
+			slices.Sort(got[k])
+		}
+		for k := range want {
+			slices.Sort(want[k])
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: properties %v, want %v", sku, got, want)
+		}
+		fields := map[int]string{}
+		for _, v := range srv.ItemCustomFieldValues(it.Id) {
+			fields[v.CustomFieldId] = fmt.Sprint(v.Value)
+		}
+		wantFields := map[int]string{}
+		if g := row["Garantie_Monate"]; g != "" {
+			wantFields[1] = g
+		}
+		switch row["Sperrgut"] {
+		case "ja":
+			wantFields[2] = "true"
+		case "nein":
+			wantFields[2] = "false"
+		}
+		if h := row["Hinweis"]; h != "" {
+			wantFields[3] = h
+		}
+		if !maps.Equal(fields, wantFields) {
+			t.Errorf("%s: custom fields %v, want %v", sku, fields, wantFields)
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("no product checked")
 	}
 }
