@@ -141,6 +141,9 @@ func (m *Mapper) ApplyTo(ctx context.Context, rec *record.Record, w RowWriter) (
 	var v value
 	for i := range m.fields {
 		f := &m.fields[i]
+		if len(rec.Lines) > 1 && !f.perLine && f.src == srcColumn {
+			f.sameInLines(rec, &res)
+		}
 		switch {
 		case f.perLine:
 			lv, err := f.applyLines(ctx, m, rec, sheet, d1904, &res)
@@ -162,6 +165,29 @@ func (m *Mapper) ApplyTo(ctx context.Context, rec *record.Record, w RowWriter) (
 		}
 	}
 	return res, nil
+}
+
+// sameInLines checks that the rows of a grouped record agree on a column
+// the record takes once (from its first row): an order whose rows name two
+// customers is two orders under one number, or a typo, and must not be
+// created from whichever row came first.
+func (f *field) sameInLines(rec *record.Record, res *Result) {
+	first := rec.Lines[0]
+	want := ""
+	if f.col < len(first.Fields) {
+		want = strings.TrimSpace(first.Fields[f.col])
+	}
+	for _, l := range rec.Lines[1:] {
+		got := ""
+		if f.col < len(l.Fields) {
+			got = strings.TrimSpace(l.Fields[f.col])
+		}
+		if got != want {
+			res.Errs = append(res.Errs, &FieldError{Target: f.target, Column: f.column, Value: got,
+				Reason: fmt.Sprintf("row %d says %q, row %d %q: the rows of one group must agree on it (map it per row with a target like LineItems[].X if it belongs to a row)", first.Row, want, l.Row, got)})
+			return
+		}
+	}
 }
 
 // applyLines maps a per-line field for every row of rec (rec alone when

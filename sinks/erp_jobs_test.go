@@ -91,9 +91,10 @@ func TestERPExampleJobs(t *testing.T) {
 		// 51 products: 2 rows refused (no name; price as text), 5 exist
 		// already and get their descriptions, prices, categories.
 		{"../jobs/catalog-migration.yaml", erpCounts{51, 44, 5, 0, 0, 2}, erpCounts{51, 0, 0, 49, 0, 2}},
-		// 16 rows, 10 orders: MP-24006 has a row without quantity, MP-24007
-		// an unknown customer and no e-mail to create one by.
-		{"../jobs/orders-lines.yaml", erpCounts{10, 8, 0, 0, 0, 2}, erpCounts{10, 0, 0, 8, 0, 2}},
+		// 18 rows, 11 orders: MP-24006 has a row without quantity, MP-24007
+		// an unknown customer and no e-mail to create one by, MP-24011 two
+		// customers in its rows.
+		{"../jobs/orders-lines.yaml", erpCounts{11, 8, 0, 0, 0, 3}, erpCounts{11, 0, 0, 8, 0, 3}},
 	} {
 		t.Run(c.file, func(t *testing.T) {
 			srv, cl := erpJobServer(t)

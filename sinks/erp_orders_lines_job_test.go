@@ -29,7 +29,7 @@ func TestERPOrderRowsPerLineItem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Created != 8 || sum.Failed != 2 {
+	if sum.Created != 8 || sum.Failed != 3 {
 		t.Fatalf("summary %+v", sum)
 	}
 	want := map[string][]string{
@@ -85,7 +85,7 @@ func TestERPOrderRowsPerLineItem(t *testing.T) {
 	if byMail["anna.koenig@example.net"] != 1 || byMail["lukas.maier@example.at"] != 1 {
 		t.Errorf("customers by e-mail: %v", byMail)
 	}
-	for _, ext := range []string{"MP-24006", "MP-24007"} {
+	for _, ext := range []string{"MP-24006", "MP-24007", "MP-24011"} {
 		if _, ok := findOrder(srv, ext); ok {
 			t.Errorf("%s was created", ext)
 		}
@@ -107,9 +107,12 @@ func TestERPOrderRowsPerLineItem(t *testing.T) {
 			if r[0] == "MP-24007" && !strings.Contains(r[len(r)-1], `no customer "K99999"`) {
 				t.Errorf("MP-24007: %s", r[len(r)-1])
 			}
+			if r[0] == "MP-24011" && !strings.Contains(r[len(r)-1], `says "K10001", row 13 "K10003": the rows of one group must agree`) {
+				t.Errorf("MP-24011: %s", r[len(r)-1])
+			}
 		}
 	}
-	if strings.Join(got, ",") != "MP-24006/ACME-1013,MP-24006/ACME-1014,MP-24007/ACME-1017" {
+	if strings.Join(got, ",") != "MP-24006/ACME-1013,MP-24006/ACME-1014,MP-24007/ACME-1017,MP-24011/ACME-1023,MP-24011/ACME-1025" {
 		t.Errorf("errors.xlsx rows %v (all: %v)", got, rows)
 	}
 }
@@ -142,7 +145,7 @@ func TestERPOrderRowsLostAnswers(t *testing.T) {
 		return sum
 	}
 	sum := run()
-	if sum.Created != 8 || sum.Failed != 2 {
+	if sum.Created != 8 || sum.Failed != 3 {
 		t.Fatalf("summary: created %d failed %d", sum.Created, sum.Failed)
 	}
 	lost := srv.Counters().LostWrites()
