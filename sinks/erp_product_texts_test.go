@@ -1,6 +1,7 @@
 package sinks
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -112,13 +113,15 @@ func TestProductTextsPlanApply(t *testing.T) {
 
 // faultyPosts lets skip POSTs below prefix through, then answers the next
 // n itself: refused (400, nothing done) or, with lost, performed and
-// answered 504.
+// answered 504. With body set, only POSTs whose body contains it count
+// (a product's texts are written concurrently: their order is not fixed).
 type faultyPosts struct {
 	next    http.RoundTripper
 	prefix  string
 	mu      sync.Mutex
 	skip, n int
 	lost    bool
+	body    string
 }
 
 func (f *faultyPosts) set(skip, n int, lost bool) {
@@ -127,10 +130,27 @@ func (f *faultyPosts) set(skip, n int, lost bool) {
 	f.mu.Unlock()
 }
 
+func (f *faultyPosts) only(body string) {
+	f.mu.Lock()
+	f.body = body
+	f.mu.Unlock()
+}
+
 func (f *faultyPosts) RoundTrip(r *http.Request) (*http.Response, error) {
 	f.mu.Lock()
 	hit := false
-	if r.Method == http.MethodPost && strings.Contains(r.URL.Path, f.prefix) {
+	match := f.body == ""
+	if !match && r.Body != nil && r.Method == http.MethodPost {
+		raw, err := io.ReadAll(r.Body)
+		r.Body.Close()
+		if err != nil {
+			f.mu.Unlock()
+			return nil, err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(raw))
+		match = bytes.Contains(raw, []byte(f.body))
+	}
+	if match && r.Method == http.MethodPost && strings.Contains(r.URL.Path, f.prefix) {
 		if f.skip > 0 {
 			f.skip--
 		} else if f.n > 0 {
@@ -165,7 +185,8 @@ func TestProductTextsFaultRerun(t *testing.T) {
 	f := &faultyPosts{next: e.rec.next, prefix: "/descriptions"}
 	e.rec.next = f
 	row := []any{"N-2", "Neu 2", int64(1), "Neu 2", "<p>neu 2</p>", "New 2", "<p>new 2</p>", nil}
-	f.set(1, 1, false) // the de text lands, en is refused
+	f.set(0, 1, false) // the de text lands, en is refused
+	f.only(`"LanguageIso":"en"`)
 	s := e.open(pipeline.SinkSpec{Resource: "items"}, textTargets)
 	plans, errs := runRows(t, s, textTargets, 1, [][]any{row})
 	if plans[0].Outcome != pipeline.Created {
@@ -216,6 +237,7 @@ func TestProductTextsFaultRerun(t *testing.T) {
 
 	// a lost answer: the POST landed, the read-back says so, no second POST
 	f.set(0, 1, true)
+	f.only("")
 	row3 := []any{"N-3", "Neu 3", int64(1), "Neu 3", nil, nil, nil, nil}
 	s = e.open(pipeline.SinkSpec{Resource: "items"}, textTargets)
 	_, errs = runRows(t, s, textTargets, 1, [][]any{row3})
