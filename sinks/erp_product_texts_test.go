@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/wawi-etl/etl/erp/erptest"
 	"github.com/wawi-etl/etl/pipeline"
@@ -302,5 +304,57 @@ func TestProductTextsAppearedSincePlan(t *testing.T) {
 	}
 	if len(en) != 1 || en[0].Name != "Screw" || en[0].Description != "<p>screw</p>" {
 		t.Errorf("en texts %+v", en)
+	}
+}
+
+// pairedPosts holds the first POST below prefix until a second one arrives
+// (or, failing that, a bound passes and alone is set).
+type pairedPosts struct {
+	next   http.RoundTripper
+	prefix string
+	mu     sync.Mutex
+	n      int
+	both   chan struct{}
+	alone  atomic.Bool
+}
+
+func (p *pairedPosts) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodPost && strings.Contains(r.URL.Path, p.prefix) {
+		p.mu.Lock()
+		p.n++
+		first := p.n == 1
+		if p.n == 2 {
+			close(p.both)
+		}
+		p.mu.Unlock()
+		if first {
+			t := time.NewTimer(10 * time.Second)
+			select {
+			case <-p.both:
+			case <-t.C:
+				p.alone.Store(true)
+			}
+			t.Stop()
+		}
+	}
+	return p.next.RoundTrip(r)
+}
+
+// A product's texts in two languages are written at the same time, not
+// one after the other: the first POST is held until the second arrives.
+func TestProductTextsWrittenConcurrently(t *testing.T) {
+	e := newERPEnv(t, textSeed())
+	pp := &pairedPosts{next: e.rec.next, prefix: "/descriptions", both: make(chan struct{})}
+	e.rec.next = pp
+	row := []any{"N-4", "Neu 4", int64(1), "Neu 4", "<p>neu 4</p>", "New 4", "<p>new 4</p>", nil}
+	s := e.open(pipeline.SinkSpec{Resource: "items"}, textTargets)
+	_, errs := runRows(t, s, textTargets, 1, [][]any{row})
+	noErrors(t, errs)
+	if pp.alone.Load() {
+		t.Error("the texts were written one after the other")
+	}
+	n4, _ := e.srv.ItemBySKU("N-4")
+	if n := len(e.rec.sent("POST", fmt.Sprintf("/items/%d/descriptions", n4.Id))); n != 2 {
+		t.Errorf("%d texts posted, want 2", n)
 	}
 }
