@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
@@ -252,8 +253,19 @@ func (ps *productSink) plan(ctx context.Context, it *pipeline.Item) (*pipeline.P
 	}
 	item := productItem{ID: pp.id, Key: st.shown}
 	p.Changes = append(p.Changes, ip.Changes...)
-	for _, op := range ps.parts {
-		part, err := op.part.plan(ctx, it, item)
+	// The parts plan concurrently: a plan only reads, each part its own
+	// sub-resource, so a record costs the slowest part's reads rather than
+	// the sum of them. Results are taken in part order.
+	type planned struct {
+		plan partPlan
+		err  error
+	}
+	res := make([]planned, len(ps.parts))
+	ps.eachPart(func(i int, op openPart) {
+		res[i].plan, res[i].err = op.part.plan(ctx, it, item)
+	})
+	for i, op := range ps.parts {
+		part, err := res[i].plan, res[i].err
 		if err != nil {
 			ps.abandon(it, item, false)
 			if perr := partRunErr(ctx, err); perr != nil {
@@ -340,13 +352,52 @@ func (ps *productSink) apply(ctx context.Context, p *pipeline.Plan) error {
 			return err
 		}
 	}
-	for _, part := range pp.parts {
-		if err := part.plan.apply(ctx, id); err != nil {
+	// The first part (variants when named: a parent hands its id to the
+	// variants waiting for it at once) applies alone; the rest write
+	// different sub-resources of the item and apply concurrently. The
+	// record fails with the first failing part in apply order.
+	parts := pp.parts
+	errs := make([]error, len(parts))
+	if len(parts) > 0 && parts[0].plan != nil {
+		if _, first := parts[0].plan.(mustApplyPlan); first {
+			errs[0] = parts[0].plan.apply(ctx, id)
+			if errs[0] == nil {
+				runEach(len(parts)-1, func(i int) { errs[i+1] = parts[i+1].plan.apply(ctx, id) })
+			}
+		} else {
+			runEach(len(parts), func(i int) { errs[i] = parts[i].plan.apply(ctx, id) })
+		}
+	}
+	for i, err := range errs {
+		if err != nil {
 			ps.abandon(pp.it, productItem{ID: id, Key: pp.shown}, false)
-			return fmt.Errorf("%s: %w", part.label, err)
+			return fmt.Errorf("%s: %w", parts[i].label, err)
 		}
 	}
 	return nil
+}
+
+// eachPart calls f for every part concurrently and returns when all are
+// done.
+func (ps *productSink) eachPart(f func(i int, op openPart)) {
+	runEach(len(ps.parts), func(i int) { f(i, ps.parts[i]) })
+}
+
+// runEach calls f(0..n-1) concurrently (the last in the caller's
+// goroutine) and returns when all are done.
+func runEach(n int, f func(i int)) {
+	if n == 1 {
+		f(0)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < n-1; i++ {
+		wg.Go(func() { f(i) })
+	}
+	if n > 0 {
+		f(n - 1)
+	}
+	wg.Wait()
 }
 
 func (ps *productSink) sizeHint(n int64) { ps.keyed.sizeHint(n) }

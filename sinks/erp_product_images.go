@@ -110,6 +110,14 @@ type imagesPart struct {
 	// bytes, -1 it is not (the size shortcut is then never taken).
 	sizeBytes atomic.Int32
 
+	// lists keeps each item's image list as read in this run, so that a
+	// run that plans all records before it writes them reads it once; a
+	// write to the item's images drops it (gen counts the drops, so that
+	// a read begun before a write is not kept).
+	listMu sync.Mutex
+	lists  map[int64][]wawiImage
+	gen    map[int64]int
+
 	pruneMu sync.Mutex
 	extra   map[int64][]extraImage // per item: images the input does not name
 	keys    map[int64]string
@@ -129,6 +137,7 @@ func (p *imagesPart) uploaded() (pictures, bodies int64) {
 func openImagesPart(s *ERPSink, idx []int, canon []string) (productPart, error) {
 	items, _ := erp.Resource("items/images")
 	p := &imagesPart{s: s, def: items, refs: map[string]*refEntry{}, data: map[int64][32]byte{}, prune: s.spec.Prune,
+		lists: map[int64][]wawiImage{}, gen: map[int64]int{},
 		maxSize: defaultImageMaxSize, extra: map[int64][]extraImage{}, keys: map[int64]string{}}
 	type pos struct{ n, i int }
 	order := make([]pos, len(idx))
@@ -343,8 +352,8 @@ func (p *imagesPart) plan(ctx context.Context, it *pipeline.Item, item productIt
 		pl.want = append(pl.want, r)
 	}
 	if item.ID != 0 {
-		var all []wawiImage
-		if err := p.s.c.Get(ctx, p.def.ListURL(item.ID), nil, &all); err != nil {
+		all, err := p.list(ctx, item.ID)
+		if err != nil {
 			return nil, p.readErr(err)
 		}
 		for _, im := range all {
@@ -362,6 +371,34 @@ func (p *imagesPart) plan(ctx context.Context, it *pipeline.Item, item productIt
 		p.notePrune(item, pl)
 	}
 	return pl, nil
+}
+
+// list is the item's images, read once per run until a write drops it.
+func (p *imagesPart) list(ctx context.Context, itemID int64) ([]wawiImage, error) {
+	p.listMu.Lock()
+	all, ok := p.lists[itemID]
+	gen := p.gen[itemID]
+	p.listMu.Unlock()
+	if ok {
+		return all, nil
+	}
+	if err := p.s.c.Get(ctx, p.def.ListURL(itemID), nil, &all); err != nil {
+		return nil, err
+	}
+	p.listMu.Lock()
+	if p.gen[itemID] == gen {
+		p.lists[itemID] = all
+	}
+	p.listMu.Unlock()
+	return all, nil
+}
+
+// dropList forgets the item's image list: a write changes it.
+func (p *imagesPart) dropList(itemID int64) {
+	p.listMu.Lock()
+	delete(p.lists, itemID)
+	p.gen[itemID]++
+	p.listMu.Unlock()
 }
 
 // readErr: a read the Wawi refuses for this item fails the record; the
@@ -539,6 +576,10 @@ func (pl *imagesPlan) apply(ctx context.Context, itemID int64) error {
 	if len(pl.rows) == 0 {
 		return nil
 	}
+	// dropped before the writes (a plan meanwhile reads afresh) and after
+	// them (a read begun meanwhile is not kept)
+	pl.p.dropList(itemID)
+	defer pl.p.dropList(itemID)
 	cur := map[int64]int{} // image id → its sort number now
 	for _, h := range pl.have {
 		cur[h.ImageId] = h.SortNumber
@@ -983,6 +1024,8 @@ func (p *imagesPart) prunePlans(ctx context.Context) ([]*pipeline.Plan, error) {
 // applyDelete deletes the image; one already gone (a retry whose first
 // answer was lost) counts as deleted.
 func (d *imageDeletion) applyDelete(ctx context.Context) error {
+	d.p.dropList(d.itemID)
+	defer d.p.dropList(d.itemID)
 	err := d.p.s.c.Delete(ctx, d.p.def.ListURL(d.itemID)+"/"+strconv.FormatInt(d.imageID, 10), nil)
 	if erp.StatusOf(err) == http.StatusNotFound {
 		err = nil

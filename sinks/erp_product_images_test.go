@@ -227,6 +227,26 @@ func TestImagesUploadInOrderAndRerun(t *testing.T) {
 	if n := after.Route("GET /items/imagedata/{imageId}") - before.Route("GET /items/imagedata/{imageId}"); n != 3 {
 		t.Errorf("imagedata read %d times, want 3", n)
 	}
+	// and the item's image list once over both passes
+	if n := after.Route("GET /items/{itemId}/images") - before.Route("GET /items/{itemId}/images"); n != 1 {
+		t.Errorf("image list read %d times, want 1", n)
+	}
+
+	// a write in the run drops the kept list: the next plan of the item
+	// reads what the write made of it
+	swapped := "b.png, bilder/a.png | " + host.serve("c.png", c)
+	if pl, err = planImages(t, p2, 1, swapped); err != nil || len(pl.changes()) == 0 {
+		t.Fatalf("swap plan %v %+v", err, pl)
+	}
+	if err := pl.apply(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	if pl, err = planImages(t, p2, 1, swapped); err != nil || len(pl.changes()) != 0 {
+		t.Fatalf("after the swap: %v %+v", err, pl)
+	}
+	if got := sortedImages(e.srv, 1); !slices.Equal(got, []string{"b.png@1", "a.png@2", "c.png@3"}) {
+		t.Errorf("images after the swap %v", got)
+	}
 }
 
 // An image already on the item with the same picture is not uploaded

@@ -379,9 +379,13 @@ func (tp *textsPlan) apply(ctx context.Context, itemID int64) error {
 			return err
 		}
 	}
-	for _, w := range tp.writes {
-		if err := tp.p.write(ctx, itemID, list, w); err != nil {
-			return fmt.Errorf("text %s: %w", w.g.tag(), err)
+	// Each write concerns its own text (channel and language): they go
+	// out concurrently; the first failing one in order names the error.
+	errs := make([]error, len(tp.writes))
+	runEach(len(tp.writes), func(i int) { errs[i] = tp.p.write(ctx, itemID, list, tp.writes[i]) })
+	for i, err := range errs {
+		if err != nil {
+			return fmt.Errorf("text %s: %w", tp.writes[i].g.tag(), err)
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package sinks
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,7 +9,9 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/wawi-etl/etl/erp/erptest"
 	"github.com/wawi-etl/etl/pipeline"
@@ -112,13 +115,15 @@ func TestProductTextsPlanApply(t *testing.T) {
 
 // faultyPosts lets skip POSTs below prefix through, then answers the next
 // n itself: refused (400, nothing done) or, with lost, performed and
-// answered 504.
+// answered 504. With body set, only POSTs whose body contains it count
+// (a product's texts are written concurrently: their order is not fixed).
 type faultyPosts struct {
 	next    http.RoundTripper
 	prefix  string
 	mu      sync.Mutex
 	skip, n int
 	lost    bool
+	body    string
 }
 
 func (f *faultyPosts) set(skip, n int, lost bool) {
@@ -127,10 +132,27 @@ func (f *faultyPosts) set(skip, n int, lost bool) {
 	f.mu.Unlock()
 }
 
+func (f *faultyPosts) only(body string) {
+	f.mu.Lock()
+	f.body = body
+	f.mu.Unlock()
+}
+
 func (f *faultyPosts) RoundTrip(r *http.Request) (*http.Response, error) {
 	f.mu.Lock()
 	hit := false
-	if r.Method == http.MethodPost && strings.Contains(r.URL.Path, f.prefix) {
+	match := f.body == ""
+	if !match && r.Body != nil && r.Method == http.MethodPost {
+		raw, err := io.ReadAll(r.Body)
+		r.Body.Close()
+		if err != nil {
+			f.mu.Unlock()
+			return nil, err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(raw))
+		match = bytes.Contains(raw, []byte(f.body))
+	}
+	if match && r.Method == http.MethodPost && strings.Contains(r.URL.Path, f.prefix) {
 		if f.skip > 0 {
 			f.skip--
 		} else if f.n > 0 {
@@ -165,7 +187,8 @@ func TestProductTextsFaultRerun(t *testing.T) {
 	f := &faultyPosts{next: e.rec.next, prefix: "/descriptions"}
 	e.rec.next = f
 	row := []any{"N-2", "Neu 2", int64(1), "Neu 2", "<p>neu 2</p>", "New 2", "<p>new 2</p>", nil}
-	f.set(1, 1, false) // the de text lands, en is refused
+	f.set(0, 1, false) // the de text lands, en is refused
+	f.only(`"LanguageIso":"en"`)
 	s := e.open(pipeline.SinkSpec{Resource: "items"}, textTargets)
 	plans, errs := runRows(t, s, textTargets, 1, [][]any{row})
 	if plans[0].Outcome != pipeline.Created {
@@ -216,6 +239,7 @@ func TestProductTextsFaultRerun(t *testing.T) {
 
 	// a lost answer: the POST landed, the read-back says so, no second POST
 	f.set(0, 1, true)
+	f.only("")
 	row3 := []any{"N-3", "Neu 3", int64(1), "Neu 3", nil, nil, nil, nil}
 	s = e.open(pipeline.SinkSpec{Resource: "items"}, textTargets)
 	_, errs = runRows(t, s, textTargets, 1, [][]any{row3})
@@ -280,5 +304,57 @@ func TestProductTextsAppearedSincePlan(t *testing.T) {
 	}
 	if len(en) != 1 || en[0].Name != "Screw" || en[0].Description != "<p>screw</p>" {
 		t.Errorf("en texts %+v", en)
+	}
+}
+
+// pairedPosts holds the first POST below prefix until a second one arrives
+// (or, failing that, a bound passes and alone is set).
+type pairedPosts struct {
+	next   http.RoundTripper
+	prefix string
+	mu     sync.Mutex
+	n      int
+	both   chan struct{}
+	alone  atomic.Bool
+}
+
+func (p *pairedPosts) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodPost && strings.Contains(r.URL.Path, p.prefix) {
+		p.mu.Lock()
+		p.n++
+		first := p.n == 1
+		if p.n == 2 {
+			close(p.both)
+		}
+		p.mu.Unlock()
+		if first {
+			t := time.NewTimer(10 * time.Second)
+			select {
+			case <-p.both:
+			case <-t.C:
+				p.alone.Store(true)
+			}
+			t.Stop()
+		}
+	}
+	return p.next.RoundTrip(r)
+}
+
+// A product's texts in two languages are written at the same time, not
+// one after the other: the first POST is held until the second arrives.
+func TestProductTextsWrittenConcurrently(t *testing.T) {
+	e := newERPEnv(t, textSeed())
+	pp := &pairedPosts{next: e.rec.next, prefix: "/descriptions", both: make(chan struct{})}
+	e.rec.next = pp
+	row := []any{"N-4", "Neu 4", int64(1), "Neu 4", "<p>neu 4</p>", "New 4", "<p>new 4</p>", nil}
+	s := e.open(pipeline.SinkSpec{Resource: "items"}, textTargets)
+	_, errs := runRows(t, s, textTargets, 1, [][]any{row})
+	noErrors(t, errs)
+	if pp.alone.Load() {
+		t.Error("the texts were written one after the other")
+	}
+	n4, _ := e.srv.ItemBySKU("N-4")
+	if n := len(e.rec.sent("POST", fmt.Sprintf("/items/%d/descriptions", n4.Id))); n != 2 {
+		t.Errorf("%d texts posted, want 2", n)
 	}
 }

@@ -764,9 +764,19 @@ func (p *variantsPart) awaitParent(ctx context.Context, par *variantParent, seq 
 	start := time.Now()
 	maxWait := p.s.c.Config().MaxElapsed
 	pause := 20 * time.Millisecond
+	// A parent an earlier row creates hands its id over (or is abandoned)
+	// in memory: it is looked up in the Wawi only once a pause passed
+	// without word, not ahead of every variant's wait (a read per variant).
+	look := !wait
+	if wait {
+		pause = 250 * time.Millisecond
+	}
 	for {
 		par.mu.Lock()
-		err := p.load(ctx, par, true)
+		var err error
+		if look || !par.loaded {
+			err = p.load(ctx, par, true)
+		}
 		id, abandoned, ready := par.id, par.abandoned, par.ready
 		par.mu.Unlock()
 		switch {
@@ -785,6 +795,7 @@ func (p *variantsPart) awaitParent(ctx context.Context, par *variantParent, seq 
 		select {
 		case <-ready:
 		case <-t.C:
+			look = true
 		case <-ctx.Done():
 			t.Stop()
 			return fmt.Errorf("waiting for the parent %s: %w", par.sku, context.Cause(ctx))

@@ -494,7 +494,9 @@ func TestVariantsChildWaitsForParent(t *testing.T) {
 	sig.armed.Store(true)
 	done := make(chan error, 1)
 	go func() { done <- r.apply(cp, cpart) }()
-	<-sig.seen // the child looked for its parent and did not find it
+	// the child, without word from the parent's row for a pause, looked
+	// for its parent in the Wawi and did not find it
+	<-sig.seen
 	select {
 	case err := <-done:
 		t.Fatalf("the child did not wait for its parent: %v", err)
