@@ -804,10 +804,21 @@ func isURL(ref string) bool {
 }
 
 func (p *imagesPart) localPath(ref string) string {
+	ref = slashPath(ref)
 	if filepath.IsAbs(ref) {
 		return filepath.Clean(ref)
 	}
 	return filepath.Join(p.baseDir, filepath.FromSlash(ref))
+}
+
+// slashPath reads a relative path written on Windows (bilder\foto.jpg, as
+// shop exports made there have them) the same on every system; a
+// backslash is no character of a file name a merchant would use.
+func slashPath(ref string) string {
+	if filepath.Separator == '\\' || filepath.IsAbs(ref) {
+		return ref
+	}
+	return strings.ReplaceAll(ref, `\`, "/")
 }
 
 func (p *imagesPart) hashRef(ctx context.Context, ref string) (imageRef, error) {
@@ -832,7 +843,7 @@ func imageName(ref string) string {
 			return u.Host
 		}
 	}
-	return filepath.Base(filepath.FromSlash(ref))
+	return filepath.Base(filepath.FromSlash(slashPath(ref)))
 }
 
 // read copies the picture of a path or URL to w, within the run's bound on

@@ -637,3 +637,18 @@ func TestImagesOneDownloadPerURL(t *testing.T) {
 		t.Errorf("%d downloads, want 1", n)
 	}
 }
+
+// A shop export made on Windows names pictures as bilder\foto.jpg: read
+// on any system relative to the file, named foto.jpg in the Wawi.
+func TestImagesWindowsRelativePaths(t *testing.T) {
+	p := &imagesPart{baseDir: filepath.Join("exports", "shop")}
+	want := filepath.Join("exports", "shop", "bilder", "foto.jpg")
+	for _, ref := range []string{`bilder\foto.jpg`, "bilder/foto.jpg"} {
+		if got := p.localPath(ref); got != want {
+			t.Errorf("localPath(%q) = %q, want %q", ref, got, want)
+		}
+		if got := imageName(ref); got != "foto.jpg" {
+			t.Errorf("imageName(%q) = %q", ref, got)
+		}
+	}
+}
