@@ -27,12 +27,10 @@ package bench
 // export, on cores the export is already bound by.
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -42,33 +40,14 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/wawi-etl/etl/erp"
-	"github.com/wawi-etl/etl/erp/erptest"
 )
 
 // startGeneratedEmulator is startEmulator for a generated shop of orders
 // orders with its accounting cases.
 func startGeneratedEmulator(t *testing.T, bin string, orders int, latency time.Duration) *impEmulator {
 	t.Helper()
-	e := &impEmulator{}
-	e.cmd = exec.Command(bin, "emulator", "--addr", "127.0.0.1:0", "--generate-items", "2000",
-		"--generate-orders", strconv.Itoa(orders), "--generate-accounting", "--latency", latency.String(), "--fault-seed", "1")
-	e.cmd.Stderr = &e.stderr
-	out, err := e.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		e.stop()
-		t.Fatalf("emulator: %v\n%s", err, e.stderr.String())
-	}
-	e.base = strings.TrimSpace(line)
-	e.root = strings.TrimSuffix(strings.TrimSuffix(e.base, "/"), erptest.BasePath)
-	t.Cleanup(e.stop)
-	return e
+	return startEmulatorArgs(t, bin, "--generate-items", "2000", "--generate-orders", strconv.Itoa(orders),
+		"--generate-accounting", "--latency", latency.String())
 }
 
 // warmAccounting reads every page of GET /accountingData once, before the

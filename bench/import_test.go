@@ -283,9 +283,15 @@ type impEmulator struct {
 
 func startEmulator(t *testing.T, bin, seed string, latency time.Duration) *impEmulator {
 	t.Helper()
+	return startEmulatorArgs(t, bin, "--seed", seed, "--latency", latency.String())
+}
+
+// startEmulatorArgs starts `etl emulator` on a free port with args (and a
+// fixed fault seed) and reads the base URL it prints first.
+func startEmulatorArgs(t *testing.T, bin string, args ...string) *impEmulator {
+	t.Helper()
 	e := &impEmulator{}
-	e.cmd = exec.Command(bin, "emulator", "--addr", "127.0.0.1:0", "--seed", seed,
-		"--latency", latency.String(), "--fault-seed", "1")
+	e.cmd = exec.Command(bin, append(append([]string{"emulator", "--addr", "127.0.0.1:0"}, args...), "--fault-seed", "1")...)
 	e.cmd.Stderr = &e.stderr
 	out, err := e.cmd.StdoutPipe()
 	if err != nil {
