@@ -895,23 +895,34 @@ func (p *variantsPart) ensureVariation(ctx context.Context, par *variantParent, 
 		return v, nil
 	}
 	body := map[string]any{"Name": w.variation, "Type": 0, "Translations": mergeTr(nil, w.varTr)}
-	var found *wawiVariation
-	landed := func(ctx context.Context) (bool, error) {
-		var err error
-		found, err = p.reread(u, w.variation)(ctx)
-		return found != nil, err
-	}
-	var out wawiVariation
-	err = p.s.c.Post(ctx, u, nil, body, &out, landed)
-	switch {
-	case errors.Is(err, erp.ErrLandedElsewhere) && found != nil:
-		out = *found
-	case err != nil:
+	out, err := p.create(ctx, u, body, w.variation)
+	if err != nil {
 		return nil, fmt.Errorf("creating the variation %s of %s: %w", w.variation, par.sku, err)
 	}
 	v := &knownVariation{id: out.Id, name: out.Name, tr: out.Translations}
 	par.vars = append(par.vars, v)
 	return v, nil
+}
+
+// create POSTs a variation or value named name to the list u; a lost
+// answer is settled by reading the list again for that name, so a retry
+// never makes a second one.
+func (p *variantsPart) create(ctx context.Context, u string, body map[string]any, name string) (wawiVariation, error) {
+	var found *wawiVariation
+	landed := func(ctx context.Context) (bool, error) {
+		var err error
+		found, err = p.reread(u, name)(ctx)
+		return found != nil, err
+	}
+	var out wawiVariation
+	err := p.s.c.Post(ctx, u, nil, body, &out, landed)
+	switch {
+	case errors.Is(err, erp.ErrLandedElsewhere) && found != nil:
+		return *found, nil
+	case err != nil:
+		return wawiVariation{}, err
+	}
+	return out, nil
 }
 
 // ensureValue finds or creates the value w names in v and sets its
@@ -935,18 +946,8 @@ func (p *variantsPart) ensureValue(ctx context.Context, par *variantParent, v *k
 		return val, nil
 	}
 	body := map[string]any{"Name": w.value, "Translations": mergeTr(nil, w.valTr)}
-	var found *wawiVariation
-	landed := func(ctx context.Context) (bool, error) {
-		var err error
-		found, err = p.reread(u, w.value)(ctx)
-		return found != nil, err
-	}
-	var out wawiVariation
-	err = p.s.c.Post(ctx, u, nil, body, &out, landed)
-	switch {
-	case errors.Is(err, erp.ErrLandedElsewhere) && found != nil:
-		out = *found
-	case err != nil:
+	out, err := p.create(ctx, u, body, w.value)
+	if err != nil {
 		return nil, fmt.Errorf("creating the value %s of the variation %s of %s: %w", w.value, v.name, par.sku, err)
 	}
 	val := &knownValue{id: out.Id, name: out.Name, tr: out.Translations}
