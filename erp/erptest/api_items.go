@@ -202,10 +202,8 @@ func (e *Emulator) patchItem(c *call) reply {
 		return *bad
 	}
 	patch := v.(map[string]any)
-	m := toMap(old)
-	mergeInto(m, patch, requestSchema("ItemHeader_UpdateItemAsync"))
-	var it Item
-	if err := fromJSONValue(m, &it); err != nil {
+	it, err := mergeStruct(old, patch, requestSchema("ItemHeader_UpdateItemAsync"))
+	if err != nil {
 		return validationReply(map[string]string{"$": err.Error()})
 	}
 	if strings.TrimSpace(it.SKU) == "" {
