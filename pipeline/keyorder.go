@@ -11,7 +11,7 @@ import (
 // planNotesInMemory is how many keys the planning pass's notes (keyOrder,
 // dupScan) keep in memory; past it they go to a temporary file, so that
 // the memory of an import does not grow with its file.
-const planNotesInMemory = 8192
+const planNotesInMemory = 32768
 
 // keyOrder makes the rows of a file that share a key (an item's SKU, a
 // stock level's item and warehouse) write one after the other in file
