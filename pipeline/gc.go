@@ -17,11 +17,10 @@ const xlsxMemoryLimit = 64 << 20
 //
 // An XLSX sink keeps the default target with a soft limit of 64 MiB
 // instead. Its rows go to a temporary file (xlsxw.TableOptions.Spool), so
-// its live data is small, but a large target is measured against a bare
-// excelize StreamWriter (go run ./bench/xlsxmem), which peaks at ~40 MB
-// for 10,000 rows: five times the live heap would take etl past it at
-// every size. The limit caps what the rows held back to size the columns
-// can cost when their texts are long.
+// its live data is small, but its memory is held to that of a bare excelize
+// StreamWriter (go run ./bench/xlsxmem: ~40 MB at 10,000 rows), and GOGC=400
+// adds a quarter to it there. The limit caps what the rows held back to
+// size the columns cost when their texts are long.
 func TuneGC(job *Job) (restore func()) {
 	if job.Sink.Type == "xlsx" && os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 		limit := debug.SetMemoryLimit(xlsxMemoryLimit)
