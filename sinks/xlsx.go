@@ -24,8 +24,9 @@ const DefaultSheet = "Data"
 
 // XLSXSink writes mapped records to one sheet of a new workbook through a
 // Table: bold frozen header, autofilter, typed cells, columns sized from the
-// first 1000 rows. Records are formatted in Plan (in parallel) and streamed
-// in input order by Apply; the workbook is saved at Close.
+// first 1000 rows. Records are formatted in Plan (in parallel) and written
+// in input order by Apply to a temporary file (xlsxw.TableOptions.Spool),
+// which the workbook takes in when it is saved at Close.
 //
 // A value Excel cannot hold exactly (a decimal or integer with more than 15
 // significant digits, a date before 1900) fails its record with a reason
