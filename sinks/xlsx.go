@@ -24,8 +24,9 @@ const DefaultSheet = "Data"
 
 // XLSXSink writes mapped records to one sheet of a new workbook through a
 // Table: bold frozen header, autofilter, typed cells, columns sized from the
-// first 1000 rows. Records are formatted in Plan (in parallel) and streamed
-// in input order by Apply; the workbook is saved at Close.
+// first 1000 rows. Records are formatted in Plan (in parallel) and written
+// in input order by Apply to a temporary file (xlsxw.TableOptions.Spool),
+// which the workbook takes in when it is saved at Close.
 //
 // A value Excel cannot hold exactly (a decimal or integer with more than 15
 // significant digits, a date before 1900) fails its record with a reason
@@ -101,6 +102,9 @@ func OpenXLSX(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (
 	opts := TableOptions{
 		DateFormat: spec.DateFormat, DateTimeFormat: spec.DateTimeFormat, DecimalFormat: spec.DecimalFormat,
 		Neutralize: neutral, AutoFilter: true, FreezeHeader: true,
+		// rows go to a temporary file, not excelize's stream buffer (up to
+		// 32 MB a sheet): memory stays that of a bare StreamWriter or less
+		Spool: true,
 	}
 	var lineCols []Column
 	if spec.LinesSheet != "" {
@@ -120,14 +124,14 @@ func OpenXLSX(ctx context.Context, spec *pipeline.SinkSpec, env *pipeline.Env) (
 		s.lines, err = NewTable(s.f, spec.LinesSheet, lineCols, opts)
 	}
 	if err != nil {
-		s.f.Close()
+		s.release()
 		return nil, fmt.Errorf("sink: %w", err)
 	}
 	if env.DryRun {
 		return s, nil
 	}
 	if s.tmp, err = createTemp(path); err != nil {
-		s.f.Close()
+		s.release()
 		return nil, err
 	}
 	return s, nil
@@ -237,7 +241,7 @@ func (s *XLSXSink) Close(ctx context.Context, commit bool) error {
 		return nil
 	}
 	s.closed = true
-	defer s.f.Close()
+	defer s.release()
 	if !commit {
 		return discardTemp(s.tmp)
 	}
@@ -258,11 +262,25 @@ func (s *XLSXSink) Close(ctx context.Context, commit bool) error {
 			return err
 		}
 	}
-	if err := xlsxw.Write(s.f, s.tmp); err != nil {
+	var lines *xlsxw.Spool
+	if s.lines != nil {
+		lines = s.lines.Spool()
+	}
+	if err := xlsxw.Write(s.f, s.tmp, s.tab.Spool(), lines); err != nil {
 		discardTemp(s.tmp)
 		return fmt.Errorf("writing %s: %w", s.path, err)
 	}
 	return commitTemp(s.tmp)
+}
+
+// release removes the tables' row files and closes the workbook.
+func (s *XLSXSink) release() {
+	for _, t := range []*Table{s.tab, s.lines} {
+		if t != nil {
+			t.Close()
+		}
+	}
+	s.f.Close()
 }
 
 // currencyFormats are Excel number formats of the currencies accountants

@@ -332,8 +332,48 @@ func TestXLSXCrashLeavesNoFileAtPath(t *testing.T) {
 	}
 	run(t, s, tg, rows...)
 	mustNotExist(t, filepath.Join(dir, "sub/out.xlsx"))
-	s.f.Close()
+	s.release()
 	s.tmp.Discard()
+}
+
+// The rows go through a temporary file of their own (not excelize's
+// in-memory stream), which the sink removes whether it commits or not.
+func TestXLSXRowFileRemoved(t *testing.T) {
+	for _, commit := range []bool{true, false} {
+		tmp := t.TempDir()
+		t.Setenv("TMPDIR", tmp)
+		dir := t.TempDir()
+		tg := targets("a:string", "n:int")
+		s := openXLSXSink(t, &pipeline.SinkSpec{Path: "out.xlsx"}, env(dir, tg))
+		rows := make([][]any, 2500) // past the rows held back for the widths
+		for i := range rows {
+			rows[i] = []any{"row " + itoa(i), int64(i)}
+		}
+		run(t, s, tg, rows...)
+		if s.tab.Spool() == nil || s.tab.Spool().Rows() != 2500 {
+			t.Fatalf("rows not spooled: %+v", s.tab.Spool())
+		}
+		if n := dirNames(t, tmp); len(n) != 1 {
+			t.Fatalf("temporary files %v, want the row file", n)
+		}
+		if err := s.Close(context.Background(), commit); err != nil {
+			t.Fatal(err)
+		}
+		if n := dirNames(t, tmp); len(n) != 0 {
+			t.Errorf("commit %v: left %v", commit, n)
+		}
+		if !commit {
+			continue
+		}
+		g := openBook(t, filepath.Join(dir, "out.xlsx"))
+		checkCells(t, g, DefaultSheet, []cellCheck{
+			{Cell: "A2501", Type: tStr, Raw: "row 2499"},
+			{Cell: "B2501", Type: tNum, Raw: "2499", NumFmt: IntFormat},
+		})
+		if rows, err := g.GetRows(DefaultSheet); err != nil || len(rows) != 2501 {
+			t.Errorf("%d rows (%v)", len(rows), err)
+		}
+	}
 }
 
 func TestXLSXDryRunCreatesNothing(t *testing.T) {

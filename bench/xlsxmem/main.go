@@ -48,14 +48,21 @@ func main() {
 	mode := flag.String("mode", "", "internal: run the StreamWriter baseline")
 	etl := flag.String("etl", "bin/etl", "etl binary")
 	sizes := flag.String("rows", "10000,100000,1000000", "row counts, comma-separated")
+	keep := flag.String("keep", "", "write the inputs, jobs and outputs to this folder and keep them (to look at one run alone)")
 	flag.Parse()
 	if *mode == "streamwriter" {
 		check(benchfile.StreamWriter(flag.Arg(0), flag.Arg(1)))
 		return
 	}
-	dir, err := os.MkdirTemp("", "xlsxmem-")
-	check(err)
-	defer os.RemoveAll(dir)
+	dir := *keep
+	if dir == "" {
+		d, err := os.MkdirTemp("", "xlsxmem-")
+		check(err)
+		defer os.RemoveAll(d)
+		dir = d
+	} else {
+		check(os.MkdirAll(dir, 0o755))
+	}
 	self, err := os.Executable()
 	check(err)
 	etlBin, err := filepath.Abs(*etl)

@@ -6,7 +6,9 @@
 //
 //   - Table streams typed rows through excelize's StreamWriter: values are
 //     typed from their Go type (see Table), columns sized from the first
-//     rows, with an optional totals row, comments and autofilter.
+//     rows, with an optional totals row, comments and autofilter. With
+//     TableOptions.Spool its rows are spooled as below instead of going
+//     through excelize's in-memory stream buffer, and read the same.
 //   - Spool writes each row as finished SpreadsheetML into a temporary
 //     file and splices the rows into the sheet part while the workbook is
 //     saved. Memory stays flat however many rows, at well under a tenth of

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"strconv"
 
 	"github.com/xuri/excelize/v2"
@@ -20,7 +21,10 @@ import (
 // Spool.Sheets). excelize's WriteTo and SaveAs build the whole zip in a
 // bytes.Buffer first (tens of MB at a million rows, doubled while it
 // grows); its ZipWriter hook lets Write compress straight into w instead.
+//
+// A nil spool is skipped, so a caller can pass Table.Spool of any table.
 func Write(f *excelize.File, w io.Writer, spools ...*Spool) error {
+	spools = slices.DeleteFunc(slices.Clone(spools), func(s *Spool) bool { return s == nil })
 	parts := map[string]*spoolPart{}
 	want := 0
 	for id, name := range f.GetSheetMap() {

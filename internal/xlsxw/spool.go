@@ -35,6 +35,7 @@ type Spool struct {
 	rows   int64
 	b      []byte
 	rowNum []byte
+	num    []byte // a number's text, for tableCell
 	err    error
 }
 

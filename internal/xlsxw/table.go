@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"unicode"
@@ -70,6 +71,13 @@ type TableOptions struct {
 	// SampleRows is how many rows are held back to size the columns before
 	// the first row is written; 0 means 1000.
 	SampleRows int
+	// Spool writes the data rows and the totals row as finished XML into a
+	// temporary file instead of excelize's stream buffer, which holds up to
+	// 32 MB of a sheet in memory (16 MB before it spills, doubled while it
+	// grows), and costs a fraction of its time a row. The workbook must then
+	// be written by Write or Save given the table's Spool, and the table
+	// closed (Close) to remove the file.
+	Spool bool
 }
 
 // Default Excel number formats.
@@ -164,6 +172,7 @@ type Table struct {
 	totalsRow int
 	sums      []exactSum
 	rowBuf    []any
+	spool     *Spool // the data rows' file (TableOptions.Spool), else nil
 }
 
 type colStyles struct {
@@ -247,6 +256,10 @@ func NewTable(f *excelize.File, sheet string, cols []Column, opts TableOptions) 
 		return nil, err
 	}
 	t.sw = sw
+	if opts.Spool {
+		// one part: the row limit is the Table's (maxRows), checked in AppendRow
+		t.spool = NewSpool(os.TempDir(), sheet, nil, SpoolOptions{SheetRows: MaxRows})
+	}
 	return t, nil
 }
 
@@ -440,6 +453,9 @@ func (t *Table) AppendRow(r *Row) (rowNum int, err error) {
 }
 
 func (t *Table) write(rowNum int, r *Row) error {
+	if t.spool != nil {
+		return t.spoolRow(rowNum, r)
+	}
 	for i := range r.cells {
 		switch r.kinds[i] {
 		case kEmpty:
@@ -611,7 +627,13 @@ func (t *Table) AppendTotals(label string, sumCols []int) error {
 	if t.next > t.maxRows {
 		return ErrRowLimit
 	}
-	if err := t.sw.SetRow("A"+strconv.Itoa(t.next), row); err != nil {
+	var err error
+	if t.spool != nil {
+		err = t.spoolCells(t.next, row)
+	} else {
+		err = t.sw.SetRow("A"+strconv.Itoa(t.next), row)
+	}
+	if err != nil {
 		return err
 	}
 	t.totalsRow = t.next
@@ -647,8 +669,26 @@ func (t *Table) Flush() error {
 	if err := t.sw.Flush(); err != nil {
 		return err
 	}
+	if t.spool != nil {
+		if err := t.spool.Flush(); err != nil {
+			return err
+		}
+		t.spool.Sheets(len(t.cols))
+	}
 	t.flushed = true
 	return nil
+}
+
+// Spool is the file of the table's rows (TableOptions.Spool), to be given to
+// Write or Save; nil for a table streamed through excelize alone.
+func (t *Table) Spool() *Spool { return t.spool }
+
+// Close removes the file of a spooled table's rows. It may be called more
+// than once, and does nothing for other tables.
+func (t *Table) Close() {
+	if t.spool != nil {
+		t.spool.Close()
+	}
 }
 
 // decStyle is the style of a decimal cell of column i showing scale
