@@ -111,11 +111,11 @@ func (d *Document) Direction() int {
 	if !d.Type.Reverses() {
 		return 1
 	}
-	total := decimal.Zero
+	var total exactSum
 	for _, l := range d.Lines {
-		total = total.Add(l.Gross)
+		total.add(l.Gross)
 	}
-	if total.IsNegative() {
+	if total.sign() < 0 {
 		return 1
 	}
 	return -1
@@ -166,7 +166,7 @@ type postingGroup struct {
 // line is its own booking (a line's tax rounds back to itself when it was
 // rounded from its net or gross). Lines without an amount are not booked.
 func (d *Document) Postings(text string) []Posting {
-	dir := decimal.NewFromInt(int64(d.Direction()))
+	reverse := d.Direction() < 0
 	// the groups in the order of their first line; a document has few, so
 	// a list searched beats a map keyed by the rate's text
 	var groups []postingGroup
@@ -195,14 +195,19 @@ func (d *Document) Postings(text string) []Posting {
 	out := make([]Posting, 0, len(groups))
 	for _, grp := range groups {
 		ls := grp.lines
-		// the amounts are compared and formatted by value: a sum started
-		// from the first line is the sum started from zero
-		gross, vat := ls[0].Gross, ls[0].VAT
+		// the sums start from the first line, as its exponent
+		grossSum, vatSum := startSum(ls[0].Gross), startSum(ls[0].VAT)
 		for _, l := range ls[1:] {
-			gross, vat = gross.Add(l.Gross), vat.Add(l.VAT)
+			grossSum.add(l.Gross)
+			vatSum.add(l.VAT)
+		}
+		gross := grossSum.value()
+		var derived decimal.Decimal // DerivedVAT(gross) when the group is one posting
+		if len(ls) > 1 {
+			derived = derivedVAT(gross, ls[0].Rate)
 		}
 		parts := [][]Line{ls}
-		split := len(ls) > 1 && !DerivedVAT(gross, ls[0].Rate).Equal(vat)
+		split := len(ls) > 1 && !vatSum.equalDec(derived)
 		if split {
 			parts = parts[:0]
 			for i := range ls {
@@ -217,11 +222,19 @@ func (d *Document) Postings(text string) []Posting {
 			if g.IsZero() {
 				continue
 			}
-			if dir.IsNegative() {
+			if reverse {
 				g = g.Neg() // as Mul(-1)
 			}
 			l := p[0]
-			v := DerivedVAT(g, l.Rate)
+			var v decimal.Decimal
+			switch {
+			case !split && len(ls) > 1 && reverse:
+				v = derived.Neg() // DerivedVAT rounds half away from zero: symmetric
+			case !split && len(ls) > 1:
+				v = derived
+			default:
+				v = derivedVAT(g, l.Rate)
+			}
 			out = append(out, Posting{
 				Booking: Booking{
 					Umsatz: g, SollHaben: "S", Konto: d.Debitor, Gegenkonto: l.Revenue.Account,
