@@ -165,11 +165,16 @@ type postingGroup struct {
 // tax DATEV derives from that sum differs from the lines' tax; then each
 // line is its own booking (a line's tax rounds back to itself when it was
 // rounded from its net or gross). Lines without an amount are not booked.
-func (d *Document) Postings(text string) []Posting {
+func (d *Document) Postings(text string) []Posting { return d.AppendPostings(nil, text) }
+
+// AppendPostings is Postings appended to dst: an export books one
+// document after the other into the same slice.
+func (d *Document) AppendPostings(dst []Posting, text string) []Posting {
 	reverse := d.Direction() < 0
 	// the groups in the order of their first line; a document has few, so
 	// a list searched beats a map keyed by the rate's text
-	var groups []postingGroup
+	var buf [4]postingGroup
+	groups := buf[:0]
 	for j, l := range d.Lines {
 		i := 0
 		for ; i < len(groups); i++ {
@@ -192,7 +197,7 @@ func (d *Document) Postings(text string) []Posting {
 			g.lines = append(g.lines, l)
 		}
 	}
-	out := make([]Posting, 0, len(groups))
+	out := dst
 	for _, grp := range groups {
 		ls := grp.lines
 		// the sums start from the first line, as its exponent

@@ -66,9 +66,10 @@ type datevDocs struct {
 	maxSeq atomic.Int64
 
 	// lineBuf and row are bookDocument's scratch space for a line
-	lineBuf []byte
-	row     datev.Row
-	doc     datev.Document // what cur points to
+	lineBuf  []byte
+	row      datev.Row
+	postings []datev.Posting
+	doc      datev.Document // what cur points to
 
 	customers map[string]*debitorInfo // by debitor account, the first document's customer
 	order     []string                // debitor accounts in first-use order
@@ -539,8 +540,8 @@ func (s *DATEVSink) bookDocument() error {
 		return nil
 	}
 	d.cur = nil
-	postings := doc.Postings(doc.Text())
-	written := postings[:0] // in place: a posting is kept or dropped once read
+	postings := doc.AppendPostings(d.postings[:0], doc.Text())
+	written := postings[:0]   // in place: a posting is kept or dropped once read
 	month := doc.Date.Year()*100 + int(doc.Date.Month())
 	h := s.header(month)
 	for _, p := range postings {
@@ -561,6 +562,10 @@ func (s *DATEVSink) bookDocument() error {
 		written = append(written, p)
 	}
 	d.control.Add(doc, written, d.curRow)
+	// one slice for all documents' postings: Control.Add keeps none of
+	// them, and none pins this document once the next is booked
+	clear(postings)
+	d.postings = postings[:0]
 	return nil
 }
 

@@ -22,6 +22,14 @@ func (s *DATEVSink) NewRows(n int) pipeline.RowBatch {
 type datevBatch struct {
 	s    *DATEVSink
 	rows []datevRow
+	// rate is the last VatRate written: most lines have one of a few
+	// rates, and a decimal is immutable, so lines may share it
+	rate struct {
+		unscaled int64
+		exp      int32
+		d        decimal.Decimal
+		ok       bool
+	}
 }
 
 func (b *datevBatch) Row() pipeline.RowPlan {
@@ -30,7 +38,7 @@ func (b *datevBatch) Row() pipeline.RowPlan {
 	}
 	r := &b.rows[0]
 	b.rows = b.rows[1:]
-	r.s = b.s
+	r.s, r.batch = b.s, b
 	if b.s.docs == nil {
 		r.vals = make([]any, len(b.s.targets))
 	}
@@ -39,9 +47,10 @@ func (b *datevBatch) Row() pipeline.RowPlan {
 
 // datevRow is one record: its line in document mode, else its values.
 type datevRow struct {
-	s    *DATEVSink
-	vals []any // outside document mode
-	line docLine
+	s     *DATEVSink
+	batch *datevBatch
+	vals  []any // outside document mode
+	line  docLine
 	// bad is the first target whose value the line cannot take, err why
 	bad  int
 	err  error
@@ -76,7 +85,16 @@ func (r *datevRow) Text(i int, s string) {
 
 func (r *datevRow) Decimal(i int, unscaled int64, exp int32) {
 	if r.vals == nil {
-		if a := r.line.amount(r.s.docs.fields[i]); a != nil {
+		f := r.s.docs.fields[i]
+		if f == dfRate {
+			c := &r.batch.rate
+			if !c.ok || c.unscaled != unscaled || c.exp != exp {
+				c.unscaled, c.exp, c.d, c.ok = unscaled, exp, decimal.New(unscaled, exp), true
+			}
+			r.line.line.Rate = c.d
+			return
+		}
+		if a := r.line.amount(f); a != nil {
 			*a = decimal.New(unscaled, exp)
 			return
 		}
