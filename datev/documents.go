@@ -246,11 +246,19 @@ func (d *Document) AppendPostings(dst []Posting, text string) []Posting {
 					Belegdatum: d.Date, Belegfeld1: d.Number, Belegfeld2: d.belegfeld2(), Buchungstext: text,
 					EULandUStID: l.Revenue.EULandUStID, EUSteuersatz: l.Revenue.EUSteuersatz,
 				},
-				Rate: l.Rate, Country: l.Country, Kind: l.Revenue.Kind, Gross: g, VAT: v, Net: g.Sub(v),
+				Rate: l.Rate, Country: l.Country, Kind: l.Revenue.Kind, Gross: g, VAT: v, Net: difference(g, v),
 			})
 		}
 	}
 	return out
+}
+
+// difference is g.Sub(v), exponent included, without big.Int arithmetic
+// where the numbers fit an int64.
+func difference(g, v decimal.Decimal) decimal.Decimal {
+	n := startSum(g)
+	n.sub(v)
+	return n.value()
 }
 
 // belegfeld2 is the invoice a reversing document refers to when it fits

@@ -104,6 +104,17 @@ func (s *exactSum) addSmall(u int64, e int32) bool {
 	return true
 }
 
+// sub subtracts x.
+func (s *exactSum) sub(x decimal.Decimal) {
+	if !s.big {
+		if u, e, ok := small(x); ok && s.addSmall(-u, e) { // 18 digits: -u fits
+			return
+		}
+		s.d, s.big = s.value(), true
+	}
+	s.d = s.d.Sub(x)
+}
+
 // addSum adds another sum.
 func (s *exactSum) addSum(o *exactSum) {
 	if !s.big && !o.big && s.addSmall(o.u, o.exp) {

@@ -70,6 +70,20 @@ func TestExactSumIsDecimalSum(t *testing.T) {
 				t.Fatalf("case %d: started from the first %s (exp %d), decimal %s (exp %d)", i, v, v.Exponent(), want, want.Exponent())
 			}
 		}
+		if len(c) > 1 {
+			diff := startSum(c[0])
+			want := c[0]
+			for _, x := range c[1:] {
+				diff.sub(x)
+				want = want.Sub(x)
+			}
+			if v := diff.value(); !v.Equal(want) || v.Exponent() != want.Exponent() {
+				t.Fatalf("case %d: difference %s (exp %d), decimal %s (exp %d)", i, v, v.Exponent(), want, want.Exponent())
+			}
+			if v, w := difference(c[0], c[1]), c[0].Sub(c[1]); !v.Equal(w) || v.Exponent() != w.Exponent() {
+				t.Fatalf("case %d: difference %s, decimal %s", i, v, w)
+			}
+		}
 		var twice exactSum
 		twice.addSum(&got)
 		twice.addSum(&got)
@@ -129,6 +143,28 @@ func TestAmountIsStringFixed(t *testing.T) {
 		want := strings.Replace(c.StringFixed(2), ".", ",", 1)
 		if got := Amount(c); got != want {
 			t.Fatalf("Amount(%s) = %q, want %q", c, got, want)
+		}
+	}
+}
+
+// The amount checks of a booking, in cents or as decimals, draw the same
+// lines: at most 10 digits before the comma, at most two after it.
+func TestFormatBookingAmountLimits(t *testing.T) {
+	h := testHeader()
+	for _, c := range []struct {
+		amount string
+		ok     bool
+	}{
+		{"9999999999.99", true}, {"-9999999999.99", true}, {"10000000000.00", false}, {"-10000000000.00", false},
+		{"9999999999.9", true}, {"9999999999", true}, {"1e10", false}, {"10000000000", false}, {"1.5e9", true},
+		{"0.01", true}, {"0.010", true}, {"0.001", false}, {"9999999999.990", true}, {"9999999999.995", false},
+		{"0.00", false}, {"123456789012345678901.00", false},
+	} {
+		b := testBooking()
+		b.Umsatz = decimal.RequireFromString(c.amount)
+		_, _, err := FormatBooking(&h, &b)
+		if (err == nil) != c.ok {
+			t.Errorf("Umsatz %s: error %v, want ok %v", c.amount, err, c.ok)
 		}
 	}
 }

@@ -141,13 +141,15 @@ func formatRow(h *Header, b *Booking, row *Row) ([]Note, error) {
 			sh = "S"
 		}
 	}
-	if !amt.Equal(amt.Round(2)) {
+	u, e, cents := small(amt)
+	cents = cents && e == -2 // the export's amounts: the checks below in int64
+	if !cents && !amt.Equal(amt.Round(2)) {
 		return nil, fmt.Errorf("Umsatz %s has more than two decimals", b.Umsatz)
 	}
 	if amt.IsZero() {
 		return nil, errors.New("Umsatz is 0: DATEV takes no booking without an amount")
 	}
-	if amt.GreaterThanOrEqual(maxUmsatz) {
+	if (cents && u >= 1_000_000_000_000) || (!cents && amt.GreaterThanOrEqual(maxUmsatz)) {
 		return nil, fmt.Errorf("Umsatz %s has more than 10 digits before the decimal comma", b.Umsatz)
 	}
 	r.Umsatz, r.SollHabenKennzeichen = Amount(amt), sh
