@@ -541,7 +541,7 @@ func (s *DATEVSink) bookDocument() error {
 	}
 	d.cur = nil
 	postings := doc.AppendPostings(d.postings[:0], doc.Text())
-	written := postings[:0]   // in place: a posting is kept or dropped once read
+	written := postings[:0] // in place: a posting is kept or dropped once read
 	month := doc.Date.Year()*100 + int(doc.Date.Month())
 	h := s.header(month)
 	for _, p := range postings {
