@@ -139,3 +139,26 @@ func sameDocLine(a, b *docLine) bool {
 	x.line.Revenue.EUSteuersatz.Decimal, y.line.Revenue.EUSteuersatz.Decimal = decimal.Decimal{}, decimal.Decimal{}
 	return reflect.DeepEqual(x, y)
 }
+
+// Every document target fills a field of the line: a target the table
+// misses would be dropped without a word.
+func TestDATEVDocumentTargetsFillTheLine(t *testing.T) {
+	seen := map[docField]string{}
+	for _, n := range DATEVDocumentTargets {
+		f, ok := docFields[n]
+		if !ok || f == dfNone {
+			t.Errorf("target %s fills nothing", n)
+		}
+		if other, dup := seen[f]; dup {
+			t.Errorf("targets %s and %s fill the same field", other, n)
+		}
+		seen[f] = n
+		var l docLine
+		if (l.text(f) == nil) == (l.amount(f) == nil) && f != dfDate {
+			t.Errorf("target %s is neither text nor amount", n)
+		}
+	}
+	if len(docFields) != len(DATEVDocumentTargets) {
+		t.Errorf("%d fields for %d targets", len(docFields), len(DATEVDocumentTargets))
+	}
+}
