@@ -177,7 +177,7 @@ func (c *Control) Add(d *Document, postings []Posting, row int) {
 	for _, l := range d.Lines {
 		k := TaxKey{c.rateKey(l.Rate), l.Country}
 		src, s = get(src, k)
-		net, vat, gross := sumOf(l.Net), sumOf(l.VAT), sumOf(l.Gross)
+		net, vat, gross := l.Net.s, l.VAT.s, l.Gross.s
 		if neg {
 			net, vat, gross = net.neg(), vat.neg(), gross.neg()
 		}
@@ -185,7 +185,7 @@ func (c *Control) Add(d *Document, postings []Posting, row int) {
 		s.vat.addSum(&vat)
 		s.gross.addSum(&gross)
 		if net.addSum(&vat); !net.equal(&gross) {
-			c.stop(d, l.Row, "Netto %s + USt %s ist nicht Brutto %s", l.Net.StringFixed(2), l.VAT.StringFixed(2), l.Gross.StringFixed(2))
+			c.stop(d, l.Row, "Netto %s + USt %s ist nicht Brutto %s", l.Net.Decimal().StringFixed(2), l.VAT.Decimal().StringFixed(2), l.Gross.Decimal().StringFixed(2))
 		}
 	}
 	for _, p := range postings {

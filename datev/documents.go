@@ -82,9 +82,9 @@ func (t DocType) Reverses() bool {
 type Line struct {
 	Row     int // the input row, for messages
 	Rate    decimal.Decimal
-	Net     decimal.Decimal
-	VAT     decimal.Decimal
-	Gross   decimal.Decimal
+	Net     Money
+	VAT     Money
+	Gross   Money
 	Country string // the sale's country ("" home)
 	Revenue Revenue
 }
@@ -113,7 +113,7 @@ func (d *Document) Direction() int {
 	}
 	var total exactSum
 	for _, l := range d.Lines {
-		total.add(l.Gross)
+		total.addSum(&l.Gross.s)
 	}
 	if total.sign() < 0 {
 		return 1
@@ -201,10 +201,10 @@ func (d *Document) AppendPostings(dst []Posting, text string) []Posting {
 	for _, grp := range groups {
 		ls := grp.lines
 		// the sums start from the first line, as its exponent
-		grossSum, vatSum := startSum(ls[0].Gross), startSum(ls[0].VAT)
+		grossSum, vatSum := ls[0].Gross.s, ls[0].VAT.s
 		for _, l := range ls[1:] {
-			grossSum.add(l.Gross)
-			vatSum.add(l.VAT)
+			grossSum.addSum(&l.Gross.s)
+			vatSum.addSum(&l.VAT.s)
 		}
 		gross := grossSum.value()
 		var derived decimal.Decimal // DerivedVAT(gross) when the group is one posting
@@ -222,7 +222,7 @@ func (d *Document) AppendPostings(dst []Posting, text string) []Posting {
 		for _, p := range parts {
 			g := gross
 			if split {
-				g = p[0].Gross
+				g = p[0].Gross.Decimal()
 			}
 			if g.IsZero() {
 				continue

@@ -253,3 +253,39 @@ func derivedVATSmall(gross, rate decimal.Decimal) (decimal.Decimal, bool) {
 	}
 	return decimal.New(c, -2), true
 }
+
+// Money is an exact amount of a document line: unscaled × 10^exp in an
+// int64 when it fits, else a decimal; the zero value is 0. An export reads
+// three per booking line, and a decimal.Decimal costs a big.Int each.
+type Money struct{ s exactSum }
+
+// NewMoney is unscaled × 10^exp, as decimal.New.
+func NewMoney(unscaled int64, exp int32) Money { return Money{exactSum{u: unscaled, exp: exp}} }
+
+// MoneyOf is d, exponent included.
+func MoneyOf(d decimal.Decimal) Money { return Money{startSum(d)} }
+
+// Decimal is the amount as a decimal.Decimal.
+func (m Money) Decimal() decimal.Decimal { return m.s.value() }
+
+// String is the decimal's text.
+func (m Money) String() string { return m.Decimal().String() }
+
+// Equal compares by value.
+func (m Money) Equal(o Money) bool { return m.s.equal(&o.s) }
+
+// InCents reports whether the amount has at most two decimals (by value:
+// 1.500 has).
+func (m Money) InCents() bool {
+	if m.s.big {
+		return m.s.d.Equal(m.s.d.Round(2))
+	}
+	if m.s.exp >= -2 {
+		return true
+	}
+	n := -2 - m.s.exp // decimals beyond the cent
+	if n >= int32(len(pow10s)) {
+		return m.s.u == 0
+	}
+	return m.s.u%pow10s[n] == 0
+}

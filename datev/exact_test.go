@@ -168,3 +168,31 @@ func TestFormatBookingAmountLimits(t *testing.T) {
 		}
 	}
 }
+
+// Money holds a decimal exactly, exponent included, and says as the
+// decimal does whether it has more than two decimals.
+func TestMoneyIsDecimal(t *testing.T) {
+	d := decimal.RequireFromString
+	cases := []decimal.Decimal{d("0"), d("0.00"), d("119.00"), d("-1.5"), d("1.500"), d("1.505"), d("-0.001"), d("1e3"),
+		d("12345678901234567890.12"), d("12345678901234567890.123"), decimal.New(5, -30), decimal.New(0, -30), decimal.New(math.MaxInt64, -5)}
+	r := rand.New(rand.NewPCG(7, 8))
+	for range 3000 {
+		cases = append(cases, decimal.New(r.Int64N(1<<50)-1<<49, int32(r.IntN(10)-6)))
+	}
+	for _, c := range cases {
+		for _, m := range []Money{MoneyOf(c), NewMoney(c.CoefficientInt64(), c.Exponent())} {
+			if c.NumDigits() > 18 && m == NewMoney(c.CoefficientInt64(), c.Exponent()) {
+				continue // no int64 for it
+			}
+			if v := m.Decimal(); !v.Equal(c) || v.Exponent() != c.Exponent() || m.String() != c.String() {
+				t.Fatalf("Money of %s is %s (exp %d)", c, v, v.Exponent())
+			}
+			if got, want := m.InCents(), c.Equal(c.Round(2)); got != want {
+				t.Fatalf("%s in cents: %v, want %v", c, got, want)
+			}
+			if !m.Equal(MoneyOf(c.Add(decimal.Zero))) || m.Equal(MoneyOf(c.Add(d("0.01")))) {
+				t.Fatalf("%s: Equal is wrong", c)
+			}
+		}
+	}
+}

@@ -351,11 +351,9 @@ func (l *docLine) text(f docField) *string {
 	return nil
 }
 
-// amount is the amount a target fills, nil for the others.
-func (l *docLine) amount(f docField) *decimal.Decimal {
+// amount is the amount a target fills, nil for the others (and the rate).
+func (l *docLine) amount(f docField) *datev.Money {
 	switch f {
-	case dfRate:
-		return &l.line.Rate
 	case dfNet:
 		return &l.line.Net
 	case dfVAT:
@@ -384,8 +382,12 @@ func (l *docLine) set(f docField, v any) error {
 	case dfNone:
 	case dfDate:
 		l.date, err = datevDate(v)
-	case dfRate, dfNet, dfVAT, dfGross:
-		*l.amount(f), err = datevDecimal(v)
+	case dfRate:
+		l.line.Rate, err = datevDecimal(v)
+	case dfNet, dfVAT, dfGross:
+		var d decimal.Decimal
+		d, err = datevDecimal(v)
+		*l.amount(f) = datev.MoneyOf(d)
 	default:
 		l.setText(f, datevString(v))
 	}
@@ -434,12 +436,12 @@ func (s *DATEVSink) finishLine(it *pipeline.Item, l *docLine, p *pipeline.Plan) 
 	if l.typ, err = datev.ParseDocType(l.typText); err != nil {
 		return "Type", err
 	}
-	for _, a := range []struct {
+	for _, a := range [...]struct {
 		target string
-		v      decimal.Decimal
-	}{{"TotalNetAmount", l.line.Net}, {"VatAmount", l.line.VAT}, {"TotalGrossAmount", l.line.Gross}} {
-		if !a.v.Equal(a.v.Round(2)) {
-			return a.target, fmt.Errorf("%s has more than two decimals", a.v)
+		v      *datev.Money
+	}{{"TotalNetAmount", &l.line.Net}, {"VatAmount", &l.line.VAT}, {"TotalGrossAmount", &l.line.Gross}} {
+		if !a.v.InCents() {
+			return a.target, fmt.Errorf("%s has more than two decimals", a.v.String())
 		}
 	}
 	if l.currency != "" && l.currency != "EUR" {

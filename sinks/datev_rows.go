@@ -6,6 +6,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/wawi-etl/etl/datev"
 	"github.com/wawi-etl/etl/pipeline"
 )
 
@@ -95,7 +96,7 @@ func (r *datevRow) Decimal(i int, unscaled int64, exp int32) {
 			return
 		}
 		if a := r.line.amount(f); a != nil {
-			*a = decimal.New(unscaled, exp)
+			*a = datev.NewMoney(unscaled, exp)
 			return
 		}
 	}
