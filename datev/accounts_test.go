@@ -141,7 +141,7 @@ func TestDebitors(t *testing.T) {
 func TestPostingsReverseAndGroup(t *testing.T) {
 	rev := Revenue{Account: "8400", Kind: Domestic}
 	line := func(net, vat, gross string) Line {
-		return Line{Rate: dec("19"), Net: dec(net), VAT: dec(vat), Gross: dec(gross), Country: "DE", Revenue: rev}
+		return Line{Rate: dec("19"), Net: money(net), VAT: money(vat), Gross: money(gross), Country: "DE", Revenue: rev}
 	}
 	d := Document{Number: "GS-7", Type: Credit, Reference: "RE-1001", Date: time.Date(2026, 1, 9, 0, 0, 0, 0, time.UTC), Debitor: "10000", Customer: "Muster GmbH",
 		Lines: []Line{line("10.00", "1.90", "11.90"), line("20.00", "3.80", "23.80")}}
@@ -186,7 +186,7 @@ func TestControlFindings(t *testing.T) {
 	mk := func(nr string, d int, gross string) *Document {
 		g := dec(gross)
 		v := DerivedVAT(g, dec("19"))
-		return &Document{Number: nr, Date: day(d), Debitor: "10000", Lines: []Line{{Rate: dec("19"), Gross: g, VAT: v, Net: g.Sub(v), Country: "DE", Revenue: rev}}}
+		return &Document{Number: nr, Date: day(d), Debitor: "10000", Lines: []Line{{Rate: dec("19"), Gross: MoneyOf(g), VAT: MoneyOf(v), Net: MoneyOf(g.Sub(v)), Country: "DE", Revenue: rev}}}
 	}
 	for i, d := range []*Document{mk("RE-1", 2, "119.00"), mk("RE-2", 3, "11.90"), mk("RE-5", 4, "1.19"), mk("RE-2", 5, "11.90")} {
 		c.Add(d, d.Postings(""), i+2)
@@ -227,7 +227,7 @@ func TestControlFindings(t *testing.T) {
 func TestControlComparesTheFile(t *testing.T) {
 	h := testHeader()
 	doc := &Document{Number: "GS-1", Type: Credit, Date: day(2026, 1, 9), Debitor: "10000",
-		Lines: []Line{{Rate: dec("19"), Net: dec("10.00"), VAT: dec("1.90"), Gross: dec("11.90"), Country: "DE", Revenue: Revenue{Account: "8400"}}}}
+		Lines: []Line{{Rate: dec("19"), Net: money("10.00"), VAT: money("1.90"), Gross: money("11.90"), Country: "DE", Revenue: Revenue{Account: "8400"}}}}
 	ps := doc.Postings(doc.Text())
 	var buf bytes.Buffer
 	w, err := NewWriter(&buf, h)
@@ -263,3 +263,5 @@ func TestControlComparesTheFile(t *testing.T) {
 		})
 	}
 }
+
+func money(s string) Money { return MoneyOf(dec(s)) }

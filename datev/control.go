@@ -23,8 +23,8 @@ type Control struct {
 	// From and To bound the period (days, inclusive); zero: no bound.
 	From, To time.Time
 
-	source, file map[TaxKey]*Sums
-	accounts     map[AccountKey]*AccountSum
+	source, file map[TaxKey]*sums3
+	accounts     map[AccountKey]*accountSum
 	seen         map[docKey]int
 	series       map[seriesKey][]int64
 	findings     []Finding
@@ -50,8 +50,27 @@ type Sums struct {
 	Net, VAT, Gross decimal.Decimal
 }
 
-func (s *Sums) add(net, vat, gross decimal.Decimal) {
-	s.Net, s.VAT, s.Gross = s.Net.Add(net), s.VAT.Add(vat), s.Gross.Add(gross)
+// sums3 is Sums added up in exactSums.
+type sums3 struct{ net, vat, gross exactSum }
+
+func (s *sums3) add(net, vat, gross decimal.Decimal) {
+	s.net.add(net)
+	s.vat.add(vat)
+	s.gross.add(gross)
+}
+
+func (s *sums3) addSums(o *sums3) {
+	s.net.addSum(&o.net)
+	s.vat.addSum(&o.vat)
+	s.gross.addSum(&o.gross)
+}
+
+func (s *sums3) equal(o *sums3) bool {
+	return s.net.equal(&o.net) && s.vat.equal(&o.vat) && s.gross.equal(&o.gross)
+}
+
+func (s *sums3) sums() Sums {
+	return Sums{Net: s.net.value(), VAT: s.vat.value(), Gross: s.gross.value()}
 }
 
 // Equal reports whether the sums agree to the cent.
@@ -65,6 +84,12 @@ type AccountKey struct {
 	Konto, Gegenkonto string
 	SollHaben         string
 	Rate, Country     string
+}
+
+// accountSum is AccountSum while it is added up.
+type accountSum struct {
+	umsatz   exactSum
+	bookings int
 }
 
 // AccountSum is the amount (Umsatz, positive) and count of bookings.
@@ -94,8 +119,8 @@ type seriesKey struct {
 
 // NewControl starts a check for the period from..to (days; zero: open).
 func NewControl(from, to time.Time) *Control {
-	return &Control{From: from, To: to, source: map[TaxKey]*Sums{}, file: map[TaxKey]*Sums{},
-		accounts: map[AccountKey]*AccountSum{}, seen: map[docKey]int{}, series: map[seriesKey][]int64{}}
+	return &Control{From: from, To: to, source: map[TaxKey]*sums3{}, file: map[TaxKey]*sums3{},
+		accounts: map[AccountKey]*accountSum{}, seen: map[docKey]int{}, series: map[seriesKey][]int64{}}
 }
 
 func rateKey(r decimal.Decimal) string { return r.StringFixed(2) }
@@ -139,7 +164,7 @@ func (c *Control) Add(d *Document, postings []Posting, row int) {
 	// the order of first use
 	neg := d.Direction() < 0
 	src, fil := c.src[:0], c.fil[:0]
-	get := func(m []keyedSums, k TaxKey) ([]keyedSums, *Sums) {
+	get := func(m []keyedSums, k TaxKey) ([]keyedSums, *sums3) {
 		for i := range m {
 			if m[i].k == k {
 				return m, &m[i].s
@@ -148,17 +173,19 @@ func (c *Control) Add(d *Document, postings []Posting, row int) {
 		m = append(m, keyedSums{k: k})
 		return m, &m[len(m)-1].s
 	}
-	var s *Sums
+	var s *sums3
 	for _, l := range d.Lines {
 		k := TaxKey{c.rateKey(l.Rate), l.Country}
 		src, s = get(src, k)
+		net, vat, gross := l.Net.s, l.VAT.s, l.Gross.s
 		if neg {
-			s.add(l.Net.Neg(), l.VAT.Neg(), l.Gross.Neg())
-		} else {
-			s.add(l.Net, l.VAT, l.Gross)
+			net, vat, gross = net.neg(), vat.neg(), gross.neg()
 		}
-		if !l.Net.Add(l.VAT).Equal(l.Gross) {
-			c.stop(d, l.Row, "Netto %s + USt %s ist nicht Brutto %s", l.Net.StringFixed(2), l.VAT.StringFixed(2), l.Gross.StringFixed(2))
+		s.net.addSum(&net)
+		s.vat.addSum(&vat)
+		s.gross.addSum(&gross)
+		if net.addSum(&vat); !net.equal(&gross) {
+			c.stop(d, l.Row, "Netto %s + USt %s ist nicht Brutto %s", l.Net.Decimal().StringFixed(2), l.VAT.Decimal().StringFixed(2), l.Gross.Decimal().StringFixed(2))
 		}
 	}
 	for _, p := range postings {
@@ -166,47 +193,47 @@ func (c *Control) Add(d *Document, postings []Posting, row int) {
 		k := TaxKey{c.rateKey(p.Rate), p.Country}
 		fil, s = get(fil, k)
 		s.add(p.Net, p.VAT, p.Gross)
-		sh, amt := "S", p.Gross
-		if amt.IsNegative() {
-			sh, amt = "H", amt.Neg()
+		sh, amt := "S", sumOf(p.Gross)
+		if amt.sign() < 0 {
+			sh, amt = "H", amt.neg()
 		}
 		ak := AccountKey{Konto: p.Booking.Konto, Gegenkonto: p.Booking.Gegenkonto, SollHaben: sh, Rate: k.Rate, Country: k.Country}
 		a := c.accounts[ak]
 		if a == nil {
 			// a clone, as the document number above
 			ak.Konto, ak.Gegenkonto, ak.Country = strings.Clone(ak.Konto), strings.Clone(ak.Gegenkonto), strings.Clone(ak.Country)
-			a = &AccountSum{}
+			a = &accountSum{}
 			c.accounts[ak] = a
 		}
-		a.Umsatz = a.Umsatz.Add(amt)
-		a.Bookings++
+		a.umsatz.addSum(&amt)
+		a.bookings++
 	}
 	if len(postings) == 0 {
 		c.findings = append(c.findings, Finding{Document: d.Number, Type: d.Type.German(), Row: row, Problem: "Beleg ohne Betrag: keine Buchung (DATEV nimmt keine Buchung über 0,00)"})
 	}
 	for _, x := range src {
 		k := x.k
-		var f *Sums
-		fil, f = get(fil, k)
-		if !x.s.Equal(*f) {
-			s := x.s
+		var fs *sums3
+		fil, fs = get(fil, k)
+		if !x.s.equal(fs) {
+			s, f := x.s.sums(), fs.sums()
 			c.stop(d, row, "Steuersatz %s %% %s: Beleg Netto/USt/Brutto %s/%s/%s, Buchungen %s/%s/%s", k.Rate, k.Country,
 				s.Net.StringFixed(2), s.VAT.StringFixed(2), s.Gross.StringFixed(2), f.Net.StringFixed(2), f.VAT.StringFixed(2), f.Gross.StringFixed(2))
 		}
-		c.total(c.source, k).add(x.s.Net, x.s.VAT, x.s.Gross)
+		c.total(c.source, k).addSums(&x.s)
 	}
 	for _, x := range fil {
 		if !x.inSrc(src) {
 			c.stop(d, row, "Buchungen zu Steuersatz %s %% %s, die der Beleg nicht hat", x.k.Rate, x.k.Country)
 		}
-		c.total(c.file, x.k).add(x.s.Net, x.s.VAT, x.s.Gross)
+		c.total(c.file, x.k).addSums(&x.s)
 	}
 	c.src, c.fil = src[:0], fil[:0]
 }
 
 type keyedSums struct {
 	k TaxKey
-	s Sums
+	s sums3
 }
 
 func (x *keyedSums) inSrc(src []keyedSums) bool {
@@ -218,11 +245,11 @@ func (x *keyedSums) inSrc(src []keyedSums) bool {
 	return false
 }
 
-func (c *Control) total(m map[TaxKey]*Sums, k TaxKey) *Sums {
+func (c *Control) total(m map[TaxKey]*sums3, k TaxKey) *sums3 {
 	if s := m[k]; s != nil {
 		return s
 	}
-	s := &Sums{}
+	s := &sums3{}
 	k.Country = strings.Clone(k.Country)
 	m[k] = s
 	return s
@@ -317,7 +344,7 @@ func (c *Control) Finish() {
 func (c *Control) TaxKeys() []TaxKey {
 	seen := map[TaxKey]bool{}
 	var out []TaxKey
-	for _, m := range []map[TaxKey]*Sums{c.source, c.file} {
+	for _, m := range []map[TaxKey]*sums3{c.source, c.file} {
 		for k := range m {
 			if !seen[k] {
 				seen[k] = true
@@ -337,10 +364,10 @@ func (c *Control) TaxKeys() []TaxKey {
 // Sum is the source's and the file's sums for a rate and country.
 func (c *Control) Sum(k TaxKey) (source, file Sums) {
 	if s := c.source[k]; s != nil {
-		source = *s
+		source = s.sums()
 	}
 	if f := c.file[k]; f != nil {
-		file = *f
+		file = f.sums()
 	}
 	return source, file
 }
@@ -362,7 +389,8 @@ func (c *Control) Accounts() ([]AccountKey, []AccountSum) {
 	})
 	sums := make([]AccountSum, len(keys))
 	for i, k := range keys {
-		sums[i] = *c.accounts[k]
+		a := c.accounts[k]
+		sums[i] = AccountSum{Umsatz: a.umsatz.value(), Bookings: a.bookings}
 	}
 	return keys, sums
 }
@@ -504,7 +532,7 @@ func (c *Control) CompareFile(file map[FileKey]decimal.Decimal) {
 	mine := map[FileKey]decimal.Decimal{}
 	for k, s := range c.accounts {
 		fk := FileKey{k.Konto, k.Gegenkonto, k.SollHaben}
-		mine[fk] = mine[fk].Add(s.Umsatz)
+		mine[fk] = mine[fk].Add(s.umsatz.value())
 	}
 	keys := make([]FileKey, 0, len(mine)+len(file))
 	for k := range mine {

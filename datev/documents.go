@@ -82,9 +82,9 @@ func (t DocType) Reverses() bool {
 type Line struct {
 	Row     int // the input row, for messages
 	Rate    decimal.Decimal
-	Net     decimal.Decimal
-	VAT     decimal.Decimal
-	Gross   decimal.Decimal
+	Net     Money
+	VAT     Money
+	Gross   Money
 	Country string // the sale's country ("" home)
 	Revenue Revenue
 }
@@ -111,11 +111,11 @@ func (d *Document) Direction() int {
 	if !d.Type.Reverses() {
 		return 1
 	}
-	total := decimal.Zero
+	var total exactSum
 	for _, l := range d.Lines {
-		total = total.Add(l.Gross)
+		total.addSum(&l.Gross.s)
 	}
-	if total.IsNegative() {
+	if total.sign() < 0 {
 		return 1
 	}
 	return -1
@@ -165,11 +165,16 @@ type postingGroup struct {
 // tax DATEV derives from that sum differs from the lines' tax; then each
 // line is its own booking (a line's tax rounds back to itself when it was
 // rounded from its net or gross). Lines without an amount are not booked.
-func (d *Document) Postings(text string) []Posting {
-	dir := decimal.NewFromInt(int64(d.Direction()))
+func (d *Document) Postings(text string) []Posting { return d.AppendPostings(nil, text) }
+
+// AppendPostings is Postings appended to dst: an export books one
+// document after the other into the same slice.
+func (d *Document) AppendPostings(dst []Posting, text string) []Posting {
+	reverse := d.Direction() < 0
 	// the groups in the order of their first line; a document has few, so
 	// a list searched beats a map keyed by the rate's text
-	var groups []postingGroup
+	var buf [4]postingGroup
+	groups := buf[:0]
 	for j, l := range d.Lines {
 		i := 0
 		for ; i < len(groups); i++ {
@@ -192,17 +197,22 @@ func (d *Document) Postings(text string) []Posting {
 			g.lines = append(g.lines, l)
 		}
 	}
-	out := make([]Posting, 0, len(groups))
+	out := dst
 	for _, grp := range groups {
 		ls := grp.lines
-		// the amounts are compared and formatted by value: a sum started
-		// from the first line is the sum started from zero
-		gross, vat := ls[0].Gross, ls[0].VAT
+		// the sums start from the first line, as its exponent
+		grossSum, vatSum := ls[0].Gross.s, ls[0].VAT.s
 		for _, l := range ls[1:] {
-			gross, vat = gross.Add(l.Gross), vat.Add(l.VAT)
+			grossSum.addSum(&l.Gross.s)
+			vatSum.addSum(&l.VAT.s)
+		}
+		gross := grossSum.value()
+		var derived decimal.Decimal // DerivedVAT(gross) when the group is one posting
+		if len(ls) > 1 {
+			derived = derivedVAT(gross, ls[0].Rate)
 		}
 		parts := [][]Line{ls}
-		split := len(ls) > 1 && !DerivedVAT(gross, ls[0].Rate).Equal(vat)
+		split := len(ls) > 1 && !vatSum.equalDec(derived)
 		if split {
 			parts = parts[:0]
 			for i := range ls {
@@ -212,27 +222,43 @@ func (d *Document) Postings(text string) []Posting {
 		for _, p := range parts {
 			g := gross
 			if split {
-				g = p[0].Gross
+				g = p[0].Gross.Decimal()
 			}
 			if g.IsZero() {
 				continue
 			}
-			if dir.IsNegative() {
+			if reverse {
 				g = g.Neg() // as Mul(-1)
 			}
 			l := p[0]
-			v := DerivedVAT(g, l.Rate)
+			var v decimal.Decimal
+			switch {
+			case !split && len(ls) > 1 && reverse:
+				v = derived.Neg() // DerivedVAT rounds half away from zero: symmetric
+			case !split && len(ls) > 1:
+				v = derived
+			default:
+				v = derivedVAT(g, l.Rate)
+			}
 			out = append(out, Posting{
 				Booking: Booking{
 					Umsatz: g, SollHaben: "S", Konto: d.Debitor, Gegenkonto: l.Revenue.Account,
 					Belegdatum: d.Date, Belegfeld1: d.Number, Belegfeld2: d.belegfeld2(), Buchungstext: text,
 					EULandUStID: l.Revenue.EULandUStID, EUSteuersatz: l.Revenue.EUSteuersatz,
 				},
-				Rate: l.Rate, Country: l.Country, Kind: l.Revenue.Kind, Gross: g, VAT: v, Net: g.Sub(v),
+				Rate: l.Rate, Country: l.Country, Kind: l.Revenue.Kind, Gross: g, VAT: v, Net: difference(g, v),
 			})
 		}
 	}
 	return out
+}
+
+// difference is g.Sub(v), exponent included, without big.Int arithmetic
+// where the numbers fit an int64.
+func difference(g, v decimal.Decimal) decimal.Decimal {
+	n := startSum(g)
+	n.sub(v)
+	return n.value()
 }
 
 // belegfeld2 is the invoice a reversing document refers to when it fits

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -140,13 +141,15 @@ func formatRow(h *Header, b *Booking, row *Row) ([]Note, error) {
 			sh = "S"
 		}
 	}
-	if !amt.Equal(amt.Round(2)) {
+	u, e, cents := small(amt)
+	cents = cents && e == -2 // the export's amounts: the checks below in int64
+	if !cents && !amt.Equal(amt.Round(2)) {
 		return nil, fmt.Errorf("Umsatz %s has more than two decimals", b.Umsatz)
 	}
 	if amt.IsZero() {
 		return nil, errors.New("Umsatz is 0: DATEV takes no booking without an amount")
 	}
-	if amt.GreaterThanOrEqual(maxUmsatz) {
+	if (cents && u >= 1_000_000_000_000) || (!cents && amt.GreaterThanOrEqual(maxUmsatz)) {
 		return nil, fmt.Errorf("Umsatz %s has more than 10 digits before the decimal comma", b.Umsatz)
 	}
 	r.Umsatz, r.SollHabenKennzeichen = Amount(amt), sh
@@ -234,6 +237,29 @@ func dayOf(t time.Time) time.Time {
 // Amount formats a non-negative amount as DATEV wants it: a decimal comma,
 // exactly two decimals, no thousands separator.
 func Amount(d decimal.Decimal) string {
+	if u, e, ok := small(d); ok && e >= -2 {
+		if c, ok := scale(u, e+2); ok && c != math.MinInt64 {
+			// cents: what StringFixed(2) writes, without the big.Int
+			var buf [24]byte
+			i := len(buf)
+			a := abs64(c)
+			frac := a % 100
+			buf[i-1], buf[i-2], buf[i-3] = byte('0'+frac%10), byte('0'+frac/10), ','
+			i -= 3
+			for n := a / 100; ; n /= 10 {
+				i--
+				buf[i] = byte('0' + n%10)
+				if n < 10 {
+					break
+				}
+			}
+			if c < 0 {
+				i--
+				buf[i] = '-'
+			}
+			return string(buf[i:])
+		}
+	}
 	return strings.Replace(d.StringFixed(2), ".", ",", 1)
 }
 

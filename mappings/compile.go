@@ -113,6 +113,9 @@ func (c *compiler) compile() *Mapper {
 				}
 			}
 			f.perLine = IsPerLine(f.target)
+			if n := len(m.fields); n > 0 && f.simplePath && !f.perLine {
+				f.sharesParent = sameParent(&m.fields[n-1], &f)
+			}
 			m.fields = append(m.fields, f)
 			creates := f.lookup != nil && f.lookup.erp != nil && f.lookup.erp.create
 			m.targets = append(m.targets, Target{Path: f.target, Type: f.typ, Column: f.column, Creates: creates})
@@ -263,7 +266,19 @@ func (c *compiler) field(i int, fs *FieldSpec) field {
 	}
 	f.rules = compileRules(fs.Validate, &f, func(key, msg string) { c.bad(i, "validate."+key, msg) })
 	f.simple = f.src == srcColumn && f.lookup == nil && f.rules == nil && f.typ != List
+	f.simplePath = f.src == srcPath && len(f.path) > 0 && f.lookup == nil && f.rules == nil && f.typ != List
 	return f
+}
+
+// sameParent reports whether g's path is f's but for the last name, f
+// taking the short path of simplePath fields: g may look its name up in
+// the map f's was looked up in.
+func sameParent(f, g *field) bool {
+	if !f.simplePath || f.perLine || len(f.path) != len(g.path) {
+		return false
+	}
+	n := len(f.path) - 1
+	return slices.Equal(f.path[:n], g.path[:n])
 }
 
 // missingColumn explains a column that is not in the header, with a

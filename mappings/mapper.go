@@ -77,6 +77,11 @@ type field struct {
 
 	// simple fields (column, text transforms, type) take a shorter path.
 	simple bool
+	// simplePath is simple for a document path: its text or number is
+	// typed without boxing, and sharesParent says the field before it is a
+	// simplePath one whose path differs in the last name only
+	// (BillingAddress.Company, BillingAddress.FirstName), whose map it reuses.
+	simplePath, sharesParent bool
 
 	// Constants are mapped once at Compile.
 	hasConst bool
@@ -139,10 +144,20 @@ func (m *Mapper) ApplyTo(ctx context.Context, rec *record.Record, w RowWriter) (
 	}
 	var res Result
 	var v value
+	var pc parentCache
 	for i := range m.fields {
 		f := &m.fields[i]
 		if len(rec.Lines) > 1 && !f.perLine && f.src == srcColumn {
 			f.sameInLines(rec, &res)
+		}
+		if f.simplePath && !f.perLine {
+			if f.applyPath(rec, sheet, d1904, &res, &v, &pc) {
+				v.emit(i, w)
+				continue
+			}
+			pc.ok = false
+		} else {
+			pc.ok = false
 		}
 		switch {
 		case f.perLine:
@@ -420,6 +435,87 @@ func (f *field) applySimple(rec *record.Record, sheet, d1904 bool, res *Result, 
 		}
 		f.fail(res, &input{text: cell, isText: true}, reason)
 	}
+}
+
+// parentCache is the map the last simplePath field's name was looked up in.
+type parentCache struct {
+	m  map[string]any
+	ok bool // m is the parent of the previous field's path
+}
+
+// applyPath is apply for a simplePath field whose value is text, a JSON
+// number or missing: the same steps, without boxing the value. It reports
+// false, having done nothing, for any other value (apply maps those).
+func (f *field) applyPath(rec *record.Record, sheet, d1904 bool, res *Result, out *value, pc *parentCache) bool {
+	out.kind = vNull
+	var parent map[string]any
+	if f.sharesParent && pc.ok {
+		parent = pc.m
+	} else {
+		parent = parentOf(rec.Doc, f.path)
+		pc.m = parent
+	}
+	pc.ok = true
+	var cell string
+	machine := false
+	last := &f.path[len(f.path)-1]
+	if parent != nil {
+		raw, found := parent[last.name]
+		if found && last.hasIdx {
+			arr, ok := raw.([]any)
+			if !ok || last.idx < 0 || last.idx >= len(arr) {
+				raw = nil
+			} else {
+				raw = arr[last.idx]
+			}
+		}
+		switch v := raw.(type) {
+		case nil:
+		case string:
+			cell = v
+		case json.Number:
+			cell, machine = string(v), true
+		default:
+			return false
+		}
+	}
+	text := cell
+	var err error
+	if len(f.tf.pre) > 0 {
+		if text, err = runSteps(f.tf.pre, text); err != nil {
+			f.fail(res, &input{text: cell, isText: true}, err.Error())
+			return true
+		}
+	}
+	if text == "" || f.typ != String && strings.TrimSpace(text) == "" {
+		if f.required {
+			f.fail(res, &input{text: cell, isText: true}, "required, but empty")
+		}
+		return true
+	}
+	if err := f.typeText(text, machine, sheet, d1904, out); err != nil {
+		out.kind = vNull
+		reason := err.Error()
+		if text != cell {
+			reason += fmt.Sprintf(" (after transforms: %q)", text)
+		}
+		f.fail(res, &input{text: cell, isText: true}, reason)
+	}
+	return true
+}
+
+// parentOf walks all but the last segment of a path: the map the last
+// name is looked up in, nil when there is none.
+func parentOf(doc map[string]any, segs []pathSeg) map[string]any {
+	if len(segs) == 1 {
+		return doc
+	}
+	v, ok := walkPath(doc, segs[:len(segs)-1])
+	if !ok {
+		return nil
+	}
+	m, _ := v.(map[string]any)
+	return m
 }
 
 // translate looks text up and applies the missing policy; ok=false means a

@@ -790,3 +790,89 @@ func TestMissingColumnWrongDelimiter(t *testing.T) {
 		t.Errorf("a real missing column blames the delimiter: %v", err)
 	}
 }
+
+// rowRecorder is a RowWriter that notes how each value arrived.
+type rowRecorder struct{ got []string }
+
+func (r *rowRecorder) add(i int, s string) {
+	for len(r.got) <= i {
+		r.got = append(r.got, "")
+	}
+	r.got[i] = s
+}
+func (r *rowRecorder) Null(i int)              { r.add(i, "null") }
+func (r *rowRecorder) Text(i int, s string)    { r.add(i, "text "+s) }
+func (r *rowRecorder) Int(i int, v int64)      { r.add(i, fmt.Sprint("int ", v)) }
+func (r *rowRecorder) Bool(i int, b bool)      { r.add(i, fmt.Sprint("bool ", b)) }
+func (r *rowRecorder) Time(i int, t time.Time) { r.add(i, "time "+t.Format(time.RFC3339)) }
+func (r *rowRecorder) Value(i int, v any)      { r.add(i, fmt.Sprintf("value %v", v)) }
+func (r *rowRecorder) Decimal(i int, u int64, e int32) {
+	r.add(i, fmt.Sprintf("decimal %d e%d", u, e))
+}
+
+// Document paths reach a RowWriter typed, and fields under one parent
+// (LineItem.X, LineItem.Y) find their own names there, whatever the
+// field before them found.
+func TestDocumentPathsTyped(t *testing.T) {
+	m := mustCompile(t, `
+mapping:
+  decimal: comma
+  fields:
+    - {target: Number, column: DocumentNumber}
+    - {target: Company, column: BillingAddress.Company, transforms: [upper]}
+    - {target: LastName, column: BillingAddress.LastName, required: true}
+    - {target: Rate, column: LineItem.VatRate, type: decimal}
+    - {target: Net, column: LineItem.Net, type: decimal}
+    - {target: Flag, column: LineItem.Flag}
+    - {target: Gross, column: LineItem.Gross, type: decimal}
+    - {target: Other, column: Shipping.Gross, type: decimal}
+    - {target: Date, column: Header.Date, type: date}
+    - {target: Second, column: "Header.Codes[1]"}
+    - {target: Sku, column: LineItem.Sku, type: int}
+`, nil, Options{})
+	doc := func(src string) map[string]any {
+		var d map[string]any
+		dec := json.NewDecoder(strings.NewReader(src))
+		dec.UseNumber()
+		if err := dec.Decode(&d); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	cases := []struct {
+		doc  string
+		want []string
+		errs []string
+	}{
+		{`{"DocumentNumber": "RE-1", "BillingAddress": {"Company": "acme", "LastName": "Kühn"},
+		   "LineItem": {"VatRate": 19, "Net": "10,50", "Flag": true, "Gross": 12.495, "Sku": "abc"},
+		   "Shipping": {"Gross": "1,5"}, "Header": {"Date": "2026-03-05", "Codes": ["x", "y"]}}`,
+			[]string{"text RE-1", "text ACME", "text Kühn", "decimal 19 e0", "decimal 1050 e-2", "value true",
+				"decimal 12495 e-3", "decimal 15 e-1", "time 2026-03-05T00:00:00Z", "text y", "null"},
+			[]string{`Sku (column "LineItem.Sku"`}},
+		{`{"DocumentNumber": 7, "BillingAddress": {"Company": "b"}, "LineItem": {"Gross": "2", "Net": null},
+		   "Shipping": 3, "Header": {"Codes": "z"}}`,
+			[]string{"text 7", "text B", "null", "null", "null", "null", "decimal 2 e0", "null", "null", "null", "null"},
+			[]string{`LastName (column "BillingAddress.LastName"`}},
+	}
+	for i, c := range cases {
+		var w rowRecorder
+		res, err := m.ApplyTo(context.Background(), &record.Record{Row: i + 1, Doc: doc(c.doc)}, &w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(w.got, c.want) {
+			t.Errorf("record %d:\n got %q\nwant %q", i+1, w.got, c.want)
+		}
+		got := errStrings(res.Errs)
+		if len(got) != len(c.errs) {
+			t.Errorf("record %d: errors %q, want %q", i+1, got, c.errs)
+			continue
+		}
+		for j := range got {
+			if !strings.Contains(got[j], c.errs[j]) {
+				t.Errorf("record %d: error %q, want %q", i+1, got[j], c.errs[j])
+			}
+		}
+	}
+}

@@ -237,16 +237,7 @@ func (s *DATEVSink) Plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan
 		return nil, err
 	}
 	p := &pipeline.Plan{Item: it, Outcome: pipeline.Created}
-	fail := func(target string, err error) (*pipeline.Plan, error) {
-		col := ""
-		for _, t := range s.targets {
-			if t.Path == target {
-				col = t.Column
-			}
-		}
-		p.Outcome, p.Err = pipeline.Failed, &FieldError{Field: target, Column: col, Err: err}
-		return p, nil
-	}
+	fail := func(target string, err error) (*pipeline.Plan, error) { return s.failPlan(p, target, err) }
 	if s.docs != nil {
 		return s.planLine(it, fail, p)
 	}
@@ -294,6 +285,18 @@ func (s *DATEVSink) Plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan
 	}
 	p.Key = b.Belegfeld1
 	p.State = &datevLine{month: month, line: enc, notes: notes}
+	return p, nil
+}
+
+// failPlan makes p the plan of a record that fails on target.
+func (s *DATEVSink) failPlan(p *pipeline.Plan, target string, err error) (*pipeline.Plan, error) {
+	col := ""
+	for _, t := range s.targets {
+		if t.Path == target {
+			col = t.Column
+		}
+	}
+	p.Outcome, p.Err = pipeline.Failed, &FieldError{Field: target, Column: col, Err: err}
 	return p, nil
 }
 

@@ -66,17 +66,21 @@ type datevDocs struct {
 	maxSeq atomic.Int64
 
 	// lineBuf and row are bookDocument's scratch space for a line
-	lineBuf []byte
-	row     datev.Row
-	doc     datev.Document // what cur points to
+	lineBuf  []byte
+	row      datev.Row
+	postings []datev.Posting
+	doc      datev.Document // what cur points to
 
 	customers map[string]*debitorInfo // by debitor account, the first document's customer
 	order     []string                // debitor accounts in first-use order
+
+	fields []docField // what each target fills
 }
 
 // docLine is a planned line: the values of one record, typed.
 type docLine struct {
 	number, reference, order, customerNo, debitorFrom, pos string
+	typText, glAccount                                     string // as mapped
 	date                                                   time.Time
 	typ                                                    datev.DocType
 	customer                                               debitorInfo
@@ -181,6 +185,10 @@ func openDATEVDocs(ds *pipeline.DATEVSpec, env *pipeline.Env, chart datev.Chart,
 	}
 	d.control = datev.NewControl(from, to)
 	d.maxSeq.Store(-1)
+	d.fields = make([]docField, len(env.Targets))
+	for i, t := range env.Targets {
+		d.fields[i] = docFields[t.Path]
+	}
 	return d, nil
 }
 
@@ -260,112 +268,199 @@ func datevPeriod(p *pipeline.DATEVPeriodSpec, env *pipeline.Env) (time.Time, tim
 	return days[0], days[1], nil
 }
 
+// docField is what a target of document mode fills in a docLine.
+type docField uint8
+
+const (
+	dfNone docField = iota
+	dfNumber
+	dfDate
+	dfType
+	dfReference
+	dfOrder
+	dfCustomerNo
+	dfDebitorFrom
+	dfCompany
+	dfFirstName
+	dfLastName
+	dfStreet
+	dfPostalCode
+	dfCity
+	dfBillingCountry
+	dfEmail
+	dfVATID
+	dfShipmentCountry
+	dfCurrency
+	dfRate
+	dfNet
+	dfVAT
+	dfGross
+	dfGLAccount
+	dfPos
+)
+
+var docFields = map[string]docField{"DocumentNumber": dfNumber, "DocumentDate": dfDate, "Type": dfType,
+	"ReferenceNumber": dfReference, "SalesOrderNumber": dfOrder, "CustomerNumber": dfCustomerNo, "DebitorAccount": dfDebitorFrom,
+	"Company": dfCompany, "FirstName": dfFirstName, "LastName": dfLastName, "Street": dfStreet, "PostalCode": dfPostalCode,
+	"City": dfCity, "BillingCountry": dfBillingCountry, "EmailAddress": dfEmail, "CustomerVatId": dfVATID,
+	"ShipmentCountry": dfShipmentCountry, "CurrencyIso": dfCurrency, "VatRate": dfRate, "TotalNetAmount": dfNet,
+	"VatAmount": dfVAT, "TotalGrossAmount": dfGross, "GeneralLedgerAccount": dfGLAccount, "SortOrder": dfPos}
+
+// text is the string field a target fills, nil for the typed ones.
+func (l *docLine) text(f docField) *string {
+	switch f {
+	case dfNumber:
+		return &l.number
+	case dfType:
+		return &l.typText
+	case dfReference:
+		return &l.reference
+	case dfOrder:
+		return &l.order
+	case dfCustomerNo:
+		return &l.customerNo
+	case dfDebitorFrom:
+		return &l.debitorFrom
+	case dfCompany:
+		return &l.customer.Company
+	case dfFirstName:
+		return &l.customer.FirstName
+	case dfLastName:
+		return &l.customer.LastName
+	case dfStreet:
+		return &l.customer.Street
+	case dfPostalCode:
+		return &l.customer.PostalCode
+	case dfCity:
+		return &l.customer.City
+	case dfBillingCountry:
+		return &l.customer.Country
+	case dfEmail:
+		return &l.customer.Email
+	case dfVATID:
+		return &l.customer.VATID
+	case dfShipmentCountry:
+		return &l.line.Country
+	case dfCurrency:
+		return &l.currency
+	case dfGLAccount:
+		return &l.glAccount
+	case dfPos:
+		return &l.pos
+	}
+	return nil
+}
+
+// amount is the amount a target fills, nil for the others (and the rate).
+func (l *docLine) amount(f docField) *datev.Money {
+	switch f {
+	case dfNet:
+		return &l.line.Net
+	case dfVAT:
+		return &l.line.VAT
+	case dfGross:
+		return &l.line.Gross
+	}
+	return nil
+}
+
+// setText sets a text field as datevString reads a value: trimmed, the
+// codes in upper case.
+func (l *docLine) setText(f docField, s string) {
+	s = strings.TrimSpace(s)
+	switch f {
+	case dfBillingCountry, dfShipmentCountry, dfCurrency:
+		s = strings.ToUpper(s)
+	}
+	*l.text(f) = s
+}
+
+// set types one value as the target f takes it.
+func (l *docLine) set(f docField, v any) error {
+	var err error
+	switch f {
+	case dfNone:
+	case dfDate:
+		l.date, err = datevDate(v)
+	case dfRate:
+		l.line.Rate, err = datevDecimal(v)
+	case dfNet, dfVAT, dfGross:
+		var d decimal.Decimal
+		d, err = datevDecimal(v)
+		*l.amount(f) = datev.MoneyOf(d)
+	default:
+		l.setText(f, datevString(v))
+	}
+	return err
+}
+
 // planLine types one record's values and resolves its accounts.
 func (s *DATEVSink) planLine(it *pipeline.Item, fail func(string, error) (*pipeline.Plan, error), p *pipeline.Plan) (*pipeline.Plan, error) {
-	d := s.docs
-	if seq := it.Rec.Seq; seq > d.maxSeq.Load() {
-		for { // the largest Seq planned, for the missing-record check at Close
-			old := d.maxSeq.Load()
-			if seq <= old || d.maxSeq.CompareAndSwap(old, seq) {
-				break
-			}
-		}
-	}
-	l := &docLine{docOrd: it.Rec.Document}
-	l.line.Row = it.Rec.Row
-	var typ, glAccount string
+	s.docs.planned(it.Rec.Seq)
+	l := &docLine{}
 	for i, t := range s.targets {
-		v := it.Values[i]
-		var err error
-		switch t.Path {
-		case "DocumentNumber":
-			l.number = datevString(v)
-		case "DocumentDate":
-			l.date, err = datevDate(v)
-		case "Type":
-			typ = datevString(v)
-		case "ReferenceNumber":
-			l.reference = datevString(v)
-		case "SalesOrderNumber":
-			l.order = datevString(v)
-		case "CustomerNumber":
-			l.customerNo = datevString(v)
-		case "DebitorAccount":
-			l.debitorFrom = datevString(v)
-		case "Company":
-			l.customer.Company = datevString(v)
-		case "FirstName":
-			l.customer.FirstName = datevString(v)
-		case "LastName":
-			l.customer.LastName = datevString(v)
-		case "Street":
-			l.customer.Street = datevString(v)
-		case "PostalCode":
-			l.customer.PostalCode = datevString(v)
-		case "City":
-			l.customer.City = datevString(v)
-		case "BillingCountry":
-			l.customer.Country = strings.ToUpper(datevString(v))
-		case "EmailAddress":
-			l.customer.Email = datevString(v)
-		case "CustomerVatId":
-			l.customer.VATID = datevString(v)
-		case "ShipmentCountry":
-			l.line.Country = strings.ToUpper(datevString(v))
-		case "CurrencyIso":
-			l.currency = strings.ToUpper(datevString(v))
-		case "VatRate":
-			l.line.Rate, err = datevDecimal(v)
-		case "TotalNetAmount":
-			l.line.Net, err = datevDecimal(v)
-		case "VatAmount":
-			l.line.VAT, err = datevDecimal(v)
-		case "TotalGrossAmount":
-			l.line.Gross, err = datevDecimal(v)
-		case "GeneralLedgerAccount":
-			glAccount = datevString(v)
-		case "SortOrder":
-			l.pos = datevString(v)
-		}
-		if err != nil {
+		if err := l.set(s.docs.fields[i], it.Values[i]); err != nil {
 			return fail(t.Path, err)
 		}
 	}
+	if target, err := s.finishLine(it, l, p); err != nil {
+		return fail(target, err)
+	}
+	return p, nil
+}
+
+// planned notes the largest Seq planned, for the missing-record check at
+// Close.
+func (d *datevDocs) planned(seq int64) {
+	for {
+		old := d.maxSeq.Load()
+		if seq <= old || d.maxSeq.CompareAndSwap(old, seq) {
+			return
+		}
+	}
+}
+
+// finishLine checks a line whose values are in and resolves its accounts,
+// making p its plan; an error names the target it is about.
+func (s *DATEVSink) finishLine(it *pipeline.Item, l *docLine, p *pipeline.Plan) (string, error) {
+	d := s.docs
+	l.docOrd = it.Rec.Document
+	l.line.Row = it.Rec.Row
 	if l.number == "" {
-		return fail("DocumentNumber", errors.New("the document number is empty"))
+		return "DocumentNumber", errors.New("the document number is empty")
 	}
 	if l.date.IsZero() {
-		return fail("DocumentDate", errors.New("the document date is empty"))
+		return "DocumentDate", errors.New("the document date is empty")
 	}
 	var err error
-	if l.typ, err = datev.ParseDocType(typ); err != nil {
-		return fail("Type", err)
+	if l.typ, err = datev.ParseDocType(l.typText); err != nil {
+		return "Type", err
 	}
-	for _, a := range []struct {
+	for _, a := range [...]struct {
 		target string
-		v      decimal.Decimal
-	}{{"TotalNetAmount", l.line.Net}, {"VatAmount", l.line.VAT}, {"TotalGrossAmount", l.line.Gross}} {
-		if !a.v.Equal(a.v.Round(2)) {
-			return fail(a.target, fmt.Errorf("%s has more than two decimals", a.v))
+		v      *datev.Money
+	}{{"TotalNetAmount", &l.line.Net}, {"VatAmount", &l.line.VAT}, {"TotalGrossAmount", &l.line.Gross}} {
+		if !a.v.InCents() {
+			return a.target, fmt.Errorf("%s has more than two decimals", a.v.String())
 		}
 	}
 	if l.currency != "" && l.currency != "EUR" {
-		return fail("CurrencyIso", fmt.Errorf("currency %s: the export books euro amounts (ask the source for amounts in the departure country's currency)", l.currency))
+		return "CurrencyIso", fmt.Errorf("currency %s: the export books euro amounts (ask the source for amounts in the departure country's currency)", l.currency)
 	}
 	rev, err := d.accounts.Revenue(datev.Sale{Rate: l.line.Rate, Country: l.line.Country, VATID: l.customer.VATID,
-		CreditNote: l.typ.Reverses(), Account: glAccount})
+		CreditNote: l.typ.Reverses(), Account: l.glAccount})
 	if err != nil {
-		return fail("GeneralLedgerAccount", err)
+		return "GeneralLedgerAccount", err
 	}
 	if msg := accountDigits(rev.Account, s.base.Sachkontenlaenge); msg != "" {
-		return fail("GeneralLedgerAccount", fmt.Errorf("revenue account %q (%s): %s", rev.Account, rev.From, msg))
+		return "GeneralLedgerAccount", fmt.Errorf("revenue account %q (%s): %s", rev.Account, rev.From, msg)
 	}
 	l.line.Revenue = rev
 	if l.debitor, err = d.debitors.Account(l.debitorFrom, l.customerNo); err != nil {
-		return fail("CustomerNumber", err)
+		return "CustomerNumber", err
 	}
 	if len(l.debitor) != s.base.Sachkontenlaenge+1 || strings.Trim(l.debitor, "0123456789") != "" || l.debitor[0] == '0' {
-		return fail("DebitorAccount", fmt.Errorf("debitor %q: a personal account has %d digits (Sachkontenlänge + 1)", l.debitor, s.base.Sachkontenlaenge+1))
+		return "DebitorAccount", fmt.Errorf("debitor %q: a personal account has %d digits (Sachkontenlänge + 1)", l.debitor, s.base.Sachkontenlaenge+1)
 	}
 	if l.line.Country == "" {
 		l.line.Country = d.home()
@@ -375,7 +470,7 @@ func (s *DATEVSink) planLine(it *pipeline.Item, fail func(string, error) (*pipel
 	}
 	p.Key = l.number
 	p.State = l
-	return p, nil
+	return "", nil
 }
 
 func (d *datevDocs) home() string {
@@ -447,7 +542,7 @@ func (s *DATEVSink) bookDocument() error {
 		return nil
 	}
 	d.cur = nil
-	postings := doc.Postings(doc.Text())
+	postings := doc.AppendPostings(d.postings[:0], doc.Text())
 	written := postings[:0] // in place: a posting is kept or dropped once read
 	month := doc.Date.Year()*100 + int(doc.Date.Month())
 	h := s.header(month)
@@ -469,6 +564,10 @@ func (s *DATEVSink) bookDocument() error {
 		written = append(written, p)
 	}
 	d.control.Add(doc, written, d.curRow)
+	// one slice for all documents' postings: Control.Add keeps none of
+	// them, and none pins this document once the next is booked
+	clear(postings)
+	d.postings = postings[:0]
 	return nil
 }
 

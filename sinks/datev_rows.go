@@ -1,0 +1,131 @@
+package sinks
+
+import (
+	"context"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/wawi-etl/etl/datev"
+	"github.com/wawi-etl/etl/pipeline"
+)
+
+var _ pipeline.RowPlanner = (*DATEVSink)(nil)
+
+// NewRows implements pipeline.RowPlanner. In document mode the mapper
+// writes a record's text, amounts and date straight into its line, typed:
+// boxing them in Item.Values for Plan to unbox was a good part of what a
+// booking line cost. Otherwise the values are boxed for Plan.
+func (s *DATEVSink) NewRows(n int) pipeline.RowBatch {
+	return &datevBatch{s: s, rows: make([]datevRow, n)}
+}
+
+type datevBatch struct {
+	s    *DATEVSink
+	rows []datevRow
+	// rate is the last VatRate written: most lines have one of a few
+	// rates, and a decimal is immutable, so lines may share it
+	rate struct {
+		unscaled int64
+		exp      int32
+		d        decimal.Decimal
+		ok       bool
+	}
+}
+
+func (b *datevBatch) Row() pipeline.RowPlan {
+	if len(b.rows) == 0 {
+		b.rows = make([]datevRow, 16) // more rows than announced
+	}
+	r := &b.rows[0]
+	b.rows = b.rows[1:]
+	r.s, r.batch = b.s, b
+	if b.s.docs == nil {
+		r.vals = make([]any, len(b.s.targets))
+	}
+	return r
+}
+
+// datevRow is one record: its line in document mode, else its values.
+type datevRow struct {
+	s     *DATEVSink
+	batch *datevBatch
+	vals  []any // outside document mode
+	line  docLine
+	// bad is the first target whose value the line cannot take, err why
+	bad  int
+	err  error
+	plan pipeline.Plan
+}
+
+// value sets target i from a value as Item.Values would hold it.
+func (r *datevRow) value(i int, v any) {
+	if r.vals != nil {
+		r.vals[i] = v
+		return
+	}
+	if err := r.line.set(r.s.docs.fields[i], v); err != nil && r.err == nil {
+		r.bad, r.err = i, err
+	}
+}
+
+func (r *datevRow) Null(i int)         { r.value(i, nil) }
+func (r *datevRow) Int(i int, v int64) { r.value(i, v) }
+func (r *datevRow) Bool(i int, b bool) { r.value(i, b) }
+func (r *datevRow) Value(i int, v any) { r.value(i, v) }
+
+func (r *datevRow) Text(i int, s string) {
+	if r.vals == nil {
+		if f := r.s.docs.fields[i]; r.line.text(f) != nil {
+			r.line.setText(f, s)
+			return
+		}
+	}
+	r.value(i, s)
+}
+
+func (r *datevRow) Decimal(i int, unscaled int64, exp int32) {
+	if r.vals == nil {
+		f := r.s.docs.fields[i]
+		if f == dfRate {
+			c := &r.batch.rate
+			if !c.ok || c.unscaled != unscaled || c.exp != exp {
+				c.unscaled, c.exp, c.d, c.ok = unscaled, exp, decimal.New(unscaled, exp), true
+			}
+			r.line.line.Rate = c.d
+			return
+		}
+		if a := r.line.amount(f); a != nil {
+			*a = datev.NewMoney(unscaled, exp)
+			return
+		}
+	}
+	r.value(i, decimal.New(unscaled, exp))
+}
+
+func (r *datevRow) Time(i int, t time.Time) {
+	if r.vals == nil && r.s.docs.fields[i] == dfDate {
+		r.line.date = t
+		return
+	}
+	r.value(i, t)
+}
+
+// Plan is DATEVSink.Plan for the values written.
+func (r *datevRow) Plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan, error) {
+	s := r.s
+	if r.vals != nil {
+		it.Values = r.vals
+		return s.Plan(ctx, it)
+	}
+	p := &r.plan
+	p.Item, p.Outcome = it, pipeline.Created
+	s.docs.planned(it.Rec.Seq)
+	if r.err != nil {
+		return s.failPlan(p, s.targets[r.bad].Path, r.err)
+	}
+	if target, err := s.finishLine(it, &r.line, p); err != nil {
+		return s.failPlan(p, target, err)
+	}
+	return p, nil
+}
