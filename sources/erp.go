@@ -100,6 +100,7 @@ type ERPSource struct {
 
 	inc    *incremental
 	params [][2]string
+	proj   *erpProjection // nil: documents are decoded whole
 
 	started  bool
 	cancel   context.CancelFunc
@@ -124,7 +125,10 @@ type docItem struct {
 	// embedded are the lines of an included sub-resource that the document
 	// holds itself (ResourceDef.Embedded); nil otherwise
 	embedded []map[string]any
-	err      error
+	// part: the document was decoded projected (ProjectColumns), and so
+	// are its lines
+	part bool
+	err  error
 }
 
 type linesResult struct {
@@ -427,7 +431,7 @@ func (s *ERPSource) Next(ctx context.Context) (*record.Record, error) {
 		if it.lines == nil && it.embedded != nil {
 			s.account(it)
 			if len(it.embedded) == 0 {
-				rec := s.record(withLine(it.doc, map[string]any{}))
+				rec := s.record(withLine(it.doc, map[string]any{}, true))
 				rec.Document = s.docs
 				return rec, nil
 			}
@@ -450,7 +454,7 @@ func (s *ERPSource) Next(ctx context.Context) (*record.Record, error) {
 		}
 		s.account(it)
 		if len(lr.lines) == 0 {
-			rec := s.record(withLine(it.doc, map[string]any{}))
+			rec := s.record(withLine(it.doc, map[string]any{}, true))
 			rec.Document = s.docs
 			return rec, nil
 		}
@@ -466,7 +470,7 @@ func (s *ERPSource) nextLine() *record.Record {
 	}
 	l := s.curLines[s.line]
 	s.line++
-	rec := s.record(withLine(s.cur.doc, l))
+	rec := s.record(withLine(s.cur.doc, l, !s.cur.part || s.proj.lineTotals))
 	// account ran for the current order and runs again only for the next
 	rec.Document, rec.Line = s.docs, s.line
 	return rec
@@ -474,13 +478,15 @@ func (s *ERPSource) nextLine() *record.Record {
 
 // withLine is the order with one line item: a shallow copy, so the records of
 // one order share the order's nested objects (read-only from here on).
-func withLine(order, line map[string]any) map[string]any {
+// totals: add LineTotal (a projected record whose job does not read it
+// goes without).
+func withLine(order, line map[string]any, totals bool) map[string]any {
 	doc := make(map[string]any, len(order)+2)
 	for k, v := range order {
 		doc[k] = v
 	}
 	doc[LineItemKey] = line
-	if len(line) > 0 {
+	if totals && len(line) > 0 {
 		doc[LineTotalKey] = lineTotals(line)
 	}
 	return doc
@@ -628,7 +634,7 @@ func (s *ERPSource) produce(ctx context.Context) {
 				go func() {
 					defer s.wg.Done()
 					defer func() { <-fetchers }()
-					it.lines <- s.fetchLines(ctx, it.doc)
+					it.lines <- s.fetchLines(ctx, it.doc, it.part)
 				}()
 			}
 			if !emit(it) {
@@ -643,11 +649,11 @@ func (s *ERPSource) produce(ctx context.Context) {
 func (s *ERPSource) decodePage(p *erp.Page) pageResult {
 	out := make([]*docItem, 0, len(p.Items))
 	for i, raw := range p.Items {
-		doc, err := s.decodeDoc(raw)
+		it, err := s.decodeItem(raw)
 		if err != nil {
 			return pageResult{err: fmt.Errorf("GET %s page %d item %d: %w", s.def.ListPath, p.PageNumber, i+1, err)}
 		}
-		it := &docItem{doc: doc}
+		doc := it.doc
 		if s.dateField != "" {
 			v := doc[s.dateField]
 			t, ok := docTime(v, s.loc)
@@ -665,13 +671,24 @@ func (s *ERPSource) decodePage(p *erp.Page) pageResult {
 				continue
 			}
 		}
-		if s.def.Totals != nil {
-			if err := addTotals(doc, s.def.Totals); err != nil {
+		if t := s.def.Totals; t != nil {
+			var err error
+			if it.part && !s.proj.totals {
+				err = checkTotals(doc, t) // as addTotals fails, without the sums no one reads
+			} else {
+				err = addTotals(doc, t)
+			}
+			if err != nil {
 				return pageResult{err: fmt.Errorf("GET %s page %d item %d: %w", s.def.ListPath, p.PageNumber, i+1, err)}
 			}
 		}
-		if s.sub != nil && s.sub.Embedded != "" {
+		if s.sub != nil && s.sub.Embedded != "" && it.embedded == nil {
 			it.embedded = embeddedLines(doc[s.sub.Embedded])
+		}
+		if it.part {
+			for _, k := range s.proj.hidden {
+				delete(doc, k)
+			}
 		}
 		out = append(out, it)
 	}
@@ -681,6 +698,37 @@ func (s *ERPSource) decodePage(p *erp.Page) pageResult {
 // decodeDoc decodes a document as encoding/json with UseNumber would, faster,
 // with its dates normalised (parseDoc, normalizeDate).
 func (s *ERPSource) decodeDoc(raw []byte) (map[string]any, error) { return parseDoc(raw, s.loc) }
+
+// decodeItem decodes a document of a list: projected when the source was
+// told what the job reads, unless a record of it would have none of the
+// identity paths; then whole, as the error workbook shows such a record.
+func (s *ERPSource) decodeItem(raw []byte) (*docItem, error) {
+	if s.proj == nil {
+		doc, err := s.decodeDoc(raw)
+		return &docItem{doc: doc}, err
+	}
+	doc, err := parseDocProj(raw, s.loc, s.proj.doc)
+	if err != nil {
+		return nil, err
+	}
+	it := &docItem{doc: doc, part: true}
+	if s.proj.hasIdentity(doc, nil) {
+		return it, nil
+	}
+	if s.sub != nil && s.sub.Embedded != "" {
+		// every line record must name itself by its line
+		it.embedded = embeddedLines(doc[s.sub.Embedded])
+		ok := len(it.embedded) > 0
+		for _, l := range it.embedded {
+			ok = ok && s.proj.hasIdentity(nil, l)
+		}
+		if ok {
+			return it, nil
+		}
+	}
+	doc, err = s.decodeDoc(raw)
+	return &docItem{doc: doc}, err
+}
 
 func keyText(v any) string {
 	switch v := v.(type) {
@@ -695,7 +743,8 @@ func keyText(v any) string {
 }
 
 // fetchLines reads an order's line items.
-func (s *ERPSource) fetchLines(ctx context.Context, order map[string]any) linesResult {
+// part: decode them projected, as their document was.
+func (s *ERPSource) fetchLines(ctx context.Context, order map[string]any, part bool) linesResult {
 	id := order[s.def.IDField]
 	if id == nil {
 		return linesResult{err: fmt.Errorf("%s: a document without %s cannot have its %s fetched", s.def.Name, s.def.IDField, s.sub.Name)}
@@ -721,8 +770,12 @@ func (s *ERPSource) fetchLines(ctx context.Context, order map[string]any) linesR
 		return linesResult{err: fmt.Errorf("GET %s: %w", path, err)}
 	}
 	lines := make([]map[string]any, 0, len(raws))
+	var n *projNode
+	if part {
+		n = s.proj.line
+	}
 	for i, raw := range raws {
-		l, err := s.decodeDoc(raw)
+		l, err := parseDocProj(raw, s.loc, n)
 		if err != nil {
 			return linesResult{err: fmt.Errorf("GET %s item %d: %w", path, i+1, err)}
 		}

@@ -307,10 +307,18 @@ func (p *jsonParser) hex4() (rune, bool) {
 	return rune(n), true
 }
 
-// number reads a JSON number as json.Number, checking its grammar:
-// -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?
+// number reads a JSON number as json.Number (see skipNumber).
 func (p *jsonParser) number() (any, error) {
 	start := p.i
+	if err := p.skipNumber(); err != nil {
+		return nil, err
+	}
+	return json.Number(p.s[start:p.i]), nil
+}
+
+// skipNumber reads a JSON number, checking its grammar:
+// -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?
+func (p *jsonParser) skipNumber() error {
 	if p.s[p.i] == '-' {
 		p.i++
 	}
@@ -325,12 +333,12 @@ func (p *jsonParser) number() (any, error) {
 	if p.i < len(p.s) && p.s[p.i] == '0' {
 		p.i++
 	} else if digits() == 0 {
-		return nil, p.fail("invalid number")
+		return p.fail("invalid number")
 	}
 	if p.i < len(p.s) && p.s[p.i] == '.' {
 		p.i++
 		if digits() == 0 {
-			return nil, p.fail("invalid number")
+			return p.fail("invalid number")
 		}
 	}
 	if p.i < len(p.s) && (p.s[p.i] == 'e' || p.s[p.i] == 'E') {
@@ -339,8 +347,262 @@ func (p *jsonParser) number() (any, error) {
 			p.i++
 		}
 		if digits() == 0 {
-			return nil, p.fail("invalid number")
+			return p.fail("invalid number")
 		}
 	}
-	return json.Number(p.s[start:p.i]), nil
+	return nil
+}
+
+// valueProj reads the part n of a value (see projNode): an object with only
+// the keys n names, every other value checked by skip but not built.
+func (p *jsonParser) valueProj(depth int, n *projNode) (any, error) {
+	if n.all {
+		return p.value(depth)
+	}
+	p.ws()
+	if p.i < len(p.s) {
+		switch p.s[p.i] {
+		case '{':
+			if depth >= maxJSONDepth {
+				return nil, p.fail("nested too deeply")
+			}
+			return p.objectProj(depth+1, n)
+		case '[':
+			if depth >= maxJSONDepth {
+				return nil, p.fail("nested too deeply")
+			}
+			return p.arrayProj(depth+1, n)
+		}
+	}
+	return p.value(depth)
+}
+
+func (p *jsonParser) objectProj(depth int, n *projNode) (any, error) {
+	p.i++ // {
+	p.ws()
+	if p.i < len(p.s) && p.s[p.i] == '}' {
+		p.i++
+		return map[string]any{}, nil
+	}
+	base := len(p.kvs)
+	for {
+		p.ws()
+		if p.i >= len(p.s) || p.s[p.i] != '"' {
+			return nil, p.fail("expected a key")
+		}
+		k, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		p.ws()
+		if p.i >= len(p.s) || p.s[p.i] != ':' {
+			return nil, p.fail("expected :")
+		}
+		p.i++
+		if c := n.child(k); c != nil {
+			v, err := p.valueProj(depth, c)
+			if err != nil {
+				return nil, err
+			}
+			p.kvs = append(p.kvs, jsonKV{k, v})
+		} else if err := p.skip(depth); err != nil {
+			return nil, err
+		}
+		p.ws()
+		if p.i >= len(p.s) {
+			return nil, p.fail("unexpected end of object")
+		}
+		switch p.s[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			m := make(map[string]any, len(p.kvs)-base)
+			for _, kv := range p.kvs[base:] {
+				m[kv.k] = kv.v
+			}
+			clear(p.kvs[base:])
+			p.kvs = p.kvs[:base]
+			return m, nil
+		default:
+			return nil, p.fail("expected , or }")
+		}
+	}
+}
+
+func (p *jsonParser) arrayProj(depth int, n *projNode) (any, error) {
+	p.i++ // [
+	a := []any{}
+	p.ws()
+	if p.i < len(p.s) && p.s[p.i] == ']' {
+		p.i++
+		return a, nil
+	}
+	for {
+		v, err := p.valueProj(depth, n)
+		if err != nil {
+			return nil, err
+		}
+		a = append(a, v)
+		p.ws()
+		if p.i >= len(p.s) {
+			return nil, p.fail("unexpected end of array")
+		}
+		switch p.s[p.i] {
+		case ',':
+			p.i++
+		case ']':
+			p.i++
+			return a, nil
+		default:
+			return nil, p.fail("expected , or ]")
+		}
+	}
+}
+
+// skip passes over a value as value would read it, failing where value
+// fails with the same error, but builds nothing: a projected document
+// stays exactly as strict as a whole one.
+func (p *jsonParser) skip(depth int) error {
+	p.ws()
+	if p.i >= len(p.s) {
+		return p.fail("unexpected end")
+	}
+	switch c := p.s[p.i]; {
+	case c == '{':
+		if depth >= maxJSONDepth {
+			return p.fail("nested too deeply")
+		}
+		return p.skipObject(depth + 1)
+	case c == '[':
+		if depth >= maxJSONDepth {
+			return p.fail("nested too deeply")
+		}
+		return p.skipArray(depth + 1)
+	case c == '"':
+		return p.skipStr()
+	case c == '-' || c >= '0' && c <= '9':
+		return p.skipNumber()
+	case c == 't':
+		return p.literal("true")
+	case c == 'f':
+		return p.literal("false")
+	case c == 'n':
+		return p.literal("null")
+	}
+	return p.fail(fmt.Sprintf("unexpected %q", p.s[p.i]))
+}
+
+func (p *jsonParser) skipObject(depth int) error {
+	p.i++ // {
+	p.ws()
+	if p.i < len(p.s) && p.s[p.i] == '}' {
+		p.i++
+		return nil
+	}
+	for {
+		p.ws()
+		if p.i >= len(p.s) || p.s[p.i] != '"' {
+			return p.fail("expected a key")
+		}
+		if err := p.skipStr(); err != nil {
+			return err
+		}
+		p.ws()
+		if p.i >= len(p.s) || p.s[p.i] != ':' {
+			return p.fail("expected :")
+		}
+		p.i++
+		if err := p.skip(depth); err != nil {
+			return err
+		}
+		p.ws()
+		if p.i >= len(p.s) {
+			return p.fail("unexpected end of object")
+		}
+		switch p.s[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			return nil
+		default:
+			return p.fail("expected , or }")
+		}
+	}
+}
+
+func (p *jsonParser) skipArray(depth int) error {
+	p.i++ // [
+	p.ws()
+	if p.i < len(p.s) && p.s[p.i] == ']' {
+		p.i++
+		return nil
+	}
+	for {
+		if err := p.skip(depth); err != nil {
+			return err
+		}
+		p.ws()
+		if p.i >= len(p.s) {
+			return p.fail("unexpected end of array")
+		}
+		switch p.s[p.i] {
+		case ',':
+			p.i++
+		case ']':
+			p.i++
+			return nil
+		default:
+			return p.fail("expected , or ]")
+		}
+	}
+}
+
+// skipStr passes over a string as str reads it, with its checks (control
+// characters, escapes) but no unescaping; invalid UTF-8 is no error there
+// either, and no byte of a multi-byte sequence is a quote, a backslash or
+// a control character, so it goes byte by byte.
+func (p *jsonParser) skipStr() error {
+	p.i++ // "
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			return nil
+		case c < 0x20:
+			return p.fail("control character in string")
+		case c == '\\':
+			if p.i+1 >= len(p.s) {
+				return p.fail("unterminated escape")
+			}
+			e := p.s[p.i+1]
+			p.i += 2
+			switch e {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				r, ok := p.hex4()
+				if !ok {
+					return p.fail("invalid \\u escape")
+				}
+				if utf16.IsSurrogate(r) && p.i+1 < len(p.s) && p.s[p.i] == '\\' && p.s[p.i+1] == 'u' {
+					save := p.i
+					p.i += 2
+					r2, ok := p.hex4()
+					if !ok {
+						return p.fail("invalid \\u escape")
+					}
+					if utf16.DecodeRune(r, r2) == utf8.RuneError {
+						p.i = save // the second escape is read on its own
+					}
+				}
+			default:
+				return p.fail("invalid escape")
+			}
+		default:
+			p.i++
+		}
+	}
+	return p.fail("unterminated string")
 }

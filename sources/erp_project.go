@@ -1,0 +1,249 @@
+package sources
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wawi-etl/etl/pipeline"
+	"github.com/wawi-etl/etl/record"
+)
+
+var _ pipeline.ColumnProjector = (*ERPSource)(nil)
+
+// projNode is the part of a JSON value a job reads: all of it, or the
+// named keys of an object, each with its own part. Applied to an array it
+// applies to each element (Items[0].SKU reads SKU of the elements).
+type projNode struct {
+	all  bool
+	keys []projKey // few: a linear scan beats hashing
+}
+
+type projKey struct {
+	name string
+	node *projNode
+}
+
+func (n *projNode) child(name string) *projNode {
+	for _, k := range n.keys {
+		if k.name == name {
+			return k.node
+		}
+	}
+	return nil
+}
+
+// add makes n read the path segs (keys, outermost first); no segs: all.
+func (n *projNode) add(segs []string) {
+	if n.all {
+		return
+	}
+	if len(segs) == 0 {
+		n.all, n.keys = true, nil
+		return
+	}
+	c := n.child(segs[0])
+	if c == nil {
+		c = &projNode{}
+		n.keys = append(n.keys, projKey{segs[0], c})
+	}
+	c.add(segs[1:])
+}
+
+// merge makes n read what o reads too.
+func (n *projNode) merge(o *projNode) {
+	if n.all {
+		return
+	}
+	if o.all {
+		n.all, n.keys = true, nil
+		return
+	}
+	for _, k := range o.keys {
+		c := n.child(k.name)
+		if c == nil {
+			c = &projNode{}
+			n.keys = append(n.keys, projKey{k.name, c})
+		}
+		c.merge(k.node)
+	}
+}
+
+// pathKeys splits a column path into the keys it reads, as a mapping and
+// record.Lookup walk it: Items[0].SKU reads SKU of Items (the index picks
+// an element, and a projection applies to every element); a part whose
+// brackets are no index is a key of its own.
+func pathKeys(path string) []string {
+	parts := strings.Split(path, ".")
+	for i, part := range parts {
+		if open := strings.IndexByte(part, '['); open >= 0 && strings.HasSuffix(part, "]") {
+			if _, err := strconv.Atoi(part[open+1 : len(part)-1]); err == nil {
+				parts[i] = part[:open]
+			}
+		}
+	}
+	return parts
+}
+
+// erpProjection is what the ERP source decodes of each document when the
+// job names the columns it reads (ProjectColumns).
+type erpProjection struct {
+	doc  *projNode // of a document, including what the source itself reads
+	line *projNode // of a line item fetched on its own (include without Embedded)
+	// hidden are the keys the source reads that no record shows: dropped
+	// once the document is decoded, so no line record copies them
+	hidden     []string
+	lineTotals bool // LineTotal is read: compute it
+	totals     bool // Totals is read: add it (else only check the amounts)
+	// identity paths on the document and on a line (LineItem.Name)
+	docIdentity, lineIdentity []string
+}
+
+// ProjectColumns implements pipeline.ColumnProjector: from now on the
+// source decodes of each document only the columns named, those it reads
+// itself (the period's date, the watermark's key, the lines and their
+// amounts), and the identity paths; every other value is checked and
+// skipped without being built. A document whose records would have none
+// of the identity paths comes whole, as the error workbook then shows it
+// whole. Called after the first Next it does nothing.
+func (s *ERPSource) ProjectColumns(p pipeline.Projection) {
+	if s.started {
+		return
+	}
+	pr := &erpProjection{doc: &projNode{}, line: &projNode{}}
+	shown := map[string]bool{}
+	route := func(path string, identity bool) {
+		keys := pathKeys(path)
+		if path == "" {
+			return
+		}
+		first := keys[0]
+		switch {
+		case s.sub != nil && first == LineItemKey:
+			pr.line.add(keys[1:])
+			if identity {
+				pr.lineIdentity = append(pr.lineIdentity, strings.TrimPrefix(path[len(first):], "."))
+			}
+			return
+		case s.sub != nil && first == LineTotalKey:
+			pr.lineTotals = true
+			for _, k := range lineTotalInputs {
+				pr.line.add([]string{k})
+			}
+		case s.def.Totals != nil && first == TotalsKey:
+			pr.totals = true
+		default:
+			pr.doc.add(keys)
+		}
+		shown[first] = true
+		if identity {
+			pr.docIdentity = append(pr.docIdentity, path)
+		}
+	}
+	for _, c := range p.Columns {
+		route(c, false)
+	}
+	for _, c := range p.Identity {
+		route(c, true)
+	}
+	// what the source reads itself: the part sub of the key's value
+	own := func(key string, sub *projNode) {
+		if !shown[key] && !containsStr(pr.hidden, key) {
+			pr.hidden = append(pr.hidden, key)
+		}
+		pr.doc.merge(&projNode{keys: []projKey{{key, sub}}})
+	}
+	all := &projNode{all: true}
+	if s.dateField != "" {
+		own(s.dateField, all)
+	}
+	if s.inc != nil {
+		own(s.inc.key, all)
+	}
+	if t := s.def.Totals; t != nil {
+		own(t.SignField, all)
+		amounts := &projNode{}
+		for _, f := range append([]string{t.Rate}, t.Sums...) {
+			amounts.add([]string{f})
+		}
+		own(t.Lines, amounts)
+	}
+	if e := s.sub; e != nil && e.Embedded != "" {
+		// the lines are the elements of the array: read what a line
+		// record shows
+		own(e.Embedded, pr.line)
+	}
+	if s.sub != nil && s.sub.Embedded == "" {
+		// produce fetches the lines by it after the document was decoded
+		pr.doc.add([]string{s.def.IDField})
+	}
+	s.proj = pr
+}
+
+// lineTotalInputs are the fields of a line item lineTotals reads.
+var lineTotalInputs = []string{"SalesPriceNet", "SalesPriceGross", "Quantity", "Discount"}
+
+func containsStr(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// hasIdentity: the error workbook names a record of doc with line by one
+// of the identity paths (see report.ErrorBook.docColumns).
+func (pr *erpProjection) hasIdentity(doc, line map[string]any) bool {
+	for _, p := range pr.docIdentity {
+		if identifies(doc, p) {
+			return true
+		}
+	}
+	if line != nil {
+		for _, p := range pr.lineIdentity {
+			if identifies(line, p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func identifies(m map[string]any, path string) bool {
+	var v any = m
+	ok := true
+	if path != "" {
+		v, ok = record.Lookup(m, path)
+	}
+	if !ok || v == nil {
+		return false
+	}
+	_, nested := v.(map[string]any)
+	return !nested
+}
+
+// parseDocProj is parseDoc reading only the part n of the document.
+func parseDocProj(raw []byte, loc *time.Location, n *projNode) (map[string]any, error) {
+	if n == nil || n.all {
+		return parseDoc(raw, loc)
+	}
+	p := jsonParser{s: string(raw), kvs: make([]jsonKV, 0, 32), loc: loc}
+	p.ws()
+	if p.i >= len(p.s) || p.s[p.i] != '{' {
+		if p.s == "null" || p.i < len(p.s) && p.s[p.i:] == "null" {
+			return nil, errors.New("null document")
+		}
+		return nil, p.fail("expected a JSON object")
+	}
+	v, err := p.valueProj(0, n)
+	if err != nil {
+		return nil, err
+	}
+	p.ws()
+	if p.i != len(p.s) {
+		return nil, p.fail("data after the document")
+	}
+	return v.(map[string]any), nil
+}
