@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/wawi-etl/etl/pipeline"
-	"github.com/wawi-etl/etl/record"
 )
 
 var _ pipeline.ColumnProjector = (*ERPSource)(nil)
@@ -97,7 +96,29 @@ type erpProjection struct {
 	lineTotals bool // LineTotal is read: compute it
 	totals     bool // Totals is read: add it (else only check the amounts)
 	// identity paths on the document and on a line (LineItem.Name)
-	docIdentity, lineIdentity []string
+	docIdentity, lineIdentity [][]pathPart
+}
+
+// pathPart is a part of a path as record.Lookup reads it: a key, and an
+// index into the key's array.
+type pathPart struct {
+	key    string
+	idx    int
+	hasIdx bool
+}
+
+func splitPath(path string) []pathPart {
+	var out []pathPart
+	for _, part := range strings.Split(path, ".") {
+		pp := pathPart{key: part}
+		if open := strings.IndexByte(part, '['); open >= 0 && strings.HasSuffix(part, "]") {
+			if n, err := strconv.Atoi(part[open+1 : len(part)-1]); err == nil {
+				pp = pathPart{key: part[:open], idx: n, hasIdx: true}
+			}
+		}
+		out = append(out, pp)
+	}
+	return out
 }
 
 // ProjectColumns implements pipeline.ColumnProjector: from now on the
@@ -122,8 +143,9 @@ func (s *ERPSource) ProjectColumns(p pipeline.Projection) {
 		switch {
 		case s.sub != nil && first == LineItemKey:
 			pr.line.add(keys[1:])
-			if identity {
-				pr.lineIdentity = append(pr.lineIdentity, strings.TrimPrefix(path[len(first):], "."))
+			// LineItem[0].X names nothing: the line is an object
+			if sp := splitPath(path); identity && !sp[0].hasIdx {
+				pr.lineIdentity = append(pr.lineIdentity, sp[1:])
 			}
 			return
 		case s.sub != nil && first == LineTotalKey:
@@ -138,7 +160,7 @@ func (s *ERPSource) ProjectColumns(p pipeline.Projection) {
 		}
 		shown[first] = true
 		if identity {
-			pr.docIdentity = append(pr.docIdentity, path)
+			pr.docIdentity = append(pr.docIdentity, splitPath(path))
 		}
 	}
 	for _, c := range p.Columns {
@@ -211,13 +233,27 @@ func (pr *erpProjection) hasIdentity(doc, line map[string]any) bool {
 	return false
 }
 
-func identifies(m map[string]any, path string) bool {
+// identifies: path leads in m to a value that is set and no object, as
+// record.Lookup walks it.
+func identifies(m map[string]any, path []pathPart) bool {
 	var v any = m
-	ok := true
-	if path != "" {
-		v, ok = record.Lookup(m, path)
+	for _, p := range path {
+		o, ok := v.(map[string]any)
+		if !ok {
+			return false
+		}
+		if v, ok = o[p.key]; !ok {
+			return false
+		}
+		if p.hasIdx {
+			arr, ok := v.([]any)
+			if !ok || p.idx < 0 || p.idx >= len(arr) {
+				return false
+			}
+			v = arr[p.idx]
+		}
 	}
-	if !ok || v == nil {
+	if v == nil {
 		return false
 	}
 	_, nested := v.(map[string]any)
