@@ -431,7 +431,7 @@ func (s *ERPSource) Next(ctx context.Context) (*record.Record, error) {
 		if it.lines == nil && it.embedded != nil {
 			s.account(it)
 			if len(it.embedded) == 0 {
-				rec := s.record(withLine(it.doc, map[string]any{}, true))
+				rec := s.record(setLine(it.doc, map[string]any{}, true))
 				rec.Document = s.docs
 				return rec, nil
 			}
@@ -454,7 +454,7 @@ func (s *ERPSource) Next(ctx context.Context) (*record.Record, error) {
 		}
 		s.account(it)
 		if len(lr.lines) == 0 {
-			rec := s.record(withLine(it.doc, map[string]any{}, true))
+			rec := s.record(setLine(it.doc, map[string]any{}, true))
 			rec.Document = s.docs
 			return rec, nil
 		}
@@ -470,7 +470,15 @@ func (s *ERPSource) nextLine() *record.Record {
 	}
 	l := s.curLines[s.line]
 	s.line++
-	rec := s.record(withLine(s.cur.doc, l, !s.cur.part || s.proj.lineTotals))
+	totals := !s.cur.part || s.proj.lineTotals
+	var rec *record.Record
+	if s.line == len(s.curLines) {
+		// the copies for the earlier lines are taken: the last one
+		// takes the order itself
+		rec = s.record(setLine(s.cur.doc, l, totals))
+	} else {
+		rec = s.record(withLine(s.cur.doc, l, totals))
+	}
 	// account ran for the current order and runs again only for the next
 	rec.Document, rec.Line = s.docs, s.line
 	return rec
@@ -485,11 +493,16 @@ func withLine(order, line map[string]any, totals bool) map[string]any {
 	for k, v := range order {
 		doc[k] = v
 	}
-	doc[LineItemKey] = line
+	return setLine(doc, line, totals)
+}
+
+// setLine is withLine into order itself, for the order's last record.
+func setLine(order, line map[string]any, totals bool) map[string]any {
+	order[LineItemKey] = line
 	if totals && len(line) > 0 {
-		doc[LineTotalKey] = lineTotals(line)
+		order[LineTotalKey] = lineTotals(line)
 	}
-	return doc
+	return order
 }
 
 var hundred = decimal.NewFromInt(100)
@@ -648,8 +661,9 @@ func (s *ERPSource) produce(ctx context.Context) {
 // or already exported at the watermark.
 func (s *ERPSource) decodePage(p *erp.Page) pageResult {
 	out := make([]*docItem, 0, len(p.Items))
+	var scratch []jsonKV
 	for i, raw := range p.Items {
-		it, err := s.decodeItem(raw)
+		it, err := s.decodeItem(raw, &scratch)
 		if err != nil {
 			return pageResult{err: fmt.Errorf("GET %s page %d item %d: %w", s.def.ListPath, p.PageNumber, i+1, err)}
 		}
@@ -702,12 +716,12 @@ func (s *ERPSource) decodeDoc(raw []byte) (map[string]any, error) { return parse
 // decodeItem decodes a document of a list: projected when the source was
 // told what the job reads, unless a record of it would have none of the
 // identity paths; then whole, as the error workbook shows such a record.
-func (s *ERPSource) decodeItem(raw []byte) (*docItem, error) {
+func (s *ERPSource) decodeItem(raw []byte, scratch *[]jsonKV) (*docItem, error) {
 	if s.proj == nil {
-		doc, err := s.decodeDoc(raw)
+		doc, err := parseDocPart(raw, s.loc, nil, scratch)
 		return &docItem{doc: doc}, err
 	}
-	doc, err := parseDocProj(raw, s.loc, s.proj.doc)
+	doc, err := parseDocPart(raw, s.loc, s.proj.doc, scratch)
 	if err != nil {
 		return nil, err
 	}
@@ -726,7 +740,7 @@ func (s *ERPSource) decodeItem(raw []byte) (*docItem, error) {
 			return it, nil
 		}
 	}
-	doc, err = s.decodeDoc(raw)
+	doc, err = parseDocPart(raw, s.loc, nil, scratch)
 	return &docItem{doc: doc}, err
 }
 

@@ -21,7 +21,28 @@ import (
 // With loc set, every string value (not key) goes through normalizeDate on
 // the way, which saves walking the document again.
 func parseDoc(raw []byte, loc *time.Location) (map[string]any, error) {
-	p := jsonParser{s: string(raw), kvs: make([]jsonKV, 0, 64), loc: loc}
+	return parseDocPart(raw, loc, nil, nil)
+}
+
+// parseDocPart is parseDoc reading only the part n of the document (all
+// of it when n is nil), see projNode. scratch, when not nil, is reused
+// from document to document by one goroutine.
+func parseDocPart(raw []byte, loc *time.Location, n *projNode, scratch *[]jsonKV) (map[string]any, error) {
+	p := jsonParser{s: string(raw), loc: loc}
+	if scratch != nil {
+		p.kvs = (*scratch)[:0]
+	} else {
+		p.kvs = make([]jsonKV, 0, 64)
+	}
+	m, err := p.doc(n)
+	if scratch != nil {
+		*scratch = p.kvs[:0] // cleared by object as it went
+	}
+	return m, err
+}
+
+// doc reads the document, the part n of it (n nil: all).
+func (p *jsonParser) doc(n *projNode) (map[string]any, error) {
 	p.ws()
 	if p.i >= len(p.s) || p.s[p.i] != '{' {
 		if p.s == "null" || p.i < len(p.s) && p.s[p.i:] == "null" {
@@ -29,7 +50,13 @@ func parseDoc(raw []byte, loc *time.Location) (map[string]any, error) {
 		}
 		return nil, p.fail("expected a JSON object")
 	}
-	v, err := p.value(0)
+	var v any
+	var err error
+	if n == nil {
+		v, err = p.value(0)
+	} else {
+		v, err = p.valueProj(0, n)
+	}
 	if err != nil {
 		return nil, err
 	}

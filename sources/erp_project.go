@@ -1,7 +1,6 @@
 package sources
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -262,24 +261,5 @@ func identifies(m map[string]any, path []pathPart) bool {
 
 // parseDocProj is parseDoc reading only the part n of the document.
 func parseDocProj(raw []byte, loc *time.Location, n *projNode) (map[string]any, error) {
-	if n == nil || n.all {
-		return parseDoc(raw, loc)
-	}
-	p := jsonParser{s: string(raw), kvs: make([]jsonKV, 0, 32), loc: loc}
-	p.ws()
-	if p.i >= len(p.s) || p.s[p.i] != '{' {
-		if p.s == "null" || p.i < len(p.s) && p.s[p.i:] == "null" {
-			return nil, errors.New("null document")
-		}
-		return nil, p.fail("expected a JSON object")
-	}
-	v, err := p.valueProj(0, n)
-	if err != nil {
-		return nil, err
-	}
-	p.ws()
-	if p.i != len(p.s) {
-		return nil, p.fail("data after the document")
-	}
-	return v.(map[string]any), nil
+	return parseDocPart(raw, loc, n, nil)
 }

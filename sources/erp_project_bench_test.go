@@ -59,8 +59,8 @@ func BenchmarkAccountingPages(b *testing.B) {
 						b.Fatal(r.err)
 					}
 					for _, it := range r.items {
-						for _, l := range it.embedded {
-							_ = withLine(it.doc, l, !it.part || s.proj.lineTotals)
+						s.cur, s.curLines, s.line = it, it.embedded, 0
+						for s.nextLine() != nil {
 							lines++
 						}
 					}

@@ -151,7 +151,7 @@ func TestProjectionKeepsIdentity(t *testing.T) {
 		{`{"DocumentNumber":"R3","Type":0,"ShipmentAddress":{"City":"Köln"},"AccountDataLineItems":[{"Name":"A","VatRate":19},{"VatRate":7}]}`, true},
 		{`{"DocumentNumber":"R4","Type":0,"ShipmentAddress":{"City":"Köln"},"AccountDataLineItems":[{"Name":{"de":"A"},"VatRate":19}]}`, true},
 	} {
-		it, err := s.decodeItem([]byte(tc.raw))
+		it, err := s.decodeItem([]byte(tc.raw), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
