@@ -224,6 +224,13 @@ func (p *jsonParser) str() (string, error) {
 	p.i++
 	start := p.i
 	for p.i < len(p.s) {
+		// the plain ASCII run at one table look-up a byte
+		for p.i < len(p.s) && plainASCII[p.s[p.i]] {
+			p.i++
+		}
+		if p.i >= len(p.s) {
+			break
+		}
 		c := p.s[p.i]
 		switch {
 		case c == '"':
@@ -246,6 +253,17 @@ func (p *jsonParser) str() (string, error) {
 	}
 	return "", p.fail("unterminated string")
 }
+
+// plainASCII marks the bytes str passes over without a second look: not a
+// quote, a backslash, a control character or part of a multi-byte
+// sequence; plainByte those skipStr passes over (multi-byte ones too).
+var plainASCII, plainByte = func() (a, b [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		b[c] = c != '"' && c != '\\'
+		a[c] = b[c] && c < utf8.RuneSelf
+	}
+	return a, b
+}()
 
 // strSlow builds a string with escapes or invalid UTF-8 from start.
 func (p *jsonParser) strSlow(start int) (string, error) {
@@ -593,6 +611,12 @@ func (p *jsonParser) skipArray(depth int) error {
 func (p *jsonParser) skipStr() error {
 	p.i++ // "
 	for p.i < len(p.s) {
+		for p.i < len(p.s) && plainByte[p.s[p.i]] {
+			p.i++
+		}
+		if p.i >= len(p.s) {
+			break
+		}
 		c := p.s[p.i]
 		switch {
 		case c == '"':
