@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"sort"
 	"strconv"
@@ -489,11 +490,7 @@ func (s *ERPSource) nextLine() *record.Record {
 // totals: add LineTotal (a projected record whose job does not read it
 // goes without).
 func withLine(order, line map[string]any, totals bool) map[string]any {
-	doc := make(map[string]any, len(order)+2)
-	for k, v := range order {
-		doc[k] = v
-	}
-	return setLine(doc, line, totals)
+	return setLine(maps.Clone(order), line, totals)
 }
 
 // setLine is withLine into order itself, for the order's last record.
@@ -718,10 +715,10 @@ func (s *ERPSource) decodeDoc(raw []byte) (map[string]any, error) { return parse
 // identity paths; then whole, as the error workbook shows such a record.
 func (s *ERPSource) decodeItem(raw []byte, scratch *[]jsonKV) (*docItem, error) {
 	if s.proj == nil {
-		doc, err := parseDocPart(raw, s.loc, nil, scratch)
+		doc, err := parseDocPart(raw, s.loc, nil, scratch, s.spare())
 		return &docItem{doc: doc}, err
 	}
-	doc, err := parseDocPart(raw, s.loc, s.proj.doc, scratch)
+	doc, err := parseDocPart(raw, s.loc, s.proj.doc, scratch, s.spare())
 	if err != nil {
 		return nil, err
 	}
@@ -740,8 +737,17 @@ func (s *ERPSource) decodeItem(raw []byte, scratch *[]jsonKV) (*docItem, error) 
 			return it, nil
 		}
 	}
-	doc, err = parseDocPart(raw, s.loc, nil, scratch)
+	doc, err = parseDocPart(raw, s.loc, nil, scratch, s.spare())
 	return &docItem{doc: doc}, err
+}
+
+// spare is the room a document's map keeps for the keys its line records
+// add (withLine), so that their copies need not grow.
+func (s *ERPSource) spare() int {
+	if s.sub == nil {
+		return 0
+	}
+	return 2
 }
 
 func keyText(v any) string {

@@ -21,14 +21,14 @@ import (
 // With loc set, every string value (not key) goes through normalizeDate on
 // the way, which saves walking the document again.
 func parseDoc(raw []byte, loc *time.Location) (map[string]any, error) {
-	return parseDocPart(raw, loc, nil, nil)
+	return parseDocPart(raw, loc, nil, nil, 0)
 }
 
 // parseDocPart is parseDoc reading only the part n of the document (all
 // of it when n is nil), see projNode. scratch, when not nil, is reused
 // from document to document by one goroutine.
-func parseDocPart(raw []byte, loc *time.Location, n *projNode, scratch *[]jsonKV) (map[string]any, error) {
-	p := jsonParser{s: string(raw), loc: loc}
+func parseDocPart(raw []byte, loc *time.Location, n *projNode, scratch *[]jsonKV, spare int) (map[string]any, error) {
+	p := jsonParser{s: string(raw), loc: loc, spare: spare}
 	if scratch != nil {
 		p.kvs = (*scratch)[:0]
 	} else {
@@ -74,6 +74,18 @@ type jsonParser struct {
 	// that each map is made once at its final size.
 	kvs []jsonKV
 	loc *time.Location
+	// spare is room the document's own map keeps for keys added to it
+	// later (a line record's LineItem and LineTotal)
+	spare int
+}
+
+// size is the capacity of an object's map of n pairs at depth (1: the
+// document's own).
+func (p *jsonParser) size(depth, n int) int {
+	if depth == 1 {
+		return n + p.spare
+	}
+	return n
 }
 
 type jsonKV struct {
@@ -176,7 +188,7 @@ func (p *jsonParser) object(depth int) (any, error) {
 			p.i++
 		case '}':
 			p.i++
-			m := make(map[string]any, len(p.kvs)-base)
+			m := make(map[string]any, p.size(depth, len(p.kvs)-base))
 			for _, kv := range p.kvs[base:] {
 				m[kv.k] = kv.v
 			}
@@ -462,7 +474,7 @@ func (p *jsonParser) objectProj(depth int, n *projNode) (any, error) {
 			p.i++
 		case '}':
 			p.i++
-			m := make(map[string]any, len(p.kvs)-base)
+			m := make(map[string]any, p.size(depth, len(p.kvs)-base))
 			for _, kv := range p.kvs[base:] {
 				m[kv.k] = kv.v
 			}
