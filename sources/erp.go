@@ -723,11 +723,9 @@ func (s *ERPSource) decodeItem(raw []byte, scratch *[]jsonKV) (*docItem, error) 
 		return nil, err
 	}
 	it := &docItem{doc: doc, part: true}
-	if s.proj.hasIdentity(doc, nil) {
-		return it, nil
-	}
 	if s.sub != nil && s.sub.Embedded != "" {
-		// every line record must name itself by its line
+		// every line record names itself by its line, or all by the
+		// document (the lines first: they mostly do)
 		it.embedded = embeddedLines(doc[s.sub.Embedded])
 		ok := len(it.embedded) > 0
 		for _, l := range it.embedded {
@@ -736,6 +734,9 @@ func (s *ERPSource) decodeItem(raw []byte, scratch *[]jsonKV) (*docItem, error) 
 		if ok {
 			return it, nil
 		}
+	}
+	if s.proj.hasIdentity(doc, nil) {
+		return it, nil
 	}
 	doc, err = parseDocPart(raw, s.loc, nil, scratch, s.spare())
 	return &docItem{doc: doc}, err

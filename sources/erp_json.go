@@ -100,6 +100,9 @@ func (p *jsonParser) fail(msg string) error {
 }
 
 func (p *jsonParser) ws() {
+	if p.i < len(p.s) && p.s[p.i] > ' ' {
+		return // the API sends no whitespace between tokens
+	}
 	for p.i < len(p.s) {
 		switch p.s[p.i] {
 		case ' ', '\t', '\n', '\r':
@@ -237,9 +240,7 @@ func (p *jsonParser) str() (string, error) {
 	start := p.i
 	for p.i < len(p.s) {
 		// the plain ASCII run at one table look-up a byte
-		for p.i < len(p.s) && plainASCII[p.s[p.i]] {
-			p.i++
-		}
+		p.i = plainRun(p.s, p.i, &plainASCII)
 		if p.i >= len(p.s) {
 			break
 		}
@@ -276,6 +277,15 @@ var plainASCII, plainByte = func() (a, b [256]bool) {
 	}
 	return a, b
 }()
+
+// plainRun is the index of the first byte of s from i that plain does not
+// mark, len(s) when none.
+func plainRun(s string, i int, plain *[256]bool) int {
+	for i < len(s) && plain[s[i]] {
+		i++
+	}
+	return i
+}
 
 // strSlow builds a string with escapes or invalid UTF-8 from start.
 func (p *jsonParser) strSlow(start int) (string, error) {
@@ -623,10 +633,7 @@ func (p *jsonParser) skipArray(depth int) error {
 func (p *jsonParser) skipStr() error {
 	p.i++ // "
 	for p.i < len(p.s) {
-		for p.i < len(p.s) && plainByte[p.s[p.i]] {
-			p.i++
-		}
-		if p.i >= len(p.s) {
+		if p.i = plainRun(p.s, p.i, &plainByte); p.i >= len(p.s) {
 			break
 		}
 		c := p.s[p.i]
