@@ -84,7 +84,8 @@ var docDateFields = map[string]map[string]string{
 // date-time with an offset is rewritten into the merchant's time zone
 // (2025-04-30T22:30:00+00:00 becomes 2025-05-01T00:30:00.0000000+02:00, so a
 // date column shows the merchant's calendar day), and .NET's "not set"
-// (0001-01-01T00:00:00) becomes null, an empty cell.
+// (0001-01-01T00:00:00) becomes null, an empty cell. Told which columns the
+// job reads (ProjectColumns), Record.Doc holds only those.
 type ERPSource struct {
 	client  *erp.Client
 	def     *erp.ResourceDef

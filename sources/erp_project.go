@@ -8,8 +8,6 @@ import (
 	"github.com/wawi-etl/etl/pipeline"
 )
 
-var _ pipeline.ColumnProjector = (*ERPSource)(nil)
-
 // projNode is the part of a JSON value a job reads: all of it, or the
 // named keys of an object, each with its own part. Applied to an array it
 // applies to each element (Items[0].SKU reads SKU of the elements).
