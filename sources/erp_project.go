@@ -1,6 +1,7 @@
 package sources
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -132,10 +133,10 @@ func (s *ERPSource) ProjectColumns(p pipeline.Projection) {
 	pr := &erpProjection{doc: &projNode{}, line: &projNode{}}
 	shown := map[string]bool{}
 	route := func(path string, identity bool) {
-		keys := pathKeys(path)
 		if path == "" {
 			return
 		}
+		keys := pathKeys(path)
 		first := keys[0]
 		switch {
 		case s.sub != nil && first == LineItemKey:
@@ -150,6 +151,8 @@ func (s *ERPSource) ProjectColumns(p pipeline.Projection) {
 			for _, k := range lineTotalInputs {
 				pr.line.add([]string{k})
 			}
+			// a record without a line shows a LineTotal of the document's
+			pr.doc.add(keys)
 		case s.def.Totals != nil && first == TotalsKey:
 			pr.totals = true
 		default:
@@ -168,7 +171,7 @@ func (s *ERPSource) ProjectColumns(p pipeline.Projection) {
 	}
 	// what the source reads itself: the part sub of the key's value
 	own := func(key string, sub *projNode) {
-		if !shown[key] && !containsStr(pr.hidden, key) {
+		if !shown[key] && !slices.Contains(pr.hidden, key) {
 			pr.hidden = append(pr.hidden, key)
 		}
 		pr.doc.merge(&projNode{keys: []projKey{{key, sub}}})
@@ -202,15 +205,6 @@ func (s *ERPSource) ProjectColumns(p pipeline.Projection) {
 
 // lineTotalInputs are the fields of a line item lineTotals reads.
 var lineTotalInputs = []string{"SalesPriceNet", "SalesPriceGross", "Quantity", "Discount"}
-
-func containsStr(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // hasIdentity: the error workbook names a record of doc with line by one
 // of the identity paths (see report.ErrorBook.docColumns).
