@@ -34,6 +34,9 @@ type Client struct {
 	log  *slog.Logger
 	clk  clock
 	st   counters
+	// pageHint is the size a page of a list answered without
+	// Content-Length is read into (fetchPage)
+	pageHint atomic.Int64
 
 	secretsMu sync.RWMutex
 	secrets   []string       // API key, client secret, client id:secret
@@ -307,12 +310,22 @@ func decodeInto(body []byte, out any) error {
 	if out == nil || len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
+	// the body is the call's own: handed over, not copied, unless the
+	// caller brought a buffer to fill
 	switch p := out.(type) {
 	case *[]byte:
-		*p = append((*p)[:0], body...)
+		if cap(*p) == 0 {
+			*p = body
+		} else {
+			*p = append((*p)[:0], body...)
+		}
 		return nil
 	case *json.RawMessage:
-		*p = append((*p)[:0], body...)
+		if cap(*p) == 0 {
+			*p = body
+		} else {
+			*p = append((*p)[:0], body...)
+		}
 		return nil
 	}
 	d := json.NewDecoder(bytes.NewReader(body))
@@ -332,6 +345,10 @@ type call struct {
 	// discard: nobody reads a successful answer's body (a PATCH's echo of
 	// the record), so it is drained, not kept
 	discard bool
+	// sizeHint is the expected size of a body sent without Content-Length
+	// (chunked), 0 when unknown: the next page of a list is about as large
+	// as the last one
+	sizeHint int64
 }
 
 type response struct {
@@ -582,7 +599,7 @@ func (c *Client) exchange(ctx context.Context, u *url.URL, cl *call) (*response,
 	if res.ContentLength > limit {
 		return nil, used, &ResponseTooLargeError{Method: cl.method, Path: cl.path, Limit: limit, Size: res.ContentLength}
 	}
-	b, n, err := readBody(res, limit, cl.discard && res.StatusCode >= 200 && res.StatusCode < 300)
+	b, n, err := readBody(res, limit, cl.discard && res.StatusCode >= 200 && res.StatusCode < 300, cl.sizeHint)
 	if n > limit {
 		return nil, used, &ResponseTooLargeError{Method: cl.method, Path: cl.path, Limit: limit}
 	}
@@ -597,10 +614,11 @@ func (c *Client) exchange(ctx context.Context, u *url.URL, cl *call) (*response,
 }
 
 // readBody reads up to limit+1 bytes of the response (n: how many there
-// were): into a buffer of the announced size (io.ReadAll grows its buffer
-// from 512 bytes, allocating about twice the body), or, with discard, to
-// nowhere: the connection is reused only once its body was read.
-func readBody(res *http.Response, limit int64, discard bool) (b []byte, n int64, err error) {
+// were): into a buffer of the announced size, or of hint when none is
+// announced (io.ReadAll grows its buffer from 512 bytes, allocating about
+// twice the body), or, with discard, to nowhere: the connection is reused
+// only once its body was read.
+func readBody(res *http.Response, limit int64, discard bool, hint int64) (b []byte, n int64, err error) {
 	r := io.LimitReader(res.Body, limit+1)
 	if discard {
 		n, err = io.Copy(io.Discard, r)
@@ -609,6 +627,8 @@ func readBody(res *http.Response, limit int64, discard bool) (b []byte, n int64,
 	var buf bytes.Buffer
 	if cl := res.ContentLength; cl >= 0 && cl <= limit {
 		buf.Grow(int(cl) + bytes.MinRead) // ReadFrom wants MinRead free to see EOF
+	} else if cl < 0 && hint > 0 {
+		buf.Grow(int(min(hint, limit)) + bytes.MinRead)
 	}
 	n, err = buf.ReadFrom(r)
 	return buf.Bytes(), n, err

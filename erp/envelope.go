@@ -2,8 +2,10 @@ package erp
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"math/bits"
 	"strconv"
 )
 
@@ -145,8 +147,14 @@ func (s *splitter) value() (start, end int, err error) {
 			return 0, 0, errSplit
 		}
 	case '{', '[':
-		var stack []byte
+		stack := make([]byte, 0, 16) // the closing brackets to come
 		for s.i < len(s.b) {
+			// what lies between brackets and strings at one table
+			// look-up a byte
+			s.i = skipWhile(s.b, s.i, &structural)
+			if s.i >= len(s.b) {
+				break
+			}
 			switch c := s.b[s.i]; c {
 			case '"':
 				if !s.skipString() {
@@ -185,9 +193,46 @@ func (s *splitter) value() (start, end int, err error) {
 	return start, s.i, nil
 }
 
+// structural marks the bytes value stops at inside a container; inString
+// those skipString stops at.
+var structural, inString = func() (st, in [256]bool) {
+	for _, c := range `"{}[]` {
+		st[c] = true
+	}
+	in['"'], in['\\'] = true, true
+	return st, in
+}()
+
+// skipWhile is the index of the first byte of b from i that stop marks,
+// len(b) when none.
+func skipWhile(b []byte, i int, stop *[256]bool) int {
+	for i < len(b) && !stop[b[i]] {
+		i++
+	}
+	return i
+}
+
+// stringEnd is the index of the first quote or backslash of b from i,
+// len(b) when none: eight bytes at a time, as most of a page is text.
+func stringEnd(b []byte, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q, bs := x^(ones*'"'), x^(ones*'\\')
+		// the high bit of each zero byte, exact up to the first one
+		if m := ((q-ones)&^q | (bs-ones)&^bs) & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	return skipWhile(b, i, &inString)
+}
+
 func (s *splitter) skipString() bool {
 	s.i++ // the opening quote
 	for s.i < len(s.b) {
+		if s.i = stringEnd(s.b, s.i); s.i >= len(s.b) {
+			return false
+		}
 		switch s.b[s.i] {
 		case '\\':
 			s.i += 2

@@ -95,3 +95,45 @@ func show(e envelope) string {
 		p(e.TotalItems), p(e.PageNumber), p(e.PageSize), p(e.TotalPages), bp(e.HasPreviousPage), bp(e.HasNextPage),
 		p(e.NextPageNumber), p(e.PreviousPageNumber), items)
 }
+
+// BenchmarkSplitEnvelope is one page of 100 accounting documents.
+func BenchmarkSplitEnvelope(b *testing.B) {
+	doc := `{"DocumentNumber":"RE200001","DocumentId":1,"DocumentDate":"2025-04-01T17:02:40.0000000+00:00","SalesOrderNumber":"AU100001","DepartureCountry":{"CountryISO":"DE","StateISO":""},"BillingAddress":{"Id":4,"Company":"","FirstName":"Emma","LastName":"Becker","Street":"Bergstraße 91","PostalCode":"04109","City":"Leipzig","EmailAddress":"kunde4@example.com","Fax":""},"CurrencyIso":"EUR","Type":0,"IsCancelled":false,"AccountDataLineItems":[{"ItemId":87,"Type":1,"Name":"Edelstahl Schraube \"2 m\"","GeneralLedgerAccount":"8400","Quantity":5,"VatRate":19,"VatAmount":352.10,"TotalGrossAmount":2205.23,"TotalNetAmount":1853.13,"SortOrder":1},{"ItemId":74,"Type":1,"Name":"Stahl Winkel 50 cm","GeneralLedgerAccount":"","Quantity":3,"VatRate":19,"VatAmount":403.22,"TotalGrossAmount":2525.46,"TotalNetAmount":2122.24,"SortOrder":2}]}`
+	var page bytes.Buffer
+	page.WriteString(`{"TotalItems":30000,"PageNumber":7,"PageSize":100,"Items":[`)
+	for i := range 100 {
+		if i > 0 {
+			page.WriteByte(',')
+		}
+		page.WriteString(doc)
+	}
+	page.WriteString(`],"TotalPages":300,"HasPreviousPage":true,"HasNextPage":true,"NextPageNumber":8,"PreviousPageNumber":6}`)
+	b.SetBytes(int64(page.Len()))
+	for b.Loop() {
+		if e, err := splitEnvelope(page.Bytes()); err != nil || len(e.Items) != 100 {
+			b.Fatal(err)
+		}
+	}
+}
+
+// stringEnd finds the first quote or backslash wherever it is, eight bytes
+// at a time or not.
+func TestStringEnd(t *testing.T) {
+	for n := 0; n <= 20; n++ {
+		for at := 0; at <= n; at++ {
+			for _, c := range []byte{'"', '\\'} {
+				b := bytes.Repeat([]byte("aé\x80\xff!#"), 4)[:n]
+				want := n
+				if at < n {
+					b = append([]byte(nil), b...)
+					b[at], want = c, at
+				}
+				for from := 0; from <= min(at, n); from++ {
+					if got := stringEnd(b, from); got != want {
+						t.Fatalf("%q from %d: %d, want %d", b, from, got, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"net/http"
 	"net/url"
 	"strconv"
 	"sync"
@@ -119,9 +120,12 @@ func (c *Client) fetchPage(ctx context.Context, path string, query url.Values, n
 	q.Set(QueryPageNumber, strconv.Itoa(n))
 	q.Set(QueryPageSize, strconv.Itoa(size))
 	var raw []byte
-	if err := c.Get(ctx, path, q, &raw); err != nil {
+	cl := &call{method: http.MethodGet, path: path, query: q, sizeHint: c.pageHint.Load()}
+	if err := c.call(ctx, cl, &raw); err != nil {
 		return nil, false, err
 	}
+	// the next page is about as large: a little more saves a regrowth
+	c.pageHint.Store(int64(len(raw)) + int64(len(raw))/8)
 	p, more, err := parsePage(raw, size)
 	if err != nil {
 		return nil, false, fmt.Errorf("GET %s page %d: %w", apiPath(path), n, err)

@@ -108,3 +108,22 @@ type dryRunner interface{ SetDryRun(bool) }
 type placeholderNamer interface {
 	PlaceholderName(int64) (string, bool)
 }
+
+// ColumnProjector is a source of documents that can decode only the parts
+// of each document a job reads, which saves most of an export's decoding.
+// ProjectColumns is called at most once, before the first record is read;
+// a source never told reads everything.
+type ColumnProjector interface {
+	ProjectColumns(p Projection)
+}
+
+// Projection says what a job reads of a document source's records.
+type Projection struct {
+	// Columns are the paths the mapping reads (BillingAddress.Company,
+	// LineItem.VatRate, Items[0].SKU); a path's whole value is read.
+	Columns []string
+	// Identity are the paths by which the error workbook names a failed
+	// record (the first it has that is set and not an object); a record
+	// with none of them is shown whole, so it must come whole.
+	Identity []string
+}

@@ -103,6 +103,7 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 		return fmt.Errorf("source: %w", err)
 	}
 	defer src2.Close()
+	projectSource(src2, &job.Mapping)
 	if d, ok := o.Resolver.(dryRunner); ok {
 		// The mapping caches what lookups answered; answers of the planning
 		// pass may be placeholders for categories not created yet.
@@ -258,6 +259,7 @@ func (r *runner) replanWithDuplicates(ctx context.Context, env *Env, reportDir s
 		return nil, nil, fmt.Errorf("source: %w", err)
 	}
 	defer src.Close()
+	projectSource(src, &r.job.Mapping)
 	r.resetCounts()
 	r.guard, r.diff, r.keys = g, diff, newKeyOrder()
 	return g, diff, r.pass(ctx, src)

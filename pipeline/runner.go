@@ -156,6 +156,7 @@ func open(ctx context.Context, job *Job, o RunOptions, name string, sum *Summary
 	if err != nil {
 		return fail(job.mappingError(err))
 	}
+	projectSource(src, &job.Mapping)
 	env.Targets = mapper.Targets()
 	sink, err := OpenSink(ctx, &job.Sink, env)
 	if err != nil {

@@ -31,6 +31,10 @@ const (
 var docKeys = []string{"Number", "ExternalNumber", "Id", "SKU", "CustomerNumber", "CustomerId", "Name",
 	record.LineItemKey + ".SKU", record.LineItemKey + ".Name"}
 
+// DocKeys are the paths by which the error workbook names a failed
+// document (docKeys).
+func DocKeys() []string { return append([]string(nil), docKeys...) }
+
 // ErrorRowColumn holds a failed record's row in its source; a re-import of
 // the workbook keeps pointing at that row.
 const ErrorRowColumn = "_row"

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"sort"
 	"strconv"
@@ -83,7 +84,8 @@ var docDateFields = map[string]map[string]string{
 // date-time with an offset is rewritten into the merchant's time zone
 // (2025-04-30T22:30:00+00:00 becomes 2025-05-01T00:30:00.0000000+02:00, so a
 // date column shows the merchant's calendar day), and .NET's "not set"
-// (0001-01-01T00:00:00) becomes null, an empty cell.
+// (0001-01-01T00:00:00) becomes null, an empty cell. Told which columns the
+// job reads (ProjectColumns), Record.Doc holds only those.
 type ERPSource struct {
 	client  *erp.Client
 	def     *erp.ResourceDef
@@ -100,6 +102,7 @@ type ERPSource struct {
 
 	inc    *incremental
 	params [][2]string
+	proj   *erpProjection // nil: documents are decoded whole
 
 	started  bool
 	cancel   context.CancelFunc
@@ -124,7 +127,10 @@ type docItem struct {
 	// embedded are the lines of an included sub-resource that the document
 	// holds itself (ResourceDef.Embedded); nil otherwise
 	embedded []map[string]any
-	err      error
+	// part: the document was decoded projected (ProjectColumns), and so
+	// are its lines
+	part bool
+	err  error
 }
 
 type linesResult struct {
@@ -427,7 +433,7 @@ func (s *ERPSource) Next(ctx context.Context) (*record.Record, error) {
 		if it.lines == nil && it.embedded != nil {
 			s.account(it)
 			if len(it.embedded) == 0 {
-				rec := s.record(withLine(it.doc, map[string]any{}))
+				rec := s.record(setLine(it.doc, map[string]any{}, true))
 				rec.Document = s.docs
 				return rec, nil
 			}
@@ -450,7 +456,7 @@ func (s *ERPSource) Next(ctx context.Context) (*record.Record, error) {
 		}
 		s.account(it)
 		if len(lr.lines) == 0 {
-			rec := s.record(withLine(it.doc, map[string]any{}))
+			rec := s.record(setLine(it.doc, map[string]any{}, true))
 			rec.Document = s.docs
 			return rec, nil
 		}
@@ -466,7 +472,15 @@ func (s *ERPSource) nextLine() *record.Record {
 	}
 	l := s.curLines[s.line]
 	s.line++
-	rec := s.record(withLine(s.cur.doc, l))
+	totals := !s.cur.part || s.proj.lineTotals
+	var rec *record.Record
+	if s.line == len(s.curLines) {
+		// the copies for the earlier lines are taken: the last one
+		// takes the order itself
+		rec = s.record(setLine(s.cur.doc, l, totals))
+	} else {
+		rec = s.record(withLine(s.cur.doc, l, totals))
+	}
 	// account ran for the current order and runs again only for the next
 	rec.Document, rec.Line = s.docs, s.line
 	return rec
@@ -474,16 +488,19 @@ func (s *ERPSource) nextLine() *record.Record {
 
 // withLine is the order with one line item: a shallow copy, so the records of
 // one order share the order's nested objects (read-only from here on).
-func withLine(order, line map[string]any) map[string]any {
-	doc := make(map[string]any, len(order)+2)
-	for k, v := range order {
-		doc[k] = v
+// totals: add LineTotal (a projected record whose job does not read it
+// goes without).
+func withLine(order, line map[string]any, totals bool) map[string]any {
+	return setLine(maps.Clone(order), line, totals)
+}
+
+// setLine is withLine into order itself, for the order's last record.
+func setLine(order, line map[string]any, totals bool) map[string]any {
+	order[LineItemKey] = line
+	if totals && len(line) > 0 {
+		order[LineTotalKey] = lineTotals(line)
 	}
-	doc[LineItemKey] = line
-	if len(line) > 0 {
-		doc[LineTotalKey] = lineTotals(line)
-	}
-	return doc
+	return order
 }
 
 var hundred = decimal.NewFromInt(100)
@@ -628,7 +645,7 @@ func (s *ERPSource) produce(ctx context.Context) {
 				go func() {
 					defer s.wg.Done()
 					defer func() { <-fetchers }()
-					it.lines <- s.fetchLines(ctx, it.doc)
+					it.lines <- s.fetchLines(ctx, it.doc, it.part)
 				}()
 			}
 			if !emit(it) {
@@ -642,12 +659,13 @@ func (s *ERPSource) produce(ctx context.Context) {
 // or already exported at the watermark.
 func (s *ERPSource) decodePage(p *erp.Page) pageResult {
 	out := make([]*docItem, 0, len(p.Items))
+	var scratch []jsonKV
 	for i, raw := range p.Items {
-		doc, err := s.decodeDoc(raw)
+		it, err := s.decodeItem(raw, &scratch)
 		if err != nil {
 			return pageResult{err: fmt.Errorf("GET %s page %d item %d: %w", s.def.ListPath, p.PageNumber, i+1, err)}
 		}
-		it := &docItem{doc: doc}
+		doc := it.doc
 		if s.dateField != "" {
 			v := doc[s.dateField]
 			t, ok := docTime(v, s.loc)
@@ -665,13 +683,24 @@ func (s *ERPSource) decodePage(p *erp.Page) pageResult {
 				continue
 			}
 		}
-		if s.def.Totals != nil {
-			if err := addTotals(doc, s.def.Totals); err != nil {
+		if t := s.def.Totals; t != nil {
+			var err error
+			if it.part && !s.proj.totals {
+				err = checkTotals(doc, t) // as addTotals fails, without the sums no one reads
+			} else {
+				err = addTotals(doc, t)
+			}
+			if err != nil {
 				return pageResult{err: fmt.Errorf("GET %s page %d item %d: %w", s.def.ListPath, p.PageNumber, i+1, err)}
 			}
 		}
-		if s.sub != nil && s.sub.Embedded != "" {
+		if s.sub != nil && s.sub.Embedded != "" && it.embedded == nil {
 			it.embedded = embeddedLines(doc[s.sub.Embedded])
+		}
+		if it.part {
+			for _, k := range s.proj.hidden {
+				delete(doc, k)
+			}
 		}
 		out = append(out, it)
 	}
@@ -681,6 +710,47 @@ func (s *ERPSource) decodePage(p *erp.Page) pageResult {
 // decodeDoc decodes a document as encoding/json with UseNumber would, faster,
 // with its dates normalised (parseDoc, normalizeDate).
 func (s *ERPSource) decodeDoc(raw []byte) (map[string]any, error) { return parseDoc(raw, s.loc) }
+
+// decodeItem decodes a document of a list: projected when the source was
+// told what the job reads, unless a record of it would have none of the
+// identity paths; then whole, as the error workbook shows such a record.
+func (s *ERPSource) decodeItem(raw []byte, scratch *[]jsonKV) (*docItem, error) {
+	if s.proj == nil {
+		doc, err := parseDocPart(raw, s.loc, nil, scratch, s.spare())
+		return &docItem{doc: doc}, err
+	}
+	doc, err := parseDocPart(raw, s.loc, s.proj.doc, scratch, s.spare())
+	if err != nil {
+		return nil, err
+	}
+	it := &docItem{doc: doc, part: true}
+	if s.sub != nil && s.sub.Embedded != "" {
+		// every line record names itself by its line, or all by the
+		// document (the lines first: they mostly do)
+		it.embedded = embeddedLines(doc[s.sub.Embedded])
+		ok := len(it.embedded) > 0
+		for _, l := range it.embedded {
+			ok = ok && s.proj.hasIdentity(nil, l)
+		}
+		if ok {
+			return it, nil
+		}
+	}
+	if s.proj.hasIdentity(doc, nil) {
+		return it, nil
+	}
+	doc, err = parseDocPart(raw, s.loc, nil, scratch, s.spare())
+	return &docItem{doc: doc}, err
+}
+
+// spare is the room a document's map keeps for the keys its line records
+// add (withLine), so that their copies need not grow.
+func (s *ERPSource) spare() int {
+	if s.sub == nil {
+		return 0
+	}
+	return 2
+}
 
 func keyText(v any) string {
 	switch v := v.(type) {
@@ -695,7 +765,8 @@ func keyText(v any) string {
 }
 
 // fetchLines reads an order's line items.
-func (s *ERPSource) fetchLines(ctx context.Context, order map[string]any) linesResult {
+// part: decode them projected, as their document was.
+func (s *ERPSource) fetchLines(ctx context.Context, order map[string]any, part bool) linesResult {
 	id := order[s.def.IDField]
 	if id == nil {
 		return linesResult{err: fmt.Errorf("%s: a document without %s cannot have its %s fetched", s.def.Name, s.def.IDField, s.sub.Name)}
@@ -721,8 +792,12 @@ func (s *ERPSource) fetchLines(ctx context.Context, order map[string]any) linesR
 		return linesResult{err: fmt.Errorf("GET %s: %w", path, err)}
 	}
 	lines := make([]map[string]any, 0, len(raws))
+	var n *projNode
+	if part {
+		n = s.proj.line
+	}
 	for i, raw := range raws {
-		l, err := s.decodeDoc(raw)
+		l, err := parseDocProj(raw, s.loc, n)
 		if err != nil {
 			return linesResult{err: fmt.Errorf("GET %s item %d: %w", path, i+1, err)}
 		}

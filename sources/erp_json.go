@@ -21,7 +21,28 @@ import (
 // With loc set, every string value (not key) goes through normalizeDate on
 // the way, which saves walking the document again.
 func parseDoc(raw []byte, loc *time.Location) (map[string]any, error) {
-	p := jsonParser{s: string(raw), kvs: make([]jsonKV, 0, 64), loc: loc}
+	return parseDocPart(raw, loc, nil, nil, 0)
+}
+
+// parseDocPart is parseDoc reading only the part n of the document (all
+// of it when n is nil), see projNode. scratch, when not nil, is reused
+// from document to document by one goroutine.
+func parseDocPart(raw []byte, loc *time.Location, n *projNode, scratch *[]jsonKV, spare int) (map[string]any, error) {
+	p := jsonParser{s: string(raw), loc: loc, spare: spare}
+	if scratch != nil {
+		p.kvs = (*scratch)[:0]
+	} else {
+		p.kvs = make([]jsonKV, 0, 64)
+	}
+	m, err := p.doc(n)
+	if scratch != nil {
+		*scratch = p.kvs[:0] // cleared by object as it went
+	}
+	return m, err
+}
+
+// doc reads the document, the part n of it (n nil: all).
+func (p *jsonParser) doc(n *projNode) (map[string]any, error) {
 	p.ws()
 	if p.i >= len(p.s) || p.s[p.i] != '{' {
 		if p.s == "null" || p.i < len(p.s) && p.s[p.i:] == "null" {
@@ -29,7 +50,13 @@ func parseDoc(raw []byte, loc *time.Location) (map[string]any, error) {
 		}
 		return nil, p.fail("expected a JSON object")
 	}
-	v, err := p.value(0)
+	var v any
+	var err error
+	if n == nil {
+		v, err = p.value(0)
+	} else {
+		v, err = p.valueProj(0, n)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -47,6 +74,18 @@ type jsonParser struct {
 	// that each map is made once at its final size.
 	kvs []jsonKV
 	loc *time.Location
+	// spare is room the document's own map keeps for keys added to it
+	// later (a line record's LineItem and LineTotal)
+	spare int
+}
+
+// size is the capacity of an object's map of n pairs at depth (1: the
+// document's own).
+func (p *jsonParser) size(depth, n int) int {
+	if depth == 1 {
+		return n + p.spare
+	}
+	return n
 }
 
 type jsonKV struct {
@@ -61,6 +100,9 @@ func (p *jsonParser) fail(msg string) error {
 }
 
 func (p *jsonParser) ws() {
+	if p.i < len(p.s) && p.s[p.i] > ' ' {
+		return // the API sends no whitespace between tokens
+	}
 	for p.i < len(p.s) {
 		switch p.s[p.i] {
 		case ' ', '\t', '\n', '\r':
@@ -149,7 +191,7 @@ func (p *jsonParser) object(depth int) (any, error) {
 			p.i++
 		case '}':
 			p.i++
-			m := make(map[string]any, len(p.kvs)-base)
+			m := make(map[string]any, p.size(depth, len(p.kvs)-base))
 			for _, kv := range p.kvs[base:] {
 				m[kv.k] = kv.v
 			}
@@ -197,6 +239,11 @@ func (p *jsonParser) str() (string, error) {
 	p.i++
 	start := p.i
 	for p.i < len(p.s) {
+		// the plain ASCII run at one table look-up a byte
+		p.i = plainRun(p.s, p.i, &plainASCII)
+		if p.i >= len(p.s) {
+			break
+		}
 		c := p.s[p.i]
 		switch {
 		case c == '"':
@@ -218,6 +265,26 @@ func (p *jsonParser) str() (string, error) {
 		}
 	}
 	return "", p.fail("unterminated string")
+}
+
+// plainASCII marks the bytes str passes over without a second look: not a
+// quote, a backslash, a control character or part of a multi-byte
+// sequence; plainByte those skipStr passes over (multi-byte ones too).
+var plainASCII, plainByte = func() (a, b [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		b[c] = c != '"' && c != '\\'
+		a[c] = b[c] && c < utf8.RuneSelf
+	}
+	return a, b
+}()
+
+// plainRun is the index of the first byte of s from i that plain does not
+// mark, len(s) when none.
+func plainRun(s string, i int, plain *[256]bool) int {
+	for i < len(s) && plain[s[i]] {
+		i++
+	}
+	return i
 }
 
 // strSlow builds a string with escapes or invalid UTF-8 from start.
@@ -307,10 +374,18 @@ func (p *jsonParser) hex4() (rune, bool) {
 	return rune(n), true
 }
 
-// number reads a JSON number as json.Number, checking its grammar:
-// -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?
+// number reads a JSON number as json.Number (see skipNumber).
 func (p *jsonParser) number() (any, error) {
 	start := p.i
+	if err := p.skipNumber(); err != nil {
+		return nil, err
+	}
+	return json.Number(p.s[start:p.i]), nil
+}
+
+// skipNumber reads a JSON number, checking its grammar:
+// -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?
+func (p *jsonParser) skipNumber() error {
 	if p.s[p.i] == '-' {
 		p.i++
 	}
@@ -325,12 +400,12 @@ func (p *jsonParser) number() (any, error) {
 	if p.i < len(p.s) && p.s[p.i] == '0' {
 		p.i++
 	} else if digits() == 0 {
-		return nil, p.fail("invalid number")
+		return p.fail("invalid number")
 	}
 	if p.i < len(p.s) && p.s[p.i] == '.' {
 		p.i++
 		if digits() == 0 {
-			return nil, p.fail("invalid number")
+			return p.fail("invalid number")
 		}
 	}
 	if p.i < len(p.s) && (p.s[p.i] == 'e' || p.s[p.i] == 'E') {
@@ -339,8 +414,265 @@ func (p *jsonParser) number() (any, error) {
 			p.i++
 		}
 		if digits() == 0 {
-			return nil, p.fail("invalid number")
+			return p.fail("invalid number")
 		}
 	}
-	return json.Number(p.s[start:p.i]), nil
+	return nil
+}
+
+// valueProj reads the part n of a value (see projNode): an object with only
+// the keys n names, every other value checked by skip but not built.
+func (p *jsonParser) valueProj(depth int, n *projNode) (any, error) {
+	if n.all {
+		return p.value(depth)
+	}
+	p.ws()
+	if p.i < len(p.s) {
+		switch p.s[p.i] {
+		case '{':
+			if depth >= maxJSONDepth {
+				return nil, p.fail("nested too deeply")
+			}
+			return p.objectProj(depth+1, n)
+		case '[':
+			if depth >= maxJSONDepth {
+				return nil, p.fail("nested too deeply")
+			}
+			return p.arrayProj(depth+1, n)
+		}
+	}
+	return p.value(depth)
+}
+
+func (p *jsonParser) objectProj(depth int, n *projNode) (any, error) {
+	p.i++ // {
+	p.ws()
+	if p.i < len(p.s) && p.s[p.i] == '}' {
+		p.i++
+		return map[string]any{}, nil
+	}
+	base := len(p.kvs)
+	for {
+		p.ws()
+		if p.i >= len(p.s) || p.s[p.i] != '"' {
+			return nil, p.fail("expected a key")
+		}
+		k, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		p.ws()
+		if p.i >= len(p.s) || p.s[p.i] != ':' {
+			return nil, p.fail("expected :")
+		}
+		p.i++
+		if c := n.child(k); c != nil {
+			v, err := p.valueProj(depth, c)
+			if err != nil {
+				return nil, err
+			}
+			p.kvs = append(p.kvs, jsonKV{k, v})
+		} else if err := p.skip(depth); err != nil {
+			return nil, err
+		}
+		p.ws()
+		if p.i >= len(p.s) {
+			return nil, p.fail("unexpected end of object")
+		}
+		switch p.s[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			m := make(map[string]any, p.size(depth, len(p.kvs)-base))
+			for _, kv := range p.kvs[base:] {
+				m[kv.k] = kv.v
+			}
+			clear(p.kvs[base:])
+			p.kvs = p.kvs[:base]
+			return m, nil
+		default:
+			return nil, p.fail("expected , or }")
+		}
+	}
+}
+
+func (p *jsonParser) arrayProj(depth int, n *projNode) (any, error) {
+	p.i++ // [
+	a := []any{}
+	p.ws()
+	if p.i < len(p.s) && p.s[p.i] == ']' {
+		p.i++
+		return a, nil
+	}
+	for {
+		v, err := p.valueProj(depth, n)
+		if err != nil {
+			return nil, err
+		}
+		a = append(a, v)
+		p.ws()
+		if p.i >= len(p.s) {
+			return nil, p.fail("unexpected end of array")
+		}
+		switch p.s[p.i] {
+		case ',':
+			p.i++
+		case ']':
+			p.i++
+			return a, nil
+		default:
+			return nil, p.fail("expected , or ]")
+		}
+	}
+}
+
+// skip passes over a value as value would read it, failing where value
+// fails with the same error, but builds nothing: a projected document
+// stays exactly as strict as a whole one.
+func (p *jsonParser) skip(depth int) error {
+	p.ws()
+	if p.i >= len(p.s) {
+		return p.fail("unexpected end")
+	}
+	switch c := p.s[p.i]; {
+	case c == '{':
+		if depth >= maxJSONDepth {
+			return p.fail("nested too deeply")
+		}
+		return p.skipObject(depth + 1)
+	case c == '[':
+		if depth >= maxJSONDepth {
+			return p.fail("nested too deeply")
+		}
+		return p.skipArray(depth + 1)
+	case c == '"':
+		return p.skipStr()
+	case c == '-' || c >= '0' && c <= '9':
+		return p.skipNumber()
+	case c == 't':
+		return p.literal("true")
+	case c == 'f':
+		return p.literal("false")
+	case c == 'n':
+		return p.literal("null")
+	}
+	return p.fail(fmt.Sprintf("unexpected %q", p.s[p.i]))
+}
+
+func (p *jsonParser) skipObject(depth int) error {
+	p.i++ // {
+	p.ws()
+	if p.i < len(p.s) && p.s[p.i] == '}' {
+		p.i++
+		return nil
+	}
+	for {
+		p.ws()
+		if p.i >= len(p.s) || p.s[p.i] != '"' {
+			return p.fail("expected a key")
+		}
+		if err := p.skipStr(); err != nil {
+			return err
+		}
+		p.ws()
+		if p.i >= len(p.s) || p.s[p.i] != ':' {
+			return p.fail("expected :")
+		}
+		p.i++
+		if err := p.skip(depth); err != nil {
+			return err
+		}
+		p.ws()
+		if p.i >= len(p.s) {
+			return p.fail("unexpected end of object")
+		}
+		switch p.s[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			return nil
+		default:
+			return p.fail("expected , or }")
+		}
+	}
+}
+
+func (p *jsonParser) skipArray(depth int) error {
+	p.i++ // [
+	p.ws()
+	if p.i < len(p.s) && p.s[p.i] == ']' {
+		p.i++
+		return nil
+	}
+	for {
+		if err := p.skip(depth); err != nil {
+			return err
+		}
+		p.ws()
+		if p.i >= len(p.s) {
+			return p.fail("unexpected end of array")
+		}
+		switch p.s[p.i] {
+		case ',':
+			p.i++
+		case ']':
+			p.i++
+			return nil
+		default:
+			return p.fail("expected , or ]")
+		}
+	}
+}
+
+// skipStr passes over a string as str reads it, with its checks (control
+// characters, escapes) but no unescaping; invalid UTF-8 is no error there
+// either, and no byte of a multi-byte sequence is a quote, a backslash or
+// a control character, so it goes byte by byte.
+func (p *jsonParser) skipStr() error {
+	p.i++ // "
+	for p.i < len(p.s) {
+		if p.i = plainRun(p.s, p.i, &plainByte); p.i >= len(p.s) {
+			break
+		}
+		c := p.s[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			return nil
+		case c < 0x20:
+			return p.fail("control character in string")
+		case c == '\\':
+			if p.i+1 >= len(p.s) {
+				return p.fail("unterminated escape")
+			}
+			e := p.s[p.i+1]
+			p.i += 2
+			switch e {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				r, ok := p.hex4()
+				if !ok {
+					return p.fail("invalid \\u escape")
+				}
+				if utf16.IsSurrogate(r) && p.i+1 < len(p.s) && p.s[p.i] == '\\' && p.s[p.i+1] == 'u' {
+					save := p.i
+					p.i += 2
+					r2, ok := p.hex4()
+					if !ok {
+						return p.fail("invalid \\u escape")
+					}
+					if utf16.DecodeRune(r, r2) == utf8.RuneError {
+						p.i = save // the second escape is read on its own
+					}
+				}
+			default:
+				return p.fail("invalid escape")
+			}
+		default:
+			p.i++
+		}
+	}
+	return p.fail("unterminated string")
 }

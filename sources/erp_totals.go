@@ -225,3 +225,33 @@ func docDecimal(v any) (decimal.Decimal, error) {
 	}
 	return decimal.Decimal{}, fmt.Errorf("%v is not a number", v)
 }
+
+// checkTotals fails where addTotals fails (a line's rate or amount that is
+// not a number), for a document whose sums no one reads.
+func checkTotals(doc map[string]any, t *erp.Totals) error {
+	for i, l := range embeddedLines(doc[t.Lines]) {
+		if !plainDecimal(l[t.Rate]) {
+			if _, err := docDecimal(l[t.Rate]); err != nil {
+				return fmt.Errorf("%s[%d].%s: %w", t.Lines, i, t.Rate, err)
+			}
+		}
+		for _, f := range t.Sums {
+			if !plainDecimal(l[f]) {
+				if _, err := docDecimal(l[f]); err != nil {
+					return fmt.Errorf("%s[%d].%s: %w", t.Lines, i, f, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// plainDecimal: v is a number plainNumber reads, which docDecimal reads too.
+func plainDecimal(v any) bool {
+	n, ok := v.(json.Number)
+	if !ok {
+		return false
+	}
+	_, _, ok = plainNumber(string(n))
+	return ok
+}

@@ -19,6 +19,7 @@ var (
 	_ pipeline.Committer       = (*ERPSource)(nil)
 	_ pipeline.RequestCounter  = (*ERPSource)(nil)
 	_ pipeline.ParameterSource = (*ERPSource)(nil)
+	_ pipeline.ColumnProjector = (*ERPSource)(nil)
 )
 
 // wawiClient is the job's connection to the Wawi, nil when it has none.

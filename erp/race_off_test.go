@@ -1,0 +1,5 @@
+//go:build !race
+
+package erp
+
+const raceEnabled = false
