@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/wawi-etl/etl/datev"
 	"github.com/wawi-etl/etl/pipeline"
@@ -584,20 +586,46 @@ func (s *DATEVSink) closeDocs() error {
 	}
 	// the files read back, as DATEV will read them, must hold what the
 	// check added up
-	sums := map[datev.FileKey]decimal.Decimal{}
 	for _, f := range s.all {
 		if err := f.flush(); err != nil {
 			return outputError(fmt.Errorf("%s: %w", f.tmp.Path(), err))
 		}
-		data, err := os.ReadFile(f.tmp.TempName())
-		if err != nil {
-			return outputError(err)
+	}
+	// The files (one a month) are read back and checked at the same time,
+	// one per core: this runs after the last page, so it is all wall time.
+	type fileCheck struct {
+		sums map[datev.FileKey]decimal.Decimal
+		vs   []datev.Violation
+		err  error
+	}
+	checks := make([]fileCheck, len(s.all))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, f := range s.all {
+		g.Go(func() error {
+			data, err := os.ReadFile(f.tmp.TempName())
+			if err != nil {
+				return outputError(err)
+			}
+			// Close's check of the file in the same reading
+			c := &checks[i]
+			c.sums = map[datev.FileKey]decimal.Decimal{}
+			c.vs, c.err = datev.CheckSums(data, c.sums)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	sums := map[datev.FileKey]decimal.Decimal{}
+	for i, f := range s.all {
+		c := checks[i]
+		f.checked, f.violations = true, c.vs
+		if c.err != nil {
+			d.control.Fail("", 0, fmt.Sprintf("%s: %v", filepath.Base(f.tmp.Path()), c.err))
 		}
-		// Close's check of the file in the same reading
-		vs, err := datev.CheckSums(data, sums)
-		f.checked, f.violations = true, vs
-		if err != nil {
-			d.control.Fail("", 0, fmt.Sprintf("%s: %v", filepath.Base(f.tmp.Path()), err))
+		for k, v := range c.sums {
+			sums[k] = sums[k].Add(v)
 		}
 	}
 	d.control.CompareFile(sums)
