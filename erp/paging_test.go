@@ -397,3 +397,38 @@ func TestParsePage(t *testing.T) {
 		t.Error("an empty page said more")
 	}
 }
+
+// A consumer of List that stops early leaves no fetch or decoder behind,
+// and List reads only a bounded number of pages ahead of it.
+func TestListEarlyBreakStopsDecoders(t *testing.T) {
+	s := &pagedServer{total: 5000}
+	c, _ := newTestClient(t, s, func(c *Config) {
+		c.HTTPClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	})
+	before := runtime.NumGoroutine()
+	n := 0
+	for _, err := range c.List(context.Background(), "/items", nil, PageOptions{PageSize: 10, Parallel: 4}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; n == 15 {
+			break
+		}
+	}
+	if g := settledGoroutines(before); g > before {
+		t.Errorf("goroutines: %d before, %d after the break", before, g)
+	}
+	// page 1, then up to Parallel fetched pages plus the decoded ones
+	// waiting for the consumer
+	if got, limit := s.rec.n.Load(), int64(1+4+max(runtime.GOMAXPROCS(0), 2)+2); got > limit {
+		t.Errorf("%d pages requested for 15 records; want at most %d", got, limit)
+	}
+}
+
+// List yields every record once, in page order, while pages decode at the
+// same time.
+func TestListParallelDecodeInOrder(t *testing.T) {
+	s := &pagedServer{total: 2345}
+	c, _ := newTestClient(t, s, nil)
+	wantSequence(t, collectIDs(t, c, "/items", PageOptions{PageSize: 10, Parallel: 8}), 2345)
+}
