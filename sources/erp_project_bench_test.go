@@ -4,12 +4,11 @@ import (
 	"context"
 	"net/url"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/wawi-etl/etl/erp"
 	"github.com/wawi-etl/etl/erp/erptest"
+	"github.com/wawi-etl/etl/internal/procstat"
 	"github.com/wawi-etl/etl/pipeline"
 	"github.com/wawi-etl/etl/report"
 )
@@ -51,7 +50,7 @@ func BenchmarkAccountingPages(b *testing.B) {
 			}
 			b.ReportAllocs()
 			lines := 0
-			cpu0 := cpuTime()
+			cpu0 := procstat.SelfCPU()
 			for b.Loop() {
 				for _, p := range pages {
 					r := s.decodePage(p)
@@ -68,18 +67,9 @@ func BenchmarkAccountingPages(b *testing.B) {
 			}
 			b.ReportMetric(float64(lines)/float64(b.N)/float64(len(pages)), "lines/page")
 			// the machine may be shared: CPU time says more than wall time
-			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N)/float64(len(pages)), "cpu-µs/page")
+			b.ReportMetric(float64((procstat.SelfCPU()-cpu0).Microseconds())/float64(b.N)/float64(len(pages)), "cpu-µs/page")
 		})
 	}
-}
-
-// cpuTime is the CPU time the process used so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkParseAccountingDoc is one accounting document read for
