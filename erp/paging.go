@@ -265,6 +265,11 @@ func (c *Client) List(ctx context.Context, path string, query url.Values, opt Pa
 			wg.Wait()
 		}()
 		futures := make(chan chan decodedPage, max(runtime.GOMAXPROCS(0), 2))
+		// stopped is why the producer ended without handing a page or an
+		// error over: the context ended (read after futures is closed). A
+		// sequence must never end early without an error: a caller that
+		// reads a stock level back would take the missing rows for 0.
+		var stopped error
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -274,6 +279,9 @@ func (c *Client) List(ctx context.Context, path string, query url.Values, opt Pa
 				select {
 				case futures <- ch:
 				case <-ctx.Done():
+					if stopped = err; err == nil {
+						stopped = fmt.Errorf("GET %s: %w", apiPath(path), context.Cause(ctx))
+					}
 					return
 				}
 				if err != nil {
@@ -298,6 +306,9 @@ func (c *Client) List(ctx context.Context, path string, query url.Values, opt Pa
 					return
 				}
 			}
+		}
+		if stopped != nil {
+			yield(nil, stopped)
 		}
 	}
 }

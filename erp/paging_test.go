@@ -432,3 +432,31 @@ func TestListParallelDecodeInOrder(t *testing.T) {
 	c, _ := newTestClient(t, s, nil)
 	wantSequence(t, collectIDs(t, c, "/items", PageOptions{PageSize: 10, Parallel: 8}), 2345)
 }
+
+// A List whose context ends never just stops: it ends with the error, so a
+// caller summing what it read (a stock level read back) does not take the
+// rows it never got for none.
+func TestListCancelledEndsWithError(t *testing.T) {
+	s := &pagedServer{total: 50}
+	c, _ := newTestClient(t, s, nil)
+	for i := range 50 {
+		ctx, cancel := context.WithCancel(context.Background())
+		if i%2 == 0 {
+			cancel() // before the first page
+		}
+		n, errs := 0, 0
+		for _, err := range c.List(ctx, "/stocks", nil, PageOptions{PageSize: 10, Parallel: 2}) {
+			if err != nil {
+				errs++
+				continue
+			}
+			if n++; n == 5 {
+				cancel() // while pages are in flight
+			}
+		}
+		cancel()
+		if errs != 1 {
+			t.Fatalf("try %d: %d records then %d errors; want the list to end with one error", i, n, errs)
+		}
+	}
+}
