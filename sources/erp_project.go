@@ -9,64 +9,6 @@ import (
 	"github.com/wawi-etl/etl/pipeline"
 )
 
-// projNode is the part of a JSON value a job reads: all of it, or the
-// named keys of an object, each with its own part. Applied to an array it
-// applies to each element (Items[0].SKU reads SKU of the elements).
-type projNode struct {
-	all  bool
-	keys []projKey // few: a linear scan beats hashing
-}
-
-type projKey struct {
-	name string
-	node *projNode
-}
-
-func (n *projNode) child(name string) *projNode {
-	for _, k := range n.keys {
-		if k.name == name {
-			return k.node
-		}
-	}
-	return nil
-}
-
-// add makes n read the path segs (keys, outermost first); no segs: all.
-func (n *projNode) add(segs []string) {
-	if n.all {
-		return
-	}
-	if len(segs) == 0 {
-		n.all, n.keys = true, nil
-		return
-	}
-	c := n.child(segs[0])
-	if c == nil {
-		c = &projNode{}
-		n.keys = append(n.keys, projKey{segs[0], c})
-	}
-	c.add(segs[1:])
-}
-
-// merge makes n read what o reads too.
-func (n *projNode) merge(o *projNode) {
-	if n.all {
-		return
-	}
-	if o.all {
-		n.all, n.keys = true, nil
-		return
-	}
-	for _, k := range o.keys {
-		c := n.child(k.name)
-		if c == nil {
-			c = &projNode{}
-			n.keys = append(n.keys, projKey{k.name, c})
-		}
-		c.merge(k.node)
-	}
-}
-
 // pathKeys splits a column path into the keys it reads, as a mapping and
 // record.Lookup walk it: Items[0].SKU reads SKU of Items (the index picks
 // an element, and a projection applies to every element); a part whose
@@ -140,7 +82,7 @@ func (s *ERPSource) ProjectColumns(p pipeline.Projection) {
 		first := keys[0]
 		switch {
 		case s.sub != nil && first == LineItemKey:
-			pr.line.add(keys[1:])
+			pr.line.Add(keys[1:])
 			// LineItem[0].X names nothing: the line is an object
 			if sp := splitPath(path); identity && !sp[0].hasIdx {
 				pr.lineIdentity = append(pr.lineIdentity, sp[1:])
@@ -149,14 +91,14 @@ func (s *ERPSource) ProjectColumns(p pipeline.Projection) {
 		case s.sub != nil && first == LineTotalKey:
 			pr.lineTotals = true
 			for _, k := range lineTotalInputs {
-				pr.line.add([]string{k})
+				pr.line.Add([]string{k})
 			}
 			// a record without a line shows a LineTotal of the document's
-			pr.doc.add(keys)
+			pr.doc.Add(keys)
 		case s.def.Totals != nil && first == TotalsKey:
 			pr.totals = true
 		default:
-			pr.doc.add(keys)
+			pr.doc.Add(keys)
 		}
 		shown[first] = true
 		if identity {
@@ -174,9 +116,9 @@ func (s *ERPSource) ProjectColumns(p pipeline.Projection) {
 		if !shown[key] && !slices.Contains(pr.hidden, key) {
 			pr.hidden = append(pr.hidden, key)
 		}
-		pr.doc.merge(&projNode{keys: []projKey{{key, sub}}})
+		pr.doc.Merge(&projNode{Keys: []projKey{{Name: key, Node: sub}}})
 	}
-	all := &projNode{all: true}
+	all := &projNode{All: true}
 	if s.dateField != "" {
 		own(s.dateField, all)
 	}
@@ -187,7 +129,7 @@ func (s *ERPSource) ProjectColumns(p pipeline.Projection) {
 		own(t.SignField, all)
 		amounts := &projNode{}
 		for _, f := range append([]string{t.Rate}, t.Sums...) {
-			amounts.add([]string{f})
+			amounts.Add([]string{f})
 		}
 		own(t.Lines, amounts)
 	}
@@ -198,7 +140,7 @@ func (s *ERPSource) ProjectColumns(p pipeline.Projection) {
 	}
 	if s.sub != nil && s.sub.Embedded == "" {
 		// produce fetches the lines by it after the document was decoded
-		pr.doc.add([]string{s.def.IDField})
+		pr.doc.Add([]string{s.def.IDField})
 	}
 	s.proj = pr
 }

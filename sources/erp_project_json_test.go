@@ -22,21 +22,21 @@ var projectionSeeds = [][]string{
 func projTree(paths []string) *projNode {
 	n := &projNode{}
 	for _, p := range paths {
-		n.add(pathKeys(p))
+		n.Add(pathKeys(p))
 	}
 	return n
 }
 
 // pruned is v cut to the part n, as parseDocProj should read it.
 func pruned(v any, n *projNode) any {
-	if n.all {
+	if n.All {
 		return v
 	}
 	switch x := v.(type) {
 	case map[string]any:
 		out := map[string]any{}
 		for k, e := range x {
-			if c := n.child(k); c != nil {
+			if c := n.Child(k); c != nil {
 				out[k] = pruned(e, c)
 			}
 		}

@@ -1,16 +1,21 @@
-package sources
+// Package jsondoc decodes JSON objects the way encoding/json decodes them
+// into a map[string]any with UseNumber, about three times as fast, and
+// optionally only the part of a document a caller reads (Node). The ERP
+// source decodes every document of an export with it, and erp.List every
+// record of a list.
+package jsondoc
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// parseDoc decodes one JSON object the way encoding/json decodes it into a
+// Parse decodes one JSON object the way encoding/json decodes it into a
 // map[string]any with UseNumber (numbers as json.Number, invalid UTF-8 and
 // lone surrogates as U+FFFD, the last of duplicate keys wins), in one pass
 // instead of encoding/json's two, and without copying: the document is
@@ -18,21 +23,31 @@ import (
 // a substring of it. Exports decode every document they list, and this is
 // most of their CPU time. FuzzParseDoc holds it to encoding/json.
 //
-// With loc set, every string value (not key) goes through normalizeDate on
-// the way, which saves walking the document again.
-func parseDoc(raw []byte, loc *time.Location) (map[string]any, error) {
-	return parseDocPart(raw, loc, nil, nil, 0)
+// With str set, every string value (not key) is what str makes of it (the
+// ERP source normalises dates on the way, which saves walking the document
+// again).
+func Parse(raw []byte, str func(string) any) (map[string]any, error) {
+	return ParsePart(raw, str, nil, nil, 0)
 }
 
-// parseDocPart is parseDoc reading only the part n of the document (all
-// of it when n is nil), see projNode. scratch, when not nil, is reused
-// from document to document by one goroutine.
-func parseDocPart(raw []byte, loc *time.Location, n *projNode, scratch *[]jsonKV, spare int) (map[string]any, error) {
-	p := jsonParser{s: string(raw), loc: loc, spare: spare}
+// ParseCopy is Parse for callers that keep a few values of many
+// documents (an index of the Wawi's items): its strings share no memory
+// with the document, so a value kept does not keep the whole document.
+func ParseCopy(raw []byte) (map[string]any, error) {
+	p := jsonParser{s: string(raw), clone: true, kvs: make([]KV, 0, 64)}
+	return p.doc(nil)
+}
+
+// ParsePart is Parse reading only the part n of the document (all of it
+// when n is nil), see Node. scratch, when not nil, is reused from document
+// to document by one goroutine; spare is room the document's own map keeps
+// for keys the caller adds later.
+func ParsePart(raw []byte, str func(string) any, n *Node, scratch *[]KV, spare int) (map[string]any, error) {
+	p := jsonParser{s: string(raw), strFn: str, spare: spare}
 	if scratch != nil {
 		p.kvs = (*scratch)[:0]
 	} else {
-		p.kvs = make([]jsonKV, 0, 64)
+		p.kvs = make([]KV, 0, 64)
 	}
 	m, err := p.doc(n)
 	if scratch != nil {
@@ -42,7 +57,7 @@ func parseDocPart(raw []byte, loc *time.Location, n *projNode, scratch *[]jsonKV
 }
 
 // doc reads the document, the part n of it (n nil: all).
-func (p *jsonParser) doc(n *projNode) (map[string]any, error) {
+func (p *jsonParser) doc(n *Node) (map[string]any, error) {
 	p.ws()
 	if p.i >= len(p.s) || p.s[p.i] != '{' {
 		if p.s == "null" || p.i < len(p.s) && p.s[p.i:] == "null" {
@@ -72,8 +87,11 @@ type jsonParser struct {
 	i int
 	// kvs holds the pairs of the objects being read, innermost last, so
 	// that each map is made once at its final size.
-	kvs []jsonKV
-	loc *time.Location
+	kvs   []KV
+	strFn func(string) any
+	// clone: every key, text and number is a string of its own, not a
+	// part of the document's (see ParseCopy)
+	clone bool
 	// spare is room the document's own map keeps for keys added to it
 	// later (a line record's LineItem and LineTotal)
 	spare int
@@ -88,7 +106,7 @@ func (p *jsonParser) size(depth, n int) int {
 	return n
 }
 
-type jsonKV struct {
+type KV struct {
 	k string
 	v any
 }
@@ -131,10 +149,10 @@ func (p *jsonParser) value(depth int) (any, error) {
 		return p.array(depth + 1)
 	case c == '"':
 		s, err := p.str()
-		if err != nil || p.loc == nil {
+		if err != nil || p.strFn == nil {
 			return s, err
 		}
-		return normalizeDate(s, p.loc), nil
+		return p.strFn(s), nil
 	case c == '-' || c >= '0' && c <= '9':
 		return p.number()
 	case c == 't':
@@ -181,7 +199,7 @@ func (p *jsonParser) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.kvs = append(p.kvs, jsonKV{k, v})
+		p.kvs = append(p.kvs, KV{k, v})
 		p.ws()
 		if p.i >= len(p.s) {
 			return nil, p.fail("unexpected end of object")
@@ -249,6 +267,9 @@ func (p *jsonParser) str() (string, error) {
 		case c == '"':
 			s := p.s[start:p.i]
 			p.i++
+			if p.clone {
+				s = strings.Clone(s)
+			}
 			return s, nil
 		case c == '\\':
 			return p.strSlow(start)
@@ -380,6 +401,9 @@ func (p *jsonParser) number() (any, error) {
 	if err := p.skipNumber(); err != nil {
 		return nil, err
 	}
+	if p.clone {
+		return json.Number(strings.Clone(p.s[start:p.i])), nil
+	}
 	return json.Number(p.s[start:p.i]), nil
 }
 
@@ -420,10 +444,10 @@ func (p *jsonParser) skipNumber() error {
 	return nil
 }
 
-// valueProj reads the part n of a value (see projNode): an object with only
+// valueProj reads the part n of a value (see Node): an object with only
 // the keys n names, every other value checked by skip but not built.
-func (p *jsonParser) valueProj(depth int, n *projNode) (any, error) {
-	if n.all {
+func (p *jsonParser) valueProj(depth int, n *Node) (any, error) {
+	if n.All {
 		return p.value(depth)
 	}
 	p.ws()
@@ -444,7 +468,7 @@ func (p *jsonParser) valueProj(depth int, n *projNode) (any, error) {
 	return p.value(depth)
 }
 
-func (p *jsonParser) objectProj(depth int, n *projNode) (any, error) {
+func (p *jsonParser) objectProj(depth int, n *Node) (any, error) {
 	p.i++ // {
 	p.ws()
 	if p.i < len(p.s) && p.s[p.i] == '}' {
@@ -466,12 +490,12 @@ func (p *jsonParser) objectProj(depth int, n *projNode) (any, error) {
 			return nil, p.fail("expected :")
 		}
 		p.i++
-		if c := n.child(k); c != nil {
+		if c := n.Child(k); c != nil {
 			v, err := p.valueProj(depth, c)
 			if err != nil {
 				return nil, err
 			}
-			p.kvs = append(p.kvs, jsonKV{k, v})
+			p.kvs = append(p.kvs, KV{k, v})
 		} else if err := p.skip(depth); err != nil {
 			return nil, err
 		}
@@ -497,7 +521,7 @@ func (p *jsonParser) objectProj(depth int, n *projNode) (any, error) {
 	}
 }
 
-func (p *jsonParser) arrayProj(depth int, n *projNode) (any, error) {
+func (p *jsonParser) arrayProj(depth int, n *Node) (any, error) {
 	p.i++ // [
 	a := []any{}
 	p.ws()
