@@ -352,8 +352,49 @@ func TestPagesReadAheadBounded(t *testing.T) {
 		}
 		mu.Unlock()
 	}
-	if maxAhead > 3 {
-		t.Errorf("fetched %d pages ahead of the consumer, Parallel 3", maxAhead)
+	if maxAhead > 6 {
+		t.Errorf("fetched %d pages ahead of the consumer, Parallel 3 (bound: 2x)", maxAhead)
+	}
+	if peak := s.peak.Load(); peak > 3 {
+		t.Errorf("%d requests at once, Parallel 3", peak)
+	}
+}
+
+// A slow answer does not hold back the requests behind it: while page 2
+// is outstanding, the pages after it are fetched up to the read-ahead
+// bound (2x Parallel), not just up to Parallel.
+func TestPagesSlowPageDoesNotStall(t *testing.T) {
+	const parallel = 3
+	last := 1 + 2*parallel // pages 2..7 fit the read-ahead while 2 is out
+	seen := make(chan struct{})
+	var once sync.Once
+	released := false
+	s := &pagedServer{total: 100}
+	s.hold = func(page int) {
+		switch {
+		case page == last:
+			once.Do(func() { close(seen) })
+		case page == 2:
+			select {
+			case <-seen:
+				released = true
+			case <-time.After(10 * time.Second): // only so that a regression fails instead of hanging
+			}
+		}
+	}
+	c, _ := newTestClient(t, s, nil)
+	n := 0
+	for _, err := range c.Pages(context.Background(), "/items", nil, PageOptions{PageSize: 10, Parallel: parallel}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 10 || !released {
+		t.Errorf("%d pages; page %d requested while page 2 was outstanding: %v", n, last, released)
+	}
+	if peak := s.peak.Load(); peak > parallel {
+		t.Errorf("%d requests at once, Parallel %d", peak, parallel)
 	}
 }
 
