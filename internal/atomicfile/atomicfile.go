@@ -43,6 +43,8 @@ type File struct {
 	path string
 	opts Options
 	done bool
+	// synced: Sync ran and nothing was written since
+	synced bool
 }
 
 // Create makes the parent folders of path and a temporary file beside it.
@@ -73,7 +75,38 @@ func (a *File) Write(p []byte) (int, error) {
 	if a.done {
 		return 0, os.ErrClosed
 	}
+	a.synced = false
 	return a.w.Write(p)
+}
+
+// Sync writes the temporary file to disk ahead of Commit, which then only
+// renames it: a sink with several files syncs them at the same time
+// instead of one after the other. A write after Sync makes Commit sync
+// again.
+func (a *File) Sync() error {
+	if a.done {
+		return os.ErrClosed
+	}
+	if err := a.prepare(); err != nil {
+		return err
+	}
+	a.synced = true
+	return nil
+}
+
+// prepare gives the temporary file its permission and syncs it (the data
+// and the permission).
+func (a *File) prepare() error {
+	mode := a.opts.Perm
+	if a.opts.KeepMode {
+		if fi, err := os.Stat(a.path); err == nil && fi.Mode().IsRegular() {
+			mode = fi.Mode().Perm()
+		}
+	}
+	if err := a.f.Chmod(mode); err != nil {
+		return err
+	}
+	return a.f.Sync()
 }
 
 // Path is the target the file is renamed to on Commit.
@@ -96,17 +129,10 @@ func (a *File) Commit() error {
 		os.Remove(name)
 		return err
 	}
-	mode := a.opts.Perm
-	if a.opts.KeepMode {
-		if fi, err := os.Stat(a.path); err == nil && fi.Mode().IsRegular() {
-			mode = fi.Mode().Perm()
+	if !a.synced {
+		if err := a.prepare(); err != nil {
+			return fail(err)
 		}
-	}
-	if err := a.f.Chmod(mode); err != nil {
-		return fail(err)
-	}
-	if err := a.f.Sync(); err != nil {
-		return fail(err)
 	}
 	if err := a.f.Close(); err != nil {
 		os.Remove(name)

@@ -148,3 +148,40 @@ func TestRenameOntoOpenFile(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// Sync ahead of Commit: the temporary file holds the data and the
+// permission already; a write after it is committed too.
+func TestSyncThenCommit(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "EXTF_1.csv")
+	a, err := Create(path, Options{Perm: 0o640})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Write([]byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if runtime.GOOS != "windows" {
+		if fi, err := os.Stat(a.TempName()); err != nil || fi.Mode().Perm() != 0o640 {
+			t.Fatalf("temporary file after Sync: %v %v, want 0640", fi.Mode().Perm(), err)
+		}
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("target exists before Commit: %v", err)
+	}
+	if _, err := a.Write([]byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "ab" {
+		t.Fatalf("content %q", b)
+	}
+	if err := a.Sync(); !errors.Is(err, os.ErrClosed) {
+		t.Fatalf("Sync after Commit: %v", err)
+	}
+}
