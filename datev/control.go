@@ -40,7 +40,7 @@ type Control struct {
 	conv       []posting   // Add's, reused
 	from, to   dayCache
 	lastSeries int32 // the index of the series added to last
-	rates    []struct {
+	rates      []struct {
 		r   decimal.Decimal
 		key string
 	}
