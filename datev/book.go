@@ -27,9 +27,11 @@ type Booker struct {
 	posts   []posting // the document's postings
 	line    []byte    // the line being formatted
 	text    []byte    // the booking text
-	konto   []byte    // column 7, encoded
-	docCols []byte    // columns 10 to 14, encoded
-	rate    struct {  // the last rate's small form
+	// the days of the last document and header
+	day, vom, bis dayCache
+	konto         []byte   // column 7, encoded
+	docCols       []byte   // columns 10 to 14, encoded
+	rate          struct { // the last rate's small form
 		d      decimal.Decimal
 		u      int64
 		e      int32
@@ -125,8 +127,8 @@ func (b *Booker) prepare(h *Header, d *Document) bool {
 		!belegfeld1Clean(d.Number) || accountProblem(d.Debitor, h.Sachkontenlaenge) != "" {
 		return false
 	}
-	day := dayOf(d.Date)
-	if day.Before(dayOf(h.DatumVom)) || day.After(dayOf(h.DatumBis)) {
+	day := b.day.get(d.Date)
+	if day.Before(b.vom.get(h.DatumVom)) || day.After(b.bis.get(h.DatumBis)) {
 		return false
 	}
 	b2 := d.belegfeld2()
@@ -142,20 +144,36 @@ func (b *Booker) prepare(h *Header, d *Document) bool {
 	c = append(c, d.Number...)
 	c = append(c, '"', ';')
 	if b2 != "" {
-		c = append(c, '"')
-		c, _ = append1252(c, b2, true)
-		c = append(c, '"')
+		c = appendQuoted(c, b2)
 	}
-	c = append(c, ';', ';', '"') // Skonto empty
-	c, _ = append1252(c, text, true)
-	b.docCols = append(c, '"')
+	c = append(c, ';', ';') // Skonto empty
+	b.docCols = appendQuoted(c, text)
 	return true
+}
+
+// appendQuoted appends a text field that plainText passed, quoted.
+func appendQuoted(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '"' || c >= utf8.RuneSelf {
+			dst, _ = append1252(dst, s, true)
+			return append(dst, '"')
+		}
+	}
+	dst = append(dst, s...)
+	return append(dst, '"')
 }
 
 // plainText: cleanText keeps s (no control character) and Windows-1252
 // has every character.
 func plainText(s string) bool {
-	for _, r := range s {
+	i := 0
+	for ; i < len(s) && s[i] < utf8.RuneSelf; i++ { // ASCII: only the control characters to look for
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return false
+		}
+	}
+	for _, r := range s[i:] {
 		if r < 0x20 || r == 0x7f {
 			return false
 		}
@@ -191,6 +209,9 @@ func (d *Document) appendText(dst []byte) []byte {
 	if d.Customer != "" {
 		dst = append(dst, ' ')
 		dst = append(dst, d.Customer...)
+	}
+	if len(dst)-start <= MaxBuchungstxt {
+		return dst // no more characters than bytes
 	}
 	n := 0
 	for i := start; i < len(dst); {

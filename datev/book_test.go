@@ -204,7 +204,7 @@ func TestControlDuplicatesByNumber(t *testing.T) {
 	}{
 		{Invoice, "RE-7"}, {Invoice, "RE-007"}, {Invoice, "RE-7"}, {Credit, "RE-7"}, {Invoice, "RE-07"},
 		{Invoice, "X"}, {Invoice, "X"}, {Invoice, long}, {Invoice, long}, {Invoice, "7"}, {Invoice, "07"},
-		{Invoice, "RE-007"}, {Invoice, "7"}, {Invoice, "RF-7"},
+		{Invoice, "RE-007"}, {Invoice, "7"}, {Invoice, "RF-7"}, {Invoice, "RE-07"}, {Invoice, "RE-8"}, {Invoice, "RE-6"},
 	} {
 		c.Add(&Document{Number: d.nr, Type: d.t, Date: day(2026, 1, 5), Debitor: "10000"}, nil, i+2)
 	}
@@ -220,6 +220,7 @@ func TestControlDuplicatesByNumber(t *testing.T) {
 		"10 " + long + ": kommt mehrfach vor (zuerst in Zeile 9): jeder Beleg genau einmal",
 		"13 RE-007: kommt mehrfach vor (zuerst in Zeile 3): jeder Beleg genau einmal",
 		"14 7: kommt mehrfach vor (zuerst in Zeile 11): jeder Beleg genau einmal",
+		"16 RE-07: kommt mehrfach vor (zuerst in Zeile 6): jeder Beleg genau einmal",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

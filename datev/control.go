@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,8 +40,13 @@ type Control struct {
 	src, fil   []keyedSums // Add's, reused
 	conv       []posting   // Add's, reused
 	from, to   dayCache
+	docDay     dayCache
 	lastSeries int32 // the index of the series added to last
-	rates      []struct {
+	// the account and total sums looked up last
+	hotAccounts        [4]hotAccount
+	nextHot            int
+	hotSource, hotFile hotTotals
+	rates              []struct {
 		r   decimal.Decimal
 		key string
 	}
@@ -124,10 +130,24 @@ type seriesKey struct {
 	prefix string
 }
 
-// seriesNumbers are the numbers of a series, in the order added.
+// seriesNumbers are the numbers of a series, in the order added (ns),
+// and the rows they were seen on: those that came in ascending order in
+// sorted, any other in Control.seenNum.
 type seriesNumbers struct {
 	seriesKey
-	ns []int64
+	ns     []int64
+	sorted []seenNumber
+}
+
+// seenNumber is a number of a series and the row it was first seen on.
+type seenNumber struct {
+	digits int32
+	n      int64
+	row    int
+}
+
+func (a *seenNumber) less(b *seenNumber) bool {
+	return a.digits < b.digits || a.digits == b.digits && a.n < b.n
 }
 
 // numKey is a document number of a series: its prefix is the series's,
@@ -175,13 +195,34 @@ func (c *Control) seenBefore(d *Document, row int) {
 		return
 	}
 	sid := c.seriesIndex(d.Type, p)
-	k := numKey{series: sid, digits: int32(len(d.Number) - len(p)), n: n}
-	if first, dup := c.seenNum[k]; dup {
-		c.stop(d, row, "kommt mehrfach vor (zuerst in Zeile %d): jeder Beleg genau einmal", first)
-	} else {
-		c.seenNum[k] = row
+	sr := &c.series[sid]
+	sr.ns = append(sr.ns, n)
+	x := seenNumber{digits: int32(len(d.Number) - len(p)), n: n, row: row}
+	// a series mostly comes in ascending order: appended, no lookup
+	if len(sr.sorted) == 0 || sr.sorted[len(sr.sorted)-1].less(&x) {
+		sr.sorted = append(sr.sorted, x)
+		return
 	}
-	c.series[sid].ns = append(c.series[sid].ns, n)
+	first, dup := 0, false
+	if i, found := slices.BinarySearchFunc(sr.sorted, x, func(a, b seenNumber) int {
+		if a.less(&b) {
+			return -1
+		}
+		if b.less(&a) {
+			return 1
+		}
+		return 0
+	}); found {
+		first, dup = sr.sorted[i].row, true
+	} else {
+		k := numKey{series: sid, digits: x.digits, n: n}
+		if first, dup = c.seenNum[k]; !dup {
+			c.seenNum[k] = row
+		}
+	}
+	if dup {
+		c.stop(d, row, "kommt mehrfach vor (zuerst in Zeile %d): jeder Beleg genau einmal", first)
+	}
 }
 
 // seriesIndex is the index of a series in c.series, added when new.
@@ -239,7 +280,7 @@ func (c *Control) Add(d *Document, postings []Posting, row int) {
 func (c *Control) add(d *Document, postings []posting, row int) {
 	c.Documents++
 	c.seenBefore(d, row)
-	day := dayOf(d.Date)
+	day := c.docDay.get(d.Date) // an export's documents come by day
 	if (!c.From.IsZero() && day.Before(c.from.get(c.From))) || (!c.To.IsZero() && day.After(c.to.get(c.To))) {
 		c.stop(d, row, "Belegdatum %s liegt außerhalb des Zeitraums %s bis %s", day.Format("02.01.2006"), c.From.Format("02.01.2006"), c.To.Format("02.01.2006"))
 	}
@@ -302,13 +343,13 @@ func (c *Control) add(d *Document, postings []posting, row int) {
 			c.stop(d, row, "Steuersatz %s %% %s: Beleg Netto/USt/Brutto %s/%s/%s, Buchungen %s/%s/%s", k.Rate, k.Country,
 				s.Net.StringFixed(2), s.VAT.StringFixed(2), s.Gross.StringFixed(2), f.Net.StringFixed(2), f.VAT.StringFixed(2), f.Gross.StringFixed(2))
 		}
-		c.total(c.source, k).addSums(&x.s)
+		total(c.source, &c.hotSource, k).addSums(&x.s)
 	}
 	for _, x := range fil {
 		if !x.inSrc(src) {
 			c.stop(d, row, "Buchungen zu Steuersatz %s %% %s, die der Beleg nicht hat", x.k.Rate, x.k.Country)
 		}
-		c.total(c.file, x.k).addSums(&x.s)
+		total(c.file, &c.hotFile, x.k).addSums(&x.s)
 	}
 	c.src, c.fil = src[:0], fil[:0]
 }
@@ -329,6 +370,13 @@ func (x *keyedSums) inSrc(src []keyedSums) bool {
 
 // account is the sum of an account key, added when new.
 func (c *Control) account(k AccountKey) *accountSum {
+	// an export books most of its postings on a few keys: those looked
+	// up last are compared before the map hashes five strings
+	for i := range c.hotAccounts {
+		if h := &c.hotAccounts[i]; h.a != nil && h.k == k {
+			return h.a
+		}
+	}
 	a := c.accounts[k]
 	if a == nil {
 		// a clone, as the document number
@@ -336,17 +384,44 @@ func (c *Control) account(k AccountKey) *accountSum {
 		a = &accountSum{}
 		c.accounts[k] = a
 	}
+	c.hotAccounts[c.nextHot%len(c.hotAccounts)] = hotAccount{k, a}
+	c.nextHot++
 	return a
 }
 
-func (c *Control) total(m map[TaxKey]*sums3, k TaxKey) *sums3 {
-	if s := m[k]; s != nil {
-		return s
+type hotAccount struct {
+	k AccountKey
+	a *accountSum
+}
+
+// total is the sums of k in m (c.source or c.file), added when new; hot
+// are the ones looked up last.
+func total(m map[TaxKey]*sums3, hot *hotTotals, k TaxKey) *sums3 {
+	for i := range hot.t {
+		if h := &hot.t[i]; h.s != nil && h.k == k {
+			return h.s
+		}
 	}
-	s := &sums3{}
-	k.Country = strings.Clone(k.Country)
-	m[k] = s
+	s := m[k]
+	if s == nil {
+		s = &sums3{}
+		k.Country = strings.Clone(k.Country)
+		m[k] = s
+	}
+	hot.t[hot.next%len(hot.t)] = struct {
+		k TaxKey
+		s *sums3
+	}{k, s}
+	hot.next++
 	return s
+}
+
+type hotTotals struct {
+	t [4]struct {
+		k TaxKey
+		s *sums3
+	}
+	next int
 }
 
 // rateKey is rateKey(r), remembered per rate and exponent: an export has a
