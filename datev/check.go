@@ -42,71 +42,137 @@ func Check(data []byte) []Violation { return (&checker{}).check(data) }
 func CheckSums(data []byte, into map[FileKey]decimal.Decimal) ([]Violation, error) {
 	c := &checker{sums: map[FileKey]int64{}}
 	vs := c.check(data)
+	c.addSums(into)
+	return vs, c.sumErr
+}
+
+func (c *checker) addSums(into map[FileKey]decimal.Decimal) {
 	for k, v := range c.sums {
 		into[k] = into[k].Add(decimal.New(v, -2))
 	}
 	for k, v := range c.odd {
 		into[k] = into[k].Add(v)
 	}
-	return vs, c.sumErr
 }
 
 func (c *checker) check(data []byte) []Violation {
-	lines := bytes.Split(data, []byte("\n"))
-	last := len(lines) - 1 // the text after the last LF: empty when the file ends with one
-	if len(lines[last]) == 0 {
-		lines = lines[:last]
+	n := 0
+	for len(data) > 0 {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			n++
+			c.line(n, data, true)
+			break
+		}
+		n++
+		c.line(n, data[:i], false)
+		data = data[i+1:]
 	}
-	for i, raw := range lines {
-		n := i + 1
-		switch {
-		case i == last:
-			c.add(n, len(raw)+1, "the last line does not end with CRLF")
-			raw = bytes.TrimSuffix(raw, []byte("\r"))
-		case len(raw) == 0 || raw[len(raw)-1] != '\r':
-			c.add(n, len(raw)+1, "line ends with LF only: DATEV wants CRLF")
-		default:
-			raw = raw[:len(raw)-1]
-		}
-		if j := bytes.IndexByte(raw, '\r'); j >= 0 {
-			c.add(n, j+1, "carriage return inside a line")
-		}
-		text, ok := c.decode(n, raw)
-		if !ok {
-			continue
-		}
-		fields, err := splitLineInto(c.fields, text)
-		c.fields = fields
-		if c.sums != nil && n > 2 && c.sumErr == nil {
-			c.sum(n, fields, err)
-		}
-		if err != "" {
-			c.add(n, 1, err)
-			continue
-		}
-		switch n {
-		case 1:
-			c.header(fields)
-		case 2:
-			if c.cat == DebitorCategory {
-				if len(fields) != DebitorFields {
-					c.add(n, 1, fmt.Sprintf("line 2 (column names) has %d fields, Debitoren/Kreditoren have %d", len(fields), DebitorFields))
-				}
-			} else if len(fields) != Columns {
-				c.add(n, 1, fmt.Sprintf("line 2 (column names) has %d fields, a Buchungsstapel has %d", len(fields), Columns))
+	return c.finish(n)
+}
+
+// line checks line n (1-based): raw is its bytes without the LF that ends
+// it; last says none does (the text after the file's last LF). The
+// checker keeps nothing of raw.
+func (c *checker) line(n int, raw []byte, last bool) {
+	switch {
+	case last:
+		c.add(n, len(raw)+1, "the last line does not end with CRLF")
+		raw = bytes.TrimSuffix(raw, []byte("\r"))
+	case len(raw) == 0 || raw[len(raw)-1] != '\r':
+		c.add(n, len(raw)+1, "line ends with LF only: DATEV wants CRLF")
+	default:
+		raw = raw[:len(raw)-1]
+	}
+	if j := bytes.IndexByte(raw, '\r'); j >= 0 {
+		c.add(n, j+1, "carriage return inside a line")
+	}
+	text, ok := c.decode(n, raw)
+	if !ok {
+		return
+	}
+	fields, err := splitLineInto(c.fields, text)
+	c.fields = fields
+	if c.sums != nil && n > 2 && c.sumErr == nil {
+		c.sum(n, fields, err)
+	}
+	if err != "" {
+		c.add(n, 1, err)
+		return
+	}
+	switch n {
+	case 1:
+		c.header(fields)
+	case 2:
+		if c.cat == DebitorCategory {
+			if len(fields) != DebitorFields {
+				c.add(n, 1, fmt.Sprintf("line 2 (column names) has %d fields, Debitoren/Kreditoren have %d", len(fields), DebitorFields))
 			}
-		default:
-			if c.cat == DebitorCategory {
-				c.debitor(n, fields)
-			} else {
-				c.booking(n, fields)
-			}
+		} else if len(fields) != Columns {
+			c.add(n, 1, fmt.Sprintf("line 2 (column names) has %d fields, a Buchungsstapel has %d", len(fields), Columns))
+		}
+	default:
+		if c.cat == DebitorCategory {
+			c.debitor(n, fields)
+		} else {
+			c.booking(n, fields)
 		}
 	}
-	if len(lines) < 2 {
+}
+
+// finish ends a file of n lines.
+func (c *checker) finish(n int) []Violation {
+	if n < 2 {
 		c.add(1, 1, "a Buchungsstapel has a header line and a line of column names")
 	}
 	return c.v
+}
+
+// Stream is CheckSums of a file written to it in parts of any size (a
+// file read back while it is being written): Finish returns what
+// CheckSums returns for the bytes written.
+type Stream struct {
+	c       checker
+	pending []byte // the line not ended yet
+	n       int    // the lines checked
+}
+
+// NewStream starts a file.
+func NewStream() *Stream { return &Stream{c: checker{sums: map[FileKey]int64{}}} }
+
+// Write checks the lines p ends; it keeps nothing of p but the part of a
+// line it does not end. It never fails.
+func (s *Stream) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			s.pending = append(s.pending, p...)
+			break
+		}
+		line := p[:i]
+		if len(s.pending) > 0 {
+			s.pending = append(s.pending, line...)
+			line = s.pending
+		}
+		s.n++
+		s.c.line(s.n, line, false)
+		s.pending = s.pending[:0]
+		p = p[i+1:]
+	}
+	return n, nil
+}
+
+// Finish ends the file: the violations and sums of CheckSums.
+func (s *Stream) Finish(into map[FileKey]decimal.Decimal) ([]Violation, error) {
+	if len(s.pending) > 0 {
+		s.n++
+		s.c.line(s.n, s.pending, true)
+		s.pending = s.pending[:0]
+	}
+	vs := s.c.finish(s.n)
+	s.c.addSums(into)
+	return vs, s.c.sumErr
 }
 
 type checker struct {

@@ -1,0 +1,93 @@
+package datev
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
+
+// A file written to a Stream in parts, cut anywhere (inside a line,
+// between CR and LF, after the last byte of a line without CRLF), is
+// checked and added up as CheckSums checks the whole file.
+func TestStreamIsCheckSums(t *testing.T) {
+	good := string(validFile(t))
+	lines := strings.SplitAfter(good, "\r\n")
+	booking := lines[2]
+	second := strings.Replace(strings.Replace(booking, "119,00", "0,05", 1), `"S"`, `"H"`, 1)
+	files := map[string]string{
+		"good":                good,
+		"more":                good + second + booking + second,
+		"odd amount":          good + strings.Replace(booking, "119,00", "119,5", 1) + booking,
+		"short line":          good + "1,00;\"S\"\r\n" + booking,
+		"bad amount":          good + strings.Replace(booking, "119,00", "x", 1) + booking,
+		"open quote":          good + strings.Replace(booking, `"S"`, `"S`, 1),
+		"no final CRLF":       strings.TrimSuffix(good+second, "\r\n"),
+		"last line CR only":   strings.TrimSuffix(good+second, "\n"),
+		"LF only":             good + strings.Replace(second, "\r\n", "\n", 1) + booking,
+		"empty lines":         good + "\r\n\n\r\n" + booking,
+		"CR inside":           good + strings.Replace(booking, ";;", ";\r;", 1),
+		"not Windows-1252":    good + strings.Replace(booking, "Schrauben", "Schr\x81uben", 1),
+		"header only":         lines[0] + lines[1],
+		"header line only":    lines[0],
+		"header without CRLF": strings.TrimSuffix(lines[0], "\r\n"),
+		"empty":               "",
+		"one LF":              "\n",
+		"debitors":            string(validDebitorFile(t)),
+		"debitor twice":       string(validDebitorFile(t)) + strings.SplitAfter(string(validDebitorFile(t)), "\r\n")[2],
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for name, data := range files {
+		want := map[FileKey]decimal.Decimal{}
+		wantV, wantErr := CheckSums([]byte(data), want)
+		var cuts [][]int // the sizes of the parts
+		for size := 1; size <= 7; size++ {
+			var c []int
+			for n := 0; n < len(data); n += size {
+				c = append(c, size)
+			}
+			cuts = append(cuts, c)
+		}
+		for range 30 {
+			var c []int
+			for n := 0; n < len(data); {
+				k := 1 + r.IntN(300)
+				c = append(c, k)
+				n += k
+			}
+			cuts = append(cuts, c)
+		}
+		cuts = append(cuts, []int{len(data)}, []int{0, len(data), 0})
+		for _, sizes := range cuts {
+			s := NewStream()
+			rest := []byte(data)
+			for _, k := range sizes {
+				k = min(k, len(rest))
+				part := append([]byte(nil), rest[:k]...)
+				s.Write(part)
+				for i := range part { // the caller's buffer is reused
+					part[i] = 'x'
+				}
+				rest = rest[k:]
+			}
+			got := map[FileKey]decimal.Decimal{}
+			gotV, gotErr := s.Finish(got)
+			if !reflect.DeepEqual(gotV, wantV) {
+				t.Fatalf("%s, parts %v: violations %v, want %v", name, sizes, gotV, wantV)
+			}
+			if (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error() {
+				t.Fatalf("%s, parts %v: error %v, want %v", name, sizes, gotErr, wantErr)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%s, parts %v: sums %v, want %v", name, sizes, got, want)
+			}
+			for k, v := range want {
+				if !got[k].Equal(v) {
+					t.Fatalf("%s, parts %v: %v = %s, want %s", name, sizes, k, got[k], v)
+				}
+			}
+		}
+	}
+}
