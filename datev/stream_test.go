@@ -1,6 +1,7 @@
 package datev
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -61,6 +62,7 @@ func TestStreamIsCheckSums(t *testing.T) {
 		}
 		cuts = append(cuts, []int{len(data)}, []int{0, len(data), 0})
 		for _, sizes := range cuts {
+			parts := fmt.Sprint(sizes[:min(len(sizes), 8)]) // for the messages
 			s := NewStream()
 			rest := []byte(data)
 			for _, k := range sizes {
@@ -75,17 +77,17 @@ func TestStreamIsCheckSums(t *testing.T) {
 			got := map[FileKey]decimal.Decimal{}
 			gotV, gotErr := s.Finish(got)
 			if !reflect.DeepEqual(gotV, wantV) {
-				t.Fatalf("%s, parts %v: violations %v, want %v", name, sizes, gotV, wantV)
+				t.Fatalf("%s, parts %s: violations %v, want %v", name, parts, gotV, wantV)
 			}
 			if (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error() {
-				t.Fatalf("%s, parts %v: error %v, want %v", name, sizes, gotErr, wantErr)
+				t.Fatalf("%s, parts %s: error %v, want %v", name, parts, gotErr, wantErr)
 			}
 			if len(got) != len(want) {
-				t.Fatalf("%s, parts %v: sums %v, want %v", name, sizes, got, want)
+				t.Fatalf("%s, parts %s: sums %v, want %v", name, parts, got, want)
 			}
 			for k, v := range want {
 				if !got[k].Equal(v) {
-					t.Fatalf("%s, parts %v: %v = %s, want %s", name, sizes, k, got[k], v)
+					t.Fatalf("%s, parts %s: %v = %s, want %s", name, parts, k, got[k], v)
 				}
 			}
 		}
