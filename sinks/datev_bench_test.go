@@ -70,9 +70,8 @@ func benchValues(n int) [][]any {
 	rates := []decimal.Decimal{decimal.New(19, 0), decimal.New(19, 0), decimal.New(7, 0)}
 	eu := []struct{ iso, vat string }{{"AT", "ATU"}, {"FR", "FR"}, {"NL", "NL"}, {"IT", "IT"}}
 	third := []string{"CH", "NO", "US"}
-	docs := n / 3
 	for d := 0; len(out) < n; d++ {
-		date := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, d*365/(docs+1))
+		date := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, len(out)*365/n)
 		typ, number := "0", fmt.Sprintf("RE%d", 200000+d)
 		switch {
 		case d%29 == 28:

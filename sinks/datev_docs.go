@@ -3,9 +3,7 @@ package sinks
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,7 +11,6 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/wawi-etl/etl/datev"
 	"github.com/wawi-etl/etl/pipeline"
@@ -578,46 +575,20 @@ func (s *DATEVSink) closeDocs() error {
 		d.control.Fail("", 0, fmt.Sprintf("%d Datensätze am Ende der Eingabe fehlen in der Datei (fehlerhaft, siehe errors.xlsx)", max-d.nextSeq+1))
 	}
 	// the files read back, as DATEV will read them, must hold what the
-	// check added up
-	for _, f := range s.all {
-		if err := f.flush(); err != nil {
-			return outputError(fmt.Errorf("%s: %w", f.tmp.Path(), err))
-		}
-	}
-	// The files (one a month) are read back and checked at the same time,
-	// one per core: this runs after the last page, so it is all wall time.
-	type fileCheck struct {
-		sums map[datev.FileKey]decimal.Decimal
-		vs   []datev.Violation
-		err  error
-	}
-	checks := make([]fileCheck, len(s.all))
-	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i, f := range s.all {
-		g.Go(func() error {
-			data, err := os.ReadFile(f.tmp.TempName())
-			if err != nil {
-				return outputError(err)
-			}
-			// Close's check of the file in the same reading
-			c := &checks[i]
-			c.sums = map[datev.FileKey]decimal.Decimal{}
-			c.vs, c.err = datev.CheckSums(data, c.sums)
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	// check added up: their checks read them as they were written, and
+	// read and add up the rest now
+	if err := s.finishChecks(); err != nil {
 		return err
 	}
 	sums := map[datev.FileKey]decimal.Decimal{}
-	for i, f := range s.all {
-		c := checks[i]
-		f.checked, f.violations = true, c.vs
-		if c.err != nil {
-			d.control.Fail("", 0, fmt.Sprintf("%s: %v", filepath.Base(f.tmp.Path()), c.err))
+	for _, f := range s.all {
+		if f.chk == nil {
+			continue
 		}
-		for k, v := range c.sums {
+		if f.chk.sumErr != nil {
+			d.control.Fail("", 0, fmt.Sprintf("%s: %v", filepath.Base(f.tmp.Path()), f.chk.sumErr))
+		}
+		for k, v := range f.chk.sums {
 			sums[k] = sums[k].Add(v)
 		}
 	}
