@@ -2,6 +2,7 @@ package datev
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -40,7 +41,7 @@ func Check(data []byte) []Violation { return (&checker{}).check(data) }
 // violations, and the error BookingSums would return (it adds up the
 // lines before it, as BookingSums does).
 func CheckSums(data []byte, into map[FileKey]decimal.Decimal) ([]Violation, error) {
-	c := &checker{sums: map[FileKey]int64{}}
+	c := &checker{sums: map[FileKey]*int64{}}
 	vs := c.check(data)
 	c.addSums(into)
 	return vs, c.sumErr
@@ -48,7 +49,7 @@ func CheckSums(data []byte, into map[FileKey]decimal.Decimal) ([]Violation, erro
 
 func (c *checker) addSums(into map[FileKey]decimal.Decimal) {
 	for k, v := range c.sums {
-		into[k] = into[k].Add(decimal.New(v, -2))
+		into[k] = into[k].Add(decimal.New(*v, -2))
 	}
 	for k, v := range c.odd {
 		into[k] = into[k].Add(v)
@@ -138,7 +139,7 @@ type Stream struct {
 }
 
 // NewStream starts a file.
-func NewStream() *Stream { return &Stream{c: checker{sums: map[FileKey]int64{}}} }
+func NewStream() *Stream { return &Stream{c: checker{sums: map[FileKey]*int64{}}} }
 
 // Write checks the lines p ends; it keeps nothing of p but the part of a
 // line it does not end. It never fails.
@@ -183,11 +184,12 @@ type checker struct {
 	vom    time.Time
 	bis    time.Time
 	length int
-	fields []field // the current line's, reused
+	fields []field          // the current line's, reused
+	days   *[100 * 100]int8 // belegdatum's answers by TTMM: 1 within the period, -1 not
 
 	// CheckSums's: Umsatz in cents per key, the rest as decimals, and
 	// the line that stopped the adding up
-	sums   map[FileKey]int64
+	sums   map[FileKey]*int64
 	odd    map[FileKey]decimal.Decimal
 	sumErr error
 }
@@ -200,10 +202,14 @@ func (c *checker) sum(n int, f []field, msg string) {
 	}
 	k := FileKey{f[ColKonto-1].text, f[ColGegenkonto-1].text, f[ColSollHaben-1].text}
 	if v, ok := plainCents(f[ColUmsatz-1].text); ok {
-		if _, seen := c.sums[k]; !seen {
-			k = FileKey{strings.Clone(k.Konto), strings.Clone(k.Gegenkonto), strings.Clone(k.SollHaben)}
+		// by pointer: an assignment to a key there would store the line's
+		// strings in the map, and the line's text is not the checker's
+		p := c.sums[k]
+		if p == nil {
+			p = new(int64)
+			c.sums[FileKey{strings.Clone(k.Konto), strings.Clone(k.Gegenkonto), strings.Clone(k.SollHaben)}] = p
 		}
-		c.sums[k] += v
+		*p += v
 		return
 	}
 	amt, err := decimal.NewFromString(strings.Replace(f[ColUmsatz-1].text, ",", ".", 1))
@@ -225,7 +231,13 @@ func (c *checker) add(line, col int, msg string) {
 // undefined1252 are the bytes Windows-1252 leaves unassigned.
 var undefined1252 = [256]bool{0x81: true, 0x8d: true, 0x8f: true, 0x90: true, 0x9d: true}
 
+// decode is the line as text. The text of an ASCII line is raw itself,
+// not a copy: the checker keeps nothing of a line's text (it clones what
+// it keeps).
 func (c *checker) decode(n int, raw []byte) (string, bool) {
+	if ascii(raw) {
+		return bytesString(raw), true // Windows-1252 is ASCII there, and defines every ASCII byte
+	}
 	good := true
 	for j, b := range raw {
 		if undefined1252[b] {
@@ -240,24 +252,49 @@ func (c *checker) decode(n int, raw []byte) (string, bool) {
 	if !good {
 		return "", false
 	}
-	if ascii(raw) {
-		return string(raw), true // Windows-1252 is ASCII there
-	}
 	s, err := charmap.Windows1252.NewDecoder().Bytes(raw)
 	if err != nil {
 		c.add(n, 1, "not Windows-1252: "+err.Error())
 		return "", false
 	}
-	return string(s), true
+	return bytesString(s), true // a copy already
 }
 
+// ascii reports whether b has no byte ≥ 0x80, eight bytes at a time.
 func ascii(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
 	for _, c := range b {
 		if c >= utf8.RuneSelf {
 			return false
 		}
 	}
 	return true
+}
+
+// allDigits: s has no byte but 0-9 (as strings.Trim(s, "0123456789") == "").
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// hasControl: s holds a character below 0x20 or 0x7f (in UTF-8 these are
+// the bytes themselves).
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // splitLine splits at ';' outside quotes; inside quotes "" is a quote.
@@ -268,6 +305,11 @@ func splitLine(s string) ([]field, string) { return splitLineInto(nil, s) }
 func splitLineInto(out []field, s string) ([]field, string) {
 	out = out[:0]
 	for {
+		if s != "" && s[0] == ';' { // an empty field: most of a booking's
+			out = append(out, field{})
+			s = s[1:]
+			continue
+		}
 		var f field
 		if s != "" && s[0] == '"' {
 			f.quoted = true
@@ -357,13 +399,13 @@ func (c *checker) header(f []field) {
 		want(4, "Buchungsstapel", "Formatname")
 		want(5, "13", "Formatversion")
 	}
-	if t := get(6).text; len(t) != 17 || strings.Trim(t, "0123456789") != "" {
+	if t := get(6).text; len(t) != 17 || !allDigits(t) {
 		c.add(1, 6, fmt.Sprintf("Erzeugt am %q: want 17 digits YYYYMMDDHHMMSSFFF", t))
 	}
 	num := func(i int, name string, lo, hi int) (int, bool) {
 		t := get(i).text
 		v, err := strconv.Atoi(t)
-		if err != nil || strings.Trim(t, "0123456789") != "" || v < lo || v > hi {
+		if err != nil || !allDigits(t) || v < lo || v > hi {
 			c.add(1, i, fmt.Sprintf("%s %q is not a number within %d..%d", name, t, lo, hi))
 			return 0, false
 		}
@@ -437,7 +479,7 @@ func (c *checker) booking(n int, f []field) {
 		} else if !rowFields[i].numeric && !x.quoted {
 			c.add(n, col, ColumnNames[i]+" is text and must be quoted")
 		}
-		if j := strings.IndexFunc(x.text, func(r rune) bool { return r < 0x20 || r == 0x7f }); j >= 0 {
+		if hasControl(x.text) {
 			c.add(n, col, ColumnNames[i]+" holds a control character")
 		}
 	}
@@ -464,14 +506,16 @@ func (c *checker) booking(n int, f []field) {
 		}
 		c.belegdatum(n, get(ColBelegdatum))
 	}
-	if bu := get(ColBUSchluessel); len(bu) > 4 || strings.Trim(bu, "0123456789") != "" {
+	if bu := get(ColBUSchluessel); len(bu) > 4 || !allDigits(bu) {
 		c.add(n, ColBUSchluessel, fmt.Sprintf("BU-Schlüssel %q: up to 4 digits", bu))
 	}
 	b1 := get(ColBelegfeld1)
 	if l := utf8.RuneCountInString(b1); l > MaxBelegfeld1 {
 		c.add(n, ColBelegfeld1, fmt.Sprintf("Belegfeld 1 has %d characters, at most %d", l, MaxBelegfeld1))
 	}
-	if j := strings.IndexFunc(b1, func(r rune) bool { return !belegfeld1OK(r) }); j >= 0 {
+	if belegfeld1Clean(b1) {
+		// every character allowed
+	} else if j := strings.IndexFunc(b1, func(r rune) bool { return !belegfeld1OK(r) }); j >= 0 {
 		r, _ := utf8.DecodeRuneInString(b1[j:])
 		c.add(n, ColBelegfeld1, fmt.Sprintf("Belegfeld 1 holds %q: letters, digits and $ & %% * + - / only", r))
 	}
@@ -489,24 +533,34 @@ func amountOK(s string) bool {
 	if i < 1 || i > 10 || len(s)-i-1 != 2 {
 		return false
 	}
-	digits := s[:i] + s[i+1:]
-	return strings.Trim(digits, "0123456789") == "" && strings.Trim(digits, "0") != ""
+	euros, cents := s[:i], s[i+1:]
+	return allDigits(euros) && allDigits(cents) && (strings.Trim(euros, "0") != "" || strings.Trim(cents, "0") != "")
 }
 
 // belegdatum: TTMM, a real day that falls within Datum vom..bis (of the
 // year that puts it there: a period may span a year end).
 func (c *checker) belegdatum(n int, s string) {
-	if len(s) != 4 || strings.Trim(s, "0123456789") != "" {
+	if len(s) != 4 || !allDigits(s) {
 		c.add(n, ColBelegdatum, fmt.Sprintf("Belegdatum %q: want TTMM", s))
 		return
 	}
-	d, _ := strconv.Atoi(s[:2])
-	m, _ := strconv.Atoi(s[2:])
-	for _, y := range []int{c.vom.Year(), c.bis.Year()} {
-		t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-		if t.Day() == d && int(t.Month()) == m && !t.Before(c.vom) && !t.After(c.bis) {
-			return
+	d, m := int(s[0]-'0')*10+int(s[1]-'0'), int(s[2]-'0')*10+int(s[3]-'0')
+	// a file's bookings have a few dozen days: each day's answer is kept
+	if c.days == nil {
+		c.days = new([100 * 100]int8)
+	}
+	known := &c.days[d*100+m]
+	if *known == 0 {
+		*known = -1
+		for _, y := range []int{c.vom.Year(), c.bis.Year()} {
+			t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+			if t.Day() == d && int(t.Month()) == m && !t.Before(c.vom) && !t.After(c.bis) {
+				*known = 1
+			}
 		}
+	}
+	if *known > 0 {
+		return
 	}
 	c.add(n, ColBelegdatum, fmt.Sprintf("Belegdatum %s is not a day within the period %s..%s", s, c.vom.Format("02.01.2006"), c.bis.Format("02.01.2006")))
 }
@@ -566,7 +620,7 @@ func (c *checker) debitor(n int, f []field) {
 	if first, dup := c.seen[konto]; dup && konto != "" {
 		c.add(n, 1, fmt.Sprintf("Konto %s is on line %d already", konto, first))
 	} else {
-		c.seen[konto] = n
+		c.seen[strings.Clone(konto)] = n // the line's text is not the checker's
 	}
 	if get("Name (Adressatentyp Unternehmen)") == "" && get("Name (Adressatentyp natürl. Person)") == "" && get("Name (Adressatentyp keine Angabe)") == "" {
 		c.add(n, col("Name (Adressatentyp Unternehmen)"), "no name: DATEV names a personal account by Name (Unternehmen, natürl. Person or keine Angabe)")

@@ -1,11 +1,13 @@
 package datev
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -39,6 +41,20 @@ func TestStreamIsCheckSums(t *testing.T) {
 		"debitors":            string(validDebitorFile(t)),
 		"debitor twice":       string(validDebitorFile(t)) + strings.SplitAfter(string(validDebitorFile(t)), "\r\n")[2],
 	}
+	// a file of many bookings on many accounts
+	var booked bytes.Buffer
+	h := testHeader()
+	w, err := NewWriter(&booked, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctl := NewControl(time.Time{}, time.Time{})
+	lines2, _ := bookReference(&h, ctl, randomDocs(rand.New(rand.NewPCG(1, 2)), 300))
+	for _, l := range lines2 {
+		w.WriteLine([]byte(l))
+	}
+	w.Flush()
+	files["booked"] = booked.String()
 	r := rand.New(rand.NewPCG(5, 6))
 	for name, data := range files {
 		want := map[FileKey]decimal.Decimal{}

@@ -270,7 +270,7 @@ func accountProblem(a string, length int) string {
 	switch {
 	case a == "":
 		return "is missing"
-	case strings.Trim(a, "0123456789") != "":
+	case !allDigits(a):
 		return "is not a number"
 	case len(a) > length+1:
 		return fmt.Sprintf("has %d digits; Sachkontenlänge is %d (personal accounts %d)", len(a), length, length+1)
