@@ -300,14 +300,21 @@ func hasControl(s string) bool {
 // splitLine splits at ';' outside quotes; inside quotes "" is a quote.
 func splitLine(s string) ([]field, string) { return splitLineInto(nil, s) }
 
+var emptyFields [Columns]field
+
 // splitLineInto is splitLine appending to out[:0]; a field's text is a
 // part of s unless it held a doubled quote.
 func splitLineInto(out []field, s string) ([]field, string) {
 	out = out[:0]
 	for {
-		if s != "" && s[0] == ';' { // an empty field: most of a booking's
-			out = append(out, field{})
-			s = s[1:]
+		if s != "" && s[0] == ';' {
+			// a run of empty fields, each ended by its ';': most of a booking's
+			k := 1
+			for k < len(s) && k < len(emptyFields) && s[k] == ';' {
+				k++
+			}
+			out = append(out, emptyFields[:k]...)
+			s = s[k:]
 			continue
 		}
 		var f field
