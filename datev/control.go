@@ -428,7 +428,9 @@ type hotTotals struct {
 // handful of rates, and formatting each line's costs a tenth of the check.
 func (c *Control) rateKey(r decimal.Decimal) string {
 	for _, x := range c.rates {
-		if x.r.Exponent() == r.Exponent() && x.r.Cmp(r) == 0 {
+		// the same decimal (lines share their rate's) or the same value
+		// and exponent
+		if x.r == r || x.r.Exponent() == r.Exponent() && x.r.Cmp(r) == 0 {
 			return x.key
 		}
 	}
