@@ -464,6 +464,11 @@ func (s *DATEVSink) writeLine(month int, line []byte) error {
 		part := 1
 		if f != nil {
 			part = f.part + 1
+			// full: no line follows, so its check can end now
+			if err := f.flush(); err != nil {
+				return outputError(fmt.Errorf("%s: %w", f.tmp.Path(), err))
+			}
+			f.chk.complete()
 		}
 		var err error
 		if f, err = s.newFile(month, part); err != nil {

@@ -61,13 +61,18 @@ func (c checkedWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// finish waits for the check of the file, all of which the writer has
-// written (flushed).
-func (k *fileCheck) finish() {
+// complete tells the check that the writer has written (flushed) all of
+// the file: it checks the rest and ends.
+func (k *fileCheck) complete() {
 	if !k.closed {
 		k.closed = true
 		close(k.wake)
 	}
+}
+
+// finish completes the check and waits for it.
+func (k *fileCheck) finish() {
+	k.complete()
 	<-k.done
 }
 
@@ -156,10 +161,7 @@ func (s *DATEVSink) finishChecks() error {
 		if err := f.flush(); err != nil {
 			return outputError(fmt.Errorf("%s: %w", f.tmp.Path(), err))
 		}
-		if !f.chk.closed {
-			f.chk.closed = true
-			close(f.chk.wake)
-		}
+		f.chk.complete()
 	}
 	for _, f := range s.all {
 		if f.chk == nil || f.checked {
