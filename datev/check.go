@@ -185,6 +185,7 @@ type checker struct {
 	bis    time.Time
 	length int
 	fields []field          // the current line's, reused
+	text   []byte           // the current line's text when it is not ASCII
 	days   *[100 * 100]int8 // belegdatum's answers by TTMM: 1 within the period, -1 not
 
 	// CheckSums's: Umsatz in cents per key, the rest as decimals, and
@@ -252,13 +253,26 @@ func (c *checker) decode(n int, raw []byte) (string, bool) {
 	if !good {
 		return "", false
 	}
-	s, err := charmap.Windows1252.NewDecoder().Bytes(raw)
-	if err != nil {
-		c.add(n, 1, "not Windows-1252: "+err.Error())
-		return "", false
+	// the bytes are defined: each is its character
+	buf := c.text[:0]
+	for _, b := range raw {
+		if b < utf8.RuneSelf {
+			buf = append(buf, b)
+		} else {
+			buf = utf8.AppendRune(buf, upper1252[b-utf8.RuneSelf])
+		}
 	}
-	return bytesString(s), true // a copy already
+	c.text = buf
+	return bytesString(buf), true // the line's until the next
 }
+
+// upper1252 are the characters of the bytes 0x80 to 0xFF in Windows-1252.
+var upper1252 = func() (t [128]rune) {
+	for i := range t {
+		t[i] = charmap.Windows1252.DecodeByte(byte(utf8.RuneSelf + i))
+	}
+	return t
+}()
 
 // ascii reports whether b has no byte ≥ 0x80, eight bytes at a time.
 func ascii(b []byte) bool {

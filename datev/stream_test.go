@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // A file written to a Stream in parts, cut anywhere (inside a line,
@@ -107,5 +108,24 @@ func TestStreamIsCheckSums(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// The checker reads Windows-1252 as its decoder does, every byte.
+func TestCheckerDecodesWindows1252(t *testing.T) {
+	var raw []byte
+	for b := 0x20; b < 0x100; b++ {
+		if !undefined1252[b] {
+			raw = append(raw, byte(b))
+		}
+	}
+	want, err := charmap.Windows1252.NewDecoder().Bytes(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c checker
+	got, ok := c.decode(3, raw)
+	if !ok || got != string(want) || len(c.v) != 0 {
+		t.Errorf("decode %q %v %v, want %q", got, ok, c.v, want)
 	}
 }

@@ -34,6 +34,11 @@ var benchDocTargets = targets("DocumentNumber:string", "DocumentDate:date", "Typ
 	"Company:string", "FirstName:string", "LastName:string", "CustomerVatId:string", "ShipmentCountry:string", "CurrencyIso:string",
 	"VatRate:decimal", "TotalNetAmount:decimal", "VatAmount:decimal", "TotalGrossAmount:decimal", "GeneralLedgerAccount:string")
 
+var (
+	benchFirst = []string{"Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hans", "Ida", "Jonas", "Käthe", "Lukas", "Mia", "Noah", "Olga", "Paul"}
+	benchLast  = []string{"Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann", "Koch", "Richter"}
+)
+
 // benchValue is a value as the mapper holds it, typed.
 type benchValue struct {
 	s    string
@@ -79,7 +84,8 @@ func benchValues(n int) [][]any {
 		case d%13 == 12:
 			typ, number = "2", fmt.Sprintf("GU%d", 300000+d)
 		}
-		company, first, last, vatID, country := "", "Erika", fmt.Sprintf("Muster%d", d%997), "", "DE"
+		// names as the Wawi's: some with umlauts
+		company, first, last, vatID, country := "", benchFirst[d%len(benchFirst)], benchLast[(d/7)%len(benchLast)], "", "DE"
 		switch d % 10 {
 		case 3:
 			e := eu[(d/10)%len(eu)]
