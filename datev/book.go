@@ -27,10 +27,10 @@ type Booker struct {
 	posts   []posting // the document's postings
 	line    []byte    // the line being formatted
 	text    []byte    // the booking text
-	// the days of the last document and header
-	day, vom, bis dayCache
-	konto         []byte   // column 7, encoded
-	docCols       []byte   // columns 10 to 14, encoded
+	konto   []byte    // column 7, encoded
+	docCols []byte    // columns 10 to 14, encoded
+
+	day, vom, bis dayCache // the days of the last document and header
 	rate          struct { // the last rate's small form
 		d      decimal.Decimal
 		u      int64
@@ -42,6 +42,7 @@ type Booker struct {
 		s  string
 		is bool
 	}
+
 	// the reference path's scratch
 	row  Row
 	slow []Posting
