@@ -48,6 +48,8 @@ var defaultRevenue = map[Chart]struct {
 	SKR04: {rate19: "4400", rate7: "4300", intraEU: "4125", export: "4120", oss: "4320"},
 }
 
+var rate19, rate7 = decimal.NewFromInt(19), decimal.NewFromInt(7)
+
 // DefaultRevenueAccount is the chart's account for a treatment and rate,
 // "" when the chart has no default for it (a domestic rate other than 19 or
 // 7 %): the job then needs a rule.
@@ -59,9 +61,9 @@ func DefaultRevenueAccount(c Chart, k Kind, rate decimal.Decimal) string {
 	switch k {
 	case Domestic:
 		switch {
-		case rate.Equal(decimal.NewFromInt(19)):
+		case rate.Equal(rate19):
 			return d.rate19
-		case rate.Equal(decimal.NewFromInt(7)):
+		case rate.Equal(rate7):
 			return d.rate7
 		}
 	case IntraEU:

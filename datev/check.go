@@ -2,6 +2,7 @@ package datev
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -40,73 +41,139 @@ func Check(data []byte) []Violation { return (&checker{}).check(data) }
 // violations, and the error BookingSums would return (it adds up the
 // lines before it, as BookingSums does).
 func CheckSums(data []byte, into map[FileKey]decimal.Decimal) ([]Violation, error) {
-	c := &checker{sums: map[FileKey]int64{}}
+	c := &checker{sums: map[FileKey]*int64{}}
 	vs := c.check(data)
+	c.addSums(into)
+	return vs, c.sumErr
+}
+
+func (c *checker) addSums(into map[FileKey]decimal.Decimal) {
 	for k, v := range c.sums {
-		into[k] = into[k].Add(decimal.New(v, -2))
+		into[k] = into[k].Add(decimal.New(*v, -2))
 	}
 	for k, v := range c.odd {
 		into[k] = into[k].Add(v)
 	}
-	return vs, c.sumErr
 }
 
 func (c *checker) check(data []byte) []Violation {
-	lines := bytes.Split(data, []byte("\n"))
-	last := len(lines) - 1 // the text after the last LF: empty when the file ends with one
-	if len(lines[last]) == 0 {
-		lines = lines[:last]
+	n := 0
+	for len(data) > 0 {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			n++
+			c.line(n, data, true)
+			break
+		}
+		n++
+		c.line(n, data[:i], false)
+		data = data[i+1:]
 	}
-	for i, raw := range lines {
-		n := i + 1
-		switch {
-		case i == last:
-			c.add(n, len(raw)+1, "the last line does not end with CRLF")
-			raw = bytes.TrimSuffix(raw, []byte("\r"))
-		case len(raw) == 0 || raw[len(raw)-1] != '\r':
-			c.add(n, len(raw)+1, "line ends with LF only: DATEV wants CRLF")
-		default:
-			raw = raw[:len(raw)-1]
-		}
-		if j := bytes.IndexByte(raw, '\r'); j >= 0 {
-			c.add(n, j+1, "carriage return inside a line")
-		}
-		text, ok := c.decode(n, raw)
-		if !ok {
-			continue
-		}
-		fields, err := splitLineInto(c.fields, text)
-		c.fields = fields
-		if c.sums != nil && n > 2 && c.sumErr == nil {
-			c.sum(n, fields, err)
-		}
-		if err != "" {
-			c.add(n, 1, err)
-			continue
-		}
-		switch n {
-		case 1:
-			c.header(fields)
-		case 2:
-			if c.cat == DebitorCategory {
-				if len(fields) != DebitorFields {
-					c.add(n, 1, fmt.Sprintf("line 2 (column names) has %d fields, Debitoren/Kreditoren have %d", len(fields), DebitorFields))
-				}
-			} else if len(fields) != Columns {
-				c.add(n, 1, fmt.Sprintf("line 2 (column names) has %d fields, a Buchungsstapel has %d", len(fields), Columns))
+	return c.finish(n)
+}
+
+// line checks line n (1-based): raw is its bytes without the LF that ends
+// it; last says none does (the text after the file's last LF). The
+// checker keeps nothing of raw.
+func (c *checker) line(n int, raw []byte, last bool) {
+	switch {
+	case last:
+		c.add(n, len(raw)+1, "the last line does not end with CRLF")
+		raw = bytes.TrimSuffix(raw, []byte("\r"))
+	case len(raw) == 0 || raw[len(raw)-1] != '\r':
+		c.add(n, len(raw)+1, "line ends with LF only: DATEV wants CRLF")
+	default:
+		raw = raw[:len(raw)-1]
+	}
+	if j := bytes.IndexByte(raw, '\r'); j >= 0 {
+		c.add(n, j+1, "carriage return inside a line")
+	}
+	text, ok := c.decode(n, raw)
+	if !ok {
+		return
+	}
+	fields, err := splitLineInto(c.fields, text)
+	c.fields = fields
+	if c.sums != nil && n > 2 && c.sumErr == nil {
+		c.sum(n, fields, err)
+	}
+	if err != "" {
+		c.add(n, 1, err)
+		return
+	}
+	switch n {
+	case 1:
+		c.header(fields)
+	case 2:
+		if c.cat == DebitorCategory {
+			if len(fields) != DebitorFields {
+				c.add(n, 1, fmt.Sprintf("line 2 (column names) has %d fields, Debitoren/Kreditoren have %d", len(fields), DebitorFields))
 			}
-		default:
-			if c.cat == DebitorCategory {
-				c.debitor(n, fields)
-			} else {
-				c.booking(n, fields)
-			}
+		} else if len(fields) != Columns {
+			c.add(n, 1, fmt.Sprintf("line 2 (column names) has %d fields, a Buchungsstapel has %d", len(fields), Columns))
+		}
+	default:
+		if c.cat == DebitorCategory {
+			c.debitor(n, fields)
+		} else {
+			c.booking(n, fields)
 		}
 	}
-	if len(lines) < 2 {
+}
+
+// finish ends a file of n lines.
+func (c *checker) finish(n int) []Violation {
+	if n < 2 {
 		c.add(1, 1, "a Buchungsstapel has a header line and a line of column names")
 	}
 	return c.v
+}
+
+// Stream is CheckSums of a file written to it in parts of any size (a
+// file read back while it is being written): Finish returns what
+// CheckSums returns for the bytes written.
+type Stream struct {
+	c       checker
+	pending []byte // the line not ended yet
+	n       int    // the lines checked
+}
+
+// NewStream starts a file.
+func NewStream() *Stream { return &Stream{c: checker{sums: map[FileKey]*int64{}}} }
+
+// Write checks the lines p ends; it keeps nothing of p but the part of a
+// line it does not end. It never fails.
+func (s *Stream) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			s.pending = append(s.pending, p...)
+			break
+		}
+		line := p[:i]
+		if len(s.pending) > 0 {
+			s.pending = append(s.pending, line...)
+			line = s.pending
+		}
+		s.n++
+		s.c.line(s.n, line, false)
+		s.pending = s.pending[:0]
+		p = p[i+1:]
+	}
+	return n, nil
+}
+
+// Finish ends the file: the violations and sums of CheckSums.
+func (s *Stream) Finish(into map[FileKey]decimal.Decimal) ([]Violation, error) {
+	if len(s.pending) > 0 {
+		s.n++
+		s.c.line(s.n, s.pending, true)
+		s.pending = s.pending[:0]
+	}
+	vs := s.c.finish(s.n)
+	s.c.addSums(into)
+	return vs, s.c.sumErr
 }
 
 type checker struct {
@@ -117,11 +184,13 @@ type checker struct {
 	vom    time.Time
 	bis    time.Time
 	length int
-	fields []field // the current line's, reused
+	fields []field          // the current line's, reused
+	text   []byte           // the current line's text when it is not ASCII
+	days   *[100 * 100]int8 // belegdatum's answers by TTMM: 1 within the period, -1 not
 
 	// CheckSums's: Umsatz in cents per key, the rest as decimals, and
 	// the line that stopped the adding up
-	sums   map[FileKey]int64
+	sums   map[FileKey]*int64
 	odd    map[FileKey]decimal.Decimal
 	sumErr error
 }
@@ -134,10 +203,14 @@ func (c *checker) sum(n int, f []field, msg string) {
 	}
 	k := FileKey{f[ColKonto-1].text, f[ColGegenkonto-1].text, f[ColSollHaben-1].text}
 	if v, ok := plainCents(f[ColUmsatz-1].text); ok {
-		if _, seen := c.sums[k]; !seen {
-			k = FileKey{strings.Clone(k.Konto), strings.Clone(k.Gegenkonto), strings.Clone(k.SollHaben)}
+		// by pointer: an assignment to a key there would store the line's
+		// strings in the map, and the line's text is not the checker's
+		p := c.sums[k]
+		if p == nil {
+			p = new(int64)
+			c.sums[FileKey{strings.Clone(k.Konto), strings.Clone(k.Gegenkonto), strings.Clone(k.SollHaben)}] = p
 		}
-		c.sums[k] += v
+		*p += v
 		return
 	}
 	amt, err := decimal.NewFromString(strings.Replace(f[ColUmsatz-1].text, ",", ".", 1))
@@ -159,7 +232,13 @@ func (c *checker) add(line, col int, msg string) {
 // undefined1252 are the bytes Windows-1252 leaves unassigned.
 var undefined1252 = [256]bool{0x81: true, 0x8d: true, 0x8f: true, 0x90: true, 0x9d: true}
 
+// decode is the line as text. The text of an ASCII line is raw itself,
+// not a copy: the checker keeps nothing of a line's text (it clones what
+// it keeps).
 func (c *checker) decode(n int, raw []byte) (string, bool) {
+	if ascii(raw) {
+		return bytesString(raw), true // Windows-1252 is ASCII there, and defines every ASCII byte
+	}
 	good := true
 	for j, b := range raw {
 		if undefined1252[b] {
@@ -174,18 +253,35 @@ func (c *checker) decode(n int, raw []byte) (string, bool) {
 	if !good {
 		return "", false
 	}
-	if ascii(raw) {
-		return string(raw), true // Windows-1252 is ASCII there
+	// the bytes are defined: each is its character
+	buf := c.text[:0]
+	for _, b := range raw {
+		if b < utf8.RuneSelf {
+			buf = append(buf, b)
+		} else {
+			buf = utf8.AppendRune(buf, upper1252[b-utf8.RuneSelf])
+		}
 	}
-	s, err := charmap.Windows1252.NewDecoder().Bytes(raw)
-	if err != nil {
-		c.add(n, 1, "not Windows-1252: "+err.Error())
-		return "", false
-	}
-	return string(s), true
+	c.text = buf
+	return bytesString(buf), true // the line's until the next
 }
 
+// upper1252 are the characters of the bytes 0x80 to 0xFF in Windows-1252.
+var upper1252 = func() (t [128]rune) {
+	for i := range t {
+		t[i] = charmap.Windows1252.DecodeByte(byte(utf8.RuneSelf + i))
+	}
+	return t
+}()
+
+// ascii reports whether b has no byte ≥ 0x80, eight bytes at a time.
 func ascii(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
 	for _, c := range b {
 		if c >= utf8.RuneSelf {
 			return false
@@ -194,14 +290,47 @@ func ascii(b []byte) bool {
 	return true
 }
 
+// allDigits: s has no byte but 0-9 (as strings.Trim(s, "0123456789") == "").
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// hasControl: s holds a character below 0x20 or 0x7f (in UTF-8 these are
+// the bytes themselves).
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
 // splitLine splits at ';' outside quotes; inside quotes "" is a quote.
 func splitLine(s string) ([]field, string) { return splitLineInto(nil, s) }
+
+var emptyFields [Columns]field
 
 // splitLineInto is splitLine appending to out[:0]; a field's text is a
 // part of s unless it held a doubled quote.
 func splitLineInto(out []field, s string) ([]field, string) {
 	out = out[:0]
 	for {
+		if s != "" && s[0] == ';' {
+			// a run of empty fields, each ended by its ';': most of a booking's
+			k := 1
+			for k < len(s) && k < len(emptyFields) && s[k] == ';' {
+				k++
+			}
+			out = append(out, emptyFields[:k]...)
+			s = s[k:]
+			continue
+		}
 		var f field
 		if s != "" && s[0] == '"' {
 			f.quoted = true
@@ -291,13 +420,13 @@ func (c *checker) header(f []field) {
 		want(4, "Buchungsstapel", "Formatname")
 		want(5, "13", "Formatversion")
 	}
-	if t := get(6).text; len(t) != 17 || strings.Trim(t, "0123456789") != "" {
+	if t := get(6).text; len(t) != 17 || !allDigits(t) {
 		c.add(1, 6, fmt.Sprintf("Erzeugt am %q: want 17 digits YYYYMMDDHHMMSSFFF", t))
 	}
 	num := func(i int, name string, lo, hi int) (int, bool) {
 		t := get(i).text
 		v, err := strconv.Atoi(t)
-		if err != nil || strings.Trim(t, "0123456789") != "" || v < lo || v > hi {
+		if err != nil || !allDigits(t) || v < lo || v > hi {
 			c.add(1, i, fmt.Sprintf("%s %q is not a number within %d..%d", name, t, lo, hi))
 			return 0, false
 		}
@@ -371,7 +500,7 @@ func (c *checker) booking(n int, f []field) {
 		} else if !rowFields[i].numeric && !x.quoted {
 			c.add(n, col, ColumnNames[i]+" is text and must be quoted")
 		}
-		if j := strings.IndexFunc(x.text, func(r rune) bool { return r < 0x20 || r == 0x7f }); j >= 0 {
+		if hasControl(x.text) {
 			c.add(n, col, ColumnNames[i]+" holds a control character")
 		}
 	}
@@ -398,14 +527,16 @@ func (c *checker) booking(n int, f []field) {
 		}
 		c.belegdatum(n, get(ColBelegdatum))
 	}
-	if bu := get(ColBUSchluessel); len(bu) > 4 || strings.Trim(bu, "0123456789") != "" {
+	if bu := get(ColBUSchluessel); len(bu) > 4 || !allDigits(bu) {
 		c.add(n, ColBUSchluessel, fmt.Sprintf("BU-Schlüssel %q: up to 4 digits", bu))
 	}
 	b1 := get(ColBelegfeld1)
 	if l := utf8.RuneCountInString(b1); l > MaxBelegfeld1 {
 		c.add(n, ColBelegfeld1, fmt.Sprintf("Belegfeld 1 has %d characters, at most %d", l, MaxBelegfeld1))
 	}
-	if j := strings.IndexFunc(b1, func(r rune) bool { return !belegfeld1OK(r) }); j >= 0 {
+	if belegfeld1Clean(b1) {
+		// every character allowed
+	} else if j := strings.IndexFunc(b1, func(r rune) bool { return !belegfeld1OK(r) }); j >= 0 {
 		r, _ := utf8.DecodeRuneInString(b1[j:])
 		c.add(n, ColBelegfeld1, fmt.Sprintf("Belegfeld 1 holds %q: letters, digits and $ & %% * + - / only", r))
 	}
@@ -423,24 +554,34 @@ func amountOK(s string) bool {
 	if i < 1 || i > 10 || len(s)-i-1 != 2 {
 		return false
 	}
-	digits := s[:i] + s[i+1:]
-	return strings.Trim(digits, "0123456789") == "" && strings.Trim(digits, "0") != ""
+	euros, cents := s[:i], s[i+1:]
+	return allDigits(euros) && allDigits(cents) && (strings.Trim(euros, "0") != "" || strings.Trim(cents, "0") != "")
 }
 
 // belegdatum: TTMM, a real day that falls within Datum vom..bis (of the
 // year that puts it there: a period may span a year end).
 func (c *checker) belegdatum(n int, s string) {
-	if len(s) != 4 || strings.Trim(s, "0123456789") != "" {
+	if len(s) != 4 || !allDigits(s) {
 		c.add(n, ColBelegdatum, fmt.Sprintf("Belegdatum %q: want TTMM", s))
 		return
 	}
-	d, _ := strconv.Atoi(s[:2])
-	m, _ := strconv.Atoi(s[2:])
-	for _, y := range []int{c.vom.Year(), c.bis.Year()} {
-		t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-		if t.Day() == d && int(t.Month()) == m && !t.Before(c.vom) && !t.After(c.bis) {
-			return
+	d, m := int(s[0]-'0')*10+int(s[1]-'0'), int(s[2]-'0')*10+int(s[3]-'0')
+	// a file's bookings have a few dozen days: each day's answer is kept
+	if c.days == nil {
+		c.days = new([100 * 100]int8)
+	}
+	known := &c.days[d*100+m]
+	if *known == 0 {
+		*known = -1
+		for _, y := range []int{c.vom.Year(), c.bis.Year()} {
+			t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+			if t.Day() == d && int(t.Month()) == m && !t.Before(c.vom) && !t.After(c.bis) {
+				*known = 1
+			}
 		}
+	}
+	if *known > 0 {
+		return
 	}
 	c.add(n, ColBelegdatum, fmt.Sprintf("Belegdatum %s is not a day within the period %s..%s", s, c.vom.Format("02.01.2006"), c.bis.Format("02.01.2006")))
 }
@@ -500,7 +641,7 @@ func (c *checker) debitor(n int, f []field) {
 	if first, dup := c.seen[konto]; dup && konto != "" {
 		c.add(n, 1, fmt.Sprintf("Konto %s is on line %d already", konto, first))
 	} else {
-		c.seen[konto] = n
+		c.seen[strings.Clone(konto)] = n // the line's text is not the checker's
 	}
 	if get("Name (Adressatentyp Unternehmen)") == "" && get("Name (Adressatentyp natürl. Person)") == "" && get("Name (Adressatentyp keine Angabe)") == "" {
 		c.add(n, col("Name (Adressatentyp Unternehmen)"), "no name: DATEV names a personal account by Name (Unternehmen, natürl. Person or keine Angabe)")

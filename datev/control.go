@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,15 +26,27 @@ type Control struct {
 
 	source, file map[TaxKey]*sums3
 	accounts     map[AccountKey]*accountSum
-	seen         map[docKey]int
-	series       map[seriesKey][]int64
-	findings     []Finding
-	Documents    int
-	Bookings     int
-	finished     bool
+	seen         map[docKey]int // the numbers splitNumber does not split
+	// seenNum are the other numbers by series and numeric suffix: keys
+	// without a string, which the collector need not look into
+	seenNum   map[numKey]int
+	series    []seriesNumbers
+	seriesOf  map[seriesKey]int32 // the index in series
+	findings  []Finding
+	Documents int
+	Bookings  int
+	finished  bool
 
-	src, fil []keyedSums // Add's, reused
-	rates    []struct {
+	src, fil   []keyedSums // Add's, reused
+	conv       []posting   // Add's, reused
+	from, to   dayCache
+	docDay     dayCache
+	lastSeries int32 // the index of the series added to last
+	// the account and total sums looked up last
+	hotAccounts        [4]hotAccount
+	nextHot            int
+	hotSource, hotFile hotTotals
+	rates              []struct {
 		r   decimal.Decimal
 		key string
 	}
@@ -117,10 +130,119 @@ type seriesKey struct {
 	prefix string
 }
 
+// seriesNumbers are the numbers of a series, in the order added (ns),
+// and the rows they were seen on: those that came in ascending order in
+// sorted, any other in Control.seenNum.
+type seriesNumbers struct {
+	seriesKey
+	ns     []int64
+	sorted []seenNumber
+}
+
+// seenNumber is a number of a series and the row it was first seen on.
+type seenNumber struct {
+	digits int32
+	n      int64
+	row    int
+}
+
+func (a *seenNumber) less(b *seenNumber) bool {
+	return a.digits < b.digits || a.digits == b.digits && a.n < b.n
+}
+
+// numKey is a document number of a series: its prefix is the series's,
+// its suffix n written in digits digits (leading zeros make RE-007 another
+// number than RE-7).
+type numKey struct {
+	series, digits int32
+	n              int64
+}
+
+// dayCache is dayOf(of).
+type dayCache struct {
+	of, day time.Time
+	ok      bool
+}
+
+func (c *dayCache) get(t time.Time) time.Time {
+	if !c.ok || c.of != t {
+		c.of, c.day, c.ok = t, dayOf(t), true
+	}
+	return c.day
+}
+
 // NewControl starts a check for the period from..to (days; zero: open).
 func NewControl(from, to time.Time) *Control {
 	return &Control{From: from, To: to, source: map[TaxKey]*sums3{}, file: map[TaxKey]*sums3{},
-		accounts: map[AccountKey]*accountSum{}, seen: map[docKey]int{}, series: map[seriesKey][]int64{}}
+		accounts: map[AccountKey]*accountSum{}, seen: map[docKey]int{}, seenNum: map[numKey]int{}, seriesOf: map[seriesKey]int32{}}
+}
+
+// seenBefore records the document's number, stopping at one seen before,
+// and adds it to its series.
+func (c *Control) seenBefore(d *Document, row int) {
+	p, n, ok := splitNumber(d.Number)
+	if !ok {
+		k := docKey{d.Type, d.Number}
+		if first, dup := c.seen[k]; dup {
+			c.stop(d, row, "kommt mehrfach vor (zuerst in Zeile %d): jeder Beleg genau einmal", first)
+			return
+		}
+		// a clone: the key outlives the record, and must not pin the
+		// document the number was read from (the ERP source's strings
+		// share its JSON)
+		k.number = strings.Clone(k.number)
+		c.seen[k] = row
+		return
+	}
+	sid := c.seriesIndex(d.Type, p)
+	sr := &c.series[sid]
+	sr.ns = append(sr.ns, n)
+	x := seenNumber{digits: int32(len(d.Number) - len(p)), n: n, row: row}
+	// a series mostly comes in ascending order: appended, no lookup
+	if len(sr.sorted) == 0 || sr.sorted[len(sr.sorted)-1].less(&x) {
+		sr.sorted = append(sr.sorted, x)
+		return
+	}
+	first, dup := 0, false
+	if i, found := slices.BinarySearchFunc(sr.sorted, x, func(a, b seenNumber) int {
+		if a.less(&b) {
+			return -1
+		}
+		if b.less(&a) {
+			return 1
+		}
+		return 0
+	}); found {
+		first, dup = sr.sorted[i].row, true
+	} else {
+		k := numKey{series: sid, digits: x.digits, n: n}
+		if first, dup = c.seenNum[k]; !dup {
+			c.seenNum[k] = row
+		}
+	}
+	if dup {
+		c.stop(d, row, "kommt mehrfach vor (zuerst in Zeile %d): jeder Beleg genau einmal", first)
+	}
+}
+
+// seriesIndex is the index of a series in c.series, added when new.
+func (c *Control) seriesIndex(t DocType, prefix string) int32 {
+	// an export's documents come in runs of one series
+	if len(c.series) > 0 {
+		if last := &c.series[c.lastSeries]; last.t == t && last.prefix == prefix {
+			return c.lastSeries
+		}
+	}
+	k := seriesKey{t, prefix}
+	i, ok := c.seriesOf[k]
+	if !ok {
+		i = int32(len(c.series))
+		k.prefix = strings.Clone(prefix)
+		c.seriesOf[k] = i
+		c.series = append(c.series, seriesNumbers{seriesKey: k})
+	}
+	c.lastSeries = i
+	return i
 }
 
 func rateKey(r decimal.Decimal) string { return r.StringFixed(2) }
@@ -143,22 +265,24 @@ func (c *Control) Fail(document string, row int, problem string) {
 // input row of its first line. postings are what the file holds for it:
 // their amounts go to the file's side, the lines' to the source's.
 func (c *Control) Add(d *Document, postings []Posting, row int) {
+	ps := c.conv[:0]
+	for i := range postings {
+		p := &postings[i]
+		ps = append(ps, posting{konto: p.Booking.Konto, gegenkonto: p.Booking.Gegenkonto, country: p.Country, rate: p.Rate,
+			gross: sumOf(p.Gross), vat: sumOf(p.VAT), net: sumOf(p.Net)})
+	}
+	c.add(d, ps, row)
+	clear(ps)
+	c.conv = ps[:0]
+}
+
+// add is Add of the postings as the control adds them up.
+func (c *Control) add(d *Document, postings []posting, row int) {
 	c.Documents++
-	// Keys outlive the record: a clone, so they do not pin the document
-	// the number was read from (the ERP source's strings share its JSON).
-	k := docKey{d.Type, strings.Clone(d.Number)}
-	if first, dup := c.seen[k]; dup {
-		c.stop(d, row, "kommt mehrfach vor (zuerst in Zeile %d): jeder Beleg genau einmal", first)
-	} else {
-		c.seen[k] = row
-	}
-	day := dayOf(d.Date)
-	if (!c.From.IsZero() && day.Before(dayOf(c.From))) || (!c.To.IsZero() && day.After(dayOf(c.To))) {
+	c.seenBefore(d, row)
+	day := c.docDay.get(d.Date) // an export's documents come by day
+	if (!c.From.IsZero() && day.Before(c.from.get(c.From))) || (!c.To.IsZero() && day.After(c.to.get(c.To))) {
 		c.stop(d, row, "Belegdatum %s liegt außerhalb des Zeitraums %s bis %s", day.Format("02.01.2006"), c.From.Format("02.01.2006"), c.To.Format("02.01.2006"))
-	}
-	if p, n, ok := splitNumber(d.Number); ok {
-		sk := seriesKey{d.Type, strings.Clone(p)}
-		c.series[sk] = append(c.series[sk], n)
 	}
 	// a document has a few rates and countries: slices, not maps, with
 	// the order of first use
@@ -174,7 +298,8 @@ func (c *Control) Add(d *Document, postings []Posting, row int) {
 		return m, &m[len(m)-1].s
 	}
 	var s *sums3
-	for _, l := range d.Lines {
+	for i := range d.Lines {
+		l := &d.Lines[i]
 		k := TaxKey{c.rateKey(l.Rate), l.Country}
 		src, s = get(src, k)
 		net, vat, gross := l.Net.s, l.VAT.s, l.Gross.s
@@ -188,23 +313,21 @@ func (c *Control) Add(d *Document, postings []Posting, row int) {
 			c.stop(d, l.Row, "Netto %s + USt %s ist nicht Brutto %s", l.Net.Decimal().StringFixed(2), l.VAT.Decimal().StringFixed(2), l.Gross.Decimal().StringFixed(2))
 		}
 	}
-	for _, p := range postings {
+	for i := range postings {
+		p := &postings[i]
 		c.Bookings++
-		k := TaxKey{c.rateKey(p.Rate), p.Country}
+		k := TaxKey{c.rateKey(p.rate), p.country}
 		fil, s = get(fil, k)
-		s.add(p.Net, p.VAT, p.Gross)
-		sh, amt := "S", sumOf(p.Gross)
+		s.net.addSum(&p.net)
+		s.vat.addSum(&p.vat)
+		s.gross.addSum(&p.gross)
+		var amt exactSum
+		amt.addSum(&p.gross)
+		sh := "S"
 		if amt.sign() < 0 {
 			sh, amt = "H", amt.neg()
 		}
-		ak := AccountKey{Konto: p.Booking.Konto, Gegenkonto: p.Booking.Gegenkonto, SollHaben: sh, Rate: k.Rate, Country: k.Country}
-		a := c.accounts[ak]
-		if a == nil {
-			// a clone, as the document number above
-			ak.Konto, ak.Gegenkonto, ak.Country = strings.Clone(ak.Konto), strings.Clone(ak.Gegenkonto), strings.Clone(ak.Country)
-			a = &accountSum{}
-			c.accounts[ak] = a
-		}
+		a := c.account(AccountKey{Konto: p.konto, Gegenkonto: p.gegenkonto, SollHaben: sh, Rate: k.Rate, Country: k.Country})
 		a.umsatz.addSum(&amt)
 		a.bookings++
 	}
@@ -220,13 +343,13 @@ func (c *Control) Add(d *Document, postings []Posting, row int) {
 			c.stop(d, row, "Steuersatz %s %% %s: Beleg Netto/USt/Brutto %s/%s/%s, Buchungen %s/%s/%s", k.Rate, k.Country,
 				s.Net.StringFixed(2), s.VAT.StringFixed(2), s.Gross.StringFixed(2), f.Net.StringFixed(2), f.VAT.StringFixed(2), f.Gross.StringFixed(2))
 		}
-		c.total(c.source, k).addSums(&x.s)
+		total(c.source, &c.hotSource, k).addSums(&x.s)
 	}
 	for _, x := range fil {
 		if !x.inSrc(src) {
 			c.stop(d, row, "Buchungen zu Steuersatz %s %% %s, die der Beleg nicht hat", x.k.Rate, x.k.Country)
 		}
-		c.total(c.file, x.k).addSums(&x.s)
+		total(c.file, &c.hotFile, x.k).addSums(&x.s)
 	}
 	c.src, c.fil = src[:0], fil[:0]
 }
@@ -245,21 +368,69 @@ func (x *keyedSums) inSrc(src []keyedSums) bool {
 	return false
 }
 
-func (c *Control) total(m map[TaxKey]*sums3, k TaxKey) *sums3 {
-	if s := m[k]; s != nil {
-		return s
+// account is the sum of an account key, added when new.
+func (c *Control) account(k AccountKey) *accountSum {
+	// an export books most of its postings on a few keys: those looked
+	// up last are compared before the map hashes five strings
+	for i := range c.hotAccounts {
+		if h := &c.hotAccounts[i]; h.a != nil && h.k == k {
+			return h.a
+		}
 	}
-	s := &sums3{}
-	k.Country = strings.Clone(k.Country)
-	m[k] = s
+	a := c.accounts[k]
+	if a == nil {
+		// a clone, as the document number
+		k.Konto, k.Gegenkonto, k.Country = strings.Clone(k.Konto), strings.Clone(k.Gegenkonto), strings.Clone(k.Country)
+		a = &accountSum{}
+		c.accounts[k] = a
+	}
+	c.hotAccounts[c.nextHot%len(c.hotAccounts)] = hotAccount{k, a}
+	c.nextHot++
+	return a
+}
+
+type hotAccount struct {
+	k AccountKey
+	a *accountSum
+}
+
+// total is the sums of k in m (c.source or c.file), added when new; hot
+// are the ones looked up last.
+func total(m map[TaxKey]*sums3, hot *hotTotals, k TaxKey) *sums3 {
+	for i := range hot.t {
+		if h := &hot.t[i]; h.s != nil && h.k == k {
+			return h.s
+		}
+	}
+	s := m[k]
+	if s == nil {
+		s = &sums3{}
+		k.Country = strings.Clone(k.Country)
+		m[k] = s
+	}
+	hot.t[hot.next%len(hot.t)] = struct {
+		k TaxKey
+		s *sums3
+	}{k, s}
+	hot.next++
 	return s
+}
+
+type hotTotals struct {
+	t [4]struct {
+		k TaxKey
+		s *sums3
+	}
+	next int
 }
 
 // rateKey is rateKey(r), remembered per rate and exponent: an export has a
 // handful of rates, and formatting each line's costs a tenth of the check.
 func (c *Control) rateKey(r decimal.Decimal) string {
 	for _, x := range c.rates {
-		if x.r.Exponent() == r.Exponent() && x.r.Cmp(r) == 0 {
+		// the same decimal (lines share their rate's) or the same value
+		// and exponent
+		if x.r == r || x.r.Exponent() == r.Exponent() && x.r.Cmp(r) == 0 {
 			return x.key
 		}
 	}
@@ -305,9 +476,9 @@ func (c *Control) Finish() {
 				s.Net.StringFixed(2), s.VAT.StringFixed(2), s.Gross.StringFixed(2), f.Net.StringFixed(2), f.VAT.StringFixed(2), f.Gross.StringFixed(2)), Stops: true})
 		}
 	}
-	keys := make([]seriesKey, 0, len(c.series))
-	for k := range c.series {
-		keys = append(keys, k)
+	keys := make([]*seriesNumbers, 0, len(c.series))
+	for i := range c.series {
+		keys = append(keys, &c.series[i])
 	}
 	sort.Slice(keys, func(i, j int) bool {
 		if keys[i].t != keys[j].t {
@@ -317,7 +488,7 @@ func (c *Control) Finish() {
 	})
 	gaps := 0
 	for _, k := range keys {
-		ns := c.series[k]
+		ns := k.ns
 		sort.Slice(ns, func(i, j int) bool { return ns[i] < ns[j] })
 		for i := 1; i < len(ns); i++ {
 			if ns[i]-ns[i-1] <= 1 {

@@ -213,30 +213,43 @@ func derivedVATSmall(gross, rate decimal.Decimal) (decimal.Decimal, bool) {
 	}
 	g, ge, ok1 := small(gross)
 	r, re, ok2 := small(rate)
-	if !ok1 || !ok2 || ge < -8 || ge > 8 || re < -8 || re > 8 {
+	if !ok1 || !ok2 {
 		return decimal.Decimal{}, false
+	}
+	c, ok := derivedCents(g, ge, r, re)
+	if !ok {
+		return decimal.Decimal{}, false
+	}
+	return decimal.New(c, -2), true
+}
+
+// derivedCents is derivedVATSmall of g × 10^ge and a rate r × 10^re other
+// than 0 (both of at most 18 digits), in cents.
+func derivedCents(g int64, ge int32, r int64, re int32) (int64, bool) {
+	if g <= -1e18 || g >= 1e18 || ge < -8 || ge > 8 || re < -8 || re > 8 {
+		return 0, false
 	}
 	// rate r × 10^re: the denominator 100 + rate in units of 10^min(re, 0)
 	var ok bool
 	if re > 0 {
 		if r, ok = scale(r, re); !ok {
-			return decimal.Decimal{}, false
+			return 0, false
 		}
 		re = 0
 	}
 	den, ok := add64(100*pow10s[-re], r) // 100 × 10^-re ≤ 1e10
 	if !ok || den == 0 {
-		return decimal.Decimal{}, false
+		return 0, false
 	}
 	// gross × rate / (100 + rate) × 10^8 = g × r × 10^(ge+8) / den
 	neg := (g < 0) != (r < 0) != (den < 0)
 	hi, lo := bits.Mul64(uint64(abs64(g)), uint64(abs64(r)))
 	if hi != 0 || lo > math.MaxInt64 {
-		return decimal.Decimal{}, false
+		return 0, false
 	}
 	num, ok := scale(int64(lo), ge+8)
 	if !ok {
-		return decimal.Decimal{}, false
+		return 0, false
 	}
 	d := abs64(den)
 	q, rem := num/d, num%d
@@ -251,7 +264,7 @@ func derivedVATSmall(gross, rate decimal.Decimal) (decimal.Decimal, bool) {
 	if neg {
 		c = -c
 	}
-	return decimal.New(c, -2), true
+	return c, true
 }
 
 // Money is an exact amount of a document line: unscaled × 10^exp in an

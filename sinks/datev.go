@@ -52,9 +52,10 @@ var datevRequired = []string{"Umsatz", "Konto", "Gegenkonto", "Belegdatum"}
 // out/EXTF_Buchungsstapel.csv gives out/EXTF_Buchungsstapel_202601_1.csv,
 // ..._202601_2.csv, ..._202602_1.csv. Each file's period is its month.
 //
-// Every file is written to a temporary file, checked with datev.Check at
-// Close and renamed into place only when every file passes; a failed check
-// or run leaves none of them.
+// Every file is written to a temporary file, checked with datev.Check as
+// it is written (read back from the temporary file as the writer hands
+// its lines to it, the rest at Close) and renamed into place only when
+// every file passes; a failed check or run leaves none of them.
 type DATEVSink struct {
 	dir, stem string
 	base      datev.Header // the header without period and fiscal year
@@ -72,6 +73,10 @@ type DATEVSink struct {
 	// docs is set in document mode (sink.datev.accounts): records are
 	// document lines, booked by the sink (datev_docs.go).
 	docs *datevDocs
+
+	// beforeCheckRead, when set (tests), runs before each read of a file's
+	// check
+	beforeCheckRead func()
 }
 
 type datevFile struct {
@@ -80,7 +85,9 @@ type datevFile struct {
 	tmp   *atomicfile.File
 	w     *datev.Writer
 	deb   *datev.DebitorWriter // instead of w: the debitors of document mode
-	// checked: closeDocs ran datev.Check on the file as it added it up
+	// chk checks a booking file as it is written (datev_check.go); checked
+	// says it is done, with the file's violations
+	chk        *fileCheck
 	checked    bool
 	violations []datev.Violation
 }
@@ -457,6 +464,11 @@ func (s *DATEVSink) writeLine(month int, line []byte) error {
 		part := 1
 		if f != nil {
 			part = f.part + 1
+			// full: no line follows, so its check can end now
+			if err := f.flush(); err != nil {
+				return outputError(fmt.Errorf("%s: %w", f.tmp.Path(), err))
+			}
+			f.chk.complete()
 		}
 		var err error
 		if f, err = s.newFile(month, part); err != nil {
@@ -475,12 +487,14 @@ func (s *DATEVSink) newFile(month, part int) (*datevFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := datev.NewWriter(tmp, s.header(month))
+	chk := startFileCheck(tmp.TempName(), s.beforeCheckRead)
+	w, err := datev.NewWriter(checkedWriter{tmp, chk}, s.header(month))
 	if err != nil {
+		chk.abort()
 		discardTemp(tmp)
 		return nil, err
 	}
-	f := &datevFile{month: month, part: part, tmp: tmp, w: w}
+	f := &datevFile{month: month, part: part, tmp: tmp, w: w, chk: chk}
 	s.open[month] = f
 	s.all = append(s.all, f)
 	return f, nil
@@ -512,6 +526,9 @@ func (s *DATEVSink) Close(ctx context.Context, commit bool) error {
 	s.closed = true
 	discardAll := func() {
 		for _, f := range s.all {
+			if f.chk != nil {
+				f.chk.abort()
+			}
 			discardTemp(f.tmp)
 		}
 	}
@@ -528,9 +545,13 @@ func (s *DATEVSink) Close(ctx context.Context, commit bool) error {
 			return err
 		}
 	}
+	if err := s.finishChecks(); err != nil {
+		discardAll()
+		return err
+	}
 	for _, f := range s.all {
 		vs := f.violations
-		if !f.checked {
+		if !f.checked { // the debitors, written at the end
 			if err := f.flush(); err != nil {
 				discardAll()
 				return outputError(fmt.Errorf("%s: %w", f.tmp.Path(), err))

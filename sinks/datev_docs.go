@@ -3,9 +3,7 @@ package sinks
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,7 +11,6 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/wawi-etl/etl/datev"
 	"github.com/wawi-etl/etl/pipeline"
@@ -67,11 +64,13 @@ type datevDocs struct {
 	// applied (it failed) at the end of the input is missing too.
 	maxSeq atomic.Int64
 
-	// lineBuf and row are bookDocument's scratch space for a line
-	lineBuf  []byte
-	row      datev.Row
-	postings []datev.Posting
-	doc      datev.Document // what cur points to
+	booker *datev.Booker
+	doc    datev.Document // what cur points to
+	// the month and header of the document being booked, and write, the
+	// booker's writer of its lines
+	month int
+	h     datev.Header
+	write func(line []byte, notes []datev.Note) error
 
 	customers map[string]*debitorInfo // by debitor account, the first document's customer
 	order     []string                // debitor accounts in first-use order
@@ -186,6 +185,7 @@ func openDATEVDocs(ds *pipeline.DATEVSpec, env *pipeline.Env, chart datev.Chart,
 		}
 	}
 	d.control = datev.NewControl(from, to)
+	d.booker = datev.NewBooker(d.control)
 	d.maxSeq.Store(-1)
 	d.fields = make([]docField, len(env.Targets))
 	for i, t := range env.Targets {
@@ -544,33 +544,23 @@ func (s *DATEVSink) bookDocument() error {
 		return nil
 	}
 	d.cur = nil
-	postings := doc.AppendPostings(d.postings[:0], doc.Text())
-	written := postings[:0] // in place: a posting is kept or dropped once read
-	month := doc.Date.Year()*100 + int(doc.Date.Month())
-	h := s.header(month)
-	for _, p := range postings {
-		enc, notes, err := datev.AppendBooking(d.lineBuf[:0], &h, &p.Booking, &d.row)
-		if err != nil {
-			d.control.Fail(doc.Number, d.curRow, "Buchung nicht möglich: "+err.Error())
-			continue
-		}
-		if err := s.writeLine(month, enc); err != nil {
-			return err
-		}
-		if s.log != nil {
-			for _, n := range notes {
-				s.log.Warn("datev: value changed to fit", "document", doc.Number, "column", n.Column, "reason", n.Reason, "new", n.New)
-			}
-		}
-		d.lineBuf = enc[:0] // the writer has copied it
-		written = append(written, p)
+	if month := doc.Date.Year()*100 + int(doc.Date.Month()); month != d.month || d.write == nil {
+		d.month, d.h = month, s.header(month)
 	}
-	d.control.Add(doc, written, d.curRow)
-	// one slice for all documents' postings: Control.Add keeps none of
-	// them, and none pins this document once the next is booked
-	clear(postings)
-	d.postings = postings[:0]
-	return nil
+	if d.write == nil {
+		d.write = func(line []byte, notes []datev.Note) error {
+			if err := s.writeLine(d.month, line); err != nil {
+				return err
+			}
+			if s.log != nil {
+				for _, n := range notes {
+					s.log.Warn("datev: value changed to fit", "document", d.doc.Number, "column", n.Column, "reason", n.Reason, "new", n.New)
+				}
+			}
+			return nil
+		}
+	}
+	return d.booker.Book(&d.h, doc, d.curRow, d.write)
 }
 
 // closeDocs books the last document and checks the export; it returns
@@ -585,46 +575,20 @@ func (s *DATEVSink) closeDocs() error {
 		d.control.Fail("", 0, fmt.Sprintf("%d Datensätze am Ende der Eingabe fehlen in der Datei (fehlerhaft, siehe errors.xlsx)", max-d.nextSeq+1))
 	}
 	// the files read back, as DATEV will read them, must hold what the
-	// check added up
-	for _, f := range s.all {
-		if err := f.flush(); err != nil {
-			return outputError(fmt.Errorf("%s: %w", f.tmp.Path(), err))
-		}
-	}
-	// The files (one a month) are read back and checked at the same time,
-	// one per core: this runs after the last page, so it is all wall time.
-	type fileCheck struct {
-		sums map[datev.FileKey]decimal.Decimal
-		vs   []datev.Violation
-		err  error
-	}
-	checks := make([]fileCheck, len(s.all))
-	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i, f := range s.all {
-		g.Go(func() error {
-			data, err := os.ReadFile(f.tmp.TempName())
-			if err != nil {
-				return outputError(err)
-			}
-			// Close's check of the file in the same reading
-			c := &checks[i]
-			c.sums = map[datev.FileKey]decimal.Decimal{}
-			c.vs, c.err = datev.CheckSums(data, c.sums)
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	// check added up: their checks read them as they were written, and
+	// read and add up the rest now
+	if err := s.finishChecks(); err != nil {
 		return err
 	}
 	sums := map[datev.FileKey]decimal.Decimal{}
-	for i, f := range s.all {
-		c := checks[i]
-		f.checked, f.violations = true, c.vs
-		if c.err != nil {
-			d.control.Fail("", 0, fmt.Sprintf("%s: %v", filepath.Base(f.tmp.Path()), c.err))
+	for _, f := range s.all {
+		if f.chk == nil {
+			continue
 		}
-		for k, v := range c.sums {
+		if f.chk.sumErr != nil {
+			d.control.Fail("", 0, fmt.Sprintf("%s: %v", filepath.Base(f.tmp.Path()), f.chk.sumErr))
+		}
+		for k, v := range f.chk.sums {
 			sums[k] = sums[k].Add(v)
 		}
 	}

@@ -23,14 +23,29 @@ func (s *DATEVSink) NewRows(n int) pipeline.RowBatch {
 type datevBatch struct {
 	s    *DATEVSink
 	rows []datevRow
-	// rate is the last VatRate written: most lines have one of a few
-	// rates, and a decimal is immutable, so lines may share it
-	rate struct {
+	// rates are the last VatRates written: most lines have one of a few
+	// rates (a document's lines alternate between 19 and 7 %), and a
+	// decimal is immutable, so lines may share it
+	rates [4]struct {
 		unscaled int64
 		exp      int32
 		d        decimal.Decimal
 		ok       bool
 	}
+	nextRate int
+}
+
+// rate is unscaled × 10^exp, shared with the lines before of that rate.
+func (b *datevBatch) rate(unscaled int64, exp int32) decimal.Decimal {
+	for i := range b.rates {
+		if c := &b.rates[i]; c.ok && c.unscaled == unscaled && c.exp == exp {
+			return c.d
+		}
+	}
+	c := &b.rates[b.nextRate%len(b.rates)]
+	b.nextRate++
+	c.unscaled, c.exp, c.d, c.ok = unscaled, exp, decimal.New(unscaled, exp), true
+	return c.d
 }
 
 func (b *datevBatch) Row() pipeline.RowPlan {
@@ -88,11 +103,7 @@ func (r *datevRow) Decimal(i int, unscaled int64, exp int32) {
 	if r.vals == nil {
 		f := r.s.docs.fields[i]
 		if f == dfRate {
-			c := &r.batch.rate
-			if !c.ok || c.unscaled != unscaled || c.exp != exp {
-				c.unscaled, c.exp, c.d, c.ok = unscaled, exp, decimal.New(unscaled, exp), true
-			}
-			r.line.line.Rate = c.d
+			r.line.line.Rate = r.batch.rate(unscaled, exp)
 			return
 		}
 		if a := r.line.amount(f); a != nil {

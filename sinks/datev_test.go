@@ -102,6 +102,12 @@ func TestDATEVSplitsByCount(t *testing.T) {
 		rows = append(rows, booking(fmt.Sprintf("RE-%d", i), day(2026, 3, 1+i), "10.00", "x"))
 	}
 	run(t, s, datevTargets, rows...)
+	// a full file is written out and its check ends before Close
+	for i, f := range s.all {
+		if full := i < len(s.all)-1; f.chk.closed != full || full && f.chk.written.Load() == 0 {
+			t.Errorf("file %d: check completed %v, %d bytes written", i+1, f.chk.closed, f.chk.written.Load())
+		}
+	}
 	if err := s.Close(context.Background(), true); err != nil {
 		t.Fatal(err)
 	}
