@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/wawi-etl/etl/datev"
 	"github.com/wawi-etl/etl/internal/atomicfile"
@@ -575,6 +576,23 @@ func (s *DATEVSink) Close(ctx context.Context, commit bool) error {
 			}
 			return outputError(fmt.Errorf("datev sink: the file breaks DATEV's rules, nothing was written: %s", strings.Join(msgs, "; ")))
 		}
+	}
+	// The files (one a month) go to disk at the same time: one after the
+	// other, each sync waited for the disk on its own, after the input
+	// ended. Commit then only renames them.
+	var g errgroup.Group
+	g.SetLimit(8)
+	for _, f := range s.all {
+		g.Go(func() error {
+			if err := f.tmp.Sync(); err != nil {
+				return outputError(fmt.Errorf("%s: %w", f.tmp.Path(), err))
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		discardAll()
+		return err
 	}
 	for i, f := range s.all {
 		if err := commitTemp(f.tmp); err != nil {
