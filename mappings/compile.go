@@ -278,7 +278,16 @@ func sameParent(f, g *field) bool {
 		return false
 	}
 	n := len(f.path) - 1
+	if n == 0 && (lineKey(f.path[0]) || lineKey(g.path[0])) {
+		return false // a line record's LineItem is not in its document's map
+	}
 	return slices.Equal(f.path[:n], g.path[:n])
+}
+
+// lineKey reports whether s names a line record's own map (see
+// record.Record.LineItem).
+func lineKey(s pathSeg) bool {
+	return !s.hasIdx && (s.name == record.LineItemKey || s.name == record.LineTotalKey)
 }
 
 // missingColumn explains a column that is not in the header, with a

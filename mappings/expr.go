@@ -121,9 +121,14 @@ func (x *exprs) env(rec *record.Record) *exprEnv {
 			for k, v := range rec.Doc {
 				e.vars[k] = v
 			}
+			for _, k := range [...]string{record.LineItemKey, record.LineTotalKey} {
+				if m, ok := rec.LineMap(k); ok {
+					e.vars[k] = m
+				}
+			}
 		} else {
 			for _, n := range x.names {
-				e.vars[n] = rec.Doc[n]
+				e.vars[n], _ = rec.Top(n)
 			}
 		}
 	}

@@ -316,7 +316,7 @@ func (f *field) read(rec *record.Record, env *exprEnv) (input, error) {
 		}
 		return input{isText: true}, nil
 	case srcPath:
-		v, _ := walkPath(rec.Doc, f.path)
+		v, _ := walkRec(rec, f.path)
 		return classify(v), nil
 	case srcConst:
 		return input{text: f.value, isText: true}, nil
@@ -452,7 +452,7 @@ func (f *field) applyPath(rec *record.Record, sheet, d1904 bool, res *Result, ou
 	if f.sharesParent && pc.ok {
 		parent = pc.m
 	} else {
-		parent = parentOf(rec.Doc, f.path)
+		parent = parentOfRec(rec, f.path)
 		pc.m = parent
 	}
 	pc.ok = true
@@ -502,6 +502,37 @@ func (f *field) applyPath(rec *record.Record, sheet, d1904 bool, res *Result, ou
 		f.fail(res, &input{text: cell, isText: true}, reason)
 	}
 	return true
+}
+
+// isLine reports whether rec is a line record whose line has a map under
+// the path's first key (record.Record.LineItem).
+func isLine(rec *record.Record, segs []pathSeg) (map[string]any, bool) {
+	if rec.LineItem == nil && rec.LineTotal == nil || segs[0].hasIdx {
+		return nil, false
+	}
+	return rec.LineMap(segs[0].name)
+}
+
+// walkRec is walkPath in rec's document, its line's maps included.
+func walkRec(rec *record.Record, segs []pathSeg) (any, bool) {
+	if m, ok := isLine(rec, segs); ok {
+		if len(segs) == 1 {
+			return m, true
+		}
+		return walkPath(m, segs[1:])
+	}
+	return walkPath(rec.Doc, segs)
+}
+
+// parentOfRec is parentOf in rec's document, its line's maps included.
+func parentOfRec(rec *record.Record, segs []pathSeg) map[string]any {
+	if m, ok := isLine(rec, segs); ok {
+		if len(segs) == 1 {
+			return map[string]any{segs[0].name: m} // the line's map itself is the value
+		}
+		return parentOf(m, segs[1:])
+	}
+	return parentOf(rec.Doc, segs)
 }
 
 // parentOf walks all but the last segment of a path: the map the last

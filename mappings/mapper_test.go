@@ -876,3 +876,38 @@ mapping:
 		}
 	}
 }
+
+// A line record (the document shared by its lines, the line beside it)
+// maps as the document with the line under LineItem would: paths under
+// LineItem and LineTotal read the line's maps, every other path the
+// document's, and the document is not changed.
+func TestLineRecordMapsAsMergedDocument(t *testing.T) {
+	doc := map[string]any{"Number": "AU-1", "SKU": "doc-sku", "Customer": map[string]any{"Name": "ACME"}}
+	rec := &record.Record{Row: 1, Doc: doc,
+		LineItem:  map[string]any{"SKU": "L-1", "Quantity": json.Number("2")},
+		LineTotal: map[string]any{"Net": json.Number("9.90")}}
+	m := mustCompile(t, `
+mapping:
+  fields:
+    - {target: Number, column: Number}
+    - {target: Obj, column: LineItem}
+    - {target: SKU, column: LineItem.SKU}
+    - {target: Qty, column: LineItem.Quantity, type: decimal}
+    - {target: Net, column: LineTotal.Net, type: decimal}
+    - {target: DocSKU, column: SKU}
+    - {target: Name, column: Customer.Name}
+    - {target: Both, expr: 'Number + "/" + LineItem.SKU + "/" + Customer.Name'}
+`, nil, Options{})
+	res := apply(t, m, rec)
+	checkValues(t, res.Values, []any{"AU-1", nil, "L-1", dec("2"), dec("9.90"), "doc-sku", "ACME", "AU-1/L-1/ACME"})
+	if got := errStrings(res.Errs); len(got) != 1 || !strings.Contains(got[0], `Obj (column "LineItem")`) || !strings.Contains(got[0], "is an object") {
+		t.Errorf("errors %q", got)
+	}
+	merged := apply(t, m, &record.Record{Row: 1, Doc: rec.View()})
+	if !reflect.DeepEqual(merged.Values, res.Values) || !reflect.DeepEqual(errStrings(merged.Errs), errStrings(res.Errs)) {
+		t.Errorf("line record %v %q, merged document %v %q", res.Values, errStrings(res.Errs), merged.Values, errStrings(merged.Errs))
+	}
+	if _, ok := doc["LineItem"]; ok || len(doc) != 3 {
+		t.Errorf("the document was changed: %v", doc)
+	}
+}

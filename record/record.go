@@ -61,8 +61,15 @@ type Record struct {
 	// the source does not know (CSV) or no cell needs it.
 	Numeric []bool
 	// Doc is the JSON document of a structured source (the ERP), nested as
-	// decoded by encoding/json with UseNumber.
+	// decoded by encoding/json with UseNumber. The records of a document's
+	// line items share it: it is read-only.
 	Doc map[string]any
+	// LineItem and LineTotal make a record of one line item of a document
+	// (the ERP source with include: lineitems): the record reads as Doc with
+	// them under LineItemKey and LineTotalKey (Lookup, View), without a copy
+	// of the document per line. nil for other records; a nil LineTotal
+	// leaves that key to Doc.
+	LineItem, LineTotal map[string]any
 	// Err marks a malformed input row (broken quotes, wrong field count). The
 	// pipeline counts it as failed with this reason and goes on.
 	Err error
@@ -92,11 +99,66 @@ const (
 	LineTotalKey = "LineTotal"
 )
 
+// LineMap is the map a line record keeps under key (LineItemKey or
+// LineTotalKey) apart from its document; ok is false for any other key, a
+// record that is not a line's, or a line without that map.
+func (r *Record) LineMap(key string) (m map[string]any, ok bool) {
+	switch key {
+	case LineItemKey:
+		m = r.LineItem
+	case LineTotalKey:
+		m = r.LineTotal
+	}
+	return m, m != nil
+}
+
+// Top is the value of a top-level key of the record's document, its line's
+// maps included.
+func (r *Record) Top(key string) (any, bool) {
+	if m, ok := r.LineMap(key); ok {
+		return m, true
+	}
+	v, ok := r.Doc[key]
+	return v, ok
+}
+
+// Lookup resolves a dotted path with optional [n] indexes in the record's
+// document, its line's maps included (see LineItem).
+func (r *Record) Lookup(path string) (any, bool) {
+	first, rest, nested := strings.Cut(path, ".")
+	if m, ok := r.LineMap(first); ok {
+		if !nested {
+			return m, true
+		}
+		return Lookup(m, rest)
+	}
+	return Lookup(r.Doc, path)
+}
+
+// View is the record's document as one map: Doc itself, or for a line
+// record a shallow copy of it with the line's maps under their keys.
+func (r *Record) View() map[string]any {
+	if r.LineItem == nil && r.LineTotal == nil {
+		return r.Doc
+	}
+	v := make(map[string]any, len(r.Doc)+2)
+	for k, x := range r.Doc {
+		v[k] = x
+	}
+	if r.LineItem != nil {
+		v[LineItemKey] = r.LineItem
+	}
+	if r.LineTotal != nil {
+		v[LineTotalKey] = r.LineTotal
+	}
+	return v
+}
+
 // Get returns a value by column name, or by dotted path into Doc
 // ("BillingAddress.Company", "Items[0].SKU").
 func (r *Record) Get(name string) (any, bool) {
-	if r.Doc != nil {
-		return Lookup(r.Doc, name)
+	if r.Doc != nil || r.LineItem != nil {
+		return r.Lookup(name)
 	}
 	if i, ok := r.Header.Index(name); ok {
 		if i < len(r.Fields) {

@@ -127,14 +127,14 @@ func (b *ErrorBook) Add(rec *record.Record, reason error) error {
 	case b.header == nil && b.docCols == nil:
 		var doc any
 		if rec.Doc != nil {
-			if j, err := json.Marshal(rec.Doc); err == nil {
+			if j, err := json.Marshal(rec.View()); err == nil {
 				doc = string(j)
 			}
 		}
 		row = append(row, doc)
 	case b.header == nil:
 		for _, k := range b.docCols {
-			v, _ := record.Lookup(rec.Doc, k)
+			v, _ := rec.Lookup(k)
 			row = append(row, docValue(v))
 		}
 	}
@@ -184,7 +184,7 @@ func (b *ErrorBook) Add(rec *record.Record, reason error) error {
 // run are alike), else one column with the document as JSON.
 func (b *ErrorBook) docColumns(rec *record.Record) {
 	for _, k := range docKeys {
-		if v, ok := record.Lookup(rec.Doc, k); ok && v != nil {
+		if v, ok := rec.Lookup(k); ok && v != nil {
 			if _, nested := v.(map[string]any); !nested {
 				b.docCols = append(b.docCols, k)
 			}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net/url"
 	"sort"
 	"strconv"
@@ -79,8 +78,9 @@ var docDateFields = map[string]map[string]string{
 //
 // Record.Row is the 1-based ordinal of the record (with include: one per
 // line item, so records_read counts lines; Record.Document and Line say which
-// order and line the record is), Record.Doc the document
-// as the API sends it (json.Number numbers), with two normalisations: every
+// order and line the record is; its line item and LineTotal are in
+// Record.LineItem and LineTotal beside the shared document), Record.Doc the
+// document as the API sends it (json.Number numbers), with two normalisations: every
 // date-time with an offset is rewritten into the merchant's time zone
 // (2025-04-30T22:30:00+00:00 becomes 2025-05-01T00:30:00.0000000+02:00, so a
 // date column shows the merchant's calendar day), and .NET's "not set"
@@ -433,7 +433,7 @@ func (s *ERPSource) Next(ctx context.Context) (*record.Record, error) {
 		if it.lines == nil && it.embedded != nil {
 			s.account(it)
 			if len(it.embedded) == 0 {
-				rec := s.record(setLine(it.doc, map[string]any{}, true))
+				rec := s.lineRecord(it.doc, map[string]any{}, true)
 				rec.Document = s.docs
 				return rec, nil
 			}
@@ -456,7 +456,7 @@ func (s *ERPSource) Next(ctx context.Context) (*record.Record, error) {
 		}
 		s.account(it)
 		if len(lr.lines) == 0 {
-			rec := s.record(setLine(it.doc, map[string]any{}, true))
+			rec := s.lineRecord(it.doc, map[string]any{}, true)
 			rec.Document = s.docs
 			return rec, nil
 		}
@@ -473,34 +473,24 @@ func (s *ERPSource) nextLine() *record.Record {
 	l := s.curLines[s.line]
 	s.line++
 	totals := !s.cur.part || s.proj.lineTotals
-	var rec *record.Record
-	if s.line == len(s.curLines) {
-		// the copies for the earlier lines are taken: the last one
-		// takes the order itself
-		rec = s.record(setLine(s.cur.doc, l, totals))
-	} else {
-		rec = s.record(withLine(s.cur.doc, l, totals))
-	}
+	rec := s.lineRecord(s.cur.doc, l, totals)
 	// account ran for the current order and runs again only for the next
 	rec.Document, rec.Line = s.docs, s.line
 	return rec
 }
 
-// withLine is the order with one line item: a shallow copy, so the records of
-// one order share the order's nested objects (read-only from here on).
-// totals: add LineTotal (a projected record whose job does not read it
-// goes without).
-func withLine(order, line map[string]any, totals bool) map[string]any {
-	return setLine(maps.Clone(order), line, totals)
-}
-
-// setLine is withLine into order itself, for the order's last record.
-func setLine(order, line map[string]any, totals bool) map[string]any {
-	order[LineItemKey] = line
+// lineRecord is the record of one line item of order: the order itself,
+// shared by the records of all its lines (read-only from here on), with the
+// line beside it (record.Record.LineItem), not a copy of the order per
+// line. totals: add LineTotal (a projected record whose job does not read
+// it goes without).
+func (s *ERPSource) lineRecord(order, line map[string]any, totals bool) *record.Record {
+	rec := s.record(order)
+	rec.LineItem = line
 	if totals && len(line) > 0 {
-		order[LineTotalKey] = lineTotals(line)
+		rec.LineTotal = lineTotals(line)
 	}
-	return order
+	return rec
 }
 
 var hundred = decimal.NewFromInt(100)
@@ -716,10 +706,10 @@ func (s *ERPSource) decodeDoc(raw []byte) (map[string]any, error) { return parse
 // identity paths; then whole, as the error workbook shows such a record.
 func (s *ERPSource) decodeItem(raw []byte, scratch *[]jsonKV) (*docItem, error) {
 	if s.proj == nil {
-		doc, err := parseDocPart(raw, s.loc, nil, scratch, s.spare())
+		doc, err := parseDocPart(raw, s.loc, nil, scratch, 0)
 		return &docItem{doc: doc}, err
 	}
-	doc, err := parseDocPart(raw, s.loc, s.proj.doc, scratch, s.spare())
+	doc, err := parseDocPart(raw, s.loc, s.proj.doc, scratch, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -739,17 +729,8 @@ func (s *ERPSource) decodeItem(raw []byte, scratch *[]jsonKV) (*docItem, error) 
 	if s.proj.hasIdentity(doc, nil) {
 		return it, nil
 	}
-	doc, err = parseDocPart(raw, s.loc, nil, scratch, s.spare())
+	doc, err = parseDocPart(raw, s.loc, nil, scratch, 0)
 	return &docItem{doc: doc}, err
-}
-
-// spare is the room a document's map keeps for the keys its line records
-// add (withLine), so that their copies need not grow.
-func (s *ERPSource) spare() int {
-	if s.sub == nil {
-		return 0
-	}
-	return 2
 }
 
 func keyText(v any) string {

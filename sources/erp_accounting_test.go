@@ -182,7 +182,7 @@ func TestAccountingDataPeriodAndTotals(t *testing.T) {
 				t.Errorf("%d lines in %d requests, want %d lines, one request per page", len(lines), src.Requests(), wantLines)
 			}
 			if get(t, lines[0], "LineItem.SortOrder") != "1" || get(t, lines[0], "LineItem.VatRate") == "<missing>" {
-				t.Errorf("first line %v", lines[0].Doc["LineItem"])
+				t.Errorf("first line %v", lines[0].LineItem)
 			}
 		})
 	}

@@ -135,7 +135,7 @@ func inMay(srv *erptest.Server) []erptest.SalesOrder {
 
 func get(t testing.TB, r *record.Record, path string) string {
 	t.Helper()
-	v, ok := record.Lookup(r.Doc, path)
+	v, ok := r.Lookup(path)
 	if !ok {
 		return "<missing>"
 	}
@@ -273,7 +273,7 @@ func TestERPSourceLineItems(t *testing.T) {
 			r := recs[i]
 			i++
 			if get(t, r, "Number") != o.Number || get(t, r, "LineItem") != "{}" || get(t, r, "LineTotal") != "<missing>" {
-				t.Errorf("order %s without lines: %v", o.Number, r.Doc)
+				t.Errorf("order %s without lines: %v", o.Number, r.View())
 			}
 			if r.Document != doc+1 || r.Line != 0 {
 				t.Errorf("order %s without lines: document %d line %d, want %d 0", o.Number, r.Document, r.Line, doc+1)

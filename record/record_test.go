@@ -1,0 +1,56 @@
+package record
+
+import (
+	"reflect"
+	"testing"
+)
+
+// A line record reads as its document with the line's maps under
+// LineItemKey and LineTotalKey, without the document being changed; a
+// line without totals leaves LineTotal to the document.
+func TestLineRecordReadsAsItsDocument(t *testing.T) {
+	doc := map[string]any{"Number": "AU-1", "LineTotal": "the document's", "Nested": map[string]any{"A": "x"}}
+	line := map[string]any{"SKU": "L-1", "Prices": []any{"1.00", "2.00"}}
+	r := &Record{Doc: doc, LineItem: line}
+	for _, c := range []struct {
+		path string
+		want any
+		ok   bool
+	}{
+		{"Number", "AU-1", true},
+		{"Nested.A", "x", true},
+		{"LineItem.SKU", "L-1", true},
+		{"LineItem.Prices[1]", "2.00", true},
+		{"LineItem", line, true},
+		{"LineItem.Missing", nil, false},
+		{"LineItem[0]", nil, false},
+		{"LineTotal", "the document's", true},
+		{"Other", nil, false},
+	} {
+		got, ok := r.Lookup(c.path)
+		if ok != c.ok || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("Lookup(%q) = %v %v, want %v %v", c.path, got, ok, c.want, c.ok)
+		}
+		if g, ok := r.Get(c.path); ok != c.ok || !reflect.DeepEqual(g, c.want) {
+			t.Errorf("Get(%q) = %v %v", c.path, g, ok)
+		}
+	}
+	r.LineTotal = map[string]any{"Net": "9.90"}
+	if v, ok := r.Lookup("LineTotal.Net"); !ok || v != "9.90" {
+		t.Errorf("LineTotal.Net = %v %v", v, ok)
+	}
+	if v, ok := r.Top("LineItem"); !ok || !reflect.DeepEqual(v, line) {
+		t.Errorf("Top(LineItem) = %v %v", v, ok)
+	}
+	want := map[string]any{"Number": "AU-1", "LineTotal": r.LineTotal, "Nested": doc["Nested"], "LineItem": line}
+	if v := r.View(); !reflect.DeepEqual(v, want) {
+		t.Errorf("View() = %v", v)
+	}
+	if len(doc) != 3 || doc["LineTotal"] != "the document's" {
+		t.Errorf("the document was changed: %v", doc)
+	}
+	whole := &Record{Doc: doc}
+	if v := whole.View(); !reflect.DeepEqual(v, doc) {
+		t.Errorf("a whole document's View: %v", v)
+	}
+}
