@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wawi-etl/etl/internal/jsondoc"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
 	"github.com/wawi-etl/etl/record"
@@ -97,6 +98,18 @@ func (sh *docShape) project(doc map[string]any) projection {
 		out[len(sh.leaves)+i] = packLen(len(a))
 	}
 	return out
+}
+
+// part makes n read what project reads: each leaf whole (an object or a
+// list there is kept whole, see compactValue), and each list (its length;
+// its elements only as far as the leaves under it go).
+func (sh *docShape) part(n *jsondoc.Node) {
+	for _, p := range sh.leaves {
+		n.Add(lookupSegs(p))
+	}
+	for _, l := range sh.lists {
+		n.Reach(lookupSegs(l))
+	}
 }
 
 // current returns the kept value at path; ok=false when the shape does not
