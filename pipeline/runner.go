@@ -12,8 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/record"
 )
@@ -355,15 +353,27 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 	// In-flight records finish after Ctrl-C: only reading stops.
 	work, cancelWork := context.WithCancelCause(context.WithoutCancel(ctx))
 	defer cancelWork(nil)
-	// Workers report failures through setFatal, not through the group: the
-	// group's context would be cancelled by Wait while the accounting
-	// goroutine still needs it.
-	var g errgroup.Group
+	// Workers report failures through setFatal. They live as long as the
+	// pass: a goroutine per record grew its stack anew for every record
+	// (planning and writing go deep), a fifth of a worker's CPU time.
 	workers := r.workers()
 	pool := newPool(r.conc, workers)
+	// a record is handed over only once pool gave it a slot, so it never
+	// waits for a worker: there are as many as slots
+	jobs := make(chan func(), workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for job := range jobs {
+				job()
+			}
+		}()
+	}
 
 	// Records travel in batches: for file sinks, where a record costs a
-	// microsecond or two, handing each to a goroutine of its own would cost
+	// microsecond or two, handing each to a worker on its own would cost
 	// more than the work. ERP records go one at a time, so that one slow
 	// request holds up no other record (the client bounds the requests in
 	// flight, see workers).
@@ -405,7 +415,7 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 		slot := make(chan []*result, 1)
 		slots <- slot
 		pool.acquire()
-		g.Go(func() error {
+		jobs <- func() {
 			defer pool.release()
 			// one allocation each for the batch's results and items
 			out := make([]*result, len(recs))
@@ -423,8 +433,7 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 				}
 			}
 			slot <- out
-			return nil
-		})
+		}
 	}
 	var readErr error
 	for {
@@ -454,7 +463,8 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 	if len(batch) > 0 {
 		dispatch() // records read are accounted for, whatever stopped the reading
 	}
-	_ = g.Wait()
+	close(jobs)
+	wg.Wait()
 	close(slots)
 	<-done
 	if f := getFatal(); f != nil {

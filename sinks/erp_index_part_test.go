@@ -11,7 +11,9 @@ import (
 	"testing"
 
 	"github.com/wawi-etl/etl/erp"
+	"github.com/wawi-etl/etl/erp/erptest"
 	"github.com/wawi-etl/etl/internal/jsondoc"
+	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
 )
 
@@ -281,6 +283,77 @@ func TestLoadDocIndexProjected(t *testing.T) {
 				t.Errorf("%s: empty index", c.resource)
 			}
 			m.close()
+		}
+	}
+}
+
+// BenchmarkIndexDecode decodes the item pages of a generated Wawi and
+// makes the price import's index entries, with the records decoded whole
+// (as before PageOptions.Part) and to the index's part.
+func BenchmarkIndexDecode(b *testing.B) {
+	seed := erptest.Generate(erptest.GenConfig{Items: 2000, Seed: 4})
+	e := newERPEnvWith(&testing.T{}, seed, erpEnvOpts{validate: false})
+	defer e.srv.Close()
+	tg := erpTargets("SKU:string", "ItemPriceData.PurchasePriceNet:decimal", "ItemPriceData.SalesPriceNet:decimal")
+	s, err := e.openErr(pipeline.SinkSpec{Resource: "items", Operation: "update", Lookup: "index"}, tg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := s.res.(*keyedSink)
+	var recs [][]byte
+	for p, err := range e.c.Pages(context.Background(), d.def.ListPath, nil, erp.PageOptions{}) {
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range p.Items {
+			recs = append(recs, r)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		part *jsondoc.Node
+	}{{"whole", nil}, {"part", entryPart(d.def, d.match, d.shape)}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, raw := range recs {
+					rec, err := jsondoc.ParsePartCopy(raw, c.part)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, _, ok := newDocEntry(rec, d.def, d.match, d.shape); !ok {
+						b.Fatal("no entry")
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
+		})
+	}
+}
+
+// BenchmarkKeyedDiff compares the planned document of a price update with
+// the index's projection of the item (every price changed), as the
+// planning pass does for each record.
+func BenchmarkKeyedDiff(b *testing.B) {
+	e := newERPEnvWith(&testing.T{}, baseSeed(), erpEnvOpts{validate: false})
+	defer e.srv.Close()
+	tg := erpTargets("SKU:string", "ItemPriceData.PurchasePriceNet:decimal", "ItemPriceData.SalesPriceNet:decimal")
+	s, err := e.openErr(pipeline.SinkSpec{Resource: "items", Operation: "update", Lookup: "index"}, tg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := s.res.(*keyedSink)
+	cur := d.shape.project(map[string]any{"SKU": "ACME-100001", "ItemPriceData": map[string]any{"PurchasePriceNet": json.Number("12.34"), "SalesPriceNet": json.Number("18.51")}})
+	it := erpItem(tg, 2, []any{"ACME-100001", erpDec("12.71"), erpDec("19.06")})
+	vals, err := coerceAll(it, d.targets, d.kinds)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		doc := mappings.Nest(d.body, vals)
+		if ch, _ := d.diff(doc, cur, it); len(ch) != 2 {
+			b.Fatal(ch)
 		}
 	}
 }
