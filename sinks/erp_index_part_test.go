@@ -357,3 +357,54 @@ func BenchmarkKeyedDiff(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkKeyedPlan plans price updates against the loaded index (in
+// memory), as the planning pass does once the index is there.
+func BenchmarkKeyedPlan(b *testing.B) {
+	seed := erptest.Generate(erptest.GenConfig{Items: 2000, Seed: 4})
+	e := newERPEnvWith(&testing.T{}, seed, erpEnvOpts{validate: false})
+	defer e.srv.Close()
+	tg := erpTargets("SKU:string", "ItemPriceData.PurchasePriceNet:decimal", "ItemPriceData.SalesPriceNet:decimal")
+	s, err := e.openErr(pipeline.SinkSpec{Resource: "items", Operation: "update", Lookup: "index"}, tg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close(context.Background(), false)
+	items := make([]*pipeline.Item, len(seed.Items))
+	for i, it := range seed.Items {
+		items[i] = erpItem(tg, i+2, []any{it.SKU, it.ItemPriceData.PurchasePriceNet.Add(erpDec("0.01")), it.ItemPriceData.SalesPriceNet.Decimal.Add(erpDec("0.01"))})
+	}
+	if _, err := s.Plan(context.Background(), items[0]); err != nil { // loads the index
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		p, err := s.Plan(context.Background(), items[i%len(items)])
+		if err != nil || p.Outcome != pipeline.Updated {
+			b.Fatal(p, err)
+		}
+	}
+}
+
+// diffDecimal decides and reports as sameValue and oldValue do on the
+// unpacked value, whatever the index kept.
+func TestDiffDecimalAsOtherLeaves(t *testing.T) {
+	d := &keyedSink{shape: newDocShape([]string{"P"})}
+	nv := erpDec("10.00")
+	for _, v := range []any{json.Number("10"), json.Number("10.001"), json.Number("1e1"), json.Number("x"), "10", "ten", nil, true, []any{"a"}} {
+		cur := d.shape.project(map[string]any{"P": v})
+		old, _ := d.shape.current(cur, "P")
+		ch, same := d.diffDecimal(cur, "P", nv, mappings.Decimal)
+		if want := sameValue(old, nv, mappings.Decimal); same != want {
+			t.Errorf("%#v: same %v, want %v", v, same, want)
+		}
+		if want := oldValue(old, nv); !reflect.DeepEqual(ch.Old, want) || ch.Field != "P" || ch.New != nv {
+			t.Errorf("%#v: change %#v, want Old %#v", v, ch, want)
+		}
+	}
+	missing := d.shape.project(map[string]any{})
+	if ch, same := d.diffDecimal(missing, "P", nv, mappings.Decimal); same || ch.Old != nil {
+		t.Errorf("no current value: %#v same %v", ch, same)
+	}
+}
