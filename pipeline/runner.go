@@ -335,6 +335,17 @@ type runner struct {
 	// what becomes of them in the passes after (see duplicates.go).
 	dups        *dupScan
 	dupVerdicts map[int64]dupVerdict
+	// diffQ takes the diff report's records during a planning pass (see
+	// pass); nil: finish adds them itself.
+	diffQ chan diffEntry
+}
+
+// diffEntry is what finish hands the diff report of one record.
+type diffEntry struct {
+	rec     *record.Record
+	plan    *Plan
+	outcome Outcome
+	err     error
 }
 
 // result is one record's way through map and plan, handed to the in-order
@@ -396,6 +407,28 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 		fatalMu.Lock()
 		defer fatalMu.Unlock()
 		return fatal
+	}
+
+	// The planning pass's diff report is written on a goroutine of its
+	// own, in order: the one goroutine that accounts for every record in
+	// order otherwise spends most of its time on it while the records of
+	// an index just loaded wait for it (nothing is written in this pass,
+	// so a failed report stops the run a few records later at most).
+	var reported chan struct{}
+	if r.diff != nil && !r.apply {
+		q := make(chan diffEntry, 1024)
+		reported = make(chan struct{})
+		diff := r.diff
+		go func() {
+			defer close(reported)
+			for e := range q {
+				if err := diff.Add(e.rec, e.plan, e.outcome, e.err); err != nil {
+					setFatal(fmt.Errorf("diff report: %w", err))
+				}
+			}
+		}()
+		r.diffQ = q
+		defer func() { r.diffQ = nil }()
 	}
 
 	done := make(chan struct{})
@@ -467,6 +500,10 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 	wg.Wait()
 	close(slots)
 	<-done
+	if reported != nil {
+		close(r.diffQ)
+		<-reported
+	}
 	if f := getFatal(); f != nil {
 		return f
 	}
@@ -670,7 +707,9 @@ func (r *runner) finish(ctx context.Context, res *result, setFatal func(error)) 
 	if r.keys != nil && res.plan != nil && res.plan.Key != "" {
 		r.keys.see(res.plan.Key, res.rec.Seq)
 	}
-	if r.diff != nil {
+	if r.diffQ != nil {
+		r.diffQ <- diffEntry{res.rec, res.plan, res.outcome, res.err}
+	} else if r.diff != nil {
 		if err := r.diff.Add(res.rec, res.plan, res.outcome, res.err); err != nil {
 			setFatal(fmt.Errorf("diff report: %w", err))
 		}
