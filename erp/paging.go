@@ -38,6 +38,11 @@ type PageOptions struct {
 	// pages are still delivered in order). 0 means min(4, Concurrency); 1
 	// fetches one after the other.
 	Parallel int
+	// Part, when not nil, is the part of each record List decodes (see
+	// jsondoc.Node): the keys it does not name are checked as strictly but
+	// not built, so a record lacks them. An index that keeps a few fields
+	// of each record decodes several times as fast. Pages ignores it.
+	Part *jsondoc.Node
 }
 
 // envelope is the PagedList as sent; pointers tell absent from zero
@@ -309,7 +314,7 @@ func (c *Client) List(ctx context.Context, path string, query url.Values, opt Pa
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					ch <- decodeRecords(p, path)
+					ch <- decodeRecords(p, path, opt.Part)
 				}()
 			}
 		}()
@@ -339,15 +344,16 @@ type decodedPage struct {
 // decodeRecords decodes a page's items with exact numbers, as
 // encoding/json with UseNumber does but about three times as fast
 // (jsondoc.ParseCopy: an item's strings are its own, so an index that
-// keeps a SKU does not keep the whole item).
-func decodeRecords(p *Page, path string) decodedPage {
+// keeps a SKU does not keep the whole item), only the part of them when
+// part is not nil.
+func decodeRecords(p *Page, path string, part *jsondoc.Node) decodedPage {
 	recs := make([]map[string]any, 0, len(p.Items))
 	for i, raw := range p.Items {
 		if string(bytes.TrimSpace(raw)) == "null" {
 			recs = append(recs, nil) // as encoding/json decodes it
 			continue
 		}
-		m, err := jsondoc.ParseCopy(raw)
+		m, err := jsondoc.ParsePartCopy(raw, part)
 		if err != nil {
 			return decodedPage{err: fmt.Errorf("GET %s page %d item %d: %w", apiPath(path), p.PageNumber, i+1, err)}
 		}

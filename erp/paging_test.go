@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wawi-etl/etl/internal/jsondoc"
 )
 
 // pagedServer serves total items (Id 1..total) as PagedList pages; maxSize
@@ -499,5 +501,27 @@ func TestListCancelledEndsWithError(t *testing.T) {
 		if errs != 1 {
 			t.Fatalf("try %d: %d records then %d errors; want the list to end with one error", i, n, errs)
 		}
+	}
+}
+
+// With Part, List decodes only the named keys of each record, in order,
+// across parallel pages.
+func TestListPart(t *testing.T) {
+	s := &pagedServer{total: 25}
+	c, _ := newTestClient(t, s, nil)
+	part := &jsondoc.Node{}
+	part.Add([]string{"Id"})
+	n := 0
+	for rec, err := range c.List(context.Background(), "/items", nil, PageOptions{PageSize: 10, Part: part}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if len(rec) != 1 || rec["Id"] != json.Number(strconv.Itoa(n)) {
+			t.Fatalf("record %d: %v, want only its Id", n, rec)
+		}
+	}
+	if n != 25 {
+		t.Fatalf("%d records, want 25", n)
 	}
 }

@@ -259,6 +259,9 @@ func (g *guardrails) observe(res *result) {
 		if !okOld || !okNew || old.IsZero() {
 			continue
 		}
+		if g.withinPrice(old, nw) {
+			continue
+		}
 		pct := nw.Sub(old).Abs().Mul(decimal.NewFromInt(100)).Div(old.Abs())
 		if pct.GreaterThan(g.maxPrice.value) {
 			prices = append(prices, fmt.Sprintf("%s: %s -> %s (%s%%)", c.Field, old, nw, pct.Round(1)))
@@ -278,6 +281,21 @@ func (g *guardrails) observe(res *result) {
 }
 
 // observeDelete takes one deletion a prune plans.
+// withinPrice reports, without dividing, that a price moving from old (not
+// 0) to nw moves by no more than max_price_change: |nw-old|·100 ≤
+// max·|old| means the exact percentage is at most max, and so is the one
+// observe computes (rounded to DivisionPrecision places, on which grid
+// max lies). Every record of a price file is checked, on the one
+// goroutine that accounts for them all, and a division costs more than
+// the products.
+func (g *guardrails) withinPrice(old, nw decimal.Decimal) bool {
+	limit := g.maxPrice.value
+	if limit.Exponent() < -int32(decimal.DivisionPrecision) {
+		return false // not on the grid: let observe decide
+	}
+	return nw.Sub(old).Abs().Mul(decimal.NewFromInt(100)).Cmp(limit.Mul(old.Abs())) <= 0
+}
+
 func (g *guardrails) observeDelete(p *Plan) {
 	g.deletes++
 	g.deleteRecs = addTrip(g.deleteRecs, TripRecord{Key: p.Key, Detail: "deleted: no longer in the input"})

@@ -33,3 +33,38 @@ func TestGuardrailPriceFieldsOfSupplierData(t *testing.T) {
 		}
 	}
 }
+
+// The check without a division decides as the percentage does, at the
+// limit and around it, and leaves to the percentage a limit finer than it
+// is computed.
+func TestGuardrailPriceWithoutDivision(t *testing.T) {
+	d := decimal.RequireFromString
+	for _, max := range []string{"3", "50", "0", "33.3", "0.0000000000000001", "33.33333333333333333"} {
+		g, err := newGuardrails(Guardrails{MaxPriceChange: max + "%"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		within := 0
+		for _, c := range [][2]string{{"3", "3.09"}, {"3", "3.0900000000000001"}, {"3", "2.91"}, {"3", "4.5"}, {"3", "4.5000000000000001"},
+			{"3", "1.5"}, {"-3", "-3.09"}, {"1", "1"}, {"3", "3.999"}, {"3", "4"}, {"0.03", "0.0309"}, {"9.99", "13.32"}, {"3", "0"}} {
+			old, nw := d(c[0]), d(c[1])
+			pct := nw.Sub(old).Abs().Mul(decimal.NewFromInt(100)).Div(old.Abs())
+			trips := pct.GreaterThan(g.maxPrice.value)
+			exact := nw.Sub(old).Abs().Mul(decimal.NewFromInt(100)).Cmp(g.maxPrice.value.Mul(old.Abs())) <= 0
+			want := exact && g.maxPrice.value.Exponent() >= -16
+			got := g.withinPrice(old, nw)
+			if got && trips {
+				t.Errorf("limit %s%%, %s -> %s (%s%%): within, but the percentage trips", max, c[0], c[1], pct)
+			}
+			if got != want {
+				t.Errorf("limit %s%%, %s -> %s: within %v, want %v", max, c[0], c[1], got, want)
+			}
+			if got {
+				within++
+			}
+		}
+		if max == "50" && within < 10 {
+			t.Errorf("limit 50%%: only %d changes within", within)
+		}
+	}
+}

@@ -12,8 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/record"
 )
@@ -337,6 +335,17 @@ type runner struct {
 	// what becomes of them in the passes after (see duplicates.go).
 	dups        *dupScan
 	dupVerdicts map[int64]dupVerdict
+	// diffQ takes the diff report's records during a planning pass (see
+	// pass); nil: finish adds them itself.
+	diffQ chan diffEntry
+}
+
+// diffEntry is what finish hands the diff report of one record.
+type diffEntry struct {
+	rec     *record.Record
+	plan    *Plan
+	outcome Outcome
+	err     error
 }
 
 // result is one record's way through map and plan, handed to the in-order
@@ -355,15 +364,27 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 	// In-flight records finish after Ctrl-C: only reading stops.
 	work, cancelWork := context.WithCancelCause(context.WithoutCancel(ctx))
 	defer cancelWork(nil)
-	// Workers report failures through setFatal, not through the group: the
-	// group's context would be cancelled by Wait while the accounting
-	// goroutine still needs it.
-	var g errgroup.Group
+	// Workers report failures through setFatal. They live as long as the
+	// pass: a goroutine per record grew its stack anew for every record
+	// (planning and writing go deep), a fifth of a worker's CPU time.
 	workers := r.workers()
 	pool := newPool(r.conc, workers)
+	// a record is handed over only once pool gave it a slot, so it never
+	// waits for a worker: there are as many as slots
+	jobs := make(chan func(), workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for job := range jobs {
+				job()
+			}
+		}()
+	}
 
 	// Records travel in batches: for file sinks, where a record costs a
-	// microsecond or two, handing each to a goroutine of its own would cost
+	// microsecond or two, handing each to a worker on its own would cost
 	// more than the work. ERP records go one at a time, so that one slow
 	// request holds up no other record (the client bounds the requests in
 	// flight, see workers).
@@ -388,6 +409,28 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 		return fatal
 	}
 
+	// The planning pass's diff report is written on a goroutine of its
+	// own, in order: the one goroutine that accounts for every record in
+	// order otherwise spends most of its time on it while the records of
+	// an index just loaded wait for it (nothing is written in this pass,
+	// so a failed report stops the run a few records later at most).
+	var reported chan struct{}
+	if r.diff != nil && !r.apply {
+		q := make(chan diffEntry, 1024)
+		reported = make(chan struct{})
+		diff := r.diff
+		go func() {
+			defer close(reported)
+			for e := range q {
+				if err := diff.Add(e.rec, e.plan, e.outcome, e.err); err != nil {
+					setFatal(fmt.Errorf("diff report: %w", err))
+				}
+			}
+		}()
+		r.diffQ = q
+		defer func() { r.diffQ = nil }()
+	}
+
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -405,7 +448,7 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 		slot := make(chan []*result, 1)
 		slots <- slot
 		pool.acquire()
-		g.Go(func() error {
+		jobs <- func() {
 			defer pool.release()
 			// one allocation each for the batch's results and items
 			out := make([]*result, len(recs))
@@ -423,8 +466,7 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 				}
 			}
 			slot <- out
-			return nil
-		})
+		}
 	}
 	var readErr error
 	for {
@@ -454,9 +496,14 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 	if len(batch) > 0 {
 		dispatch() // records read are accounted for, whatever stopped the reading
 	}
-	_ = g.Wait()
+	close(jobs)
+	wg.Wait()
 	close(slots)
 	<-done
+	if reported != nil {
+		close(r.diffQ)
+		<-reported
+	}
 	if f := getFatal(); f != nil {
 		return f
 	}
@@ -660,7 +707,9 @@ func (r *runner) finish(ctx context.Context, res *result, setFatal func(error)) 
 	if r.keys != nil && res.plan != nil && res.plan.Key != "" {
 		r.keys.see(res.plan.Key, res.rec.Seq)
 	}
-	if r.diff != nil {
+	if r.diffQ != nil {
+		r.diffQ <- diffEntry{res.rec, res.plan, res.outcome, res.err}
+	} else if r.diff != nil {
 		if err := r.diff.Add(res.rec, res.plan, res.outcome, res.err); err != nil {
 			setFatal(fmt.Errorf("diff report: %w", err))
 		}

@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/shopspring/decimal"
+
+	"github.com/wawi-etl/etl/internal/jsondoc"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
 	"github.com/wawi-etl/etl/record"
@@ -97,6 +100,18 @@ func (sh *docShape) project(doc map[string]any) projection {
 		out[len(sh.leaves)+i] = packLen(len(a))
 	}
 	return out
+}
+
+// part makes n read what project reads: each leaf whole (an object or a
+// list there is kept whole, see compactValue), and each list (its length;
+// its elements only as far as the leaves under it go).
+func (sh *docShape) part(n *jsondoc.Node) {
+	for _, p := range sh.leaves {
+		n.Add(lookupSegs(p))
+	}
+	for _, l := range sh.lists {
+		n.Reach(lookupSegs(l))
+	}
 }
 
 // current returns the kept value at path; ok=false when the shape does not
@@ -218,11 +233,12 @@ func (d *keyedSink) diff(doc map[string]any, cur projection, it *pipeline.Item) 
 	}
 	var walk func(node map[string]any, path string, out map[string]any)
 	walk = func(node map[string]any, path string, out map[string]any) {
-		keys := make([]string, 0, len(node))
+		var buf [8]string // a document's objects have few keys
+		keys := buf[:0]
 		for k := range node {
 			keys = append(keys, k)
 		}
-		sort.Strings(keys)
+		slices.Sort(keys)
 		for _, k := range keys {
 			v := node[k]
 			p := joinPath(path, k)
@@ -239,6 +255,18 @@ func (d *keyedSink) diff(doc map[string]any, cur projection, it *pipeline.Item) 
 					out[k] = x
 				}
 			default:
+				if nv, ok := x.(decimal.Decimal); ok && cur != nil {
+					// sameValue and oldValue of a number, reading the kept
+					// text once and not unpacking it first
+					if ch, same := d.diffDecimal(cur, p, nv, types[p]); !same {
+						if changes == nil {
+							changes = make([]pipeline.Change, 0, len(d.targets))
+						}
+						changes = append(changes, ch)
+						out[k] = x
+					}
+					continue
+				}
 				old, _ := d.shape.current(cur, p)
 				if cur != nil && d.keyField(p) >= 0 && sameKey(old, x) {
 					continue // matched ignoring case, as the Wawi does: not a rename
@@ -257,6 +285,23 @@ func (d *keyedSink) diff(doc map[string]any, cur projection, it *pipeline.Item) 
 		}
 	}
 	return changes, body
+}
+
+// diffDecimal compares the decimal nv at path p with the kept value as
+// diff's other leaves do (sameValue, oldValue; a number is never a key that
+// matches ignoring case), for a current record (cur not nil): a kept
+// number is parsed once for both.
+func (d *keyedSink) diffDecimal(cur projection, p string, nv decimal.Decimal, typ mappings.Type) (pipeline.Change, bool) {
+	i, ok := d.shape.pos[p]
+	if !ok || i >= len(cur) || cur[i] == "" || cur[i][0] != 'n' {
+		old, _ := d.shape.current(cur, p)
+		return pipeline.Change{Field: p, Old: oldValue(old, nv), New: nv}, sameValue(old, nv, typ)
+	}
+	c, err := decimal.NewFromString(cur[i][1:])
+	if err != nil {
+		return pipeline.Change{Field: p, Old: json.Number(cur[i][1:]), New: nv}, false
+	}
+	return pipeline.Change{Field: p, Old: c, New: nv}, c.Equal(nv)
 }
 
 // diffList compares a list of doc with the kept values; Changes name the

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/wawi-etl/etl/erp"
+	"github.com/wawi-etl/etl/internal/jsondoc"
 )
 
 // lookupMode says how the sink finds the Wawi's record for a key.
@@ -424,6 +425,16 @@ func (l *stripedLocks) lock(key string) func() {
 // every record waits for it, so nothing else wants the connections.
 func indexPaging(c *erp.Client) erp.PageOptions {
 	return erp.PageOptions{Parallel: c.Config().Concurrency}
+}
+
+// keysPart is the part of a record that reads the top-level keys names,
+// each whole (erp.PageOptions.Part).
+func keysPart(names ...string) *jsondoc.Node {
+	n := &jsondoc.Node{}
+	for _, k := range names {
+		n.Add([]string{k})
+	}
+	return n
 }
 
 // probeTotal asks a paged list for its TotalItems with a one-record page.

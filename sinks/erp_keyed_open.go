@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/wawi-etl/etl/erp"
+	"github.com/wawi-etl/etl/internal/jsondoc"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
 	"github.com/wawi-etl/etl/record"
@@ -156,7 +158,7 @@ func (d *keyedSink) readChildren(ctx context.Context, pid string) (*entries[*doc
 		return d.readSingleton(ctx, u)
 	}
 	m := newEntries[*docEntry]()
-	for rec, err := range d.s.c.List(ctx, u, nil, erp.PageOptions{}) {
+	for rec, err := range d.s.c.List(ctx, u, nil, erp.PageOptions{Part: entryPart(d.def, d.match, d.shape)}) {
 		if err != nil {
 			return nil, err
 		}
@@ -438,7 +440,9 @@ func (d *keyedSink) sizeHint(n int64) {
 // path, or several joined by + (a composite key).
 func loadDocIndex(ctx context.Context, c *erp.Client, def *erp.ResourceDef, q url.Values, match string, shape *docShape) (*entries[*docEntry], error) {
 	m := newSpillEntries[*docEntry]()
-	for rec, err := range c.List(ctx, def.ListPath, q, indexPaging(c)) {
+	opt := indexPaging(c)
+	opt.Part = entryPart(def, match, shape)
+	for rec, err := range c.List(ctx, def.ListPath, q, opt) {
 		if err != nil {
 			m.close()
 			return nil, err
@@ -473,6 +477,42 @@ func newDocEntry(rec map[string]any, def *erp.ResourceDef, match string, shape *
 	return e, lowerKey(key), true
 }
 
+// entryPart is the part of a record newDocEntry reads: the id, the key's
+// fields and the shape's paths (see docShape.part), so that a list decoded
+// to it makes the same entry as one decoded whole. It must read what
+// newDocEntry, recordKey and docShape.project read.
+func entryPart(def *erp.ResourceDef, match string, shape *docShape) *jsondoc.Node {
+	n := &jsondoc.Node{}
+	if def.IDField != "" {
+		n.Add([]string{def.IDField}) // rec[def.IDField]: a key, not a path
+	}
+	for f := range strings.SplitSeq(match, "+") {
+		n.Add(lookupSegs(f))
+	}
+	if shape != nil {
+		shape.part(n)
+	}
+	return n
+}
+
+// lookupSegs are the keys record.Lookup reads for path, outermost first:
+// an index reads the key's list (and is dropped; a part applied to a list
+// applies to each element), a segment whose brackets hold no number is a
+// key as it is.
+func lookupSegs(path string) []string {
+	var segs []string
+	for part := range strings.SplitSeq(path, ".") {
+		name := part
+		if open := strings.IndexByte(part, '['); open >= 0 && strings.HasSuffix(part, "]") {
+			if _, err := strconv.Atoi(part[open+1 : len(part)-1]); err == nil {
+				name = part[:open]
+			}
+		}
+		segs = append(segs, name)
+	}
+	return segs
+}
+
 // recordKey is the key of rec: the values of match's fields joined by
 // keySep; "" when one is empty.
 func recordKey(rec map[string]any, match string) string {
@@ -496,7 +536,7 @@ func recordKey(rec map[string]any, match string) string {
 func searchDocs(ctx context.Context, c *erp.Client, def *erp.ResourceDef, q url.Values, match, key string, shape *docShape) ([]*docEntry, error) {
 	var out []*docEntry
 	lk := lowerKey(key)
-	for rec, err := range c.List(ctx, def.ListPath, q, erp.PageOptions{}) {
+	for rec, err := range c.List(ctx, def.ListPath, q, erp.PageOptions{Part: entryPart(def, match, shape)}) {
 		if err != nil {
 			return nil, err
 		}

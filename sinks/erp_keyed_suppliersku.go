@@ -118,7 +118,9 @@ func (d *keyedSink) loadSupplierSkus(ctx context.Context) (map[string][]int64, e
 	items, _ := erp.Resource("items")
 	subs, _ := erp.Resource("items/suppliers")
 	var ids []int64
-	for rec, err := range d.s.c.List(ctx, items.ListPath, nil, indexPaging(d.s.c)) {
+	opt := indexPaging(d.s.c)
+	opt.Part = keysPart(items.IDField)
+	for rec, err := range d.s.c.List(ctx, items.ListPath, nil, opt) {
 		if err != nil {
 			return nil, err
 		}
@@ -127,6 +129,11 @@ func (d *keyedSink) loadSupplierSkus(ctx context.Context) (map[string][]int64, e
 		}
 	}
 	keep := d.def == subs
+	// what the loop below reads, and keepChildList
+	part := keysPart("SupplierId", "Sku")
+	if keep {
+		part.Merge(entryPart(d.def, d.match, d.shape))
+	}
 	out := map[string][]int64{}
 	var mu sync.Mutex
 	err := parallel(ctx, len(ids), max(1, d.s.c.Config().Concurrency), func(ctx context.Context, i int) error {
@@ -136,7 +143,7 @@ func (d *keyedSink) loadSupplierSkus(ctx context.Context) (map[string][]int64, e
 			return err
 		}
 		var recs []map[string]any
-		for rec, err := range d.s.c.List(ctx, u, nil, erp.PageOptions{}) {
+		for rec, err := range d.s.c.List(ctx, u, nil, erp.PageOptions{Part: part}) {
 			if err != nil {
 				return err
 			}

@@ -211,7 +211,9 @@ func (st *stockSink) loadStocks(ctx context.Context) (*entries[*stockEntry], err
 		}
 		m.add(k, newStockEntry(qty))
 	}
-	for rec, err := range st.s.c.List(ctx, st.s.def.ListPath, q, indexPaging(st.s.c)) {
+	opt := indexPaging(st.s.c)
+	opt.Part = keysPart("ItemId", "WarehouseId", "QuantityTotal", "StorageLocationId") // what the loop reads
+	for rec, err := range st.s.c.List(ctx, st.s.def.ListPath, q, opt) {
 		if err != nil {
 			m.close()
 			return nil, err

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Parse decodes one JSON object the way encoding/json decodes it into a
@@ -34,8 +35,19 @@ func Parse(raw []byte, str func(string) any) (map[string]any, error) {
 // documents (an index of the Wawi's items): its strings share no memory
 // with the document, so a value kept does not keep the whole document.
 func ParseCopy(raw []byte) (map[string]any, error) {
-	p := jsonParser{s: string(raw), clone: true, kvs: make([]KV, 0, 64)}
-	return p.doc(nil)
+	return ParsePartCopy(raw, nil)
+}
+
+// ParsePartCopy is ParseCopy reading only the part n of the document (all
+// of it when n is nil), see Node: an index of the Wawi's records keeps a
+// few fields of records of a hundred, and building the rest only to drop
+// it was most of the time of loading one.
+func ParsePartCopy(raw []byte, n *Node) (map[string]any, error) {
+	// Every string kept is cloned (keys kept are the Node's own), so the
+	// parser may read raw in place instead of copying it first; raw must
+	// not change while it does.
+	p := jsonParser{s: unsafe.String(unsafe.SliceData(raw), len(raw)), clone: true, kvs: make([]KV, 0, 16)}
+	return p.doc(n)
 }
 
 // ParsePart is Parse reading only the part n of the document (all of it
@@ -250,6 +262,16 @@ func (p *jsonParser) array(depth int) (any, error) {
 			return nil, p.fail("expected , or ]")
 		}
 	}
+}
+
+// key reads an object's key that is only compared (objectProj), never
+// copied.
+func (p *jsonParser) key() (string, error) {
+	clone := p.clone
+	p.clone = false
+	k, err := p.str()
+	p.clone = clone
+	return k, err
 }
 
 // str reads a string; p.s[p.i] is the opening quote.
@@ -481,7 +503,7 @@ func (p *jsonParser) objectProj(depth int, n *Node) (any, error) {
 		if p.i >= len(p.s) || p.s[p.i] != '"' {
 			return nil, p.fail("expected a key")
 		}
-		k, err := p.str()
+		k, err := p.key()
 		if err != nil {
 			return nil, err
 		}
@@ -490,12 +512,14 @@ func (p *jsonParser) objectProj(depth int, n *Node) (any, error) {
 			return nil, p.fail("expected :")
 		}
 		p.i++
-		if c := n.Child(k); c != nil {
+		if name, c := n.child(k); c != nil {
 			v, err := p.valueProj(depth, c)
 			if err != nil {
 				return nil, err
 			}
-			p.kvs = append(p.kvs, KV{k, v})
+			// the Node's spelling, equal to k: a key kept costs nothing
+			// and shares no memory with the document
+			p.kvs = append(p.kvs, KV{name, v})
 		} else if err := p.skip(depth); err != nil {
 			return nil, err
 		}

@@ -72,3 +72,106 @@ func TestParseCopyOwnStrings(t *testing.T) {
 		t.Error("Parse no longer shares the document's string: the test above checks nothing")
 	}
 }
+
+// prune is what part n of v is: an object keeps the keys n names, each
+// pruned to its part; a list prunes each element; anything else is kept.
+func prune(v any, n *Node) any {
+	if n.All {
+		return v
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for _, k := range n.Keys {
+			if c, ok := x[k.Name]; ok {
+				out[k.Name] = prune(c, k.Node)
+			}
+		}
+		return out
+	case []any:
+		out := []any{}
+		for _, c := range x {
+			out = append(out, prune(c, n))
+		}
+		return out
+	}
+	return v
+}
+
+func node(paths ...[]string) *Node {
+	n := &Node{}
+	for _, p := range paths {
+		n.Add(p)
+	}
+	return n
+}
+
+// ParsePartCopy decodes the part of a document that pruning the whole
+// decode keeps, fails where ParseCopy fails (values it skips included), and
+// its strings share no memory with the document.
+func TestParsePartCopy(t *testing.T) {
+	reach := node([]string{"Id"})
+	reach.Reach([]string{"Nested", "A"})
+	nodes := []*Node{
+		node(),
+		node([]string{"Id"}),
+		node([]string{"SKU"}, []string{"Nested", "A"}),
+		node([]string{"Nested", "A", "B"}, []string{"Arr"}),
+		node([]string{"Name"}, []string{"Dup"}, []string{"Emoji"}, []string{"Bad"}),
+		node([]string{"Spaced"}),
+		node([]string{"Nested"}, []string{"Nested", "E"}), // Add of a path below All: still all
+		reach,
+		{All: true},
+	}
+	for _, d := range docs {
+		whole, err := stdDecode([]byte(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, n := range nodes {
+			got, err := ParsePartCopy([]byte(d), n)
+			if err != nil {
+				t.Errorf("node %d, %s: %v", i, d, err)
+				continue
+			}
+			if want := prune(whole, n); !reflect.DeepEqual(got, want) {
+				t.Errorf("node %d, %s: got %#v, want %#v", i, d, got, want)
+			}
+		}
+	}
+	if got := reach.Child("Nested").Child("A"); got == nil || got.All || len(got.Keys) > 0 {
+		t.Errorf("Reach made %#v at Nested.A, want an empty part", got)
+	}
+	for _, bad := range []string{`{"A":}`, `{"A":1`, `[1]`, `{"Skip":01}`, `{"Skip":"x}`, `{"A":1} x`, `{"Skip":[1,]}`, `{"Skip":{"a" 1}}`, `{"Skip":"\x"}`, "{\"Skip\":\"\x01\"}"} {
+		_, errWhole := ParseCopy([]byte(bad))
+		_, errPart := ParsePartCopy([]byte(bad), node([]string{"A"}))
+		if errWhole == nil || errPart == nil {
+			t.Errorf("%s: whole %v, part %v: want errors", bad, errWhole, errPart)
+		}
+	}
+	raw := []byte(`{"SKU":"A-1","Price":10.50,"Name":"Schraube","Skip":"x"}`)
+	m, err := ParsePartCopy(raw, node([]string{"SKU"}, []string{"Price"}, []string{"Name"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := func(s string) bool {
+		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		b := uintptr(unsafe.Pointer(&raw[0]))
+		return p >= b && p < b+uintptr(len(raw))
+	}
+	for k, v := range m {
+		s, _ := v.(string)
+		if n, ok := v.(json.Number); ok {
+			s = string(n)
+		}
+		if in(k) || in(s) {
+			t.Errorf("%s: %q is a part of the document", k, s)
+		}
+	}
+	for i := range raw {
+		raw[i] = 'X' // a page's buffer may be reused: the values must not change
+	}
+	if m["SKU"] != "A-1" || m["Price"] != json.Number("10.50") || m["Name"] != "Schraube" {
+		t.Errorf("values changed with the document: %v", m)
+	}
+}

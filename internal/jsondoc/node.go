@@ -24,6 +24,38 @@ func (n *Node) Child(name string) *Node {
 	return nil
 }
 
+// child is Child with the key's name as the Node spells it.
+func (n *Node) child(name string) (string, *Node) {
+	for _, k := range n.Keys {
+		if k.Name == name {
+			return k.Name, k.Node
+		}
+	}
+	return "", nil
+}
+
+// Reach makes n read the path segs (keys, outermost first) as far as it
+// goes, but not necessarily all of the value there (Add does), and returns
+// the node there: reading the length of a list needs the list, not its
+// elements' contents.
+func (n *Node) Reach(segs []string) *Node {
+	if n.All {
+		return n
+	}
+	for _, s := range segs {
+		c := n.Child(s)
+		if c == nil {
+			c = &Node{}
+			n.Keys = append(n.Keys, Key{s, c})
+		}
+		if c.All {
+			return c
+		}
+		n = c
+	}
+	return n
+}
+
 // Add makes n read the path segs (keys, outermost first); no segs: all.
 func (n *Node) Add(segs []string) {
 	if n.All {
