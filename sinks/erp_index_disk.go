@@ -65,6 +65,9 @@ var stockCodec = &entryCodec[*stockEntry]{
 // docCodec: id, then the projection's values.
 var docCodec = &entryCodec[*docEntry]{
 	enc: func(b []byte, e *docEntry) []byte {
+		// a write of this run may be merging into e (keyedSink.update)
+		e.mu.Lock()
+		defer e.mu.Unlock()
 		b = binary.AppendVarint(b, e.id)
 		b = binary.AppendUvarint(b, uint64(len(e.vals)))
 		for _, v := range e.vals {

@@ -255,11 +255,14 @@ func (d *keyedSink) write(ctx context.Context, p *pipeline.Plan) (int64, error) 
 
 // update PATCHes the fields of doc that differ from e, the record with key,
 // and only those.
+//
+// e.mu is held only to read and to change e.vals, never across a call into
+// the index: the index may spill its entries to disk, and encoding one
+// takes its lock (docCodec). The writes of one key are one at a time
+// (keyedSink.locks), so what was read is what the PATCH changes.
 func (d *keyedSink) update(ctx context.Context, st *keyedPlan, e *docEntry, it *pipeline.Item) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	doc := st.doc
-	changes, body := d.diff(doc, e.vals, it)
+	changes, body := d.diff(doc, e.snapshot(), it)
 	if len(changes) == 0 {
 		return nil
 	}
@@ -273,7 +276,9 @@ func (d *keyedSink) update(ctx context.Context, st *keyedPlan, e *docEntry, it *
 			return wrapWriteErr(apiFieldErr(d.s.targets, d.canon, err, nil))
 		}
 	}
+	e.mu.Lock()
 	d.shape.merge(e.vals, doc, body)
+	e.mu.Unlock()
 	d.idx.put(st.key, []*docEntry{e})
 	d.clearSiblings(ctx, st)
 	return nil
@@ -298,7 +303,7 @@ func (d *keyedSink) patchLanded(ctx context.Context, st *keyedPlan, u string, it
 		if err != nil || len(es) != 1 {
 			return false
 		}
-		cur = es[0].vals
+		cur = es[0].snapshot()
 	} else {
 		var rec map[string]any
 		if err := d.s.c.Get(ctx, u, nil, &rec); err != nil {
