@@ -113,6 +113,7 @@ func (c *compiler) compile() *Mapper {
 				}
 			}
 			f.perLine = IsPerLine(f.target)
+			f.ofLine = len(f.path) > 0 && lineKey(f.path[0])
 			if n := len(m.fields); n > 0 && f.simplePath && !f.perLine {
 				f.sharesParent = sameParent(&m.fields[n-1], &f)
 			}

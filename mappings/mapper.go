@@ -87,6 +87,11 @@ type field struct {
 	hasConst bool
 	constVal any
 
+	// ofLine: the path is under a line record's LineItem or LineTotal
+	// (record.Record.LineItem); every other path of a line record is its
+	// document's, the same for all its lines (DocCache).
+	ofLine bool
+
 	// perLine: the target names a list element by [] (LineItems[].SKU):
 	// the field is mapped for every row of a grouped record (Lines) and its
 	// value is a LineValues.
@@ -124,6 +129,34 @@ func (m *Mapper) Apply(ctx context.Context, rec *record.Record) (Result, error) 
 // the record is skipped or the error return is set; when Result.Errs is set,
 // what w heard is incomplete.
 func (m *Mapper) ApplyTo(ctx context.Context, rec *record.Record, w RowWriter) (Result, error) {
+	return m.ApplyToWith(ctx, rec, w, nil)
+}
+
+// DocCache keeps what the fields of a line record took from its document
+// (every path not under LineItem or LineTotal) for the next record of the
+// same document: the lines of a document come one after the other, and
+// their document's fields are the same for all of them. A simple path's
+// value depends on its text alone (no lookup, no rules); a field that
+// failed is mapped again for every line, so each line reports it. One
+// DocCache per goroutine; the zero value is empty.
+type DocCache struct {
+	doc  int // record.Record.Document of the values; 0: none
+	vals []value
+	set  []bool
+}
+
+// ApplyToWith is ApplyTo with a DocCache (nil: none).
+func (m *Mapper) ApplyToWith(ctx context.Context, rec *record.Record, w RowWriter, dc *DocCache) (Result, error) {
+	if dc != nil && (rec.LineItem == nil || rec.Document == 0) {
+		dc = nil // not a line record: a document of its own
+	}
+	if dc != nil && dc.doc != rec.Document {
+		if len(dc.vals) != len(m.fields) {
+			dc.vals, dc.set = make([]value, len(m.fields)), make([]bool, len(m.fields))
+		}
+		clear(dc.set)
+		dc.doc = rec.Document
+	}
 	var env *exprEnv
 	if m.exprs != nil {
 		env = m.exprs.env(rec)
@@ -151,7 +184,17 @@ func (m *Mapper) ApplyTo(ctx context.Context, rec *record.Record, w RowWriter) (
 			f.sameInLines(rec, &res)
 		}
 		if f.simplePath && !f.perLine {
+			cache := dc != nil && !f.ofLine
+			if cache && dc.set[i] {
+				dc.vals[i].emit(i, w)
+				pc.ok = false // the parent was not looked up
+				continue
+			}
+			errs := len(res.Errs)
 			if f.applyPath(rec, sheet, d1904, &res, &v, &pc) {
+				if cache && len(res.Errs) == errs {
+					dc.vals[i], dc.set[i] = v, true
+				}
 				v.emit(i, w)
 				continue
 			}

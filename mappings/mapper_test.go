@@ -911,3 +911,51 @@ mapping:
 		t.Errorf("the document was changed: %v", doc)
 	}
 }
+
+// With a DocCache the lines of a document map as without one: the
+// document's fields once, the lines' for each line; a document field that
+// fails fails on every line; the next document is its own.
+func TestDocCacheMapsAsWithout(t *testing.T) {
+	m := mustCompile(t, `
+mapping:
+  fields:
+    - {target: Number, column: Number}
+    - {target: Date, column: Date, type: date}
+    - {target: Company, column: Billing.Company, transforms: [upper]}
+    - {target: Qty, column: LineItem.Quantity, type: decimal}
+    - {target: Net, column: LineTotal.Net, type: decimal}
+`, nil, Options{})
+	doc1 := map[string]any{"Number": "RE-1", "Date": "2026-11-03T10:00:00", "Billing": map[string]any{"Company": "acme"}}
+	doc2 := map[string]any{"Number": "RE-2", "Date": "kein Datum", "Billing": map[string]any{"Company": "beta"}}
+	var recs []*record.Record
+	for d, doc := range []map[string]any{doc1, doc2} {
+		for l := 1; l <= 3; l++ {
+			recs = append(recs, &record.Record{Row: len(recs) + 1, Doc: doc, Document: d + 1, Line: l,
+				LineItem:  map[string]any{"Quantity": json.Number(fmt.Sprint(l))},
+				LineTotal: map[string]any{"Net": json.Number(fmt.Sprintf("%d.50", l))}})
+		}
+	}
+	// a whole document (no line) between them is not taken for a line
+	recs = append(recs[:3], append([]*record.Record{{Row: 99, Doc: map[string]any{"Number": "X"}, Document: 2}}, recs[3:]...)...)
+	var dc DocCache
+	for _, rec := range recs {
+		var with, without rowRecorder
+		rw, err := m.ApplyToWith(context.Background(), rec, &with, &dc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ro, err := m.ApplyTo(context.Background(), rec, &without)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(with.got, without.got) || !reflect.DeepEqual(errStrings(rw.Errs), errStrings(ro.Errs)) {
+			t.Errorf("row %d: with a cache %q %q, without %q %q", rec.Row, with.got, errStrings(rw.Errs), without.got, errStrings(ro.Errs))
+		}
+		if rec.Doc["Number"] == "RE-2" && len(rw.Errs) != 1 {
+			t.Errorf("row %d: the date fails on every line: %q", rec.Row, errStrings(rw.Errs))
+		}
+	}
+	if dc.doc != 2 || !dc.set[0] || dc.set[1] || dc.set[3] {
+		t.Errorf("cache of document %d: %v (Number kept, the failed date and the line's fields not)", dc.doc, dc.set)
+	}
+}

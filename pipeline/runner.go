@@ -458,9 +458,11 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 			if rp, ok := r.sink.(RowPlanner); ok {
 				rows = rp.NewRows(len(recs))
 			}
+			// the lines of a document are mostly in one batch
+			var dc mappings.DocCache
 			for i, rec := range recs {
 				out[i] = &results[i]
-				r.process(work, rec, setFatal, &results[i], &items[i], rows)
+				r.process(work, rec, setFatal, &results[i], &items[i], rows, &dc)
 				if !IsFatal(results[i].err) {
 					pool.widen()
 				}
@@ -513,7 +515,7 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 // process maps and plans one record into res, and applies it when the sink
 // takes writes in any order; item is the record's, for the sink. rows is
 // set for sinks that take values typed.
-func (r *runner) process(ctx context.Context, rec *record.Record, setFatal func(error), res *result, item *Item, rows RowBatch) {
+func (r *runner) process(ctx context.Context, rec *record.Record, setFatal func(error), res *result, item *Item, rows RowBatch, dc *mappings.DocCache) {
 	if r.order != nil {
 		// a row whose key an earlier row has plans only after that one is
 		// written, against what it wrote: the last row of a key wins
@@ -534,7 +536,7 @@ func (r *runner) process(ctx context.Context, rec *record.Record, setFatal func(
 	var err error
 	if rows != nil {
 		row = rows.Row()
-		m, err = r.mapper.ApplyTo(ctx, rec, row)
+		m, err = r.mapper.ApplyToWith(ctx, rec, row, dc)
 	} else {
 		m, err = r.mapper.Apply(ctx, rec)
 	}
