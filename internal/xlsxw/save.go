@@ -4,8 +4,10 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/flate"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"slices"
@@ -79,7 +81,7 @@ type spliceZip struct {
 	zw      *zip.Writer
 	parts   map[string]*spoolPart
 	pending *spoolPart
-	out     io.Writer
+	name    string // the pending sheet's zip entry
 	shell   bytes.Buffer
 	spliced int
 	err     error
@@ -89,16 +91,13 @@ func (z *spliceZip) Create(name string) (io.Writer, error) {
 	if err := z.splice(); err != nil {
 		return nil, err
 	}
-	w, err := z.zw.Create(name)
-	if err != nil {
-		return nil, err
-	}
 	if p, ok := z.parts[name]; ok {
-		z.pending, z.out = p, w
+		// the entry is made when its size is known (splice)
+		z.pending, z.name = p, name
 		z.shell.Reset()
 		return &z.shell, nil
 	}
-	return w, nil
+	return z.zw.Create(name)
 }
 
 func (z *spliceZip) AddFS(fsys fs.FS) error {
@@ -129,32 +128,55 @@ func (z *spliceZip) splice() error {
 		if end < 0 {
 			return fmt.Errorf("internal: no <sheetData> in the %s sheet", p.sheet)
 		}
-		head := shell[:end]
+		head, tail := shell[:end], shell[end:]
 		// the used range, which readers such as openpyxl take as the size
 		if i := bytes.Index(head, []byte(`<dimension ref="`)); i >= 0 {
 			i += len(`<dimension ref="`)
 			if j := bytes.IndexByte(head[i:], '"'); j >= 0 {
-				if _, err := z.out.Write(head[:i]); err != nil {
-					return err
-				}
-				if _, err := io.WriteString(z.out, p.ref); err != nil {
-					return err
-				}
-				head = head[i+j:]
+				head = slices.Concat(head[:i], []byte(p.ref), head[i+j:])
 			}
 		}
-		if _, err := z.out.Write(head); err != nil {
+		if p.file == nil { // a table without rows
+			w, err := z.zw.Create(z.name)
+			if err == nil {
+				_, err = w.Write(slices.Concat(head, tail))
+			}
 			return err
 		}
-		if p.file != nil {
-			if _, err := p.file.Seek(0, io.SeekStart); err != nil {
-				return err
-			}
-			if _, err := io.Copy(z.out, p.file); err != nil {
-				return err
-			}
+		// The rows are compressed already (spoolPart): the entry is the
+		// head's deflate stream up to a byte boundary, the rows', and the
+		// tail's, which ends it. Each stream refers to nothing before it, so
+		// one after the other they are one stream. The CRC-32 is the
+		// head's, the rows' and the tail's combined.
+		var hz, tz bytes.Buffer
+		if err := deflate(&hz, head, false); err != nil {
+			return err
 		}
-		_, err := z.out.Write(shell[end:])
+		if err := deflate(&tz, tail, true); err != nil {
+			return err
+		}
+		size, err := p.file.Seek(0, io.SeekEnd)
+		if err != nil {
+			return err
+		}
+		crc := crc32Combine(crc32.ChecksumIEEE(head), p.crc, p.raw)
+		crc = crc32Combine(crc, crc32.ChecksumIEEE(tail), int64(len(tail)))
+		w, err := z.zw.CreateRaw(&zip.FileHeader{Name: z.name, Method: zip.Deflate, CRC32: crc,
+			CompressedSize64:   uint64(int64(hz.Len()) + size + int64(tz.Len())),
+			UncompressedSize64: uint64(int64(len(head)) + p.raw + int64(len(tail)))})
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(hz.Bytes()); err != nil {
+			return err
+		}
+		if _, err := p.file.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		if n, err := io.Copy(w, p.file); err != nil || n != size {
+			return cmp.Or(err, fmt.Errorf("internal: %d of %d compressed bytes of the %s sheet copied", n, size, p.sheet))
+		}
+		_, err = w.Write(tz.Bytes())
 		return err
 	}()
 	if err != nil && z.err == nil {
@@ -162,4 +184,72 @@ func (z *spliceZip) splice() error {
 	}
 	z.spliced++
 	return z.err
+}
+
+// deflate compresses b into w as Write compresses entries; last ends the
+// stream, else it stops at a byte boundary (a sync flush) for more to
+// follow.
+func deflate(w io.Writer, b []byte, last bool) error {
+	fw, err := flate.NewWriter(w, flate.BestSpeed)
+	if err != nil {
+		return err
+	}
+	if _, err := fw.Write(b); err != nil {
+		return err
+	}
+	if last {
+		return fw.Close()
+	}
+	return fw.Flush()
+}
+
+// crc32Combine is the CRC-32 (IEEE) of a then b from theirs and b's
+// length, as zlib's crc32_combine computes it: b's length in zero bits
+// applied to crcA by squaring the operator of one zero bit, then xor.
+func crc32Combine(crcA, crcB uint32, lenB int64) uint32 {
+	if lenB <= 0 {
+		return crcA
+	}
+	var even, odd [32]uint32
+	odd[0] = 0xedb88320 // the operator of one zero bit
+	row := uint32(1)
+	for n := 1; n < 32; n++ {
+		odd[n] = row
+		row <<= 1
+	}
+	gf2Square(&even, &odd) // two zero bits
+	gf2Square(&odd, &even) // four
+	for {
+		gf2Square(&even, &odd)
+		if lenB&1 != 0 {
+			crcA = gf2Times(&even, crcA)
+		}
+		if lenB >>= 1; lenB == 0 {
+			break
+		}
+		gf2Square(&odd, &even)
+		if lenB&1 != 0 {
+			crcA = gf2Times(&odd, crcA)
+		}
+		if lenB >>= 1; lenB == 0 {
+			break
+		}
+	}
+	return crcA ^ crcB
+}
+
+func gf2Times(mat *[32]uint32, vec uint32) uint32 {
+	var sum uint32
+	for i := 0; vec != 0; i, vec = i+1, vec>>1 {
+		if vec&1 != 0 {
+			sum ^= mat[i]
+		}
+	}
+	return sum
+}
+
+func gf2Square(square, mat *[32]uint32) {
+	for n := range 32 {
+		square[n] = gf2Times(mat, mat[n])
+	}
 }

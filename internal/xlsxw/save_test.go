@@ -1,9 +1,13 @@
 package xlsxw
 
 import (
+	"archive/zip"
 	"bytes"
 	"fmt"
+	"hash/crc32"
+	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -99,4 +103,91 @@ func TestSpoolAndTableInOneWorkbook(t *testing.T) {
 	checkCells(t, g, "Rows (2)", []cellCheck{{Cell: "A2", Type: tNum, Raw: "2"}})
 	checkCells(t, g, "Data", []cellCheck{{Cell: "A2", Type: tNum, Raw: "1"}})
 	noTemp(t, filepath.Dir(path))
+}
+
+// crc32Combine gives the CRC-32 of two parts one after the other, for
+// every split of texts of several lengths.
+func TestCRC32Combine(t *testing.T) {
+	data := make([]byte, 3000)
+	for i := range data {
+		data[i] = byte(i*7 + i/13)
+	}
+	for _, n := range []int{0, 1, 2, 7, 64, 999, 3000} {
+		b := data[:n]
+		for cut := 0; cut <= n; cut += max(1, n/17) {
+			got := crc32Combine(crc32.ChecksumIEEE(b[:cut]), crc32.ChecksumIEEE(b[cut:]), int64(n-cut))
+			if want := crc32.ChecksumIEEE(b); got != want {
+				t.Fatalf("%d bytes cut at %d: %08x, want %08x", n, cut, got, want)
+			}
+		}
+	}
+}
+
+// A spooled sheet's entry (rows compressed as they were spooled, flushed
+// more than once, between the compressed head and tail) reads back whole
+// through archive/zip, which checks its CRC-32 and size, and holds every
+// row in order.
+func TestSpooledSheetEntryReadsBack(t *testing.T) {
+	f := excelize.NewFile()
+	defer f.Close()
+	st, err := NewSpoolStyles(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	sp := NewSpool(dir, "Rows", st, SpoolOptions{})
+	defer sp.Close()
+	const rows = 5000
+	for i := range rows {
+		if !sp.StartRow() {
+			t.Fatal(sp.Err())
+		}
+		sp.Int(0, int64(i))
+		sp.Text(1, fmt.Sprintf("Zeile %d – Größe %d", i, i*i))
+		sp.EndRow()
+		if i == rows/2 {
+			if err := sp.Flush(); err != nil { // a flush in the middle: the stream goes on
+				t.Fatal(err)
+			}
+		}
+	}
+	sh := sp.Sheets(2)
+	if _, err := f.NewSheet(sh[0].Name); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "book.xlsx")
+	if err := Save(f, path, atomicfile.Private, sp); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	found := false
+	for _, zf := range zr.File {
+		rc, err := zf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc) // a wrong CRC-32 or size is an error here
+		rc.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", zf.Name, err)
+		}
+		if strings.Contains(string(b), "Zeile 0 ") {
+			found = true
+			if n := strings.Count(string(b), "<row "); n != rows {
+				t.Errorf("%s: %d rows, want %d", zf.Name, n, rows)
+			}
+			if !strings.Contains(string(b), fmt.Sprintf("Zeile %d – Größe %d", rows-1, (rows-1)*(rows-1))) || !strings.HasSuffix(string(b), "</worksheet>") {
+				t.Errorf("%s: the last row or the sheet's end is missing", zf.Name)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no sheet with the rows")
+	}
+	g := openBook(t, path)
+	checkCells(t, g, "Rows", []cellCheck{{Cell: "B5001", Type: tStr, Raw: fmt.Sprintf("Zeile %d – Größe %d", rows-1, (rows-1)*(rows-1))}})
 }

@@ -2,8 +2,10 @@ package xlsxw
 
 import (
 	"bufio"
+	"compress/flate"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"strconv"
 
@@ -51,11 +53,37 @@ type SpoolOptions struct {
 }
 
 type spoolPart struct {
-	file  *os.File
-	w     *bufio.Writer
+	file *os.File
+	w    *bufio.Writer
+	// zw compresses the rows on their way into file, so that saving the
+	// workbook copies them as they are (spliceZip): compressing a sheet of
+	// a diff report took most of the time between an import's last write
+	// and its end. crc and raw are the uncompressed rows' CRC-32 and size,
+	// which the sheet's zip entry declares.
+	zw    *flate.Writer
+	crc   uint32
+	raw   int64
 	rows  int
 	sheet string
 	ref   string // the sheet's used range, set by Sheets
+}
+
+// write adds row XML to the part.
+func (p *spoolPart) write(b []byte) error {
+	p.crc = crc32.Update(p.crc, crc32.IEEETable, b)
+	p.raw += int64(len(b))
+	_, err := p.zw.Write(b)
+	return err
+}
+
+// flush writes what the part holds to its file: the compressed stream up
+// to a byte boundary, not ended (flate's sync flush), so that the sheet's
+// end can follow it in the zip entry.
+func (p *spoolPart) flush() error {
+	if err := p.zw.Flush(); err != nil {
+		return err
+	}
+	return p.w.Flush()
 }
 
 // ErrSpoolClosed is returned by a Spool after Close.
@@ -99,7 +127,7 @@ func (s *Spool) StartRow() bool {
 	}
 	if s.cur == nil || s.cur.rows >= s.opts.SheetRows {
 		if s.cur != nil {
-			if err := s.cur.w.Flush(); err != nil {
+			if err := s.cur.flush(); err != nil {
 				s.err = err
 				return false
 			}
@@ -113,7 +141,15 @@ func (s *Spool) StartRow() bool {
 			s.err = err
 			return false
 		}
-		s.cur = &spoolPart{file: f, w: bufio.NewWriterSize(f, 64<<10)}
+		p := &spoolPart{file: f, w: bufio.NewWriterSize(f, 64<<10)}
+		// the level Write used when it compressed the sheets at the end
+		if p.zw, err = flate.NewWriter(p.w, flate.BestSpeed); err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			s.err = err
+			return false
+		}
+		s.cur = p
 		s.parts = append(s.parts, s.cur)
 	}
 	s.cur.rows++
@@ -128,7 +164,7 @@ func (s *Spool) StartRow() bool {
 // EndRow writes the row begun by StartRow.
 func (s *Spool) EndRow() {
 	s.b = append(s.b, `</row>`...)
-	if _, err := s.cur.w.Write(s.b); err != nil && s.err == nil {
+	if err := s.cur.write(s.b); err != nil && s.err == nil {
 		s.err = err
 	}
 }
@@ -142,7 +178,7 @@ func (s *Spool) Flush() error {
 		if p.w == nil { // the empty sheet of a table without rows
 			continue
 		}
-		if err := p.w.Flush(); err != nil {
+		if err := p.flush(); err != nil {
 			s.err = err
 			return err
 		}
