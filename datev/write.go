@@ -240,24 +240,12 @@ func Amount(d decimal.Decimal) string {
 	if u, e, ok := small(d); ok && e >= -2 {
 		if c, ok := scale(u, e+2); ok && c != math.MinInt64 {
 			// cents: what StringFixed(2) writes, without the big.Int
-			var buf [24]byte
-			i := len(buf)
-			a := abs64(c)
-			frac := a % 100
-			buf[i-1], buf[i-2], buf[i-3] = byte('0'+frac%10), byte('0'+frac/10), ','
-			i -= 3
-			for n := a / 100; ; n /= 10 {
-				i--
-				buf[i] = byte('0' + n%10)
-				if n < 10 {
-					break
-				}
-			}
+			var buf [25]byte
+			b := buf[:0]
 			if c < 0 {
-				i--
-				buf[i] = '-'
+				b = append(b, '-')
 			}
-			return string(buf[i:])
+			return string(appendCents(b, abs64(c)))
 		}
 	}
 	return strings.Replace(d.StringFixed(2), ".", ",", 1)
