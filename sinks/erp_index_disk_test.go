@@ -173,30 +173,7 @@ func BenchmarkKeyedPlanSpilled(b *testing.B) {
 	old := spillAt
 	spillAt = 100
 	defer func() { spillAt = old }()
-	seed := erptest.Generate(erptest.GenConfig{Items: 2000, Seed: 4})
-	e := newERPEnvWith(&testing.T{}, seed, erpEnvOpts{validate: false})
-	defer e.srv.Close()
-	tg := erpTargets("SKU:string", "ItemPriceData.PurchasePriceNet:decimal", "ItemPriceData.SalesPriceNet:decimal")
-	s, err := e.openErr(pipeline.SinkSpec{Resource: "items", Operation: "update", Lookup: "index"}, tg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close(context.Background(), false)
-	items := make([]*pipeline.Item, len(seed.Items))
-	for i, it := range seed.Items {
-		items[i] = erpItem(tg, i+2, []any{it.SKU, it.ItemPriceData.PurchasePriceNet.Add(erpDec("0.01")), it.ItemPriceData.SalesPriceNet.Decimal})
-	}
-	if _, err := s.Plan(context.Background(), items[0]); err != nil { // loads the index
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := range b.N {
-		p, err := s.Plan(context.Background(), items[i%len(items)])
-		if err != nil || p.Outcome != pipeline.Updated {
-			b.Fatal(p, err)
-		}
-	}
+	benchKeyedPlan(b)
 }
 
 // The stock planner answers the same with its indexes (items, stock

@@ -291,14 +291,7 @@ func TestLoadDocIndexProjected(t *testing.T) {
 // makes the price import's index entries, with the records decoded whole
 // (as before PageOptions.Part) and to the index's part.
 func BenchmarkIndexDecode(b *testing.B) {
-	seed := erptest.Generate(erptest.GenConfig{Items: 2000, Seed: 4})
-	e := newERPEnvWith(&testing.T{}, seed, erpEnvOpts{validate: false})
-	defer e.srv.Close()
-	tg := erpTargets("SKU:string", "ItemPriceData.PurchasePriceNet:decimal", "ItemPriceData.SalesPriceNet:decimal")
-	s, err := e.openErr(pipeline.SinkSpec{Resource: "items", Operation: "update", Lookup: "index"}, tg)
-	if err != nil {
-		b.Fatal(err)
-	}
+	e, _, s, _ := priceSinkForBench(b, erptest.Generate(erptest.GenConfig{Items: 2000, Seed: 4}))
 	d := s.res.(*keyedSink)
 	var recs [][]byte
 	for p, err := range e.c.Pages(context.Background(), d.def.ListPath, nil, erp.PageOptions{}) {
@@ -335,13 +328,7 @@ func BenchmarkIndexDecode(b *testing.B) {
 // the index's projection of the item (every price changed), as the
 // planning pass does for each record.
 func BenchmarkKeyedDiff(b *testing.B) {
-	e := newERPEnvWith(&testing.T{}, baseSeed(), erpEnvOpts{validate: false})
-	defer e.srv.Close()
-	tg := erpTargets("SKU:string", "ItemPriceData.PurchasePriceNet:decimal", "ItemPriceData.SalesPriceNet:decimal")
-	s, err := e.openErr(pipeline.SinkSpec{Resource: "items", Operation: "update", Lookup: "index"}, tg)
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, tg, s, _ := priceSinkForBench(b, baseSeed())
 	d := s.res.(*keyedSink)
 	cur := d.shape.project(map[string]any{"SKU": "ACME-100001", "ItemPriceData": map[string]any{"PurchasePriceNet": json.Number("12.34"), "SalesPriceNet": json.Number("18.51")}})
 	it := erpItem(tg, 2, []any{"ACME-100001", erpDec("12.71"), erpDec("19.06")})
@@ -360,20 +347,32 @@ func BenchmarkKeyedDiff(b *testing.B) {
 
 // BenchmarkKeyedPlan plans price updates against the loaded index (in
 // memory), as the planning pass does once the index is there.
-func BenchmarkKeyedPlan(b *testing.B) {
-	seed := erptest.Generate(erptest.GenConfig{Items: 2000, Seed: 4})
+func BenchmarkKeyedPlan(b *testing.B) { benchKeyedPlan(b) }
+
+// priceSinkForBench is an items sink updating prices by SKU against an
+// emulator holding seed, for the benchmarks of the plan path; the emulator
+// stops and the sink closes when b ends.
+func priceSinkForBench(b *testing.B, seed *erptest.Seed) (*erpEnv, []mappings.Target, *ERPSink, []*pipeline.Item) {
+	b.Helper()
 	e := newERPEnvWith(&testing.T{}, seed, erpEnvOpts{validate: false})
-	defer e.srv.Close()
+	b.Cleanup(e.srv.Close)
 	tg := erpTargets("SKU:string", "ItemPriceData.PurchasePriceNet:decimal", "ItemPriceData.SalesPriceNet:decimal")
 	s, err := e.openErr(pipeline.SinkSpec{Resource: "items", Operation: "update", Lookup: "index"}, tg)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close(context.Background(), false)
+	b.Cleanup(func() { s.Close(context.Background(), false) })
 	items := make([]*pipeline.Item, len(seed.Items))
 	for i, it := range seed.Items {
 		items[i] = erpItem(tg, i+2, []any{it.SKU, it.ItemPriceData.PurchasePriceNet.Add(erpDec("0.01")), it.ItemPriceData.SalesPriceNet.Decimal.Add(erpDec("0.01"))})
 	}
+	return e, tg, s, items
+}
+
+// benchKeyedPlan plans price updates of every item of a generated Wawi, the
+// index loaded by the first.
+func benchKeyedPlan(b *testing.B) {
+	_, _, s, items := priceSinkForBench(b, erptest.Generate(erptest.GenConfig{Items: 2000, Seed: 4}))
 	if _, err := s.Plan(context.Background(), items[0]); err != nil { // loads the index
 		b.Fatal(err)
 	}
