@@ -706,10 +706,10 @@ func (s *ERPSource) decodeDoc(raw []byte) (map[string]any, error) { return parse
 // identity paths; then whole, as the error workbook shows such a record.
 func (s *ERPSource) decodeItem(raw []byte, scratch *[]jsonKV) (*docItem, error) {
 	if s.proj == nil {
-		doc, err := parseDocPart(raw, s.loc, nil, scratch, 0)
+		doc, err := parseDocPart(raw, s.loc, nil, scratch)
 		return &docItem{doc: doc}, err
 	}
-	doc, err := parseDocPart(raw, s.loc, s.proj.doc, scratch, 0)
+	doc, err := parseDocPart(raw, s.loc, s.proj.doc, scratch)
 	if err != nil {
 		return nil, err
 	}
@@ -729,7 +729,7 @@ func (s *ERPSource) decodeItem(raw []byte, scratch *[]jsonKV) (*docItem, error) 
 	if s.proj.hasIdentity(doc, nil) {
 		return it, nil
 	}
-	doc, err = parseDocPart(raw, s.loc, nil, scratch, 0)
+	doc, err = parseDocPart(raw, s.loc, nil, scratch)
 	return &docItem{doc: doc}, err
 }
 

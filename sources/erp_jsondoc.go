@@ -25,6 +25,6 @@ func parseDoc(raw []byte, loc *time.Location) (map[string]any, error) {
 	return jsondoc.Parse(raw, dateStrings(loc))
 }
 
-func parseDocPart(raw []byte, loc *time.Location, n *projNode, scratch *[]jsonKV, spare int) (map[string]any, error) {
-	return jsondoc.ParsePart(raw, dateStrings(loc), n, scratch, spare)
+func parseDocPart(raw []byte, loc *time.Location, n *projNode, scratch *[]jsonKV) (map[string]any, error) {
+	return jsondoc.ParsePart(raw, dateStrings(loc), n, scratch)
 }

@@ -195,5 +195,5 @@ func identifies(m map[string]any, path []pathPart) bool {
 
 // parseDocProj is parseDoc reading only the part n of the document.
 func parseDocProj(raw []byte, loc *time.Location, n *projNode) (map[string]any, error) {
-	return parseDocPart(raw, loc, n, nil, 0)
+	return parseDocPart(raw, loc, n, nil)
 }

@@ -90,7 +90,7 @@ func BenchmarkParseAccountingDoc(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := parseDocPart(raw, s.loc, n, &scratch, 2); err != nil {
+				if _, err := parseDocPart(raw, s.loc, n, &scratch); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -28,7 +28,7 @@ import (
 // ERP source normalises dates on the way, which saves walking the document
 // again).
 func Parse(raw []byte, str func(string) any) (map[string]any, error) {
-	return ParsePart(raw, str, nil, nil, 0)
+	return ParsePart(raw, str, nil, nil)
 }
 
 // ParseCopy is Parse for callers that keep a few values of many
@@ -52,10 +52,9 @@ func ParsePartCopy(raw []byte, n *Node) (map[string]any, error) {
 
 // ParsePart is Parse reading only the part n of the document (all of it
 // when n is nil), see Node. scratch, when not nil, is reused from document
-// to document by one goroutine; spare is room the document's own map keeps
-// for keys the caller adds later.
-func ParsePart(raw []byte, str func(string) any, n *Node, scratch *[]KV, spare int) (map[string]any, error) {
-	p := jsonParser{s: string(raw), strFn: str, spare: spare}
+// to document by one goroutine.
+func ParsePart(raw []byte, str func(string) any, n *Node, scratch *[]KV) (map[string]any, error) {
+	p := jsonParser{s: string(raw), strFn: str}
 	if scratch != nil {
 		p.kvs = (*scratch)[:0]
 	} else {
@@ -104,18 +103,6 @@ type jsonParser struct {
 	// clone: every key, text and number is a string of its own, not a
 	// part of the document's (see ParseCopy)
 	clone bool
-	// spare is room the document's own map keeps for keys added to it
-	// later (a line record's LineItem and LineTotal)
-	spare int
-}
-
-// size is the capacity of an object's map of n pairs at depth (1: the
-// document's own).
-func (p *jsonParser) size(depth, n int) int {
-	if depth == 1 {
-		return n + p.spare
-	}
-	return n
 }
 
 type KV struct {
@@ -221,7 +208,7 @@ func (p *jsonParser) object(depth int) (any, error) {
 			p.i++
 		case '}':
 			p.i++
-			m := make(map[string]any, p.size(depth, len(p.kvs)-base))
+			m := make(map[string]any, len(p.kvs)-base)
 			for _, kv := range p.kvs[base:] {
 				m[kv.k] = kv.v
 			}
@@ -532,7 +519,7 @@ func (p *jsonParser) objectProj(depth int, n *Node) (any, error) {
 			p.i++
 		case '}':
 			p.i++
-			m := make(map[string]any, p.size(depth, len(p.kvs)-base))
+			m := make(map[string]any, len(p.kvs)-base)
 			for _, kv := range p.kvs[base:] {
 				m[kv.k] = kv.v
 			}
