@@ -70,6 +70,8 @@ type DATEVSink struct {
 	all        []*datevFile       // in the order they were opened
 	closed     bool
 	committed  bool
+	// syncs are the files' syncs in flight (syncFiles)
+	syncs *errgroup.Group
 
 	// docs is set in document mode (sink.datev.accounts): records are
 	// document lines, booked by the sink (datev_docs.go).
@@ -91,6 +93,7 @@ type datevFile struct {
 	chk        *fileCheck
 	checked    bool
 	violations []datev.Violation
+	syncing    bool // its sync was started (syncFiles)
 }
 
 func (f *datevFile) flush() error {
@@ -526,6 +529,7 @@ func (s *DATEVSink) Close(ctx context.Context, commit bool) error {
 	}
 	s.closed = true
 	discardAll := func() {
+		s.waitSyncs() // no file is removed while it is synced
 		for _, f := range s.all {
 			if f.chk != nil {
 				f.chk.abort()
@@ -577,31 +581,53 @@ func (s *DATEVSink) Close(ctx context.Context, commit bool) error {
 			return outputError(fmt.Errorf("datev sink: the file breaks DATEV's rules, nothing was written: %s", strings.Join(msgs, "; ")))
 		}
 	}
-	// The files (one a month) go to disk at the same time: one after the
-	// other, each sync waited for the disk on its own, after the input
-	// ended. Commit then only renames them.
-	var g errgroup.Group
-	g.SetLimit(8)
+	s.syncFiles(func(*datevFile) bool { return true })
+	if err := s.waitSyncs(); err != nil {
+		discardAll()
+		return err
+	}
+	// Commit only renames them; their folder is synced once
+	tmps := make([]*atomicfile.File, len(s.all))
+	for i, f := range s.all {
+		tmps[i] = f.tmp
+	}
+	if err := atomicfile.CommitAll(tmps...); err != nil {
+		return outputError(err)
+	}
+	s.committed = true
+	return nil
+}
+
+// syncFiles starts syncing the files that final accepts and whose sync has
+// not started, at the same time and beside the caller: one after the other,
+// each sync waited for the disk on its own. A file must not be written
+// after its sync started. waitSyncs waits for them.
+func (s *DATEVSink) syncFiles(final func(*datevFile) bool) {
 	for _, f := range s.all {
-		g.Go(func() error {
+		if f.syncing || !final(f) {
+			continue
+		}
+		if s.syncs == nil {
+			s.syncs = &errgroup.Group{}
+			s.syncs.SetLimit(8)
+		}
+		f.syncing = true
+		s.syncs.Go(func() error {
 			if err := f.tmp.Sync(); err != nil {
 				return outputError(fmt.Errorf("%s: %w", f.tmp.Path(), err))
 			}
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
-		discardAll()
-		return err
+}
+
+// waitSyncs waits for the syncs syncFiles started and returns the first
+// error.
+func (s *DATEVSink) waitSyncs() error {
+	g := s.syncs
+	if g == nil {
+		return nil
 	}
-	for i, f := range s.all {
-		if err := commitTemp(f.tmp); err != nil {
-			for _, g := range s.all[i+1:] {
-				discardTemp(g.tmp)
-			}
-			return err
-		}
-	}
-	s.committed = true
-	return nil
+	s.syncs = nil
+	return g.Wait()
 }

@@ -580,6 +580,9 @@ func (s *DATEVSink) closeDocs() error {
 	if err := s.finishChecks(); err != nil {
 		return err
 	}
+	// The booking files are complete: they go to disk while the control
+	// workbook is written (Close waits for them).
+	s.syncFiles(func(f *datevFile) bool { return f.checked })
 	sums := map[datev.FileKey]decimal.Decimal{}
 	for _, f := range s.all {
 		if f.chk == nil {

@@ -119,6 +119,39 @@ func (a *File) TempName() string { return a.f.Name() }
 // the target. On any failure the temporary file is removed and the target
 // left as it was.
 func (a *File) Commit() error {
+	if err := a.commit(); err != nil {
+		return err
+	}
+	syncDir(filepath.Dir(a.path))
+	return nil
+}
+
+// CommitAll commits files as Commit does, in order, and then syncs each of
+// their folders once instead of once per file: a sink writing one file a
+// month makes their renames durable together. At the first failure it
+// discards the files not committed yet and returns the error; the files
+// committed before it stay.
+func CommitAll(files ...*File) error {
+	dirs := map[string]bool{}
+	defer func() {
+		for dir := range dirs {
+			syncDir(dir)
+		}
+	}()
+	for i, a := range files {
+		if err := a.commit(); err != nil {
+			for _, b := range files[i+1:] {
+				b.Discard()
+			}
+			return err
+		}
+		dirs[filepath.Dir(a.path)] = true
+	}
+	return nil
+}
+
+// commit is Commit without the folder's sync.
+func (a *File) commit() error {
 	if a.done {
 		return os.ErrClosed
 	}
@@ -142,7 +175,6 @@ func (a *File) Commit() error {
 		os.Remove(name)
 		return renameError(a.path, err)
 	}
-	syncDir(filepath.Dir(a.path))
 	return nil
 }
 
@@ -217,7 +249,7 @@ func (e *InUseError) Unwrap() error { return e.Err }
 
 // syncDir makes a rename durable. Best effort: not every platform can fsync
 // a folder, and the data itself is already synced.
-func syncDir(dir string) {
+var syncDir = func(dir string) {
 	if d, err := os.Open(dir); err == nil {
 		_ = d.Sync()
 		d.Close()

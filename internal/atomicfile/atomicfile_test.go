@@ -185,3 +185,75 @@ func TestSyncThenCommit(t *testing.T) {
 		t.Fatalf("Sync after Commit: %v", err)
 	}
 }
+
+// CommitAll renames every file and syncs each folder once; a failed rename
+// keeps the files committed before it, leaves its own target as it was
+// and discards the files after it.
+func TestCommitAll(t *testing.T) {
+	oldSync, oldRename := syncDir, rename
+	t.Cleanup(func() { syncDir, rename = oldSync, oldRename })
+	synced := map[string]int{}
+	syncDir = func(dir string) { synced[dir]++ }
+
+	a, b := t.TempDir(), t.TempDir()
+	paths := []string{filepath.Join(a, "EXTF_1.csv"), filepath.Join(a, "EXTF_2.csv"), filepath.Join(b, "EXTF_3.csv")}
+	create := func() []*File {
+		var files []*File
+		for i, p := range paths {
+			f, err := Create(p, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.Write([]byte{'1' + byte(i)}); err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, f)
+		}
+		return files
+	}
+	if err := CommitAll(create()...); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range paths {
+		if got, _ := os.ReadFile(p); string(got) != string(rune('1'+i)) {
+			t.Fatalf("%s: %q", p, got)
+		}
+	}
+	if len(synced) != 2 || synced[a] != 1 || synced[b] != 1 {
+		t.Fatalf("folder syncs %v, want each of the two folders once", synced)
+	}
+
+	// the second rename fails
+	for _, p := range paths {
+		if err := os.WriteFile(p, []byte("previous"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clear(synced)
+	failed := errors.New("disk gone")
+	rename = func(from, to string) error {
+		if to == paths[1] {
+			return failed
+		}
+		return os.Rename(from, to)
+	}
+	files := create()
+	if err := CommitAll(files...); !errors.Is(err, failed) {
+		t.Fatalf("err %v, want the rename's", err)
+	}
+	want := []string{"1", "previous", "previous"}
+	for i, p := range paths {
+		if got, _ := os.ReadFile(p); string(got) != want[i] {
+			t.Errorf("%s: %q, want %q", p, got, want[i])
+		}
+	}
+	if l := append(leftovers(t, a, "EXTF_1.csv", "EXTF_2.csv"), leftovers(t, b, "EXTF_3.csv")...); len(l) > 0 {
+		t.Fatalf("temporary files left behind: %v", l)
+	}
+	if synced[a] != 1 || len(synced) != 1 {
+		t.Fatalf("folder syncs %v, want the first file's folder once", synced)
+	}
+	if err := files[2].Commit(); !errors.Is(err, os.ErrClosed) {
+		t.Fatalf("Commit of a discarded file: %v", err)
+	}
+}
