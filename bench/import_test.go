@@ -43,7 +43,7 @@ package bench
 // ETL_BENCH_IMPORT_PARTS (time,memory) change the scenario;
 // ETL_BENCH_STRICT=1 fails the test when a target is missed;
 // ETL_BENCH_PROFILE_DIR=D writes CPU and allocation profiles of each
-// `etl run` to D. With
+// `etl run`, and a CPU profile of each emulator, to D. With
 // BENCH_HEADLINES naming a file, the headline figures are appended to it
 // (scripts/bench.sh prints them at the end).
 
@@ -65,6 +65,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -281,6 +282,9 @@ type impEmulator struct {
 	waitError error
 }
 
+// emulatorRuns numbers the emulators' profiles.
+var emulatorRuns atomic.Int32
+
 func startEmulator(t *testing.T, bin, seed string, latency time.Duration) *impEmulator {
 	t.Helper()
 	return startEmulatorArgs(t, bin, "--seed", seed, "--latency", latency.String())
@@ -293,6 +297,11 @@ func startEmulatorArgs(t *testing.T, bin string, args ...string) *impEmulator {
 	e := &impEmulator{}
 	e.cmd = exec.Command(bin, append(append([]string{"emulator", "--addr", "127.0.0.1:0"}, args...), "--fault-seed", "1")...)
 	e.cmd.Stderr = &e.stderr
+	if d := os.Getenv("ETL_BENCH_PROFILE_DIR"); d != "" {
+		// the emulator's CPU profile, written when it stops: its share of
+		// the cores is part of what the runs measure
+		e.cmd.Env = append(os.Environ(), "ETL_CPUPROFILE="+filepath.Join(d, fmt.Sprintf("emulator-%d.prof", emulatorRuns.Add(1))))
+	}
 	out, err := e.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
