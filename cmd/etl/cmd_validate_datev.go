@@ -27,7 +27,7 @@ once per file, a name, Adressatentyp, the EU-Land of a VAT id, field
 lengths, characters and quoting.
 
 Each violation is printed as FILE:line:column: message, where column is the
-field number as DATEV counts its columns. Exit status 0: no violations; 1:
+field number as DATEV counts its columns; a file without any, as FILE: ok. Exit status 0: no violations; 1:
 violations; 2: a file could not be read.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -39,9 +39,15 @@ violations; 2: a file could not be read.`,
 					unreadable++
 					continue
 				}
-				for _, v := range datev.Check(data) {
+				vs := datev.Check(data)
+				for _, v := range vs {
 					fmt.Fprintf(cmd.OutOrStdout(), "%s:%s\n", path, v)
-					violations++
+				}
+				violations += len(vs)
+				if len(vs) == 0 {
+					// a clean file says so: silence would leave a tax adviser
+					// wondering whether it was checked at all
+					fmt.Fprintln(cmd.OutOrStdout(), langOf(cmd).T("validate.ok", path))
 				}
 			}
 			switch {

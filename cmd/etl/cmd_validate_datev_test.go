@@ -37,8 +37,11 @@ func TestValidateDATEV(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "EXTF_good.csv")
 	data := writeDATEV(t, good)
-	if code, out, errs := etl(t, "validate-datev", good); code != 0 || out != "" {
+	if code, out, errs := etl(t, "validate-datev", "--lang", "en", good); code != 0 || out != good+": ok\n" {
 		t.Fatalf("clean file: exit %d, out %q, err %q", code, out, errs)
+	}
+	if code, out, _ := etl(t, "validate-datev", "--lang", "de", good); code != 0 || out != good+": in Ordnung\n" {
+		t.Fatalf("clean file in German: exit %d, out %q", code, out)
 	}
 
 	bad := filepath.Join(dir, "EXTF_bad.csv")
@@ -74,8 +77,11 @@ func TestValidateDATEVDebitors(t *testing.T) {
 	w.Flush()
 	good := filepath.Join(dir, "EXTF_Debitoren.csv")
 	os.WriteFile(good, buf.Bytes(), 0o644)
-	if code, out, errs := etl(t, "validate-datev", good); code != 0 || out != "" {
+	if code, out, errs := etl(t, "validate-datev", "--lang", "en", good); code != 0 || out != good+": ok\n" {
 		t.Fatalf("clean file: exit %d, out %q, err %q", code, out, errs)
+	}
+	if code, out, _ := etl(t, "validate-datev", "--lang", "de", good); code != 0 || out != good+": in Ordnung\n" {
+		t.Fatalf("clean file in German: exit %d, out %q", code, out)
 	}
 	bad := filepath.Join(dir, "EXTF_bad.csv")
 	os.WriteFile(bad, bytes.Replace(buf.Bytes(), []byte("\r\n10002;"), []byte("\r\n10001;"), 1), 0o644)
