@@ -191,8 +191,10 @@ type errorBook struct {
 	*report.ErrorBook
 }
 
-func newErrorBook(path string, h *record.Header) *errorBook {
-	return &errorBook{report.NewErrorBook(path, h)}
+func newErrorBook(path string, h *record.Header, lang i18n.Lang) *errorBook {
+	b := report.NewErrorBook(path, h)
+	b.Lang = lang
+	return &errorBook{b}
 }
 
 // add writes a failed record; a grouped record (source.group_by) is all

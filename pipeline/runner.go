@@ -162,7 +162,7 @@ func open(ctx context.Context, job *Job, o RunOptions, name string, sum *Summary
 	}
 	planner, _ := sink.(Planner)
 	r := &runner{job: job, opts: o, log: o.Logger, sink: sink, mapper: mapper, sum: sum, conc: conc,
-		apply: !o.DryRun, book: newErrorBook(filepath.Join(reportDir, "errors.xlsx"), src.Header()),
+		apply: !o.DryRun, book: newErrorBook(filepath.Join(reportDir, "errors.xlsx"), src.Header(), reportLang(o)),
 		srcType: srcType, twoPass: planner != nil && planner.PlansBeforeWriting()}
 	if dry != nil {
 		dry.SetDryRun(o.DryRun || r.twoPass)

@@ -392,7 +392,7 @@ func (d *Diff) addError(e *Entry) {
 	row, key, err := e.Row, e.Key, e.Err
 	reason := d.t("failed")
 	if err != nil {
-		reason = err.Error()
+		reason = ReasonText(d.opts.Lang, err)
 	}
 	field := d.label(errorField(err))
 	t := d.errs

@@ -10,6 +10,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/wawi-etl/etl/internal/i18n"
 	"github.com/wawi-etl/etl/internal/xlsxw"
 	"github.com/wawi-etl/etl/record"
 )
@@ -53,6 +54,10 @@ const errorSheet = "Errors"
 // their original order, then the source row, the field and the reason, with a
 // comment on the offending cell. It is created on the first failure only.
 type ErrorBook struct {
+	// Lang is the language of the reasons (ReasonText); the columns keep
+	// their names, so a fixed workbook reads back in any language.
+	Lang i18n.Lang
+
 	path     string
 	header   *record.Header
 	origCols []int // positions in header of the columns written back
@@ -160,7 +165,8 @@ func (b *ErrorBook) Add(rec *record.Record, reason error) error {
 		}
 	}
 	field, column := errorColumn(reason)
-	row = append(row, srcRow, field, reason.Error())
+	text := ReasonText(b.Lang, reason)
+	row = append(row, srcRow, field, text)
 	n, err := b.tab.Append(row)
 	if err != nil {
 		return fmt.Errorf("error workbook: %w", err)
@@ -168,7 +174,7 @@ func (b *ErrorBook) Add(rec *record.Record, reason error) error {
 	if column != "" && b.comments < maxComments {
 		for k, name := range b.names {
 			if name == column {
-				if err := b.tab.AddComment(n, k, "etl", reason.Error()); err != nil {
+				if err := b.tab.AddComment(n, k, "etl", text); err != nil {
 					return fmt.Errorf("error workbook: %w", err)
 				}
 				b.comments++
@@ -219,7 +225,9 @@ func (b *ErrorBook) Reset() {
 	if b.f != nil {
 		b.f.Close()
 	}
+	lang := b.Lang
 	*b = *NewErrorBook(b.path, b.header)
+	b.Lang = lang
 }
 
 // Close finishes the workbook and renames it into place. With no failures it

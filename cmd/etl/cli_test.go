@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/wawi-etl/etl/erp/erptest"
 	"github.com/wawi-etl/etl/internal/i18n"
@@ -279,6 +282,49 @@ func TestSummaryAdviceMatchesTheCase(t *testing.T) {
 		printSummary(&b, false, i18n.English, &c.sum, false)
 		if !strings.Contains(b.String(), c.want) || strings.Contains(b.String(), c.not) {
 			t.Errorf("%s: summary\n%s\nwant %q, not %q", c.name, b.String(), c.want, c.not)
+		}
+	}
+}
+
+// The error workbook gives a merchant's mistakes in the run's language; its
+// columns keep their names, so the fixed workbook reads back either way.
+func TestErrorWorkbookReasonsInGerman(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "preise.csv")
+	if err := os.WriteFile(src, []byte("Art.-Nr.;EK netto\nA-1;12,50\n;3,00\nA-3;k. A.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	job := filepath.Join(dir, "job.yaml")
+	if err := os.WriteFile(job, []byte(`source: {type: csv, path: preise.csv, delimiter: ";"}
+mapping:
+  fields:
+    - {target: SKU, column: Art.-Nr., required: true}
+    - {target: Price, column: EK netto, type: decimal, decimal: comma}
+sink: {type: csv, path: out.csv}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ lang, empty, number string }{
+		{"en", `SKU (column "Art.-Nr."): required, but empty`, `Price (column "EK netto"): value "k. A.": not a number: unexpected 'k'`},
+		{"de", `SKU (Spalte "Art.-Nr."): Pflichtfeld, aber leer`, `Price (Spalte "EK netto"): Wert "k. A.": keine Zahl: unerwartetes Zeichen 'k'`},
+	} {
+		reports := filepath.Join(dir, "reports-"+c.lang)
+		code, _, stderr := etl(t, "run", "--lang", c.lang, "--no-progress", "--report-dir", reports, job)
+		if code != exitRecordsFail {
+			t.Fatalf("%s: exit %d: %s", c.lang, code, stderr)
+		}
+		f, err := excelize.OpenFile(filepath.Join(reports, "errors.xlsx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := f.GetRows("Errors")
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := [][]string{{"Art.-Nr.", "EK netto", "_row", "_field", "_error"}, {"", "3,00", "3", "SKU", c.empty}, {"A-3", "k. A.", "4", "Price", c.number}}
+		if fmt.Sprint(rows) != fmt.Sprint(want) {
+			t.Errorf("%s: errors.xlsx\n got %q\nwant %q", c.lang, rows, want)
 		}
 	}
 }

@@ -1,0 +1,176 @@
+package report
+
+import (
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/wawi-etl/etl/internal/i18n"
+	"github.com/wawi-etl/etl/mappings"
+)
+
+// ReasonText is a failure's reason as the reports show it, in the run's
+// language. In German the mapping's field problems (the reasons a merchant
+// fixes in the error workbook: empty required cells, numbers, dates, yes/no
+// values, lookups, validation rules) are German; the Wawi's own answers and
+// anything without a translation stay as they are.
+func ReasonText(lang i18n.Lang, err error) string {
+	if err == nil {
+		return ""
+	}
+	if lang != i18n.German {
+		return err.Error()
+	}
+	var fes FieldErrors
+	var fe *mappings.FieldError
+	switch {
+	case errors.As(err, &fes) && len(fes.FieldErrors()) > 0 && err.Error() == joinFieldErrors(fes.FieldErrors()):
+		parts := make([]string, len(fes.FieldErrors()))
+		for i, f := range fes.FieldErrors() {
+			parts[i] = germanFieldError(f)
+		}
+		return strings.Join(parts, "; ")
+	case errors.As(err, &fe) && err.Error() == fe.Error():
+		return germanFieldError(fe)
+	}
+	return err.Error()
+}
+
+// joinFieldErrors is how the pipeline words a record's field problems: a
+// wrapped error that says more than them is shown as it is.
+func joinFieldErrors(fes []*mappings.FieldError) string {
+	parts := make([]string, len(fes))
+	for i, f := range fes {
+		parts[i] = f.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// germanFieldError is mappings.FieldError.Error in German.
+func germanFieldError(e *mappings.FieldError) string {
+	var b strings.Builder
+	b.WriteString(e.Target)
+	if e.Column != "" {
+		b.WriteString(" (Spalte ")
+		b.WriteString(strconv.Quote(e.Column))
+		b.WriteByte(')')
+	}
+	if e.Value != "" {
+		b.WriteString(": Wert ")
+		b.WriteString(strconv.Quote(e.Value))
+	}
+	b.WriteString(": ")
+	b.WriteString(germanReason(e.Reason))
+	return b.String()
+}
+
+// reasonRule translates a reason: en is the English text with {} where
+// the reason has a value (a quoted input, a number, a list), de the German
+// with the same values in the same order.
+type reasonRule struct {
+	en, de string
+	re     *regexp.Regexp
+}
+
+// germanReasons are the mapping's reasons (mappings: decimal.go, date.go,
+// serial.go, mapper.go, rules.go, transform.go, lookup_known.go), the more
+// specific before the more general. TestGermanReasons words each once.
+var germanReasons = compileReasons([][2]string{
+	{"required, but empty", "Pflichtfeld, aber leer"},
+	{"not a number: no digits", "keine Zahl: keine Ziffern"},
+	{"not a number: unexpected {}", "keine Zahl: unerwartetes Zeichen {}"},
+	{"not a number: bad exponent {}", "keine Zahl: ungültiger Exponent {}"},
+	{"not a whole number", "keine ganze Zahl"},
+	{"too long for a number", "zu lang für eine Zahl"},
+	{"too large for an int (max 9223372036854775807)", "zu groß für eine ganze Zahl (höchstens 9223372036854775807)"},
+	{"{} is not a whole number after round/multiply", "{} ist nach round/multiply keine ganze Zahl"},
+	{"exponent notation (E) needs a decimal point and no thousands separators", "Exponentenschreibweise (E) braucht einen Dezimalpunkt und keine Tausendertrennzeichen"},
+	{"exponent {} out of range ({})", "Exponent {} außerhalb des Bereichs ({})"},
+	{"ambiguous: {} is {} with a decimal {} or {} with a thousands {}; set decimal: comma or decimal: point",
+		"mehrdeutig: {} ist {} mit {} als Dezimaltrennzeichen oder {} mit {} als Tausendertrennzeichen; decimal: comma oder decimal: point angeben"},
+	{"more than one decimal separator {}", "mehr als ein Dezimaltrennzeichen {}"},
+	{"{} after the decimal separator {}", "{} nach dem Dezimaltrennzeichen {}"},
+	{"starts with {}", "beginnt mit {}"},
+	{"mixes {} and {} as thousands separators", "mischt {} und {} als Tausendertrennzeichen"},
+	{"{} must separate groups of 3 digits (decimal separator: {})", "{} muss Gruppen von 3 Ziffern trennen (Dezimaltrennzeichen: {})"},
+	{"not a date (expected yyyy-mm-dd, dd.mm.yyyy or ISO 8601 date-time; set format: for other layouts)",
+		"kein Datum (erwartet jjjj-mm-tt, tt.mm.jjjj oder ISO-8601-Datum mit Uhrzeit; für andere Schreibweisen format: angeben)"},
+	{"not a valid date ({})", "kein gültiges Datum ({})"},
+	{"does not match format {} ({})", "passt nicht zum Format {} ({})"},
+	{"does not match format {}", "passt nicht zum Format {}"},
+	{"serial date {} is after 9999-12-31", "Datumszahl {} liegt nach dem 31.12.9999"},
+	{"serial date {} is before 1900-01-01", "Datumszahl {} liegt vor dem 01.01.1900"},
+	{"serial date 60 is 1900-02-29, a day that does not exist (a spreadsheet compatibility bug)",
+		"Datumszahl 60 ist der 29.02.1900, ein Tag, den es nicht gibt (ein Kompatibilitätsfehler von Tabellenkalkulationen)"},
+	{"not a yes/no value (use ja/nein, yes/no, true/false, wahr/falsch, j/n, y/n, 1/0, or x for yes)",
+		"kein Ja/Nein-Wert (ja/nein, yes/no, true/false, wahr/falsch, j/n, y/n, 1/0 oder x für ja verwenden)"},
+	{"{} is not in lookup table {}: the Wawi has no {}", "{} steht nicht in der Nachschlagetabelle {}: die Wawi hat keine {}"},
+	{"{} is not in lookup table {}: the Wawi knows {}", "{} steht nicht in der Nachschlagetabelle {}: die Wawi kennt {}"},
+	{"{} is not in lookup table {}", "{} steht nicht in der Nachschlagetabelle {}"},
+	{"does not match pattern {}", "passt nicht zum Muster {}"},
+	{"does not match regex {}", "passt nicht zum regulären Ausdruck {}"},
+	{"is below the minimum {}", "liegt unter dem Minimum {}"},
+	{"is above the maximum {}", "liegt über dem Maximum {}"},
+	{"is not one of: {}", "ist keiner der Werte: {}"},
+	{"is {} characters long, more than max_length {}", "ist {} Zeichen lang, mehr als max_length {}"},
+	{"is a list; map it with type: list", "ist eine Liste; mit type: list abbilden"},
+	{"is an object, not a value; map one of its fields with a dotted path", "ist ein Objekt, kein Wert; eines seiner Felder mit einem Pfad mit Punkten abbilden"},
+	{"is an object, not a list", "ist ein Objekt, keine Liste"},
+	{"list elements must be plain values", "Listenelemente müssen einfache Werte sein"},
+	{"unsupported type {}", "nicht unterstützter Typ {}"},
+	{"a {} value cannot be a {}", "ein Wert vom Typ {} kann kein {} sein"},
+})
+
+// germanWords are the words the reasons put in their values (the
+// separators' names).
+var germanWords = map[string]string{"comma": "Komma", "point": "Punkt", "apostrophe": "Apostroph", "space": "Leerzeichen", "none": "keins"}
+
+func compileReasons(pairs [][2]string) []reasonRule {
+	out := make([]reasonRule, len(pairs))
+	for i, p := range pairs {
+		parts := strings.Split(p[0], "{}")
+		for j := range parts {
+			parts[j] = regexp.QuoteMeta(parts[j])
+		}
+		out[i] = reasonRule{en: p[0], de: p[1], re: regexp.MustCompile("^" + strings.Join(parts, "(.+?)") + "$")}
+	}
+	return out
+}
+
+// germanReason is reason in German, or reason where no rule words it. A
+// list element's reason (`element "x": …`, `element "x" …`) keeps its
+// element.
+func germanReason(reason string) string {
+	if rest, ok := strings.CutPrefix(reason, "element "); ok {
+		if q, err := strconv.QuotedPrefix(rest); err == nil {
+			tail := rest[len(q):]
+			if r, ok := strings.CutPrefix(tail, ": "); ok {
+				return "Element " + q + ": " + germanReason(r)
+			}
+			if r, ok := strings.CutPrefix(tail, " "); ok {
+				return "Element " + q + " " + germanReason(r)
+			}
+		}
+	}
+	for _, r := range germanReasons {
+		m := r.re.FindStringSubmatch(reason)
+		if m == nil {
+			continue
+		}
+		var b strings.Builder
+		vals := m[1:]
+		for i, part := range strings.Split(r.de, "{}") {
+			if i > 0 && i-1 < len(vals) {
+				v := vals[i-1]
+				if de, ok := germanWords[v]; ok {
+					v = de
+				}
+				b.WriteString(v)
+			}
+			b.WriteString(part)
+		}
+		return b.String()
+	}
+	return reason
+}
