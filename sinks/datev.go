@@ -599,8 +599,8 @@ func (s *DATEVSink) Close(ctx context.Context, commit bool) error {
 }
 
 // syncFiles starts syncing the files that final accepts and whose sync has
-// not started, at the same time and beside the caller: one after the other,
-// each sync waited for the disk on its own. A file must not be written
+// not started, all at once while the caller goes on (one after the other,
+// each sync waited for the disk on its own). A file must not be written
 // after its sync started. waitSyncs waits for them.
 func (s *DATEVSink) syncFiles(final func(*datevFile) bool) {
 	for _, f := range s.all {

@@ -27,8 +27,8 @@ once per file, a name, Adressatentyp, the EU-Land of a VAT id, field
 lengths, characters and quoting.
 
 Each violation is printed as FILE:line:column: message, where column is the
-field number as DATEV counts its columns; a file without any, as FILE: ok. Exit status 0: no violations; 1:
-violations; 2: a file could not be read.`,
+field number as DATEV counts its columns; a file without any as FILE: ok.
+Exit status 0: no violations; 1: violations; 2: a file could not be read.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			violations, unreadable := 0, 0
