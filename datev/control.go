@@ -334,6 +334,16 @@ func (c *Control) add(d *Document, postings []posting, row int) {
 	if len(postings) == 0 {
 		c.findings = append(c.findings, Finding{Document: d.Number, Type: d.Type.German(), Row: row, Problem: "Beleg ohne Betrag: keine Buchung (DATEV nimmt keine Buchung über 0,00)"})
 	}
+	// the document's sums to the cent, as its bookings carry them (the
+	// Wawi's line amounts may have four decimals): gross and tax rounded,
+	// net what is left of the gross, as a booking's
+	for i := range src {
+		x := &src[i].s
+		if !(Money{x.net}).InCents() || !(Money{x.vat}).InCents() || !(Money{x.gross}).InCents() {
+			x.gross, x.vat = x.gross.cents(), x.vat.cents()
+			x.net = difference2(x.gross, x.vat)
+		}
+	}
 	for _, x := range src {
 		k := x.k
 		var fs *sums3

@@ -206,23 +206,38 @@ func (d *Document) AppendPostings(dst []Posting, text string) []Posting {
 			grossSum.addSum(&l.Gross.s)
 			vatSum.addSum(&l.VAT.s)
 		}
-		gross := grossSum.value()
+		// the posting carries the group's total to the cent (the Wawi's
+		// amounts may have four decimals)
+		grossC := grossSum.cents()
+		gross := grossC.value()
 		var derived decimal.Decimal // DerivedVAT(gross) when the group is one posting
 		if len(ls) > 1 {
 			derived = derivedVAT(gross, ls[0].Rate)
 		}
 		parts := [][]Line{ls}
-		split := len(ls) > 1 && !vatSum.equalDec(derived)
+		vatC := vatSum.cents()
+		split := len(ls) > 1 && !vatC.equalDec(derived)
 		if split {
 			parts = parts[:0]
 			for i := range ls {
 				parts = append(parts, ls[i:i+1])
 			}
 		}
+		// split, a line in cents is booked as it is, else the cents its
+		// running total adds: the parts add up to the total
+		var run, ran exactSum
 		for _, p := range parts {
 			g := gross
 			if split {
-				g = p[0].Gross.Decimal()
+				exact := ran.equal(&run)
+				run.addSum(&p[0].Gross.s)
+				if exact && p[0].Gross.InCents() {
+					g, ran = p[0].Gross.Decimal(), run
+				} else {
+					c := run.cents()
+					part := difference2(c, ran)
+					g, ran = part.value(), c
+				}
 			}
 			if g.IsZero() {
 				continue

@@ -181,6 +181,25 @@ func (s *exactSum) equalDec(d decimal.Decimal) bool {
 	return s.equal(&o)
 }
 
+// cents is s rounded to the cent, half away from zero: what a booking
+// can carry of an amount the source gives with more decimals (the Wawi's
+// amounts may have four). A sum in cents by value is s itself, its
+// exponent kept.
+func (s exactSum) cents() exactSum {
+	if (Money{s}).InCents() {
+		return s
+	}
+	return startSum(s.value().Round(2))
+}
+
+// cents is d rounded as exactSum.cents rounds.
+func cents(d decimal.Decimal) decimal.Decimal {
+	if (Money{startSum(d)}).InCents() {
+		return d
+	}
+	return d.Round(2)
+}
+
 // sumOf is the exactSum of one decimal.
 func sumOf(d decimal.Decimal) exactSum {
 	var s exactSum

@@ -438,14 +438,6 @@ func (s *DATEVSink) finishLine(it *pipeline.Item, l *docLine, p *pipeline.Plan) 
 	if l.typ, err = datev.ParseDocType(l.typText); err != nil {
 		return "Type", err
 	}
-	for _, a := range [...]struct {
-		target string
-		v      *datev.Money
-	}{{"TotalNetAmount", &l.line.Net}, {"VatAmount", &l.line.VAT}, {"TotalGrossAmount", &l.line.Gross}} {
-		if !a.v.InCents() {
-			return a.target, fmt.Errorf("%s has more than two decimals", a.v.String())
-		}
-	}
 	if l.currency != "" && l.currency != "EUR" {
 		return "CurrencyIso", fmt.Errorf("currency %s: the export books euro amounts (ask the source for amounts in the departure country's currency)", l.currency)
 	}
