@@ -263,6 +263,7 @@ func (b *Booker) postings(d *Document) {
 				vatSum.addSum(&d.Lines[j].VAT.s)
 			}
 		}
+		raw := gross
 		gross = gross.cents() // the posting carries the group's total to the cent
 		if grp.n == 1 {
 			if g := gross; g.sign() != 0 {
@@ -274,7 +275,7 @@ func (b *Booker) postings(d *Document) {
 			continue
 		}
 		derived := b.derivedVAT(gross, first.Rate)
-		if vatSum = vatSum.cents(); vatSum.equal(&derived) {
+		if taxAgrees(raw, vatSum, derived) {
 			if g := gross; g.sign() != 0 {
 				v := derived
 				if reverse {

@@ -31,8 +31,11 @@ func TestPostingsOfFourDecimalAmounts(t *testing.T) {
 			d.Type, d.Reference = Credit, "RE-1"
 			return d
 		}(),
+		// 57.527 is booked as 57.53, from which DATEV derives 9.19 tax:
+		// within a cent of the exact 9.1849, so the check agrees
+		fourDecimals("RE-3", [3]string{"48.3421", "9.1849", "57.5270"}),
 	}
-	want := []string{"3,00;\"S\"", "1,00;\"S\"", "20,01;\"H\""}
+	want := []string{"3,00;\"S\"", "1,00;\"S\"", "20,01;\"H\"", "57,53;\"S\""}
 	for name, book := range map[string]func(*Control) []string{
 		"booker":    func(c *Control) []string { l, _ := bookWith(t, &h, c, docs); return l },
 		"reference": func(c *Control) []string { l, _ := bookReference(&h, c, docs); return l },
@@ -54,26 +57,52 @@ func TestPostingsOfFourDecimalAmounts(t *testing.T) {
 	}
 }
 
-// A group booked line by line (its tax is not what DATEV derives from the
-// total) books the cents of the lines' running total: the parts add up to
-// the group's total to the cent, not to the sum of each line rounded.
+// A group booked line by line (the lines' tax, each rounded to the cent,
+// is more than a cent off what DATEV derives from their total) books the
+// cents of the lines' running total: the parts add up to the group's total
+// to the cent, not to the sum of each line rounded, and the check agrees.
 func TestSplitPostingsAddUpToTheTotal(t *testing.T) {
 	h := testHeader()
-	// 3 × 0.0549 is 0.1647: 0.16; each line rounded would be 3 × 0.05
-	d := fourDecimals("RE-1", [3]string{"0.0429", "0.0120", "0.0549"}, [3]string{"0.0429", "0.0120", "0.0549"}, [3]string{"0.0429", "0.0120", "0.0549"})
+	// 10 × 0.0549 is 0.549: 0.55; each line rounded would be 10 × 0.05
+	var lines [][3]string
+	for range 10 {
+		lines = append(lines, [3]string{"0.0449", "0.01", "0.0549"})
+	}
+	d := fourDecimals("RE-1", lines...)
+	const want = "0.05 0.06 0.05 0.06 0.05 0.06 0.05 0.06 0.05 0.06"
 	var ref []string
 	for _, p := range d.Postings("") {
 		ref = append(ref, p.Gross.StringFixed(2))
 	}
-	if got, want := strings.Join(ref, " "), "0.05 0.06 0.05"; got != want {
+	if got := strings.Join(ref, " "); got != want {
 		t.Errorf("postings %s, want %s", got, want)
 	}
-	lines, _ := bookWith(t, &h, NewControl(time.Time{}, time.Time{}), []*Document{d})
+	c := NewControl(time.Time{}, time.Time{})
+	booked, _ := bookWith(t, &h, c, []*Document{d})
 	var got []string
-	for _, l := range lines {
-		got = append(got, l[:strings.IndexByte(l, ';')])
+	for _, l := range booked {
+		got = append(got, strings.Replace(l[:strings.IndexByte(l, ';')], ",", ".", 1))
 	}
-	if g, w := strings.Join(got, " "), "0,05 0,06 0,05"; g != w {
-		t.Errorf("booker %s, want %s", g, w)
+	if g := strings.Join(got, " "); g != want {
+		t.Errorf("booker %s, want %s", g, want)
+	}
+	if c.Finish(); !c.OK() {
+		t.Error(c.Err())
+	}
+}
+
+// More decimals do not hide a wrong tax: a cent or more off the tax DATEV
+// derives from the booked gross (9.19 of 57.53) stops the export.
+func TestFourDecimalAmountsWrongTaxStops(t *testing.T) {
+	h := testHeader()
+	for _, d := range []*Document{
+		fourDecimals("RE-1", [3]string{"52.5270", "5.0000", "57.5270"}),
+		fourDecimals("RE-2", [3]string{"48.3270", "9.2000", "57.5270"}),
+	} {
+		c := NewControl(time.Time{}, time.Time{})
+		bookWith(t, &h, c, []*Document{d})
+		if c.Finish(); c.OK() {
+			t.Errorf("%s: the check agrees with tax %s", d.Number, d.Lines[0].VAT)
+		}
 	}
 }

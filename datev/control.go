@@ -334,15 +334,25 @@ func (c *Control) add(d *Document, postings []posting, row int) {
 	if len(postings) == 0 {
 		c.findings = append(c.findings, Finding{Document: d.Number, Type: d.Type.German(), Row: row, Problem: "Beleg ohne Betrag: keine Buchung (DATEV nimmt keine Buchung über 0,00)"})
 	}
-	// the document's sums to the cent, as its bookings carry them (the
-	// Wawi's line amounts may have four decimals): gross and tax rounded,
-	// net what is left of the gross, as a booking's
+	// A document whose amounts have more decimals (the Wawi's may have
+	// four) is booked with its gross to the cent and the tax DATEV derives
+	// from that: it agrees when the bookings' gross is its gross rounded
+	// and their tax within a cent of its exact tax; else its sums to the
+	// cent (gross and tax rounded, net what is left) are compared.
 	for i := range src {
 		x := &src[i].s
-		if !(Money{x.net}).InCents() || !(Money{x.vat}).InCents() || !(Money{x.gross}).InCents() {
-			x.gross, x.vat = x.gross.cents(), x.vat.cents()
-			x.net = difference2(x.gross, x.vat)
+		if (Money{x.net}).InCents() && (Money{x.vat}).InCents() && (Money{x.gross}).InCents() {
+			continue
 		}
+		var fs *sums3
+		fil, fs = get(fil, src[i].k)
+		gross := x.gross.cents()
+		if gross.equal(&fs.gross) && taxAgrees(x.gross, x.vat, fs.vat) {
+			*x = *fs
+			continue
+		}
+		x.gross, x.vat = gross, x.vat.cents()
+		x.net = difference2(x.gross, x.vat)
 	}
 	for _, x := range src {
 		k := x.k

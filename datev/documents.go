@@ -215,8 +215,7 @@ func (d *Document) AppendPostings(dst []Posting, text string) []Posting {
 			derived = derivedVAT(gross, ls[0].Rate)
 		}
 		parts := [][]Line{ls}
-		vatC := vatSum.cents()
-		split := len(ls) > 1 && !vatC.equalDec(derived)
+		split := len(ls) > 1 && !taxAgrees(grossSum, vatSum, startSum(derived))
 		if split {
 			parts = parts[:0]
 			for i := range ls {

@@ -200,6 +200,19 @@ func cents(d decimal.Decimal) decimal.Decimal {
 	return d.Round(2)
 }
 
+var oneCent = decimal.New(1, -2)
+
+// taxAgrees reports whether the lines' tax (vat, summed) is what DATEV
+// derives from their gross total (gross, summed): to the cent; for amounts
+// with more decimals (the Wawi's four) within a cent of it, as rounding
+// the total to the cent moves the derived tax by up to that.
+func taxAgrees(gross, vat, derived exactSum) bool {
+	if (Money{gross}).InCents() && (Money{vat}).InCents() {
+		return vat.equal(&derived)
+	}
+	return vat.value().Sub(derived.value()).Abs().LessThan(oneCent)
+}
+
 // sumOf is the exactSum of one decimal.
 func sumOf(d decimal.Decimal) exactSum {
 	var s exactSum
