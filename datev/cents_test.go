@@ -106,3 +106,24 @@ func TestFourDecimalAmountsWrongTaxStops(t *testing.T) {
 		}
 	}
 }
+
+// Four-decimal amounts each rounded on their own may miss net + tax =
+// gross by less than a cent (0.8404 + 0.1597 = 1.0001): the line is booked;
+// a cent or more off still stops.
+func TestFourDecimalLineSubCentDifference(t *testing.T) {
+	h := testHeader()
+	for _, c := range []struct {
+		line [3]string
+		ok   bool
+	}{
+		{[3]string{"0.8404", "0.1597", "1.0000"}, true},
+		{[3]string{"0.8503", "0.1597", "1.0000"}, false},
+		{[3]string{"0.85", "0.16", "1.00"}, false},
+	} {
+		ctl := NewControl(time.Time{}, time.Time{})
+		bookWith(t, &h, ctl, []*Document{fourDecimals("RE-1", c.line)})
+		if ctl.Finish(); ctl.OK() != c.ok {
+			t.Errorf("%v: ok %v, want %v (%v)", c.line, ctl.OK(), c.ok, ctl.Err())
+		}
+	}
+}

@@ -334,3 +334,12 @@ func (m Money) InCents() bool {
 	}
 	return m.s.u%pow10s[n] == 0
 }
+
+// shown is the amount for a message: to the cent, or with all its decimals
+// when it has more.
+func (m Money) shown() string {
+	if m.InCents() {
+		return m.Decimal().StringFixed(2)
+	}
+	return m.String()
+}
