@@ -89,6 +89,9 @@ type docLine struct {
 	line                                                   datev.Line
 	debitor                                                string
 	docOrd                                                 int
+	// noLine: the record is a document without lines (the ERP source's
+	// record of a document whose AccountDataLineItems are empty)
+	noLine bool
 }
 
 type debitorInfo struct {
@@ -308,6 +311,11 @@ var docFields = map[string]docField{"DocumentNumber": dfNumber, "DocumentDate": 
 	"ShipmentCountry": dfShipmentCountry, "CurrencyIso": dfCurrency, "VatRate": dfRate, "TotalNetAmount": dfNet,
 	"VatAmount": dfVAT, "TotalGrossAmount": dfGross, "GeneralLedgerAccount": dfGLAccount, "SortOrder": dfPos}
 
+// ofLine: the target is a line's, which a document without lines lacks.
+func (f docField) ofLine() bool {
+	return f == dfRate || f == dfNet || f == dfVAT || f == dfGross || f == dfGLAccount || f == dfPos
+}
+
 // text is the string field a target fills, nil for the typed ones.
 func (l *docLine) text(f docField) *string {
 	switch f {
@@ -399,9 +407,13 @@ func (l *docLine) set(f docField, v any) error {
 // planLine types one record's values and resolves its accounts.
 func (s *DATEVSink) planLine(it *pipeline.Item, fail func(string, error) (*pipeline.Plan, error), p *pipeline.Plan) (*pipeline.Plan, error) {
 	s.docs.planned(it.Rec.Seq)
-	l := &docLine{}
+	l := &docLine{noLine: it.Rec.Document > 0 && it.Rec.Line == 0}
 	for i, t := range s.targets {
-		if err := l.set(s.docs.fields[i], it.Values[i]); err != nil {
+		f := s.docs.fields[i]
+		if l.noLine && f.ofLine() {
+			continue // no line: the document is counted, with nothing to book
+		}
+		if err := l.set(f, it.Values[i]); err != nil {
 			return fail(t.Path, err)
 		}
 	}
@@ -437,6 +449,11 @@ func (s *DATEVSink) finishLine(it *pipeline.Item, l *docLine, p *pipeline.Plan) 
 	var err error
 	if l.typ, err = datev.ParseDocType(l.typText); err != nil {
 		return "Type", err
+	}
+	if l.noLine {
+		l.debitor, _ = d.debitors.Account(l.debitorFrom, l.customerNo)
+		p.Key, p.State = l.number, l
+		return "", nil
 	}
 	if l.currency != "" && l.currency != "EUR" {
 		return "CurrencyIso", fmt.Errorf("currency %s: the export books euro amounts (ask the source for amounts in the departure country's currency)", l.currency)
@@ -512,7 +529,7 @@ func (s *DATEVSink) applyLine(p *pipeline.Plan, l *docLine) error {
 			d.curPos = map[string]bool{}
 		}
 		clear(d.curPos) // one map for all documents
-		if _, ok := d.customers[l.debitor]; !ok {
+		if _, ok := d.customers[l.debitor]; !ok && !l.noLine { // a document without lines books nothing on its debitor
 			ci := l.customer
 			ci.Account, ci.Number = l.debitor, l.customerNo
 			ci.collective = l.debitorFrom == "" && l.debitor == d.debitors.Collective
@@ -520,7 +537,9 @@ func (s *DATEVSink) applyLine(p *pipeline.Plan, l *docLine) error {
 			d.order = append(d.order, l.debitor)
 		}
 	}
-	d.cur.Lines = append(d.cur.Lines, l.line)
+	if !l.noLine {
+		d.cur.Lines = append(d.cur.Lines, l.line)
+	}
 	if l.pos != "" {
 		d.curPos[l.pos] = true
 	}
