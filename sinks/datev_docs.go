@@ -528,8 +528,9 @@ func (s *DATEVSink) applyLine(p *pipeline.Plan, l *docLine) error {
 		if d.curPos == nil {
 			d.curPos = map[string]bool{}
 		}
-		clear(d.curPos)                                        // one map for all documents
-		if _, ok := d.customers[l.debitor]; !ok && !l.noLine { // a document without lines books nothing on its debitor
+		clear(d.curPos) // one map for all documents
+		// a document without lines books nothing on its debitor
+		if _, ok := d.customers[l.debitor]; !ok && !l.noLine {
 			ci := l.customer
 			ci.Account, ci.Number = l.debitor, l.customerNo
 			ci.collective = l.debitorFrom == "" && l.debitor == d.debitors.Collective
