@@ -631,7 +631,7 @@ func (c *Control) Err() error {
 		if len(msgs) < 10 {
 			s := f.Problem
 			if f.Document != "" {
-				s = fmt.Sprintf("%s %s: %s", f.Type, f.Document, f.Problem)
+				s = strings.TrimSpace(f.Type+" "+f.Document) + ": " + f.Problem
 				if f.Row > 0 {
 					s = fmt.Sprintf("%s (Zeile %d)", s, f.Row)
 				}

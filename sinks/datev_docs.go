@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -76,6 +77,39 @@ type datevDocs struct {
 	order     []string                // debitor accounts in first-use order
 
 	fields []docField // what each target fills
+
+	// the records that failed (the first maxNamedFails by Seq), so that
+	// the check names their documents; Plan may run concurrently
+	failMu sync.Mutex
+	fails  []docFail
+}
+
+// docFail is a record that failed: its document and why.
+type docFail struct {
+	seq         int64
+	row         int
+	number, why string
+}
+
+// maxNamedFails bounds the failed records the check names one by one.
+const maxNamedFails = 20
+
+// failed records a failed record of document number (as far as it was
+// read) for the check.
+func (d *datevDocs) failed(it *pipeline.Item, number, target string, err error) {
+	d.failMu.Lock()
+	defer d.failMu.Unlock()
+	f := docFail{seq: it.Rec.Seq, row: it.Rec.Row, number: strings.Clone(number), why: target + ": " + err.Error()}
+	i := sort.Search(len(d.fails), func(i int) bool { return d.fails[i].seq > f.seq })
+	if i == maxNamedFails {
+		return
+	}
+	d.fails = append(d.fails, docFail{})
+	copy(d.fails[i+1:], d.fails[i:])
+	d.fails[i] = f
+	if len(d.fails) > maxNamedFails {
+		d.fails = d.fails[:maxNamedFails]
+	}
 }
 
 // docLine is a planned line: the values of one record, typed.
@@ -414,10 +448,12 @@ func (s *DATEVSink) planLine(it *pipeline.Item, fail func(string, error) (*pipel
 			continue // no line: the document is counted, with nothing to book
 		}
 		if err := l.set(f, it.Values[i]); err != nil {
+			s.docs.failed(it, l.number, t.Path, err)
 			return fail(t.Path, err)
 		}
 	}
 	if target, err := s.finishLine(it, l, p); err != nil {
+		s.docs.failed(it, l.number, target, err)
 		return fail(target, err)
 	}
 	return p, nil
@@ -585,6 +621,10 @@ func (s *DATEVSink) closeDocs() error {
 	}
 	if max := d.maxSeq.Load(); max >= d.nextSeq {
 		d.control.Fail("", 0, fmt.Sprintf("%d Datensätze am Ende der Eingabe fehlen in der Datei (fehlerhaft, siehe errors.xlsx)", max-d.nextSeq+1))
+	}
+	// the documents of the records that failed, by name
+	for _, f := range d.fails {
+		d.control.Fail(f.number, f.row, "Datensatz fehlerhaft, nicht gebucht: "+f.why)
 	}
 	// the files read back, as DATEV will read them, must hold what the
 	// check added up: their checks read them as they were written, and

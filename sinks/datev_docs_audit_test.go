@@ -128,3 +128,24 @@ func TestDATEVDocumentsLineWithoutAmountFails(t *testing.T) {
 		t.Errorf("plan %v %v, want VatRate failed", p.Outcome, p.Err)
 	}
 }
+
+// A record the sink fails stops the export, and the error names its
+// document and why, not only a count of records missing from the file.
+func TestDATEVDocumentsFailedRecordNamesDocument(t *testing.T) {
+	r := docLineRow
+	failed, err, _ := docBookings(t,
+		r("RE-1", 5, "0", "", "K", "DE", "", "19", "10.00", "1.90", "11.90", ""),
+		r("RE-2", 6, "0", "", "K", "DE", "", "0", "10.00", "0.00", "10.00", ""), // no account for 0 % at home
+		r("RE-3", 7, "0", "", "K", "DE", "", "19", "10.00", "1.90", "11.90", "Erlöse"),
+		r("RE-4", 8, "0", "", "K", "DE", "", "19", "10.00", "1.90", "11.90", ""),
+	)
+	if len(failed) != 2 || err == nil {
+		t.Fatalf("failed %v, close %v", failed, err)
+	}
+	for _, want := range []string{"RE-2: Datensatz fehlerhaft, nicht gebucht: GeneralLedgerAccount: no revenue account for rate 0 %",
+		`RE-3: Datensatz fehlerhaft, nicht gebucht: GeneralLedgerAccount: revenue account "Erlöse" (source): not a number (Zeile 4)`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
+	}
+}

@@ -147,9 +147,11 @@ func (r *datevRow) Plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan,
 		r.bad, r.err = r.lineBad, r.lineErr
 	}
 	if r.err != nil {
+		s.docs.failed(it, r.line.number, s.targets[r.bad].Path, r.err)
 		return s.failPlan(p, s.targets[r.bad].Path, r.err)
 	}
 	if target, err := s.finishLine(it, &r.line, p); err != nil {
+		s.docs.failed(it, r.line.number, target, err)
 		return s.failPlan(p, target, err)
 	}
 	return p, nil
