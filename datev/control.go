@@ -32,6 +32,9 @@ type Control struct {
 	seenNum   map[numKey]int
 	series    []seriesNumbers
 	seriesOf  map[seriesKey]int32 // the index in series
+	// cleaned are the Belegfeld 1 values of the documents whose number
+	// had to be changed to fit it (see CleanBelegfeld1), by type
+	cleaned   map[docKey]seenAs
 	findings  []Finding
 	Documents int
 	Bookings  int
@@ -118,6 +121,12 @@ type Finding struct {
 	Row      int // the input row of the document's first line, 0 unknown
 	Problem  string
 	Stops    bool
+}
+
+// seenAs is the number a Belegfeld 1 was cleaned from and its row.
+type seenAs struct {
+	number string
+	row    int
 }
 
 type docKey struct {
@@ -225,6 +234,62 @@ func (c *Control) seenBefore(d *Document, row int) {
 	}
 }
 
+// sameBelegfeld1 stops at two documents of a type that DATEV would not
+// tell apart: a number changed to fit Belegfeld 1 (RE 1_ü is RE-1-ue)
+// that is another document's number or the changed number of another.
+func (c *Control) sameBelegfeld1(d *Document, row int) {
+	if belegfeld1Clean(d.Number) { // a number as it is: another's changed to it?
+		if prev, ok := c.cleaned[docKey{d.Type, d.Number}]; ok {
+			c.stop(d, row, "Belegfeld 1 %q hat schon Beleg %q (Zeile %d), dessen Nummer dafür angepasst wurde: DATEV unterscheidet die Belege nicht", d.Number, prev.number, prev.row)
+		}
+		return
+	}
+	b, _ := cleanBelegfeld1(d.Number)
+	k := docKey{d.Type, b}
+	if prev, ok := c.cleaned[k]; ok {
+		if prev.number != d.Number { // the same number is a duplicate, found as such
+			c.stop(d, row, "Belegfeld 1 %q hat schon Beleg %q (Zeile %d): DATEV unterscheidet die Belege nicht", b, prev.number, prev.row)
+		}
+		return
+	}
+	if first, ok := c.numberRow(d.Type, b); ok {
+		c.stop(d, row, "Belegfeld 1 %q ist die Nummer eines anderen Belegs (Zeile %d): DATEV unterscheidet die Belege nicht", b, first)
+	}
+	if c.cleaned == nil {
+		c.cleaned = map[docKey]seenAs{}
+	}
+	k.number = strings.Clone(b)
+	c.cleaned[k] = seenAs{number: strings.Clone(d.Number), row: row}
+}
+
+// numberRow is the row of the document of type t and number seen first.
+func (c *Control) numberRow(t DocType, number string) (int, bool) {
+	p, n, ok := splitNumber(number)
+	if !ok {
+		row, seen := c.seen[docKey{t, number}]
+		return row, seen
+	}
+	sid, ok := c.seriesOf[seriesKey{t, p}]
+	if !ok {
+		return 0, false
+	}
+	x := seenNumber{digits: int32(len(number) - len(p)), n: n}
+	sorted := c.series[sid].sorted
+	if i, found := slices.BinarySearchFunc(sorted, x, func(a, b seenNumber) int {
+		if a.less(&b) {
+			return -1
+		}
+		if b.less(&a) {
+			return 1
+		}
+		return 0
+	}); found {
+		return sorted[i].row, true
+	}
+	row, seen := c.seenNum[numKey{series: sid, digits: x.digits, n: n}]
+	return row, seen
+}
+
 // seriesIndex is the index of a series in c.series, added when new.
 func (c *Control) seriesIndex(t DocType, prefix string) int32 {
 	// an export's documents come in runs of one series
@@ -280,6 +345,9 @@ func (c *Control) Add(d *Document, postings []Posting, row int) {
 func (c *Control) add(d *Document, postings []posting, row int) {
 	c.Documents++
 	c.seenBefore(d, row)
+	if !belegfeld1Clean(d.Number) || len(c.cleaned) > 0 {
+		c.sameBelegfeld1(d, row)
+	}
 	day := c.docDay.get(d.Date) // an export's documents come by day
 	if (!c.From.IsZero() && day.Before(c.from.get(c.From))) || (!c.To.IsZero() && day.After(c.to.get(c.To))) {
 		c.stop(d, row, "Belegdatum %s liegt außerhalb des Zeitraums %s bis %s", day.Format("02.01.2006"), c.From.Format("02.01.2006"), c.To.Format("02.01.2006"))
