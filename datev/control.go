@@ -29,9 +29,9 @@ type Control struct {
 	seen         map[docKey]int // the numbers splitNumber does not split
 	// seenNum are the other numbers by series and numeric suffix: keys
 	// without a string, which the collector need not look into
-	seenNum   map[numKey]int
-	series    []seriesNumbers
-	seriesOf  map[seriesKey]int32 // the index in series
+	seenNum  map[numKey]int
+	series   []seriesNumbers
+	seriesOf map[seriesKey]int32 // the index in series
 	// cleaned are the Belegfeld 1 values of the documents whose number
 	// had to be changed to fit it (see CleanBelegfeld1), by type
 	cleaned   map[docKey]seenAs
