@@ -355,6 +355,9 @@ func (c *Control) add(d *Document, postings []posting, row int) {
 	// a document has a few rates and countries: slices, not maps, with
 	// the order of first use
 	neg := d.Direction() < 0
+	if d.SignUnknown() {
+		c.stop(d, row, "Summe 0,00 aus Beträgen mit beiden Vorzeichen: ob die Beträge mit Vorzeichen gesendet sind (Soll oder Haben), ist nicht bestimmbar")
+	}
 	src, fil := c.src[:0], c.fil[:0]
 	get := func(m []keyedSums, k TaxKey) ([]keyedSums, *sums3) {
 		for i := range m {
