@@ -263,6 +263,8 @@ func (b *Booker) postings(d *Document) {
 				vatSum.addSum(&d.Lines[j].VAT.s)
 			}
 		}
+		raw := gross
+		gross = gross.cents() // the posting carries the group's total to the cent
 		if grp.n == 1 {
 			if g := gross; g.sign() != 0 {
 				if reverse {
@@ -273,7 +275,7 @@ func (b *Booker) postings(d *Document) {
 			continue
 		}
 		derived := b.derivedVAT(gross, first.Rate)
-		if vatSum.equal(&derived) {
+		if taxAgrees(raw, vatSum, derived) {
 			if g := gross; g.sign() != 0 {
 				v := derived
 				if reverse {
@@ -283,13 +285,23 @@ func (b *Booker) postings(d *Document) {
 			}
 			continue
 		}
-		// each line its own posting
+		// each line its own posting; a line in cents as it is, else the
+		// cents its running total adds, so the parts add up to the total
+		var run, ran exactSum // the lines' running total, the cents booked of it
 		for j := grp.first; j < len(d.Lines); j++ {
 			if groupOf[j] != i {
 				continue
 			}
 			l := &d.Lines[j]
-			if g := l.Gross.s; g.sign() != 0 {
+			g := l.Gross.s
+			exact := ran.equal(&run)
+			if run.addSum(&g); exact && l.Gross.InCents() {
+				ran = run
+			} else {
+				c := run.cents()
+				g, ran = difference2(c, ran), c
+			}
+			if g.sign() != 0 {
 				if reverse {
 					g = g.neg()
 				}

@@ -29,9 +29,12 @@ type Control struct {
 	seen         map[docKey]int // the numbers splitNumber does not split
 	// seenNum are the other numbers by series and numeric suffix: keys
 	// without a string, which the collector need not look into
-	seenNum   map[numKey]int
-	series    []seriesNumbers
-	seriesOf  map[seriesKey]int32 // the index in series
+	seenNum  map[numKey]int
+	series   []seriesNumbers
+	seriesOf map[seriesKey]int32 // the index in series
+	// cleaned are the Belegfeld 1 values of the documents whose number
+	// had to be changed to fit it (see CleanBelegfeld1), by type
+	cleaned   map[docKey]seenAs
 	findings  []Finding
 	Documents int
 	Bookings  int
@@ -118,6 +121,12 @@ type Finding struct {
 	Row      int // the input row of the document's first line, 0 unknown
 	Problem  string
 	Stops    bool
+}
+
+// seenAs is the number a Belegfeld 1 was cleaned from and its row.
+type seenAs struct {
+	number string
+	row    int
 }
 
 type docKey struct {
@@ -225,6 +234,62 @@ func (c *Control) seenBefore(d *Document, row int) {
 	}
 }
 
+// sameBelegfeld1 stops at two documents of a type that DATEV would not
+// tell apart: a number changed to fit Belegfeld 1 (RE 1_ü is RE-1-ue)
+// that is another document's number or the changed number of another.
+func (c *Control) sameBelegfeld1(d *Document, row int) {
+	if belegfeld1Clean(d.Number) { // a number as it is: another's changed to it?
+		if prev, ok := c.cleaned[docKey{d.Type, d.Number}]; ok {
+			c.stop(d, row, "Belegfeld 1 %q hat schon Beleg %q (Zeile %d), dessen Nummer dafür angepasst wurde: DATEV unterscheidet die Belege nicht", d.Number, prev.number, prev.row)
+		}
+		return
+	}
+	b, _ := cleanBelegfeld1(d.Number)
+	k := docKey{d.Type, b}
+	if prev, ok := c.cleaned[k]; ok {
+		if prev.number != d.Number { // the same number is a duplicate, found as such
+			c.stop(d, row, "Belegfeld 1 %q hat schon Beleg %q (Zeile %d): DATEV unterscheidet die Belege nicht", b, prev.number, prev.row)
+		}
+		return
+	}
+	if first, ok := c.numberRow(d.Type, b); ok {
+		c.stop(d, row, "Belegfeld 1 %q ist die Nummer eines anderen Belegs (Zeile %d): DATEV unterscheidet die Belege nicht", b, first)
+	}
+	if c.cleaned == nil {
+		c.cleaned = map[docKey]seenAs{}
+	}
+	k.number = strings.Clone(b)
+	c.cleaned[k] = seenAs{number: strings.Clone(d.Number), row: row}
+}
+
+// numberRow is the row of the document of type t and number seen first.
+func (c *Control) numberRow(t DocType, number string) (int, bool) {
+	p, n, ok := splitNumber(number)
+	if !ok {
+		row, seen := c.seen[docKey{t, number}]
+		return row, seen
+	}
+	sid, ok := c.seriesOf[seriesKey{t, p}]
+	if !ok {
+		return 0, false
+	}
+	x := seenNumber{digits: int32(len(number) - len(p)), n: n}
+	sorted := c.series[sid].sorted
+	if i, found := slices.BinarySearchFunc(sorted, x, func(a, b seenNumber) int {
+		if a.less(&b) {
+			return -1
+		}
+		if b.less(&a) {
+			return 1
+		}
+		return 0
+	}); found {
+		return sorted[i].row, true
+	}
+	row, seen := c.seenNum[numKey{series: sid, digits: x.digits, n: n}]
+	return row, seen
+}
+
 // seriesIndex is the index of a series in c.series, added when new.
 func (c *Control) seriesIndex(t DocType, prefix string) int32 {
 	// an export's documents come in runs of one series
@@ -280,6 +345,9 @@ func (c *Control) Add(d *Document, postings []Posting, row int) {
 func (c *Control) add(d *Document, postings []posting, row int) {
 	c.Documents++
 	c.seenBefore(d, row)
+	if !belegfeld1Clean(d.Number) || len(c.cleaned) > 0 {
+		c.sameBelegfeld1(d, row)
+	}
 	day := c.docDay.get(d.Date) // an export's documents come by day
 	if (!c.From.IsZero() && day.Before(c.from.get(c.From))) || (!c.To.IsZero() && day.After(c.to.get(c.To))) {
 		c.stop(d, row, "Belegdatum %s liegt außerhalb des Zeitraums %s bis %s", day.Format("02.01.2006"), c.From.Format("02.01.2006"), c.To.Format("02.01.2006"))
@@ -287,6 +355,9 @@ func (c *Control) add(d *Document, postings []posting, row int) {
 	// a document has a few rates and countries: slices, not maps, with
 	// the order of first use
 	neg := d.Direction() < 0
+	if d.SignUnknown() {
+		c.stop(d, row, "Summe 0,00 aus Beträgen mit beiden Vorzeichen: ob die Beträge mit Vorzeichen gesendet sind (Soll oder Haben), ist nicht bestimmbar")
+	}
 	src, fil := c.src[:0], c.fil[:0]
 	get := func(m []keyedSums, k TaxKey) ([]keyedSums, *sums3) {
 		for i := range m {
@@ -309,8 +380,8 @@ func (c *Control) add(d *Document, postings []posting, row int) {
 		s.net.addSum(&net)
 		s.vat.addSum(&vat)
 		s.gross.addSum(&gross)
-		if net.addSum(&vat); !net.equal(&gross) {
-			c.stop(d, l.Row, "Netto %s + USt %s ist nicht Brutto %s", l.Net.Decimal().StringFixed(2), l.VAT.Decimal().StringFixed(2), l.Gross.Decimal().StringFixed(2))
+		if net.addSum(&vat); !net.equal(&gross) && !subCent(&net, &gross, l) {
+			c.stop(d, l.Row, "Netto %s + USt %s ist nicht Brutto %s", l.Net.shown(), l.VAT.shown(), l.Gross.shown())
 		}
 	}
 	for i := range postings {
@@ -334,6 +405,26 @@ func (c *Control) add(d *Document, postings []posting, row int) {
 	if len(postings) == 0 {
 		c.findings = append(c.findings, Finding{Document: d.Number, Type: d.Type.German(), Row: row, Problem: "Beleg ohne Betrag: keine Buchung (DATEV nimmt keine Buchung über 0,00)"})
 	}
+	// A document whose amounts have more decimals (the Wawi's may have
+	// four) is booked with its gross to the cent and the tax DATEV derives
+	// from that: it agrees when the bookings' gross is its gross rounded
+	// and their tax within a cent of its exact tax; else its sums to the
+	// cent (gross and tax rounded, net what is left) are compared.
+	for i := range src {
+		x := &src[i].s
+		if (Money{x.net}).InCents() && (Money{x.vat}).InCents() && (Money{x.gross}).InCents() {
+			continue
+		}
+		var fs *sums3
+		fil, fs = get(fil, src[i].k)
+		gross := x.gross.cents()
+		if gross.equal(&fs.gross) && taxAgrees(x.gross, x.vat, fs.vat) {
+			*x = *fs
+			continue
+		}
+		x.gross, x.vat = gross, x.vat.cents()
+		x.net = difference2(x.gross, x.vat)
+	}
 	for _, x := range src {
 		k := x.k
 		var fs *sums3
@@ -352,6 +443,16 @@ func (c *Control) add(d *Document, postings []posting, row int) {
 		total(c.file, &c.hotFile, x.k).addSums(&x.s)
 	}
 	c.src, c.fil = src[:0], fil[:0]
+}
+
+// subCent: a line whose amounts have more than two decimals (the Wawi's
+// may have four, each rounded on its own) may miss net + tax = gross by
+// less than a cent; the booking carries the gross to the cent.
+func subCent(sum, gross *exactSum, l *Line) bool {
+	if l.Net.InCents() && l.VAT.InCents() && l.Gross.InCents() {
+		return false
+	}
+	return sum.value().Sub(gross.value()).Abs().LessThan(oneCent)
 }
 
 type keyedSums struct {
@@ -601,7 +702,7 @@ func (c *Control) Err() error {
 		if len(msgs) < 10 {
 			s := f.Problem
 			if f.Document != "" {
-				s = fmt.Sprintf("%s %s: %s", f.Type, f.Document, f.Problem)
+				s = strings.TrimSpace(f.Type+" "+f.Document) + ": " + f.Problem
 				if f.Row > 0 {
 					s = fmt.Sprintf("%s (Zeile %d)", s, f.Row)
 				}

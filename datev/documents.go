@@ -106,19 +106,45 @@ type Document struct {
 // Direction is +1 when the document is booked with the debitor in Soll,
 // -1 when it reverses. A reversing document whose gross total is negative
 // carries its sign already (the Wawi sent the credit note's amounts
-// negative) and is not turned round twice.
+// negative) and is not turned round twice. The cancellation of a credit
+// note or correction undoes a reversal: it books like an invoice, and a
+// negative total is the sign of the reversal it cancels (sent negative
+// the way the credit note was), turned round too.
 func (d *Document) Direction() int {
-	if !d.Type.Reverses() {
+	undoes := d.Type == CreditCancellation || d.Type == InvoiceCorrectionCancellation
+	if !d.Type.Reverses() && !undoes {
 		return 1
 	}
+	if t := d.total(); t.sign() < 0 == undoes {
+		return -1
+	}
+	return 1
+}
+
+func (d *Document) total() exactSum {
 	var total exactSum
 	for _, l := range d.Lines {
 		total.addSum(&l.Gross.s)
 	}
-	if total.sign() < 0 {
-		return 1
+	return total
+}
+
+// SignUnknown reports whether the document's sign convention cannot be
+// told: a document that reverses or undoes a reversal, whose amounts of
+// both signs add up to zero, may have been sent with its sign or without.
+func (d *Document) SignUnknown() bool {
+	if d.Type != CreditCancellation && d.Type != InvoiceCorrectionCancellation && !d.Type.Reverses() {
+		return false
 	}
-	return -1
+	if t := d.total(); t.sign() != 0 {
+		return false
+	}
+	for _, l := range d.Lines {
+		if l.Gross.s.sign() != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Posting is one booking of a document and the tax figures behind it.
@@ -206,23 +232,37 @@ func (d *Document) AppendPostings(dst []Posting, text string) []Posting {
 			grossSum.addSum(&l.Gross.s)
 			vatSum.addSum(&l.VAT.s)
 		}
-		gross := grossSum.value()
+		// the posting carries the group's total to the cent (the Wawi's
+		// amounts may have four decimals)
+		grossC := grossSum.cents()
+		gross := grossC.value()
 		var derived decimal.Decimal // DerivedVAT(gross) when the group is one posting
 		if len(ls) > 1 {
 			derived = derivedVAT(gross, ls[0].Rate)
 		}
 		parts := [][]Line{ls}
-		split := len(ls) > 1 && !vatSum.equalDec(derived)
+		split := len(ls) > 1 && !taxAgrees(grossSum, vatSum, startSum(derived))
 		if split {
 			parts = parts[:0]
 			for i := range ls {
 				parts = append(parts, ls[i:i+1])
 			}
 		}
+		// split, a line in cents is booked as it is, else the cents its
+		// running total adds: the parts add up to the total
+		var run, ran exactSum
 		for _, p := range parts {
 			g := gross
 			if split {
-				g = p[0].Gross.Decimal()
+				exact := ran.equal(&run)
+				run.addSum(&p[0].Gross.s)
+				if exact && p[0].Gross.InCents() {
+					g, ran = p[0].Gross.Decimal(), run
+				} else {
+					c := run.cents()
+					part := difference2(c, ran)
+					g, ran = part.value(), c
+				}
 			}
 			if g.IsZero() {
 				continue

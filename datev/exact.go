@@ -181,6 +181,38 @@ func (s *exactSum) equalDec(d decimal.Decimal) bool {
 	return s.equal(&o)
 }
 
+// cents is s rounded to the cent, half away from zero: what a booking
+// can carry of an amount the source gives with more decimals (the Wawi's
+// amounts may have four). A sum in cents by value is s itself, its
+// exponent kept.
+func (s exactSum) cents() exactSum {
+	if (Money{s}).InCents() {
+		return s
+	}
+	return startSum(s.value().Round(2))
+}
+
+// cents is d rounded as exactSum.cents rounds.
+func cents(d decimal.Decimal) decimal.Decimal {
+	if (Money{startSum(d)}).InCents() {
+		return d
+	}
+	return d.Round(2)
+}
+
+var oneCent = decimal.New(1, -2)
+
+// taxAgrees reports whether the lines' tax (vat, summed) is what DATEV
+// derives from their gross total (gross, summed): to the cent; for amounts
+// with more decimals (the Wawi's four) within a cent of it, as rounding
+// the total to the cent moves the derived tax by up to that.
+func taxAgrees(gross, vat, derived exactSum) bool {
+	if (Money{gross}).InCents() && (Money{vat}).InCents() {
+		return vat.equal(&derived)
+	}
+	return vat.value().Sub(derived.value()).Abs().LessThan(oneCent)
+}
+
 // sumOf is the exactSum of one decimal.
 func sumOf(d decimal.Decimal) exactSum {
 	var s exactSum
@@ -301,4 +333,13 @@ func (m Money) InCents() bool {
 		return m.s.u == 0
 	}
 	return m.s.u%pow10s[n] == 0
+}
+
+// shown is the amount for a message: to the cent, or with all its decimals
+// when it has more.
+func (m Money) shown() string {
+	if m.InCents() {
+		return m.Decimal().StringFixed(2)
+	}
+	return m.String()
 }

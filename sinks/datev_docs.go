@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -76,6 +77,39 @@ type datevDocs struct {
 	order     []string                // debitor accounts in first-use order
 
 	fields []docField // what each target fills
+
+	// the records that failed (the first maxNamedFails by Seq), so that
+	// the check names their documents; Plan may run concurrently
+	failMu sync.Mutex
+	fails  []docFail
+}
+
+// docFail is a record that failed: its document and why.
+type docFail struct {
+	seq         int64
+	row         int
+	number, why string
+}
+
+// maxNamedFails bounds the failed records the check names one by one.
+const maxNamedFails = 20
+
+// failed records a failed record of document number (as far as it was
+// read) for the check.
+func (d *datevDocs) failed(it *pipeline.Item, number, target string, err error) {
+	d.failMu.Lock()
+	defer d.failMu.Unlock()
+	f := docFail{seq: it.Rec.Seq, row: it.Rec.Row, number: strings.Clone(number), why: target + ": " + err.Error()}
+	i := sort.Search(len(d.fails), func(i int) bool { return d.fails[i].seq > f.seq })
+	if i == maxNamedFails {
+		return
+	}
+	d.fails = append(d.fails, docFail{})
+	copy(d.fails[i+1:], d.fails[i:])
+	d.fails[i] = f
+	if len(d.fails) > maxNamedFails {
+		d.fails = d.fails[:maxNamedFails]
+	}
 }
 
 // docLine is a planned line: the values of one record, typed.
@@ -89,6 +123,9 @@ type docLine struct {
 	line                                                   datev.Line
 	debitor                                                string
 	docOrd                                                 int
+	// noLine: the record is a document without lines (the ERP source's
+	// record of a document whose AccountDataLineItems are empty)
+	noLine bool
 }
 
 type debitorInfo struct {
@@ -308,6 +345,11 @@ var docFields = map[string]docField{"DocumentNumber": dfNumber, "DocumentDate": 
 	"ShipmentCountry": dfShipmentCountry, "CurrencyIso": dfCurrency, "VatRate": dfRate, "TotalNetAmount": dfNet,
 	"VatAmount": dfVAT, "TotalGrossAmount": dfGross, "GeneralLedgerAccount": dfGLAccount, "SortOrder": dfPos}
 
+// ofLine: the target is a line's, which a document without lines lacks.
+func (f docField) ofLine() bool {
+	return f == dfRate || f == dfNet || f == dfVAT || f == dfGross || f == dfGLAccount || f == dfPos
+}
+
 // text is the string field a target fills, nil for the typed ones.
 func (l *docLine) text(f docField) *string {
 	switch f {
@@ -399,13 +441,19 @@ func (l *docLine) set(f docField, v any) error {
 // planLine types one record's values and resolves its accounts.
 func (s *DATEVSink) planLine(it *pipeline.Item, fail func(string, error) (*pipeline.Plan, error), p *pipeline.Plan) (*pipeline.Plan, error) {
 	s.docs.planned(it.Rec.Seq)
-	l := &docLine{}
+	l := &docLine{noLine: it.Rec.Document > 0 && it.Rec.Line == 0}
 	for i, t := range s.targets {
-		if err := l.set(s.docs.fields[i], it.Values[i]); err != nil {
+		f := s.docs.fields[i]
+		if l.noLine && f.ofLine() {
+			continue // no line: the document is counted, with nothing to book
+		}
+		if err := l.set(f, it.Values[i]); err != nil {
+			s.docs.failed(it, l.number, t.Path, err)
 			return fail(t.Path, err)
 		}
 	}
 	if target, err := s.finishLine(it, l, p); err != nil {
+		s.docs.failed(it, l.number, target, err)
 		return fail(target, err)
 	}
 	return p, nil
@@ -438,13 +486,10 @@ func (s *DATEVSink) finishLine(it *pipeline.Item, l *docLine, p *pipeline.Plan) 
 	if l.typ, err = datev.ParseDocType(l.typText); err != nil {
 		return "Type", err
 	}
-	for _, a := range [...]struct {
-		target string
-		v      *datev.Money
-	}{{"TotalNetAmount", &l.line.Net}, {"VatAmount", &l.line.VAT}, {"TotalGrossAmount", &l.line.Gross}} {
-		if !a.v.InCents() {
-			return a.target, fmt.Errorf("%s has more than two decimals", a.v.String())
-		}
+	if l.noLine {
+		l.debitor, _ = d.debitors.Account(l.debitorFrom, l.customerNo)
+		p.Key, p.State = l.number, l
+		return "", nil
 	}
 	if l.currency != "" && l.currency != "EUR" {
 		return "CurrencyIso", fmt.Errorf("currency %s: the export books euro amounts (ask the source for amounts in the departure country's currency)", l.currency)
@@ -520,7 +565,8 @@ func (s *DATEVSink) applyLine(p *pipeline.Plan, l *docLine) error {
 			d.curPos = map[string]bool{}
 		}
 		clear(d.curPos) // one map for all documents
-		if _, ok := d.customers[l.debitor]; !ok {
+		// a document without lines books nothing on its debitor
+		if _, ok := d.customers[l.debitor]; !ok && !l.noLine {
 			ci := l.customer
 			ci.Account, ci.Number = l.debitor, l.customerNo
 			ci.collective = l.debitorFrom == "" && l.debitor == d.debitors.Collective
@@ -528,7 +574,9 @@ func (s *DATEVSink) applyLine(p *pipeline.Plan, l *docLine) error {
 			d.order = append(d.order, l.debitor)
 		}
 	}
-	d.cur.Lines = append(d.cur.Lines, l.line)
+	if !l.noLine {
+		d.cur.Lines = append(d.cur.Lines, l.line)
+	}
 	if l.pos != "" {
 		d.curPos[l.pos] = true
 	}
@@ -573,6 +621,10 @@ func (s *DATEVSink) closeDocs() error {
 	}
 	if max := d.maxSeq.Load(); max >= d.nextSeq {
 		d.control.Fail("", 0, fmt.Sprintf("%d Datensätze am Ende der Eingabe fehlen in der Datei (fehlerhaft, siehe errors.xlsx)", max-d.nextSeq+1))
+	}
+	// the documents of the records that failed, by name
+	for _, f := range d.fails {
+		d.control.Fail(f.number, f.row, "Datensatz fehlerhaft, nicht gebucht: "+f.why)
 	}
 	// the files read back, as DATEV will read them, must hold what the
 	// check added up: their checks read them as they were written, and

@@ -67,10 +67,12 @@ type datevRow struct {
 	batch *datevBatch
 	vals  []any // outside document mode
 	line  docLine
-	// bad is the first target whose value the line cannot take, err why
-	bad  int
-	err  error
-	plan pipeline.Plan
+	// bad is the first target whose value the line cannot take, err why;
+	// lineBad and lineErr the same of a line's target (a document
+	// without lines has none of their values)
+	bad, lineBad int
+	err, lineErr error
+	plan         pipeline.Plan
 }
 
 // value sets target i from a value as Item.Values would hold it.
@@ -79,8 +81,16 @@ func (r *datevRow) value(i int, v any) {
 		r.vals[i] = v
 		return
 	}
-	if err := r.line.set(r.s.docs.fields[i], v); err != nil && r.err == nil {
-		r.bad, r.err = i, err
+	f := r.s.docs.fields[i]
+	if err := r.line.set(f, v); err != nil {
+		switch {
+		case f.ofLine():
+			if r.lineErr == nil {
+				r.lineBad, r.lineErr = i, err
+			}
+		case r.err == nil:
+			r.bad, r.err = i, err
+		}
 	}
 }
 
@@ -132,10 +142,16 @@ func (r *datevRow) Plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan,
 	p := &r.plan
 	p.Item, p.Outcome = it, pipeline.Created
 	s.docs.planned(it.Rec.Seq)
+	r.line.noLine = it.Rec.Document > 0 && it.Rec.Line == 0
+	if r.lineErr != nil && !r.line.noLine && (r.err == nil || r.lineBad < r.bad) {
+		r.bad, r.err = r.lineBad, r.lineErr
+	}
 	if r.err != nil {
+		s.docs.failed(it, r.line.number, s.targets[r.bad].Path, r.err)
 		return s.failPlan(p, s.targets[r.bad].Path, r.err)
 	}
 	if target, err := s.finishLine(it, &r.line, p); err != nil {
+		s.docs.failed(it, r.line.number, target, err)
 		return s.failPlan(p, target, err)
 	}
 	return p, nil
