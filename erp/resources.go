@@ -126,6 +126,10 @@ type ResourceDef struct {
 	// Totals, when set, has the ERP source add the sums of each document's
 	// embedded lines, per tax rate and in all (see Totals).
 	Totals *Totals
+	// Complete: every document of the list must be read (accounting). A
+	// list that shrinks while it is paged may have shifted one past the
+	// reader, so the ERP source fails instead of only warning.
+	Complete bool
 }
 
 // Totals describes the sums the ERP source adds to a document under the key
@@ -473,7 +477,7 @@ var dialect10 = map[string]*ResourceDef{
 	// whole list; nor does it have one to export only what is new.
 	"invoices": {
 		Name: "invoices", ListPath: "/invoices", ItemPath: "/invoices/{invoiceId}",
-		ListScope: "invoice.queryinvoices", PathParam: "invoiceId", IDField: "Id", Paged: true,
+		ListScope: "invoice.queryinvoices", PathParam: "invoiceId", IDField: "Id", Paged: true, Complete: true,
 		NaturalKeys: []NaturalKey{{Field: "Number", Lookup: "invoiceNumber"}},
 		ListQuery: []Param{p("salesOrderNumber", "string"), p("externalOrderNumber", "string"), p("invoiceNumber", "string"),
 			p("itemId", "integer"), p("customerId", "integer"), p("paymentStatus", "integer", "0", "1", "2"), p("isExternalInvoice", "boolean")},
@@ -490,7 +494,7 @@ var dialect10 = map[string]*ResourceDef{
 	// corrections) with their booking lines embedded; from and to compare
 	// DocumentDate.
 	"accountingData": {
-		Name: "accountingData", ListPath: "/accountingData", Paged: true,
+		Name: "accountingData", ListPath: "/accountingData", Paged: true, Complete: true,
 		ListScope:   "accountingdata.queryaccountingdata",
 		NaturalKeys: []NaturalKey{{Field: "DocumentNumber"}},
 		ListQuery: []Param{p("from", "date-time"), p("to", "date-time"), p("companyId", "integer"),
