@@ -125,6 +125,7 @@ type docItem struct {
 	doc   map[string]any
 	date  time.Time // of dateField; zero when unknown
 	key   string    // incremental key
+	id    string    // the IDField's value, when produce drops repeats (dedupe)
 	lines chan linesResult
 	// embedded are the lines of an included sub-resource that the document
 	// holds itself (ResourceDef.Embedded); nil otherwise
@@ -629,13 +630,28 @@ func (s *ERPSource) produce(ctx context.Context) {
 	if s.sub != nil {
 		fetchers = make(chan struct{}, s.workers)
 	}
+	var recent *recentIDs
+	if s.dedupe() {
+		recent = newRecentIDs(2*s.workers + 2)
+		defer func() {
+			if recent.repeats > 0 && s.log != nil {
+				s.log.Warn(fmt.Sprintf("GET %s: %d records came twice (the list grew while it was read) and were taken once", s.def.ListPath, recent.repeats))
+			}
+		}()
+	}
 	for fut := range pages {
 		r := <-fut
 		if r.err != nil {
 			emit(&docItem{err: r.err})
 			return
 		}
+		if recent != nil {
+			recent.nextPage()
+		}
 		for _, it := range r.items {
+			if recent != nil && it.id != "" && recent.repeat(it.id) {
+				continue
+			}
 			if s.sub != nil && s.sub.Embedded == "" {
 				select {
 				case fetchers <- struct{}{}:
@@ -655,6 +671,51 @@ func (s *ERPSource) produce(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// dedupe: the list must be read completely (ResourceDef.Complete) and its
+// records have an id, so produce drops a record that comes twice.
+func (s *ERPSource) dedupe() bool { return s.def.Complete && s.def.IDField != "" }
+
+// recentIDs are the ids of the last pages of a list. A list that grows
+// ahead of the reader while it is paged shifts its records back, so that
+// the last of one page comes again at the start of the next: the same
+// record, to be taken once. Only the last pages are kept (the pages in
+// flight and waiting), so memory does not grow with the list.
+type recentIDs struct {
+	seen    map[string]int // id → the page it came on
+	pages   [][]string     // the ids of the kept pages, a ring
+	page    int
+	repeats int
+}
+
+func newRecentIDs(pages int) *recentIDs {
+	return &recentIDs{seen: map[string]int{}, pages: make([][]string, pages)}
+}
+
+// nextPage starts the next page and forgets the oldest one kept.
+func (r *recentIDs) nextPage() {
+	r.page++
+	slot := r.page % len(r.pages)
+	for _, id := range r.pages[slot] {
+		if r.seen[id] <= r.page-len(r.pages) {
+			delete(r.seen, id)
+		}
+	}
+	r.pages[slot] = r.pages[slot][:0]
+}
+
+// repeat notes id on the current page and reports whether a kept page had
+// it already.
+func (r *recentIDs) repeat(id string) bool {
+	if _, ok := r.seen[id]; ok {
+		r.repeats++
+		return true
+	}
+	r.seen[id] = r.page
+	slot := r.page % len(r.pages)
+	r.pages[slot] = append(r.pages[slot], id)
+	return false
 }
 
 // listShrink watches the TotalItems of a list's pages: a list that
@@ -718,6 +779,9 @@ func (s *ERPSource) decodePage(p *erp.Page) pageResult {
 			if s.inc.skip(it.date, it.key) {
 				continue
 			}
+		}
+		if s.dedupe() {
+			it.id = keyText(doc[s.def.IDField])
 		}
 		if t := s.def.Totals; t != nil {
 			var err error

@@ -142,6 +142,9 @@ func (s *ERPSource) ProjectColumns(p pipeline.Projection) {
 		// produce fetches the lines by it after the document was decoded
 		pr.doc.Add([]string{s.def.IDField})
 	}
+	if s.dedupe() && (s.sub == nil || s.sub.Embedded != "") {
+		own(s.def.IDField, all) // produce drops a document read twice by it
+	}
 	s.proj = pr
 }
 

@@ -140,3 +140,77 @@ func TestOrderListShrinkingWarns(t *testing.T) {
 		t.Errorf("%d records, log %q", n, logged.String())
 	}
 }
+
+// An invoice list that grows at its start while it is paged (new invoices
+// first) repeats the last invoice of one page at the start of the next:
+// the export takes it once, whether the job maps its id or not, with
+// include: lineitems or without.
+func TestInvoiceListGrowingTakesEachOnce(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		include string
+		columns []string
+	}{
+		{"id not mapped", "", []string{"Number"}},
+		{"id mapped", "", []string{"Id", "Number"}},
+		{"with line items", "lineitems", []string{"Number", "LineItem.Name"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var mu sync.Mutex
+			ids := []int{7, 6, 5, 4, 3, 2, 1} // newest first
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				defer mu.Unlock()
+				w.Header().Set("Content-Type", "application/json")
+				if strings.HasSuffix(r.URL.Path, "/lineitems") {
+					fmt.Fprint(w, `[{"Id":1,"Name":"x"}]`)
+					return
+				}
+				n, _ := strconv.Atoi(r.URL.Query().Get("pageNumber"))
+				size, _ := strconv.Atoi(r.URL.Query().Get("pageSize"))
+				n, size = max(n, 1), max(size, 1)
+				pages := (len(ids) + size - 1) / size
+				var items []string
+				for _, id := range ids[min((n-1)*size, len(ids)):min(n*size, len(ids))] {
+					items = append(items, fmt.Sprintf(`{"Id":%d,"Number":"RE-%d","InvoiceDate":"2025-05-0%dT10:00:00Z"}`, id, id, id))
+				}
+				fmt.Fprintf(w, `{"TotalItems":%d,"PageNumber":%d,"PageSize":%d,"TotalPages":%d,"HasNextPage":%v,"Items":[%s]}`,
+					len(ids), n, size, pages, n < pages, strings.Join(items, ","))
+				if n == 1 {
+					ids = append([]int{8}, ids...) // a new invoice: RE-5 comes again on page 2
+				}
+			}))
+			defer srv.Close()
+			var logged strings.Builder
+			env := testEnv(t, newClient(t, srv.URL))
+			env.Concurrency = 1
+			env.Logger = slog.New(slog.NewTextHandler(&logged, nil))
+			src, err := OpenERP(context.Background(), &pipeline.SourceSpec{Type: "erp", Resource: "invoices", Include: c.include, PageSize: 3}, env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			if p, ok := src.(pipeline.ColumnProjector); ok {
+				p.ProjectColumns(pipeline.Projection{Columns: c.columns})
+			}
+			var got []string
+			for {
+				rec, err := src.Next(context.Background())
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				v, _ := rec.Lookup("Number")
+				got = append(got, fmt.Sprint(v))
+			}
+			if want := "RE-7 RE-6 RE-5 RE-4 RE-3 RE-2 RE-1"; strings.Join(got, " ") != want {
+				t.Errorf("records %v, want %s", got, want)
+			}
+			if !strings.Contains(logged.String(), "1 records came twice") {
+				t.Errorf("log %q", logged.String())
+			}
+		})
+	}
+}
