@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
 	"net/http"
@@ -43,7 +44,51 @@ type PageOptions struct {
 	// not built, so a record lacks them. An index that keeps a few fields
 	// of each record decodes several times as fast. Pages ignores it.
 	Part *jsondoc.Node
+	// Complete, for List: a list that shrinks while it is read may have
+	// shifted a record past the pages read (ShrinkWatch), and the
+	// sequence ends with that error instead of seemingly whole. An import's
+	// index asks for it: a record missing from it would be created again.
+	Complete bool
 }
+
+// ShrinkWatch watches the TotalItems of a list's pages: a list that
+// shrinks while it is paged (a record deleted, or one leaving a filter)
+// shifts the records after it one place forward, so that one may pass
+// between two pages unread.
+type ShrinkWatch struct {
+	first, least, at int // TotalItems of the first page, the least since, at which page
+}
+
+// Page notes p and reports whether the list has shrunk by now.
+func (w *ShrinkWatch) Page(p *Page) bool {
+	if p.TotalItems <= 0 {
+		return w.Shrank() // the server does not count
+	}
+	switch {
+	case w.first == 0:
+		w.first, w.least = p.TotalItems, p.TotalItems
+	case p.TotalItems < w.least:
+		w.least, w.at = p.TotalItems, p.PageNumber
+	}
+	return w.Shrank()
+}
+
+// Shrank reports whether a page counted fewer records than the first.
+func (w *ShrinkWatch) Shrank() bool { return w.least < w.first }
+
+// Err says so for the list at path; stop: the reader stops (nothing is
+// written), else it goes on.
+func (w *ShrinkWatch) Err(path string, stop bool) error {
+	what := "the output may lack it; run the export again if it must be complete"
+	if stop {
+		what = "so nothing is written; run it again (at a quieter time, if records keep changing)"
+	}
+	return fmt.Errorf("GET %s: the Wawi's list shrank while it was read (%d records at the first page, %d at page %d): a record may have moved past the pages already read, %s: %w",
+		apiPath(path), w.first, w.least, w.at, what, ErrListShrank)
+}
+
+// ErrListShrank is wrapped by ShrinkWatch.Err.
+var ErrListShrank = errors.New("list shrank while read")
 
 // envelope is the PagedList as sent; pointers tell absent from zero
 // (TotalPages, HasNextPage, ... are readOnly and not required).
@@ -297,6 +342,7 @@ func (c *Client) List(ctx context.Context, path string, query url.Values, opt Pa
 		go func() {
 			defer wg.Done()
 			defer close(futures)
+			var watch ShrinkWatch
 			for p, err := range c.Pages(ctx, path, query, opt) {
 				ch := make(chan decodedPage, 1)
 				select {
@@ -309,6 +355,10 @@ func (c *Client) List(ctx context.Context, path string, query url.Values, opt Pa
 				}
 				if err != nil {
 					ch <- decodedPage{err: err}
+					return
+				}
+				if watch.Page(p) && opt.Complete {
+					ch <- decodedPage{err: watch.Err(path, true)}
 					return
 				}
 				wg.Add(1)

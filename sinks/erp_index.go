@@ -424,7 +424,9 @@ func (l *stripedLocks) lock(key string) func() {
 // allows requests in flight (the list default is 4): while an index loads,
 // every record waits for it, so nothing else wants the connections.
 func indexPaging(c *erp.Client) erp.PageOptions {
-	return erp.PageOptions{Parallel: c.Config().Concurrency}
+	// Complete: a record a shrinking list shifted past the index would be
+	// created again
+	return erp.PageOptions{Parallel: c.Config().Concurrency, Complete: true}
 }
 
 // keysPart is the part of a record that reads the top-level keys names,

@@ -597,7 +597,7 @@ func (s *ERPSource) produce(ctx context.Context) {
 	go func() {
 		defer s.wg.Done()
 		defer close(pages)
-		var shrink listShrink
+		var shrink erp.ShrinkWatch
 		for p, err := range s.client.Pages(ctx, s.def.ListPath, s.query, erp.PageOptions{PageSize: s.size, Parallel: s.workers}) {
 			fut := make(chan pageResult, 1)
 			select {
@@ -609,10 +609,10 @@ func (s *ERPSource) produce(ctx context.Context) {
 				fut <- pageResult{err: err}
 				return
 			}
-			if shrink.page(p) && s.def.Complete {
+			if shrink.Page(p) && s.def.Complete {
 				// after the documents read so far, so that the run ends
 				// with this error and writes nothing
-				fut <- pageResult{err: shrink.err(s.def.ListPath, true)}
+				fut <- pageResult{err: shrink.Err(s.def.ListPath, true)}
 				return
 			}
 			s.requests.Add(1)
@@ -622,8 +622,8 @@ func (s *ERPSource) produce(ctx context.Context) {
 				fut <- s.decodePage(p)
 			}()
 		}
-		if shrink.shrank() && s.log != nil {
-			s.log.Warn(shrink.err(s.def.ListPath, false).Error())
+		if shrink.Shrank() && s.log != nil {
+			s.log.Warn(shrink.Err(s.def.ListPath, false).Error())
 		}
 	}()
 	var fetchers chan struct{}
@@ -716,40 +716,6 @@ func (r *recentIDs) repeat(id string) bool {
 	slot := r.page % len(r.pages)
 	r.pages[slot] = append(r.pages[slot], id)
 	return false
-}
-
-// listShrink watches the TotalItems of a list's pages: a list that
-// shrinks while it is paged (a record deleted, or one leaving a filter)
-// shifts the records after it one place forward, so that one may pass
-// between two pages unread.
-type listShrink struct {
-	first, least, at int // TotalItems of the first page, the least since, at which page
-}
-
-// page notes p and reports whether the list has shrunk by now.
-func (l *listShrink) page(p *erp.Page) bool {
-	if p.TotalItems <= 0 {
-		return l.shrank() // the server does not count
-	}
-	switch {
-	case l.first == 0:
-		l.first, l.least = p.TotalItems, p.TotalItems
-	case p.TotalItems < l.least:
-		l.least, l.at = p.TotalItems, p.PageNumber
-	}
-	return l.shrank()
-}
-
-func (l *listShrink) shrank() bool { return l.least < l.first }
-
-// err says so; complete: the run stops (Complete lists), else it goes on.
-func (l *listShrink) err(path string, complete bool) error {
-	what := "the output may lack it; run the export again if it must be complete"
-	if complete {
-		what = "so nothing is written; run it again (at a quieter time, if records keep changing)"
-	}
-	return fmt.Errorf("GET %s: the Wawi's list shrank while it was read (%d records at the first page, %d at page %d): a record may have moved past the pages already read, %s",
-		path, l.first, l.least, l.at, what)
 }
 
 // decodePage decodes a page's documents and drops those outside the period

@@ -32,15 +32,15 @@ func TestListShrink(t *testing.T) {
 		{[]int{10, 12, 11, 11}, false, 0}, // back from 12, still above the first
 		{[]int{0, 0, 0}, false, 0},        // not counted by the server
 	} {
-		var l listShrink
+		var l erp.ShrinkWatch
 		at := 0
 		for i, n := range c.totals {
-			if l.page(&erp.Page{TotalItems: n, PageNumber: i + 1}) && at == 0 {
+			if l.Page(&erp.Page{TotalItems: n, PageNumber: i + 1}) && at == 0 {
 				at = i + 1
 			}
 		}
-		if l.shrank() != c.shrank || at != c.at {
-			t.Errorf("%v: shrank %v at page %d, want %v at %d", c.totals, l.shrank(), at, c.shrank, c.at)
+		if l.Shrank() != c.shrank || at != c.at {
+			t.Errorf("%v: shrank %v at page %d, want %v at %d", c.totals, l.Shrank(), at, c.shrank, c.at)
 		}
 	}
 }
