@@ -76,12 +76,12 @@ func (w *ShrinkWatch) Page(p *Page) bool {
 // Shrank reports whether a page counted fewer records than the first.
 func (w *ShrinkWatch) Shrank() bool { return w.least < w.first }
 
-// Err says so for the list at path; stop: the reader stops (nothing is
-// written), else it goes on.
+// Err says so for the list at path; stop: the run stops there, else it
+// goes on.
 func (w *ShrinkWatch) Err(path string, stop bool) error {
 	what := "the output may lack it; run the export again if it must be complete"
 	if stop {
-		what = "so nothing is written; run it again (at a quieter time, if records keep changing)"
+		what = "so the run stops here; run it again (at a quieter time, if records keep changing)"
 	}
 	return fmt.Errorf("GET %s: the Wawi's list shrank while it was read (%d records at the first page, %d at page %d): a record may have moved past the pages already read, %s: %w",
 		apiPath(path), w.first, w.least, w.at, what, ErrListShrank)
