@@ -5,34 +5,49 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/wawi-etl/etl/internal/testkit"
 )
 
 // shrinkingList serves 9 records, 3 a page, and drops the first after
 // page 1 was served: the fourth moves onto page 1, unread.
 func shrinkingList() http.Handler {
-	var mu sync.Mutex
-	ids := []int{1, 2, 3, 4, 5, 6, 7, 8, 9}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		n, _ := strconv.Atoi(r.URL.Query().Get("pageNumber"))
-		n = max(n, 1)
-		var items []string
-		for _, id := range ids[min((n-1)*3, len(ids)):min(n*3, len(ids))] {
-			items = append(items, fmt.Sprintf(`{"Id":%d,"SKU":"A-%d"}`, id, id))
-		}
-		pages := (len(ids) + 2) / 3
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"TotalItems":%d,"PageNumber":%d,"PageSize":3,"TotalPages":%d,"HasNextPage":%v,"Items":[%s]}`,
-			len(ids), n, pages, n < pages, strings.Join(items, ","))
-		if n == 1 {
-			ids = ids[1:]
+	var items []string
+	for id := 1; id <= 9; id++ {
+		items = append(items, fmt.Sprintf(`{"Id":%d,"SKU":"A-%d"}`, id, id))
+	}
+	return testkit.PagedList(func() []string { return items }, func(page int) {
+		if page == 1 {
+			items = items[1:]
 		}
 	})
+}
+
+func TestListShrink(t *testing.T) {
+	for _, c := range []struct {
+		totals []int
+		shrank bool
+		at     int // the first page at which page reports it
+	}{
+		{[]int{10, 10, 10, 10}, false, 0},
+		{[]int{10, 11, 12, 12}, false, 0}, // grown: the pager reads on
+		{[]int{10, 10, 9, 9}, true, 3},
+		{[]int{10, 12, 11, 11}, false, 0}, // back from 12, still above the first
+		{[]int{0, 0, 0}, false, 0},        // not counted by the server
+	} {
+		var l ShrinkWatch
+		at := 0
+		for i, n := range c.totals {
+			if l.Page(&Page{TotalItems: n, PageNumber: i + 1}) && at == 0 {
+				at = i + 1
+			}
+		}
+		if l.Shrank() != c.shrank || at != c.at {
+			t.Errorf("%v: shrank %v at page %d, want %v at %d", c.totals, l.Shrank(), at, c.shrank, c.at)
+		}
+	}
 }
 
 // With Complete, List ends with ErrListShrank when a later page counts

@@ -10,30 +10,23 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wawi-etl/etl/datev"
-	"github.com/wawi-etl/etl/pipeline"
-	"github.com/wawi-etl/etl/sinks"
+	"github.com/wawi-etl/etl/internal/testkit"
 )
 
 // accountingServer serves GET /accountingData from documents written as
-// the spec allows them (not as the emulator makes them), pageSize per page.
-func accountingServer(t *testing.T, docs []string) *httptest.Server {
+// the spec allows them (not as the emulator makes them), pageSize per page;
+// served (may be nil) runs after each page (testkit.PagedList).
+func accountingServer(t *testing.T, docs func() []string, served func(page int)) *httptest.Server {
+	list := testkit.PagedList(docs, served)
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasSuffix(r.URL.Path, "/accountingData") {
 			t.Errorf("unexpected request %s", r.URL)
 			http.NotFound(w, r)
 			return
 		}
-		n, _ := strconv.Atoi(r.URL.Query().Get("pageNumber"))
-		size, _ := strconv.Atoi(r.URL.Query().Get("pageSize"))
-		n, size = max(n, 1), max(size, 1)
-		pages := (len(docs) + size - 1) / size
-		items := docs[min((n-1)*size, len(docs)):min(n*size, len(docs))]
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"TotalItems":%d,"PageNumber":%d,"PageSize":%d,"TotalPages":%d,"HasPreviousPage":%v,"HasNextPage":%v,"Items":[%s]}`,
-			len(docs), n, size, pages, n > 1, n < pages, strings.Join(items, ","))
+		list.ServeHTTP(w, r)
 	}))
 }
 
@@ -72,13 +65,7 @@ func specLine(rate, net, vat, gross, account string) string {
 // credit notes and cancellations sent negative, and documents on the edges
 // of May in Berlin. Each is booked on its account and side, to the cent.
 func TestDATEVExportJobSpecDocuments(t *testing.T) {
-	datevReg.Do(func() {
-		pipeline.AddSinkType(sinks.DATEV)
-		sinks.DateResolver = func(expr string, now time.Time, loc *time.Location) (time.Time, error) {
-			r, err := ParseRelDate(expr, now, loc)
-			return r.From, err
-		}
-	})
+	registerDATEV()
 	docs := []string{
 		specDoc("RE-1", "2025-04-30T22:30:00Z", 0, "", specLine("19", "10.00", "1.90", "11.90", `""`)), // 1 May 00:30 in Berlin
 		specDoc("RE-2", "2025-05-05T10:00:00.1234567+02:00", 0, "",
@@ -95,7 +82,7 @@ func TestDATEVExportJobSpecDocuments(t *testing.T) {
 		specDoc("RE-6", "2025-05-31T21:30:00Z", 0, "", specLine("19", "10.00", "1.90", "11.90", `""`)), // 31 May 23:30 in Berlin
 		specDoc("RE-7", "2025-05-31T22:30:00Z", 0, "", specLine("19", "10.00", "1.90", "11.90", `""`)), // 1 June
 	}
-	srv := accountingServer(t, docs)
+	srv := accountingServer(t, func() []string { return docs }, nil)
 	defer srv.Close()
 	dir := t.TempDir()
 	run := runJobFile(t, "datev-export.yaml", newClient(t, srv.URL), t.TempDir(), "sink.path="+filepath.Join(dir, "EXTF_Buchungsstapel.csv"),

@@ -21,6 +21,18 @@ import (
 
 var datevReg sync.Once
 
+// registerDATEV makes the datev sink and its relative dates known to jobs,
+// once for the package's tests.
+func registerDATEV() {
+	datevReg.Do(func() {
+		pipeline.AddSinkType(sinks.DATEV)
+		sinks.DateResolver = func(expr string, now time.Time, loc *time.Location) (time.Time, error) {
+			r, err := ParseRelDate(expr, now, loc)
+			return r.From, err
+		}
+	})
+}
+
 // mayDocs are the emulator's accounting documents of May in Berlin, by
 // number.
 func mayDocs(t *testing.T, srv *erptest.Server) map[string]erptest.AccountingData {
@@ -185,13 +197,7 @@ func TestInvoicesToExcelJob(t *testing.T) {
 // and per revenue account the bookings (H negative) add up to the Wawi's
 // lines: the line's own account where it has one, else SKR03's default.
 func TestDATEVExportJob(t *testing.T) {
-	datevReg.Do(func() {
-		pipeline.AddSinkType(sinks.DATEV)
-		sinks.DateResolver = func(expr string, now time.Time, loc *time.Location) (time.Time, error) {
-			r, err := ParseRelDate(expr, now, loc)
-			return r.From, err
-		}
-	})
+	registerDATEV()
 	srv := erptest.NewServer(erptest.Options{Seed: accountingSeed()})
 	defer srv.Close()
 	c := newClient(t, srv.URL)
