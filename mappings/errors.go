@@ -22,20 +22,24 @@ type FieldError struct {
 
 // Error reads like `SKU (column "Artikelnummer"): value "x": <reason>`; the
 // column and value parts are left out when empty.
-func (e *FieldError) Error() string {
+func (e *FieldError) Error() string { return e.Text("column", "value", e.Reason) }
+
+// Text is Error in other words: column and value name those parts (the
+// reports' "Spalte" and "Wert"), reason stands for Reason.
+func (e *FieldError) Text(column, value, reason string) string {
 	var b strings.Builder
 	b.WriteString(e.Target)
 	if e.Column != "" {
-		b.WriteString(" (column ")
+		b.WriteString(" (" + column + " ")
 		b.WriteString(strconv.Quote(e.Column))
 		b.WriteByte(')')
 	}
 	if e.Value != "" {
-		b.WriteString(": value ")
+		b.WriteString(": " + value + " ")
 		b.WriteString(strconv.Quote(e.Value))
 	}
 	b.WriteString(": ")
-	b.WriteString(e.Reason)
+	b.WriteString(reason)
 	return b.String()
 }
 

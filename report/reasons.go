@@ -1,7 +1,6 @@
 package report
 
 import (
-	"errors"
 	"regexp"
 	"strconv"
 	"strings"
@@ -22,47 +21,25 @@ func ReasonText(lang i18n.Lang, err error) string {
 	if lang != i18n.German {
 		return err.Error()
 	}
-	var fes FieldErrors
-	var fe *mappings.FieldError
-	switch {
-	case errors.As(err, &fes) && len(fes.FieldErrors()) > 0 && err.Error() == joinFieldErrors(fes.FieldErrors()):
-		parts := make([]string, len(fes.FieldErrors()))
-		for i, f := range fes.FieldErrors() {
-			parts[i] = germanFieldError(f)
+	// the error itself, not one that wraps it: a wrapper says more
+	switch e := err.(type) {
+	case FieldErrors:
+		if fes := e.FieldErrors(); len(fes) > 0 {
+			parts := make([]string, len(fes))
+			for i, f := range fes {
+				parts[i] = germanFieldError(f)
+			}
+			return strings.Join(parts, "; ")
 		}
-		return strings.Join(parts, "; ")
-	case errors.As(err, &fe) && err.Error() == fe.Error():
-		return germanFieldError(fe)
+	case *mappings.FieldError:
+		return germanFieldError(e)
 	}
 	return err.Error()
 }
 
-// joinFieldErrors is how the pipeline words a record's field problems: a
-// wrapped error that says more than them is shown as it is.
-func joinFieldErrors(fes []*mappings.FieldError) string {
-	parts := make([]string, len(fes))
-	for i, f := range fes {
-		parts[i] = f.Error()
-	}
-	return strings.Join(parts, "; ")
-}
-
 // germanFieldError is mappings.FieldError.Error in German.
 func germanFieldError(e *mappings.FieldError) string {
-	var b strings.Builder
-	b.WriteString(e.Target)
-	if e.Column != "" {
-		b.WriteString(" (Spalte ")
-		b.WriteString(strconv.Quote(e.Column))
-		b.WriteByte(')')
-	}
-	if e.Value != "" {
-		b.WriteString(": Wert ")
-		b.WriteString(strconv.Quote(e.Value))
-	}
-	b.WriteString(": ")
-	b.WriteString(germanReason(e.Reason))
-	return b.String()
+	return e.Text("Spalte", "Wert", germanReason(e.Reason))
 }
 
 // reasonRule translates a reason: en is the English text with {} where

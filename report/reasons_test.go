@@ -92,7 +92,13 @@ func TestGermanReasonsComplete(t *testing.T) {
 
 type testFieldErrors []*mappings.FieldError
 
-func (fe testFieldErrors) Error() string                       { return joinFieldErrors(fe) }
+func (fe testFieldErrors) Error() string {
+	parts := make([]string, len(fe))
+	for i, f := range fe {
+		parts[i] = f.Error()
+	}
+	return strings.Join(parts, "; ")
+}
 func (fe testFieldErrors) FieldErrors() []*mappings.FieldError { return fe }
 
 func TestReasonText(t *testing.T) {
