@@ -212,8 +212,18 @@ func (c *Control) seenBefore(d *Document, row int) {
 		sr.sorted = append(sr.sorted, x)
 		return
 	}
-	first, dup := 0, false
-	if i, found := slices.BinarySearchFunc(sr.sorted, x, func(a, b seenNumber) int {
+	if first, dup := c.rowOf(sid, x); dup {
+		c.stop(d, row, "kommt mehrfach vor (zuerst in Zeile %d): jeder Beleg genau einmal", first)
+		return
+	}
+	c.seenNum[numKey{series: sid, digits: x.digits, n: n}] = row
+}
+
+// rowOf is the row of number x of series sid, if seen: in the series'
+// ascending run or among the numbers that came out of order.
+func (c *Control) rowOf(sid int32, x seenNumber) (int, bool) {
+	sorted := c.series[sid].sorted
+	if i, found := slices.BinarySearchFunc(sorted, x, func(a, b seenNumber) int {
 		if a.less(&b) {
 			return -1
 		}
@@ -222,16 +232,10 @@ func (c *Control) seenBefore(d *Document, row int) {
 		}
 		return 0
 	}); found {
-		first, dup = sr.sorted[i].row, true
-	} else {
-		k := numKey{series: sid, digits: x.digits, n: n}
-		if first, dup = c.seenNum[k]; !dup {
-			c.seenNum[k] = row
-		}
+		return sorted[i].row, true
 	}
-	if dup {
-		c.stop(d, row, "kommt mehrfach vor (zuerst in Zeile %d): jeder Beleg genau einmal", first)
-	}
+	row, seen := c.seenNum[numKey{series: sid, digits: x.digits, n: x.n}]
+	return row, seen
 }
 
 // sameBelegfeld1 stops at two documents of a type that DATEV would not
@@ -273,21 +277,7 @@ func (c *Control) numberRow(t DocType, number string) (int, bool) {
 	if !ok {
 		return 0, false
 	}
-	x := seenNumber{digits: int32(len(number) - len(p)), n: n}
-	sorted := c.series[sid].sorted
-	if i, found := slices.BinarySearchFunc(sorted, x, func(a, b seenNumber) int {
-		if a.less(&b) {
-			return -1
-		}
-		if b.less(&a) {
-			return 1
-		}
-		return 0
-	}); found {
-		return sorted[i].row, true
-	}
-	row, seen := c.seenNum[numKey{series: sid, digits: x.digits, n: n}]
-	return row, seen
+	return c.rowOf(sid, seenNumber{digits: int32(len(number) - len(p)), n: n})
 }
 
 // seriesIndex is the index of a series in c.series, added when new.
