@@ -9,29 +9,16 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/wawi-etl/etl/internal/i18n"
+	"github.com/wawi-etl/etl/report"
 )
 
 // GuardrailTrip names a rule that stopped a run before its first write, its
-// limit, what the plan would have done, and the records that broke it.
-type GuardrailTrip struct {
-	Rule  string `json:"rule"`
-	Limit string `json:"limit"`
-	Found string `json:"found"`
-	// Count is how many records broke the rule (Records lists the first
-	// ones), Of how many it was counted against (0: none).
-	Count   int64        `json:"count"`
-	Of      int64        `json:"of,omitempty"`
-	Records []TripRecord `json:"records,omitempty"`
-}
+// limit, what the plan would have done, and the records that broke it; the
+// summary and the diff report carry it as it is.
+type GuardrailTrip = report.GuardrailTrip
 
 // TripRecord is one record that broke a guardrail.
-type TripRecord struct {
-	Row    int    `json:"row"`
-	Key    string `json:"key"`
-	Detail string `json:"detail"`
-}
-
-func (t GuardrailTrip) String() string { return TripText(i18n.English, t.Rule, t.Limit, t.Found) }
+type TripRecord = report.TripRecord
 
 // tripFound is the message of each rule's finding. summary.json keeps the
 // English text; TripText reads its numbers back to say it in another

@@ -71,7 +71,7 @@ func (r *runner) runImport(ctx context.Context, src Source, env *Env, reportDir 
 		trips = g.trips()
 	}
 	if err != nil || o.DryRun || len(trips) > 0 {
-		sum.Guardrails = reportTrips(trips)
+		sum.Guardrails = trips
 		// the counts are the plan's: this run wrote nothing
 		sum.PlanOnly = !o.DryRun
 		r.closeDiff(trips, false)

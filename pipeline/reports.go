@@ -34,22 +34,6 @@ func reportOutcome(o Outcome) report.Outcome { return report.Outcome(o) }
 // countOutcome adds a record that ended in o to the summary.
 func countOutcome(s *Summary, o Outcome) { s.Count(reportOutcome(o)) }
 
-// reportTrips converts the guardrails that tripped for the summary and the
-// diff report.
-func reportTrips(trips []GuardrailTrip) []report.GuardrailTrip {
-	if trips == nil {
-		return nil
-	}
-	out := make([]report.GuardrailTrip, len(trips))
-	for i, t := range trips {
-		out[i] = report.GuardrailTrip{Rule: t.Rule, Limit: t.Limit, Found: t.Found, Count: t.Count, Of: t.Of}
-		for _, r := range t.Records {
-			out[i].Records = append(out[i].Records, report.TripRecord{Row: r.Row, Key: r.Key, Detail: r.Detail})
-		}
-	}
-	return out
-}
-
 // resolveReportDir is the run's report folder (see report.Dir).
 func resolveReportDir(o RunOptions, job *Job, name string) (string, error) {
 	dir := o.ReportDir
@@ -183,7 +167,7 @@ func (d *DiffReport) Add(rec *record.Record, plan *Plan, outcome Outcome, err er
 
 // Close writes diff.xlsx and diff.html (see report.Diff.Close).
 func (d *DiffReport) Close(sum *Summary, trips []GuardrailTrip, applied bool) (xlsxPath, htmlPath string, err error) {
-	return d.Diff.Close(sum, reportTrips(trips), applied)
+	return d.Diff.Close(sum, trips, applied)
 }
 
 // errorBook is the run's error workbook (see report.ErrorBook).
