@@ -9,7 +9,9 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/parser"
 
+	"github.com/wawi-etl/etl/internal/i18n"
 	"github.com/wawi-etl/etl/mappings"
 )
 
@@ -20,6 +22,8 @@ type JobError struct {
 	Path      string // YAML path, e.g. $.mapping.fields[2].column
 	Msg       string
 	Snippet   string // the offending lines with a caret
+
+	unknownKey string // the key the decoder did not know, if that was the problem
 }
 
 func (e *JobError) Error() string {
@@ -55,6 +59,9 @@ type LoadOptions struct {
 	Sets []string
 	// LookupEnv resolves ${VAR}; os.LookupEnv when nil.
 	LookupEnv func(string) (string, bool)
+	// Lang is the language of the messages about the file's keys and
+	// values (English when empty).
+	Lang i18n.Lang
 }
 
 // LoadJob reads, strictly decodes, validates against the job schema,
@@ -88,16 +95,19 @@ func loadJob(path string, opts LoadOptions) (*Job, error) {
 		return nil, err
 	}
 	if err := yaml.UnmarshalWithOptions(src, job, yaml.Strict()); err != nil {
-		je := yamlError(path, err)
-		if e, ok := je.(*JobError); ok && e.Line > 0 {
-			if key, ok := strings.CutPrefix(e.Msg, "unknown field "); ok {
-				key = strings.Trim(key, `"`)
-				e.Msg += didYouMean(key, keysAt(keyPathAt(src, e.Line, e.Col)))
-			}
+		// The decoder stops at the first problem; the schema names every
+		// unknown key and every value of the wrong kind in one go. A file
+		// that is not YAML at all has only the decoder's word.
+		if errs, ok := validateSchema(path, src, opts.Lang); ok && len(errs) > 0 {
+			return nil, errs
+		}
+		je := yamlError(path, src, err, opts.Lang)
+		if e, ok := je.(*JobError); ok && e.unknownKey != "" {
+			e.Msg += unknownKeyHint(opts.Lang, e.unknownKey, keyPathAt(src, e.Line, e.Col))
 		}
 		return nil, je
 	}
-	if errs := validateSchema(path, src); len(errs) > 0 {
+	if errs, _ := validateSchema(path, src, opts.Lang); len(errs) > 0 {
 		return nil, errs
 	}
 	lookup := opts.LookupEnv
@@ -129,7 +139,7 @@ func loadJob(path string, opts LoadOptions) (*Job, error) {
 
 // yamlError turns a go-yaml error into a JobError with its position and the
 // source lines with a caret.
-func yamlError(file string, err error) error {
+func yamlError(file string, src []byte, err error, l i18n.Lang) error {
 	var ye yaml.Error
 	if !errors.As(err, &ye) {
 		return &JobError{File: file, Msg: err.Error()}
@@ -138,26 +148,28 @@ func yamlError(file string, err error) error {
 	if tk := ye.GetToken(); tk != nil && tk.Position != nil {
 		je.Line, je.Col = tk.Position.Line, tk.Position.Column
 	}
-	formatted := ye.FormatError(false, true)
-	if i := strings.IndexByte(formatted, '\n'); i >= 0 {
-		je.Snippet = formatted[i+1:]
+	je.Snippet = snippetAt(src, je.Line, je.Col)
+	if key, ok := strings.CutPrefix(je.Msg, "unknown field "); ok {
+		je.unknownKey = strings.Trim(key, `"`)
+		je.Msg = l.T("job.unknown_field", je.unknownKey)
+		return je
 	}
-	je.Msg = friendlyYAMLMessage(je.Msg)
+	je.Msg = friendlyYAMLMessage(je.Msg, l)
 	return je
 }
 
 // friendlyYAMLMessage drops Go type names from decoder messages: a merchant
 // editing a job file knows YAML, not our structs.
-func friendlyYAMLMessage(msg string) string {
+func friendlyYAMLMessage(msg string, l i18n.Lang) string {
 	if i := strings.Index(msg, "into Go struct field "); i >= 0 {
 		rest := msg[i+len("into Go struct field "):]
 		if j := strings.Index(rest, " of type "); j >= 0 {
 			want := strings.TrimPrefix(rest[j+len(" of type "):], "*")
 			if want == "bool" {
 				// name the values, not the type: YAML's yes/no/on are text here
-				return msg[:i] + "where true or false is expected"
+				return msg[:i] + l.T("job.expected.bool")
 			}
-			return msg[:i] + "where " + want + " is expected"
+			return msg[:i] + l.T("job.expected", want)
 		}
 	}
 	return msg
@@ -171,34 +183,20 @@ func positionOf(src []byte, path string) (line, col int, snippet string) {
 	if err != nil {
 		return 0, 0, ""
 	}
-	out, err := p.AnnotateSource(src, false)
+	f, err := parser.ParseBytes(src, 0)
 	if err != nil {
 		return 0, 0, ""
 	}
-	snippet = string(out)
-	for _, l := range strings.Split(snippet, "\n") {
-		if strings.HasPrefix(l, ">") {
-			var n int
-			if _, err := fmt.Sscanf(strings.TrimSpace(l[1:]), "%d", &n); err == nil {
-				line = n
-			}
-		}
-		if t := strings.TrimLeft(l, " "); line > 0 && col == 0 && strings.HasPrefix(t, "^") {
-			// the caret line is indented like the source lines, which carry a
-			// "   12 | " gutter
-			if bar := strings.Index(snippet, "| "); bar >= 0 {
-				gutter := 0
-				for _, sl := range strings.Split(snippet, "\n") {
-					if k := strings.Index(sl, "| "); k >= 0 {
-						gutter = k + 2
-						break
-					}
-				}
-				col = len(l) - len(t) - gutter + 1
-			}
-		}
+	n, err := p.FilterFile(f)
+	if err != nil || n == nil {
+		return 0, 0, ""
 	}
-	return line, col, snippet
+	tk := n.GetToken()
+	if tk == nil || tk.Position == nil {
+		return 0, 0, ""
+	}
+	line, col = tk.Position.Line, tk.Position.Column
+	return line, col, snippetAt(src, line, col)
 }
 
 // ErrorAt builds a JobError for a YAML path of the job's file.

@@ -13,8 +13,8 @@ import (
 	"github.com/invopop/jsonschema"
 	validator "github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
+
+	"github.com/wawi-etl/etl/internal/i18n"
 )
 
 // Schema returns the JSON Schema of job files, generated from the Go types
@@ -106,45 +106,67 @@ func loosenScalars(n any) {
 }
 
 // validateSchema checks a job file against the schema and returns every
-// violation with its place in the file.
-func validateSchema(file string, src []byte) JobErrors {
+// violation with its place in the file, in l's language: each unknown key
+// (a typo, a key at the wrong level) with the key it probably meant. ok is
+// false when src is not YAML (the errors then say why).
+func validateSchema(file string, src []byte, l i18n.Lang) (errs JobErrors, ok bool) {
 	_, compiled, serr := currentSchema()
 	if serr != nil {
-		return JobErrors{{File: file, Msg: "internal: job schema: " + serr.Error()}}
+		return JobErrors{{File: file, Msg: "internal: job schema: " + serr.Error()}}, true
 	}
 	js, err := yaml.YAMLToJSON(src)
 	if err != nil {
-		return JobErrors{{File: file, Msg: err.Error()}}
+		return JobErrors{{File: file, Msg: err.Error()}}, false
 	}
 	inst, err := validator.UnmarshalJSON(bytes.NewReader(js))
 	if err != nil {
-		return JobErrors{{File: file, Msg: err.Error()}}
+		return JobErrors{{File: file, Msg: err.Error()}}, false
 	}
 	err = compiled.Validate(inst)
 	if err == nil {
-		return nil
+		return nil, true
 	}
-	ve, ok := err.(*validator.ValidationError)
-	if !ok {
-		return JobErrors{{File: file, Msg: err.Error()}}
+	ve, isVE := err.(*validator.ValidationError)
+	if !isVE {
+		return JobErrors{{File: file, Msg: err.Error()}}, true
 	}
-	p := message.NewPrinter(language.English)
 	seen := map[string]bool{}
-	var errs JobErrors
 	for _, leaf := range leaves(ve) {
 		path := yamlPath(inst, leaf.InstanceLocation)
+		if ap, ok := leaf.ErrorKind.(*kind.AdditionalProperties); ok {
+			for _, key := range ap.Properties {
+				kp := appendYAMLKey(path, key)
+				if seen[kp] {
+					continue
+				}
+				seen[kp] = true
+				je := &JobError{File: file, Path: kp, Msg: l.T("job.unknown_field", key) + unknownKeyHint(l, key, kp)}
+				je.Line, je.Col = keyPosition(src, kp)
+				je.Snippet = snippetAt(src, je.Line, je.Col)
+				if len(leaf.InstanceLocation) > 0 {
+					je.Msg = strings.Join(leaf.InstanceLocation, ".") + ": " + je.Msg
+				}
+				errs = append(errs, je)
+			}
+			continue
+		}
 		if seen[path] {
 			continue
 		}
 		seen[path] = true
-		je := &JobError{File: file, Path: path, Msg: leaf.ErrorKind.LocalizedString(p)}
+		je := &JobError{File: file, Path: path, Msg: schemaMessage(l, leaf.ErrorKind)}
+		if _, ok := leaf.ErrorKind.(*kind.Type); ok {
+			if v, ok := valueAt(inst, leaf.InstanceLocation).(string); ok && len(v) <= 40 {
+				je.Msg += fmt.Sprintf(" (%q)", v) // yes, ja, 1,5: what was written
+			}
+		}
 		if e, ok := leaf.ErrorKind.(*kind.Enum); ok {
 			if got, ok := e.Got.(string); ok {
 				want := make([]string, 0, len(e.Want))
 				for _, w := range e.Want {
 					want = append(want, fmt.Sprint(w))
 				}
-				je.Msg += didYouMean(got, want)
+				je.Msg += didYouMeanIn(l, got, want)
 			}
 		}
 		je.Line, je.Col, je.Snippet = positionOf(src, path)
@@ -154,7 +176,37 @@ func validateSchema(file string, src []byte) JobErrors {
 		errs = append(errs, je)
 	}
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
-	return errs
+	return errs, true
+}
+
+// valueAt is the instance's value at a JSON pointer's tokens, nil when
+// there is none.
+func valueAt(inst any, loc []string) any {
+	cur := inst
+	for _, tok := range loc {
+		switch v := cur.(type) {
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(v) {
+				return nil
+			}
+			cur = v[i]
+		case map[string]any:
+			cur = v[tok]
+		default:
+			return nil
+		}
+	}
+	return cur
+}
+
+// appendYAMLKey is path followed by the map key key, quoted where the key
+// holds a character of path syntax.
+func appendYAMLKey(path, key string) string {
+	if strings.ContainsAny(key, ".[]' ") {
+		return path + ".'" + key + "'"
+	}
+	return path + "." + key
 }
 
 func leaves(e *validator.ValidationError) []*validator.ValidationError {
@@ -183,11 +235,7 @@ func yamlPath(inst any, loc []string) string {
 				cur = v[i]
 			}
 		case map[string]any:
-			if strings.ContainsAny(tok, ".[]' ") {
-				fmt.Fprintf(&b, ".'%s'", tok)
-			} else {
-				b.WriteString("." + tok)
-			}
+			b.WriteString(appendYAMLKey("", tok))
 			cur = v[tok]
 		default:
 			b.WriteString("." + tok)

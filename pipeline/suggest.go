@@ -2,18 +2,25 @@ package pipeline
 
 import (
 	"encoding/json"
-	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 
+	"github.com/wawi-etl/etl/internal/i18n"
 	"github.com/wawi-etl/etl/internal/suggest"
 )
 
 // didYouMean is the hint appended to a message naming a misspelt name.
 func didYouMean(word string, candidates []string) string {
-	return suggest.Hint(word, candidates, func(s string) string { return fmt.Sprintf("did you mean %q?", s) })
+	return didYouMeanIn(i18n.English, word, candidates)
+}
+
+// didYouMeanIn is didYouMean in l's language.
+func didYouMeanIn(l i18n.Lang, word string, candidates []string) string {
+	return suggest.Hint(word, candidates, func(s string) string { return l.T("job.did_you_mean", s) })
 }
 
 // keyPathAt is the YAML path of the mapping key at line:col of src, e.g.
@@ -104,6 +111,73 @@ func keysAt(path string) []string {
 		keys = append(keys, k)
 	}
 	return keys
+}
+
+// keyHomes lists where in a job file the schema allows key, as paths a
+// person reads (options, mapping.fields[]): a key written at the wrong
+// level is better answered with where it belongs than with a look-alike
+// name of this level.
+func keyHomes(key string) []string {
+	raw, _, err := currentSchema()
+	if err != nil {
+		return nil
+	}
+	var doc map[string]any
+	if json.Unmarshal(raw, &doc) != nil {
+		return nil
+	}
+	defs, _ := doc["$defs"].(map[string]any)
+	var homes []string
+	var walk func(n map[string]any, path string, depth int, seen map[string]bool)
+	walk = func(n map[string]any, path string, depth int, seen map[string]bool) {
+		if depth > 6 || len(homes) > 3 {
+			return
+		}
+		if ref, ok := n["$ref"].(string); ok {
+			name := strings.TrimPrefix(ref, "#/$defs/")
+			next, _ := defs[name].(map[string]any)
+			if next == nil || seen[name] {
+				return
+			}
+			seen = maps.Clone(seen)
+			seen[name] = true
+			n = next
+		}
+		props, _ := n["properties"].(map[string]any)
+		names := slices.Sorted(maps.Keys(props))
+		for _, k := range names {
+			if k == key {
+				homes = append(homes, strings.TrimPrefix(path, "."))
+			}
+		}
+		for _, k := range names {
+			if c, ok := props[k].(map[string]any); ok {
+				walk(c, path+"."+k, depth+1, seen)
+			}
+		}
+		if items, ok := n["items"].(map[string]any); ok {
+			walk(items, path+"[]", depth+1, seen)
+		}
+	}
+	walk(doc, "", 0, map[string]bool{})
+	return homes
+}
+
+// unknownKeyHint is what follows "unknown field" for key at path: where the
+// key belongs when the schema has it elsewhere, else the key of this level
+// it probably is.
+func unknownKeyHint(l i18n.Lang, key, path string) string {
+	if homes := keyHomes(key); len(homes) > 0 && len(homes) <= 3 {
+		for i, h := range homes {
+			if h == "" {
+				homes[i] = l.Pick("die oberste Ebene", "the top level")
+			} else {
+				homes[i] = h + ":"
+			}
+		}
+		return "; " + l.T("job.key_belongs", key, strings.Join(homes, l.Pick(" oder ", " or ")))
+	}
+	return didYouMeanIn(l, key, keysAt(path))
 }
 
 // splitYAMLPath splits $.a.b[0].c into a, b, [0], c.

@@ -29,11 +29,11 @@ func jobFile(t *testing.T, body string) string {
 func TestDidYouMean(t *testing.T) {
 	for _, c := range []struct{ name, body, want string }{
 		{"key", "source:\n  path: in.csv\n  delimitr: \";\"\nmapping: {fields: [{target: SKU, column: Artikelnummer}]}\nsink: {type: csv, path: out.csv}\n",
-			`job.yaml:3:3: unknown field "delimitr"; did you mean "delimiter"?`},
+			`job.yaml:3:3: source: unknown field "delimitr"; did you mean "delimiter"?`},
 		{"nested key", "source: {path: in.csv}\nmapping:\n  fields:\n    - {target: SKU, column: Artikelnummer, transfrom: [trim]}\nsink: {type: csv, path: out.csv}\n",
 			`unknown field "transfrom"; did you mean "transforms"?`},
 		{"bool", "source: {path: in.csv}\nmapping: {fields: [{target: SKU, column: Artikelnummer}]}\nsink: {type: csv, path: out.csv, decimal_comma: yes}\n",
-			`where true or false is expected`},
+			`sink.decimal_comma: true or false is expected here, not text ("yes")`},
 		{"enum", "source: {path: in.csv}\nmapping: {fields: [{target: SKU, column: Artikelnummer, transforms: [uper]}]}\nsink: {type: csv, path: out.csv}\n",
 			`did you mean "upper"?`},
 	} {

@@ -47,6 +47,7 @@ func loadJob(l i18n.Lang, path string, o pipeline.LoadOptions) (*pipeline.Job, e
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, l.Errorf("job.missing", path)
 	}
+	o.Lang = l
 	return pipeline.LoadJob(path, o)
 }
 

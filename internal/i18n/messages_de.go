@@ -101,4 +101,19 @@ var german = map[Msg]string{
 	"reg.optional":    "%s (optional)",
 	"reg.written":     "Der API-Schlüssel steht in %s (Rechte 0600) und wird hier nicht angezeigt. So verwenden Sie ihn:",
 	"reg.key":         "API-Schlüssel (die Wawi zeigt ihn nur dieses eine Mal; jetzt sichern):",
+
+	// job files: schema and decoder messages
+	"job.schema.type":      "hier wird %s erwartet, nicht %s",
+	"job.schema.minimum":   "mindestens %s, nicht %s",
+	"job.schema.maximum":   "höchstens %s, nicht %s",
+	"job.schema.above":     "mehr als %s, nicht %s",
+	"job.schema.below":     "weniger als %s, nicht %s",
+	"job.schema.minlength": "mindestens %d Zeichen, nicht %d",
+	"job.schema.maxlength": "höchstens %d Zeichen, nicht %d",
+	"job.schema.minitems":  "mindestens %d Einträge, nicht %d",
+	"job.unknown_field":    "unbekanntes Feld %q",
+	"job.key_belongs":      "%q gehört unter %s",
+	"job.did_you_mean":     "meinten Sie %q?",
+	"job.expected":         "hier wird %s erwartet",
+	"job.expected.bool":    "hier wird true oder false erwartet",
 }

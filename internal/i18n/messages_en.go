@@ -105,4 +105,19 @@ var english = map[Msg]string{
 	"reg.optional":    "%s (optional)",
 	"reg.written":     "The API key is written to %s (mode 0600) and not shown here. Use it with:",
 	"reg.key":         "API key (the Wawi shows it only this once; store it now):",
+
+	// job files: schema and decoder messages
+	"job.schema.type":      "%s is expected here, not %s",
+	"job.schema.minimum":   "at least %s, not %s",
+	"job.schema.maximum":   "at most %s, not %s",
+	"job.schema.above":     "more than %s, not %s",
+	"job.schema.below":     "less than %s, not %s",
+	"job.schema.minlength": "at least %d characters, not %d",
+	"job.schema.maxlength": "at most %d characters, not %d",
+	"job.schema.minitems":  "at least %d entries, not %d",
+	"job.unknown_field":    "unknown field %q",
+	"job.key_belongs":      "%q belongs under %s",
+	"job.did_you_mean":     "did you mean %q?",
+	"job.expected":         "where %s is expected",
+	"job.expected.bool":    "where true or false is expected",
 }
