@@ -48,7 +48,7 @@ func TestFaultsFinalStateEqualsFaultFree(t *testing.T) {
 	sup := genSupplier(600, 11)
 	src := sup.write(t, tempFile(t, "acme.csv"), nil)
 	clean := newServer(t, sup.seed, erptest.Options{})
-	f500 := &erptest.Fail500{Rate: 0.05, Rand: rand.New(rand.NewPCG(7, 11))}
+	f500 := &erptest.Fail500{Rate: 0.05, Rand: rand.New(rand.NewPCG(7, 11)), GetEvery: 9}
 	faults := newServerWith500(t, sup.seed, faulty(), f500)
 	if d := diffMaps(supplierState(faults), supplierState(clean)); len(d) > 0 {
 		t.Fatalf("the two Wawis differ before the import:\n%s", strings.Join(d, "\n"))

@@ -19,15 +19,22 @@ type Fail500 struct {
 	Rate float64
 	// Rand draws the faults (nil: seeded from the clock); used under a lock.
 	Rand *rand.Rand
+	// GetEvery, when > 0, answers every GetEvery-th GET 500 besides the
+	// draws: a run has few GETs (index pages, read-backs), and at Rate
+	// alone some runs had none of them fail.
+	GetEvery int64
 
 	mu      sync.Mutex
 	n, gets atomic.Int64
+	getSeq  atomic.Int64
 }
 
 // Wrap returns h with the faults in front.
 func (f *Fail500) Wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, BasePath+"/") && f.draw() {
+		api := strings.HasPrefix(r.URL.Path, BasePath+"/")
+		nthGet := api && r.Method == http.MethodGet && f.GetEvery > 0 && f.getSeq.Add(1)%f.GetEvery == 0
+		if api && (f.draw() || nthGet) {
 			f.n.Add(1)
 			if r.Method == http.MethodGet {
 				f.gets.Add(1)

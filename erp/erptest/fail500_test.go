@@ -29,3 +29,35 @@ func TestFail500AnswersWithoutActing(t *testing.T) {
 		t.Errorf("the emulator saw %d requests, %d writes", c.Requests, c.Writes)
 	}
 }
+
+// GetEvery fails every n-th GET whatever the draws say, and nothing else.
+func TestFail500GetEvery(t *testing.T) {
+	f := &Fail500{GetEvery: 3}
+	srv := NewServerWrapped(Options{APIKey: "k"}, f.Wrap)
+	defer srv.Close()
+	var codes []int
+	for i := 0; i < 7; i++ {
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			req, _ := http.NewRequest(m, srv.URL+"/categories", bytes.NewReader([]byte(`{"Name":"Neu"}`)))
+			req.Header.Set("Authorization", "Wawi k")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if m == http.MethodGet {
+				codes = append(codes, resp.StatusCode)
+			} else if resp.StatusCode == 500 {
+				t.Errorf("POST %d answered 500", i)
+			}
+		}
+	}
+	for i, c := range codes {
+		if (c == 500) != ((i+1)%3 == 0) {
+			t.Errorf("GET %d: %d (all: %v)", i+1, c, codes)
+		}
+	}
+	if all, gets := f.Count(); all != 2 || gets != 2 {
+		t.Errorf("counted %d, %d GETs", all, gets)
+	}
+}
