@@ -58,16 +58,29 @@ func (e *IncludeError) Unwrap() error { return e.Err }
 // A file included twice (A includes B and C, B includes C) is merged once; a
 // cycle is an error. spec.Include is cleared.
 func LoadIncludes(spec *Spec, baseDir string) error {
+	return LoadIncludesChecked(spec, baseDir, nil)
+}
+
+// LoadIncludesChecked is LoadIncludes with a check for an included file
+// the decoder rejected: when it returns an error (every problem of the
+// file, say), that is the answer instead of the decoder's first problem.
+// display is the file's name as errors show it.
+func LoadIncludesChecked(spec *Spec, baseDir string, check func(display string, src []byte) error) error {
 	if len(spec.Include) == 0 {
 		return nil
 	}
-	l := &includeLoader{baseDir: baseDir, done: map[string]bool{}}
+	l := &includeLoader{baseDir: baseDir, done: map[string]bool{}, check: check}
 	return l.expand(spec, baseDir, nil, "")
 }
+
+// placedError is the check's answer for a file: its problems carry their
+// place, so it is passed on as it is.
+type placedError struct{ error }
 
 type includeLoader struct {
 	baseDir string
 	done    map[string]bool
+	check   func(display string, src []byte) error
 }
 
 // display names a file relative to the job folder when it is below it.
@@ -114,6 +127,9 @@ func (l *includeLoader) expand(spec *Spec, dir string, stack []string, from stri
 			if errors.As(err, &ie) {
 				return err
 			}
+			if pe, ok := err.(placedError); ok {
+				return pe.error // each problem names its file and line
+			}
 			return fmt.Errorf("%s: %w", where, err)
 		}
 		if err := l.expand(sub, filepath.Dir(path), append(stack, path), path); err != nil {
@@ -155,6 +171,11 @@ func (l *includeLoader) read(path string) (*Spec, error) {
 		Mapping *Spec `yaml:"mapping"`
 	}
 	if err := yaml.UnmarshalWithOptions(data, &doc, yaml.Strict()); err != nil {
+		if l.check != nil {
+			if cerr := l.check(l.display(path), data); cerr != nil {
+				return nil, placedError{cerr}
+			}
+		}
 		return nil, l.yamlError(path, err)
 	}
 	show := l.display(path)

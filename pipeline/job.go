@@ -103,7 +103,7 @@ func loadJob(path string, opts LoadOptions) (*Job, error) {
 		}
 		je := yamlError(path, src, err, opts.Lang)
 		if e, ok := je.(*JobError); ok && e.unknownKey != "" {
-			e.Msg += unknownKeyHint(opts.Lang, e.unknownKey, keyPathAt(src, e.Line, e.Col))
+			e.Msg += unknownKeyHint(opts.Lang, e.unknownKey, keyPathAt(src, e.Line, e.Col), "")
 		}
 		return nil, je
 	}
@@ -127,7 +127,7 @@ func loadJob(path string, opts LoadOptions) (*Job, error) {
 	}
 	inferTypes(job)
 	own := len(job.Mapping.Fields)
-	if err := mappings.LoadIncludes(&job.Mapping, job.Dir); err != nil {
+	if err := mappings.LoadIncludesChecked(&job.Mapping, job.Dir, checkIncludeFile(opts.Lang)); err != nil {
 		return nil, err
 	}
 	job.includedFields = len(job.Mapping.Fields) - own

@@ -2,6 +2,8 @@ package pipeline_test
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -123,6 +125,42 @@ func TestJobSchemaMessages(t *testing.T) {
 		_, err := pipeline.LoadJob(jobFile(t, c.body), pipeline.LoadOptions{Lang: c.lang})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %v\nwant %s", c.lang, err, c.want)
+		}
+	}
+}
+
+// An included mapping file's problems come all at once too, each with its
+// file and line, and a key is only said to belong where an included file
+// can hold it (under mapping:).
+func TestIncludedFileErrorsAllAtOnce(t *testing.T) {
+	dir := filepath.Dir(jobFile(t, "x: 1\n"))
+	inc := "mapping:\n" +
+		"  decimal: comma\n" +
+		"  datefmt: dd.mm.yyyy\n" + // 3
+		"  fields:\n" +
+		"    - target: SKU\n" +
+		"      column: Artikelnummer\n" +
+		"      requird: true\n" + // 7
+		"options: {concurrency: 4}\n" // 8: a job's key, not an included file's
+	if err := os.WriteFile(filepath.Join(dir, "shared.yaml"), []byte(inc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	job := filepath.Join(dir, "job.yaml")
+	if err := os.WriteFile(job, []byte("source: {path: in.csv}\nmapping:\n  include: [shared.yaml]\nsink: {type: csv, path: out.csv}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := pipeline.LoadJob(job, pipeline.LoadOptions{Lang: i18n.German})
+	var errs pipeline.JobErrors
+	if !errors.As(err, &errs) || len(errs) != 3 {
+		t.Fatalf("got %v, want 3 problems", err)
+	}
+	for i, want := range []string{
+		`shared.yaml:3:3: mapping: unbekanntes Feld "datefmt"`,
+		`shared.yaml:7:7: mapping.fields.0: unbekanntes Feld "requird"; meinten Sie "required"?`,
+		`shared.yaml:8:1: unbekanntes Feld "options"`,
+	} {
+		if got := errs[i].Error(); !strings.HasPrefix(got, want) || strings.Contains(strings.SplitN(got, "\n", 2)[0], "gehört") {
+			t.Errorf("problem %d: %s\nwant %s", i+1, got, want)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -86,6 +87,70 @@ func buildSchema() {
 	schemaCompiled, schemaErr = c.Compile("etl-job.json")
 }
 
+// The schema of an included mapping file: the job schema with mapping as
+// its only key.
+var (
+	includeSchemaOnce sync.Once
+	includeSchema     *validator.Schema
+	includeSchemaErr  error
+)
+
+// checkIncludeFile validates an included mapping file that did not decode,
+// so that its every problem is named at once, as a job file's are.
+func checkIncludeFile(l i18n.Lang) func(display string, src []byte) error {
+	return func(display string, src []byte) error {
+		includeSchemaOnce.Do(func() {
+			raw, _, err := currentSchema()
+			if err != nil {
+				includeSchemaErr = err
+				return
+			}
+			var doc map[string]any
+			if includeSchemaErr = json.Unmarshal(raw, &doc); includeSchemaErr != nil {
+				return
+			}
+			// the root is a $ref to the job's definition
+			defs, _ := doc["$defs"].(map[string]any)
+			job, _ := defs[strings.TrimPrefix(fmt.Sprint(doc["$ref"]), "#/$defs/")].(map[string]any)
+			props, _ := job["properties"].(map[string]any)
+			if props["mapping"] == nil {
+				includeSchemaErr = errors.New("the job schema has no mapping")
+				return
+			}
+			inc := map[string]any{
+				"$schema":              doc["$schema"],
+				"$defs":                defs,
+				"type":                 "object",
+				"properties":           map[string]any{"mapping": props["mapping"]},
+				"required":             []any{"mapping"},
+				"additionalProperties": false,
+			}
+			b, err := json.Marshal(inc)
+			if err != nil {
+				includeSchemaErr = err
+				return
+			}
+			inst, err := validator.UnmarshalJSON(bytes.NewReader(b))
+			if err != nil {
+				includeSchemaErr = err
+				return
+			}
+			c := validator.NewCompiler()
+			if includeSchemaErr = c.AddResource("etl-mapping-include.json", inst); includeSchemaErr != nil {
+				return
+			}
+			includeSchema, includeSchemaErr = c.Compile("etl-mapping-include.json")
+		})
+		if includeSchemaErr != nil {
+			return nil
+		}
+		if errs, ok := validateAgainst(includeSchema, "mapping", display, src, l); ok && len(errs) > 0 {
+			return errs
+		}
+		return nil
+	}
+}
+
 // loosenScalars lets free-text fields take any YAML scalar: `value: 0` or
 // `isCancelled: false` are text to us, and YAML users should not have to
 // quote them. Fields with an enum keep their exact type.
@@ -114,6 +179,13 @@ func validateSchema(file string, src []byte, l i18n.Lang) (errs JobErrors, ok bo
 	if serr != nil {
 		return JobErrors{{File: file, Msg: "internal: job schema: " + serr.Error()}}, true
 	}
+	return validateAgainst(compiled, "", file, src, l)
+}
+
+// validateAgainst is validateSchema with the schema given; under limits
+// where an unknown key is said to belong ("mapping" for an included file,
+// which holds nothing else).
+func validateAgainst(compiled *validator.Schema, under, file string, src []byte, l i18n.Lang) (errs JobErrors, ok bool) {
 	js, err := yaml.YAMLToJSON(src)
 	if err != nil {
 		return JobErrors{{File: file, Msg: err.Error()}}, false
@@ -140,7 +212,7 @@ func validateSchema(file string, src []byte, l i18n.Lang) (errs JobErrors, ok bo
 					continue
 				}
 				seen[kp] = true
-				je := &JobError{File: file, Path: kp, Msg: l.T("job.unknown_field", key) + unknownKeyHint(l, key, kp)}
+				je := &JobError{File: file, Path: kp, Msg: l.T("job.unknown_field", key) + unknownKeyHint(l, key, kp, under)}
 				je.Line, je.Col = keyPosition(src, kp)
 				je.Snippet = snippetAt(src, je.Line, je.Col)
 				if len(leaf.InstanceLocation) > 0 {

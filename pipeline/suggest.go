@@ -164,10 +164,16 @@ func keyHomes(key string) []string {
 }
 
 // unknownKeyHint is what follows "unknown field" for key at path: where the
-// key belongs when the schema has it elsewhere, else the key of this level
-// it probably is.
-func unknownKeyHint(l i18n.Lang, key, path string) string {
-	if homes := keyHomes(key); len(homes) > 0 && len(homes) <= 3 {
+// key belongs when the schema has it elsewhere (below under, when given),
+// else the key of this level it probably is.
+func unknownKeyHint(l i18n.Lang, key, path, under string) string {
+	homes := keyHomes(key)
+	if under != "" {
+		homes = slices.DeleteFunc(homes, func(h string) bool {
+			return h != under && !strings.HasPrefix(h, under+".") && !strings.HasPrefix(h, under+"[")
+		})
+	}
+	if len(homes) > 0 && len(homes) <= 3 {
 		for i, h := range homes {
 			if h == "" {
 				homes[i] = l.Pick("die oberste Ebene", "the top level")
