@@ -100,17 +100,8 @@ var (
 func checkIncludeFile(l i18n.Lang) func(display string, src []byte) error {
 	return func(display string, src []byte) error {
 		includeSchemaOnce.Do(func() {
-			raw, _, err := currentSchema()
-			if err != nil {
-				includeSchemaErr = err
-				return
-			}
-			var doc map[string]any
-			if includeSchemaErr = json.Unmarshal(raw, &doc); includeSchemaErr != nil {
-				return
-			}
+			doc, defs := schemaDoc()
 			// the root is a $ref to the job's definition
-			defs, _ := doc["$defs"].(map[string]any)
 			job, _ := defs[strings.TrimPrefix(fmt.Sprint(doc["$ref"]), "#/$defs/")].(map[string]any)
 			props, _ := job["properties"].(map[string]any)
 			if props["mapping"] == nil {

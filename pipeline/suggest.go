@@ -54,18 +54,24 @@ func (v *keyFinder) Visit(n ast.Node) ast.Visitor {
 	return v
 }
 
+// schemaDoc is the job schema as a JSON document and its definitions; nil
+// when it cannot be built.
+func schemaDoc() (doc, defs map[string]any) {
+	raw, _, err := currentSchema()
+	if err != nil || json.Unmarshal(raw, &doc) != nil {
+		return nil, nil
+	}
+	defs, _ = doc["$defs"].(map[string]any)
+	return doc, defs
+}
+
 // keysAt lists the keys the job schema allows in the object that holds the
 // key at path (e.g. $.source.encodng: the keys of source).
 func keysAt(path string) []string {
-	raw, _, err := currentSchema()
-	if err != nil {
+	doc, defs := schemaDoc()
+	if doc == nil {
 		return nil
 	}
-	var doc map[string]any
-	if json.Unmarshal(raw, &doc) != nil {
-		return nil
-	}
-	defs, _ := doc["$defs"].(map[string]any)
 	resolve := func(n map[string]any) map[string]any {
 		for range 8 { // $ref chains are short; a cycle must not hang
 			ref, ok := n["$ref"].(string)
@@ -118,15 +124,10 @@ func keysAt(path string) []string {
 // level is better answered with where it belongs than with a look-alike
 // name of this level.
 func keyHomes(key string) []string {
-	raw, _, err := currentSchema()
-	if err != nil {
+	doc, defs := schemaDoc()
+	if doc == nil {
 		return nil
 	}
-	var doc map[string]any
-	if json.Unmarshal(raw, &doc) != nil {
-		return nil
-	}
-	defs, _ := doc["$defs"].(map[string]any)
 	var homes []string
 	var walk func(n map[string]any, path string, depth int, seen map[string]bool)
 	walk = func(n map[string]any, path string, depth int, seen map[string]bool) {
