@@ -216,7 +216,7 @@ func (g *guardrails) observe(res *result) {
 		if res.err != nil {
 			reason = res.err.Error()
 		}
-		g.failedRecs = addTrip(g.failedRecs, TripRecord{Row: row, Key: key, Detail: reason})
+		g.failedRecs = addTrip(g.failedRecs, TripRecord{Row: row, Key: key, Detail: reason, Err: res.err})
 	case Created, Updated:
 		g.changes++
 		g.changeRecs = addTrip(g.changeRecs, TripRecord{Row: row, Key: key, Detail: res.outcome.String()})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wawi-etl/etl/internal/atomicfile"
+	"github.com/wawi-etl/etl/internal/i18n"
 )
 
 // GuardrailTrip names a rule that stopped a run before its first write, its
@@ -27,6 +28,9 @@ type TripRecord struct {
 	Row    int    `json:"row"`
 	Key    string `json:"key"`
 	Detail string `json:"detail"`
+	// Err is why the record failed (max_failed), for the console to word
+	// in the run's language; Detail is its English text.
+	Err error `json:"-"`
 }
 
 func (t GuardrailTrip) String() string {
@@ -101,23 +105,29 @@ const SourceWawi = "erp"
 // their columns, fixed in place. Documents read from the Wawi are fixed in
 // the Wawi (or the mapping), and a run that stopped (connection, access)
 // is fixed by making the Wawi reachable and running again.
-func (s *Summary) NextStep() string {
+func (s *Summary) NextStep() string { return s.NextStepIn(i18n.English) }
+
+// NextStepIn is NextStep in l's language: the console speaks the run's,
+// summary.json keeps English.
+func (s *Summary) NextStepIn(l i18n.Lang) string {
 	resume := ""
 	if s.Sink == SourceWawi && !s.DryRun {
-		resume = "; an import goes on where it stopped with --resume"
+		resume = l.Pick("; ein Import setzt mit --resume dort fort, wo er aufgehört hat", "; an import goes on where it stopped with --resume")
 	}
 	switch {
 	case s.Interrupted:
-		return "Run the job again" + resume + "."
+		return l.Pick("Den Job erneut ausführen", "Run the job again") + resume + "."
 	case s.Fatal != "":
-		return "The run stopped early: if the Wawi could not be reached, check the connection with etl ping (WAWI_URL and the credentials); then run the job again" + resume + "."
+		return l.Pick("Der Lauf wurde vorzeitig beendet: Wenn die Wawi nicht erreichbar war, die Verbindung mit etl ping prüfen (WAWI_URL und die Zugangsdaten); dann den Job erneut ausführen",
+			"The run stopped early: if the Wawi could not be reached, check the connection with etl ping (WAWI_URL and the credentials); then run the job again") + resume + "."
 	case s.ErrorWorkbook == "":
 		return ""
 	case s.Source == SourceWawi:
-		return "The failed records come from the Wawi and are listed in " + s.ErrorWorkbook +
-			": fix them in the Wawi (or fix the job's mapping) and run the job again."
+		return fmt.Sprintf(l.Pick("Die fehlgeschlagenen Datensätze stammen aus der Wawi und stehen in %s: in der Wawi (oder im Mapping des Jobs) korrigieren und den Job erneut ausführen.",
+			"The failed records come from the Wawi and are listed in %s: fix them in the Wawi (or fix the job's mapping) and run the job again."), s.ErrorWorkbook)
 	}
-	return "Fix the rows in " + s.ErrorWorkbook + " and import it with: etl run --source " + s.ErrorWorkbook + " " + s.jobArg()
+	return fmt.Sprintf(l.Pick("Die Zeilen in %s korrigieren und so importieren: etl run --source %s %s",
+		"Fix the rows in %s and import it with: etl run --source %s %s"), s.ErrorWorkbook, s.ErrorWorkbook, s.jobArg())
 }
 
 func (s *Summary) jobArg() string {

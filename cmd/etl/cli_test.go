@@ -328,3 +328,57 @@ sink: {type: csv, path: out.csv}
 		}
 	}
 }
+
+// The advice is in the run's language, summary.json's stays English.
+func TestSummaryAdviceInGerman(t *testing.T) {
+	for _, c := range []struct {
+		sum  pipeline.Summary
+		want string
+	}{
+		{pipeline.Summary{Job: "j", Source: "csv", Sink: "erp", JobFile: "j.yaml", ErrorWorkbook: "e.xlsx", Fatal: "connection refused"},
+			"Nächster Schritt: Der Lauf wurde vorzeitig beendet: Wenn die Wawi nicht erreichbar war, die Verbindung mit etl ping prüfen"},
+		{pipeline.Summary{Job: "j", Source: "erp", Sink: "xlsx", ErrorWorkbook: "e.xlsx"},
+			"Nächster Schritt: Die fehlgeschlagenen Datensätze stammen aus der Wawi und stehen in e.xlsx"},
+	} {
+		var b strings.Builder
+		printSummary(&b, false, i18n.German, &c.sum, false)
+		if !strings.Contains(b.String(), c.want) || strings.Contains(b.String(), "The run stopped") || strings.Contains(b.String(), "The failed records") {
+			t.Errorf("summary\n%s\nwant %q", b.String(), c.want)
+		}
+		if strings.Contains(c.sum.NextStep(), "Wawi nicht") {
+			t.Errorf("summary.json's advice: %s", c.sum.NextStep())
+		}
+	}
+}
+
+// A run stopped by max_failed names its records' problems in the run's
+// language on the console, and its last line too.
+func TestFailedGuardrailInGerman(t *testing.T) {
+	seed, err := erptest.LoadSeed("../../samples/wawi-seed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := erptest.NewServer(erptest.Options{Seed: seed})
+	defer srv.Close()
+	t.Setenv("WAWI_URL", srv.URL)
+	t.Setenv("WAWI_API_KEY", "k")
+	dir := t.TempDir()
+	src := filepath.Join(dir, "acme.csv")
+	// two of two rows fail: over max_failed's 20 %
+	if err := os.WriteFile(src, []byte("Artikelnummer;EK netto;VK netto;Bestand;Lieferzeit\n;1,00;2,00;5;2\nACME-1001;12,3x;2,00;5;2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := etl(t, "run", "--lang", "de", "--no-progress", "--dry-run", "--report-dir", dir, "--state-dir", dir,
+		"--source", src, "../../jobs/supplier-prices.yaml")
+	if code != exitRecordsFail {
+		t.Fatalf("exit %d: %s\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{`(Spalte "Artikelnummer"): Pflichtfeld, aber leer`, `(Spalte "EK netto"): Wert "12,3x": keine Zahl: unerwartetes Zeichen 'x'`} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(stderr, "etl: Schutzregel ausgelöst: nichts wurde geschrieben") {
+		t.Errorf("stderr: %s", stderr)
+	}
+}

@@ -201,6 +201,8 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, pat
 		return exitCannotStart, err
 	case errors.Is(err, pipeline.ErrInterrupted):
 		return exitInterrupted, o.lang.Errorf("exit.interrupted")
+	case err == pipeline.ErrGuardrail:
+		return exitRecordsFail, o.lang.Errorf("exit.guardrail")
 	case errors.Is(err, pipeline.ErrGuardrail):
 		return exitRecordsFail, err
 	case err != nil:

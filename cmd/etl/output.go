@@ -158,6 +158,9 @@ func printSummary(w io.Writer, jsonFormat bool, l i18n.Lang, s *pipeline.Summary
 				break
 			}
 			detail := pipeline.TripDetail(l, t.Rule, rec.Detail)
+			if rec.Err != nil {
+				detail = report.ReasonText(l, rec.Err)
+			}
 			if rec.Key != "" {
 				line("sum.row.key", rec.Row, rec.Key, detail)
 			} else {
@@ -176,7 +179,7 @@ func printSummary(w io.Writer, jsonFormat bool, l i18n.Lang, s *pipeline.Summary
 			// Wawi documents are fixed in the Wawi; a run that stopped is
 			// run again, not re-imported from its error workbook
 			line("sum.errors.only", s.ErrorWorkbook)
-			line("sum.next", s.NextStep())
+			line("sum.next", s.NextStepIn(l))
 		}
 	}
 	if s.Interrupted {

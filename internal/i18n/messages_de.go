@@ -15,6 +15,7 @@ var german = map[Msg]string{
 	"interrupt":           "wird beendet: Die laufenden Datensätze werden noch fertig verarbeitet und die Berichte geschrieben (nochmals Strg+C bricht sofort ab); ein Import lässt sich später mit --resume fortsetzen",
 	"exit.failed":         "%d von %d Datensätzen fehlgeschlagen",
 	"exit.deletes_failed": "%d Löschungen fehlgeschlagen",
+	"exit.guardrail":      "Schutzregel ausgelöst: nichts wurde geschrieben",
 	"exit.jobs":           "%d von %d Job-Dateien sind fehlerhaft",
 	"run.needs.job":       "Welcher Job soll laufen? Geben Sie die Job-Datei an, z. B. etl run jobs/supplier-prices.yaml",
 	"job.missing":         "%s: Diese Job-Datei gibt es nicht (die Beispiel-Jobs liegen in jobs/)",

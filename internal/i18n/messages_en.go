@@ -16,6 +16,7 @@ var english = map[Msg]string{
 	"interrupt":           "stopping: finishing the records in flight and writing the reports (Ctrl-C again to abort at once); an import continues later with --resume",
 	"exit.failed":         "%d of %d records failed",
 	"exit.deletes_failed": "%d deletions failed",
+	"exit.guardrail":      "guardrail tripped: nothing was written",
 	"exit.jobs":           "%d of %d job files have problems",
 	"run.needs.job":       "name the job file to run, e.g. etl run jobs/supplier-prices.yaml",
 	"job.missing":         "%s: there is no such job file (the example jobs are in jobs/)",
