@@ -143,7 +143,7 @@ func printSummary(w io.Writer, jsonFormat bool, l i18n.Lang, s *pipeline.Summary
 	if s.AlreadyImported {
 		line("sum.already", s.AlreadyImportedAt.Format(time.DateTime))
 		if s.AlreadyImportedFailed > 0 {
-			line("sum.already.failed", s.AlreadyImportedFailed)
+			fmt.Fprintln(w, l.Plural(s.AlreadyImportedFailed, "sum.already.failed.one", "sum.already.failed"))
 		}
 	}
 	if s.Resumed > 0 {

@@ -38,6 +38,7 @@ var german = map[Msg]string{
 	"sum.requests":           "  API-Anfragen: %d",
 	"sum.output":             "  Ausgabe: %s",
 	"sum.already":            "  Diese Datei hat dieser Job bereits importiert (%s); es gibt nichts zu tun. Mit --force wird sie erneut importiert.",
+	"sum.already.failed.one": "  %d Datensatz ist damals fehlgeschlagen: Korrigieren Sie ihn in der errors.xlsx jenes Laufs und importieren Sie diese Arbeitsmappe.",
 	"sum.already.failed":     "  %d ihrer Datensätze sind damals fehlgeschlagen: Korrigieren Sie sie in der errors.xlsx jenes Laufs und importieren Sie diese Arbeitsmappe.",
 	"sum.resumed":            "  fortgesetzt: %d Datensätze hatte der unterbrochene Lauf bereits übernommen; sie wurden nicht erneut geschrieben",
 	"sum.stopped.guard":      "  ANGEHALTEN, nichts wurde geschrieben: %s",

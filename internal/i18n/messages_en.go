@@ -40,6 +40,7 @@ var english = map[Msg]string{
 	"sum.requests":           "  API requests: %d",
 	"sum.output":             "  output: %s",
 	"sum.already":            "  this file was already imported by this job (%s); nothing to do. Run with --force to import it again.",
+	"sum.already.failed.one": "  %d of its records failed then: fix it in that run's errors.xlsx and import that workbook.",
 	"sum.already.failed":     "  %d of its records failed then: fix them in that run's errors.xlsx and import that workbook.",
 	"sum.resumed":            "  resumed: %d records had been applied by the interrupted run and were not written again",
 	"sum.stopped.guard":      "  STOPPED, nothing was written: %s",
