@@ -382,3 +382,14 @@ func TestFailedGuardrailInGerman(t *testing.T) {
 		t.Errorf("stderr: %s", stderr)
 	}
 }
+
+// One record that failed in the earlier import is one, not "1 … sind".
+func TestAlreadyImportedFailedCount(t *testing.T) {
+	for n, want := range map[int64]string{1: "1 Datensatz ist damals fehlgeschlagen: Korrigieren Sie ihn", 3: "3 ihrer Datensätze sind damals fehlgeschlagen: Korrigieren Sie sie"} {
+		var b strings.Builder
+		printSummary(&b, false, i18n.German, &pipeline.Summary{Job: "j", AlreadyImported: true, AlreadyImportedFailed: n}, false)
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("%d: %s", n, b.String())
+		}
+	}
+}
