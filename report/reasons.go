@@ -1,7 +1,6 @@
 package report
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -42,18 +41,10 @@ func germanFieldError(e *mappings.FieldError) string {
 	return e.Text("Spalte", "Wert", germanReason(e.Reason))
 }
 
-// reasonRule translates a reason: en is the English text with {} where
-// the reason has a value (a quoted input, a number, a list), de the German
-// with the same values in the same order.
-type reasonRule struct {
-	en, de string
-	re     *regexp.Regexp
-}
-
 // germanReasons are the mapping's reasons (mappings: decimal.go, date.go,
 // serial.go, mapper.go, rules.go, transform.go, lookup_known.go), the more
 // specific before the more general. TestGermanReasons words each once.
-var germanReasons = compileReasons([][2]string{
+var germanReasons = i18n.NewRules([][2]string{
 	{"required, but empty", "Pflichtfeld, aber leer"},
 	{"not a number: no digits", "keine Zahl: keine Ziffern"},
 	{"not a number: unexpected {}", "keine Zahl: unerwartetes Zeichen {}"},
@@ -97,23 +88,11 @@ var germanReasons = compileReasons([][2]string{
 	{"list elements must be plain values", "Listenelemente müssen einfache Werte sein"},
 	{"unsupported type {}", "nicht unterstützter Typ {}"},
 	{"a {} value cannot be a {}", "ein Wert vom Typ {} kann kein {} sein"},
-})
+}, germanWords)
 
 // germanWords are the words the reasons put in their values (the
 // separators' names).
 var germanWords = map[string]string{"comma": "Komma", "point": "Punkt", "apostrophe": "Apostroph", "space": "Leerzeichen", "none": "keins"}
-
-func compileReasons(pairs [][2]string) []reasonRule {
-	out := make([]reasonRule, len(pairs))
-	for i, p := range pairs {
-		parts := strings.Split(p[0], "{}")
-		for j := range parts {
-			parts[j] = regexp.QuoteMeta(parts[j])
-		}
-		out[i] = reasonRule{en: p[0], de: p[1], re: regexp.MustCompile("^" + strings.Join(parts, "(.+?)") + "$")}
-	}
-	return out
-}
 
 // germanReason is reason in German, or reason where no rule words it. A
 // list element's reason (`element "x": …`, `element "x" …`) keeps its
@@ -130,24 +109,6 @@ func germanReason(reason string) string {
 			}
 		}
 	}
-	for _, r := range germanReasons {
-		m := r.re.FindStringSubmatch(reason)
-		if m == nil {
-			continue
-		}
-		var b strings.Builder
-		vals := m[1:]
-		for i, part := range strings.Split(r.de, "{}") {
-			if i > 0 && i-1 < len(vals) {
-				v := vals[i-1]
-				if de, ok := germanWords[v]; ok {
-					v = de
-				}
-				b.WriteString(v)
-			}
-			b.WriteString(part)
-		}
-		return b.String()
-	}
-	return reason
+	de, _ := germanReasons.Translate(reason)
+	return de
 }

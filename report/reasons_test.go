@@ -17,8 +17,8 @@ import (
 // Every rule words its own English example in German, with the values in
 // place.
 func TestGermanReasons(t *testing.T) {
-	for _, r := range germanReasons {
-		en, de := r.en, r.de
+	for _, r := range germanReasons.All() {
+		en, de := r.En, r.De
 		for i := 1; strings.Contains(en, "{}"); i++ {
 			v := fmt.Sprintf(`"v%d"`, i)
 			en, de = strings.Replace(en, "{}", v, 1), strings.Replace(de, "{}", v, 1)

@@ -393,3 +393,41 @@ func TestAlreadyImportedFailedCount(t *testing.T) {
 		}
 	}
 }
+
+// The mistakes a merchant makes most when a run will not start are said in
+// German: the connection settings, a column the supplier renamed, a file
+// that is not there.
+func TestStartProblemsInGerman(t *testing.T) {
+	t.Setenv("WAWI_URL", "")
+	t.Setenv("WAWI_API_KEY", "")
+	code, _, stderr := etl(t, "run", "--lang", "de", "--no-progress", "--dry-run", "../../jobs/supplier-prices.yaml")
+	if code != exitCannotStart || !strings.Contains(stderr, "Verbindung zur Wawi: WAWI_URL ist nicht gesetzt (z. B. ") || strings.Contains(stderr, "erp config") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	srv := erptest.NewServer(erptest.Options{})
+	defer srv.Close()
+	t.Setenv("WAWI_URL", srv.URL)
+	code, _, stderr = etl(t, "run", "--lang", "de", "--no-progress", "--dry-run", "../../jobs/supplier-prices.yaml")
+	if code != exitCannotStart || !strings.Contains(stderr, "keine Zugangsdaten: für eine OnPremise-Wawi WAWI_API_KEY") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	t.Setenv("WAWI_API_KEY", "k")
+	dir := t.TempDir()
+	renamed := filepath.Join(dir, "acme.csv")
+	if err := os.WriteFile(renamed, []byte("Artikelnummer;EK-Preis;VK netto;Bestand\nACME-1001;1,00;2,00;5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ source, want string }{
+		{renamed, `Spalte "EK netto" gibt es in der Datei nicht (vorhandene Spalten: Artikelnummer, EK-Preis, VK netto, Bestand)`},
+		{filepath.Join(dir, "fehlt.csv"), "die Quelle lässt sich nicht öffnen: die Datei " + filepath.Join(dir, "fehlt.csv") + " gibt es nicht"},
+	} {
+		code, _, stderr := etl(t, "run", "--lang", "de", "--no-progress", "--dry-run", "--report-dir", dir, "--state-dir", dir, "--source", c.source, "../../jobs/supplier-prices.yaml")
+		if code != exitCannotStart || !strings.Contains(stderr, c.want) {
+			t.Errorf("exit %d: %s\nwant %s", code, stderr, c.want)
+		}
+		code, _, stderr = etl(t, "validate", "--lang", "de", "--set", "source.path="+c.source, "../../jobs/supplier-prices.yaml")
+		if code != exitCannotStart || !strings.Contains(stderr, c.want) {
+			t.Errorf("validate: exit %d: %s\nwant %s", code, stderr, c.want)
+		}
+	}
+}

@@ -140,6 +140,7 @@ func worse(a, b int) int {
 }
 
 func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, path string, o runOptions, many bool) (code int, err error) {
+	defer func() { err = pipeline.LocalizeJobError(o.lang, err) }()
 	sets := append([]string(nil), o.sets...)
 	if o.source != "" {
 		sets = append(sets, "source.path="+o.source)
@@ -260,7 +261,7 @@ func erpClientFor(job *pipeline.Job, concurrency int, log *slog.Logger, lang i18
 	}
 	cfg, err := configFromEnvAndSpec(job.ERP)
 	if err != nil {
-		return nil, lang.Errorf("erp.connection", err)
+		return nil, lang.Errorf("erp.connection", configError(lang, err))
 	}
 	if concurrency <= 0 {
 		concurrency = job.Options.Concurrency
@@ -271,7 +272,7 @@ func erpClientFor(job *pipeline.Job, concurrency int, log *slog.Logger, lang i18
 	cfg.Logger = log
 	c, err := erp.New(cfg)
 	if err != nil {
-		return nil, lang.Errorf("erp.connection", err)
+		return nil, lang.Errorf("erp.connection", configError(lang, err))
 	}
 	return c, nil
 }

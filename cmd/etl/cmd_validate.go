@@ -51,7 +51,8 @@ names, transforms exist, expressions compile. Nothing is written.`,
 	return cmd
 }
 
-func validateOne(cmd *cobra.Command, path string, sets []string) error {
+func validateOne(cmd *cobra.Command, path string, sets []string) (err error) {
+	defer func() { err = pipeline.LocalizeJobError(langOf(cmd), err) }()
 	job, err := loadJob(langOf(cmd), path, pipeline.LoadOptions{Sets: sets})
 	if err != nil {
 		return err

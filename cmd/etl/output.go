@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wawi-etl/etl/erp"
 	"github.com/wawi-etl/etl/internal/i18n"
 	"github.com/wawi-etl/etl/pipeline"
 	"github.com/wawi-etl/etl/report"
@@ -48,7 +49,8 @@ func loadJob(l i18n.Lang, path string, o pipeline.LoadOptions) (*pipeline.Job, e
 		return nil, l.Errorf("job.missing", path)
 	}
 	o.Lang = l
-	return pipeline.LoadJob(path, o)
+	job, err := pipeline.LoadJob(path, o)
+	return job, pipeline.LocalizeJobError(l, err)
 }
 
 // errorLine writes the error a command ended with: "etl: ..." as text, or
@@ -193,4 +195,30 @@ func printSummary(w io.Writer, jsonFormat bool, l i18n.Lang, s *pipeline.Summary
 	if s.Fatal != "" {
 		line("sum.fatal", strings.ReplaceAll(s.Fatal, "\n", "\n    "))
 	}
+}
+
+// germanConfig words the connection settings' most common problems (erp
+// config.go) for a German merchant setting up a run.
+var germanConfig = i18n.NewRules([][2]string{
+	{"WAWI_URL is not set (e.g. {} or {})", "WAWI_URL ist nicht gesetzt (z. B. {} oder {})"},
+	{"WAWI_URL {} is not an http(s) URL with a host (e.g. {})", "WAWI_URL {} ist keine http(s)-Adresse mit Host (z. B. {})"},
+	{"no credentials: set WAWI_API_KEY (or WAWI_API_KEY_FILE) for an OnPremise Wawi, or WAWI_CLIENT_ID, WAWI_CLIENT_SECRET and WAWI_TENANT_ID for JTL Cloud (get a key with `etl register`)",
+		"keine Zugangsdaten: für eine OnPremise-Wawi WAWI_API_KEY (oder WAWI_API_KEY_FILE) setzen, für JTL Cloud WAWI_CLIENT_ID, WAWI_CLIENT_SECRET und WAWI_TENANT_ID (einen Schlüssel gibt es mit `etl register`)"},
+	{"cannot read the API key file {} (WAWI_API_KEY_FILE): {}", "die Schlüsseldatei {} (WAWI_API_KEY_FILE) lässt sich nicht lesen: {}"},
+	{"the API key file {} (WAWI_API_KEY_FILE) is empty", "die Schlüsseldatei {} (WAWI_API_KEY_FILE) ist leer"},
+	{"Cloud mode needs {}", "für JTL Cloud fehlt {}"},
+	{"set only one of WAWI_API_KEY and WAWI_API_KEY_FILE", "nur eins von WAWI_API_KEY und WAWI_API_KEY_FILE setzen"},
+}, nil)
+
+// configError is a connection settings' problem in l's language, where it
+// has words there.
+func configError(l i18n.Lang, err error) error {
+	var ce *erp.ConfigError
+	if l != i18n.German || !errors.As(err, &ce) {
+		return err
+	}
+	if de, ok := germanConfig.Translate(ce.Msg); ok {
+		return errors.New(de)
+	}
+	return err
 }

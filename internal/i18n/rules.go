@@ -1,0 +1,63 @@
+package i18n
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Rules translate texts put together from a pattern and values: each rule
+// is the English pattern with {} where a value stands and the German text
+// with the same values in the same order. Texts no rule matches stay as
+// they are, so a message added later reads in English until it has a rule.
+type Rules struct {
+	rules []Rule
+	words map[string]string
+}
+
+// Rule is one pattern: En with {} for each value, De the German.
+type Rule struct {
+	En, De string
+	re     *regexp.Regexp
+}
+
+// NewRules compiles pairs of English pattern and German text; words are
+// values that are translated too ("comma": "Komma"). The more specific
+// patterns go first.
+func NewRules(pairs [][2]string, words map[string]string) *Rules {
+	rs := &Rules{rules: make([]Rule, len(pairs)), words: words}
+	for i, p := range pairs {
+		parts := strings.Split(p[0], "{}")
+		for j := range parts {
+			parts[j] = regexp.QuoteMeta(parts[j])
+		}
+		rs.rules[i] = Rule{En: p[0], De: p[1], re: regexp.MustCompile("^" + strings.Join(parts, "(.+?)") + "$")}
+	}
+	return rs
+}
+
+// All lists the rules, for tests that word each pattern once.
+func (rs *Rules) All() []Rule { return rs.rules }
+
+// Translate is s in German by the first rule that matches all of it.
+func (rs *Rules) Translate(s string) (string, bool) {
+	for _, r := range rs.rules {
+		m := r.re.FindStringSubmatch(s)
+		if m == nil {
+			continue
+		}
+		var b strings.Builder
+		vals := m[1:]
+		for i, part := range strings.Split(r.De, "{}") {
+			if i > 0 && i-1 < len(vals) {
+				v := vals[i-1]
+				if de, ok := rs.words[v]; ok {
+					v = de
+				}
+				b.WriteString(v)
+			}
+			b.WriteString(part)
+		}
+		return b.String(), true
+	}
+	return s, false
+}

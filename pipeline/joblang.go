@@ -1,0 +1,85 @@
+package pipeline
+
+import (
+	"strings"
+
+	"github.com/wawi-etl/etl/internal/i18n"
+)
+
+// germanJobMessages word the problems a job file most often has that the
+// schema does not catch: a column the file lacks, a source that cannot be
+// opened, keys missing for the source or sink, mapping fields set up
+// wrong. Each is the English text with {} for its values (job.go
+// checkStructure, check.go, mappings/compile.go). The rest stays English.
+var germanJobMessages = i18n.NewRules([][2]string{
+	{"column {} is not in the file (columns: {})", "Spalte {} gibt es in der Datei nicht (vorhandene Spalten: {})"},
+	{"cannot open the source: cannot read source file: open {}: no such file or directory", "die Quelle lässt sich nicht öffnen: die Datei {} gibt es nicht"},
+	{"cannot open the source: cannot read source file {}: it is a folder", "die Quelle lässt sich nicht öffnen: {} ist ein Ordner"},
+	{"cannot open the source: {}", "die Quelle lässt sich nicht öffnen: {}"},
+	{"source.type is missing ({})", "source.type fehlt ({})"},
+	{"source.path is missing: which file should be read?", "source.path fehlt: Welche Datei soll gelesen werden?"},
+	{"source.resource is missing (e.g. salesOrders, items)", "source.resource fehlt (z. B. salesOrders, items)"},
+	{"sink.type is missing ({})", "sink.type fehlt ({})"},
+	{"sink.path is missing: where should the output go?", "sink.path fehlt: Wohin soll die Ausgabe geschrieben werden?"},
+	{"sink.resource is missing: what should be written?", "sink.resource fehlt: Was soll geschrieben werden?"},
+	{"unknown sink type {} (known: {})", "unbekannter sink.type {} (bekannt: {})"},
+	{"target is required", "target fehlt"},
+	{"needs one of column, value or expr", "braucht column, value oder expr"},
+	{"{} and {} are both set; use one", "{} und {} sind beide gesetzt; nur eins davon angeben"},
+	{"target {} is already mapped by fields[{}]", "target {} ist schon in fields[{}] belegt"},
+	{"lookup {} is not defined in mapping.lookups (defined: {})", "lookup {} ist in mapping.lookups nicht definiert (definiert: {})"},
+	{"lookup {} is not defined in mapping.lookups", "lookup {} ist in mapping.lookups nicht definiert"},
+	{"decimal must be comma, point or auto, not {}", "decimal muss comma, point oder auto sein, nicht {}"},
+	{"decimal applies to int and decimal fields, not {}", "decimal gilt für Felder vom Typ int und decimal, nicht {}"},
+	{"format applies to date and datetime fields, not {}", "format gilt für Felder vom Typ date und datetime, nicht {}"},
+	{"split makes a list, but the type is {}; use type: list", "split ergibt eine Liste, der Typ ist aber {}; type: list angeben"},
+	{"round and multiply apply to int and decimal fields, not {}", "round und multiply gelten für Felder vom Typ int und decimal, nicht {}"},
+}, nil)
+
+// germanJobMessage is msg in German where a rule knows it; a "did you
+// mean" hint at its end is German either way.
+func germanJobMessage(msg string) string {
+	base, hint, hinted := strings.Cut(msg, "; did you mean ")
+	// a place before the message ("mapping.fields.0.column: …") stays
+	place := ""
+	if de, ok := germanJobMessages.Translate(base); ok {
+		base = de
+	} else if p, rest, ok := strings.Cut(base, ": "); ok && !strings.Contains(p, " ") {
+		if de, ok := germanJobMessages.Translate(rest); ok {
+			place, base = p+": ", de
+		}
+	}
+	if hinted {
+		base += "; meinten Sie " + hint
+	}
+	return place + base
+}
+
+// LocalizeJobError is err with its job-file problems worded in l's
+// language, as far as they have words there; other errors are returned as
+// they are.
+func LocalizeJobError(l i18n.Lang, err error) error {
+	if l != i18n.German || err == nil {
+		return err
+	}
+	// only the job's own errors: one that wraps them says more around them
+	switch e := err.(type) {
+	case JobErrors:
+		out := make(JobErrors, len(e))
+		for i, one := range e {
+			out[i] = localizeOne(one)
+		}
+		return out
+	case *JobError:
+		return localizeOne(e)
+	case *StartError: // says nothing of its own
+		return &StartError{Err: LocalizeJobError(l, e.Err)}
+	}
+	return err
+}
+
+func localizeOne(e *JobError) *JobError {
+	c := *e
+	c.Msg = germanJobMessage(e.Msg)
+	return &c
+}
