@@ -124,6 +124,11 @@ func loadJob(path string, opts LoadOptions) (*Job, error) {
 		if err := applySet(job, s, lookup); err != nil {
 			return nil, fmt.Errorf("--set %s: %w", s, err)
 		}
+		if job.setOnCLI == nil {
+			job.setOnCLI = map[string]bool{}
+		}
+		key, _, _ := strings.Cut(s, "=")
+		job.setOnCLI[key] = true
 	}
 	inferTypes(job)
 	own := len(job.Mapping.Fields)
@@ -202,7 +207,7 @@ func positionOf(src []byte, path string) (line, col int, snippet string) {
 // ErrorAt builds a JobError for a YAML path of the job's file.
 func (j *Job) ErrorAt(path, msg string) *JobError {
 	je := &JobError{File: j.File, Path: path, Msg: msg}
-	if src, err := os.ReadFile(j.File); err == nil {
+	if src, err := os.ReadFile(j.File); err == nil && !j.setOnCLI[strings.TrimPrefix(path, "$.")] {
 		je.Line, je.Col, je.Snippet = positionOf(src, path)
 	}
 	if je.Line == 0 {

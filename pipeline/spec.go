@@ -26,6 +26,9 @@ type Job struct {
 	// includedFields counts the fields that mapping.include put before the
 	// job's own, to point errors at the right line.
 	includedFields int
+	// setOnCLI are the keys --set (or --source) gave: their values are not
+	// in the file, so an error about one does not point at the file's line.
+	setOnCLI map[string]bool
 }
 
 // Options tune a run.

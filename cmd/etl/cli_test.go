@@ -425,6 +425,10 @@ func TestStartProblemsInGerman(t *testing.T) {
 		if code != exitCannotStart || !strings.Contains(stderr, c.want) {
 			t.Errorf("exit %d: %s\nwant %s", code, stderr, c.want)
 		}
+		if strings.Contains(stderr, "path: ../samples/supplier-acme.csv") {
+			// the file given with --source is not the job file's line
+			t.Errorf("points at the job's source.path:\n%s", stderr)
+		}
 		code, _, stderr = etl(t, "validate", "--lang", "de", "--set", "source.path="+c.source, "../../jobs/supplier-prices.yaml")
 		if code != exitCannotStart || !strings.Contains(stderr, c.want) {
 			t.Errorf("validate: exit %d: %s\nwant %s", code, stderr, c.want)
