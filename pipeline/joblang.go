@@ -9,8 +9,9 @@ import (
 // germanJobMessages word the problems a job file most often has that the
 // schema does not catch: a column the file lacks, a source that cannot be
 // opened, keys missing for the source or sink, mapping fields set up
-// wrong. Each is the English text with {} for its values (job.go
-// checkStructure, check.go, mappings/compile.go). The rest stays English.
+// wrong, the datev sink's settings. Each is the English text with {} for
+// its values (job.go checkStructure, check.go, mappings/compile.go,
+// sinks/datev*.go). The rest stays English.
 var germanJobMessages = i18n.NewRules([][2]string{
 	{"column {} is not in the file (columns: {})", "Spalte {} gibt es in der Datei nicht (vorhandene Spalten: {})"},
 	{"cannot open the source: cannot read source file: open {}: no such file or directory", "die Quelle lässt sich nicht öffnen: die Datei {} gibt es nicht"},
@@ -34,6 +35,18 @@ var germanJobMessages = i18n.NewRules([][2]string{
 	{"format applies to date and datetime fields, not {}", "format gilt für Felder vom Typ date und datetime, nicht {}"},
 	{"split makes a list, but the type is {}; use type: list", "split ergibt eine Liste, der Typ ist aber {}; type: list angeben"},
 	{"round and multiply apply to int and decimal fields, not {}", "round und multiply gelten für Felder vom Typ int und decimal, nicht {}"},
+	// the datev sink's settings (sinks/datev.go, datev_docs.go)
+	{"sink.datev is missing (consultant, client, fiscal_year_start)", "sink.datev fehlt (consultant, client, fiscal_year_start)"},
+	{"sink.path {}: a DATEV file is named EXTF_….csv (e.g. EXTF_Buchungsstapel.csv; the sink adds _YYYYMM_n)",
+		"sink.path {}: eine DATEV-Datei heißt EXTF_….csv (z. B. EXTF_Buchungsstapel.csv; der Sink hängt _JJJJMM_n an)"},
+	{"period and debitors apply to document mode: set sink.datev.accounts", "period und debitors gelten nur für Belege: sink.datev.accounts angeben"},
+	{"{} is not a DATEV column the datev sink writes ({})", "{} ist keine DATEV-Spalte, die der datev-Sink schreibt ({})"},
+	{"{} is not a document field the datev sink reads with accounts ({})", "{} ist kein Belegfeld, das der datev-Sink mit accounts liest ({})"},
+	{"no chart (SKR03, SKR04) and no rules: no revenue account but the source's GeneralLedgerAccount",
+		"kein Kontenrahmen (SKR03, SKR04) und keine Regeln: Erlöskonten kämen dann nur aus GeneralLedgerAccount der Quelle"},
+	{"set collective (a Sammeldebitor such as 10000) or per_customer: true", "collective (ein Sammeldebitor wie 10000) oder per_customer: true angeben"},
+	{"{} is not a number", "{} ist keine Zahl"},
+	{"a rule needs the revenue account it gives", "eine Regel braucht das Erlöskonto, das sie vergibt"},
 }, nil)
 
 // germanJobMessage is msg in German where a rule knows it; a "did you

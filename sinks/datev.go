@@ -17,6 +17,7 @@ import (
 
 	"github.com/wawi-etl/etl/datev"
 	"github.com/wawi-etl/etl/internal/atomicfile"
+	"github.com/wawi-etl/etl/internal/suggest"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
 )
@@ -217,7 +218,8 @@ func checkDATEVSpec(job *pipeline.Job, add func(path, msg string)) {
 	}
 	for i, f := range job.Mapping.Fields {
 		if !known[f.Target] {
-			add(fmt.Sprintf("$.mapping.fields[%d].target", i), fmt.Sprintf("%q is not %s (%s)", f.Target, what, strings.Join(names, ", ")))
+			add(fmt.Sprintf("$.mapping.fields[%d].target", i), fmt.Sprintf("%q is not %s (%s)", f.Target, what, strings.Join(names, ", "))+
+				suggest.Hint(f.Target, names, func(s string) string { return fmt.Sprintf("did you mean %q?", s) }))
 		}
 	}
 }

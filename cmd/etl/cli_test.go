@@ -435,3 +435,35 @@ func TestStartProblemsInGerman(t *testing.T) {
 		}
 	}
 }
+
+// The datev sink's settings are checked in the adviser's language: the
+// texts the sink writes and the German rules must not drift apart.
+func TestDATEVSettingsInGerman(t *testing.T) {
+	dir := t.TempDir()
+	job := filepath.Join(dir, "dv.yaml")
+	if err := os.WriteFile(job, []byte(`source: {type: csv, path: b.csv, delimiter: ";"}
+mapping:
+  fields:
+    - {target: Umsatzz, column: Betrag}
+sink:
+  type: datev
+  path: out/Buchungen.csv
+  datev: {consultant: 1001, client: 1, fiscal_year_start: 2026-01-01, period: {from: 2026-01-01, to: 2026-01-31}}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "b.csv"), []byte("Betrag\n1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := etl(t, "validate", "--lang", "de", job)
+	for _, want := range []string{
+		`sink.path "Buchungen.csv": eine DATEV-Datei heißt EXTF_….csv`,
+		`period und debitors gelten nur für Belege: sink.datev.accounts angeben`,
+		`"Umsatzz" ist keine DATEV-Spalte, die der datev-Sink schreibt (Umsatz, `,
+		`meinten Sie "Umsatz"?`,
+	} {
+		if code != exitCannotStart || !strings.Contains(stderr, want) {
+			t.Errorf("exit %d, lacks %q:\n%s", code, want, stderr)
+		}
+	}
+}
