@@ -9,6 +9,8 @@ import (
 
 	"github.com/shopspring/decimal"
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/wawi-etl/etl/internal/i18n"
 )
 
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
@@ -153,6 +155,17 @@ func setField(n, col int, raw string) func([]byte) []byte {
 
 // One case per rule: the valid file passes, the same file broken in
 // exactly that way gives the violation at its line and column.
+// germanFindings fails for a finding without German words: the adviser
+// reads etl validate-datev in German (datev/checktext.go).
+func germanFindings(t *testing.T, vs []Violation) {
+	t.Helper()
+	for _, v := range vs {
+		if de := v.Text(i18n.German); de == v.Msg || de == "" {
+			t.Errorf("no German for %q", v.Msg)
+		}
+	}
+}
+
 func TestCheckRules(t *testing.T) {
 	cases := []struct {
 		rule      string
@@ -220,6 +233,7 @@ func TestCheckRules(t *testing.T) {
 				t.Fatal("the case does not change the file")
 			}
 			vs := Check(data)
+			germanFindings(t, vs)
 			for _, v := range vs {
 				if v.Line == tc.line && (tc.col == 0 || v.Column == tc.col) && strings.Contains(v.Msg, tc.msg) {
 					return

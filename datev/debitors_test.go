@@ -2,8 +2,11 @@ package datev
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/wawi-etl/etl/internal/i18n"
 )
 
 func testDebitors() []DebitorRow {
@@ -100,6 +103,7 @@ func TestCheckDebitorRules(t *testing.T) {
 			if bytes.Equal(data, valid) {
 				t.Fatal("the case does not change the file")
 			}
+			germanFindings(t, Check(data))
 			for _, v := range Check(data) {
 				if v.Line == tc.line && (tc.col == 0 || v.Column == tc.col) && strings.Contains(v.Msg, tc.msg) {
 					return
@@ -137,5 +141,27 @@ func TestDebitorWriterRefuses(t *testing.T) {
 	notes, err := w.Write(&DebitorRow{Konto: "10200", NameUnternehmen: strings.Repeat("N", 55)})
 	if err != nil || len(notes) != 1 || !strings.Contains(notes[0].Reason, "50") {
 		t.Errorf("long name: %v %v", notes, err)
+	}
+}
+
+// Every German rule words its own English example, with the values in
+// place.
+func TestGermanViolationRules(t *testing.T) {
+	for _, r := range germanViolations.All() {
+		en, de := r.En, r.De
+		for i := 1; strings.Contains(en, "{}"); i++ {
+			v := fmt.Sprintf("v%d", i)
+			en, de = strings.Replace(en, "{}", v, 1), strings.Replace(de, "{}", v, 1)
+		}
+		if got := (Violation{Msg: en}).Text(i18n.German); got != de {
+			t.Errorf("%q:\n got %q\nwant %q", en, got, de)
+		}
+	}
+	v := Violation{Line: 3, Column: 2, Msg: `Soll/Haben-Kennzeichen "X": S or H`}
+	if got := v.StringIn(i18n.German); got != `3:2: Soll/Haben-Kennzeichen "X": S oder H` {
+		t.Errorf("got %q", got)
+	}
+	if got := v.StringIn(i18n.English); got != v.String() {
+		t.Errorf("English: %q", got)
 	}
 }

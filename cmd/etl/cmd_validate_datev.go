@@ -41,7 +41,7 @@ Exit status 0: no violations; 1: violations; 2: a file could not be read.`,
 				}
 				vs := datev.Check(data)
 				for _, v := range vs {
-					fmt.Fprintf(cmd.OutOrStdout(), "%s:%s\n", path, v)
+					fmt.Fprintf(cmd.OutOrStdout(), "%s:%s\n", path, v.StringIn(langOf(cmd)))
 				}
 				violations += len(vs)
 				if len(vs) == 0 {
@@ -52,9 +52,9 @@ Exit status 0: no violations; 1: violations; 2: a file could not be read.`,
 			}
 			switch {
 			case unreadable > 0:
-				return withCode(exitCannotStart, fmt.Errorf("%d of %d files could not be read", unreadable, len(args)))
+				return withCode(exitCannotStart, langOf(cmd).Errorf("datev.unreadable", unreadable, len(args)))
 			case violations > 0:
-				return withCode(exitRecordsFail, fmt.Errorf("%d violations of DATEV's rules", violations))
+				return withCode(exitRecordsFail, langOf(cmd).Errorf("datev.violations", violations))
 			}
 			return nil
 		},

@@ -20,6 +20,8 @@ var german = map[Msg]string{
 	"run.needs.job":       "Welcher Job soll laufen? Geben Sie die Job-Datei an, z. B. etl run jobs/supplier-prices.yaml",
 	"job.missing":         "%s: Diese Job-Datei gibt es nicht (die Beispiel-Jobs liegen in jobs/)",
 	"flag.wrong":          "%w (siehe %s --help)",
+	"datev.unreadable":    "%d von %d Dateien ließen sich nicht lesen",
+	"datev.violations":    "%d Verstöße gegen die Regeln von DATEV",
 	"validate.ok":         "%s: in Ordnung",
 	"log.format":          "--log-format %q: erlaubt sind text oder json",
 	"erp.connection":      "Verbindung zur Wawi: %w",

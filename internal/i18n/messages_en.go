@@ -21,6 +21,8 @@ var english = map[Msg]string{
 	"run.needs.job":       "name the job file to run, e.g. etl run jobs/supplier-prices.yaml",
 	"job.missing":         "%s: there is no such job file (the example jobs are in jobs/)",
 	"flag.wrong":          "%w (see %s --help)",
+	"datev.unreadable":    "%d of %d files could not be read",
+	"datev.violations":    "%d violations of DATEV's rules",
 	"validate.ok":         "%s: ok",
 	"log.format":          "--log-format %q: use text or json",
 	"erp.connection":      "ERP connection: %w",
