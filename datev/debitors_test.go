@@ -2,7 +2,6 @@ package datev
 
 import (
 	"bytes"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -148,11 +147,7 @@ func TestDebitorWriterRefuses(t *testing.T) {
 // place.
 func TestGermanViolationRules(t *testing.T) {
 	for _, r := range germanViolations.All() {
-		en, de := r.En, r.De
-		for i := 1; strings.Contains(en, "{}"); i++ {
-			v := fmt.Sprintf("v%d", i)
-			en, de = strings.Replace(en, "{}", v, 1), strings.Replace(de, "{}", v, 1)
-		}
+		en, de := r.Example()
 		if got := (Violation{Msg: en}).Text(i18n.German); got != de {
 			t.Errorf("%q:\n got %q\nwant %q", en, got, de)
 		}

@@ -2,8 +2,6 @@ package pipeline
 
 import (
 	"errors"
-	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/wawi-etl/etl/internal/i18n"
@@ -13,11 +11,7 @@ import (
 // place, and the hint at the end too.
 func TestGermanJobMessages(t *testing.T) {
 	for _, r := range germanJobMessages.All() {
-		en, de := r.En, r.De
-		for i := 1; strings.Contains(en, "{}"); i++ {
-			v := fmt.Sprintf(`"v%d"`, i)
-			en, de = strings.Replace(en, "{}", v, 1), strings.Replace(de, "{}", v, 1)
-		}
+		en, de := r.Example()
 		if got := germanJobMessage(en); got != de {
 			t.Errorf("%q:\n got %q\nwant %q", en, got, de)
 		}

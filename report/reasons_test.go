@@ -18,11 +18,7 @@ import (
 // place.
 func TestGermanReasons(t *testing.T) {
 	for _, r := range germanReasons.All() {
-		en, de := r.En, r.De
-		for i := 1; strings.Contains(en, "{}"); i++ {
-			v := fmt.Sprintf(`"v%d"`, i)
-			en, de = strings.Replace(en, "{}", v, 1), strings.Replace(de, "{}", v, 1)
-		}
+		en, de := r.Example()
 		if got := germanReason(en); got != de {
 			t.Errorf("%q:\n got %q\nwant %q", en, got, de)
 		}

@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -37,6 +38,17 @@ func NewRules(pairs [][2]string, words map[string]string) *Rules {
 
 // All lists the rules, for tests that word each pattern once.
 func (rs *Rules) All() []Rule { return rs.rules }
+
+// Example is the rule's English pattern and its German with "v1", "v2", …
+// for the values: what a translation of that English must give.
+func (r Rule) Example() (en, de string) {
+	en, de = r.En, r.De
+	for i := 1; strings.Contains(en, "{}"); i++ {
+		v := `"v` + strconv.Itoa(i) + `"`
+		en, de = strings.Replace(en, "{}", v, 1), strings.Replace(de, "{}", v, 1)
+	}
+	return en, de
+}
 
 // Translate is s in German by the first rule that matches all of it.
 func (rs *Rules) Translate(s string) (string, bool) {
