@@ -61,6 +61,9 @@ func SourceErrorAt(job *Job, err error) *JobError {
 		msg = strings.TrimPrefix(msg, "source.filters: ")
 		return job.ErrorAt(path, "source.filters: "+msg+didYouMean(name, strings.Split(declared, ", ")))
 	}
+	if strings.Contains(msg, ": source.sheet ") && job.Source.Sheet != "" {
+		return job.ErrorAt("$.source.sheet", "cannot open the source: "+msg)
+	}
 	if job.Source.Path != "" {
 		return job.ErrorAt("$.source.path", "cannot open the source: "+msg)
 	}

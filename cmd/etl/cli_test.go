@@ -467,3 +467,22 @@ sink:
 		}
 	}
 }
+
+// A sheet the workbook does not have is pointed out at source.sheet, with
+// the sheets it has, in German.
+func TestMissingSheetInGerman(t *testing.T) {
+	dir := t.TempDir()
+	job := filepath.Join(dir, "xl.yaml")
+	wb, err := filepath.Abs("../../samples/catalog-oldshop.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(job, []byte("source:\n  type: xlsx\n  path: "+wb+"\n  sheet: Artikelz\nmapping:\n  fields:\n    - {target: SKU, column: Artikelnummer}\nsink: {type: csv, path: out.csv}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := etl(t, "validate", "--lang", "de", job)
+	if code != exitCannotStart || !strings.Contains(stderr, `xl.yaml:4:10: die Quelle lässt sich nicht öffnen: `) ||
+		!strings.Contains(stderr, `das Blatt "Artikelz" (source.sheet) gibt es nicht; die Arbeitsmappe hat: 1 "Artikel"`) {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+}
