@@ -61,6 +61,12 @@ func SourceErrorAt(job *Job, err error) *JobError {
 		msg = strings.TrimPrefix(msg, "source.filters: ")
 		return job.ErrorAt(path, "source.filters: "+msg+didYouMean(name, strings.Split(declared, ", ")))
 	}
+	if rest, ok := strings.CutPrefix(msg, "source.resource "); ok && job.Source.Resource != "" {
+		if _, known, ok := strings.Cut(rest, " is unknown (known: "); ok {
+			known = strings.TrimSuffix(known, ")")
+			return job.ErrorAt("$.source.resource", "cannot open the source: "+msg+didYouMean(job.Source.Resource, strings.Split(known, ", ")))
+		}
+	}
 	if strings.Contains(msg, ": source.sheet ") && job.Source.Sheet != "" {
 		return job.ErrorAt("$.source.sheet", "cannot open the source: "+msg)
 	}

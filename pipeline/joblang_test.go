@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/wawi-etl/etl/internal/i18n"
@@ -46,5 +47,18 @@ func TestLocalizeJobError(t *testing.T) {
 	other := errors.New("target is required")
 	if got := LocalizeJobError(i18n.German, other); got != other {
 		t.Errorf("another error: %v", got)
+	}
+}
+
+// A resource the Wawi does not have is pointed out at source.resource with
+// the nearest one it has.
+func TestUnknownResourceHint(t *testing.T) {
+	job := &Job{File: "none.yaml", Source: SourceSpec{Type: "erp", Resource: "salesOrderz"}}
+	je := SourceErrorAt(job, errors.New(`source: source.resource "salesOrderz" is unknown (known: items, salesOrders, stocks)`))
+	if je.Path != "$.source.resource" || !strings.HasSuffix(je.Msg, `; did you mean "salesOrders"?`) {
+		t.Errorf("%+v", je)
+	}
+	if de := germanJobMessage(strings.TrimPrefix(je.Msg, "source.resource: ")); !strings.Contains(de, `gibt es nicht (bekannt: items, salesOrders, stocks); meinten Sie "salesOrders"?`) {
+		t.Errorf("German: %s", de)
 	}
 }
