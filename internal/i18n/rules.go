@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Rules translate texts put together from a pattern and values: each rule
@@ -11,8 +12,10 @@ import (
 // with the same values in the same order. Texts no rule matches stay as
 // they are, so a message added later reads in English until it has a rule.
 type Rules struct {
-	rules []Rule
 	words map[string]string
+	// compiled on first use: the tables are package variables of every
+	// process, and most runs never print a German message.
+	compile func() []Rule
 }
 
 // Rule is one pattern: En with {} for each value, De the German.
@@ -21,23 +24,27 @@ type Rule struct {
 	re     *regexp.Regexp
 }
 
-// NewRules compiles pairs of English pattern and German text; words are
+// NewRules takes pairs of English pattern and German text; words are
 // values that are translated too ("comma": "Komma"). The more specific
-// patterns go first.
+// patterns go first. The patterns are compiled when first needed.
 func NewRules(pairs [][2]string, words map[string]string) *Rules {
-	rs := &Rules{rules: make([]Rule, len(pairs)), words: words}
-	for i, p := range pairs {
-		parts := strings.Split(p[0], "{}")
-		for j := range parts {
-			parts[j] = regexp.QuoteMeta(parts[j])
+	rs := &Rules{words: words}
+	rs.compile = sync.OnceValue(func() []Rule {
+		rules := make([]Rule, len(pairs))
+		for i, p := range pairs {
+			parts := strings.Split(p[0], "{}")
+			for j := range parts {
+				parts[j] = regexp.QuoteMeta(parts[j])
+			}
+			rules[i] = Rule{En: p[0], De: p[1], re: regexp.MustCompile("^" + strings.Join(parts, "(.+?)") + "$")}
 		}
-		rs.rules[i] = Rule{En: p[0], De: p[1], re: regexp.MustCompile("^" + strings.Join(parts, "(.+?)") + "$")}
-	}
+		return rules
+	})
 	return rs
 }
 
 // All lists the rules, for tests that word each pattern once.
-func (rs *Rules) All() []Rule { return rs.rules }
+func (rs *Rules) All() []Rule { return rs.compile() }
 
 // Example is the rule's English pattern and its German with "v1", "v2", …
 // for the values: what a translation of that English must give.
@@ -52,7 +59,7 @@ func (r Rule) Example() (en, de string) {
 
 // Translate is s in German by the first rule that matches all of it.
 func (rs *Rules) Translate(s string) (string, bool) {
-	for _, r := range rs.rules {
+	for _, r := range rs.compile() {
 		m := r.re.FindStringSubmatch(s)
 		if m == nil {
 			continue
