@@ -396,14 +396,18 @@ func runImport(t *testing.T, bin string, emu *impEmulator, job, work string, con
 	cmd := exec.Command(impMaxRSS, append([]string{"-o", rssFile, "--", bin}, args...)...)
 	cmd.Env = append(os.Environ(), "WAWI_URL="+emu.base, "WAWI_API_KEY="+impDemoKey)
 	if d := os.Getenv("ETL_BENCH_PROFILE_DIR"); d != "" {
-		// profiles of each run: <work folder>-changed.prof (CPU), .mem
-		// (allocations) and .trace (execution trace), -same.* with nothing changed
+		// profiles of each run: <work folder>-changed.prof (CPU) and .mem
+		// (allocations), -same.* with nothing changed; .trace (execution
+		// trace) with ETL_BENCH_TRACE=1 only, as tracing costs CPU of its own
 		kind := "changed"
 		if force {
 			kind = "same"
 		}
 		p := filepath.Join(d, filepath.Base(work)+"-"+kind)
-		cmd.Env = append(cmd.Env, "ETL_CPUPROFILE="+p+".prof", "ETL_MEMPROFILE="+p+".mem", "ETL_TRACE="+p+".trace")
+		cmd.Env = append(cmd.Env, "ETL_CPUPROFILE="+p+".prof", "ETL_MEMPROFILE="+p+".mem")
+		if os.Getenv("ETL_BENCH_TRACE") != "" {
+			cmd.Env = append(cmd.Env, "ETL_TRACE="+p+".trace")
+		}
 	}
 	var stderr, stdout bytes.Buffer
 	cmd.Stderr, cmd.Stdout = &stderr, &stdout
