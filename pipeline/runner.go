@@ -53,6 +53,24 @@ type RunOptions struct {
 // first write; Summary.Guardrails says which and on which records.
 var ErrGuardrail = errors.New("guardrail tripped: nothing was written")
 
+// WordedError is an error that words itself in the user's language (the
+// CLI prints TextIn instead of Error): a sink's guardrail whose findings
+// are German anyway, like the datev sink's completeness check.
+type WordedError interface {
+	error
+	TextIn(lang string) string
+}
+
+// TextIn is err in lang where it (or an error it wraps) words itself, else
+// err's own text.
+func TextIn(err error, lang string) string {
+	var w WordedError
+	if errors.As(err, &w) {
+		return w.TextIn(lang)
+	}
+	return err.Error()
+}
+
 // Run executes a job and accounts for every record. The error is nil when
 // the run finished (check Summary.Failed), a *StartError when it could not
 // start, ErrInterrupted after Ctrl-C, or the fatal error that stopped it.

@@ -14,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/wawi-etl/etl/datev"
+	"github.com/wawi-etl/etl/internal/i18n"
 	"github.com/wawi-etl/etl/pipeline"
 )
 
@@ -673,9 +674,30 @@ func (s *DATEVSink) closeDocs() error {
 		return outputError(fmt.Errorf("control workbook: %w", err))
 	}
 	if err := d.control.Err(); err != nil {
-		return fmt.Errorf("%w: the DATEV export is incomplete or does not add up (see %s): %v", pipeline.ErrGuardrail, filepath.Base(s.controlPath()), err)
+		return &datevIncomplete{control: filepath.Base(s.controlPath()), findings: err}
 	}
 	return nil
+}
+
+// datevIncomplete stops an export that is incomplete or does not add up:
+// nothing was written (pipeline.ErrGuardrail). The findings are German,
+// as in the control workbook; TextIn words the rest in German too.
+type datevIncomplete struct {
+	control  string // the control workbook's file name
+	findings error
+}
+
+func (e *datevIncomplete) Error() string {
+	return fmt.Sprintf("%v: the DATEV export is incomplete or does not add up (see %s): %v", pipeline.ErrGuardrail, e.control, e.findings)
+}
+
+func (e *datevIncomplete) Unwrap() error { return pipeline.ErrGuardrail }
+
+func (e *datevIncomplete) TextIn(lang string) string {
+	if lang != string(i18n.German) {
+		return e.Error()
+	}
+	return fmt.Sprintf("DATEV-Export angehalten, nichts wurde geschrieben: die Buchungen sind unvollständig oder gehen nicht auf (siehe %s): %v", e.control, e.findings)
 }
 
 // controlPath is the control workbook beside the DATEV files:

@@ -205,7 +205,7 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger, pat
 	case err == pipeline.ErrGuardrail:
 		return exitRecordsFail, o.lang.Errorf("exit.guardrail")
 	case errors.Is(err, pipeline.ErrGuardrail):
-		return exitRecordsFail, err
+		return exitRecordsFail, errors.New(pipeline.TextIn(err, string(o.lang)))
 	case err != nil:
 		// a fatal error stopped the run after it started: auth lost, the
 		// connection gone for longer than the retry budget

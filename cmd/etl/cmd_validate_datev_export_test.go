@@ -94,6 +94,15 @@ func TestRunDATEVExportCompleteness(t *testing.T) {
 	if names := dirNamesOf(t, out); !slices.Equal(names, []string{"EXTF_Buchungsstapel_Kontrolle.xlsx"}) {
 		t.Errorf("files %v: want the control workbook only", names)
 	}
+	if !strings.Contains(stderr, "guardrail tripped: nothing was written: the DATEV export is incomplete") {
+		t.Errorf("stderr does not say that nothing was written:\n%s", stderr)
+	}
+	// in German all of it: the findings are German anyway
+	if code, _, stderr = etl(t, "run", "--lang", "de", job); code != 1 ||
+		!strings.HasPrefix(stderr, "etl: DATEV-Export angehalten, nichts wurde geschrieben: die Buchungen sind unvollständig oder gehen nicht auf (siehe EXTF_Buchungsstapel_Kontrolle.xlsx): ") ||
+		!strings.Contains(stderr, "Datensätze vor Zeile 5 fehlen") {
+		t.Errorf("--lang de: exit %d\n%s", code, stderr)
+	}
 }
 
 func dirNamesOf(t *testing.T, dir string) []string {
