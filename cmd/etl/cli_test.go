@@ -226,14 +226,7 @@ func TestMissingJobFileAndWrongFlag(t *testing.T) {
 // A guardrail that stops an import is explained in German: the rule, what
 // the plan would have done, and the records with German field names.
 func TestGuardrailInGerman(t *testing.T) {
-	seed, err := erptest.LoadSeed("../../samples/wawi-seed.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := erptest.NewServer(erptest.Options{Seed: seed})
-	defer srv.Close()
-	t.Setenv("WAWI_URL", srv.URL)
-	t.Setenv("WAWI_API_KEY", "k")
+	srv := seededWawi(t)
 	dir := t.TempDir()
 	code, stdout, stderr := etl(t, "run", "--lang", "de", "--no-progress", "--report-dir", dir, "--state-dir", dir,
 		"--set", "options.guardrails.max_price_change=1%", "../../jobs/supplier-prices.yaml")
@@ -354,14 +347,7 @@ func TestSummaryAdviceInGerman(t *testing.T) {
 // A run stopped by max_failed names its records' problems in the run's
 // language on the console, and its last line too.
 func TestFailedGuardrailInGerman(t *testing.T) {
-	seed, err := erptest.LoadSeed("../../samples/wawi-seed.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := erptest.NewServer(erptest.Options{Seed: seed})
-	defer srv.Close()
-	t.Setenv("WAWI_URL", srv.URL)
-	t.Setenv("WAWI_API_KEY", "k")
+	seededWawi(t)
 	dir := t.TempDir()
 	src := filepath.Join(dir, "acme.csv")
 	// two of two rows fail: over max_failed's 20 %

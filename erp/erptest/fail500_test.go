@@ -11,15 +11,8 @@ func TestFail500AnswersWithoutActing(t *testing.T) {
 	srv := NewServerWrapped(Options{APIKey: "k"}, f.Wrap)
 	defer srv.Close()
 	for _, m := range []string{http.MethodGet, http.MethodPost} {
-		req, _ := http.NewRequest(m, srv.URL+"/categories", bytes.NewReader([]byte(`{"Name":"Neu"}`)))
-		req.Header.Set("Authorization", "Wawi k")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 500 {
-			t.Errorf("%s: %d", m, resp.StatusCode)
+		if code := categoriesStatus(t, srv, m); code != 500 {
+			t.Errorf("%s: %d", m, code)
 		}
 	}
 	if all, gets := f.Count(); all != 2 || gets != 1 {
@@ -38,16 +31,10 @@ func TestFail500GetEvery(t *testing.T) {
 	var codes []int
 	for i := 0; i < 7; i++ {
 		for _, m := range []string{http.MethodGet, http.MethodPost} {
-			req, _ := http.NewRequest(m, srv.URL+"/categories", bytes.NewReader([]byte(`{"Name":"Neu"}`)))
-			req.Header.Set("Authorization", "Wawi k")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
+			code := categoriesStatus(t, srv, m)
 			if m == http.MethodGet {
-				codes = append(codes, resp.StatusCode)
-			} else if resp.StatusCode == 500 {
+				codes = append(codes, code)
+			} else if code == 500 {
 				t.Errorf("POST %d answered 500", i)
 			}
 		}
@@ -60,4 +47,18 @@ func TestFail500GetEvery(t *testing.T) {
 	if all, gets := f.Count(); all != 2 || gets != 2 {
 		t.Errorf("counted %d, %d GETs", all, gets)
 	}
+}
+
+// categoriesStatus sends m /categories (a new category for a POST) and
+// returns the status.
+func categoriesStatus(t *testing.T, srv *Server, m string) int {
+	t.Helper()
+	req, _ := http.NewRequest(m, srv.URL+"/categories", bytes.NewReader([]byte(`{"Name":"Neu"}`)))
+	req.Header.Set("Authorization", "Wawi k")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
