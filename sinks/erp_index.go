@@ -72,6 +72,9 @@ type keyIndex[E comparable] struct {
 	loadMu   sync.Mutex
 	inflight map[string]*searchCall[E] // guarded by mu
 
+	warmOnce sync.Once
+	warmErr  error // guarded by loadMu: the failed load of warm, for the lookup that waited for it
+
 	probeOnce sync.Once
 	total     int64 // from probe; -1 unknown
 	probeErr  error
@@ -177,6 +180,41 @@ func (x *keyIndex[E]) wantIndex(ctx context.Context) (bool, error) {
 func (x *keyIndex[E]) ensureLoaded(ctx context.Context) error {
 	x.loadMu.Lock()
 	defer x.loadMu.Unlock()
+	if err := x.warmErr; err != nil {
+		// warm's load failed while this lookup waited: it reports that
+		// failure instead of sending the same requests again (the next
+		// lookup tries again, as after any failed load)
+		x.warmErr = nil
+		return err
+	}
+	return x.loadLocked(ctx)
+}
+
+// warm loads the index in the background, once, when lookups will use it:
+// a sink that needs two indexes for its first record (stock levels need
+// the items by SKU and the stock list) then reads both lists at once
+// instead of one after the other. A load cut short because ctx ended is
+// forgotten; the next lookup loads again.
+func (x *keyIndex[E]) warm(ctx context.Context) {
+	if x.mode == modeSearch || x.mode != modeIndex && x.hint.Load() <= 0 {
+		return // without a size hint the lookups search first: nothing to warm
+	}
+	x.warmOnce.Do(func() {
+		go func() {
+			if use, err := x.wantIndex(ctx); err != nil || !use {
+				return // the lookup decides the same (probe and hint are remembered) and reports the error
+			}
+			x.loadMu.Lock()
+			defer x.loadMu.Unlock()
+			if err := x.loadLocked(ctx); err != nil && ctx.Err() == nil {
+				x.warmErr = err
+			}
+		}()
+	})
+}
+
+// loadLocked loads the index unless it is complete; x.loadMu must be held.
+func (x *keyIndex[E]) loadLocked(ctx context.Context) error {
 	x.mu.RLock()
 	done := x.complete
 	x.mu.RUnlock()

@@ -286,6 +286,8 @@ func (st *stockSink) colErr(i int, err error) error {
 }
 
 func (st *stockSink) plan(ctx context.Context, it *pipeline.Item) (*pipeline.Plan, error) {
+	// the stock list loads while the item lookup below loads the items
+	st.stocks.warm(ctx)
 	var vals [7]any
 	for n, spec := range []struct {
 		i int

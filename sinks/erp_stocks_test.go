@@ -1,10 +1,16 @@
 package sinks
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -265,4 +271,85 @@ func TestERPStockSetByLocation(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A stock set needs two lists for its first record, the items by SKU and
+// the stock levels: they load at once, not one after the other, and a
+// stock list that cannot be read fails the records with its error.
+func TestERPStockListsLoadTogether(t *testing.T) {
+	const n, pageSize = 400, 20
+	seed := erptest.Generate(erptest.GenConfig{Items: n, Seed: 3})
+	tg := erpTargets("SKU:string", "Quantity:decimal")
+	rowsOf := func(e *erpEnv) [][]any {
+		var rows [][]any
+		for _, it := range e.srv.Items() {
+			rows = append(rows, []any{it.SKU, e.srv.Stock(it.Id, 1).Add(erpDec("1"))})
+		}
+		return rows
+	}
+	// listPage: a request for a page of the list at path (the probe, which
+	// asks for one record to count them, is not one)
+	listPage := func(r sentRequest, path string) bool {
+		q, _ := url.ParseQuery(r.Query)
+		return r.Method == "GET" && r.Path == path && q.Get("pageSize") != "1"
+	}
+
+	e := newERPEnvWith(t, seed, erpEnvOpts{validate: false, pageSize: pageSize, opts: erptest.Options{Latency: 5 * time.Millisecond}})
+	rows := rowsOf(e)
+	s := e.open(pipeline.SinkSpec{Resource: "stocks", Warehouse: "1"}, tg)
+	s.SizeHint(int64(len(rows)))
+	plans := planAll(t, s, tg, 8, rows)
+	if got := fmt.Sprint(outcomes(plans)[:3]); got != "[updated updated updated]" {
+		t.Fatalf("outcomes %s", got)
+	}
+	firstStocks, lastItems, items, stocks := -1, -1, 0, 0
+	e.rec.mu.Lock()
+	for i, r := range e.rec.reqs {
+		switch {
+		case listPage(r, "/items"):
+			lastItems = i
+			items++
+		case listPage(r, "/stocks"):
+			if firstStocks < 0 {
+				firstStocks = i
+			}
+			stocks++
+		}
+	}
+	e.rec.mu.Unlock()
+	if items != n/pageSize || stocks < n/pageSize {
+		t.Fatalf("%d item pages and %d stock pages, want %d of each", items, stocks, n/pageSize)
+	}
+	if firstStocks < 0 || firstStocks > lastItems {
+		t.Errorf("the stock list was read after the item list (its first page request %d, the items' last %d): the lists load one after the other", firstStocks, lastItems)
+	}
+
+	// the stock list answers 403 from its second page on
+	e = newERPEnvWith(t, seed, erpEnvOpts{validate: false, pageSize: pageSize})
+	e.rec.next = failingPages{next: e.rec.next, path: erptest.BasePath + "/stocks"}
+	s = e.open(pipeline.SinkSpec{Resource: "stocks", Warehouse: "1"}, tg)
+	s.SizeHint(int64(len(rows)))
+	for i, row := range rows[:5] {
+		p, err := s.Plan(context.Background(), erpItem(tg, i+2, row))
+		if err == nil && p != nil {
+			err = p.Err
+		}
+		if err == nil || !strings.Contains(err.Error(), "403") || errors.Is(err, context.Canceled) {
+			t.Fatalf("row %d: %v, want the stock list's 403", i+2, err)
+		}
+	}
+}
+
+// failingPages answers GET path from page 2 on 403 Forbidden.
+type failingPages struct {
+	next http.RoundTripper
+	path string
+}
+
+func (f failingPages) RoundTrip(r *http.Request) (*http.Response, error) {
+	if n, _ := strconv.Atoi(r.URL.Query().Get("pageNumber")); r.Method == "GET" && r.URL.Path == f.path && n > 1 {
+		return &http.Response{StatusCode: http.StatusForbidden, Status: "403 Forbidden", Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(`{"Message":"forbidden"}`)), Request: r}, nil
+	}
+	return f.next.RoundTrip(r)
 }
