@@ -662,7 +662,10 @@ func impTime(t *testing.T, bin, dir string, rows, conc int, jobs []string) (miss
 				name, routes(changed.byRoute), routes(same.byRoute), changed.summary.Requests, same.summary.Requests),
 			fmt.Sprintf("%s: CPU import %.2fs + emulator %.2fs on %d cores: no schedule beats %.2fs",
 				name, changed.cpu.Seconds(), changed.emuCPU.Seconds(), runtime.NumCPU(),
-				(changed.cpu+changed.emuCPU).Seconds()/float64(runtime.NumCPU())))
+				(changed.cpu+changed.emuCPU).Seconds()/float64(runtime.NumCPU())),
+			fmt.Sprintf("%s: a write sent alone (the bare client, %d one after the other) takes %.2f ms at %v latency, %.3f× it: "+
+				"what this machine adds to every round trip when nothing else runs, so no import gets below %.3f× the ideal here",
+				name, impOneAtATime, float64(floor.one.Microseconds())/1000, latency, floor.one.Seconds()/latency.Seconds(), floor.one.Seconds()/latency.Seconds()))
 	}
 	pr("  ideal: the index pages %d at a time after each list's first, then one write per record, %d in flight\n"+
 		"    (x latency); the figure of the pages one after the other follows per job\n", conc, conc)
@@ -760,7 +763,15 @@ func impIdleRSS(t *testing.T, bin, dir string) float64 {
 type impFloor struct {
 	pages, writes time.Duration
 	cpu           time.Duration // user + system time of this process meanwhile
+	// one is the mean round trip of a write sent alone (impOneAtATime
+	// writes one after the other, after the measured ones): latency plus
+	// what this machine adds to every request when nothing else runs, a
+	// floor no number of requests in flight gets below.
+	one time.Duration
 }
+
+// impOneAtATime is how many writes measure impFloor.one.
+const impOneAtATime = 100
 
 func measureFloor(t *testing.T, bin, seed string, latency time.Duration, conc int, stock bool) impFloor {
 	t.Helper()
@@ -802,20 +813,20 @@ func measureFloor(t *testing.T, bin, seed string, latency time.Duration, conc in
 	var werr error
 	q := url.Values{erp.QueryDisableWorkflows: {"true"}}
 	start = time.Now()
+	write := func(it item) error {
+		if stock {
+			body := fmt.Sprintf(`{"ItemId":%d,"WarehouseId":%d,"Quantity":5}`, it.id, it.r.wh)
+			return c.Post(ctx, "/stocks", q, []byte(body), nil, nil)
+		}
+		body := fmt.Sprintf(`{"ItemPriceData":{"PurchasePriceNet":%s,"SalesPriceNet":%s}}`, cents(it.r.ekFile, '.'), cents(it.r.vkFile, '.'))
+		return c.Patch(ctx, "/items/"+strconv.FormatInt(it.id, 10), q, []byte(body), nil)
+	}
 	for range conc {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for it := range work {
-				var err error
-				if stock {
-					body := fmt.Sprintf(`{"ItemId":%d,"WarehouseId":%d,"Quantity":5}`, it.id, it.r.wh)
-					err = c.Post(ctx, "/stocks", q, []byte(body), nil, nil)
-				} else {
-					body := fmt.Sprintf(`{"ItemPriceData":{"PurchasePriceNet":%s,"SalesPriceNet":%s}}`, cents(it.r.ekFile, '.'), cents(it.r.vkFile, '.'))
-					err = c.Patch(ctx, "/items/"+strconv.FormatInt(it.id, 10), q, []byte(body), nil)
-				}
-				if err != nil {
+				if err := write(it); err != nil {
 					once.Do(func() { werr = err })
 				}
 			}
@@ -831,6 +842,14 @@ func measureFloor(t *testing.T, bin, seed string, latency time.Duration, conc in
 	if werr != nil {
 		t.Fatal(werr)
 	}
+	n := min(impOneAtATime, len(items))
+	start = time.Now()
+	for _, it := range items[:n] {
+		if err := write(it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.one = time.Since(start) / time.Duration(max(n, 1))
 	return f
 }
 
