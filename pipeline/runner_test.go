@@ -13,6 +13,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/wawi-etl/etl/internal/testkit"
+
 	"github.com/wawi-etl/etl/pipeline"
 	"github.com/wawi-etl/etl/sinks"
 	"github.com/wawi-etl/etl/sources"
@@ -138,6 +140,7 @@ func TestRunAccountsForEveryRecordInOrder(t *testing.T) {
 	// the error workbook: original columns in order, then _row, _field, _error
 	f, err := excelize.OpenFile(filepath.Join(reports, "errors.xlsx"))
 	must(t, err)
+	testkit.CheckDimensions(t, filepath.Join(reports, "errors.xlsx"))
 	defer f.Close()
 	got, err := f.GetRows("Errors")
 	must(t, err)

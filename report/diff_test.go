@@ -204,6 +204,7 @@ func diffOpen(t *testing.T, path string) *excelize.File {
 	if err != nil {
 		t.Fatal(err)
 	}
+	testkit.CheckDimensions(t, path)
 	t.Cleanup(func() { f.Close() })
 	return f
 }
@@ -1179,6 +1180,7 @@ func TestDiffReportNamesPlaceholders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	testkit.CheckDimensions(t, x)
 	defer f.Close()
 	creates, _ := f.GetRows("Creates")
 	changes, _ := f.GetRows("Changes")

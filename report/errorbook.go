@@ -106,7 +106,9 @@ func (b *ErrorBook) open() error {
 	// invisible quote prefix), so the fixed workbook maps the same way the
 	// original file did; none is refused.
 	tab, err := xlsxw.NewTable(b.f, errorSheet, cols, xlsxw.TableOptions{
-		FreezeHeader: true, TableStyle: "TableStyleLight1", HeaderFill: "F2DCDB", Lenient: true, Neutralize: true})
+		FreezeHeader: true, TableStyle: "TableStyleLight1", HeaderFill: "F2DCDB", Lenient: true, Neutralize: true,
+		// spooled rows: a long error list stays out of memory
+		Spool: true})
 	if err != nil {
 		b.f.Close()
 		b.f = nil
@@ -223,6 +225,7 @@ func docValue(v any) any {
 // Reset drops what a planning pass wrote, before the pass that applies.
 func (b *ErrorBook) Reset() {
 	if b.f != nil {
+		b.tab.Close()
 		b.f.Close()
 	}
 	lang := b.Lang
@@ -241,10 +244,11 @@ func (b *ErrorBook) Close() (string, error) {
 		return "", nil
 	}
 	defer b.f.Close()
+	defer b.tab.Close()
 	if err := b.tab.Flush(); err != nil {
 		return "", err
 	}
-	if err := xlsxw.Save(b.f, b.path, fileOptions); err != nil {
+	if err := xlsxw.Save(b.f, b.path, fileOptions, b.tab.Spool()); err != nil {
 		return "", err
 	}
 	return b.path, nil

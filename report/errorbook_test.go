@@ -11,6 +11,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/wawi-etl/etl/internal/testkit"
+
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/record"
 )
@@ -44,6 +46,7 @@ func TestErrorBook(t *testing.T) {
 	}
 	f, err := excelize.OpenFile(path)
 	must(err)
+	testkit.CheckDimensions(t, path)
 	defer f.Close()
 	rows, err := f.GetRows(errorSheet)
 	must(err)
@@ -108,6 +111,7 @@ func TestErrorBookDocuments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	testkit.CheckDimensions(t, path)
 	defer f.Close()
 	rows, _ := f.GetRows(errorSheet)
 	want := [][]string{
@@ -160,6 +164,7 @@ func TestErrorBookKeepsCellTypes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	testkit.CheckDimensions(t, path)
 	defer f.Close()
 	for cell, want := range map[string]struct {
 		typ excelize.CellType

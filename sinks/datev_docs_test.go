@@ -14,6 +14,8 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/wawi-etl/etl/internal/testkit"
+
 	"github.com/wawi-etl/etl/datev"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
@@ -119,6 +121,7 @@ func TestDATEVDocuments(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			testkit.CheckDimensions(t, filepath.Join(out, "EXTF_Buchungsstapel_Kontrolle.xlsx"))
 			defer f.Close()
 			if got := f.GetSheetList(); !slices.Equal(got, []string{datev.SheetOverview, datev.SheetRates, datev.SheetAccounts, datev.SheetFindings}) {
 				t.Errorf("sheets %v", got)
@@ -221,6 +224,7 @@ func TestDATEVDocumentsMismatchWritesNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			testkit.CheckDimensions(t, filepath.Join(out, "EXTF_Buchungsstapel_Kontrolle.xlsx"))
 			defer f.Close()
 			over, _ := f.GetRows(datev.SheetOverview)
 			if !strings.HasPrefix(over[1][1], "FEHLER") {
@@ -369,6 +373,7 @@ func TestDATEVDocumentsChangesAndNotes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	testkit.CheckDimensions(t, filepath.Join(out, "EXTF_Buchungsstapel_Kontrolle.xlsx"))
 	defer f.Close()
 	finds, _ := f.GetRows(datev.SheetFindings)
 	if len(finds) != 2 || finds[1][0] != "RE-8" || !strings.Contains(finds[1][3], "ohne Betrag") || finds[1][4] != "nein" {

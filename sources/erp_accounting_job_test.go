@@ -13,6 +13,8 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/wawi-etl/etl/internal/testkit"
+
 	"github.com/wawi-etl/etl/datev"
 	"github.com/wawi-etl/etl/erp/erptest"
 	"github.com/wawi-etl/etl/pipeline"
@@ -74,6 +76,7 @@ func TestInvoicesToExcelJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	testkit.CheckDimensions(t, run.out)
 	defer f.Close()
 	if got := f.GetSheetList(); len(got) != 2 || got[0] != "Belege" || got[1] != sinks.ParametersSheet {
 		t.Errorf("sheets %v", got)

@@ -17,6 +17,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/wawi-etl/etl/internal/testkit"
+
 	"github.com/wawi-etl/etl/erp/erptest"
 )
 
@@ -184,6 +186,7 @@ func workbookCells(t *testing.T, path string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	testkit.CheckDimensions(t, path)
 	defer f.Close()
 	var out []string
 	for _, sh := range f.GetSheetList() {

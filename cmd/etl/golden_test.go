@@ -15,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/wawi-etl/etl/erp/erptest"
+	"github.com/wawi-etl/etl/internal/testkit"
 	"github.com/wawi-etl/etl/pipeline"
 )
 
@@ -140,6 +141,7 @@ func goldenWorkbook(t *testing.T, b *strings.Builder, path string, sheets ...str
 		t.Fatal(err)
 	}
 	defer f.Close()
+	testkit.CheckDimensions(t, path)
 	if len(sheets) == 0 {
 		sheets = f.GetSheetList()
 	}

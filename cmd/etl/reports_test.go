@@ -11,6 +11,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/wawi-etl/etl/internal/testkit"
+
 	"github.com/wawi-etl/etl/erp/erptest"
 	"github.com/wawi-etl/etl/pipeline"
 )
@@ -49,6 +51,7 @@ func TestDiffReportCountsRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	testkit.CheckDimensions(t, filepath.Join(reports, "diff.xlsx"))
 	defer f.Close()
 	rows, _ := f.GetRows("Summary", excelize.Options{RawCellValue: true})
 	got := ""

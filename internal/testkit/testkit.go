@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -167,4 +169,63 @@ func OpenpyxlPython(t testing.TB) string {
 	}
 	t.Skipf("openpyxl not found (tried %v): apt-get install python3-openpyxl to run the independent XLSX check", cands)
 	return ""
+}
+
+var (
+	dimensionTag = regexp.MustCompile(`<dimension ref="([^"]*)"`)
+	cellRef      = regexp.MustCompile(`<c r="([A-Z]+)([0-9]+)"`)
+)
+
+// CheckDimensions checks that every sheet of the workbook at path states
+// its used range: the <dimension> of each worksheet must span exactly its
+// cells (A1 when it has none). Readers that trust it, as openpyxl's
+// read-only mode does (load_workbook(read_only=True), the way Python
+// scripts stream a large workbook), read only that range: a stale A1 makes
+// a whole table read as one cell.
+func CheckDimensions(t testing.TB, path string) {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		if !strings.HasPrefix(f.Name, "xl/worksheets/sheet") || !strings.HasSuffix(f.Name, ".xml") {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := dimensionTag.FindSubmatch(b)
+		if m == nil {
+			t.Errorf("%s %s: no <dimension>", path, f.Name)
+			continue
+		}
+		minCol, minRow, maxCol, maxRow := 0, 0, 0, 0
+		for _, c := range cellRef.FindAllSubmatch(b, -1) {
+			col, _ := excelize.ColumnNameToNumber(string(c[1]))
+			row, _ := strconv.Atoi(string(c[2]))
+			if minRow == 0 {
+				minCol, minRow, maxCol, maxRow = col, row, col, row
+			}
+			minCol, minRow, maxCol, maxRow = min(minCol, col), min(minRow, row), max(maxCol, col), max(maxRow, row)
+		}
+		want := "A1"
+		if minRow > 0 {
+			from, _ := excelize.CoordinatesToCellName(minCol, minRow)
+			to, _ := excelize.CoordinatesToCellName(maxCol, maxRow)
+			if want = from; to != from {
+				want = from + ":" + to
+			}
+		}
+		if got := string(m[1]); got != want {
+			t.Errorf("%s %s: <dimension ref=%q>, but its cells span %s", path, f.Name, got, want)
+		}
+	}
 }

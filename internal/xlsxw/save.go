@@ -10,8 +10,10 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 
@@ -86,6 +88,10 @@ type spliceZip struct {
 	shell   bytes.Buffer
 	spliced int
 	err     error
+	// sheet is the zip entry of a sheet excelize wrote whole (cell by cell
+	// or through its StreamWriter), held in shell until its used range is
+	// known (see fitDimension)
+	sheet string
 }
 
 func (z *spliceZip) Create(name string) (io.Writer, error) {
@@ -98,7 +104,51 @@ func (z *spliceZip) Create(name string) (io.Writer, error) {
 		z.shell.Reset()
 		return &z.shell, nil
 	}
+	if strings.HasPrefix(name, "xl/worksheets/sheet") && strings.HasSuffix(name, ".xml") {
+		z.sheet = name
+		z.shell.Reset()
+		return &z.shell, nil
+	}
 	return z.zw.Create(name)
+}
+
+// dimensionRef finds the <dimension ref="..."> of a sheet; cellRef the
+// reference of every cell (markup only: text in a sheet has its < escaped).
+var (
+	dimensionRef = regexp.MustCompile(`<dimension ref="[^"]*"`)
+	cellRef      = regexp.MustCompile(`<c r="([A-Z]{1,3})([0-9]{1,7})"`)
+)
+
+// fitDimension sets a sheet's <dimension> to the range its cells span.
+// excelize leaves it at A1 for sheets written cell by cell or streamed,
+// and readers that trust it (openpyxl's read-only mode, the way Python
+// scripts stream a large workbook) then see one cell of a whole table.
+func fitDimension(sheet []byte) []byte {
+	loc := dimensionRef.FindIndex(sheet)
+	if loc == nil {
+		return sheet
+	}
+	minCol, minRow, maxCol, maxRow := 0, 0, 0, 0
+	for _, m := range cellRef.FindAllSubmatch(sheet[loc[1]:], -1) {
+		col, err := excelize.ColumnNameToNumber(string(m[1]))
+		row, err2 := strconv.Atoi(string(m[2]))
+		if err != nil || err2 != nil {
+			continue
+		}
+		if minRow == 0 {
+			minCol, minRow, maxCol, maxRow = col, row, col, row
+		}
+		minCol, minRow, maxCol, maxRow = min(minCol, col), min(minRow, row), max(maxCol, col), max(maxRow, row)
+	}
+	ref := "A1"
+	if minRow > 0 {
+		from, _ := excelize.CoordinatesToCellName(minCol, minRow)
+		to, _ := excelize.CoordinatesToCellName(maxCol, maxRow)
+		if ref = from; to != from {
+			ref += ":" + to
+		}
+	}
+	return slices.Concat(sheet[:loc[0]], []byte(`<dimension ref="`+ref+`"`), sheet[loc[1]:])
 }
 
 func (z *spliceZip) AddFS(fsys fs.FS) error {
@@ -115,9 +165,22 @@ func (z *spliceZip) Close() error {
 	return z.zw.Close()
 }
 
-// splice writes the sheet excelize made with the spooled rows after its
-// header row.
+// splice writes the sheet held back by Create: a spooled sheet with its
+// rows after the header row excelize made, any other with its used range
+// (fitDimension).
 func (z *spliceZip) splice() error {
+	if z.sheet != "" {
+		name := z.sheet
+		z.sheet = ""
+		w, err := z.zw.Create(name)
+		if err == nil {
+			_, err = w.Write(fitDimension(z.shell.Bytes()))
+		}
+		if err != nil && z.err == nil {
+			z.err = err
+		}
+		return z.err
+	}
 	p := z.pending
 	if p == nil {
 		return z.err

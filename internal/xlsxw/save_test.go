@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/wawi-etl/etl/internal/atomicfile"
+	"github.com/wawi-etl/etl/internal/testkit"
 )
 
 func TestWriteRoundTrip(t *testing.T) {
@@ -190,4 +192,60 @@ func TestSpooledSheetEntryReadsBack(t *testing.T) {
 	}
 	g := openBook(t, path)
 	checkCells(t, g, "Rows", []cellCheck{{Cell: "B5001", Type: tStr, Raw: fmt.Sprintf("Zeile %d – Größe %d", rows-1, (rows-1)*(rows-1))}})
+}
+
+// Every sheet states the range its cells span, however it was written:
+// cell by cell (with styled empty cells past the values), by excelize's
+// StreamWriter (a Table without Spool), spooled, or not at all. openpyxl's
+// read-only mode reads only that range.
+func TestSheetsStateTheirUsedRange(t *testing.T) {
+	f := excelize.NewFile()
+	defer f.Close()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 1; i <= 12; i++ {
+		must(f.SetCellValue("Sheet1", "A"+itoa(i), fmt.Sprintf("Angabe %d", i)))
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	must(err)
+	must(f.SetCellStyle("Sheet1", "C1", "C3", bold)) // styled, empty: Excel counts them
+	streamed := newTable(t, f, "Streamed", []Column{{Name: "a"}, {Name: "b"}, {Name: "c"}}, TableOptions{})
+	spooled := newTable(t, f, "Spooled", []Column{{Name: "a"}, {Name: "b"}}, TableOptions{Spool: true})
+	defer spooled.Close()
+	for i := range 1500 { // past the rows held back to size the columns
+		_, err := streamed.Append([]any{int64(i), "x", "y"})
+		must(err)
+		_, err = spooled.Append([]any{int64(i), "z"})
+		must(err)
+	}
+	must(streamed.Flush())
+	must(spooled.Flush())
+	_, err = f.NewSheet("Empty")
+	must(err)
+	path := saveBook(t, f, spooled.Spool())
+	testkit.CheckDimensions(t, path)
+	for part, want := range map[string]string{"xl/worksheets/sheet1.xml": "A1:C12", "xl/worksheets/sheet2.xml": "A1:C1501",
+		"xl/worksheets/sheet3.xml": "A1:B1501", "xl/worksheets/sheet4.xml": "A1"} {
+		if xml := zipPart(t, path, part); !strings.Contains(xml, `<dimension ref="`+want+`"`) {
+			t.Errorf("%s: want <dimension ref=%q>", part, want)
+		}
+	}
+
+	py := testkit.OpenpyxlPython(t)
+	out, err := exec.Command(py, "-c", `import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1], read_only=True)
+for ws in wb.worksheets:
+    rows = list(ws.iter_rows(values_only=True))
+    print(ws.title, len(rows), max((len(r) for r in rows), default=0))
+`, path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("openpyxl: %v\n%s", err, out)
+	}
+	if got, want := string(out), "Sheet1 12 3\nStreamed 1501 3\nSpooled 1501 2\nEmpty 0 0\n"; got != want {
+		t.Errorf("openpyxl read-only reads (sheet, rows, columns):\n%s\nwant\n%s", got, want)
+	}
 }

@@ -2,6 +2,7 @@ package xlsxw
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,10 +25,10 @@ func newTable(t *testing.T, f *excelize.File, sheet string, cols []Column, opts 
 	return tab
 }
 
-func saveBook(t *testing.T, f *excelize.File) string {
+func saveBook(t *testing.T, f *excelize.File, spools ...*Spool) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "reports", "book.xlsx")
-	if err := Save(f, path, atomicfile.Options{KeepMode: true}); err != nil {
+	if err := Save(f, path, atomicfile.Options{KeepMode: true}, spools...); err != nil {
 		t.Fatal(err)
 	}
 	noTemp(t, filepath.Dir(path))
@@ -135,9 +136,16 @@ func TestTableTotalsWithoutRows(t *testing.T) {
 }
 
 func TestTableComments(t *testing.T) {
+	for _, spool := range []bool{false, true} {
+		t.Run(fmt.Sprintf("spool=%v", spool), func(t *testing.T) { testTableComments(t, spool) })
+	}
+}
+
+func testTableComments(t *testing.T, spool bool) {
 	f := excelize.NewFile()
 	defer f.Close()
-	tab := newTable(t, f, "Errors", []Column{{Name: "SKU"}, {Name: "Price", Type: mappings.Decimal}}, TableOptions{})
+	tab := newTable(t, f, "Errors", []Column{{Name: "SKU"}, {Name: "Price", Type: mappings.Decimal}}, TableOptions{Spool: spool})
+	defer tab.Close()
 	row, err := tab.Append([]any{"A-1", dec("1")})
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +169,7 @@ func TestTableComments(t *testing.T) {
 	if err := tab.AddComment(row, 0, "etl", "too late"); !errors.Is(err, ErrFlushed) {
 		t.Errorf("comment after Flush: %v, want ErrFlushed", err)
 	}
-	path := saveBook(t, f)
+	path := saveBook(t, f, tab.Spool())
 	// Excel needs the sheet's legacyDrawing link to show the note
 	if xml := zipPart(t, path, "xl/worksheets/sheet1.xml"); !strings.Contains(xml, "legacyDrawing") {
 		t.Error("sheet XML lacks <legacyDrawing>: Excel would not show the comment")
