@@ -4,8 +4,10 @@
 // encoding/csv read-and-write, excelize's StreamWriter fed the same typed
 // rows, and Miller doing the same column renames. The workbook the
 // StreamWriter baseline wrote is then read back: etl xlsx -> csv against a
-// raw excelize Rows() loop and Debian's xlsx2csv. Every contender runs as a
-// child process so its peak RSS is its own.
+// raw excelize Rows() loop, Debian's xlsx2csv and openpyxl (Debian's
+// python3-openpyxl, read_only and write_only modes: the peers a merchant's
+// script would use). Every contender runs as a child process so its peak RSS
+// is its own; openpyxl runs once per size, as it takes minutes at 1M rows.
 //
 //	go run ./bench/filebench -etl bin/etl -rows 1000000
 //	go run ./bench/filebench -etl bin/etl -rows 1000000 -only xlsxread
@@ -190,9 +192,13 @@ func (b *bench) xlsxRead() {
 			b.best(b.run("xlsx2csv", []string{"xlsx2csv", b.sw, filepath.Join(b.dir, "x2c.csv")}, ""))
 		}
 	}
+	py, havePy := pyOpenpyxl()
+	if havePy {
+		b.best(b.run("openpyxl read_only", []string{py, "-c", openpyxlRead, b.sw, filepath.Join(b.dir, "openpyxl.csv")}, ""))
+	}
 	res := b.res
 	fmt.Printf("%-26s %10s %12s %10s\n", "contender", "seconds", "rows/s", "peak RSS")
-	for _, n := range []string{"excelize Rows() loop", "etl xlsx -> csv", "xlsx2csv"} {
+	for _, n := range []string{"excelize Rows() loop", "etl xlsx -> csv", "xlsx2csv", "openpyxl read_only"} {
 		if r, ok := res[n]; ok {
 			fmt.Printf("%-26s %10.2f %12.0f %8.0f MB\n", n, r.secs, float64(b.rows)/r.secs, r.rss)
 		}
@@ -203,6 +209,11 @@ func (b *bench) xlsxRead() {
 		fmt.Printf("%-52s %6.2fx  (target < 1.0)\n", "etl xlsx->csv / xlsx2csv", res["etl xlsx -> csv"].secs/res["xlsx2csv"].secs)
 	} else {
 		fmt.Println("xlsx2csv is missing (apt-get install -y xlsx2csv): no ratio against it")
+	}
+	if havePy {
+		fmt.Printf("%-52s %6.2fx  (peer)\n", "etl xlsx->csv / openpyxl read_only", res["etl xlsx -> csv"].secs/res["openpyxl read_only"].secs)
+	} else {
+		fmt.Println("openpyxl is missing (apt-get install -y python3-openpyxl): no ratio against it")
 	}
 }
 
@@ -232,6 +243,11 @@ func (b *bench) fileWrite() {
 			b.best(r)
 		}
 	}
+	py, havePy := pyOpenpyxl()
+	if havePy {
+		b.best(b.run("openpyxl write_only", []string{py, "-c", openpyxlWrite, b.big, filepath.Join(b.dir, "openpyxl.xlsx")}, ""))
+		order = append(order, "openpyxl write_only")
+	}
 	res := b.res
 	fmt.Printf("%-26s %10s %12s %10s\n", "contender", "seconds", "rows/s", "peak RSS")
 	for _, n := range order {
@@ -247,10 +263,61 @@ func (b *bench) fileWrite() {
 	fmt.Printf("%-52s %6.2fx  (target <= 2.0)\n", "etl csv->csv / encoding/csv copy", ratio("etl csv -> csv", "encoding/csv copy"))
 	fmt.Printf("%-52s %6.2fx  (target <= 1.3)\n", "etl csv->xlsx / StreamWriter", ratio("etl csv -> xlsx", "StreamWriter"))
 	fmt.Printf("%-52s %6.2fx  (target < 1.0)\n", "etl csv->csv / miller rename", ratio("etl csv -> csv", "miller rename"))
+	if havePy {
+		fmt.Printf("%-52s %6.2fx  (peer)\n", "etl csv->xlsx / openpyxl write_only", ratio("etl csv -> xlsx", "openpyxl write_only"))
+	}
 	fmt.Printf("%-52s %6.0f MB (target <= 200)\n", "etl peak RSS at 1M rows (max of csv, xlsx)", max(res["etl csv -> csv"].rss, res["etl csv -> xlsx"].rss))
 	fmt.Printf("%-52s %6.2fx  (target <= 1.5)\n", "etl peak RSS 1M / 100k rows (csv)", res["etl csv -> csv"].rss/res["etl csv -> csv (small)"].rss)
 	fmt.Printf("%-52s %6.2fx  (target <= 1.5)\n", "etl peak RSS 1M / 100k rows (xlsx)", res["etl csv -> xlsx"].rss/res["etl csv -> xlsx (small)"].rss)
 }
+
+// pyOpenpyxl is the Python that has openpyxl: Debian's, which
+// python3-openpyxl installs into (a python3 earlier on PATH may lack it).
+func pyOpenpyxl() (string, bool) {
+	for _, py := range []string{"/usr/bin/python3", "python3"} {
+		if exec.Command(py, "-c", "import openpyxl").Run() == nil {
+			return py, true
+		}
+	}
+	return "", false
+}
+
+// openpyxlRead writes the first sheet of argv[1] as CSV to argv[2], in
+// openpyxl's streaming read mode. The workbook is the StreamWriter
+// baseline's, whose <dimension> says A1 (excelize's stream cannot know the
+// size up front), so the sheet's dimension is reset: read-only mode would
+// read one cell.
+const openpyxlRead = `import csv, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1], read_only=True)
+ws = wb.worksheets[0]
+ws.reset_dimensions()
+with open(sys.argv[2], "w", newline="") as f:
+    w = csv.writer(f)
+    for row in ws.iter_rows(values_only=True):
+        w.writerow(["" if v is None else v for v in row])
+`
+
+// openpyxlWrite writes the CSV argv[1] as a workbook argv[2], in openpyxl's
+// streaming write mode, numbers as numbers (as etl and the StreamWriter
+// baseline type them).
+const openpyxlWrite = `import csv, sys, openpyxl
+def typed(v):
+    try:
+        return int(v)
+    except ValueError:
+        try:
+            return float(v)
+        except ValueError:
+            return v
+wb = openpyxl.Workbook(write_only=True)
+ws = wb.create_sheet()
+with open(sys.argv[1], newline="") as f:
+    r = csv.reader(f)
+    ws.append(next(r))
+    for row in r:
+        ws.append([typed(v) for v in row])
+wb.save(sys.argv[2])
+`
 
 func check(err error) {
 	if err != nil {
