@@ -382,13 +382,18 @@ func TestAlreadyImportedFailedCount(t *testing.T) {
 
 // The mistakes a merchant makes most when a run will not start are said in
 // German: the connection settings, a column the supplier renamed, a file
-// that is not there.
+// that is not there. (In English the connection settings' message has no
+// second prefix of the client's own.)
 func TestStartProblemsInGerman(t *testing.T) {
 	t.Setenv("WAWI_URL", "")
 	t.Setenv("WAWI_API_KEY", "")
 	code, _, stderr := etl(t, "run", "--lang", "de", "--no-progress", "--dry-run", "../../jobs/supplier-prices.yaml")
 	if code != exitCannotStart || !strings.Contains(stderr, "Verbindung zur Wawi: WAWI_URL ist nicht gesetzt (z. B. ") || strings.Contains(stderr, "erp config") {
 		t.Errorf("exit %d: %s", code, stderr)
+	}
+	code, _, stderr = etl(t, "run", "--lang", "en", "--no-progress", "--dry-run", "../../jobs/supplier-prices.yaml")
+	if code != exitCannotStart || !strings.Contains(stderr, "etl: ERP connection: WAWI_URL is not set (e.g. ") || strings.Contains(stderr, "erp config") {
+		t.Errorf("English: exit %d: %s", code, stderr)
 	}
 	srv := erptest.NewServer(erptest.Options{})
 	defer srv.Close()

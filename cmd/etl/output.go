@@ -214,11 +214,16 @@ var germanConfig = i18n.NewRules([][2]string{
 // has words there.
 func configError(l i18n.Lang, err error) error {
 	var ce *erp.ConfigError
-	if l != i18n.German || !errors.As(err, &ce) {
+	if !errors.As(err, &ce) {
 		return err
 	}
-	if de, ok := germanConfig.Translate(ce.Msg); ok {
-		return errors.New(de)
+	if l == i18n.German {
+		if de, ok := germanConfig.Translate(ce.Msg); ok {
+			return errors.New(de)
+		}
+		return err
 	}
-	return err
+	// the console says "ERP connection: " before it; "erp config: " twice
+	// over would be noise
+	return errors.New(ce.Msg)
 }
