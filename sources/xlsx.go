@@ -40,9 +40,51 @@ type XLSXSource struct {
 	seq      int64
 	calls    uint
 	estimate int64 // records guessed before reading; see SizeEstimate
+
+	// used marks the columns the job reads (ProjectColumns); nil: any
+	used []bool
 }
 
-var _ pipeline.Source = (*XLSXSource)(nil)
+var (
+	_ pipeline.Source          = (*XLSXSource)(nil)
+	_ pipeline.ColumnProjector = (*XLSXSource)(nil)
+)
+
+// ProjectColumns notes the columns the job's mapping reads: a formula
+// without its result fails a record only in one of them, as no other
+// column's value is used.
+func (s *XLSXSource) ProjectColumns(p pipeline.Projection) {
+	if s.header == nil {
+		return
+	}
+	used := make([]bool, s.width)
+	for i, n := range s.header.Names {
+		for _, c := range p.Columns {
+			if i < len(used) && strings.EqualFold(strings.TrimSpace(n), strings.TrimSpace(c)) {
+				used[i] = true
+			}
+		}
+	}
+	s.used = used
+}
+
+// uncachedProblem says that a cell holds a formula but not its result.
+// Excel and LibreOffice store both; programs that do not calculate
+// (openpyxl, many generated exports) store the formula alone, and its
+// value is unknown: reading it as empty would import nothing, or clear a
+// field, where the file meant a number.
+func uncachedProblem(c *sheetCell, row int) string {
+	f := c.formulaText
+	what := "a formula"
+	if f != "" {
+		if len(f) > maxFormulaShown {
+			f = strings.ToValidUTF8(f[:maxFormulaShown], "") + "…"
+		}
+		what = "the formula =" + f
+	}
+	return fmt.Sprintf("cell %s holds %s but not its result (the program that wrote the file did not calculate it): "+
+		"open the file in Excel or LibreOffice, save it, and run the job again", cellName(c.col, row), what)
+}
 
 // SizeEstimate guesses how many records the sheet holds from its dimension
 // (or its size), before reading the rows (0 when unknown): a hint for
@@ -183,6 +225,9 @@ func (s *XLSXSource) open(sheetOpt string, headerRow, skip int) error {
 			if c.problem != "" {
 				return fmt.Errorf("%s: %s", where, c.problem)
 			}
+			if c.uncached {
+				return fmt.Errorf("%s: %s", where, uncachedProblem(c, headerRow))
+			}
 			if c.empty() && !c.formula {
 				continue
 			}
@@ -271,7 +316,7 @@ func (s *XLSXSource) Next(ctx context.Context) (*record.Record, error) {
 		var str string
 		empty := true
 		for i := range rd.cells {
-			if !rd.cells[i].empty() || rd.cells[i].problem != "" {
+			if !rd.cells[i].empty() || rd.cells[i].problem != "" || rd.cells[i].uncached {
 				empty = false
 				break
 			}
@@ -289,6 +334,9 @@ func (s *XLSXSource) Next(ctx context.Context) (*record.Record, error) {
 			c := &rd.cells[i]
 			if c.problem != "" && prob == nil {
 				prob = &problem{ErrCell, c.problem}
+			}
+			if c.uncached && prob == nil && c.col < s.width && (s.used == nil || s.used[c.col]) {
+				prob = &problem{ErrCell, uncachedProblem(c, rd.row)}
 			}
 			if c.col < s.width {
 				fields[c.col] = c.value(str)

@@ -411,3 +411,52 @@ func TestXLSXStrings(t *testing.T) {
 		src.Close()
 	}
 }
+
+// A formula stored without its result, as programs that do not calculate
+// write it (openpyxl: <f>B2*2</f><v></v>; others leave <v> out), has no
+// known value: its record fails naming the cell and the formula, instead
+// of reading as empty, when the job reads that column. A formula with its
+// result reads as the result, an empty text result included. A header
+// cell without its result stops the run at open.
+func TestXLSXFormulaWithoutResult(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "in.xlsx")
+	long := strings.Repeat("A1+", 40) + "1"
+	writeBook(t, path, sheetHead+
+		`<row r="1"><c r="A1" t="inlineStr"><is><t>SKU</t></is></c><c r="B1" t="inlineStr"><is><t>Preis</t></is></c><c r="C1" t="inlineStr"><is><t>Notiz</t></is></c></row>`+
+		`<row r="2"><c r="A2" t="inlineStr"><is><t>A-1</t></is></c><c r="B2"><f>1+1</f><v>2</v></c><c r="C2" t="str"><f>""</f><v></v></c></row>`+
+		`<row r="3"><c r="A3" t="inlineStr"><is><t>A-2</t></is></c><c r="B3"><f>B2*2</f><v></v></c></row>`+
+		`<row r="4"><c r="A4" t="inlineStr"><is><t>A-3</t></is></c><c r="B4"><f>B2*3</f></c></row>`+
+		`<row r="5"><c r="A5" t="inlineStr"><is><t>A-4</t></is></c><c r="B5"><f t="shared" si="0"/></c></row>`+
+		`<row r="6"><c r="A6" t="inlineStr"><is><t>A-5</t></is></c><c r="B6"><v>7</v></c><c r="C6"><f>`+long+`</f><v/></c></row>`+
+		sheetTail)
+	const advice = " but not its result (the program that wrote the file did not calculate it): open the file in Excel or LibreOffice, save it, and run the job again"
+	at := func(row int) string { return fmt.Sprintf(`in.xlsx: sheet "Sheet1": row %d: `, row) }
+	all := []row{
+		{Line: 2, Fields: []string{"A-1", "2", ""}},
+		{Line: 3, Fields: []string{"A-2", "", ""}, Err: at(3) + "cell B3 holds the formula =B2*2" + advice},
+		{Line: 4, Fields: []string{"A-3", "", ""}, Err: at(4) + "cell B4 holds the formula =B2*3" + advice},
+		{Line: 5, Fields: []string{"A-4", "", ""}, Err: at(5) + "cell B5 holds a formula" + advice},
+		{Line: 6, Fields: []string{"A-5", "7", ""}, Err: at(6) + "cell C6 holds the formula =" + long[:maxFormulaShown] + "…" + advice},
+	}
+	src, err := openBookLimits(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRows(t, readAll(t, src), all)
+	src.Close()
+
+	// a job that does not read Notiz: row 6's formula does not matter
+	src, err = openBookLimits(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.ProjectColumns(pipeline.Projection{Columns: []string{"sku", "Preis"}})
+	all[4].Err = ""
+	checkRows(t, readAll(t, src), all)
+	src.Close()
+
+	writeBook(t, path, sheetHead+`<row r="1"><c r="A1" t="inlineStr"><is><t>SKU</t></is></c><c r="B1"><f>"Pr"&amp;"eis"</f></c></row>`+sheetTail)
+	if _, err := openBookLimits(path, nil); err == nil || !strings.Contains(err.Error(), `cell B1 holds the formula ="Pr"&"eis"`+advice) {
+		t.Errorf("header: %v", err)
+	}
+}

@@ -29,7 +29,13 @@ type sheetReader struct {
 	rowBuf []byte
 	vbuf   []byte
 	text   textCollector
+	// fbuf is the formula text of the cell being read (its first
+	// maxFormulaShown+1 bytes)
+	fbuf []byte
 }
+
+// maxFormulaShown is how much of a formula a message quotes.
+const maxFormulaShown = 60
 
 type sheetCell struct {
 	col        int    // 0-based
@@ -37,8 +43,13 @@ type sheetCell struct {
 	shared     bool
 	start, end int // the value in rowBuf, when not shared
 	formula    bool
-	number     bool   // a number cell: its text is the stored form (record.Record.Numeric)
-	problem    string // a value that cannot be read; the record fails
+	// uncached: a formula without its result (no or an empty <v>), as programs that
+	// do not calculate write them (openpyxl, some exports); its value is
+	// unknown, not empty (see uncachedProblem)
+	uncached    bool
+	formulaText string // an uncached formula's text, for the message
+	number      bool   // a number cell: its text is the stored form (record.Record.Numeric)
+	problem     string // a value that cannot be read; the record fails
 }
 
 func (c *sheetCell) value(row string) string {
@@ -180,8 +191,9 @@ func (r *sheetReader) readCell(se xml.StartElement, col int) error {
 	typ := attr(se, "t")
 	cell := sheetCell{col: col}
 	r.vbuf = r.vbuf[:0]
+	r.fbuf = r.fbuf[:0]
 	r.text.reset()
-	inV, inF, hasIS := false, false, false
+	inV, inF, hasIS, hasV := false, false, false, false
 	num := r.row
 	tooLarge := func() error {
 		return limitf(r.pkg.display, num, "max_cell_bytes", r.lim.cell, "cell %s holds more than that", cellName(col, num))
@@ -198,7 +210,7 @@ func (r *sheetReader) readCell(se xml.StartElement, col int) error {
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "v":
-				inV = true
+				inV, hasV = true, true
 			case "f":
 				inF, cell.formula = true, true
 			case "is":
@@ -213,6 +225,12 @@ func (r *sheetReader) readCell(se xml.StartElement, col int) error {
 			case "f":
 				inF = false
 			case "c":
+				// no result: no <v>, or an empty one where only text may
+				// be empty (t="str" is a formula's text result, "" too);
+				// openpyxl writes <f>B2*2</f><v></v>
+				if cell.formula && !hasIS && (!hasV || typ != "str" && len(bytes.TrimSpace(r.vbuf)) == 0) {
+					cell.uncached, cell.formulaText = true, string(r.fbuf)
+				}
 				return r.finishCell(&cell, typ, hasIS)
 			default:
 				r.text.end(t.Name.Local)
@@ -220,6 +238,10 @@ func (r *sheetReader) readCell(se xml.StartElement, col int) error {
 		case xml.CharData:
 			switch {
 			case inF:
+				// the formula's text, for the message when it has no result
+				if n := maxFormulaShown + 1 - len(r.fbuf); n > 0 {
+					r.fbuf = append(r.fbuf, t[:min(n, len(t))]...)
+				}
 			case inV:
 				if int64(len(r.vbuf)+len(t)) > r.lim.cell {
 					return tooLarge()
