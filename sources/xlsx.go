@@ -50,9 +50,9 @@ var (
 	_ pipeline.ColumnProjector = (*XLSXSource)(nil)
 )
 
-// ProjectColumns notes the columns the job's mapping reads: a formula
-// without its result fails a record only in one of them, as no other
-// column's value is used.
+// ProjectColumns notes the columns the job's mapping reads: a cell without
+// a value to read (unknownProblem) fails a record only in one of them, as
+// no other column's value is used.
 func (s *XLSXSource) ProjectColumns(p pipeline.Projection) {
 	if s.header == nil {
 		return
@@ -68,22 +68,33 @@ func (s *XLSXSource) ProjectColumns(p pipeline.Projection) {
 	s.used = used
 }
 
-// uncachedProblem says that a cell holds a formula but not its result.
-// Excel and LibreOffice store both; programs that do not calculate
-// (openpyxl, many generated exports) store the formula alone, and its
-// value is unknown: reading it as empty would import nothing, or clear a
-// field, where the file meant a number.
-func uncachedProblem(c *sheetCell, row int) string {
+// unknownProblem says why a cell has no value to read. A formula without
+// its result: Excel and LibreOffice store both, programs that do not
+// calculate (openpyxl, many generated exports) the formula alone, and
+// reading it as empty would import nothing, or clear a field, where the
+// file meant a number. An error code (#DIV/0!, #N/A) is where a formula
+// failed: imported, it would become a name or a note.
+func unknownProblem(c *sheetCell, row int, value, column string) string {
 	f := c.formulaText
+	if len(f) > maxFormulaShown {
+		f = strings.ToValidUTF8(f[:maxFormulaShown], "") + "…"
+	}
+	cell := cellName(c.col, row)
+	if column != "" {
+		cell += fmt.Sprintf(" (column %q)", column)
+	}
+	if c.unknown == errorValue {
+		if f != "" {
+			return fmt.Sprintf("cell %s holds the error %s, not a value: its formula =%s could not be calculated; correct it or the cells it uses, and run the job again", cell, value, f)
+		}
+		return fmt.Sprintf("cell %s holds the error %s, not a value: correct the cell, and run the job again", cell, value)
+	}
 	what := "a formula"
 	if f != "" {
-		if len(f) > maxFormulaShown {
-			f = strings.ToValidUTF8(f[:maxFormulaShown], "") + "…"
-		}
 		what = "the formula =" + f
 	}
 	return fmt.Sprintf("cell %s holds %s but not its result (the program that wrote the file did not calculate it): "+
-		"open the file in Excel or LibreOffice, save it, and run the job again", cellName(c.col, row), what)
+		"open the file in Excel or LibreOffice, save it, and run the job again", cell, what)
 }
 
 // SizeEstimate guesses how many records the sheet holds from its dimension
@@ -225,8 +236,8 @@ func (s *XLSXSource) open(sheetOpt string, headerRow, skip int) error {
 			if c.problem != "" {
 				return fmt.Errorf("%s: %s", where, c.problem)
 			}
-			if c.uncached {
-				return fmt.Errorf("%s: %s", where, uncachedProblem(c, headerRow))
+			if c.unknown != 0 {
+				return fmt.Errorf("%s: %s", where, unknownProblem(c, headerRow, c.value(str), ""))
 			}
 			if c.empty() && !c.formula {
 				continue
@@ -316,7 +327,7 @@ func (s *XLSXSource) Next(ctx context.Context) (*record.Record, error) {
 		var str string
 		empty := true
 		for i := range rd.cells {
-			if !rd.cells[i].empty() || rd.cells[i].problem != "" || rd.cells[i].uncached {
+			if !rd.cells[i].empty() || rd.cells[i].problem != "" || rd.cells[i].unknown != 0 {
 				empty = false
 				break
 			}
@@ -335,8 +346,8 @@ func (s *XLSXSource) Next(ctx context.Context) (*record.Record, error) {
 			if c.problem != "" && prob == nil {
 				prob = &problem{ErrCell, c.problem}
 			}
-			if c.uncached && prob == nil && c.col < s.width && (s.used == nil || s.used[c.col]) {
-				prob = &problem{ErrCell, uncachedProblem(c, rd.row)}
+			if c.unknown != 0 && prob == nil && c.col < s.width && (s.used == nil || s.used[c.col]) {
+				prob = &problem{ErrCell, unknownProblem(c, rd.row, c.value(str), s.header.Names[c.col])}
 			}
 			if c.col < s.width {
 				fields[c.col] = c.value(str)

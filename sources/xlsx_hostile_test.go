@@ -414,11 +414,12 @@ func TestXLSXStrings(t *testing.T) {
 
 // A formula stored without its result, as programs that do not calculate
 // write it (openpyxl: <f>B2*2</f><v></v>; others leave <v> out), has no
-// known value: its record fails naming the cell and the formula, instead
-// of reading as empty, when the job reads that column. A formula with its
-// result reads as the result, an empty text result included. A header
-// cell without its result stops the run at open.
-func TestXLSXFormulaWithoutResult(t *testing.T) {
+// known value, and an error code (#DIV/0!, #N/A) is none: the record fails
+// naming the cell (and the formula), instead of reading as empty or as the
+// code's text, when the job reads that column. A formula with its result
+// reads as the result, an empty text result included. A header cell
+// without its result stops the run at open.
+func TestXLSXCellsWithoutValue(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "in.xlsx")
 	long := strings.Repeat("A1+", 40) + "1"
 	writeBook(t, path, sheetHead+
@@ -428,15 +429,19 @@ func TestXLSXFormulaWithoutResult(t *testing.T) {
 		`<row r="4"><c r="A4" t="inlineStr"><is><t>A-3</t></is></c><c r="B4"><f>B2*3</f></c></row>`+
 		`<row r="5"><c r="A5" t="inlineStr"><is><t>A-4</t></is></c><c r="B5"><f t="shared" si="0"/></c></row>`+
 		`<row r="6"><c r="A6" t="inlineStr"><is><t>A-5</t></is></c><c r="B6"><v>7</v></c><c r="C6"><f>`+long+`</f><v/></c></row>`+
+		`<row r="7"><c r="A7" t="inlineStr"><is><t>A-6</t></is></c><c r="B7"><v>8</v></c><c r="C7" t="e"><f>1/0</f><v>#DIV/0!</v></c></row>`+
+		`<row r="8"><c r="A8" t="inlineStr"><is><t>A-7</t></is></c><c r="B8" t="e"><v>#N/A</v></c></row>`+
 		sheetTail)
 	const advice = " but not its result (the program that wrote the file did not calculate it): open the file in Excel or LibreOffice, save it, and run the job again"
 	at := func(row int) string { return fmt.Sprintf(`in.xlsx: sheet "Sheet1": row %d: `, row) }
 	all := []row{
 		{Line: 2, Fields: []string{"A-1", "2", ""}},
-		{Line: 3, Fields: []string{"A-2", "", ""}, Err: at(3) + "cell B3 holds the formula =B2*2" + advice},
-		{Line: 4, Fields: []string{"A-3", "", ""}, Err: at(4) + "cell B4 holds the formula =B2*3" + advice},
-		{Line: 5, Fields: []string{"A-4", "", ""}, Err: at(5) + "cell B5 holds a formula" + advice},
-		{Line: 6, Fields: []string{"A-5", "7", ""}, Err: at(6) + "cell C6 holds the formula =" + long[:maxFormulaShown] + "…" + advice},
+		{Line: 3, Fields: []string{"A-2", "", ""}, Err: at(3) + "cell B3 (column \"Preis\") holds the formula =B2*2" + advice},
+		{Line: 4, Fields: []string{"A-3", "", ""}, Err: at(4) + "cell B4 (column \"Preis\") holds the formula =B2*3" + advice},
+		{Line: 5, Fields: []string{"A-4", "", ""}, Err: at(5) + "cell B5 (column \"Preis\") holds a formula" + advice},
+		{Line: 6, Fields: []string{"A-5", "7", ""}, Err: at(6) + "cell C6 (column \"Notiz\") holds the formula =" + long[:maxFormulaShown] + "…" + advice},
+		{Line: 7, Fields: []string{"A-6", "8", "#DIV/0!"}, Err: at(7) + "cell C7 (column \"Notiz\") holds the error #DIV/0!, not a value: its formula =1/0 could not be calculated; correct it or the cells it uses, and run the job again"},
+		{Line: 8, Fields: []string{"A-7", "#N/A", ""}, Err: at(8) + "cell B8 (column \"Preis\") holds the error #N/A, not a value: correct the cell, and run the job again"},
 	}
 	src, err := openBookLimits(path, nil)
 	if err != nil {
@@ -451,7 +456,7 @@ func TestXLSXFormulaWithoutResult(t *testing.T) {
 		t.Fatal(err)
 	}
 	src.ProjectColumns(pipeline.Projection{Columns: []string{"sku", "Preis"}})
-	all[4].Err = ""
+	all[4].Err, all[5].Err = "", ""
 	checkRows(t, readAll(t, src), all)
 	src.Close()
 

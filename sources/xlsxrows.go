@@ -34,6 +34,19 @@ type sheetReader struct {
 	fbuf []byte
 }
 
+// unknownValue is why a cell that is not empty has no value to read.
+type unknownValue uint8
+
+const (
+	// noResult: a formula stored without its result (no or an empty <v>),
+	// as programs that do not calculate write it (openpyxl writes
+	// <f>B2*2</f><v></v>)
+	noResult unknownValue = iota + 1
+	// errorValue: an error code (t="e": #DIV/0!, #N/A, #REF!) where a
+	// formula failed; its text is not the cell's value
+	errorValue
+)
+
 // maxFormulaShown is how much of a formula a message quotes.
 const maxFormulaShown = 60
 
@@ -43,11 +56,10 @@ type sheetCell struct {
 	shared     bool
 	start, end int // the value in rowBuf, when not shared
 	formula    bool
-	// uncached: a formula without its result (no or an empty <v>), as programs that
-	// do not calculate write them (openpyxl, some exports); its value is
-	// unknown, not empty (see uncachedProblem)
-	uncached    bool
-	formulaText string // an uncached formula's text, for the message
+	// unknown says why the cell has no value to read, though it is not
+	// empty (see unknownProblem); formulaText is its formula, if any
+	unknown     unknownValue
+	formulaText string
 	number      bool   // a number cell: its text is the stored form (record.Record.Numeric)
 	problem     string // a value that cannot be read; the record fails
 }
@@ -228,8 +240,14 @@ func (r *sheetReader) readCell(se xml.StartElement, col int) error {
 				// no result: no <v>, or an empty one where only text may
 				// be empty (t="str" is a formula's text result, "" too);
 				// openpyxl writes <f>B2*2</f><v></v>
-				if cell.formula && !hasIS && (!hasV || typ != "str" && len(bytes.TrimSpace(r.vbuf)) == 0) {
-					cell.uncached, cell.formulaText = true, string(r.fbuf)
+				switch {
+				case cell.formula && !hasIS && (!hasV || typ != "str" && len(bytes.TrimSpace(r.vbuf)) == 0):
+					cell.unknown = noResult
+				case typ == "e":
+					cell.unknown = errorValue
+				}
+				if cell.unknown != 0 && cell.formula {
+					cell.formulaText = string(r.fbuf)
 				}
 				return r.finishCell(&cell, typ, hasIS)
 			default:
