@@ -26,6 +26,8 @@ var germanJobMessages = i18n.NewRules([][2]string{
 	{"cannot open the source: {} is not an Excel workbook (.xlsx); if it is a CSV file, use source.type: csv", "die Quelle lässt sich nicht öffnen: {} ist keine Excel-Arbeitsmappe (.xlsx); ist es eine CSV-Datei, source.type: csv angeben"},
 	{"cannot open the source: {} is an old Excel .xls file or an encrypted workbook, not a CSV file: save it as .xlsx or CSV", "die Quelle lässt sich nicht öffnen: {} ist eine alte Excel-Datei (.xls) oder eine verschlüsselte Arbeitsmappe, keine CSV-Datei: als .xlsx oder CSV speichern"},
 	{"cannot open the source: {} is an old Excel .xls file or a password-protected workbook: save it as .xlsx without a password", "die Quelle lässt sich nicht öffnen: {} ist eine alte Excel-Datei (.xls) oder mit Kennwort geschützt: als .xlsx ohne Kennwort speichern"},
+	{"cannot open the source: {}: line 1, {}, names the delimiter {} (Excel's way), but source.delimiter is {}: remove one of them",
+		"die Quelle lässt sich nicht öffnen: {}: Zeile 1, {}, legt das Trennzeichen {} fest (wie in Excel), source.delimiter ist aber {}: eins von beiden entfernen"},
 	{"cannot open the source: source.resource {} is unknown (known: {})", "die Quelle lässt sich nicht öffnen: source.resource {} gibt es nicht (bekannt: {})"},
 	{"cannot open the source: {}", "die Quelle lässt sich nicht öffnen: {}"},
 	{"source.filters: {} has no filter {}; the API declares: {}", "source.filters: {} hat keinen Filter {}; die API bietet: {}"},

@@ -161,7 +161,12 @@ func (s *CSVSource) open(headerRow, skip int, quote rune, enc encoding.Encoding)
 // skips the rows before the first record.
 func (s *CSVSource) readHeader(br *bufio.Reader, headerRow, skip int) error {
 	r := s.r
-	for r.line < headerRow-1 {
+	if err := s.sepLine(br); err != nil {
+		return err
+	}
+	// header_row counts rows as a spreadsheet shows them: Excel shows no
+	// sep= line
+	for base := r.line; r.line-base < headerRow-1; {
 		if _, err := r.readLine(); err == io.EOF {
 			return fmt.Errorf("%s: header row %d is past the end of the file, which has %d lines", s.display, headerRow, r.line)
 		} else if err != nil {
@@ -230,6 +235,29 @@ func (s *CSVSource) readHeader(br *bufio.Reader, headerRow, skip int) error {
 		}
 	}
 	s.lastEnd = r.line
+	return nil
+}
+
+// sepLine reads Excel's delimiter line, "sep=;" alone on the first line,
+// which Excel honours and hides: the delimiter is the file's, unless the
+// job names another one, which is an error (one of them is wrong).
+func (s *CSVSource) sepLine(br *bufio.Reader) error {
+	head, _ := br.Peek(16)
+	if len(head) < 5 || !strings.EqualFold(string(head[:4]), "sep=") {
+		return nil
+	}
+	d, n := utf8.DecodeRune(head[4:])
+	rest := head[4+n:]
+	if d == utf8.RuneError || d == '\r' || d == '\n' || !(len(rest) == 0 || rest[0] == '\n' || bytes.HasPrefix(rest, []byte("\r\n")) || rest[0] == '\r') {
+		return nil // a header that starts with "sep=", not the delimiter line
+	}
+	if s.delim != 0 && s.delim != d {
+		return fmt.Errorf("%s: line 1, \"sep=%c\", names the delimiter %q (Excel's way), but source.delimiter is %q: remove one of them", s.display, d, d, s.delim)
+	}
+	if _, err := s.r.readLine(); err != nil && err != io.EOF {
+		return readError(s.display, err)
+	}
+	s.delim = d
 	return nil
 }
 

@@ -691,3 +691,49 @@ func TestCSVHugeField(t *testing.T) {
 		}
 	}
 }
+
+// Excel's delimiter line: "sep=;" alone on line 1 names the delimiter and
+// is not a row (Excel hides it; header_row counts after it). A header that
+// merely starts with "sep=" is a header; a job that names another
+// delimiter is told which of the two to drop.
+func TestCSVSepLine(t *testing.T) {
+	utf16le := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM)
+	for _, c := range []struct {
+		name   string
+		data   []byte
+		spec   pipeline.SourceSpec
+		header []string
+		delim  rune
+		want   []row
+	}{
+		{name: "semicolon, commas in the values", data: []byte("sep=;\r\nSKU;Name\r\nA-1;Schraube, M4\r\n"),
+			header: []string{"SKU", "Name"}, delim: ';', want: []row{{Line: 3, Fields: []string{"A-1", "Schraube, M4"}}}},
+		{name: "upper case, pipe, LF", data: []byte("SEP=|\nSKU|Preis\nA-1|1,5\n"),
+			header: []string{"SKU", "Preis"}, delim: '|', want: []row{{Line: 3, Fields: []string{"A-1", "1,5"}}}},
+		{name: "tab after a UTF-8 BOM", data: []byte("\xEF\xBB\xBFsep=\t\nSKU\tPreis\nA-1\t2\n"),
+			header: []string{"SKU", "Preis"}, delim: '\t', want: []row{{Line: 3, Fields: []string{"A-1", "2"}}}},
+		{name: "UTF-16", data: encode(t, utf16le, "sep=;\r\nSKU;Preis\r\nA-1;2\r\n"),
+			header: []string{"SKU", "Preis"}, delim: ';', want: []row{{Line: 3, Fields: []string{"A-1", "2"}}}},
+		{name: "the job's delimiter, the same", data: []byte("sep=;\nSKU;Preis\nA-1;2\n"), spec: pipeline.SourceSpec{Delimiter: ";"},
+			header: []string{"SKU", "Preis"}, delim: ';', want: []row{{Line: 3, Fields: []string{"A-1", "2"}}}},
+		{name: "header_row after it", data: []byte("sep=;\nAusgabe 7/2026;\nSKU;Preis\nA-1;2\n"), spec: pipeline.SourceSpec{HeaderRow: 2},
+			header: []string{"SKU", "Preis"}, delim: ';', want: []row{{Line: 4, Fields: []string{"A-1", "2"}}}},
+		{name: "a header that starts with sep=", data: []byte("sep=x;Name\n1;2\n"),
+			header: []string{"sep=x", "Name"}, delim: ';', want: []row{{Line: 2, Fields: []string{"1", "2"}}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			src, err := openCSVBytes(t, c.data, c.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(src.Header().Names, c.header) || src.delim != c.delim {
+				t.Errorf("header %q, delimiter %q; want %q, %q", src.Header().Names, src.delim, c.header, c.delim)
+			}
+			checkRows(t, readAll(t, src), c.want)
+		})
+	}
+	_, err := openCSVBytes(t, []byte("sep=;\nSKU;Preis\n"), pipeline.SourceSpec{Delimiter: ","})
+	if want := `in.csv: line 1, "sep=;", names the delimiter ';' (Excel's way), but source.delimiter is ',': remove one of them`; err == nil || err.Error() != want {
+		t.Errorf("conflict: %v\nwant %s", err, want)
+	}
+}
