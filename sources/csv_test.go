@@ -737,3 +737,23 @@ func TestCSVSepLine(t *testing.T) {
 		t.Errorf("conflict: %v\nwant %s", err, want)
 	}
 }
+
+// Ctrl-Z (0x1A), the end-of-file mark old DOS and Windows programs write
+// after the last line, on a line of its own or glued to the last value, is
+// neither a record nor part of a value.
+func TestCSVDOSEndOfFileMark(t *testing.T) {
+	for name, data := range map[string]string{
+		"own line":         "SKU;Name\r\nA-1;Schraube\r\nA-2;Mutter\r\n\x1a",
+		"own line, CRLF":   "SKU;Name\r\nA-1;Schraube\r\nA-2;Mutter\r\n\x1a\r\n",
+		"after last value": "SKU;Name\r\nA-1;Schraube\r\nA-2;Mutter\x1a",
+		"after a CR":       "SKU;Name\r\nA-1;Schraube\r\nA-2;Mutter\r\x1a\x1a",
+	} {
+		t.Run(name, func(t *testing.T) {
+			src, err := openCSVBytes(t, []byte(data), pipeline.SourceSpec{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkRows(t, readAll(t, src), []row{{Line: 2, Fields: []string{"A-1", "Schraube"}}, {Line: 3, Fields: []string{"A-2", "Mutter"}}})
+		})
+	}
+}

@@ -72,6 +72,11 @@ func (r *csvReader) readLine() ([]byte, error) {
 	if err != nil && err != io.EOF {
 		return nil, err
 	}
+	if err == io.EOF {
+		// Ctrl-Z after the last line, without a line break: DOS's
+		// end-of-file mark (see dosEOF), not part of the last value
+		line = bytes.TrimRight(line, "\x1a")
+	}
 	n := len(line)
 	if n == 0 {
 		return nil, io.EOF
@@ -86,6 +91,14 @@ func (r *csvReader) readLine() ([]byte, error) {
 	}
 	r.line++
 	return line, nil
+}
+
+// dosEOF reports a line that is only Ctrl-Z (0x1A), the end-of-file mark
+// old DOS and Windows programs put after the last line: no data, so a
+// blank line rather than a record with one strange field.
+func dosEOF(line []byte) bool {
+	line = bytes.TrimRight(line, "\r\n")
+	return len(line) > 0 && len(bytes.Trim(line, "\x1a")) == 0
 }
 
 // index finds sep in b; one-byte separators take the fast path. An empty
@@ -121,7 +134,7 @@ func (r *csvReader) read() (frame, error) {
 	}
 	fr := frame{start: r.line}
 	r.buf, r.ends = r.buf[:0], r.ends[:0]
-	if len(line) == 0 || line[0] == '\n' {
+	if len(line) == 0 || line[0] == '\n' || dosEOF(line) {
 		fr.blank, fr.end = true, r.line
 		return fr, nil
 	}
