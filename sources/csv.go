@@ -28,16 +28,17 @@ const (
 
 // CSVSource reads a delimited text file record by record.
 type CSVSource struct {
-	f         *os.File
-	r         *csvReader
-	display   string
-	header    *record.Header
-	width     int
-	checkUTF8 bool
-	delim     rune
-	encoding  string
-	lim       limits
-	estimate  int64 // records guessed from the file size; see SizeEstimate
+	f          *os.File
+	r          *csvReader
+	display    string
+	header     *record.Header
+	width      int
+	checkUTF8  bool
+	delim      rune
+	encoding   string
+	lim        limits
+	estimate   int64 // records guessed from the file size; see SizeEstimate
+	hadSepLine bool  // line 1 was Excel's sep= line (sepLine)
 
 	seq     int64
 	lastEnd int // last line of the previous record; lets tests prove no line is lost
@@ -257,7 +258,7 @@ func (s *CSVSource) sepLine(br *bufio.Reader) error {
 	if _, err := s.r.readLine(); err != nil && err != io.EOF {
 		return readError(s.display, err)
 	}
-	s.delim = d
+	s.delim, s.hadSepLine = d, true
 	return nil
 }
 

@@ -179,7 +179,8 @@ func FuzzCSVSource(f *testing.F) {
 			if covered[l] {
 				continue
 			}
-			rest := strings.NewReplacer(`"`, "", "\n", "").Replace(lines[l-1])
+			// Ctrl-Z, DOS's end-of-file mark, is no content (dosEOF)
+			rest := strings.NewReplacer(`"`, "", "\n", "", "\x1a", "").Replace(lines[l-1])
 			if comma != "" {
 				rest = strings.ReplaceAll(rest, comma, "")
 			}
@@ -188,9 +189,14 @@ func FuzzCSVSource(f *testing.F) {
 			}
 		}
 
-		// Against encoding/csv, where it accepts the input.
-		if spec.HeaderRow != 1 || spec.Skip != 0 || len(comma) != 1 {
+		// Against encoding/csv, where it accepts the input. Excel's sep=
+		// line is not a row for this reader, but one for encoding/csv.
+		if spec.HeaderRow != 1 || spec.Skip != 0 || len(comma) != 1 || cs.hadSepLine {
 			return
+		}
+		if !bytes.HasSuffix(data, []byte("\n")) {
+			// Ctrl-Z after the last value is no part of it (dosEOF)
+			data = bytes.TrimRight(data, "\x1a")
 		}
 		cr := csv.NewReader(bytes.NewReader(data))
 		cr.Comma = rune(comma[0])
@@ -210,7 +216,8 @@ func FuzzCSVSource(f *testing.F) {
 		}
 		var want []int // indexes into all that should be records
 		for i, fields := range all[1:] {
-			if strings.Join(fields, "") != "" {
+			// a line of Ctrl-Z alone is blank to this reader (dosEOF)
+			if j := strings.Join(fields, ""); j != "" && !(len(fields) == 1 && strings.Trim(j, "\x1a") == "") {
 				want = append(want, i+1)
 			}
 		}
