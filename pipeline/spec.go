@@ -106,7 +106,7 @@ type SourceSpec struct {
 	// Skip rows after the header row before data starts (csv, xlsx).
 	Skip int `yaml:"skip,omitempty" json:"skip,omitempty" jsonschema:"description=csv and xlsx: rows to skip after the header row before the data,minimum=0"`
 	// Sheet (xlsx): name, or 1-based index as text; default the first sheet.
-	Sheet string `yaml:"sheet,omitempty" json:"sheet,omitempty" jsonschema:"description=xlsx: sheet name or 1-based index; default the first sheet"`
+	Sheet string `yaml:"sheet,omitempty" json:"sheet,omitempty" jsonschema:"description=xlsx: sheet name or 1-based index; default the first sheet Excel shows (hidden sheets are skipped)"`
 	// Unpivot (csv, xlsx): columns matching a pattern become rows (a wide
 	// price list with a column per customer group and scale).
 	Unpivot *mappings.UnpivotSpec `yaml:"unpivot,omitempty" json:"unpivot,omitempty" jsonschema:"description=csv and xlsx: columns whose names match a pattern become one record each (wide price lists)"`

@@ -165,7 +165,7 @@ func (s *XLSXSource) open(sheetOpt string, headerRow, skip int) error {
 	if len(sheets) == 0 {
 		return fmt.Errorf("%s: the workbook has no sheets", s.display)
 	}
-	sheet, err := pickSheet(sheets, sheetOpt)
+	sheet, err := pickSheet(sheets, sheetOpt, s.pkg.firstVisible())
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.display, err)
 	}
@@ -264,10 +264,12 @@ func (s *XLSXSource) open(sheetOpt string, headerRow, skip int) error {
 }
 
 // pickSheet finds a sheet by name (exact, then ignoring case as Excel
-// does), then by 1-based position; the default is the first sheet.
-func pickSheet(sheets []string, want string) (string, error) {
+// does), then by 1-based position in the workbook; the default is def, the
+// first sheet Excel shows (a supplier's hidden settings sheet before the
+// data is not what the merchant sees first).
+func pickSheet(sheets []string, want, def string) (string, error) {
 	if want == "" {
-		return sheets[0], nil
+		return def, nil
 	}
 	for _, s := range sheets {
 		if s == want {

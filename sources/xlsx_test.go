@@ -234,6 +234,31 @@ func TestXLSXSheets(t *testing.T) {
 	}
 }
 
+// Without source.sheet the first sheet Excel shows is read: a hidden
+// sheet before it (a supplier's settings) is skipped, as the merchant does
+// not see it. Asked for by name or position it is read.
+func TestXLSXHiddenFirstSheet(t *testing.T) {
+	dir := saveBook(t, func(f *excelize.File) {
+		f.SetSheetName("Sheet1", "Konfig")
+		idx, _ := f.NewSheet("Artikel")
+		f.SetActiveSheet(idx)
+		setRows(t, f, "Konfig", 1, []any{"Schlüssel"}, []any{"from Konfig"})
+		setRows(t, f, "Artikel", 1, []any{"SKU"}, []any{"from Artikel"})
+		if err := f.SetSheetVisible("Konfig", false); err != nil {
+			t.Fatal(err)
+		}
+	})
+	for _, tt := range []struct{ sheet, want string }{{"", "from Artikel"}, {"Konfig", "from Konfig"}, {"1", "from Konfig"}} {
+		src, err := openXLSXDir(t, dir, pipeline.SourceSpec{Sheet: tt.sheet})
+		if err != nil {
+			t.Fatalf("sheet %q: %v", tt.sheet, err)
+		}
+		if recs := readAll(t, src); len(recs) != 1 || recs[0].Fields[0] != tt.want {
+			t.Errorf("sheet %q: got %v", tt.sheet, recs)
+		}
+	}
+}
+
 func TestXLSXHeaderErrors(t *testing.T) {
 	tests := []struct {
 		name  string

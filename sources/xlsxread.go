@@ -37,8 +37,9 @@ type xlsxPackage struct {
 }
 
 type xlsxSheetRef struct {
-	name string
-	part string
+	name   string
+	part   string
+	hidden bool // state="hidden" or "veryHidden": Excel shows no tab for it
 }
 
 // openPackage opens the zip and reads the workbook's sheet list. A zip that
@@ -166,7 +167,8 @@ func (p *xlsxPackage) readWorkbook() error {
 			}
 		case "sheet":
 			name, id := attr(se, "name"), attrNS(se, "id")
-			p.sheets = append(p.sheets, xlsxSheetRef{name: name, part: targets[id]})
+			state := attr(se, "state")
+			p.sheets = append(p.sheets, xlsxSheetRef{name: name, part: targets[id], hidden: state == "hidden" || state == "veryHidden"})
 		}
 	}
 }
@@ -206,6 +208,17 @@ func (p *xlsxPackage) sheetNames() []string {
 		out[i] = s.name
 	}
 	return out
+}
+
+// firstVisible is the first sheet Excel shows a tab for (the first sheet
+// when it hides them all, which Excel does not allow).
+func (p *xlsxPackage) firstVisible() string {
+	for _, s := range p.sheets {
+		if !s.hidden {
+			return s.name
+		}
+	}
+	return p.sheets[0].name
 }
 
 func (p *xlsxPackage) sheetPart(name string) (*zip.File, error) {
