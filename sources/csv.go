@@ -219,6 +219,13 @@ func (s *CSVSource) readHeader(br *bufio.Reader, headerRow, skip int) error {
 		names[i] = cleanName(string(r.buf[prev:e]))
 		prev = e
 	}
+	// A delimiter at the end of the header ("SKU;Preis;", as some exports
+	// write every line) opens no column, as an empty header cell at the
+	// end of a sheet opens none: the records' empty last fields are
+	// allowed, a value there fails its record.
+	for len(names) > 1 && names[len(names)-1] == "" {
+		names = names[:len(names)-1]
+	}
 	colPos := func(i int) string { return fmt.Sprintf("column %d", i+1) }
 	if err := checkNames(names, colPos, "has no name"); err != nil {
 		return fmt.Errorf("%s: header row %d: %w", s.display, headerRow, err)
@@ -338,6 +345,20 @@ func (s *CSVSource) Next(ctx context.Context) (*record.Record, error) {
 			// More fields than columns are fine when the extra ones are
 			// empty (a trailing delimiter): no value is lost.
 			msg := fmt.Sprintf("expected %d fields, found %d", s.width, n)
+			if n > s.width {
+				// name the first value without a column
+				for j := s.width; j < n; j++ {
+					if v := r.buf[r.ends[j-1]:r.ends[j]]; len(v) > 0 {
+						shown := strings.ToValidUTF8(string(v[:min(len(v), 60)]), "")
+						if len(v) > 60 {
+							shown += "…"
+						}
+						msg += fmt.Sprintf(": field %d holds %q, right of the last named column %q; name its column in the header row, or clear it",
+							j+1, shown, s.header.Names[s.width-1])
+						break
+					}
+				}
+			}
 			if fr.end > fr.start {
 				msg += fmt.Sprintf(" (the record runs on to line %d because a quoted field holds line breaks)", fr.end)
 			}

@@ -309,7 +309,7 @@ func TestCSVOpenErrors(t *testing.T) {
 		{"empty file", []byte{}, pipeline.SourceSpec{}, "in.csv: file is empty, no header row", nil},
 		{"only a BOM", []byte("\xEF\xBB\xBF"), pipeline.SourceSpec{}, "in.csv: file is empty, no header row", nil},
 		{"header without name", []byte("a;b;c;;e\n1;2;3;4;5\n"), pipeline.SourceSpec{}, "in.csv: header row 1: column 4 has no name", ErrHeader},
-		{"header with blank name", []byte("a,\" \"\n"), pipeline.SourceSpec{}, "in.csv: header row 1: column 2 has no name", ErrHeader},
+		{"header with blank name", []byte("a,\" \",c\n"), pipeline.SourceSpec{}, "in.csv: header row 1: column 2 has no name", ErrHeader},
 		{"duplicate header", []byte("SKU;Name;SKU \n"), pipeline.SourceSpec{}, `in.csv: header row 1: column 3 repeats the name "SKU" of column 1`, ErrHeader},
 		{"header row is blank", []byte("x\n\na;b\n"), pipeline.SourceSpec{HeaderRow: 2}, "in.csv: header row 2 is empty", ErrHeader},
 		{"header row past the end", []byte("a;b\n1;2\n"), pipeline.SourceSpec{HeaderRow: 5}, "in.csv: header row 5 is past the end of the file, which has 2 lines", nil},
@@ -756,4 +756,23 @@ func TestCSVDOSEndOfFileMark(t *testing.T) {
 			checkRows(t, readAll(t, src), []row{{Line: 2, Fields: []string{"A-1", "Schraube"}}, {Line: 3, Fields: []string{"A-2", "Mutter"}}})
 		})
 	}
+}
+
+// A delimiter at the end of the header ("SKU;Preis;", as some exports end
+// every line) opens no column: the records' empty last fields are fine,
+// and a value there fails its record, named with its field and the last
+// named column.
+func TestCSVTrailingDelimiter(t *testing.T) {
+	src, err := openCSVBytes(t, []byte("SKU;Preis;\r\nA-1;12,50;\r\nA-2;3,99;x\r\nA-3;1;;\r\n"), pipeline.SourceSpec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := src.Header().Names; !reflect.DeepEqual(got, []string{"SKU", "Preis"}) {
+		t.Fatalf("header %q", got)
+	}
+	checkRows(t, readAll(t, src), []row{
+		{Line: 2, Fields: []string{"A-1", "12,50"}},
+		{Line: 3, Fields: []string{"A-2", "3,99"}, Err: `in.csv: line 3: expected 2 fields, found 3: field 3 holds "x", right of the last named column "Preis"; name its column in the header row, or clear it`},
+		{Line: 4, Fields: []string{"A-3", "1"}},
+	})
 }
