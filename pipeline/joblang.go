@@ -28,6 +28,8 @@ var germanJobMessages = i18n.NewRules([][2]string{
 	{"cannot open the source: {} is an old Excel .xls file or a password-protected workbook: save it as .xlsx without a password", "die Quelle lässt sich nicht öffnen: {} ist eine alte Excel-Datei (.xls) oder mit Kennwort geschützt: als .xlsx ohne Kennwort speichern"},
 	{"cannot open the source: {}: line 1, {}, names the delimiter {} (Excel's way), but source.delimiter is {}: remove one of them",
 		"die Quelle lässt sich nicht öffnen: {}: Zeile 1, {}, legt das Trennzeichen {} fest (wie in Excel), source.delimiter ist aber {}: eins von beiden entfernen"},
+	{"cannot open the source: {}: source.encoding is {}, but the file is UTF-8: {} would be read as {}; set source.encoding: utf-8 (or leave it out)",
+		"die Quelle lässt sich nicht öffnen: {}: source.encoding ist {}, die Datei ist aber UTF-8: {} würde als {} gelesen; source.encoding: utf-8 angeben (oder weglassen)"},
 	{"cannot open the source: source.resource {} is unknown (known: {})", "die Quelle lässt sich nicht öffnen: source.resource {} gibt es nicht (bekannt: {})"},
 	{"cannot open the source: {}", "die Quelle lässt sich nicht öffnen: {}"},
 	{"source.filters: {} has no filter {}; the API declares: {}", "source.filters: {} hat keinen Filter {}; die API bietet: {}"},

@@ -39,6 +39,9 @@ type CSVSource struct {
 	lim        limits
 	estimate   int64 // records guessed from the file size; see SizeEstimate
 	hadSepLine bool  // line 1 was Excel's sep= line (sepLine)
+	// mojibake, for a single-byte encoding: what UTF-8 text read in it
+	// looks like (see utf8Misread); nil otherwise
+	mojibake *misreadSet
 
 	seq     int64
 	lastEnd int // last line of the previous record; lets tests prove no line is lost
@@ -127,6 +130,12 @@ func (s *CSVSource) open(headerRow, skip int, quote rune, enc encoding.Encoding)
 		enc, s.encoding = unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM), "utf-16le"
 	case bytes.HasPrefix(head, []byte("\xFE\xFF")):
 		enc, s.encoding = unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM), "utf-16be"
+	}
+	if singleByte(s.encoding) && !bomSeen(head) {
+		if err := s.checkNotUTF8(raw, enc); err != nil {
+			return err
+		}
+		s.mojibake = newMisreadSet(enc)
 	}
 	br := raw
 	if enc != nil {
@@ -367,6 +376,12 @@ func (s *CSVSource) Next(ctx context.Context) (*record.Record, error) {
 		if prob == nil && s.checkUTF8 && !utf8.Valid(r.buf) {
 			prob = s.encodingProblem()
 		}
+		if prob == nil && s.mojibake != nil {
+			if word, ok := s.mojibake.find(r.buf, r.ends); ok {
+				prob = &problem{ErrEncoding, fmt.Sprintf("%q is UTF-8 read as %s (%q): the file is UTF-8; set source.encoding: utf-8 (or leave it out)",
+					word, s.encoding, s.mojibake.undo(word))}
+			}
+		}
 
 		str := string(r.buf)
 		fields := s.fields()
@@ -555,6 +570,147 @@ func lookupEncoding(name string) (string, encoding.Encoding, error) {
 		return "utf-16be", unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), nil
 	}
 	return "", nil, fmt.Errorf("source.encoding %q is not supported (use one of: %s)", name, encodingNames)
+}
+
+// singleByte: the encodings of one byte per character, which read any
+// bytes, UTF-8 too, without an error.
+func singleByte(name string) bool {
+	return name == "windows-1252" || name == "iso-8859-1" || name == "iso-8859-15"
+}
+
+func bomSeen(head []byte) bool {
+	return bytes.HasPrefix(head, []byte("\xEF\xBB\xBF")) || bytes.HasPrefix(head, []byte("\xFF\xFE")) || bytes.HasPrefix(head, []byte("\xFE\xFF"))
+}
+
+// checkNotUTF8 refuses a file that the job reads as windows-1252 (or
+// Latin-1/9) but that is UTF-8: a supplier who switches the export to UTF-8
+// would otherwise have every umlaut imported as two characters ("MÃ¼ller"),
+// without a single error. Text that is valid UTF-8 and has characters of
+// more than one byte is, in practice, never meant as windows-1252 ("Ã¼" is
+// not German). The start of the file is looked at, as for the delimiter.
+func (s *CSVSource) checkNotUTF8(raw *bufio.Reader, enc encoding.Encoding) error {
+	win, _ := raw.Peek(sniffSize)
+	if i := bytes.LastIndexByte(win, '\n'); i >= 0 && len(win) == sniffSize {
+		win = win[:i+1] // whole lines: a character cut at the edge is not a broken one
+	}
+	first := -1
+	for i, b := range win {
+		if b >= utf8.RuneSelf {
+			first = i
+			break
+		}
+	}
+	if first < 0 || !utf8.Valid(win) {
+		return nil
+	}
+	// the words around the first such character, both ways
+	from, to := first, first
+	for from > 0 && first-from < 24 && win[from-1] != '\n' && win[from-1] != '\r' {
+		from--
+	}
+	for to < len(win) && to-first < 24 && win[to] != '\n' && win[to] != '\r' {
+		to++
+	}
+	for from < first && !utf8.RuneStart(win[from]) {
+		from++
+	}
+	for to < len(win) && !utf8.RuneStart(win[to]) {
+		to++
+	}
+	sample := win[from:to]
+	wrong, _ := enc.NewDecoder().Bytes(sample)
+	return kindErrorf(ErrEncoding, "%s: source.encoding is %s, but the file is UTF-8: %q would be read as %q; set source.encoding: utf-8 (or leave it out)",
+		s.display, s.encoding, sample, wrong)
+}
+
+// misreadSet tells UTF-8 text read in a single-byte encoding: a character
+// of two bytes (umlauts, ß, °) becomes Â or Ã and one of the characters
+// the encoding has for the bytes 0x80-0xBF (Ã¼ for ü), one of three (€, „,
+// –) becomes â and two of them (â‚¬). Real German, or any, text never has
+// them so; a file whose start is ASCII is checked at open only there.
+type misreadSet struct {
+	enc  encoding.Encoding
+	cont map[rune]bool // the characters of the bytes 0x80-0xBF
+}
+
+func newMisreadSet(enc encoding.Encoding) *misreadSet {
+	m := &misreadSet{enc: enc, cont: map[rune]bool{}}
+	dec := enc.NewDecoder()
+	for b := 0x80; b <= 0xBF; b++ {
+		if r, err := dec.Bytes([]byte{byte(b)}); err == nil {
+			if c, _ := utf8.DecodeRune(r); c != utf8.RuneError {
+				m.cont[c] = true
+			}
+		}
+	}
+	return m
+}
+
+// find returns the first misread character of a record (its fields'
+// text one after the other, ending at ends) with the letters around it in
+// its field, if there is one.
+func (m *misreadSet) find(text []byte, ends []int) (string, bool) {
+	if bytes.IndexByte(text, 0xC3) < 0 {
+		return "", false // Â, Ã and â are C3 82, C3 83 and C3 A2
+	}
+	prev := 0
+	for _, e := range ends {
+		field := text[prev:e]
+		prev = e
+		for i := 0; i < len(field); {
+			c, n := utf8.DecodeRune(field[i:])
+			need := 0
+			switch c {
+			case 'Â', 'Ã':
+				need = 1
+			case 'â':
+				need = 2
+			}
+			j := i + n
+			for k := 0; k < need && j < len(field); k++ {
+				d, dn := utf8.DecodeRune(field[j:])
+				if !m.cont[d] {
+					break
+				}
+				j += dn
+				if k == need-1 {
+					return string(wordAround(field, i, j)), true
+				}
+			}
+			i += n
+		}
+	}
+	return "", false
+}
+
+// undo reads a misread text back as the UTF-8 it was.
+func (m *misreadSet) undo(s string) string {
+	b, err := m.enc.NewEncoder().Bytes([]byte(s))
+	if err != nil || !utf8.Valid(b) {
+		return s
+	}
+	return string(b)
+}
+
+// wordAround widens field[i:j] to the word around it (at most 24 bytes
+// each way).
+func wordAround(text []byte, i, j int) []byte {
+	stop := func(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
+	from := i
+	for from > 0 && i-from < 24 && !stop(text[from-1]) {
+		from--
+	}
+	for from < i && !utf8.RuneStart(text[from]) {
+		from++
+	}
+	to := j
+	for to < len(text) && to-j < 24 && !stop(text[to]) {
+		to++
+	}
+	for to < len(text) && !utf8.RuneStart(text[to]) {
+		to++
+	}
+	return text[from:to]
 }
 
 // Delimiters tried by detection, in order of preference on a tie.

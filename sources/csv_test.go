@@ -776,3 +776,76 @@ func TestCSVTrailingDelimiter(t *testing.T) {
 		{Line: 4, Fields: []string{"A-3", "1"}},
 	})
 }
+
+// A job that reads windows-1252 (or Latin-1/9) a file that is UTF-8, as
+// when a supplier switches the export, would import every umlaut as two
+// characters without an error: the file is refused at open, showing a
+// word both ways. Real windows-1252 text, ASCII and a UTF-8 BOM (which
+// wins over source.encoding) are read as before.
+func TestCSVDeclaredSingleByteButUTF8(t *testing.T) {
+	utf8Data := []byte("SKU;Name\nA-1;Schraube Müller Größe 4\nA-2;Mutter\n")
+	for _, enc := range []string{"windows-1252", "latin1", "iso-8859-15"} {
+		_, err := openCSVBytes(t, utf8Data, pipeline.SourceSpec{Encoding: enc})
+		name := map[string]string{"windows-1252": "windows-1252", "latin1": "iso-8859-1", "iso-8859-15": "iso-8859-15"}[enc]
+		// in windows-1252 "A-1;Schraube MÃ¼ller GrÃ¶ÃŸe 4"
+		dec := charmap.Windows1252.NewDecoder()
+		if enc == "iso-8859-15" {
+			dec = charmap.ISO8859_15.NewDecoder()
+		}
+		wrong, _ := dec.String("A-1;Schraube Müller Größe 4")
+		want := fmt.Sprintf(`in.csv: source.encoding is %s, but the file is UTF-8: "A-1;Schraube Müller Größe 4" would be read as %q; set source.encoding: utf-8 (or leave it out)`, name, wrong)
+		if !errors.Is(err, ErrEncoding) || err.Error() != want {
+			t.Errorf("%s: %v\nwant %s", enc, err, want)
+		}
+	}
+	for name, c := range map[string]struct {
+		data []byte
+		want string
+	}{
+		"windows-1252":       {encode(t, charmap.Windows1252, "SKU;Name\nA-1;Müller\n"), "Müller"},
+		"ascii":              {[]byte("SKU;Name\nA-1;Mueller\n"), "Mueller"},
+		"UTF-8 with its BOM": {append([]byte("\xEF\xBB\xBF"), utf8Data...), "Schraube Müller Größe 4"},
+	} {
+		src, err := openCSVBytes(t, c.data, pipeline.SourceSpec{Encoding: "windows-1252"})
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if recs := readAll(t, src); len(recs) == 0 || recs[0].Fields[1] != c.want {
+			t.Errorf("%s: %v", name, recs)
+		}
+	}
+}
+
+// Past the start that open looks at, a record whose text is UTF-8 read as
+// windows-1252 ("MÃ¼ller", "â‚¬") fails, saying so, instead of importing
+// the misread text; Ã, Â and â in real text (SÃO PAULO, pâté) do not.
+func TestCSVUTF8MisreadLaterInFile(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("SKU;Name\n")
+	for i := range 2000 {
+		fmt.Fprintf(&b, "A-%d;Schraube M4 verzinkt, Packung zu 100 Stueck\n", i)
+	}
+	head := b.Len()
+	b.WriteString("B-1;Schraube Müller\nB-2;Preis 5 €\nB-3;plain\n")
+	cp := encode(t, charmap.Windows1252, "B-4;SÃO PAULO pâté Größe\n")
+	data := append([]byte(b.String()), cp...)
+	if head < sniffSize {
+		t.Fatalf("the ASCII start is %d bytes, less than the %d open looks at", head, sniffSize)
+	}
+	src, err := openCSVBytes(t, data, pipeline.SourceSpec{Encoding: "windows-1252"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := readAll(t, src)
+	got := recs[2000:]
+	checkRows(t, got, []row{
+		{Line: 2002, Err: `in.csv: line 2002: "MÃ¼ller" is UTF-8 read as windows-1252 ("Müller"): the file is UTF-8; set source.encoding: utf-8 (or leave it out)`},
+		{Line: 2003, Err: `"â‚¬" is UTF-8 read as windows-1252 ("€")`},
+		{Line: 2004, Fields: []string{"B-3", "plain"}},
+		{Line: 2005, Fields: []string{"B-4", "SÃO PAULO pâté Größe"}},
+	})
+	if !errors.Is(got[0].Err, ErrEncoding) {
+		t.Errorf("kind: %v", got[0].Err)
+	}
+}
