@@ -177,6 +177,7 @@ func (c *compiler) field(i int, fs *FieldSpec) field {
 		col, ok := c.h.Index(fs.Column)
 		if !ok {
 			c.bad(i, "column", missingColumn(fs.Column, c.h))
+			c.errs[len(c.errs)-1].Missing = fs.Column
 		}
 		f.col = col
 	case fs.Column != "":
@@ -295,7 +296,7 @@ func lineKey(s pathSeg) bool {
 // suggestion when only case or spaces differ.
 func missingColumn(col string, h *record.Header) string {
 	msg := fmt.Sprintf("column %q is not in the file (columns: %s)", col, listNames(h.Names))
-	if len(h.Names) == 1 && strings.ContainsAny(h.Names[0], ",;\t|") {
+	if len(h.Names) == 1 && strings.ContainsAny(h.Names[0], ",;\t|") && !h.SerialDates { // SerialDates: a spreadsheet, which has no delimiter
 		// a header read as one column: the delimiter is not the file's
 		return msg + "; the header was read as a single column: is source.delimiter right? (leave it out to detect it)"
 	}

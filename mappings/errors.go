@@ -59,6 +59,8 @@ type SpecError struct {
 	Field int
 	Key   string
 	Msg   string
+	// Missing is the column a "not in the file" message is about
+	Missing string
 
 	File      string
 	FileField int

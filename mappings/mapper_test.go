@@ -959,3 +959,17 @@ mapping:
 		t.Errorf("cache of document %d: %v (Number kept, the failed date and the line's fields not)", dc.doc, dc.set)
 	}
 }
+
+// A header read as one column with a delimiter in it: a text file may have
+// been split at the wrong delimiter, a spreadsheet cannot have been.
+func TestMissingColumnSingleColumnAdvice(t *testing.T) {
+	spec := &Spec{Fields: []FieldSpec{{Target: "SKU", Column: "Artikelnummer"}}}
+	for _, sheet := range []bool{false, true} {
+		h := record.NewHeader([]string{"Artikelnummer;Preis"})
+		h.SerialDates = sheet
+		_, err := Compile(spec, h, Options{})
+		if err == nil || strings.Contains(err.Error(), "is source.delimiter right?") == sheet {
+			t.Errorf("spreadsheet %v: %v", sheet, err)
+		}
+	}
+}

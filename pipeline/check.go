@@ -36,7 +36,7 @@ func Check(ctx context.Context, job *Job, resolver mappings.Resolver) error {
 	defer src.Close()
 	m, err := mappings.Compile(&job.Mapping, src.Header(), mappings.Options{BaseDir: job.Dir, Resolver: resolver})
 	if err != nil {
-		errs = appendJobErrors(errs, job.mappingError(err))
+		errs = appendJobErrors(errs, job.mappingError(withHeaderRowHint(ctx, &local.Source, env, err)))
 	} else if t, ok := LookupSinkType(job.Sink.Type); ok && t.CheckTargets != nil {
 		errs = append(errs, targetErrors(job, t.CheckTargets(ctx, &job.Sink, m.Targets()))...)
 	}

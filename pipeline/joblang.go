@@ -68,6 +68,10 @@ var germanJobMessages = i18n.NewRules([][2]string{
 // germanJobMessage is msg in German where a rule knows it; a "did you
 // mean" hint at its end is German either way.
 func germanJobMessage(msg string) string {
+	msg, row, rowHinted := strings.Cut(msg, "; the file has the names in row ") // withHeaderRowHint
+	if rowHinted {
+		row, _, _ = strings.Cut(row, ":")
+	}
 	base, hint, hinted := strings.Cut(msg, "; did you mean ")
 	// a place before the message ("mapping.fields.0.column: …") stays
 	place := ""
@@ -80,6 +84,9 @@ func germanJobMessage(msg string) string {
 	}
 	if hinted {
 		base += "; meinten Sie " + hint
+	}
+	if rowHinted {
+		base += "; die Datei hat die Namen in Zeile " + row + ": source.header_row: " + row + " angeben"
 	}
 	return place + base
 }

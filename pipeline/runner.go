@@ -170,7 +170,7 @@ func open(ctx context.Context, job *Job, o RunOptions, name string, sum *Summary
 	}
 	mapper, err := mappings.Compile(&job.Mapping, src.Header(), mappings.Options{BaseDir: job.Dir, Resolver: o.Resolver})
 	if err != nil {
-		return fail(job.mappingError(err))
+		return fail(job.mappingError(withHeaderRowHint(ctx, &job.Source, env, err)))
 	}
 	projectSource(src, &job.Mapping)
 	env.Targets = mapper.Targets()

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
+	"github.com/wawi-etl/etl/internal/i18n"
 	"github.com/wawi-etl/etl/pipeline"
 )
 
@@ -84,5 +87,64 @@ func TestSinkErrorAtTarget(t *testing.T) {
 	other := errors.New("sink: cannot write out.csv")
 	if pipeline.SinkErrorAt(job, other) != other {
 		t.Error("an error without a target changed")
+	}
+}
+
+// A title, a date or a blank line above the names (common in suppliers'
+// files) makes the mapping's columns "not in the file": the error says in
+// which row the file has them, in CSV and XLSX, in English and German. A
+// spreadsheet whose title holds a comma gets no advice about delimiters.
+func TestHeaderRowHint(t *testing.T) {
+	dir := t.TempDir()
+	csvPath := filepath.Join(dir, "titled.csv")
+	if err := os.WriteFile(csvPath, []byte("Preisliste ACME, März 2026\n\nArtikelnummer;Preis\nA-1;1,50\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := excelize.NewFile()
+	for cell, v := range map[string]any{"A1": "Preisliste ACME, März 2026", "A4": "Artikelnummer", "B4": "Preis", "A5": "A-1", "B5": 1.5} {
+		if err := f.SetCellValue("Sheet1", cell, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	xlsxPath := filepath.Join(dir, "titled.xlsx")
+	if err := f.SaveAs(xlsxPath); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ name, source, row string }{
+		{"csv", "{path: titled.csv, delimiter: \";\"}", "3"},
+		{"xlsx", "{path: titled.xlsx}", "4"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			body := "source: " + c.source + "\nmapping:\n  fields:\n    - {target: SKU, column: Artikelnummer}\n    - {target: Price, column: Preis, type: decimal}\nsink: {type: csv, path: out.csv}\n"
+			p := filepath.Join(dir, c.name+".yaml")
+			if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			job, err := pipeline.LoadJob(p, pipeline.LoadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = pipeline.Check(context.Background(), job, nil)
+			want := "; the file has the names in row " + c.row + ": set source.header_row: " + c.row
+			if err == nil || strings.Count(err.Error(), want) != 2 || strings.Contains(err.Error(), "delimiter right") {
+				t.Errorf("got %v\nwant %q for both columns", err, want)
+			}
+			de := pipeline.LocalizeJobError(i18n.German, err)
+			if wantDE := "gibt es in der Datei nicht (vorhandene Spalten: Preisliste ACME, März 2026); die Datei hat die Namen in Zeile " + c.row + ": source.header_row: " + c.row + " angeben"; !strings.Contains(de.Error(), wantDE) {
+				t.Errorf("German: %v\nwant %s", de, wantDE)
+			}
+		})
+	}
+	// names the file has nowhere: no hint
+	p := filepath.Join(dir, "none.yaml")
+	if err := os.WriteFile(p, []byte("source: {path: titled.csv, delimiter: \";\"}\nmapping: {fields: [{target: SKU, column: Bestellnummer}]}\nsink: {type: csv, path: out.csv}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	job, err := pipeline.LoadJob(p, pipeline.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pipeline.Check(context.Background(), job, nil); err == nil || strings.Contains(err.Error(), "header_row") {
+		t.Errorf("got %v", err)
 	}
 }
