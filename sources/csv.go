@@ -40,7 +40,7 @@ type CSVSource struct {
 	estimate   int64 // records guessed from the file size; see SizeEstimate
 	hadSepLine bool  // line 1 was Excel's sep= line (sepLine)
 	// mojibake, for a single-byte encoding: what UTF-8 text read in it
-	// looks like (see utf8Misread); nil otherwise
+	// looks like (see misreadSet); nil otherwise
 	mojibake *misreadSet
 
 	seq     int64
