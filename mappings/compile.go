@@ -174,7 +174,7 @@ func (c *compiler) field(i int, fs *FieldSpec) field {
 	switch {
 	case fs.Column != "" && c.h != nil:
 		f.src = srcColumn
-		col, ok := c.h.Index(fs.Column)
+		col, ok := c.h.IndexShown(fs.Column)
 		if !ok {
 			c.bad(i, "column", missingColumn(fs.Column, c.h))
 			c.errs[len(c.errs)-1].Missing = fs.Column
@@ -300,11 +300,20 @@ func missingColumn(col string, h *record.Header) string {
 		// a header read as one column: the delimiter is not the file's
 		return msg + "; the header was read as a single column: is source.delimiter right? (leave it out to detect it)"
 	}
-	want := strings.TrimSpace(col)
-	for _, n := range h.Names {
-		if strings.EqualFold(strings.TrimSpace(n), want) {
-			return msg + fmt.Sprintf("; did you mean %q?", n)
+	// suggestions as a cell shows the name (a line break as a space),
+	// which IndexShown finds
+	shown := make([]string, len(h.Names))
+	for i, n := range h.Names {
+		shown[i] = n
+		if strings.ContainsAny(n, "\n\r\t") {
+			shown[i] = record.Shown(n)
 		}
 	}
-	return msg + didYouMean(col, h.Names)
+	want := strings.TrimSpace(col)
+	for i, n := range h.Names {
+		if strings.EqualFold(strings.TrimSpace(n), want) || strings.EqualFold(record.Shown(n), record.Shown(col)) {
+			return msg + fmt.Sprintf("; did you mean %q?", shown[i])
+		}
+	}
+	return msg + didYouMean(col, shown)
 }

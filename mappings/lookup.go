@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -242,8 +243,19 @@ func sniffDelimiter(data []byte) rune {
 // listNames shortens a column list for messages.
 func listNames(names []string) string {
 	const max = 12
+	shown := names
 	if len(names) > max {
-		return strings.Join(names[:max], ", ") + fmt.Sprintf(", ... (%d in all)", len(names))
+		shown = names[:max]
 	}
-	return strings.Join(names, ", ")
+	out := make([]string, len(shown))
+	for i, n := range shown {
+		out[i] = n
+		if strings.ContainsAny(n, "\n\r\t") {
+			out[i] = strconv.Quote(n) // a line break in a header cell, shown as \n
+		}
+	}
+	if len(names) > max {
+		return strings.Join(out, ", ") + fmt.Sprintf(", ... (%d in all)", len(names))
+	}
+	return strings.Join(out, ", ")
 }

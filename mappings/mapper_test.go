@@ -973,3 +973,22 @@ func TestMissingColumnSingleColumnAdvice(t *testing.T) {
 		}
 	}
 }
+
+// A header cell with a line break (Alt+Enter: "EK\nnetto") is mapped by
+// the name as Excel shows it ("EK netto"); names with line breaks are
+// listed escaped, and suggested as shown.
+func TestColumnByShownName(t *testing.T) {
+	h := record.NewHeader([]string{"Artikel-\nnummer", "EK\nnetto"})
+	m, err := Compile(&Spec{Fields: []FieldSpec{{Target: "Price", Column: "EK netto", Type: "decimal"}}}, h, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := m.Apply(context.Background(), &record.Record{Header: h, Fields: []string{"A-1", "12.50"}})
+	if err != nil || len(out.Errs) > 0 || fmt.Sprint(out.Values[0]) != "12.5" {
+		t.Fatalf("%v %v %v", out.Values, out.Errs, err)
+	}
+	_, err = Compile(&Spec{Fields: []FieldSpec{{Target: "SKU", Column: "Artikelnummer"}}}, h, Options{})
+	if want := `column "Artikelnummer" is not in the file (columns: "Artikel-\nnummer", "EK\nnetto"); did you mean "Artikel- nummer"?`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+}

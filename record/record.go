@@ -43,6 +43,35 @@ func (h *Header) Index(name string) (int, bool) {
 	return i, ok
 }
 
+// IndexShown finds a column by the name as a spreadsheet shows it: with
+// its line breaks (Alt+Enter in a header cell) and runs of spaces as one
+// space, so that "EK netto" finds a header cell "EK\nnetto". Only an exact
+// match is taken when there is one; ok is false when no name, or more than
+// one, matches so.
+func (h *Header) IndexShown(name string) (int, bool) {
+	if i, ok := h.Index(name); ok || h == nil {
+		return i, ok
+	}
+	want, found, at := Shown(name), false, 0
+	for i, n := range h.Names {
+		if Shown(n) == want {
+			if found {
+				return 0, false
+			}
+			found, at = true, i
+		}
+	}
+	return at, found
+}
+
+// Shown is a header name as a spreadsheet cell shows it: line breaks, tabs
+// and runs of spaces (no-break ones too) as one space, none at the ends.
+func Shown(name string) string {
+	return strings.Join(strings.FieldsFunc(name, func(r rune) bool {
+		return r == ' ' || r == '\n' || r == '\r' || r == '\t' || r == '\u00A0'
+	}), " ")
+}
+
 // Record is one row of a source.
 type Record struct {
 	// Seq is the 0-based position in the source; sinks that keep input order

@@ -54,3 +54,27 @@ func TestLineRecordReadsAsItsDocument(t *testing.T) {
 		t.Errorf("a whole document's View: %v", v)
 	}
 }
+
+// A header cell with a line break (Alt+Enter) is found by the name as the
+// cell shows it; an exact name wins; two cells that show alike are found
+// by neither.
+func TestHeaderIndexShown(t *testing.T) {
+	h := NewHeader([]string{"Artikel-\nnummer", "EK\r\nnetto", "VK  netto", "Menge\u00a0(Stk)", "A B", "A\nB", "Tab\tX"})
+	for name, want := range map[string]int{
+		"EK netto": 1, "VK netto": 2, "Menge (Stk)": 3, " Tab X ": 6,
+		"A B":             4, // exact
+		"Artikel- nummer": 0,
+	} {
+		if i, ok := h.IndexShown(name); !ok || i != want {
+			t.Errorf("%q: %d %v, want %d", name, i, ok, want)
+		}
+	}
+	for _, name := range []string{"Artikelnummer", "EKnetto", "ek netto"} {
+		if i, ok := h.IndexShown(name); ok {
+			t.Errorf("%q found at %d", name, i)
+		}
+	}
+	if i, ok := NewHeader([]string{"A\nB", "A\tB"}).IndexShown("A B"); ok {
+		t.Errorf("two cells show as %q: found %d", "A B", i)
+	}
+}

@@ -60,7 +60,7 @@ func (s *XLSXSource) ProjectColumns(p pipeline.Projection) {
 	used := make([]bool, s.width)
 	for i, n := range s.header.Names {
 		for _, c := range p.Columns {
-			if i < len(used) && strings.EqualFold(strings.TrimSpace(n), strings.TrimSpace(c)) {
+			if i < len(used) && strings.EqualFold(record.Shown(n), record.Shown(c)) {
 				used[i] = true
 			}
 		}
