@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -161,6 +162,9 @@ func TestBrokenFileWrongDelimiter(t *testing.T) {
 		j := newJob(t, srv, "jobs/supplier-stock.yaml", "--source", path)
 		r := j.run()
 		header := strings.Join(supplierHeader, string(sep))
+		if sep == '\t' {
+			header = strconv.Quote(header) // a name with tabs is listed escaped
+		}
 		if r.code != 2 || !strings.Contains(r.stderr, `column "Artikelnummer" is not in the file (columns: `+header) {
 			t.Errorf("separator %q: %s", sep, r)
 		}
