@@ -210,28 +210,7 @@ func diffOpen(t *testing.T, path string) *excelize.File {
 }
 
 // diffZipParts reads every part of an xlsx file.
-func diffZipParts(t *testing.T, path string) map[string]string {
-	t.Helper()
-	zr, err := zip.OpenReader(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
-	out := map[string]string{}
-	for _, zf := range zr.File {
-		rc, err := zf.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[zf.Name] = string(b)
-	}
-	return out
-}
+func diffZipParts(t *testing.T, path string) map[string]string { return testkit.ZipParts(t, path) }
 
 func TestDiffReportWorkbook(t *testing.T) {
 	x, _ := diffBuild(t, t.TempDir())

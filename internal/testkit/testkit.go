@@ -45,30 +45,38 @@ func NoTemp(t testing.TB, dir string) {
 	}
 }
 
-// ZipPart returns one part of an XLSX package.
-func ZipPart(t testing.TB, path, name string) string {
+// ZipParts reads every part of an XLSX package.
+func ZipParts(t testing.TB, path string) map[string]string {
 	t.Helper()
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer zr.Close()
+	out := map[string]string{}
 	for _, f := range zr.File {
-		if f.Name == name {
-			rc, err := f.Open()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rc.Close()
-			b, err := io.ReadAll(rc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return string(b)
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
 		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[f.Name] = string(b)
 	}
-	t.Fatalf("%s has no part %s", path, name)
-	return ""
+	return out
+}
+
+// ZipPart returns one part of an XLSX package.
+func ZipPart(t testing.TB, path, name string) string {
+	t.Helper()
+	part, ok := ZipParts(t, path)[name]
+	if !ok {
+		t.Fatalf("%s has no part %s", path, name)
+	}
+	return part
 }
 
 // RandomDecimals covers small and large coefficients and scales, both
@@ -181,36 +189,23 @@ var (
 // cells (A1 when it has none). Readers that trust it, as openpyxl's
 // read-only mode does (load_workbook(read_only=True), the way Python
 // scripts stream a large workbook), read only that range: a stale A1 makes
-// a whole table read as one cell.
+// a whole table read as one cell. The span is worked out here, apart from
+// internal/xlsxw's, so that a mistake there shows.
 func CheckDimensions(t testing.TB, path string) {
 	t.Helper()
-	zr, err := zip.OpenReader(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
-	for _, f := range zr.File {
-		if !strings.HasPrefix(f.Name, "xl/worksheets/sheet") || !strings.HasSuffix(f.Name, ".xml") {
+	for name, b := range ZipParts(t, path) {
+		if !strings.HasPrefix(name, "xl/worksheets/sheet") || !strings.HasSuffix(name, ".xml") {
 			continue
 		}
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := dimensionTag.FindSubmatch(b)
+		m := dimensionTag.FindStringSubmatch(b)
 		if m == nil {
-			t.Errorf("%s %s: no <dimension>", path, f.Name)
+			t.Errorf("%s %s: no <dimension>", path, name)
 			continue
 		}
 		minCol, minRow, maxCol, maxRow := 0, 0, 0, 0
-		for _, c := range cellRef.FindAllSubmatch(b, -1) {
-			col, _ := excelize.ColumnNameToNumber(string(c[1]))
-			row, _ := strconv.Atoi(string(c[2]))
+		for _, c := range cellRef.FindAllStringSubmatch(b, -1) {
+			col, _ := excelize.ColumnNameToNumber(c[1])
+			row, _ := strconv.Atoi(c[2])
 			if minRow == 0 {
 				minCol, minRow, maxCol, maxRow = col, row, col, row
 			}
@@ -224,8 +219,8 @@ func CheckDimensions(t testing.TB, path string) {
 				want = from + ":" + to
 			}
 		}
-		if got := string(m[1]); got != want {
-			t.Errorf("%s %s: <dimension ref=%q>, but its cells span %s", path, f.Name, got, want)
+		if got := m[1]; got != want {
+			t.Errorf("%s %s: <dimension ref=%q>, but its cells span %s", path, name, got, want)
 		}
 	}
 }
