@@ -603,21 +603,8 @@ func (s *CSVSource) checkNotUTF8(raw *bufio.Reader, enc encoding.Encoding) error
 	if first < 0 || !utf8.Valid(win) {
 		return nil
 	}
-	// the words around the first such character, both ways
-	from, to := first, first
-	for from > 0 && first-from < 24 && win[from-1] != '\n' && win[from-1] != '\r' {
-		from--
-	}
-	for to < len(win) && to-first < 24 && win[to] != '\n' && win[to] != '\r' {
-		to++
-	}
-	for from < first && !utf8.RuneStart(win[from]) {
-		from++
-	}
-	for to < len(win) && !utf8.RuneStart(win[to]) {
-		to++
-	}
-	sample := win[from:to]
+	// the line around the first such character, both ways
+	sample := around(win, first, first+1, lineEnd)
 	wrong, _ := enc.NewDecoder().Bytes(sample)
 	return kindErrorf(ErrEncoding, "%s: source.encoding is %s, but the file is UTF-8: %q would be read as %q; set source.encoding: utf-8 (or leave it out)",
 		s.display, s.encoding, sample, wrong)
@@ -674,7 +661,7 @@ func (m *misreadSet) find(text []byte, ends []int) (string, bool) {
 				}
 				j += dn
 				if k == need-1 {
-					return string(wordAround(field, i, j)), true
+					return string(around(field, i, j, wordEnd)), true
 				}
 			}
 			i += n
@@ -692,10 +679,13 @@ func (m *misreadSet) undo(s string) string {
 	return string(b)
 }
 
-// wordAround widens field[i:j] to the word around it (at most 24 bytes
-// each way).
-func wordAround(text []byte, i, j int) []byte {
-	stop := func(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
+func lineEnd(b byte) bool { return b == '\n' || b == '\r' }
+
+func wordEnd(b byte) bool { return b == ' ' || b == '\t' || lineEnd(b) }
+
+// around widens text[i:j] on both sides, up to a byte that stop accepts
+// and at most 24 bytes each way, to whole characters.
+func around(text []byte, i, j int, stop func(byte) bool) []byte {
 	from := i
 	for from > 0 && i-from < 24 && !stop(text[from-1]) {
 		from--
