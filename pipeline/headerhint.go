@@ -26,7 +26,7 @@ func withHeaderRowHint(ctx context.Context, spec *SourceSpec, env *Env, err erro
 	var missing []string
 	for _, se := range ce.Errs {
 		if se.Missing != "" {
-			missing = append(missing, strings.ToLower(strings.TrimSpace(se.Missing)))
+			missing = append(missing, se.Missing)
 		}
 	}
 	if t, ok := LookupSourceType(spec.Type); !ok || !t.ReadsFile || len(missing) == 0 {
@@ -43,15 +43,12 @@ func withHeaderRowHint(ctx context.Context, spec *SourceSpec, env *Env, err erro
 		if oerr != nil {
 			continue
 		}
-		have := map[string]bool{}
-		for _, n := range src.Header().Names {
-			have[strings.ToLower(strings.TrimSpace(n))] = true
-		}
-		src.Close()
 		all := true
 		for _, m := range missing {
-			all = all && have[m]
+			_, ok := src.Header().IndexShown(m) // as the mapping finds a column
+			all = all && ok
 		}
+		src.Close()
 		if !all {
 			continue
 		}

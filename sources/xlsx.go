@@ -58,11 +58,9 @@ func (s *XLSXSource) ProjectColumns(p pipeline.Projection) {
 		return
 	}
 	used := make([]bool, s.width)
-	for i, n := range s.header.Names {
-		for _, c := range p.Columns {
-			if i < len(used) && strings.EqualFold(record.Shown(n), record.Shown(c)) {
-				used[i] = true
-			}
+	for _, c := range p.Columns {
+		if i, ok := s.header.IndexShown(c); ok && i < len(used) { // as the mapping finds a column
+			used[i] = true
 		}
 	}
 	s.used = used
