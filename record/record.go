@@ -89,6 +89,14 @@ type Record struct {
 	// decimal point whatever separators the column's text uses. nil when
 	// the source does not know (CSV) or no cell needs it.
 	Numeric []bool
+	// Shown holds, aligned with Fields, what a spreadsheet cell shows where
+	// its number format shows what the stored value in Fields loses: a
+	// number padded with zeros ("01067" for a stored 1067), a date
+	// ("2026-03-01"), a date and time ("2026-03-01T14:30:00") or a time of
+	// day ("14:30:00") for a serial. "" for a cell that shows its value;
+	// nil when no cell of the row needs it. Text takes it (ShownText),
+	// typed values (numbers, dates) the stored value.
+	Shown []string
 	// Doc is the JSON document of a structured source (the ERP), nested as
 	// decoded by encoding/json with UseNumber. The records of a document's
 	// line items share it: it is read-only.
@@ -119,6 +127,27 @@ type Record struct {
 
 // IsNumeric reports whether field i was a number cell (see Numeric).
 func (r *Record) IsNumeric(i int) bool { return i < len(r.Numeric) && r.Numeric[i] }
+
+// ShownAt is what field i's cell shows when that differs from its stored
+// value (see Shown), else "".
+func (r *Record) ShownAt(i int) string {
+	if i < len(r.Shown) {
+		return r.Shown[i]
+	}
+	return ""
+}
+
+// ShownText is field i as its cell shows it: Shown where set, else the
+// field ("" past the end).
+func (r *Record) ShownText(i int) string {
+	if s := r.ShownAt(i); s != "" {
+		return s
+	}
+	if i < len(r.Fields) {
+		return r.Fields[i]
+	}
+	return ""
+}
 
 // Keys under which a source that emits one record per line item puts the
 // line into Doc (see the ERP source). A sink that writes documents and their
@@ -183,17 +212,14 @@ func (r *Record) View() map[string]any {
 	return v
 }
 
-// Get returns a value by column name, or by dotted path into Doc
-// ("BillingAddress.Company", "Items[0].SKU").
+// Get returns a value by column name, as the cell shows it (ShownText),
+// or by dotted path into Doc ("BillingAddress.Company", "Items[0].SKU").
 func (r *Record) Get(name string) (any, bool) {
 	if r.Doc != nil || r.LineItem != nil {
 		return r.Lookup(name)
 	}
 	if i, ok := r.Header.Index(name); ok {
-		if i < len(r.Fields) {
-			return r.Fields[i], true
-		}
-		return "", true
+		return r.ShownText(i), true
 	}
 	return nil, false
 }

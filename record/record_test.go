@@ -78,3 +78,25 @@ func TestHeaderIndexShown(t *testing.T) {
 		t.Errorf("two cells show as %q: found %d", "A B", i)
 	}
 }
+
+// A column reads as its cell shows it where the record has that (Shown),
+// else as stored; Get (the diff report's key, a named customer) too.
+func TestShownText(t *testing.T) {
+	h := NewHeader([]string{"SKU", "Datum", "Name", "Leer"})
+	r := &Record{Header: h, Fields: []string{"1234", "46082", "Käse"}, Shown: []string{"01234", "2026-03-01", ""}}
+	for i, want := range []string{"01234", "2026-03-01", "Käse", ""} {
+		if got := r.ShownText(i); got != want {
+			t.Errorf("ShownText(%d) = %q, want %q", i, got, want)
+		}
+		if got, ok := r.Get(h.Names[i]); !ok || got != want {
+			t.Errorf("Get(%q) = %v %v, want %q", h.Names[i], got, ok, want)
+		}
+	}
+	if r.ShownAt(2) != "" || r.ShownAt(9) != "" || r.ShownAt(0) != "01234" {
+		t.Error("ShownAt")
+	}
+	plain := &Record{Header: h, Fields: []string{"1234"}}
+	if got, _ := plain.Get("SKU"); got != "1234" || plain.ShownText(5) != "" {
+		t.Errorf("plain: %v", got)
+	}
+}
