@@ -136,7 +136,39 @@ func (u *Unpivot) Expand(rec *record.Record) []*record.Record {
 		f = append(f, cell)
 		r := *rec
 		r.Header, r.Fields = u.out, f
+		u.marks(rec, &r, col)
 		out = append(out, &r)
 	}
 	return out
+}
+
+// marks moves the per-cell marks of rec (Numeric, Shown) to the columns of
+// its row r for the wide column col: a kept column's stay with it, col's go
+// to the value column, the captured columns have none. Left as they were,
+// they would mark other columns: a number cell's stored 13.45 read as text
+// under decimal: comma (1345), or a cell's shown text in another column.
+func (u *Unpivot) marks(rec, r *record.Record, col int) {
+	r.Numeric, r.Shown = nil, nil
+	if rec.Numeric == nil && rec.Shown == nil {
+		return
+	}
+	n := len(r.Fields)
+	move := func(to, from int) {
+		if rec.IsNumeric(from) {
+			if r.Numeric == nil {
+				r.Numeric = make([]bool, n)
+			}
+			r.Numeric[to] = true
+		}
+		if s := rec.ShownAt(from); s != "" {
+			if r.Shown == nil {
+				r.Shown = make([]string, n)
+			}
+			r.Shown[to] = s
+		}
+	}
+	for to, from := range u.keep {
+		move(to, from)
+	}
+	move(n-1, col)
 }

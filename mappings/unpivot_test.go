@@ -70,3 +70,43 @@ func TestUnpivotErrors(t *testing.T) {
 		t.Error("no header: want an error")
 	}
 }
+
+// An unpivoted row keeps the marks of its cells (Numeric, Shown) on the
+// columns they moved to: the price cell's stored 13.45 stays a number
+// under decimal: comma, a padded SKU's shown text stays the SKU's.
+func TestUnpivotMovesCellMarks(t *testing.T) {
+	h := record.NewHeader([]string{"SKU", "Händler ab 1", "Händler ab 10", "Datum"})
+	h.SerialDates = true
+	u, err := NewUnpivot(&UnpivotSpec{Columns: `^(?P<Gruppe>.+) ab (?P<Menge>\d+)$`, Value: "Preis"}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &record.Record{Row: 2, Header: h, Fields: []string{"1234", "13", "13.45", "46082"},
+		Numeric: []bool{false, false, true, false}, Shown: []string{"01234", "", "", "2026-03-01"}}
+	rows := u.Expand(rec)
+	// SKU Datum Gruppe Menge Preis
+	want := []string{
+		"[] [01234 2026-03-01   ]", // no number cell: no Numeric
+		"[false false false false true] [01234 2026-03-01   ]",
+	}
+	m := mustCompile(t, `
+mapping:
+  decimal: comma
+  fields:
+    - {column: Menge, target: Menge, type: int}
+    - {column: Preis, target: Preis, type: decimal}
+`, u.Header(), Options{})
+	prices := []string{"[1 13]", "[10 13.45]"}
+	for i, r := range rows {
+		if got := fmt.Sprint(r.Numeric, r.Shown); got != want[i] {
+			t.Errorf("row %d: marks %s, want %s", i, got, want[i])
+		}
+		res := apply(t, m, r)
+		if got := fmt.Sprint(res.Values); got != prices[i] || len(res.Errs) > 0 {
+			t.Errorf("row %d: %s %v, want %s", i, got, errStrings(res.Errs), prices[i])
+		}
+	}
+	if rec.Shown[0] != "01234" || !rec.Numeric[2] {
+		t.Error("the input record was changed")
+	}
+}
