@@ -335,6 +335,28 @@ func validDate(y, m, d int) bool {
 	return m != 2 || d <= 28 || leap
 }
 
+// shown reads a date or date and time in the form a spreadsheet source
+// gives a date cell's shown text (record.Record.Shown): 2026-03-01,
+// 2026-03-01T14:30:00. An expression over a date column returns that text,
+// and a date field must read it whatever its format: says about the text
+// dates of the file.
+func (p *dateParser) shown(s string) (time.Time, bool) {
+	var layout string
+	switch len(s) {
+	case len("2006-01-02"):
+		layout = "2006-01-02"
+	case len("2006-01-02T15:04:05"):
+		layout = "2006-01-02T15:04:05"
+	default:
+		return time.Time{}, false
+	}
+	t, err := time.ParseInLocation(layout, s, p.loc)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return p.finish(t), true
+}
+
 func (p *dateParser) finish(t time.Time) time.Time {
 	if p.dateOnly {
 		y, m, d := t.Date()

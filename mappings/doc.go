@@ -39,11 +39,18 @@
 // an offset are wall-clock times in Options.Location (UTC when nil); a date
 // field is the calendar date as written, at midnight UTC. Plain numbers
 // from spreadsheets (Header.SerialDates) are serial dates, 1900 or 1904
-// system (see serial.go), unless an explicit format reads them.
+// system (see serial.go), unless an explicit format reads them; so is the
+// ISO text a spreadsheet source shows a date cell as (record.Record.Shown:
+// 2024-03-05, 2024-03-05T14:30:00), whatever the format.
+//
+// A string or list field reads a spreadsheet cell as it shows it where its
+// number format shows what the stored value loses (record.Record.Shown: a
+// zero-padded 01067, a date cell as 2024-03-05); the other types read the
+// stored value (1067, the date's serial).
 //
 // Expressions see each column as a string variable by its name (or as
-// $env["Col Name"] when the name is no identifier) and row, the record's
-// row number. For document sources they see the document's top-level keys.
+// $env["Col Name"] when the name is no identifier), as a string field
+// reads it, and row, the record's row number. For document sources they see the document's top-level keys.
 // Arithmetic inside expressions is expr-lang's own (float64); keep money in
 // columns with type decimal and multiply/round transforms.
 package mappings

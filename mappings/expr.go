@@ -109,11 +109,11 @@ func (x *exprs) finish() {
 func (x *exprs) env(rec *record.Record) *exprEnv {
 	e := x.envPool.Get().(*exprEnv)
 	for _, s := range x.slots {
-		v := ""
-		if s.col < len(rec.Fields) {
-			v = rec.Fields[s.col]
-		}
-		e.vars[s.name] = v
+		// what an untyped field reads: the cell as shown (01067, a date
+		// as 2026-03-01), so an expression that joins or compares text
+		// sees what the merchant sees; a date field typing the result
+		// still reads that date (typeText)
+		e.vars[s.name] = rec.ShownText(s.col)
 	}
 	if x.doc {
 		if x.usedAll {

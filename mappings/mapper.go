@@ -231,16 +231,11 @@ func (m *Mapper) ApplyToWith(ctx context.Context, rec *record.Record, w RowWrite
 // created from whichever row came first.
 func (f *field) sameInLines(rec *record.Record, res *Result) {
 	first := rec.Lines[0]
-	want := ""
-	if f.col < len(first.Fields) {
-		want = strings.TrimSpace(first.Fields[f.col])
-	}
+	want, _ := f.cell(first)
+	want = strings.TrimSpace(want)
 	for _, l := range rec.Lines[1:] {
-		got := ""
-		if f.col < len(l.Fields) {
-			got = strings.TrimSpace(l.Fields[f.col])
-		}
-		if got != want {
+		got, _ := f.cell(l)
+		if got = strings.TrimSpace(got); got != want {
 			res.Errs = append(res.Errs, &FieldError{Target: f.target, Column: f.column, Value: got,
 				Reason: fmt.Sprintf("row %d says %q, row %d %q: the rows of one group must agree on it (map it per row with a target like LineItems[].X if it belongs to a row)", first.Row, want, l.Row, got)})
 			return
@@ -349,15 +344,30 @@ func (f *field) fail(res *Result, in *input, reason string) {
 	res.Errs = append(res.Errs, &FieldError{Target: f.target, Column: f.column, Value: in.origText(), Reason: reason})
 }
 
+// cell is the field's column of rec as the field reads it. A text field
+// (string, list) takes what the cell shows where a spreadsheet's number
+// format shows what the stored value loses (record.Record.Shown): the
+// postcode 01067, not the stored 1067; the date, not its day number. A
+// typed field takes the stored value, as always: a number cell's number
+// (machine: not text in the column's convention), a date's serial.
+func (f *field) cell(rec *record.Record) (text string, machine bool) {
+	if f.typ == String || f.typ == List {
+		if s := rec.ShownAt(f.col); s != "" {
+			return s, false
+		}
+	}
+	if f.col < len(rec.Fields) {
+		return rec.Fields[f.col], rec.IsNumeric(f.col)
+	}
+	return "", false
+}
+
 // read returns the field's raw input.
 func (f *field) read(rec *record.Record, env *exprEnv) (input, error) {
 	switch f.src {
 	case srcColumn:
-		if f.col < len(rec.Fields) {
-			// a number cell is the stored number, not text in the column's convention
-			return input{text: rec.Fields[f.col], isText: true, machine: rec.IsNumeric(f.col)}, nil
-		}
-		return input{isText: true}, nil
+		text, machine := f.cell(rec)
+		return input{text: text, isText: true, machine: machine}, nil
 	case srcPath:
 		v, _ := walkRec(rec, f.path)
 		return classify(v), nil
@@ -450,10 +460,7 @@ func (f *field) apply(ctx context.Context, rec *record.Record, env *exprEnv, she
 // most, a type, no lookup and no rules. The value goes to out.
 func (f *field) applySimple(rec *record.Record, sheet, d1904 bool, res *Result, out *value) {
 	out.kind = vNull
-	var cell string
-	if f.col < len(rec.Fields) {
-		cell = rec.Fields[f.col]
-	}
+	cell, number := f.cell(rec)
 	text := cell
 	var err error
 	if len(f.tf.pre) > 0 {
@@ -469,7 +476,7 @@ func (f *field) applySimple(rec *record.Record, sheet, d1904 bool, res *Result, 
 		return
 	}
 	// a number cell is the stored number, unless a transform rewrote it
-	machine := text == cell && rec.IsNumeric(f.col)
+	machine := text == cell && number
 	if err := f.typeText(text, machine, sheet, d1904, out); err != nil {
 		out.kind = vNull
 		reason := err.Error()
@@ -783,6 +790,12 @@ func (f *field) typeText(s string, machine, sheet, d1904 bool, out *value) error
 		}
 		t, err := f.dates.parse(s)
 		if err != nil {
+			if sheet {
+				if t, ok := f.dates.shown(s); ok {
+					out.kind, out.t = vTime, t
+					return nil
+				}
+			}
 			return err
 		}
 		out.kind, out.t = vTime, t
