@@ -66,6 +66,8 @@ func (t *Table) formatCell(i int, v any, c *excelize.Cell, k *cellKind) error {
 		return t.float(i, v, c, k)
 	case float32:
 		return t.float(i, float64(v), c, k)
+	case Formatted:
+		return t.formatted(i, v, c, k)
 	case time.Time:
 		return t.time(i, v, c, k)
 	case *time.Time:
@@ -144,6 +146,21 @@ func (t *Table) integer(i int, v int64, c *excelize.Cell, k *cellKind) error {
 		c.StyleID = 0
 	}
 	c.Value = v
+	return nil
+}
+
+// formatted writes a number with its own format (Formatted); its style is
+// made when the row is written (formattedStyle).
+func (t *Table) formatted(i int, v Formatted, c *excelize.Cell, k *cellKind) error {
+	d, ok := ParseNumber(strings.TrimSpace(v.Number))
+	if !ok {
+		return t.text(i, v.Number, c, k)
+	}
+	f, s, ok := decimalFloat(d)
+	if !ok {
+		return t.inexact(i, s, "has more than 15 significant digits or is outside Excel's number range", c, k)
+	}
+	c.Value, *k = f, kFormatted
 	return nil
 }
 

@@ -173,6 +173,10 @@ type Table struct {
 	sums      []exactSum
 	rowBuf    []any
 	spool     *Spool // the data rows' file (TableOptions.Spool), else nil
+
+	// styles of Formatted cells by format code, made as rows are written:
+	// Format may run concurrently, the workbook's styles must not
+	formattedStyles map[string]int
 }
 
 type colStyles struct {
@@ -198,7 +202,19 @@ const (
 	kBool
 	kDate
 	kDateTime
+	kFormatted // a number with a format of its own (Formatted)
 )
+
+// Formatted is a number written with a number format of its own, so that
+// the cell shows what the number alone does not: zero padding (00000), a
+// date (yyyy-mm-dd). Number is its text with a decimal point, Format an
+// Excel format code; a Number that is no number is written as text. The
+// error workbook writes a spreadsheet's cells so that their shown text
+// (record.Record.Shown) reads back, and so does their stored value.
+type Formatted struct {
+	Number string
+	Format string
+}
 
 // Row is a row formatted by Table.Format, ready for Table.AppendRow.
 type Row struct {
@@ -207,6 +223,9 @@ type Row struct {
 	// decs are the exact values of decimal cells (kDec), for the scale of
 	// the column and exact totals; zero for other cells.
 	decs []decimal.Decimal
+	// formats are the number formats of kFormatted cells; nil when the row
+	// has none
+	formats []string
 }
 
 // NewTable starts a table on sheet, creating the sheet if it does not exist;
@@ -404,11 +423,17 @@ func (t *Table) Format(values []any) (*Row, error) {
 		if err := t.formatCell(i, v, &r.cells[i], &r.kinds[i]); err != nil {
 			return nil, err
 		}
-		if r.kinds[i] == kDec {
+		switch r.kinds[i] {
+		case kDec:
 			if r.decs == nil {
 				r.decs = make([]decimal.Decimal, len(t.cols))
 			}
 			r.decs[i] = exactOf(v)
+		case kFormatted:
+			if r.formats == nil {
+				r.formats = make([]string, len(t.cols))
+			}
+			r.formats[i] = v.(Formatted).Format
 		}
 	}
 	return r, nil
@@ -469,6 +494,12 @@ func (t *Table) write(rowNum int, r *Row) error {
 				}
 				r.cells[i].StyleID = id
 			}
+		case kFormatted:
+			id, err := t.formattedStyle(r.formats[i])
+			if err != nil {
+				return err
+			}
+			r.cells[i].StyleID = id
 		}
 		t.rowBuf[i] = &r.cells[i]
 	}
@@ -491,6 +522,8 @@ func (t *Table) measure(r *Row) {
 			w = float64(formatWidth(st.dateFmt))
 		case kDateTime:
 			w = float64(formatWidth(st.dateTimeFmt))
+		case kFormatted:
+			w = max(float64(formatWidth(r.formats[i])), numberWidth(r.cells[i].Value, ""))
 		case kInt:
 			w = numberWidth(r.cells[i].Value, st.numFmt)
 		case kDec:
@@ -714,6 +747,22 @@ func (t *Table) decStyle(i, scale int, total bool) (int, error) {
 		return 0, err
 	}
 	m[scale] = id
+	return id, nil
+}
+
+// formattedStyle is the style of Formatted cells of format code f.
+func (t *Table) formattedStyle(f string) (int, error) {
+	if id, ok := t.formattedStyles[f]; ok {
+		return id, nil
+	}
+	id, err := t.f.NewStyle(&excelize.Style{CustomNumFmt: &f})
+	if err != nil {
+		return 0, fmt.Errorf("number format %q: %w", f, err)
+	}
+	if t.formattedStyles == nil {
+		t.formattedStyles = map[string]int{}
+	}
+	t.formattedStyles[f] = id
 	return id, nil
 }
 

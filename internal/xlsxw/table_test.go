@@ -518,3 +518,40 @@ func TestSaveReplaces(t *testing.T) {
 	}
 	noTemp(t, dir)
 }
+
+// A Formatted value is its number with its own format, streamed or
+// spooled: the cell holds the number and shows it padded or as a date;
+// text that is no number stays text.
+func TestTableFormatted(t *testing.T) {
+	for _, spool := range []bool{false, true} {
+		f := excelize.NewFile()
+		tab := newTable(t, f, "F", []Column{{Name: "a"}, {Name: "b"}}, TableOptions{Spool: spool, SampleRows: 1})
+		rows := [][]any{
+			{Formatted{Number: "1067", Format: "00000"}, Formatted{Number: "46082.5", Format: "yyyy-mm-dd hh:mm:ss"}},
+			{Formatted{Number: "7", Format: "00000"}, Formatted{Number: "x", Format: "00000"}},
+		}
+		for _, r := range rows {
+			if _, err := tab.Append(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tab.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		path := saveBook(t, f, tab.Spool())
+		tab.Close()
+		f.Close()
+		g := openBook(t, path)
+		for cell, want := range map[string][3]string{
+			"A2": {"1067", "01067", ""}, "B2": {"46082.5", "2026-03-01 12:00:00", ""},
+			"A3": {"7", "00007", ""}, "B3": {"x", "x", "text"},
+		} {
+			raw, _ := g.GetCellValue("F", cell, excelize.Options{RawCellValue: true})
+			shown, _ := g.GetCellValue("F", cell)
+			typ, _ := g.GetCellType("F", cell)
+			if raw != want[0] || shown != want[1] || (typ == tNum) != (want[2] == "") {
+				t.Errorf("spool %v, %s: %q shows %q (type %v), want %q %q", spool, cell, raw, shown, typ, want[0], want[1])
+			}
+		}
+	}
+}

@@ -32,6 +32,12 @@ func (t *Table) spoolRow(rowNum int, r *Row) error {
 				}
 				r.cells[i].StyleID = id
 			}
+		case kFormatted:
+			id, err := t.formattedStyle(r.formats[i])
+			if err != nil {
+				return err
+			}
+			r.cells[i].StyleID = id
 		}
 		s.tableCell(i, &r.cells[i])
 	}
