@@ -155,6 +155,12 @@ func (b *ErrorBook) Add(rec *record.Record, reason error) error {
 					v = d
 				}
 			}
+			// a cell that showed other than its number (01067, a date)
+			// shows so again, and reads back as it did: text fields the
+			// shown text, typed ones the number
+			if f, ok := shownFormat(rec.ShownAt(i)); ok {
+				v = xlsxw.Formatted{Number: rec.Fields[i], Format: f}
+			}
 		}
 		row = append(row, v)
 	}
@@ -185,6 +191,35 @@ func (b *ErrorBook) Add(rec *record.Record, reason error) error {
 		}
 	}
 	return nil
+}
+
+// shownFormat is the number format that shows a number as the spreadsheet
+// source showed it (record.Record.Shown): zeros for a zero-padded number
+// (01067: 00000), ISO dates and times for a date (2026-03-01), a date and
+// time (2026-03-01T14:30:00) or a time of day (14:30:00). The source reads
+// each of these formats back as the same shown text.
+func shownFormat(shown string) (string, bool) {
+	if shown == "" {
+		return "", false
+	}
+	shape := []byte(shown)
+	for i, c := range shape {
+		if c >= '0' && c <= '9' {
+			shape[i] = '0'
+		}
+	}
+	switch string(shape) {
+	case "0000-00-00":
+		return "yyyy-mm-dd", true
+	case "0000-00-00T00:00:00":
+		return "yyyy-mm-dd hh:mm:ss", true
+	case "00:00:00":
+		return "hh:mm:ss", true
+	}
+	if strings.Trim(string(shape), "0") == "" {
+		return string(shape), true // all digits: as many zeros
+	}
+	return "", false
 }
 
 // docColumns picks the identifying fields of a document source's records

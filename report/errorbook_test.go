@@ -183,3 +183,64 @@ func TestErrorBookKeepsCellTypes(t *testing.T) {
 		t.Errorf("D2 is a formula %q", fm)
 	}
 }
+
+// A cell that showed other than its stored number (record.Record.Shown: a
+// zero-padded SKU, a date, a time) is the same number with a format that
+// shows it so again: Excel shows what the merchant saw, and a re-import
+// reads both the shown text and the stored value as the original did.
+func TestErrorBookKeepsShownCells(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ErrorBookName)
+	h := record.NewHeader([]string{"SKU", "PLZ", "Datum", "Zeitpunkt", "Uhrzeit", "Preis", "Name"})
+	b := NewErrorBook(path, h)
+	rec := &record.Record{Row: 2, Header: h,
+		Fields:  []string{"1234", "1067", "46082", "46082.6041666667", "0.604166666666667", "12.5", "x"},
+		Numeric: []bool{false, false, false, true, true, true, false},
+		Shown:   []string{"01234", "01067", "2026-03-01", "2026-03-01T14:30:00", "14:30:00", "", ""}}
+	if err := b.Add(rec, errors.New("the Wawi refuses it")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.CheckDimensions(t, path)
+	defer f.Close()
+	for cell, want := range map[string]struct{ raw, format string }{
+		"A2": {"1234", "00000"},
+		"B2": {"1067", "00000"},
+		"C2": {"46082", "yyyy-mm-dd"},
+		"D2": {"46082.6041666667", "yyyy-mm-dd hh:mm:ss"},
+		"E2": {"0.604166666666667", "hh:mm:ss"},
+	} {
+		typ, _ := f.GetCellType(errorSheet, cell)
+		raw, _ := f.GetCellValue(errorSheet, cell, excelize.Options{RawCellValue: true})
+		if typ != excelize.CellTypeUnset || raw != want.raw {
+			t.Errorf("%s: %v %q, want a number %q", cell, typ, raw, want.raw)
+		}
+		id, _ := f.GetCellStyle(errorSheet, cell)
+		st, err := f.GetStyle(id)
+		if err != nil || st.CustomNumFmt == nil || *st.CustomNumFmt != want.format {
+			t.Errorf("%s: style %+v %v, want format %q", cell, st, err, want.format)
+		}
+	}
+	if v, _ := f.GetCellValue(errorSheet, "A2"); v != "01234" {
+		t.Errorf("A2 shows %q", v)
+	}
+	if v, _ := f.GetCellValue(errorSheet, "G2"); v != "x" {
+		t.Errorf("G2 %q", v)
+	}
+}
+
+func TestShownFormat(t *testing.T) {
+	for shown, want := range map[string]string{
+		"01234": "00000", "0": "0", "2026-03-01": "yyyy-mm-dd", "2026-03-01T14:30:00": "yyyy-mm-dd hh:mm:ss",
+		"14:30:00": "hh:mm:ss", "": "", "1,5": "", "-0123": "", "2026-03-01 14:30": "",
+	} {
+		if got, ok := shownFormat(shown); got != want || ok != (want != "") {
+			t.Errorf("shownFormat(%q) = %q %v, want %q", shown, got, ok, want)
+		}
+	}
+}
