@@ -297,6 +297,7 @@ type groupRow struct {
 	Row     int
 	Fields  []string
 	Numeric []bool
+	Shown   []string
 }
 
 // groupRun is one sorted run of rows in a temporary file (removed on
@@ -320,7 +321,7 @@ func newGroupRun(h *record.Header) (*groupRun, error) {
 }
 
 func (r *groupRun) write(rec *record.Record) error {
-	if err := r.enc.Encode(groupRow{Seq: rec.Seq, Row: rec.Row, Fields: rec.Fields, Numeric: rec.Numeric}); err != nil {
+	if err := r.enc.Encode(groupRow{Seq: rec.Seq, Row: rec.Row, Fields: rec.Fields, Numeric: rec.Numeric, Shown: rec.Shown}); err != nil {
 		return fmt.Errorf("source.group_by: write a temporary file: %w", err)
 	}
 	return nil
@@ -343,7 +344,7 @@ func (r *groupRun) advance() error {
 	case err != nil:
 		return fmt.Errorf("source.group_by: read a temporary file: %w", err)
 	}
-	r.head = &record.Record{Seq: g.Seq, Row: g.Row, Header: r.h, Fields: g.Fields, Numeric: g.Numeric}
+	r.head = &record.Record{Seq: g.Seq, Row: g.Row, Header: r.h, Fields: g.Fields, Numeric: g.Numeric, Shown: g.Shown}
 	return nil
 }
 

@@ -168,3 +168,43 @@ func TestGroupSourceRowsPerGroupBound(t *testing.T) {
 		t.Fatalf("big group: %d lines, %v", len(f.Lines), f.Err)
 	}
 }
+
+// Rows spilled to a run file come back with the marks of their cells: a
+// number cell (Numeric) and what a cell shows (Shown: a zero-padded SKU,
+// a date), so the grouped record maps as its rows did.
+func TestGroupSourceKeepsCellMarks(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	h := record.NewHeader([]string{"Bestellnummer", "Artikel", "Preis"})
+	var recs []*record.Record
+	for i := range 6 {
+		r := &record.Record{Seq: int64(i), Row: i + 2, Header: h,
+			Fields: []string{fmt.Sprint("B-", i%2), fmt.Sprint(1000 + i), "13.45"}}
+		if i%3 == 0 {
+			r.Numeric = []bool{false, false, true}
+			r.Shown = []string{"", fmt.Sprint("0", 1000+i), ""}
+		}
+		recs = append(recs, r)
+	}
+	src, err := newGroupSource(&rowsSource{h: h, recs: recs}, &SourceSpec{GroupBy: &GroupSpec{Column: "Bestellnummer", MaxRowsInMemory: 2}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	groups, _ := drainGroups(t, src)
+	if src.(*groupSource).spilled == 0 {
+		t.Fatal("nothing spilled")
+	}
+	n := 0
+	for _, g := range groups {
+		for _, l := range g.Lines {
+			n++
+			want := recs[l.Row-2]
+			if fmt.Sprint(l.Numeric, l.Shown) != fmt.Sprint(want.Numeric, want.Shown) {
+				t.Errorf("row %d: %v %q, want %v %q", l.Row, l.Numeric, l.Shown, want.Numeric, want.Shown)
+			}
+		}
+	}
+	if n != len(recs) {
+		t.Errorf("%d rows, want %d", n, len(recs))
+	}
+}
