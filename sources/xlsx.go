@@ -23,7 +23,10 @@ import (
 // stored 70.84999999999999; integers exact; a date is its serial number,
 // 45123), booleans as TRUE and FALSE, text as is, error cells as their code
 // (#N/A). The header says SerialDates, so the mapping turns numbers in date
-// fields into dates (see SerialToTime).
+// fields into dates (see SerialToTime). Where a number format shows what
+// the stored value loses (zero padding, a date or time: see xlsxstyles.go),
+// the record also has the shown text (record.Record.Shown), which text
+// fields take.
 //
 // A workbook whose package or sheet XML is broken is refused (ErrDamaged),
 // never read in part; one past source.limits too (ErrLimit).
@@ -209,7 +212,8 @@ func (s *XLSXSource) open(sheetOpt string, headerRow, skip int) error {
 	if err != nil {
 		return err
 	}
-	s.rd = &sheetReader{pkg: s.pkg, x: x, sst: sst, lim: s.pkg.lim, part: part.Name}
+	s.rd = &sheetReader{pkg: s.pkg, x: x, sst: sst, lim: s.pkg.lim, part: part.Name,
+		styles: s.pkg.readStyles(), date1904: s.pkg.date1904}
 	rd := s.rd
 	for {
 		err := rd.nextRow()
@@ -341,6 +345,7 @@ func (s *XLSXSource) Next(ctx context.Context) (*record.Record, error) {
 		fields := make([]string, s.width)
 		var prob *problem
 		var numeric []bool
+		var shown []string
 		for i := range rd.cells {
 			c := &rd.cells[i]
 			if c.problem != "" && prob == nil {
@@ -359,6 +364,14 @@ func (s *XLSXSource) Next(ctx context.Context) (*record.Record, error) {
 					}
 					numeric[c.col] = true
 				}
+				if sh := c.shown(str); sh != "" {
+					// a padded number or a date: what the cell shows is
+					// what text fields get (record.Record.Shown)
+					if shown == nil {
+						shown = make([]string, s.width)
+					}
+					shown[c.col] = sh
+				}
 			} else if !c.empty() && prob == nil {
 				prob = &problem{ErrFieldCount, fmt.Sprintf(
 					"cell %s holds %q, right of the last header column %s: give the column a name or clear it",
@@ -366,7 +379,7 @@ func (s *XLSXSource) Next(ctx context.Context) (*record.Record, error) {
 			}
 		}
 		rec := s.emit(rd.row, fields, prob)
-		rec.Numeric = numeric
+		rec.Numeric, rec.Shown = numeric, shown
 		return rec, nil
 	}
 }

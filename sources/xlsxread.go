@@ -34,6 +34,8 @@ type xlsxPackage struct {
 	sheets   []xlsxSheetRef
 	date1904 bool
 	sstPart  string
+	// stylesPart holds the cells' number formats (see readStyles)
+	stylesPart string
 }
 
 type xlsxSheetRef struct {
@@ -136,12 +138,18 @@ func (p *xlsxPackage) readWorkbook() error {
 	for _, r := range rels {
 		t := resolveTarget(dir, r.target)
 		targets[r.id] = t
-		if strings.HasSuffix(r.typ, "/sharedStrings") {
+		switch {
+		case strings.HasSuffix(r.typ, "/sharedStrings"):
 			p.sstPart = t
+		case strings.HasSuffix(r.typ, "/styles"):
+			p.stylesPart = t
 		}
 	}
 	if p.sstPart == "" && p.part(path.Join(dir, "sharedStrings.xml")) != nil {
 		p.sstPart = path.Join(dir, "sharedStrings.xml")
+	}
+	if p.stylesPart == "" && p.part(path.Join(dir, "styles.xml")) != nil {
+		p.stylesPart = path.Join(dir, "styles.xml")
 	}
 	x, err := p.openPart(wb)
 	if err != nil {

@@ -17,6 +17,11 @@ type sheetReader struct {
 	sst  []string
 	lim  limits
 	part string
+	// styles are the number formats by style index (readStyles), nil when
+	// none shows a number other than as stored; date1904 is the workbook's
+	// date system, for the dates they show
+	styles   []numFormat
+	date1904 bool
 
 	inData  bool // inside <sheetData>
 	lastRow int  // number of the last row read; rows must count up
@@ -60,8 +65,11 @@ type sheetCell struct {
 	// empty (see unknownProblem); formulaText is its formula, if any
 	unknown     unknownValue
 	formulaText string
-	number      bool   // a number cell: its text is the stored form (record.Record.Numeric)
-	problem     string // a value that cannot be read; the record fails
+	number      bool // a number cell: its text is the stored form (record.Record.Numeric)
+	// shownEnd ends the text the cell's number format shows (record.Record.Shown),
+	// which follows its value in rowBuf; 0 when it shows its value
+	shownEnd int
+	problem  string // a value that cannot be read; the record fails
 }
 
 func (c *sheetCell) value(row string) string {
@@ -69,6 +77,15 @@ func (c *sheetCell) value(row string) string {
 		return c.str
 	}
 	return row[c.start:c.end]
+}
+
+// shown is the text the cell's number format shows, "" when that is its
+// value.
+func (c *sheetCell) shown(row string) string {
+	if c.shownEnd <= c.end {
+		return ""
+	}
+	return row[c.end:c.shownEnd]
 }
 
 func (c *sheetCell) empty() bool {
@@ -202,6 +219,10 @@ func (r *sheetReader) readRow(se xml.StartElement) error {
 func (r *sheetReader) readCell(se xml.StartElement, col int) error {
 	typ := attr(se, "t")
 	cell := sheetCell{col: col}
+	style := 0 // a cell without s has the workbook's first style
+	if r.styles != nil {
+		style = styleIndex(attr(se, "s"))
+	}
 	r.vbuf = r.vbuf[:0]
 	r.fbuf = r.fbuf[:0]
 	r.text.reset()
@@ -249,7 +270,7 @@ func (r *sheetReader) readCell(se xml.StartElement, col int) error {
 				if cell.unknown != 0 && cell.formula {
 					cell.formulaText = string(r.fbuf)
 				}
-				return r.finishCell(&cell, typ, hasIS)
+				return r.finishCell(&cell, typ, hasIS, style)
 			default:
 				r.text.end(t.Name.Local)
 			}
@@ -274,7 +295,7 @@ func (r *sheetReader) readCell(se xml.StartElement, col int) error {
 	}
 }
 
-func (r *sheetReader) finishCell(cell *sheetCell, typ string, hasIS bool) error {
+func (r *sheetReader) finishCell(cell *sheetCell, typ string, hasIS bool, style int) error {
 	v := r.vbuf
 	start := len(r.rowBuf)
 	switch typ {
@@ -315,6 +336,16 @@ func (r *sheetReader) finishCell(cell *sheetCell, typ string, hasIS bool) error 
 			cell.problem = fmt.Sprintf("cell %s is a number cell holding %q", cellName(cell.col, r.row), v)
 		} else {
 			cell.number = true
+			// an index past the styles is General, as Excel reads it
+			if style < len(r.styles) && r.styles[style].kind != fmtGeneral {
+				end := len(r.rowBuf)
+				var ok bool
+				if r.rowBuf, ok = appendShown(r.rowBuf, r.rowBuf[start:end], r.styles[style], r.date1904); ok {
+					cell.start, cell.end, cell.shownEnd = start, end, len(r.rowBuf)
+					r.cells = append(r.cells, *cell)
+					return nil
+				}
+			}
 		}
 	default: // str (a formula's text), e (an error code: #N/A), d (an ISO date)
 		r.rowBuf = append(r.rowBuf, v...)
@@ -322,6 +353,23 @@ func (r *sheetReader) finishCell(cell *sheetCell, typ string, hasIS bool) error 
 	cell.start, cell.end = start, len(r.rowBuf)
 	r.cells = append(r.cells, *cell)
 	return nil
+}
+
+// styleIndex reads a cell's s attribute: a missing one is style 0, a
+// malformed one past any workbook's styles (General).
+func styleIndex(v string) int {
+	if len(v) > 6 {
+		return maxCellXfs
+	}
+	n := 0
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c < '0' || c > '9' {
+			return maxCellXfs
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
 }
 
 // parseCellRef reads a cell name such as AB12: 0-based column, row.
