@@ -349,6 +349,9 @@ type call struct {
 	// (chunked), 0 when unknown: the next page of a list is about as large
 	// as the last one
 	sizeHint int64
+	// into, when it has room, is where a successful answer's body is read
+	// (a recycled page buffer, see Page.Release)
+	into []byte
 }
 
 type response struct {
@@ -599,7 +602,12 @@ func (c *Client) exchange(ctx context.Context, u *url.URL, cl *call) (*response,
 	if res.ContentLength > limit {
 		return nil, used, &ResponseTooLargeError{Method: cl.method, Path: cl.path, Limit: limit, Size: res.ContentLength}
 	}
-	b, n, err := readBody(res, limit, cl.discard && res.StatusCode >= 200 && res.StatusCode < 300, cl.sizeHint)
+	ok := res.StatusCode >= 200 && res.StatusCode < 300
+	var into []byte
+	if ok {
+		into = cl.into // an error's body may be kept by its error
+	}
+	b, n, err := readBody(res, limit, cl.discard && ok, cl.sizeHint, into)
 	if n > limit {
 		return nil, used, &ResponseTooLargeError{Method: cl.method, Path: cl.path, Limit: limit}
 	}
@@ -614,17 +622,17 @@ func (c *Client) exchange(ctx context.Context, u *url.URL, cl *call) (*response,
 }
 
 // readBody reads up to limit+1 bytes of the response (n: how many there
-// were): into a buffer of the announced size, or of hint when none is
-// announced (io.ReadAll grows its buffer from 512 bytes, allocating about
+// were): into into, or a buffer of the announced size, or of hint when none
+// is announced (io.ReadAll grows its buffer from 512 bytes, allocating about
 // twice the body), or, with discard, to nowhere: the connection is reused
 // only once its body was read.
-func readBody(res *http.Response, limit int64, discard bool, hint int64) (b []byte, n int64, err error) {
+func readBody(res *http.Response, limit int64, discard bool, hint int64, into []byte) (b []byte, n int64, err error) {
 	r := io.LimitReader(res.Body, limit+1)
 	if discard {
 		n, err = io.Copy(io.Discard, r)
 		return nil, n, err
 	}
-	var buf bytes.Buffer
+	buf := bytes.NewBuffer(into[:0])
 	if cl := res.ContentLength; cl >= 0 && cl <= limit {
 		buf.Grow(int(cl) + bytes.MinRead) // ReadFrom wants MinRead free to see EOF
 	} else if cl < 0 && hint > 0 {

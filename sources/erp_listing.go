@@ -232,6 +232,7 @@ func (s *ERPSource) decodePage(p *erp.Page) pageResult {
 		}
 		out = append(out, it)
 	}
+	p.Release() // the documents are copies (parseDocPart)
 	return pageResult{items: out}
 }
 
