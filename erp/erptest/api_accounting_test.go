@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -324,4 +326,39 @@ func TestAccountingPagesEncodedOnce(t *testing.T) {
 			t.Errorf("%s: %d documents", q, len(p.Items))
 		}
 	}
+}
+
+// TestAccountingPagesInParallel: pages asked for at once, whose bodies are
+// recycled once sent, each come whole and as json.Marshal makes them, with
+// their Content-Length.
+func TestAccountingPagesInParallel(t *testing.T) {
+	t.Parallel()
+	ts := newServer(t, Options{Seed: Generate(GenConfig{Items: 40, Orders: 300, Seed: 11, Accounting: true})})
+	var want [][]byte
+	for page := 1; page <= 8; page++ {
+		var p PagedList[AccountingData]
+		must(t, ts.call("GET", fmt.Sprintf("/accountingData?pageSize=30&pageNumber=%d", page), nil), 200).decode(t, &p)
+		b, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, b)
+	}
+	var wg sync.WaitGroup
+	for round := range 4 {
+		for page := 1; page <= 8; page++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := doRequest(t, "GET", fmt.Sprintf("%s/accountingData?pageSize=30&pageNumber=%d", ts.URL, page), nil)
+				if r.status != 200 || !bytes.Equal(r.body, want[page-1]) {
+					t.Errorf("round %d page %d: %d, %.200s", round, page, r.status, r.body)
+				}
+				if cl := r.header.Get("Content-Length"); cl != strconv.Itoa(len(r.body)) {
+					t.Errorf("round %d page %d: Content-Length %q for %d bytes", round, page, cl, len(r.body))
+				}
+			}()
+		}
+	}
+	wg.Wait()
 }

@@ -367,6 +367,9 @@ type reply struct {
 	status int
 	body   []byte
 	header http.Header
+	// release, when set, is called once body was written and is no
+	// longer read (a recycled buffer)
+	release func()
 }
 
 func jsonReply(status int, v any) reply {
@@ -430,6 +433,11 @@ func (e *Emulator) serveAPI(rt *route, w http.ResponseWriter, r *http.Request) {
 	if len(rep.body) > 0 && h.Get("Content-Type") == "" {
 		h.Set("Content-Type", "application/json; charset=utf-8")
 	}
+	if len(rep.body) > 0 {
+		// a body larger than the server's buffer is otherwise sent chunked,
+		// copied through it, and the client cannot size its buffer
+		h.Set("Content-Length", strconv.Itoa(len(rep.body)))
+	}
 	w.WriteHeader(rep.status)
 	w.Write(rep.body)
 	e.count(func(c *Counters) { c.ByStatus[strconv.Itoa(rep.status)]++ })
@@ -439,6 +447,9 @@ func (e *Emulator) serveAPI(rt *route, w http.ResponseWriter, r *http.Request) {
 		if err := e.validator.ValidateResponse(BasePath, r, rep.status, h.Clone(), rep.body); err != nil {
 			e.recordViolations(err)
 		}
+	}
+	if rep.release != nil {
+		rep.release()
 	}
 }
 
