@@ -3,6 +3,7 @@ package erp
 import (
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"sync"
@@ -11,6 +12,9 @@ import (
 
 	"golang.org/x/time/rate"
 )
+
+// jitterFrom is the wait from which the limiter adds a random part.
+const jitterFrom = 250 * time.Millisecond
 
 // minRate is the floor the limiter is never lowered below.
 const minRate = rate.Limit(0.2)
@@ -75,6 +79,13 @@ func (l *limiter) wait(ctx context.Context) error {
 	now := l.clk.Now()
 	r := l.lim.ReserveN(now, 1)
 	if d := r.DelayFrom(now); d > 0 {
+		if d >= jitterFrom {
+			// A pace this slow (after 429s) puts requests on a grid of
+			// whole seconds, the same point of every rate-limit window of
+			// the server: where another app may use up the budget each
+			// time. Up to a quarter more, drawn anew, moves them about.
+			d += rand.N(d / 4)
+		}
 		l.waits.Add(1)
 		l.waited.Add(int64(d))
 		if err := l.clk.Sleep(ctx, d); err != nil {
