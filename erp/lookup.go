@@ -274,9 +274,29 @@ func (l *Lookups) list(ctx context.Context, def *ResourceDef) (*listTable, error
 	return t, nil
 }
 
+// readAll reads a look-up table whole. A list that shrinks while it is
+// paged (a record deleted meanwhile) may shift a record past the pages
+// already read: the table would lack it, a name would be "not found", and
+// a category looked up, or checked after a lost answer, would be created
+// a second time. Such a read is done again (the tables are small); a list
+// that keeps shrinking ends the look-up with that error.
 func (l *Lookups) readAll(ctx context.Context, def *ResourceDef) ([]map[string]any, error) {
+	var err error
+	for range readAllTries {
+		var recs []map[string]any
+		if recs, err = l.readOnce(ctx, def); !errors.Is(err, ErrListShrank) {
+			return recs, err
+		}
+	}
+	return nil, err
+}
+
+// readAllTries is how often readAll reads a list that shrinks meanwhile.
+const readAllTries = 3
+
+func (l *Lookups) readOnce(ctx context.Context, def *ResourceDef) ([]map[string]any, error) {
 	var recs []map[string]any
-	for rec, err := range l.c.List(ctx, def.ListPath, nil, PageOptions{}) {
+	for rec, err := range l.c.List(ctx, def.ListPath, nil, PageOptions{Complete: true}) {
 		if err != nil {
 			return nil, fmt.Errorf("ERP lookup %s: %w", def.Name, err)
 		}

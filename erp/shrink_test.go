@@ -75,3 +75,43 @@ func TestListCompleteStopsWhenTheListShrinks(t *testing.T) {
 		}
 	}
 }
+
+// A look-up table whose list shrinks while it is read (a category deleted
+// meanwhile) is read again: the category shifted past the pages read is
+// found, not created a second time. A list that shrinks at every read
+// ends the look-up with the error.
+func TestLookupTableReadAgainWhenTheListShrinks(t *testing.T) {
+	for _, always := range []bool{false, true} {
+		var items []string
+		for id := 1; id <= 9; id++ {
+			items = append(items, fmt.Sprintf(`{"Id":%d,"Name":"Cat-%d","ParentCategoryId":0}`, id, id))
+		}
+		reads, posts := 0, 0
+		list := testkit.PagedList(func() []string { return items }, func(page int) {
+			if page == 1 {
+				reads++
+				if reads == 1 || always {
+					items = items[1:] // the first goes: Cat-4 moves onto page 1, read already
+				}
+			}
+		})
+		c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost {
+				posts++
+				writeJSON(w, 201, map[string]any{"Id": 99, "Name": "Cat-4"})
+				return
+			}
+			list.ServeHTTP(w, r)
+		}), func(c *Config) { c.PageSize = 3; c.Concurrency = 1 })
+		id, found, err := NewLookups(c).Resolve(context.Background(), "categories", "Cat-4", true)
+		if always {
+			if !errors.Is(err, ErrListShrank) || posts != 0 || reads != readAllTries {
+				t.Errorf("shrinking at every read: %v, %v, %v after %d reads, %d creates", id, found, err, reads, posts)
+			}
+			continue
+		}
+		if err != nil || !found || id != int64(4) || posts != 0 || reads != 2 {
+			t.Errorf("Cat-4: %v (found %v, %v) after %d reads, %d creates; want 4, found, read twice, none created", id, found, err, reads, posts)
+		}
+	}
+}
