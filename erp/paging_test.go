@@ -290,11 +290,12 @@ func settledGoroutines(want int) int {
 }
 
 func TestPagesEarlyBreakCancels(t *testing.T) {
-	var cancelled atomic.Int64
+	var cancelled, waiting atomic.Int64
 	s := &pagedServer{total: 1000, delay: func(page int) time.Duration {
 		if page <= 2 {
 			return 0
 		}
+		waiting.Add(1)
 		return 30 * time.Second // pages in flight when the loop breaks
 	}}
 	c, srv := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -314,6 +315,12 @@ func TestPagesEarlyBreakCancels(t *testing.T) {
 		}
 		seen++
 		if p.PageNumber == 2 {
+			// break once a later page is at the server: on a loaded
+			// machine its connection may not even be open yet, and a
+			// fetch cancelled before it was sent reaches no handler
+			for deadline := time.Now().Add(10 * time.Second); waiting.Load() == 0 && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
 			break
 		}
 	}
