@@ -132,7 +132,7 @@ func TestFatalWrongURLPath(t *testing.T) {
 
 // doubtOutage makes one stock write a write in doubt whose read-back
 // cannot be done: the 40th POST /stocks is performed and answered 500,
-// and the next gets GETs are answered 500 without acting, more than the
+// and the next 12 GETs are answered 500 without acting, more than the
 // client's attempts at the check.
 type doubtOutage struct {
 	next        http.Handler
@@ -143,20 +143,23 @@ type doubtOutage struct {
 func (d *doubtOutage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet && d.outage.Load() > 0 && d.outage.Add(-1) >= 0 {
 		d.gets.Add(1)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusInternalServerError)
-		w.Write([]byte(`{"ErrorCode":"InternalServerError","ErrorMessage":"injected outage"}`))
+		answer500(w, "injected outage")
 		return
 	}
 	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/stocks") && d.posts.Add(1) == 40 {
 		d.next.ServeHTTP(httptest.NewRecorder(), r) // performed, answer lost
 		d.outage.Store(12)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusInternalServerError)
-		w.Write([]byte(`{"ErrorCode":"InternalServerError","ErrorMessage":"injected after acting"}`))
+		answer500(w, "injected after acting")
 		return
 	}
 	d.next.ServeHTTP(w, r)
+}
+
+// answer500 answers 500 with JTL's ErrorResponse.
+func answer500(w http.ResponseWriter, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusInternalServerError)
+	fmt.Fprintf(w, `{"ErrorCode":"InternalServerError","ErrorMessage":%q}`, msg)
 }
 
 // A write in doubt whose check cannot be made stops the run (exit 2, as a

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -465,7 +464,9 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		next := bo.NextBackOff()
 		var ae *APIError
 		if errors.As(err, &ae) && ae.RetryAfter > 0 {
-			next = retryAfterWait(ae.RetryAfter)
+			// exactly the whole seconds Retry-After gives brought every
+			// retry back to the same point of a short rate-limit window
+			next = offGrid(ae.RetryAfter)
 			bo.Reset()
 		}
 		if ae == nil || ae.Status != http.StatusTooManyRequests {
@@ -484,15 +485,6 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 			return nil, fmt.Errorf("%s %s: %w (last error: %s)", cl.method, cl.path, context.Cause(ctx), stripOp(err, cl.method, cl.path))
 		}
 	}
-}
-
-// retryAfterWait is how long to wait on a Retry-After: at least what the
-// server said, and up to a quarter more, drawn anew each time. Waiting
-// exactly the whole seconds Retry-After gives brought every retry back at
-// the same point of a rate-limit window shorter than a second, the point
-// where another app had used up the budget, until the call gave up.
-func retryAfterWait(d time.Duration) time.Duration {
-	return d + rand.N(d/4+1)
 }
 
 // giveUp ends a call whose attempts or time ran out on a retryable failure.

@@ -16,6 +16,15 @@ import (
 // jitterFrom is the wait from which the limiter adds a random part.
 const jitterFrom = 250 * time.Millisecond
 
+// offGrid lengthens a wait by up to a quarter, drawn anew each time. Waits
+// on a grid of whole seconds (Retry-After: 1, or a limiter slowed down by
+// 429s) bring every request back to the same point of a server's
+// rate-limit window shorter than a second, the point where another app
+// may use up the budget each time, until the call gives up.
+func offGrid(d time.Duration) time.Duration {
+	return d + rand.N(d/4+1)
+}
+
 // minRate is the floor the limiter is never lowered below.
 const minRate = rate.Limit(0.2)
 
@@ -80,11 +89,9 @@ func (l *limiter) wait(ctx context.Context) error {
 	r := l.lim.ReserveN(now, 1)
 	if d := r.DelayFrom(now); d > 0 {
 		if d >= jitterFrom {
-			// A pace this slow (after 429s) puts requests on a grid of
-			// whole seconds, the same point of every rate-limit window of
-			// the server: where another app may use up the budget each
-			// time. Up to a quarter more, drawn anew, moves them about.
-			d += rand.N(d / 4)
+			// a pace this slow (after 429s) puts requests on a grid of
+			// whole seconds
+			d = offGrid(d)
 		}
 		l.waits.Add(1)
 		l.waited.Add(int64(d))

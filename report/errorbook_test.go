@@ -146,14 +146,12 @@ func TestErrorBookDocuments(t *testing.T) {
 	}
 }
 
-// Cells go back with the type they had: a number cell of an XLSX source
-// is a number in errors.xlsx (so Excel edits it as one and a typed 13.45
-// stays a number), text stays text even when it looks like a number.
-func TestErrorBookKeepsCellTypes(t *testing.T) {
+// errorBookOf writes an error workbook of rec, failed, and opens it (its
+// used range checked); it is closed with the test.
+func errorBookOf(t *testing.T, rec *record.Record) *excelize.File {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), ErrorBookName)
-	h := record.NewHeader([]string{"SKU", "Preis", "EAN", "Formel"})
-	b := NewErrorBook(path, h)
-	rec := &record.Record{Row: 4, Header: h, Fields: []string{"A-1", "13.45", "0401234567890", "=1+1"}, Numeric: []bool{false, true, false, false}}
+	b := NewErrorBook(path, rec.Header)
 	if err := b.Add(rec, errors.New("the Wawi refuses it")); err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +163,16 @@ func TestErrorBookKeepsCellTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	testkit.CheckDimensions(t, path)
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// Cells go back with the type they had: a number cell of an XLSX source
+// is a number in errors.xlsx (so Excel edits it as one and a typed 13.45
+// stays a number), text stays text even when it looks like a number.
+func TestErrorBookKeepsCellTypes(t *testing.T) {
+	h := record.NewHeader([]string{"SKU", "Preis", "EAN", "Formel"})
+	f := errorBookOf(t, &record.Record{Row: 4, Header: h, Fields: []string{"A-1", "13.45", "0401234567890", "=1+1"}, Numeric: []bool{false, true, false, false}})
 	for cell, want := range map[string]struct {
 		typ excelize.CellType
 		raw string
@@ -189,25 +196,11 @@ func TestErrorBookKeepsCellTypes(t *testing.T) {
 // shows it so again: Excel shows what the merchant saw, and a re-import
 // reads both the shown text and the stored value as the original did.
 func TestErrorBookKeepsShownCells(t *testing.T) {
-	path := filepath.Join(t.TempDir(), ErrorBookName)
 	h := record.NewHeader([]string{"SKU", "PLZ", "Datum", "Zeitpunkt", "Uhrzeit", "Preis", "Name"})
-	b := NewErrorBook(path, h)
-	rec := &record.Record{Row: 2, Header: h,
+	f := errorBookOf(t, &record.Record{Row: 2, Header: h,
 		Fields:  []string{"1234", "1067", "46082", "46082.6041666667", "0.604166666666667", "12.5", "x"},
 		Numeric: []bool{false, false, false, true, true, true, false},
-		Shown:   []string{"01234", "01067", "2026-03-01", "2026-03-01T14:30:00", "14:30:00", "", ""}}
-	if err := b.Add(rec, errors.New("the Wawi refuses it")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f, err := excelize.OpenFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	testkit.CheckDimensions(t, path)
-	defer f.Close()
+		Shown:   []string{"01234", "01067", "2026-03-01", "2026-03-01T14:30:00", "14:30:00", "", ""}})
 	for cell, want := range map[string]struct{ raw, format string }{
 		"A2": {"1234", "00000"},
 		"B2": {"1067", "00000"},
