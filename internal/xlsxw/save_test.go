@@ -8,6 +8,7 @@ import (
 	"io"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -247,5 +248,70 @@ for ws in wb.worksheets:
 	}
 	if got, want := string(out), "Sheet1 12 3\nStreamed 1501 3\nSpooled 1501 2\nEmpty 0 0\n"; got != want {
 		t.Errorf("openpyxl read-only reads (sheet, rows, columns):\n%s\nwant\n%s", got, want)
+	}
+}
+
+// smallWorkbook is a workbook of a few rows, its cells saying which it is.
+func smallWorkbook(t *testing.T, id int) *excelize.File {
+	t.Helper()
+	f := excelize.NewFile()
+	for r := 1; r <= 20; r++ {
+		cell, _ := excelize.CoordinatesToCellName(1, r)
+		if err := f.SetCellValue("Sheet1", cell, fmt.Sprintf("Mappe %d Zeile %d", id, r)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+// The compressors of zip entries are recycled: workbooks written at the same
+// time must each get whole entries of their own, and a small workbook must
+// not cost a fresh compressor (about 1 MB each) per part.
+func TestWriteRecyclesCompressors(t *testing.T) {
+	const n = 8
+	bufs := make([]bytes.Buffer, n)
+	errs := make(chan error, n)
+	for i := range n {
+		f := smallWorkbook(t, i)
+		go func() { errs <- Write(f, &bufs[i]) }()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range n {
+		back, err := excelize.OpenReader(bytes.NewReader(bufs[i].Bytes()))
+		if err != nil {
+			t.Fatalf("workbook %d: %v", i, err)
+		}
+		if v, _ := back.GetCellValue("Sheet1", "A20"); v != fmt.Sprintf("Mappe %d Zeile 20", i) {
+			t.Errorf("workbook %d: A20 = %q", i, v)
+		}
+	}
+	if raceEnabled {
+		return // the race detector makes its own allocations
+	}
+	f := smallWorkbook(t, 0)
+	var sink bytes.Buffer
+	Write(f, &sink) // warm the pool
+	entries := 0
+	if z, err := zip.NewReader(bytes.NewReader(sink.Bytes()), int64(sink.Len())); err == nil {
+		entries = len(z.File)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	const writes = 5
+	for range writes {
+		sink.Reset()
+		if err := Write(f, &sink); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	perWrite := (after.TotalAlloc - before.TotalAlloc) / writes
+	// a fresh flate.Writer per entry was ~1 MB × entries
+	if entries < 8 || perWrite > 2<<20 {
+		t.Errorf("writing a small workbook of %d parts allocates %d KB (want < 2 MB: the compressors are recycled)", entries, perWrite>>10)
 	}
 }

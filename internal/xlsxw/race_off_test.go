@@ -1,0 +1,5 @@
+//go:build !race
+
+package xlsxw
+
+const raceEnabled = false
