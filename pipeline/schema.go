@@ -19,10 +19,29 @@ import (
 )
 
 // Schema returns the JSON Schema of job files, generated from the Go types
-// so that it cannot drift from what the decoder accepts.
+// so that it cannot drift from what the decoder accepts (or the prebuilt
+// one, see UsePrebuiltSchema).
 func Schema() []byte {
 	j, _, _ := currentSchema()
 	return j
+}
+
+// FreshSchema is Schema generated from the Go types and the registry now,
+// whatever UsePrebuiltSchema was given: what a prebuilt schema must equal.
+func FreshSchema() ([]byte, error) {
+	return generateSchema()
+}
+
+// UsePrebuiltSchema makes the schema of job files b, the output of
+// FreshSchema saved when the program was built, instead of generating it
+// on first use: generating is ~5 ms of every run's start (reflection and
+// three JSON passes), compiling it the rest. The program's tests must check
+// that b equals FreshSchema. A type registered afterwards drops b.
+func UsePrebuiltSchema(b []byte) {
+	schemaMu.Lock()
+	defer schemaMu.Unlock()
+	schemaPrebuilt = bytes.TrimRight(b, "\n")
+	schemaBuilt = false
 }
 
 // The schema is built on first use and again after the registry changed:
@@ -33,6 +52,7 @@ var (
 	schemaJSON     []byte
 	schemaCompiled *validator.Schema
 	schemaErr      error
+	schemaPrebuilt []byte // see UsePrebuiltSchema
 )
 
 func currentSchema() ([]byte, *validator.Schema, error) {
@@ -49,28 +69,16 @@ func currentSchema() ([]byte, *validator.Schema, error) {
 func schemaStale() {
 	schemaMu.Lock()
 	schemaBuilt = false
+	schemaPrebuilt = nil // it has the types of before
 	schemaMu.Unlock()
 }
 
 func buildSchema() {
-	r := &jsonschema.Reflector{FieldNameTag: "yaml", RequiredFromJSONSchemaTags: false}
-	s := r.Reflect(&Job{})
-	s.Title = "etl job file"
-	s.Description = "A job moves records from a source through a mapping to a sink. See README.md."
-	raw, err := json.Marshal(s)
-	if err != nil {
-		schemaErr = err
-		return
+	if schemaPrebuilt != nil {
+		schemaJSON, schemaErr = schemaPrebuilt, nil
+	} else {
+		schemaJSON, schemaErr = generateSchema()
 	}
-	var doc any
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		schemaErr = err
-		return
-	}
-	loosenScalars(doc)
-	setTypeEnums(doc)
-	describeRefs(doc)
-	schemaJSON, schemaErr = json.MarshalIndent(doc, "", "  ")
 	if schemaErr != nil {
 		return
 	}
@@ -85,6 +93,27 @@ func buildSchema() {
 		return
 	}
 	schemaCompiled, schemaErr = c.Compile("etl-job.json")
+}
+
+// generateSchema reflects the schema from the Go types and the registry.
+// It touches no package state: FreshSchema calls it without the lock.
+func generateSchema() ([]byte, error) {
+	r := &jsonschema.Reflector{FieldNameTag: "yaml", RequiredFromJSONSchemaTags: false}
+	s := r.Reflect(&Job{})
+	s.Title = "etl job file"
+	s.Description = "A job moves records from a source through a mapping to a sink. See README.md."
+	raw, err := json.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, err
+	}
+	loosenScalars(doc)
+	setTypeEnums(doc)
+	describeRefs(doc)
+	return json.MarshalIndent(doc, "", "  ")
 }
 
 // The schema of an included mapping file: the job schema with mapping as

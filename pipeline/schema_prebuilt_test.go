@@ -1,0 +1,41 @@
+package pipeline
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// A prebuilt schema is the one job files are checked against, until a type
+// registered afterwards makes it out of date.
+func TestPrebuiltSchemaUsedUntilTheRegistryChanges(t *testing.T) {
+	fresh, err := FreshSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { UsePrebuiltSchema(nil) })
+	// the prebuilt copy forbids a key the types allow (the first delimiter:
+	// the sink's): a job using it must
+	// fail only while the copy is in use
+	marked := bytes.Replace(fresh, []byte(`"title": "etl job file"`), []byte(`"title": "prebuilt"`), 1)
+	strict := bytes.Replace(marked, []byte(`"delimiter": {`), []byte(`"delimiter": false, "x-was": {`), 1)
+	if bytes.Equal(strict, marked) || bytes.Equal(marked, fresh) {
+		t.Fatal("the schema has no title or no delimiter to change")
+	}
+	UsePrebuiltSchema(append(strict, '\n'))
+	if !strings.Contains(string(Schema()), `"title": "prebuilt"`) {
+		t.Fatal("Schema() is not the prebuilt one")
+	}
+	job := writeJob(t, "source:\n  type: csv\n  path: a.csv\nsink:\n  type: csv\n  path: b.csv\n  delimiter: ';'\n")
+	if _, err := LoadJob(job, LoadOptions{LookupEnv: env(nil)}); err == nil || !strings.Contains(err.Error(), "delimiter") {
+		t.Fatalf("with the prebuilt schema: %v, want an error about delimiter", err)
+	}
+	st, _ := LookupSinkType("csv")
+	RegisterSink("csv", st.Open) // a registration, as a test makes
+	if strings.Contains(string(Schema()), `"title": "prebuilt"`) {
+		t.Error("the prebuilt schema outlived a registration")
+	}
+	if _, err := LoadJob(job, LoadOptions{LookupEnv: env(nil)}); err != nil {
+		t.Errorf("with the generated schema: %v", err)
+	}
+}
