@@ -99,6 +99,13 @@ type RowPlanner interface {
 	NewRows(n int) RowBatch
 }
 
+// RowReleaser is implemented by row batches that can be used again: the
+// runner calls Release once every record of the batch is accounted for
+// (applied, counted, in the reports), and no row of it is used after.
+type RowReleaser interface {
+	Release()
+}
+
 // dryRunner is implemented by resolvers that can create what they do not
 // find (the Wawi's lookups): SetDryRun(true) makes them create nothing.
 type dryRunner interface{ SetDryRun(bool) }

@@ -410,7 +410,12 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 	if r.ordered {
 		batchSize = fileBatch
 	}
-	slots := make(chan chan []*result, workers*4)
+	// a slot is a batch's results, in order, and its rows
+	type batchDone struct {
+		out  []*result
+		rows RowBatch
+	}
+	slots := make(chan chan batchDone, workers*4)
 	var fatalMu sync.Mutex
 	var fatal error
 	setFatal := func(err error) {
@@ -453,8 +458,13 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 	go func() {
 		defer close(done)
 		for slot := range slots {
-			for _, res := range <-slot {
+			b := <-slot
+			for _, res := range b.out {
 				r.finish(work, res, setFatal)
+			}
+			// the diff report's goroutine may still hold the plans
+			if rel, ok := b.rows.(RowReleaser); ok && r.diffQ == nil {
+				rel.Release()
 			}
 		}
 	}()
@@ -463,7 +473,7 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 	dispatch := func() {
 		recs := batch
 		batch = make([]*record.Record, 0, batchSize)
-		slot := make(chan []*result, 1)
+		slot := make(chan batchDone, 1)
 		slots <- slot
 		pool.acquire()
 		jobs <- func() {
@@ -485,7 +495,7 @@ func (r *runner) pass(ctx context.Context, src Source) error {
 					pool.widen()
 				}
 			}
-			slot <- out
+			slot <- batchDone{out, rows}
 		}
 	}
 	var readErr error
