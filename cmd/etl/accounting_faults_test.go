@@ -86,17 +86,27 @@ func TestAccountingExportsUnderFaults(t *testing.T) {
 	want := runAccounting(t, calm)
 	calm.Close()
 
-	flaky := erptest.NewServer(erptest.Options{Seed: seed(), FailRate: 0.12, Jitter: 3 * time.Millisecond, Latency: 3 * time.Millisecond,
-		RequestBudget: 20, BudgetWindow: 100 * time.Millisecond, Rand: rand.New(rand.NewPCG(3, 4))})
-	other := otherApp(t, flaky.URL)
-	got := runAccounting(t, flaky)
-	own, own429 := other()
-	c := flaky.Counters()
-	flaky.Close()
-	etl429 := c.RateLimited - own429
-	t.Logf("flaky Wawi: %d requests of etl, %d answered 5xx without acting, %d answered 429", c.Requests-own, c.FailedWithoutActing(), etl429)
-	if c.FailedWithoutActing() < 5 || etl429 == 0 {
-		t.Fatalf("only %d faults and %d 429 injected", c.FailedWithoutActing(), etl429)
+	// Whether etl meets the other app's spent budget depends on timing: a
+	// slow machine sends fewer requests per window. A run that met no 429
+	// (a few in a hundred under a loaded make test) proves nothing, so it
+	// is run again.
+	var got string
+	for attempt := 1; ; attempt++ {
+		flaky := erptest.NewServer(erptest.Options{Seed: seed(), FailRate: 0.12, Jitter: 3 * time.Millisecond, Latency: 3 * time.Millisecond,
+			RequestBudget: 20, BudgetWindow: 100 * time.Millisecond, Rand: rand.New(rand.NewPCG(3, uint64(4+attempt)))})
+		other := otherApp(t, flaky.URL)
+		got = runAccounting(t, flaky)
+		own, own429 := other()
+		c := flaky.Counters()
+		flaky.Close()
+		etl429 := c.RateLimited - own429
+		t.Logf("flaky Wawi, run %d: %d requests of etl, %d answered 5xx without acting, %d answered 429", attempt, c.Requests-own, c.FailedWithoutActing(), etl429)
+		if c.FailedWithoutActing() >= 5 && etl429 > 0 {
+			break
+		}
+		if attempt == 3 {
+			t.Fatalf("only %d faults and %d 429 injected", c.FailedWithoutActing(), etl429)
+		}
 	}
 
 	names := dirNamesOf(t, want)
