@@ -59,6 +59,10 @@ type SinkType struct {
 	CheckTargets func(ctx context.Context, spec *SinkSpec, targets []mappings.Target) error
 }
 
+// regMu is never held while schemaMu is taken: building the schema (under
+// schemaMu) reads the registry, so a registration marks the schema stale
+// after it let go of regMu (the other order deadlocked a registration
+// against a job being loaded).
 var (
 	regMu       sync.RWMutex
 	sourceTypes = map[string]SourceType{}
@@ -69,16 +73,16 @@ var (
 // replaces the first.
 func AddSourceType(t SourceType) {
 	regMu.Lock()
-	defer regMu.Unlock()
 	sourceTypes[t.Name] = t
+	regMu.Unlock()
 	schemaStale()
 }
 
 // AddSinkType registers a sink type.
 func AddSinkType(t SinkType) {
 	regMu.Lock()
-	defer regMu.Unlock()
 	sinkTypes[t.Name] = t
+	regMu.Unlock()
 	schemaStale()
 }
 
@@ -86,10 +90,10 @@ func AddSinkType(t SinkType) {
 // registered for it (tests replace a factory this way).
 func RegisterSource(kind string, f SourceFactory) {
 	regMu.Lock()
-	defer regMu.Unlock()
 	t := sourceTypes[kind]
 	t.Name, t.Open = kind, f
 	sourceTypes[kind] = t
+	regMu.Unlock()
 	schemaStale()
 }
 
@@ -97,10 +101,10 @@ func RegisterSource(kind string, f SourceFactory) {
 // registered for it.
 func RegisterSink(kind string, f SinkFactory) {
 	regMu.Lock()
-	defer regMu.Unlock()
 	t := sinkTypes[kind]
 	t.Name, t.Open = kind, f
 	sinkTypes[kind] = t
+	regMu.Unlock()
 	schemaStale()
 }
 

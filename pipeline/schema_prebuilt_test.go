@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A prebuilt schema is the one job files are checked against, until a type
@@ -13,7 +14,7 @@ func TestPrebuiltSchemaUsedUntilTheRegistryChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { UsePrebuiltSchema(nil) })
+	t.Cleanup(func() { UsePrebuiltSchema(nil, nil) })
 	// the prebuilt copy forbids a key the types allow (the first delimiter:
 	// the sink's): a job using it must
 	// fail only while the copy is in use
@@ -22,7 +23,7 @@ func TestPrebuiltSchemaUsedUntilTheRegistryChanges(t *testing.T) {
 	if bytes.Equal(strict, marked) || bytes.Equal(marked, fresh) {
 		t.Fatal("the schema has no title or no delimiter to change")
 	}
-	UsePrebuiltSchema(append(strict, '\n'))
+	UsePrebuiltSchema(append(strict, '\n'), nil)
 	if !strings.Contains(string(Schema()), `"title": "prebuilt"`) {
 		t.Fatal("Schema() is not the prebuilt one")
 	}
@@ -37,5 +38,34 @@ func TestPrebuiltSchemaUsedUntilTheRegistryChanges(t *testing.T) {
 	}
 	if _, err := LoadJob(job, LoadOptions{LookupEnv: env(nil)}); err != nil {
 		t.Errorf("with the generated schema: %v", err)
+	}
+}
+
+// A type registered while a job is being loaded: building the schema reads
+// the registry, and a registration marks the schema stale; neither may
+// wait for the other.
+func TestRegistrationBesideSchemaBuildDoesNotDeadlock(t *testing.T) {
+	st, _ := LookupSinkType("csv")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 300 {
+			RegisterSink("csv", st.Open)
+		}
+	}()
+	building := make(chan struct{})
+	go func() {
+		defer close(building)
+		for range 300 {
+			Schema()
+		}
+	}()
+	timeout := time.After(20 * time.Second)
+	for _, c := range []chan struct{}{done, building} {
+		select {
+		case <-c:
+		case <-timeout:
+			t.Fatal("a registration and a schema build wait for each other")
+		}
 	}
 }
