@@ -35,14 +35,20 @@ func FreshSchema() ([]byte, error) {
 // UsePrebuiltSchema makes the schema of job files b, the output of
 // FreshSchema saved when the program was built, instead of generating it
 // on first use: generating is ~5 ms of every run's start (reflection and
-// three JSON passes), compiling it the rest. The program's tests must check
-// that b equals FreshSchema. A type registered afterwards drops b.
-func UsePrebuiltSchema(b []byte) {
+// three JSON passes), compiling it the rest. compiled, if not nil, returns
+// b compiled (as SchemaURL), e.g. from a compile the program started
+// early. The program's tests must check that b equals FreshSchema. A type
+// registered afterwards drops b.
+func UsePrebuiltSchema(b []byte, compiled func() (*validator.Schema, error)) {
 	schemaMu.Lock()
 	defer schemaMu.Unlock()
 	schemaPrebuilt = bytes.TrimRight(b, "\n")
+	schemaPrebuiltCompiled = compiled
 	schemaBuilt = false
 }
+
+// SchemaURL is the name the job schema is compiled under.
+const SchemaURL = "etl-job.json"
 
 // The schema is built on first use and again after the registry changed:
 // the enums of source.type and sink.type are the registered types.
@@ -52,7 +58,9 @@ var (
 	schemaJSON     []byte
 	schemaCompiled *validator.Schema
 	schemaErr      error
-	schemaPrebuilt []byte // see UsePrebuiltSchema
+	// see UsePrebuiltSchema
+	schemaPrebuilt         []byte
+	schemaPrebuiltCompiled func() (*validator.Schema, error)
 )
 
 func currentSchema() ([]byte, *validator.Schema, error) {
@@ -69,13 +77,17 @@ func currentSchema() ([]byte, *validator.Schema, error) {
 func schemaStale() {
 	schemaMu.Lock()
 	schemaBuilt = false
-	schemaPrebuilt = nil // it has the types of before
+	schemaPrebuilt, schemaPrebuiltCompiled = nil, nil // they have the types of before
 	schemaMu.Unlock()
 }
 
 func buildSchema() {
 	if schemaPrebuilt != nil {
 		schemaJSON, schemaErr = schemaPrebuilt, nil
+		if schemaPrebuiltCompiled != nil {
+			schemaCompiled, schemaErr = schemaPrebuiltCompiled()
+			return
+		}
 	} else {
 		schemaJSON, schemaErr = generateSchema()
 	}
@@ -88,11 +100,11 @@ func buildSchema() {
 		return
 	}
 	c := validator.NewCompiler()
-	if err := c.AddResource("etl-job.json", inst); err != nil {
+	if err := c.AddResource(SchemaURL, inst); err != nil {
 		schemaErr = err
 		return
 	}
-	schemaCompiled, schemaErr = c.Compile("etl-job.json")
+	schemaCompiled, schemaErr = c.Compile(SchemaURL)
 }
 
 // generateSchema reflects the schema from the Go types and the registry.

@@ -11,8 +11,9 @@ func init() {
 	subcommands = append(subcommands, newSchemaCommand)
 	// Job files are validated against the shipped schema, equal to the
 	// generated one (TestShippedSchemaIsCurrent): generating it was part of
-	// every start. Every type is registered by now (package inits).
-	pipeline.UsePrebuiltSchema(etlroot.JobSchema)
+	// every start, and it is being compiled since the program started.
+	// Every type is registered by now (package inits).
+	pipeline.UsePrebuiltSchema(etlroot.JobSchema, etlroot.CompiledJobSchema)
 }
 
 func newSchemaCommand() *cobra.Command {
