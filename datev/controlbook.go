@@ -147,6 +147,7 @@ func (c *Control) WriteWorkbook(path string, info [][2]string, opts atomicfile.O
 	if err := finds.Flush(); err != nil {
 		return err
 	}
-	f.SetActiveSheet(0)
+	// the overview, the first sheet, is the active one already: excelize's
+	// SetActiveSheet would read every sheet back to say so again
 	return xlsxw.Save(f, path, opts)
 }

@@ -126,6 +126,9 @@ func TestDATEVDocuments(t *testing.T) {
 			if got := f.GetSheetList(); !slices.Equal(got, []string{datev.SheetOverview, datev.SheetRates, datev.SheetAccounts, datev.SheetFindings}) {
 				t.Errorf("sheets %v", got)
 			}
+			if f.GetActiveSheetIndex() != 0 {
+				t.Errorf("opens on sheet %d, want the overview", f.GetActiveSheetIndex())
+			}
 			rows, _ := f.GetRows(datev.SheetAccounts, excelize.Options{RawCellValue: true})
 			sheet := map[[3]string]decimal.Decimal{}
 			for _, r := range rows[1:] {
