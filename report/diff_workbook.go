@@ -230,7 +230,6 @@ func (d *Diff) writeWorkbook(w io.Writer, in *diffInfo) error {
 			}
 		}
 	}
-	f.SetActiveSheet(0)
 	return xlsxw.Write(f, w, d.tables()...)
 }
 
