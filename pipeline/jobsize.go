@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -38,6 +39,9 @@ func readJobFile(path string) ([]byte, error) {
 // checkAliases refuses a job file whose aliases expand beyond
 // maxJobExpandedNodes, naming the alias where the limit was passed.
 func checkAliases(path string, src []byte) error {
+	if !bytes.ContainsRune(src, '*') {
+		return nil // an alias is written *name: parsing the file to find none was ~1.5 ms of every start
+	}
 	f, err := parser.ParseBytes(src, 0)
 	if err != nil {
 		return nil // the decoder reports syntax errors with their place
