@@ -84,7 +84,7 @@ func (b *Booker) Book(h *Header, d *Document, row int, write func(line []byte, n
 		p := &b.posts[i]
 		line, notes, err := b.format(h, d, p)
 		if err != nil {
-			b.c.Fail(d.Number, row, "Buchung nicht möglich: "+err.Error())
+			b.c.Fail(d.Number, row, "Buchung nicht möglich: "+err.Error(), "cannot be booked: "+err.Error())
 			continue
 		}
 		if err := write(line, notes); err != nil {
@@ -105,7 +105,7 @@ func (b *Booker) bookReference(h *Header, d *Document, row int, write func([]byt
 	for _, p := range postings {
 		enc, notes, err := AppendBooking(b.line[:0], h, &p.Booking, &b.row)
 		if err != nil {
-			b.c.Fail(d.Number, row, "Buchung nicht möglich: "+err.Error())
+			b.c.Fail(d.Number, row, "Buchung nicht möglich: "+err.Error(), "cannot be booked: "+err.Error())
 			continue
 		}
 		if err := write(enc, notes); err != nil {

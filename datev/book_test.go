@@ -22,7 +22,7 @@ func bookReference(h *Header, c *Control, docs []*Document) (lines []string, not
 		for _, p := range postings {
 			enc, ns, err := AppendBooking(nil, h, &p.Booking, &row)
 			if err != nil {
-				c.Fail(d.Number, i+2, "Buchung nicht möglich: "+err.Error())
+				c.Fail(d.Number, i+2, "Buchung nicht möglich: "+err.Error(), "cannot be booked: "+err.Error())
 				continue
 			}
 			lines, notes = append(lines, string(enc)), append(notes, ns)

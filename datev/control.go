@@ -2,6 +2,7 @@ package datev
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -121,7 +122,14 @@ type Finding struct {
 	Row      int // the input row of the document's first line, 0 unknown
 	Problem  string
 	Stops    bool
+	// TypeEn and ProblemEn are Type and Problem in English, for etl's
+	// messages in English (the control workbook is German, as the tax
+	// adviser reads it)
+	TypeEn, ProblemEn string
 }
+
+// text is a finding's wording, German and English, with the same verbs.
+type text struct{ de, en string }
 
 // seenAs is the number a Belegfeld 1 was cleaned from and its row.
 type seenAs struct {
@@ -193,7 +201,7 @@ func (c *Control) seenBefore(d *Document, row int) {
 	if !ok {
 		k := docKey{d.Type, d.Number}
 		if first, dup := c.seen[k]; dup {
-			c.stop(d, row, "kommt mehrfach vor (zuerst in Zeile %d): jeder Beleg genau einmal", first)
+			c.stop(d, row, textTwice, first)
 			return
 		}
 		// a clone: the key outlives the record, and must not pin the
@@ -213,7 +221,7 @@ func (c *Control) seenBefore(d *Document, row int) {
 		return
 	}
 	if first, dup := c.rowOf(sid, x); dup {
-		c.stop(d, row, "kommt mehrfach vor (zuerst in Zeile %d): jeder Beleg genau einmal", first)
+		c.stop(d, row, textTwice, first)
 		return
 	}
 	c.seenNum[numKey{series: sid, digits: x.digits, n: n}] = row
@@ -244,7 +252,8 @@ func (c *Control) rowOf(sid int32, x seenNumber) (int, bool) {
 func (c *Control) sameBelegfeld1(d *Document, row int) {
 	if belegfeld1Clean(d.Number) { // a number as it is: another's changed to it?
 		if prev, ok := c.cleaned[docKey{d.Type, d.Number}]; ok {
-			c.stop(d, row, "Belegfeld 1 %q hat schon Beleg %q (Zeile %d), dessen Nummer dafür angepasst wurde: DATEV unterscheidet die Belege nicht", d.Number, prev.number, prev.row)
+			c.stop(d, row, text{"Belegfeld 1 %q hat schon Beleg %q (Zeile %d), dessen Nummer dafür angepasst wurde: DATEV unterscheidet die Belege nicht",
+				"Belegfeld 1 %q already holds document %q (row %d), whose number was changed to fit it: DATEV cannot tell the documents apart"}, d.Number, prev.number, prev.row)
 		}
 		return
 	}
@@ -252,12 +261,14 @@ func (c *Control) sameBelegfeld1(d *Document, row int) {
 	k := docKey{d.Type, b}
 	if prev, ok := c.cleaned[k]; ok {
 		if prev.number != d.Number { // the same number is a duplicate, found as such
-			c.stop(d, row, "Belegfeld 1 %q hat schon Beleg %q (Zeile %d): DATEV unterscheidet die Belege nicht", b, prev.number, prev.row)
+			c.stop(d, row, text{"Belegfeld 1 %q hat schon Beleg %q (Zeile %d): DATEV unterscheidet die Belege nicht",
+				"Belegfeld 1 %q already holds document %q (row %d): DATEV cannot tell the documents apart"}, b, prev.number, prev.row)
 		}
 		return
 	}
 	if first, ok := c.numberRow(d.Type, b); ok {
-		c.stop(d, row, "Belegfeld 1 %q ist die Nummer eines anderen Belegs (Zeile %d): DATEV unterscheidet die Belege nicht", b, first)
+		c.stop(d, row, text{"Belegfeld 1 %q ist die Nummer eines anderen Belegs (Zeile %d): DATEV unterscheidet die Belege nicht",
+			"Belegfeld 1 %q is the number of another document (row %d): DATEV cannot tell the documents apart"}, b, first)
 	}
 	if c.cleaned == nil {
 		c.cleaned = map[docKey]seenAs{}
@@ -302,18 +313,22 @@ func (c *Control) seriesIndex(t DocType, prefix string) int32 {
 
 func rateKey(r decimal.Decimal) string { return r.StringFixed(2) }
 
-func (c *Control) stop(d *Document, row int, format string, args ...any) {
-	f := Finding{Row: row, Problem: fmt.Sprintf(format, args...), Stops: true}
+// textTwice is a document that came twice.
+var textTwice = text{"kommt mehrfach vor (zuerst in Zeile %d): jeder Beleg genau einmal", "appears more than once (first in row %d): every document exactly once"}
+
+func (c *Control) stop(d *Document, row int, t text, args ...any) {
+	f := Finding{Row: row, Problem: fmt.Sprintf(t.de, args...), ProblemEn: fmt.Sprintf(t.en, args...), Stops: true}
 	if d != nil {
-		f.Document, f.Type = d.Number, d.Type.German()
+		f.Document, f.Type, f.TypeEn = d.Number, d.Type.German(), d.Type.String()
 	}
 	c.findings = append(c.findings, f)
 }
 
 // Fail records a problem that stops the export and is not about one
-// document's sums (a record that did not reach the file).
-func (c *Control) Fail(document string, row int, problem string) {
-	c.findings = append(c.findings, Finding{Document: document, Row: row, Problem: problem, Stops: true})
+// document's sums (a record that did not reach the file), in German (the
+// control workbook's) and English.
+func (c *Control) Fail(document string, row int, problem, problemEn string) {
+	c.findings = append(c.findings, Finding{Document: document, Row: row, Problem: problem, ProblemEn: problemEn, Stops: true})
 }
 
 // Add records a document and the postings written for it; row is the
@@ -340,13 +355,15 @@ func (c *Control) add(d *Document, postings []posting, row int) {
 	}
 	day := c.docDay.get(d.Date) // an export's documents come by day
 	if (!c.From.IsZero() && day.Before(c.from.get(c.From))) || (!c.To.IsZero() && day.After(c.to.get(c.To))) {
-		c.stop(d, row, "Belegdatum %s liegt außerhalb des Zeitraums %s bis %s", day.Format("02.01.2006"), c.From.Format("02.01.2006"), c.To.Format("02.01.2006"))
+		c.stop(d, row, text{"Belegdatum %s liegt außerhalb des Zeitraums %s bis %s", "document date %s is outside the period %s to %s"},
+			day.Format("02.01.2006"), c.From.Format("02.01.2006"), c.To.Format("02.01.2006"))
 	}
 	// a document has a few rates and countries: slices, not maps, with
 	// the order of first use
 	neg := d.Direction() < 0
 	if d.SignUnknown() {
-		c.stop(d, row, "Summe 0,00 aus Beträgen mit beiden Vorzeichen: ob die Beträge mit Vorzeichen gesendet sind (Soll oder Haben), ist nicht bestimmbar")
+		c.stop(d, row, text{"Summe 0,00 aus Beträgen mit beiden Vorzeichen: ob die Beträge mit Vorzeichen gesendet sind (Soll oder Haben), ist nicht bestimmbar",
+			"amounts of both signs that add up to 0.00: whether they were sent with their sign (debit or credit) cannot be told"})
 	}
 	src, fil := c.src[:0], c.fil[:0]
 	get := func(m []keyedSums, k TaxKey) ([]keyedSums, *sums3) {
@@ -371,7 +388,7 @@ func (c *Control) add(d *Document, postings []posting, row int) {
 		s.vat.addSum(&vat)
 		s.gross.addSum(&gross)
 		if net.addSum(&vat); !net.equal(&gross) && !subCent(&net, &gross, l) {
-			c.stop(d, l.Row, "Netto %s + USt %s ist nicht Brutto %s", l.Net.shown(), l.VAT.shown(), l.Gross.shown())
+			c.stop(d, l.Row, text{"Netto %s + USt %s ist nicht Brutto %s", "net %s + VAT %s is not gross %s"}, l.Net.shown(), l.VAT.shown(), l.Gross.shown())
 		}
 	}
 	for i := range postings {
@@ -393,7 +410,8 @@ func (c *Control) add(d *Document, postings []posting, row int) {
 		a.bookings++
 	}
 	if len(postings) == 0 {
-		c.findings = append(c.findings, Finding{Document: d.Number, Type: d.Type.German(), Row: row, Problem: "Beleg ohne Betrag: keine Buchung (DATEV nimmt keine Buchung über 0,00)"})
+		c.findings = append(c.findings, Finding{Document: d.Number, Type: d.Type.German(), TypeEn: d.Type.String(), Row: row,
+			Problem: "Beleg ohne Betrag: keine Buchung (DATEV nimmt keine Buchung über 0,00)", ProblemEn: "document without an amount: no booking (DATEV takes none of 0.00)"})
 	}
 	// A document whose amounts have more decimals (the Wawi's may have
 	// four) is booked with its gross to the cent and the tax DATEV derives
@@ -421,14 +439,15 @@ func (c *Control) add(d *Document, postings []posting, row int) {
 		fil, fs = get(fil, k)
 		if !x.s.equal(fs) {
 			s, f := x.s.sums(), fs.sums()
-			c.stop(d, row, "Steuersatz %s %% %s: Beleg Netto/USt/Brutto %s/%s/%s, Buchungen %s/%s/%s", k.Rate, k.Country,
+			c.stop(d, row, text{"Steuersatz %s %% %s: Beleg Netto/USt/Brutto %s/%s/%s, Buchungen %s/%s/%s",
+				"tax rate %s %% %s: document net/VAT/gross %s/%s/%s, bookings %s/%s/%s"}, k.Rate, k.Country,
 				s.Net.StringFixed(2), s.VAT.StringFixed(2), s.Gross.StringFixed(2), f.Net.StringFixed(2), f.VAT.StringFixed(2), f.Gross.StringFixed(2))
 		}
 		total(c.source, &c.hotSource, k).addSums(&x.s)
 	}
 	for _, x := range fil {
 		if !x.inSrc(src) {
-			c.stop(d, row, "Buchungen zu Steuersatz %s %% %s, die der Beleg nicht hat", x.k.Rate, x.k.Country)
+			c.stop(d, row, text{"Buchungen zu Steuersatz %s %% %s, die der Beleg nicht hat", "bookings at tax rate %s %% %s, which the document does not have"}, x.k.Rate, x.k.Country)
 		}
 		total(c.file, &c.hotFile, x.k).addSums(&x.s)
 	}
@@ -563,8 +582,10 @@ func (c *Control) Finish() {
 	for _, k := range c.TaxKeys() {
 		s, f := c.Sum(k)
 		if !s.Equal(f) {
-			c.findings = append(c.findings, Finding{Problem: fmt.Sprintf("Summe Steuersatz %s %% %s: Belege Netto/USt/Brutto %s/%s/%s, Datei %s/%s/%s", k.Rate, k.Country,
-				s.Net.StringFixed(2), s.VAT.StringFixed(2), s.Gross.StringFixed(2), f.Net.StringFixed(2), f.VAT.StringFixed(2), f.Gross.StringFixed(2)), Stops: true})
+			args := []any{k.Rate, k.Country, s.Net.StringFixed(2), s.VAT.StringFixed(2), s.Gross.StringFixed(2), f.Net.StringFixed(2), f.VAT.StringFixed(2), f.Gross.StringFixed(2)}
+			c.findings = append(c.findings, Finding{Stops: true,
+				Problem:   fmt.Sprintf("Summe Steuersatz %s %% %s: Belege Netto/USt/Brutto %s/%s/%s, Datei %s/%s/%s", args...),
+				ProblemEn: fmt.Sprintf("total at tax rate %s %% %s: documents net/VAT/gross %s/%s/%s, file %s/%s/%s", args...)})
 		}
 	}
 	keys := make([]*seriesNumbers, 0, len(c.series))
@@ -591,14 +612,18 @@ func (c *Control) Finish() {
 			}
 			from, to := ns[i-1]+1, ns[i]-1
 			what := fmt.Sprintf("Nummer %s%d fehlt", k.prefix, from)
+			whatEn := fmt.Sprintf("number %s%d is missing", k.prefix, from)
 			if to > from {
 				what = fmt.Sprintf("Nummern %s%d bis %s%d fehlen (%d)", k.prefix, from, k.prefix, to, to-from+1)
+				whatEn = fmt.Sprintf("numbers %s%d to %s%d are missing (%d)", k.prefix, from, k.prefix, to, to-from+1)
 			}
-			c.findings = append(c.findings, Finding{Type: k.t.German(), Problem: "Lücke im Nummernkreis: " + what})
+			c.findings = append(c.findings, Finding{Type: k.t.German(), TypeEn: k.t.String(),
+				Problem: "Lücke im Nummernkreis: " + what, ProblemEn: "gap in the number series: " + whatEn})
 		}
 	}
 	if gaps > maxGapFindings {
-		c.findings = append(c.findings, Finding{Problem: fmt.Sprintf("und %d weitere Lücken im Nummernkreis", gaps-maxGapFindings)})
+		c.findings = append(c.findings, Finding{Problem: fmt.Sprintf("und %d weitere Lücken im Nummernkreis", gaps-maxGapFindings),
+			ProblemEn: fmt.Sprintf("and %d more gaps in the number series", gaps-maxGapFindings)})
 	}
 }
 
@@ -681,20 +706,30 @@ func (c *Control) OK() bool {
 }
 
 // Err names the documents and problems that stop the export, nil if none.
-func (c *Control) Err() error {
+func (c *Control) Err() error { return c.ErrIn(false) }
+
+// ErrIn is Err in English (english) or German.
+func (c *Control) ErrIn(english bool) error {
 	var msgs []string
 	n := 0
+	rowWord, more := "Zeile", "und %d weitere"
+	if english {
+		rowWord, more = "row", "and %d more"
+	}
 	for _, f := range c.Findings() {
 		if !f.Stops {
 			break
 		}
 		n++
 		if len(msgs) < 10 {
-			s := f.Problem
+			typ, s := f.Type, f.Problem
+			if english {
+				typ, s = cmp.Or(f.TypeEn, f.Type), cmp.Or(f.ProblemEn, f.Problem)
+			}
 			if f.Document != "" {
-				s = strings.TrimSpace(f.Type+" "+f.Document) + ": " + f.Problem
+				s = strings.TrimSpace(typ+" "+f.Document) + ": " + s
 				if f.Row > 0 {
-					s = fmt.Sprintf("%s (Zeile %d)", s, f.Row)
+					s = fmt.Sprintf("%s (%s %d)", s, rowWord, f.Row)
 				}
 			}
 			msgs = append(msgs, s)
@@ -704,7 +739,7 @@ func (c *Control) Err() error {
 		return nil
 	}
 	if n > len(msgs) {
-		msgs = append(msgs, fmt.Sprintf("und %d weitere", n-len(msgs)))
+		msgs = append(msgs, fmt.Sprintf(more, n-len(msgs)))
 	}
 	return errors.New(strings.Join(msgs, "; "))
 }
@@ -817,8 +852,9 @@ func (c *Control) CompareFile(file map[FileKey]decimal.Decimal) {
 	})
 	for _, k := range keys {
 		if !mine[k].Equal(file[k]) {
-			c.findings = append(c.findings, Finding{Stops: true, Problem: fmt.Sprintf("Konto %s an %s %s: Datei %s, Kontrolle %s",
-				k.Konto, k.Gegenkonto, k.SollHaben, file[k].StringFixed(2), mine[k].StringFixed(2))})
+			args := []any{k.Konto, k.Gegenkonto, k.SollHaben, file[k].StringFixed(2), mine[k].StringFixed(2)}
+			c.findings = append(c.findings, Finding{Stops: true, Problem: fmt.Sprintf("Konto %s an %s %s: Datei %s, Kontrolle %s", args...),
+				ProblemEn: fmt.Sprintf("account %s to %s %s: file %s, control %s", args...)})
 		}
 	}
 }

@@ -545,7 +545,8 @@ func accountDigits(a string, length int) string {
 func (s *DATEVSink) applyLine(p *pipeline.Plan, l *docLine) error {
 	d := s.docs
 	if seq := p.Item.Rec.Seq; seq != d.nextSeq {
-		d.control.Fail("", p.Item.Rec.Row, fmt.Sprintf("%d Datensätze vor Zeile %d fehlen in der Datei (fehlerhaft oder übersprungen, siehe errors.xlsx)", seq-d.nextSeq, p.Item.Rec.Row))
+		d.control.Fail("", p.Item.Rec.Row, fmt.Sprintf("%d Datensätze vor Zeile %d fehlen in der Datei (fehlerhaft oder übersprungen, siehe errors.xlsx)", seq-d.nextSeq, p.Item.Rec.Row),
+			fmt.Sprintf("records missing from the file before row %d: %d (failed or skipped, see errors.xlsx)", p.Item.Rec.Row, seq-d.nextSeq))
 	}
 	d.nextSeq = p.Item.Rec.Seq + 1
 	if c := d.cur; c != nil && (c.Number != l.number || c.Type != l.typ || d.curDocOrd != l.docOrd || (l.pos != "" && d.curPos[l.pos])) {
@@ -621,11 +622,12 @@ func (s *DATEVSink) closeDocs() error {
 		return err
 	}
 	if max := d.maxSeq.Load(); max >= d.nextSeq {
-		d.control.Fail("", 0, fmt.Sprintf("%d Datensätze am Ende der Eingabe fehlen in der Datei (fehlerhaft, siehe errors.xlsx)", max-d.nextSeq+1))
+		d.control.Fail("", 0, fmt.Sprintf("%d Datensätze am Ende der Eingabe fehlen in der Datei (fehlerhaft, siehe errors.xlsx)", max-d.nextSeq+1),
+			fmt.Sprintf("records missing from the file at the end of the input: %d (failed, see errors.xlsx)", max-d.nextSeq+1))
 	}
 	// the documents of the records that failed, by name
 	for _, f := range d.fails {
-		d.control.Fail(f.number, f.row, "Datensatz fehlerhaft, nicht gebucht: "+f.why)
+		d.control.Fail(f.number, f.row, "Datensatz fehlerhaft, nicht gebucht: "+f.why, "record failed, not booked: "+f.why)
 	}
 	// the files read back, as DATEV will read them, must hold what the
 	// check added up: their checks read them as they were written, and
@@ -642,7 +644,8 @@ func (s *DATEVSink) closeDocs() error {
 			continue
 		}
 		if f.chk.sumErr != nil {
-			d.control.Fail("", 0, fmt.Sprintf("%s: %v", filepath.Base(f.tmp.Path()), f.chk.sumErr))
+			msg := fmt.Sprintf("%s: %v", filepath.Base(f.tmp.Path()), f.chk.sumErr)
+			d.control.Fail("", 0, msg, msg)
 		}
 		for k, v := range f.chk.sums {
 			sums[k] = sums[k].Add(v)
@@ -674,21 +677,22 @@ func (s *DATEVSink) closeDocs() error {
 		return outputError(fmt.Errorf("control workbook: %w", err))
 	}
 	if err := d.control.Err(); err != nil {
-		return &datevIncomplete{control: filepath.Base(s.controlPath()), findings: err}
+		return &datevIncomplete{control: filepath.Base(s.controlPath()), findings: err, findingsEn: d.control.ErrIn(true)}
 	}
 	return nil
 }
 
 // datevIncomplete stops an export that is incomplete or does not add up:
-// nothing was written (pipeline.ErrGuardrail). The findings are German,
-// as in the control workbook; TextIn words the rest in German too.
+// nothing was written (pipeline.ErrGuardrail). Error says it in English,
+// TextIn in German too, with the findings as the control workbook words
+// them.
 type datevIncomplete struct {
-	control  string // the control workbook's file name
-	findings error
+	control              string // the control workbook's file name
+	findings, findingsEn error  // German, English
 }
 
 func (e *datevIncomplete) Error() string {
-	return fmt.Sprintf("%v: the DATEV export is incomplete or does not add up (see %s): %v", pipeline.ErrGuardrail, e.control, e.findings)
+	return fmt.Sprintf("%v: the DATEV export is incomplete or does not add up (see %s): %v", pipeline.ErrGuardrail, e.control, e.findingsEn)
 }
 
 func (e *datevIncomplete) Unwrap() error { return pipeline.ErrGuardrail }
@@ -749,7 +753,7 @@ func (s *DATEVSink) writeDebitors() error {
 		}
 		notes, err := w.Write(&r)
 		if err != nil {
-			d.control.Fail("", 0, fmt.Sprintf("Debitor %s: %v", a, err))
+			d.control.Fail("", 0, fmt.Sprintf("Debitor %s: %v", a, err), fmt.Sprintf("debitor %s: %v", a, err))
 			continue
 		}
 		if s.log != nil {

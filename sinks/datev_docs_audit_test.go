@@ -144,6 +144,12 @@ func TestDATEVDocumentsFailedRecordNamesDocument(t *testing.T) {
 	}
 	for _, want := range []string{"RE-2: Datensatz fehlerhaft, nicht gebucht: GeneralLedgerAccount: no revenue account for rate 0 %",
 		`RE-3: Datensatz fehlerhaft, nicht gebucht: GeneralLedgerAccount: revenue account "Erlöse" (source): not a number (Zeile 4)`} {
+		if de := pipeline.TextIn(err, "de"); !strings.Contains(de, want) {
+			t.Errorf("error %q does not name %q", de, want)
+		}
+	}
+	for _, want := range []string{"RE-2: record failed, not booked: GeneralLedgerAccount: no revenue account for rate 0 %",
+		`RE-3: record failed, not booked: GeneralLedgerAccount: revenue account "Erlöse" (source): not a number (row 4)`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %q", err, want)
 		}

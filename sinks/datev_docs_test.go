@@ -169,38 +169,39 @@ func TestDATEVDocuments(t *testing.T) {
 // counts as a guardrail (exit 1).
 func TestDATEVDocumentsMismatchWritesNothing(t *testing.T) {
 	for _, c := range []struct {
-		name string
-		rows [][]any
-		want string
+		name         string
+		rows         [][]any
+		want, wantEn string
 	}{
 		{"net + VAT is not gross", [][]any{
 			docLineRow("RE-1", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.01", ""),
-		}, "RE-1: Netto 100.00 + USt 19.00 ist nicht Brutto 119.01"},
+		}, "RE-1: Netto 100.00 + USt 19.00 ist nicht Brutto 119.01", "Invoice RE-1: net 100.00 + VAT 19.00 is not gross 119.01 (row 2)"},
 		{"the tax DATEV derives differs from the document's", [][]any{
 			docLineRow("RE-1", 5, "0", "", "K1", "DE", "", "19", "100.00", "18.00", "118.00", ""),
-		}, "Rechnung RE-1: Steuersatz 19.00 % DE: Beleg Netto/USt/Brutto 100.00/18.00/118.00, Buchungen 99.16/18.84/118.00"},
+		}, "Rechnung RE-1: Steuersatz 19.00 % DE: Beleg Netto/USt/Brutto 100.00/18.00/118.00, Buchungen 99.16/18.84/118.00",
+			"Invoice RE-1: tax rate 19.00 % DE: document net/VAT/gross 100.00/18.00/118.00, bookings 99.16/18.84/118.00"},
 		{"a document twice", [][]any{
 			docLineRow("RE-1", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", ""),
 			docLineRow("RE-2", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", ""),
 			docLineRow("RE-1", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", ""),
-		}, "RE-1: kommt mehrfach vor (zuerst in Zeile 2)"},
+		}, "RE-1: kommt mehrfach vor (zuerst in Zeile 2)", "Invoice RE-1: appears more than once (first in row 2): every document exactly once (row 4)"},
 		{"a document's lines twice in a row", [][]any{
 			docLineRow("RE-1", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", ""),
 			docLineRow("RE-1", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", ""),
-		}, "RE-1: kommt mehrfach vor (zuerst in Zeile 2)"},
+		}, "RE-1: kommt mehrfach vor (zuerst in Zeile 2)", "Invoice RE-1: appears more than once (first in row 2)"},
 		{"a document outside the period", [][]any{
 			append(docLineRow("RE-1", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", "")[:1:1],
 				append([]any{day(2026, 2, 1)}, docLineRow("RE-1", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", "")[2:]...)...),
-		}, "RE-1: Belegdatum 01.02.2026 liegt außerhalb des Zeitraums"},
+		}, "RE-1: Belegdatum 01.02.2026 liegt außerhalb des Zeitraums", "Invoice RE-1: document date 01.02.2026 is outside the period 01.01.2026 to 31.01.2026"},
 		{"a line that failed", [][]any{
 			docLineRow("RE-1", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", ""),
 			docLineRow("RE-1", 5, "0", "", "K1", "DE", "", "0", "5.00", "0.00", "5.00", ""), // no account for 0 % at home
 			docLineRow("RE-2", 6, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", ""),
-		}, "1 Datensätze vor Zeile 4 fehlen"},
+		}, "1 Datensätze vor Zeile 4 fehlen", "records missing from the file before row 4: 1 ("},
 		{"the last line failed", [][]any{
 			docLineRow("RE-1", 5, "0", "", "K1", "DE", "", "19", "100.00", "19.00", "119.00", ""),
 			docLineRow("RE-1", 5, "0", "", "K1", "DE", "", "0", "5.00", "0.00", "5.00", ""),
-		}, "1 Datensätze am Ende der Eingabe fehlen"},
+		}, "1 Datensätze am Ende der Eingabe fehlen", "records missing from the file at the end of the input: 1 ("},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -213,8 +214,13 @@ func TestDATEVDocumentsMismatchWritesNothing(t *testing.T) {
 			s := openDATEV(t, docSpec(dir, "SKR03", pipeline.DATEVDebitorSpec{Collective: 10000}), tg)
 			run(t, s, tg, rows...)
 			err := s.Close(context.Background(), true)
-			if !errors.Is(err, pipeline.ErrGuardrail) || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("err %v, want a guardrail naming %q", err, c.want)
+			// the findings as the control workbook words them in German, and
+			// in English in etl's English
+			if !errors.Is(err, pipeline.ErrGuardrail) || !strings.Contains(pipeline.TextIn(err, "de"), c.want) {
+				t.Fatalf("err %v, want a guardrail naming %q", pipeline.TextIn(err, "de"), c.want)
+			}
+			if en := err.Error(); !strings.Contains(en, c.wantEn) || strings.Contains(en, "Zeile") {
+				t.Errorf("in English: %v, want it to name %q", en, c.wantEn)
 			}
 			out := filepath.Join(dir, "out")
 			if got := dirNames(t, out); !slices.Equal(got, []string{"EXTF_Buchungsstapel_Kontrolle.xlsx"}) {

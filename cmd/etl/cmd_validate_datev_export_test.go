@@ -88,7 +88,7 @@ func TestRunDATEVExportCompleteness(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", code, stderr)
 	}
-	if !strings.Contains(stderr, "Datensätze vor Zeile 5 fehlen") {
+	if !strings.Contains(stderr, "records missing from the file before row 5: 1 (") {
 		t.Errorf("stderr does not name the missing record:\n%s", stderr)
 	}
 	if names := dirNamesOf(t, out); !slices.Equal(names, []string{"EXTF_Buchungsstapel_Kontrolle.xlsx"}) {
