@@ -105,14 +105,7 @@ func (s *rowSink) Apply(ctx context.Context, p *Plan) error {
 
 func (s *rowSink) Close(ctx context.Context, commit bool) error { return nil }
 
-var rowSinks sync.Map // sink path -> *rowSink
-
-func init() {
-	RegisterSink("rowtest-file", func(ctx context.Context, spec *SinkSpec, env *Env) (Sink, error) {
-		s, _ := rowSinks.Load(spec.Path)
-		return s.(*rowSink), nil
-	})
-}
+var rowSinks = registerStoredSinks("rowtest-file") // sink path -> *rowSink
 
 // A sink whose row batches can be used again gets each batch back once
 // every record of it was applied and counted, and never one of its rows

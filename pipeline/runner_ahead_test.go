@@ -55,13 +55,17 @@ func (s *aheadSink) Plan(ctx context.Context, it *Item) (*Plan, error) {
 func (s *aheadSink) Apply(ctx context.Context, p *Plan) error     { return nil }
 func (s *aheadSink) Close(ctx context.Context, commit bool) error { return nil }
 
-var aheadSinks sync.Map // sink path -> *aheadSink
+var aheadSinks = registerStoredSinks("aheadtest-wawi") // sink path -> *aheadSink
 
-func init() {
-	RegisterSink("aheadtest-wawi", func(ctx context.Context, spec *SinkSpec, env *Env) (Sink, error) {
-		s, _ := aheadSinks.Load(spec.Path)
-		return s.(*aheadSink), nil
+// registerStoredSinks registers sink type kind, whose sink is the one a
+// test stored under the job's sink.path in the map returned.
+func registerStoredSinks(kind string) *sync.Map {
+	var m sync.Map
+	RegisterSink(kind, func(ctx context.Context, spec *SinkSpec, env *Env) (Sink, error) {
+		s, _ := m.Load(spec.Path)
+		return s.(Sink), nil
 	})
+	return &m
 }
 
 // An import plans importAhead records per request in flight once a record
@@ -126,14 +130,7 @@ func (s *countSink) Apply(ctx context.Context, p *Plan) error {
 
 func (s *countSink) Close(ctx context.Context, commit bool) error { return nil }
 
-var countSinks sync.Map // sink path -> *countSink
-
-func init() {
-	RegisterSink("counttest-wawi", func(ctx context.Context, spec *SinkSpec, env *Env) (Sink, error) {
-		s, _ := countSinks.Load(spec.Path)
-		return s.(*countSink), nil
-	})
-}
+var countSinks = registerStoredSinks("counttest-wawi") // sink path -> *countSink
 
 // An import whose plan finds nothing to write ends after the planning
 // pass: the writing pass would plan every record again for nothing. One
