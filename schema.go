@@ -3,11 +3,12 @@
 package etl
 
 import (
-	"bytes"
 	_ "embed"
 	"sync"
 
 	validator "github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/wawi-etl/etl/internal/schemac"
 )
 
 // JobSchema is etl-job.schema.json, the schema editors point at (make
@@ -18,24 +19,13 @@ import (
 //go:embed etl-job.schema.json
 var JobSchema []byte
 
-// JobSchemaURL is the name job schemas are compiled under.
-const JobSchemaURL = "etl-job.json"
-
 // CompiledJobSchema is JobSchema compiled. The compiling starts with the
 // program (init), on a goroutine of its own beside the other packages'
 // initialisation: ~14 ms (checking the schema against its metaschema,
 // then compiling it) that every run and validate otherwise spent on its
 // way to the job, with the second core idle.
 var CompiledJobSchema = sync.OnceValues(func() (*validator.Schema, error) {
-	inst, err := validator.UnmarshalJSON(bytes.NewReader(JobSchema))
-	if err != nil {
-		return nil, err
-	}
-	c := validator.NewCompiler()
-	if err := c.AddResource(JobSchemaURL, inst); err != nil {
-		return nil, err
-	}
-	return c.Compile(JobSchemaURL)
+	return schemac.Compile(schemac.JobURL, JobSchema)
 })
 
 func init() { go CompiledJobSchema() }

@@ -16,6 +16,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 
 	"github.com/wawi-etl/etl/internal/i18n"
+	"github.com/wawi-etl/etl/internal/schemac"
 )
 
 // Schema returns the JSON Schema of job files, generated from the Go types
@@ -36,7 +37,7 @@ func FreshSchema() ([]byte, error) {
 // FreshSchema saved when the program was built, instead of generating it
 // on first use: generating is ~5 ms of every run's start (reflection and
 // three JSON passes), compiling it the rest. compiled, if not nil, returns
-// b compiled (as SchemaURL), e.g. from a compile the program started
+// b compiled (schemac.Compile), e.g. from a compile the program started
 // early. The program's tests must check that b equals FreshSchema. A type
 // registered afterwards drops b.
 func UsePrebuiltSchema(b []byte, compiled func() (*validator.Schema, error)) {
@@ -46,9 +47,6 @@ func UsePrebuiltSchema(b []byte, compiled func() (*validator.Schema, error)) {
 	schemaPrebuiltCompiled = compiled
 	schemaBuilt = false
 }
-
-// SchemaURL is the name the job schema is compiled under.
-const SchemaURL = "etl-job.json"
 
 // The schema is built on first use and again after the registry changed:
 // the enums of source.type and sink.type are the registered types.
@@ -94,17 +92,7 @@ func buildSchema() {
 	if schemaErr != nil {
 		return
 	}
-	inst, err := validator.UnmarshalJSON(bytes.NewReader(schemaJSON))
-	if err != nil {
-		schemaErr = err
-		return
-	}
-	c := validator.NewCompiler()
-	if err := c.AddResource(SchemaURL, inst); err != nil {
-		schemaErr = err
-		return
-	}
-	schemaCompiled, schemaErr = c.Compile(SchemaURL)
+	schemaCompiled, schemaErr = schemac.Compile(schemac.JobURL, schemaJSON)
 }
 
 // generateSchema reflects the schema from the Go types and the registry.
@@ -162,16 +150,7 @@ func checkIncludeFile(l i18n.Lang) func(display string, src []byte) error {
 				includeSchemaErr = err
 				return
 			}
-			inst, err := validator.UnmarshalJSON(bytes.NewReader(b))
-			if err != nil {
-				includeSchemaErr = err
-				return
-			}
-			c := validator.NewCompiler()
-			if includeSchemaErr = c.AddResource("etl-mapping-include.json", inst); includeSchemaErr != nil {
-				return
-			}
-			includeSchema, includeSchemaErr = c.Compile("etl-mapping-include.json")
+			includeSchema, includeSchemaErr = schemac.Compile("etl-mapping-include.json", b)
 		})
 		if includeSchemaErr != nil {
 			return nil
