@@ -131,6 +131,11 @@ type Finding struct {
 // text is a finding's wording, German and English, with the same verbs.
 type text struct{ de, en string }
 
+// format fills both wordings with args.
+func (t text) format(args ...any) (de, en string) {
+	return fmt.Sprintf(t.de, args...), fmt.Sprintf(t.en, args...)
+}
+
 // seenAs is the number a Belegfeld 1 was cleaned from and its row.
 type seenAs struct {
 	number string
@@ -317,7 +322,8 @@ func rateKey(r decimal.Decimal) string { return r.StringFixed(2) }
 var textTwice = text{"kommt mehrfach vor (zuerst in Zeile %d): jeder Beleg genau einmal", "appears more than once (first in row %d): every document exactly once"}
 
 func (c *Control) stop(d *Document, row int, t text, args ...any) {
-	f := Finding{Row: row, Problem: fmt.Sprintf(t.de, args...), ProblemEn: fmt.Sprintf(t.en, args...), Stops: true}
+	f := Finding{Row: row, Stops: true}
+	f.Problem, f.ProblemEn = t.format(args...)
 	if d != nil {
 		f.Document, f.Type, f.TypeEn = d.Number, d.Type.German(), d.Type.String()
 	}
@@ -582,10 +588,10 @@ func (c *Control) Finish() {
 	for _, k := range c.TaxKeys() {
 		s, f := c.Sum(k)
 		if !s.Equal(f) {
-			args := []any{k.Rate, k.Country, s.Net.StringFixed(2), s.VAT.StringFixed(2), s.Gross.StringFixed(2), f.Net.StringFixed(2), f.VAT.StringFixed(2), f.Gross.StringFixed(2)}
-			c.findings = append(c.findings, Finding{Stops: true,
-				Problem:   fmt.Sprintf("Summe Steuersatz %s %% %s: Belege Netto/USt/Brutto %s/%s/%s, Datei %s/%s/%s", args...),
-				ProblemEn: fmt.Sprintf("total at tax rate %s %% %s: documents net/VAT/gross %s/%s/%s, file %s/%s/%s", args...)})
+			de, en := text{"Summe Steuersatz %s %% %s: Belege Netto/USt/Brutto %s/%s/%s, Datei %s/%s/%s",
+				"total at tax rate %s %% %s: documents net/VAT/gross %s/%s/%s, file %s/%s/%s"}.format(k.Rate, k.Country,
+				s.Net.StringFixed(2), s.VAT.StringFixed(2), s.Gross.StringFixed(2), f.Net.StringFixed(2), f.VAT.StringFixed(2), f.Gross.StringFixed(2))
+			c.findings = append(c.findings, Finding{Stops: true, Problem: de, ProblemEn: en})
 		}
 	}
 	keys := make([]*seriesNumbers, 0, len(c.series))
@@ -622,8 +628,8 @@ func (c *Control) Finish() {
 		}
 	}
 	if gaps > maxGapFindings {
-		c.findings = append(c.findings, Finding{Problem: fmt.Sprintf("und %d weitere Lücken im Nummernkreis", gaps-maxGapFindings),
-			ProblemEn: fmt.Sprintf("and %d more gaps in the number series", gaps-maxGapFindings)})
+		de, en := text{"und %d weitere Lücken im Nummernkreis", "and %d more gaps in the number series"}.format(gaps - maxGapFindings)
+		c.findings = append(c.findings, Finding{Problem: de, ProblemEn: en})
 	}
 }
 
@@ -852,9 +858,9 @@ func (c *Control) CompareFile(file map[FileKey]decimal.Decimal) {
 	})
 	for _, k := range keys {
 		if !mine[k].Equal(file[k]) {
-			args := []any{k.Konto, k.Gegenkonto, k.SollHaben, file[k].StringFixed(2), mine[k].StringFixed(2)}
-			c.findings = append(c.findings, Finding{Stops: true, Problem: fmt.Sprintf("Konto %s an %s %s: Datei %s, Kontrolle %s", args...),
-				ProblemEn: fmt.Sprintf("account %s to %s %s: file %s, control %s", args...)})
+			de, en := text{"Konto %s an %s %s: Datei %s, Kontrolle %s", "account %s to %s %s: file %s, control %s"}.format(
+				k.Konto, k.Gegenkonto, k.SollHaben, file[k].StringFixed(2), mine[k].StringFixed(2))
+			c.findings = append(c.findings, Finding{Stops: true, Problem: de, ProblemEn: en})
 		}
 	}
 }
