@@ -16,6 +16,7 @@ import (
 
 	"github.com/wawi-etl/etl/erp"
 	"github.com/wawi-etl/etl/internal/i18n"
+	"github.com/wawi-etl/etl/internal/priority"
 	"github.com/wawi-etl/etl/mappings"
 	"github.com/wawi-etl/etl/pipeline"
 	"github.com/wawi-etl/etl/report"
@@ -36,12 +37,16 @@ type runOptions struct {
 	force       bool
 	full        bool
 	lang        i18n.Lang
+	priority    string
 	// inbox: etl run --inbox (cmd_inbox.go); inboxFile: this run is one
 	// file of it, which the inbox moves itself.
 	inbox       string
 	inboxSettle time.Duration
 	inboxFile   bool
 }
+
+// defaultPriority is --priority's default.
+var defaultPriority = priority.Low
 
 func newRunCommand() *cobra.Command {
 	var o runOptions
@@ -68,6 +73,13 @@ failed; 2 a job could not start; 130 interrupted.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.lang = langOf(cmd)
+			level, ok := priority.Parse(o.priority)
+			if !ok {
+				return withCode(exitCannotStart, o.lang.Errorf("priority.value", o.priority))
+			}
+			if err := priority.Apply(level); err != nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), "etl:", o.lang.Errorf("priority.failed", err))
+			}
 			if o.inbox != "" {
 				return runInbox(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, o)
 			}
@@ -87,6 +99,7 @@ failed; 2 a job could not start; 130 interrupted.`,
 	f.BoolVar(&o.force, "force", false, "import a file again that was already imported completely")
 	f.BoolVar(&o.full, "full", false, "exports: ignore the incremental watermark and export everything the filters select")
 	f.StringVar(&o.inbox, "inbox", "", "import every file of this folder, oldest first, each as its own run with reports in <report dir>/<file name>; moved to DIR/done or DIR/failed")
+	f.StringVar(&o.priority, "priority", string(defaultPriority), "CPU priority: low (below normal, so that a Wawi on the same machine and the people working on it come first) or normal")
 	f.DurationVar(&o.inboxSettle, "inbox-settle", defaultInboxSettle, "with --inbox: a file whose size changes within this time is still being written and waits for the next run")
 	return cmd
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wawi-etl/etl/erp/erptest"
+	"github.com/wawi-etl/etl/internal/priority"
 	"github.com/wawi-etl/etl/pipeline"
 )
 
@@ -25,6 +26,10 @@ func TestMain(m *testing.M) {
 	// the tests read English unless they ask for German: a German
 	// developer's locale must not change what they see
 	os.Setenv("LC_ALL", "C")
+	// the jobs run in this process would lower its CPU priority, and with
+	// it every test after them; TestRunPriority checks the default in a
+	// process of its own
+	defaultPriority = priority.Normal
 	os.Exit(m.Run())
 }
 

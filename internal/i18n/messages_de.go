@@ -24,6 +24,8 @@ var german = map[Msg]string{
 	"datev.violations":    "%d Verstöße gegen die Regeln von DATEV",
 	"validate.ok":         "%s: in Ordnung",
 	"log.format":          "--log-format %q: erlaubt sind text oder json",
+	"priority.value":      "--priority %q: erlaubt sind low oder normal",
+	"priority.failed":     "Die CPU-Priorität ließ sich nicht senken (%v); etl läuft mit normaler Priorität",
 	"erp.connection":      "Verbindung zur Wawi: %w",
 
 	"sum.line":               "%s: %d Datensätze gelesen: %d %s, %d geändert, %d unverändert, %d übersprungen, %d fehlgeschlagen in %s s%s",

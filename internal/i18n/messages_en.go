@@ -25,6 +25,8 @@ var english = map[Msg]string{
 	"datev.violations":    "%d violations of DATEV's rules",
 	"validate.ok":         "%s: ok",
 	"log.format":          "--log-format %q: use text or json",
+	"priority.value":      "--priority %q: use low or normal",
+	"priority.failed":     "could not lower the CPU priority (%v); running at normal priority",
 	"erp.connection":      "ERP connection: %w",
 
 	// the summary printed at the end of a run
