@@ -130,6 +130,25 @@ type ResourceDef struct {
 	// list that shrinks while it is paged may have shifted one past the
 	// reader, so the ERP source fails instead of only warning.
 	Complete bool
+	// SameRecord are the fields that tell the records of a Complete list
+	// apart when IDField does not: a record that comes twice, because the
+	// list grew before the page it was on, is taken once. nil means
+	// IDField. accountingData has no id of its own: an invoice and its
+	// cancellation share DocumentId, invoices and credit notes count their
+	// ids apart.
+	SameRecord []string
+}
+
+// RecordKey are the fields that tell two records of the list apart: the
+// ones SameRecord names, else IDField, else none.
+func (r *ResourceDef) RecordKey() []string {
+	if len(r.SameRecord) > 0 {
+		return r.SameRecord
+	}
+	if r.IDField != "" {
+		return []string{r.IDField}
+	}
+	return nil
 }
 
 // Totals describes the sums the ERP source adds to a document under the key
@@ -495,6 +514,7 @@ var dialect10 = map[string]*ResourceDef{
 	// DocumentDate.
 	"accountingData": {
 		Name: "accountingData", ListPath: "/accountingData", Paged: true, Complete: true,
+		SameRecord:  []string{"Type", "DocumentId", "DocumentNumber"},
 		ListScope:   "accountingdata.queryaccountingdata",
 		NaturalKeys: []NaturalKey{{Field: "DocumentNumber"}},
 		ListQuery: []Param{p("from", "date-time"), p("to", "date-time"), p("companyId", "integer"),

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/wawi-etl/etl/erp"
 )
@@ -136,8 +137,31 @@ func (s *ERPSource) produce(ctx context.Context) {
 }
 
 // dedupe: the list must be read completely (ResourceDef.Complete) and its
-// records have an id, so produce drops a record that comes twice.
-func (s *ERPSource) dedupe() bool { return s.def.Complete && s.def.IDField != "" }
+// records have a key (ResourceDef.RecordKey), so produce drops a record
+// that comes twice.
+func (s *ERPSource) dedupe() bool { return s.def.Complete && len(s.def.RecordKey()) > 0 }
+
+// recordID is doc's key for dedupe: its RecordKey fields' values, apart.
+func (s *ERPSource) recordID(doc map[string]any) string {
+	key := s.def.RecordKey()
+	if len(key) == 1 {
+		return keyText(doc[key[0]])
+	}
+	var b strings.Builder
+	some := false
+	for i, f := range key {
+		if i > 0 {
+			b.WriteByte(0) // in no value of these fields
+		}
+		v := keyText(doc[f])
+		some = some || v != ""
+		b.WriteString(v)
+	}
+	if !some {
+		return "" // no key: never a repeat
+	}
+	return b.String()
+}
 
 // recentIDs are the ids of the last pages of a list. A list that grows
 // ahead of the reader while it is paged shifts its records back, so that
@@ -209,7 +233,7 @@ func (s *ERPSource) decodePage(p *erp.Page) pageResult {
 			}
 		}
 		if s.dedupe() {
-			it.id = keyText(doc[s.def.IDField])
+			it.id = s.recordID(doc)
 		}
 		if t := s.def.Totals; t != nil {
 			var err error

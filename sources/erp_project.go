@@ -143,7 +143,9 @@ func (s *ERPSource) ProjectColumns(p pipeline.Projection) {
 		pr.doc.Add([]string{s.def.IDField})
 	}
 	if s.dedupe() && (s.sub == nil || s.sub.Embedded != "") {
-		own(s.def.IDField, all) // produce drops a document read twice by it
+		for _, f := range s.def.RecordKey() {
+			own(f, all) // produce drops a document read twice by it
+		}
 	}
 	s.proj = pr
 }

@@ -135,3 +135,73 @@ func TestInvoiceListGrowingTakesEachOnce(t *testing.T) {
 		})
 	}
 }
+
+// growingLedger is a period's accounting documents, oldest first, to which
+// a late, back-dated invoice is added after page 1 was served: the last
+// document of page 1 comes again at the start of page 2. RE-3 and its
+// cancellation ST share DocumentId and DocumentNumber and differ in Type.
+func growingLedger() (docs func() []string, served func(page int)) {
+	doc := func(number, day string, typ, id int) string {
+		return specDoc(number, "2025-05-"+day+"T10:00:00Z", typ, "DocumentId="+strconv.Itoa(id), specLine("19", "10.00", "1.90", "11.90", `""`))
+	}
+	list := []string{doc("RE-1", "02", 0, 1), doc("RE-2", "03", 0, 2), doc("RE-3", "04", 0, 3),
+		doc("RE-3", "05", 3, 3), doc("RE-4", "06", 0, 4), doc("RE-5", "07", 0, 5), doc("RE-6", "08", 0, 6)}
+	return func() []string { return list }, func(page int) {
+		if page == 1 {
+			list = append([]string{doc("RE-0", "01", 0, 7)}, list...)
+		}
+	}
+}
+
+// An accounting list that grows before the page being read repeats a
+// document on the next page: the export takes it once (by Type, DocumentId
+// and DocumentNumber: accountingData has no id) and says so, and keeps an
+// invoice and its cancellation, which share id and number.
+func TestAccountingListGrowingTakesEachOnce(t *testing.T) {
+	docs, served := growingLedger()
+	src, logged := openLogged(t, testkit.PagedList(docs, served), pipeline.SourceSpec{Resource: "accountingData", Include: "lineitems", PageSize: 3})
+	if p, ok := src.(pipeline.ColumnProjector); ok {
+		p.ProjectColumns(pipeline.Projection{Columns: []string{"DocumentNumber", "LineItem.TotalGrossAmount"}})
+	}
+	var got []string
+	for _, rec := range drain(t, src) {
+		n, _ := rec.Lookup("DocumentNumber")
+		got = append(got, fmt.Sprint(n))
+	}
+	if want := "RE-1 RE-2 RE-3 RE-3 RE-4 RE-5 RE-6"; strings.Join(got, " ") != want {
+		t.Errorf("records %v, want %s", got, want)
+	}
+	if !strings.Contains(logged.String(), "1 records came twice") {
+		t.Errorf("log %q", logged.String())
+	}
+}
+
+// The DATEV export of a list that grew while it was read books every
+// document it read once: the repeat is not a second booking, and not a
+// duplicate that stops the export either.
+func TestDATEVExportOfAGrowingListBooksEachOnce(t *testing.T) {
+	registerDATEV()
+	docs, served := growingLedger()
+	srv := accountingServer(t, docs, served)
+	defer srv.Close()
+	dir := t.TempDir()
+	run := runJobFile(t, "datev-export.yaml", newClient(t, srv.URL), t.TempDir(), "sink.path="+filepath.Join(dir, "EXTF_Buchungsstapel.csv"),
+		"sink.datev.fiscal_year_start=2025-01-01", "source.page_size=3", "options.concurrency=1",
+		"source.filters.from=2025-05-01", "source.filters.to=2025-05-31", "sink.datev.period.from=2025-05-01", "sink.datev.period.to=2025-05-31")
+	if run.err != nil {
+		t.Fatal(run.err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "EXTF_Buchungsstapel_202505_1.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range strings.Split(strings.TrimSuffix(string(b), "\r\n"), "\r\n")[2:] {
+		f := strings.Split(l, ";")
+		got = append(got, f[1]+" "+f[10])
+	}
+	want := `"S" "RE-1"|"S" "RE-2"|"S" "RE-3"|"H" "RE-3"|"S" "RE-4"|"S" "RE-5"|"S" "RE-6"`
+	if strings.Join(got, "|") != want {
+		t.Errorf("bookings %s, want %s", strings.Join(got, "|"), want)
+	}
+}
