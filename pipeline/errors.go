@@ -52,18 +52,27 @@ func Fatal(err error) error {
 // IsFatal reports whether err ends the run: wrapped by Fatal, or classed
 // RunFatal by the code that made it.
 func IsFatal(err error) bool {
+	if err == nil {
+		return false // before the target, which escapes: an allocation per record
+	}
 	var f RunFatalError
 	return errors.As(err, &f) && f.RunFatal()
 }
 
 // IsRetryable reports whether err is classed as one a repeat may clear.
 func IsRetryable(err error) bool {
+	if err == nil {
+		return false
+	}
 	var r RetryableError
 	return errors.As(err, &r) && r.Retryable()
 }
 
 // IsOutcomeUnknown reports whether err is a write whose answer was lost.
 func IsOutcomeUnknown(err error) bool {
+	if err == nil {
+		return false
+	}
 	var u OutcomeUnknownError
 	return errors.As(err, &u) && u.OutcomeUnknown()
 }

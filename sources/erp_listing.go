@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/wawi-etl/etl/erp"
 )
@@ -147,20 +146,21 @@ func (s *ERPSource) recordID(doc map[string]any) string {
 	if len(key) == 1 {
 		return keyText(doc[key[0]])
 	}
-	var b strings.Builder
+	var buf [64]byte
+	b := buf[:0]
 	some := false
 	for i, f := range key {
 		if i > 0 {
-			b.WriteByte(0) // in no value of these fields
+			b = append(b, 0) // in no value of these fields
 		}
 		v := keyText(doc[f])
 		some = some || v != ""
-		b.WriteString(v)
+		b = append(b, v...)
 	}
 	if !some {
 		return "" // no key: never a repeat
 	}
-	return b.String()
+	return string(b)
 }
 
 // recentIDs are the ids of the last pages of a list. A list that grows
