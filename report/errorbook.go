@@ -28,8 +28,9 @@ const (
 
 // docKeys are the fields that identify a document from the Wawi, in the
 // order the error workbook shows those a document has: a merchant finds
-// the order, item or customer by them.
-var docKeys = []string{"Number", "ExternalNumber", "Id", "SKU", "CustomerNumber", "CustomerId", "Name",
+// the order, item or customer by them, an accountant the invoice or credit
+// note by its DocumentNumber (accountingData).
+var docKeys = []string{"Number", "DocumentNumber", "ExternalNumber", "Id", "SKU", "CustomerNumber", "CustomerId", "Name",
 	record.LineItemKey + ".SKU", record.LineItemKey + ".Name"}
 
 // DocKeys are the paths by which the error workbook names a failed

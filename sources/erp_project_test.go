@@ -146,9 +146,13 @@ func TestProjectionKeepsIdentity(t *testing.T) {
 		whole bool
 	}{
 		{`{"DocumentNumber":"R1","Type":0,"ShipmentAddress":{"City":"Köln"},"AccountDataLineItems":[{"Name":"A","VatRate":19,"ItemId":4}]}`, false},
-		{`{"DocumentNumber":"R2","Type":0,"ShipmentAddress":{"City":"Köln"},"AccountDataLineItems":[]}`, true},
-		{`{"DocumentNumber":"R3","Type":0,"ShipmentAddress":{"City":"Köln"},"AccountDataLineItems":[{"Name":"A","VatRate":19},{"VatRate":7}]}`, true},
-		{`{"DocumentNumber":"R4","Type":0,"ShipmentAddress":{"City":"Köln"},"AccountDataLineItems":[{"Name":{"de":"A"},"VatRate":19}]}`, true},
+		// the document's number names every record of it
+		{`{"DocumentNumber":"R2","Type":0,"ShipmentAddress":{"City":"Köln"},"AccountDataLineItems":[]}`, false},
+		{`{"DocumentNumber":"R3","Type":0,"ShipmentAddress":{"City":"Köln"},"AccountDataLineItems":[{"Name":"A","VatRate":19},{"VatRate":7}]}`, false},
+		// without it, a record of a line without a name has nothing
+		{`{"DocumentNumber":null,"Type":0,"ShipmentAddress":{"City":"Köln"},"AccountDataLineItems":[]}`, true},
+		{`{"Type":0,"ShipmentAddress":{"City":"Köln"},"AccountDataLineItems":[{"Name":"A","VatRate":19},{"VatRate":7}]}`, true},
+		{`{"DocumentNumber":{"de":"R4"},"Type":0,"ShipmentAddress":{"City":"Köln"},"AccountDataLineItems":[{"Name":{"de":"A"},"VatRate":19}]}`, true},
 	} {
 		it, err := s.decodeItem([]byte(tc.raw), nil)
 		if err != nil {
