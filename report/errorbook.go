@@ -29,8 +29,10 @@ const (
 // docKeys are the fields that identify a document from the Wawi, in the
 // order the error workbook shows those a document has: a merchant finds
 // the order, item or customer by them, an accountant the invoice or credit
-// note by its DocumentNumber (accountingData).
-var docKeys = []string{"Number", "DocumentNumber", "ExternalNumber", "Id", "SKU", "CustomerNumber", "CustomerId", "Name",
+// note by its DocumentNumber (accountingData); records without an id of
+// their own (a stock, an item's supplier or price) by their item and
+// warehouse.
+var docKeys = []string{"Number", "DocumentNumber", "ExternalNumber", "Id", "SKU", "CustomerNumber", "CustomerId", "Name", "ItemId", "WarehouseId",
 	record.LineItemKey + ".SKU", record.LineItemKey + ".Name"}
 
 // DocKeys are the paths by which the error workbook names a failed

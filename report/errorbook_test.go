@@ -172,6 +172,28 @@ func TestErrorBookNamesAccountingDocuments(t *testing.T) {
 	}
 }
 
+// A stock, which has no id of its own, is named by its item and warehouse.
+func TestErrorBookNamesStocks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ErrorBookName)
+	b := NewErrorBook(path, nil)
+	doc := map[string]any{"ItemId": json.Number("87"), "WarehouseId": json.Number("1"), "QuantityTotal": json.Number("5")}
+	if err := b.Add(&record.Record{Row: 4, Doc: doc}, errors.New("refused")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows(errorSheet)
+	if want := `[[ItemId WarehouseId _row _field _error] [87 1 4  refused]]`; fmt.Sprint(rows) != want {
+		t.Errorf("rows %q, want %s", rows, want)
+	}
+}
+
 // errorBookOf writes an error workbook of rec, failed, and opens it (its
 // used range checked); it is closed with the test.
 func errorBookOf(t *testing.T, rec *record.Record) *excelize.File {
