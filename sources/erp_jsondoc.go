@@ -9,9 +9,9 @@ import (
 // The ERP source's documents are decoded by internal/jsondoc, with every
 // string value normalised as a date on the way (normalizeDate).
 type (
-	projNode = jsondoc.Node
-	projKey  = jsondoc.Key
-	jsonKV   = jsondoc.KV
+	projNode    = jsondoc.Node
+	projKey     = jsondoc.Key
+	jsonScratch = jsondoc.Scratch
 )
 
 func dateStrings(loc *time.Location) func(string) any {
@@ -25,6 +25,6 @@ func parseDoc(raw []byte, loc *time.Location) (map[string]any, error) {
 	return jsondoc.Parse(raw, dateStrings(loc))
 }
 
-func parseDocPart(raw []byte, loc *time.Location, n *projNode, scratch *[]jsonKV) (map[string]any, error) {
+func parseDocPart(raw []byte, loc *time.Location, n *projNode, scratch *jsonScratch) (map[string]any, error) {
 	return jsondoc.ParsePart(raw, dateStrings(loc), n, scratch)
 }

@@ -208,7 +208,7 @@ func (r *recentIDs) repeat(id string) bool {
 // or already exported at the watermark.
 func (s *ERPSource) decodePage(p *erp.Page) pageResult {
 	out := make([]*docItem, 0, len(p.Items))
-	var scratch []jsonKV
+	var scratch jsonScratch
 	for i, raw := range p.Items {
 		it, err := s.decodeItem(raw, &scratch)
 		if err != nil {
@@ -267,7 +267,7 @@ func (s *ERPSource) decodeDoc(raw []byte) (map[string]any, error) { return parse
 // decodeItem decodes a document of a list: projected when the source was
 // told what the job reads, unless a record of it would have none of the
 // identity paths; then whole, as the error workbook shows such a record.
-func (s *ERPSource) decodeItem(raw []byte, scratch *[]jsonKV) (*docItem, error) {
+func (s *ERPSource) decodeItem(raw []byte, scratch *jsonScratch) (*docItem, error) {
 	if s.proj == nil {
 		doc, err := parseDocPart(raw, s.loc, nil, scratch)
 		return &docItem{doc: doc}, err

@@ -90,7 +90,7 @@ func BenchmarkParseAccountingDoc(b *testing.B) {
 	s.ProjectColumns(pipeline.Projection{Columns: []string{"DocumentNumber", "DocumentDate", "Type", "SalesOrderNumber", "BillingAddress.Company",
 		"BillingAddress.FirstName", "BillingAddress.LastName", "CustomerVatId", "ShipmentCountry.CountryISO", "CurrencyIso", "LineItem.VatRate",
 		"LineItem.TotalNetAmount", "LineItem.VatAmount", "LineItem.TotalGrossAmount", "LineItem.GeneralLedgerAccount"}, Identity: report.DocKeys()})
-	var scratch []jsonKV
+	var scratch jsonScratch
 	for _, n := range []*projNode{nil, s.proj.doc} {
 		name := "whole"
 		if n != nil {

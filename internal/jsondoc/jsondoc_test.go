@@ -175,3 +175,57 @@ func TestParsePartCopy(t *testing.T) {
 		t.Errorf("values changed with the document: %v", m)
 	}
 }
+
+// ParsePart of a part reads the document in place and copies what it keeps
+// into the scratch's arena: the values are those pruning the whole decode
+// keeps, none lies in the document (a page's buffer is reused once its
+// documents are decoded), and the values of documents decoded earlier with
+// the same scratch stay as they were.
+func TestParsePartKeepsNoPartOfTheDocument(t *testing.T) {
+	nodes := []*Node{
+		node([]string{"Id"}, []string{"SKU"}, []string{"Price"}, []string{"Neg"}),
+		node([]string{"SKU"}, []string{"Nested", "A"}),
+		node([]string{"Nested", "A", "B"}, []string{"Arr"}),
+		node([]string{"Name"}, []string{"Dup"}, []string{"Emoji"}, []string{"Lone"}, []string{"Bad"}),
+		node([]string{"Spaced"}),
+		node([]string{"Nested"}),
+	}
+	long := `{"SKU":"` + string(bytes.Repeat([]byte("L"), arenaChunk)) + `","Id":7}` // beside the arena
+	var scratch Scratch
+	type parsed struct {
+		got, want any
+		doc       string
+	}
+	var all []parsed
+	for round := range 3 { // enough documents to fill several arena blocks
+		for _, d := range append(docs, long) {
+			whole, err := stdDecode([]byte(d))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range nodes {
+				raw := []byte(d)
+				got, err := ParsePart(raw, nil, n, &scratch)
+				if err != nil {
+					t.Fatalf("%s: %v", d, err)
+				}
+				want := prune(whole, n)
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("round %d, %s: got %#v, want %#v", round, d, got, want)
+				}
+				for i := range raw {
+					raw[i] = 'X'
+				}
+				all = append(all, parsed{got, want, d})
+			}
+		}
+	}
+	for _, p := range all {
+		if !reflect.DeepEqual(p.got, p.want) {
+			t.Fatalf("%s: after the document changed and more were decoded: got %#v, want %#v", p.doc, p.got, p.want)
+		}
+	}
+	if len(scratch.arena) == 0 {
+		t.Error("nothing went to the arena: the test checks the copy of the whole document")
+	}
+}
