@@ -340,8 +340,9 @@ func (s *ERPSource) fetchLines(ctx context.Context, order map[string]any, part b
 	if part {
 		n = s.proj.line
 	}
+	var scratch jsonScratch // the lines' values side by side
 	for i, raw := range raws {
-		l, err := parseDocProj(raw, s.loc, n)
+		l, err := parseDocPart(raw, s.loc, n, &scratch)
 		if err != nil {
 			return linesResult{err: fmt.Errorf("GET %s item %d: %w", path, i+1, err)}
 		}

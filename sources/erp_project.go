@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/wawi-etl/etl/pipeline"
 )
@@ -196,9 +195,4 @@ func identifies(m map[string]any, path []pathPart) bool {
 	}
 	_, nested := v.(map[string]any)
 	return !nested
-}
-
-// parseDocProj is parseDoc reading only the part n of the document.
-func parseDocProj(raw []byte, loc *time.Location, n *projNode) (map[string]any, error) {
-	return parseDocPart(raw, loc, n, nil)
 }

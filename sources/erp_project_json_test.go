@@ -51,6 +51,11 @@ func pruned(v any, n *projNode) any {
 	return v
 }
 
+// parseDocProj is parseDoc reading only the part n of the document.
+func parseDocProj(raw []byte, loc *time.Location, n *projNode) (map[string]any, error) {
+	return parseDocPart(raw, loc, n, nil)
+}
+
 // checkParseDocProj holds parseDocProj to parseDoc: the same error, or
 // the whole document cut to the projection.
 func checkParseDocProj(t *testing.T, raw []byte, n *projNode) {

@@ -104,8 +104,11 @@ func (p *jsonParser) keep(s string) string {
 	}
 	a := *p.arena
 	if cap(a)-len(a) < len(s) {
-		// a new block: the strings in the old one stay as they are
-		a = make([]byte, 0, arenaChunk)
+		// a new block (the strings in the old one stay as they are), no
+		// larger than this value and the rest of the document: a document
+		// decoded on its own (a line item fetched by itself) costs no more
+		// than a copy of it would
+		a = make([]byte, 0, min(arenaChunk, len(s)+len(p.s)-p.i))
 	}
 	start := len(a)
 	a = append(a, s...)
