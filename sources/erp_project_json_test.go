@@ -3,6 +3,7 @@ package sources
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -62,15 +63,23 @@ func checkParseDocProj(t *testing.T, raw []byte, n *projNode) {
 	t.Helper()
 	loc, _ := time.LoadLocation("Europe/Berlin")
 	want, werr := parseDoc(raw, loc)
-	got, gerr := parseDocProj(raw, loc, n)
+	buf := slices.Clone(raw)
+	got, gerr := parseDocProj(buf, loc, n)
 	if fmt.Sprint(werr) != fmt.Sprint(gerr) {
 		t.Fatalf("%q: error %v, want %v", raw, gerr, werr)
 	}
 	if werr != nil {
 		return
 	}
-	if w := pruned(want, n); !reflect.DeepEqual(map[string]any(got), w) {
+	w := pruned(want, n)
+	if !reflect.DeepEqual(map[string]any(got), w) {
 		t.Fatalf("%q: got %#v, want %#v", raw, got, w)
+	}
+	for i := range buf {
+		buf[i] = 'X' // the page's buffer is reused: nothing kept may lie in it
+	}
+	if !reflect.DeepEqual(map[string]any(got), w) {
+		t.Fatalf("%q: changed with the buffer it was read from: %#v", raw, got)
 	}
 }
 
