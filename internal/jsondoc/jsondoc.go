@@ -63,7 +63,7 @@ func ParsePartCopy(raw []byte, n *Node) (map[string]any, error) {
 func ParsePart(raw []byte, str func(string) any, n *Node, scratch *Scratch) (map[string]any, error) {
 	p := jsonParser{strFn: str}
 	if scratch == nil {
-		scratch = &Scratch{}
+		scratch = &Scratch{kvs: make([]KV, 0, 64)}
 	}
 	if n == nil || n.All {
 		p.s = string(raw)
