@@ -149,47 +149,20 @@ func TestErrorBookDocuments(t *testing.T) {
 // A booking line of the Wawi's accounting data that failed is named by its
 // document's number, where an accountant finds it, and its line's name.
 func TestErrorBookNamesAccountingDocuments(t *testing.T) {
-	path := filepath.Join(t.TempDir(), ErrorBookName)
-	b := NewErrorBook(path, nil)
 	doc := map[string]any{"DocumentNumber": "RE200100", "DocumentId": json.Number("100"), "Type": json.Number("0"),
 		"BillingAddress": map[string]any{"LastName": "Koch"}}
 	line := map[string]any{"Name": "Kunststoff Winkel M4", "VatRate": json.Number("19")}
-	if err := b.Add(&record.Record{Row: 1, Doc: doc, LineItem: line, Document: 1, Line: 1}, errors.New("no account for 19 % in FR")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f, err := excelize.OpenFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, _ := f.GetRows(errorSheet)
-	if len(rows) != 2 || len(rows[0]) < 2 || rows[0][0] != "DocumentNumber" || rows[1][0] != "RE200100" ||
-		rows[0][1] != "LineItem.Name" || rows[1][1] != "Kunststoff Winkel M4" {
-		t.Errorf("rows %q, want the document's number and the line's name first", rows)
+	rows, _ := errorBookOf(t, &record.Record{Row: 1, Doc: doc, LineItem: line, Document: 1, Line: 1}).GetRows(errorSheet)
+	if want := `[[DocumentNumber LineItem.Name _row _field _error] [RE200100 Kunststoff Winkel M4 1  the Wawi refuses it]]`; fmt.Sprint(rows) != want {
+		t.Errorf("rows %q, want %s", rows, want)
 	}
 }
 
 // A stock, which has no id of its own, is named by its item and warehouse.
 func TestErrorBookNamesStocks(t *testing.T) {
-	path := filepath.Join(t.TempDir(), ErrorBookName)
-	b := NewErrorBook(path, nil)
 	doc := map[string]any{"ItemId": json.Number("87"), "WarehouseId": json.Number("1"), "QuantityTotal": json.Number("5")}
-	if err := b.Add(&record.Record{Row: 4, Doc: doc}, errors.New("refused")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f, err := excelize.OpenFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, _ := f.GetRows(errorSheet)
-	if want := `[[ItemId WarehouseId _row _field _error] [87 1 4  refused]]`; fmt.Sprint(rows) != want {
+	rows, _ := errorBookOf(t, &record.Record{Row: 4, Doc: doc}).GetRows(errorSheet)
+	if want := `[[ItemId WarehouseId _row _field _error] [87 1 4  the Wawi refuses it]]`; fmt.Sprint(rows) != want {
 		t.Errorf("rows %q, want %s", rows, want)
 	}
 }

@@ -83,6 +83,21 @@ func TestOrderListShrinkingWarns(t *testing.T) {
 	}
 }
 
+// projectedValues reads src projected to columns and returns field of
+// every record, in order.
+func projectedValues(t *testing.T, src pipeline.Source, columns []string, field string) []string {
+	t.Helper()
+	if p, ok := src.(pipeline.ColumnProjector); ok {
+		p.ProjectColumns(pipeline.Projection{Columns: columns})
+	}
+	var got []string
+	for _, rec := range drain(t, src) {
+		v, _ := rec.Lookup(field)
+		got = append(got, fmt.Sprint(v))
+	}
+	return got
+}
+
 // An invoice list that grows at its start while it is paged (new invoices
 // first) repeats the last invoice of one page at the start of the next:
 // the export takes it once, whether the job maps its id or not, with
@@ -118,14 +133,7 @@ func TestInvoiceListGrowingTakesEachOnce(t *testing.T) {
 				}
 				list.ServeHTTP(w, r)
 			}), pipeline.SourceSpec{Resource: "invoices", Include: c.include, PageSize: 3})
-			if p, ok := src.(pipeline.ColumnProjector); ok {
-				p.ProjectColumns(pipeline.Projection{Columns: c.columns})
-			}
-			var got []string
-			for _, rec := range drain(t, src) {
-				v, _ := rec.Lookup("Number")
-				got = append(got, fmt.Sprint(v))
-			}
+			got := projectedValues(t, src, c.columns, "Number")
 			if want := "RE-7 RE-6 RE-5 RE-4 RE-3 RE-2 RE-1"; strings.Join(got, " ") != want {
 				t.Errorf("records %v, want %s", got, want)
 			}
@@ -160,14 +168,7 @@ func growingLedger() (docs func() []string, served func(page int)) {
 func TestAccountingListGrowingTakesEachOnce(t *testing.T) {
 	docs, served := growingLedger()
 	src, logged := openLogged(t, testkit.PagedList(docs, served), pipeline.SourceSpec{Resource: "accountingData", Include: "lineitems", PageSize: 3})
-	if p, ok := src.(pipeline.ColumnProjector); ok {
-		p.ProjectColumns(pipeline.Projection{Columns: []string{"DocumentNumber", "LineItem.TotalGrossAmount"}})
-	}
-	var got []string
-	for _, rec := range drain(t, src) {
-		n, _ := rec.Lookup("DocumentNumber")
-		got = append(got, fmt.Sprint(n))
-	}
+	got := projectedValues(t, src, []string{"DocumentNumber", "LineItem.TotalGrossAmount"}, "DocumentNumber")
 	if want := "RE-1 RE-2 RE-3 RE-3 RE-4 RE-5 RE-6"; strings.Join(got, " ") != want {
 		t.Errorf("records %v, want %s", got, want)
 	}
