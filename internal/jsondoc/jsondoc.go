@@ -306,30 +306,24 @@ func (p *jsonParser) array(depth int) (any, error) {
 // key reads an object's key that is only compared (objectProj), never
 // copied.
 func (p *jsonParser) key() (string, error) {
-	return p.view()
+	s, _, err := p.view()
+	return s, err
 }
 
 // str reads a string to keep; p.s[p.i] is the opening quote.
 func (p *jsonParser) str() (string, error) {
-	s, err := p.view()
-	if err != nil || !p.inDoc(s) {
-		return s, err // an escape made it a string of its own
+	s, own, err := p.view()
+	if err != nil || own {
+		return s, err
 	}
 	return p.keep(s), nil
 }
 
-// inDoc: s is a part of the document.
-func (p *jsonParser) inDoc(s string) bool {
-	if s == "" {
-		return true
-	}
-	d, b := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.StringData(p.s)))
-	return d >= b && d < b+uintptr(len(p.s))
-}
-
-// view reads a string as it lies in the document where it can (a part of
-// p.s, which may be the caller's buffer); p.s[p.i] is the opening quote.
-func (p *jsonParser) view() (string, error) {
+// view reads a string as it lies in the document (a part of p.s, which
+// may be the caller's buffer), or, own, as a string of its own where an
+// escape or invalid UTF-8 had to be rewritten; p.s[p.i] is the opening
+// quote.
+func (p *jsonParser) view() (s string, own bool, err error) {
 	p.i++
 	start := p.i
 	for p.i < len(p.s) {
@@ -343,22 +337,24 @@ func (p *jsonParser) view() (string, error) {
 		case c == '"':
 			s := p.s[start:p.i]
 			p.i++
-			return s, nil
+			return s, false, nil
 		case c == '\\':
-			return p.strSlow(start)
+			s, err := p.strSlow(start)
+			return s, true, err
 		case c < 0x20:
-			return "", p.fail("control character in string")
+			return "", false, p.fail("control character in string")
 		case c >= utf8.RuneSelf:
 			r, size := utf8.DecodeRuneInString(p.s[p.i:])
 			if r == utf8.RuneError && size == 1 {
-				return p.strSlow(start)
+				s, err := p.strSlow(start)
+				return s, true, err
 			}
 			p.i += size
 		default:
 			p.i++
 		}
 	}
-	return "", p.fail("unterminated string")
+	return "", false, p.fail("unterminated string")
 }
 
 // plainASCII marks the bytes str passes over without a second look: not a
