@@ -1,39 +1,21 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/wawi-etl/etl/erp/erptest"
+	"github.com/wawi-etl/etl/internal/testkit"
 )
 
-// processNices is the nice value of every thread of process pid
-// (/proc/PID/task/*/stat, field 19).
+// processNices is the nice value of every thread of process pid.
 func processNices(t *testing.T, pid int) []int {
 	t.Helper()
-	dir := filepath.Join("/proc", strconv.Itoa(pid), "task")
-	names, err := os.ReadDir(dir)
+	nices, err := testkit.ThreadNices(pid)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var nices []int
-	for _, n := range names {
-		b, err := os.ReadFile(filepath.Join(dir, n.Name(), "stat"))
-		if err != nil {
-			continue // the thread ended
-		}
-		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-		v, err := strconv.Atoi(f[16])
-		if err != nil {
-			t.Fatal(err)
-		}
-		nices = append(nices, v)
 	}
 	return nices
 }

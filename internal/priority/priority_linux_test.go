@@ -1,7 +1,6 @@
 package priority
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,31 +10,12 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/wawi-etl/etl/internal/testkit"
 )
 
-// threadNices is the nice value of every thread of the process, from
-// /proc/self/task/*/stat (field 19).
-func threadNices() ([]int, error) {
-	names, err := os.ReadDir("/proc/self/task")
-	if err != nil {
-		return nil, err
-	}
-	var nices []int
-	for _, n := range names {
-		b, err := os.ReadFile("/proc/self/task/" + n.Name() + "/stat")
-		if err != nil {
-			continue // ended
-		}
-		// the command name may hold spaces: the fields count from its ")"
-		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-		v, err := strconv.Atoi(f[16]) // field 19 of the line; f[0] is field 3
-		if err != nil {
-			return nil, err
-		}
-		nices = append(nices, v)
-	}
-	return nices, nil
-}
+// threadNices is the nice value of every thread of this process.
+func threadNices() ([]int, error) { return testkit.ThreadNices(os.Getpid()) }
 
 // TestMain runs a child's part when the parent test asks for one: a test
 // process cannot lower itself without slowing every test after it.
